@@ -1,0 +1,53 @@
+/**
+ * Every error the library raises on purpose is a {@link StyleTransferError}; `code` says what went wrong in a
+ * form programs can switch on, and `message` says what to change.
+ */
+export type StyleTransferErrorCode =
+  | 'WEIGHTS_MISSING'
+  | 'WEIGHTS_TRUNCATED'
+  | 'WEIGHTS_CHECKSUM'
+  | 'WEIGHTS_MANIFEST'
+  | 'WEIGHTS_ARCHITECTURE'
+  | 'WEIGHTS_FETCH'
+  | 'UNKNOWN_LAYER'
+  | 'INVALID_IMAGE'
+  | 'UNSUPPORTED_IMAGE'
+  | 'INVALID_OPTION'
+  | 'MODEL_DISPOSED'
+  | 'BACKEND'
+  | 'OUT_OF_MEMORY'
+  | 'NON_FINITE_LOSS'
+  | 'ABORTED';
+
+export class StyleTransferError extends Error {
+  override readonly name = 'StyleTransferError';
+  readonly code: StyleTransferErrorCode;
+  /** Extra structured details (e.g. the offending field, the shard file). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: StyleTransferErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `e` is a {@link StyleTransferError}, optionally with the given code. */
+export function isStyleTransferError(e: unknown, code?: StyleTransferErrorCode): e is StyleTransferError {
+  return e instanceof StyleTransferError && (code === undefined || e.code === code);
+}
+
+/** Throws an INVALID_OPTION error naming the field, what it got and what it accepts. */
+export function invalidOption(field: string, got: unknown, expected: string): never {
+  throw new StyleTransferError('INVALID_OPTION', `Option \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got });
+}
+
+export function describe(v: unknown): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return typeof v;
+}

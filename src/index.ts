@@ -1,0 +1,31 @@
+/**
+ * neural-style-tfjs — optimisation-based neural style transfer (Gatys et al.) on TensorFlow.js, with taps on
+ * every VGG-19 layer. This entry point is backend-agnostic: it registers no backend. Import an adapter
+ * (`neural-style-tfjs/node`, `/webgl`, `/wasm`) once, or register a backend yourself.
+ *
+ * @packageDocumentation
+ */
+export { StyleTransferError, isStyleTransferError, type StyleTransferErrorCode } from './errors.js';
+export {
+  CONV_LAYERS,
+  LAYER_NAMES,
+  NETWORK_POINTS,
+  resolveLayer,
+  type ConvName,
+  type LayerName,
+  type NetworkPoint,
+  type PointKind,
+  type PoolName,
+  type ReluName,
+} from './layers.js';
+export { Vgg19, loadVgg19, type LoadVgg19Options } from './model.js';
+export type { LoadProgress, WeightsSource } from './weights/source.js';
+export { urlWeightsSource } from './weights/source.js';
+export type { WeightsManifest } from './weights/manifest.js';
+export { extractFeatures, type ExtractOptions } from './features.js';
+export { BGR_MEAN, preprocess, type Pooling, type TapInfo, type Taps } from './network.js';
+export { gramMatrix } from './gram.js';
+export { contentLoss, styleLoss, tvLoss, type LossNormalization, type LossTerm } from './losses.js';
+export { toImageTensor, resizeImage, fitSize, toRgba, toImageData, type ImageInput, type PixelData, type RgbaImage } from './image.js';
+export { configurePlatform, getPlatform, type Platform } from './platform.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError } from './errors.js';
+import { CONV_LAYERS, type ConvName } from './layers.js';
+import { loadWeights, weightsToTensors, type LoadWeightsOptions } from './weights/load.js';
+
+/** Options for {@link loadVgg19}. */
+export type LoadVgg19Options = LoadWeightsOptions;
+
+/**
+ * A loaded VGG-19 (the 16 conv layers). Holds the weights as tensors on the active backend until
+ * {@link Vgg19.dispose} is called. Create one with {@link loadVgg19} and reuse it across calls.
+ */
+export class Vgg19 {
+  /** Canonical conv layer names in order. */
+  readonly convLayers: readonly ConvName[] = CONV_LAYERS;
+  /** sha256 of the concatenated weights (for reproducibility records). */
+  readonly weightsSha256: string;
+  /** Where the weights were loaded from. */
+  readonly location: string;
+  private readonly kernels: tf.Tensor4D[];
+  private readonly biases: tf.Tensor1D[];
+  private flipped: (tf.Tensor4D | undefined)[];
+  private isDisposed = false;
+
+  /** @internal use {@link loadVgg19}. */
+  constructor(kernels: tf.Tensor4D[], biases: tf.Tensor1D[], weightsSha256: string, location: string) {
+    this.kernels = kernels;
+    this.biases = biases;
+    this.flipped = new Array(kernels.length).fill(undefined);
+    this.weightsSha256 = weightsSha256;
+    this.location = location;
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /** @internal kernel of conv layer `i` (HWIO [3,3,in,out]). */
+  kernel(i: number): tf.Tensor4D {
+    this.assertLive();
+    return this.kernels[i];
+  }
+
+  /** @internal bias of conv layer `i`. */
+  bias(i: number): tf.Tensor1D {
+    this.assertLive();
+    return this.biases[i];
+  }
+
+  /**
+   * @internal The kernel rotated 180° with in/out channels swapped ([3,3,out,in]), made once per layer on first
+   * use. For a stride-1 'same' conv with an odd kernel, the input gradient is a forward conv of dy with it: much
+   * faster than Conv2DBackpropInput on WASM and identical in value.
+   */
+  flippedKernel(i: number): tf.Tensor4D {
+    this.assertLive();
+    return (this.flipped[i] ??= tf.tidy(() => tf.transpose(tf.reverse(this.kernels[i], [0, 1]), [0, 1, 3, 2])));
+  }
+
+  /** Bytes held by this model's tensors (weights plus any flipped kernels). */
+  get bytes(): number {
+    return [...this.kernels, ...this.biases, ...this.flipped].reduce((a, t) => a + (t ? t.size * 4 : 0), 0);
+  }
+
+  /** Frees every tensor the model holds. Calling it twice is harmless. */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    for (const t of [...this.kernels, ...this.biases, ...this.flipped]) t?.dispose();
+    this.flipped = [];
+  }
+
+  private assertLive(): void {
+    if (this.isDisposed) throw new StyleTransferError('MODEL_DISPOSED', 'This Vgg19 model was disposed: load a new one with loadVgg19().');
+  }
+}
+
+/**
+ * Loads VGG-19's conv weights and returns a {@link Vgg19}. In Node (with `neural-style-tfjs/node`) the package's
+ * own weights are read from disk by default; in browsers they are fetched from beside the package's files, or
+ * from `weights` (a URL). Shard sizes and sha256 are verified.
+ *
+ * @example
+ * ```ts
+ * import { loadVgg19, extractFeatures } from 'neural-style-tfjs/node';
+ * const vgg = await loadVgg19();
+ * const feats = await extractFeatures(vgg, image, ['relu3_1']);
+ * ```
+ */
+export async function loadVgg19(options: LoadVgg19Options = {}): Promise<Vgg19> {
+  await tf.ready();
+  const decoded = await loadWeights(options);
+  const { kernels, biases } = weightsToTensors(decoded);
+  return new Vgg19(kernels, biases, decoded.manifest.weightsSha256, decoded.location);
+}

@@ -1,0 +1,58 @@
+/**
+ * `neural-style-tfjs/node`: the Node adapter. Importing it
+ * - registers the fastest backend the host has: `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` when
+ *   installed (optional peer dependencies, loaded only if present), else WASM with its `.wasm` files read from
+ *   the installed package, else the plain-JS CPU backend;
+ * - makes `loadVgg19()` read the weights shipped in the package from disk (or a folder/path you pass).
+ * Everything from the core is re-exported, so one import is enough.
+ * @packageDocumentation
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { readyBackend } from './backend.js';
+import { configurePlatform } from './platform.js';
+import { fileWeightsSource, packagedWeightsDir } from './node/file-source.js';
+import { wasmDir } from './node/wasm-files.js';
+import { urlWeightsSource } from './weights/source.js';
+
+export * from './index.js';
+export { fileWeightsSource, packagedWeightsDir };
+
+/** Which native TensorFlow binding was found, if any. */
+export const nativeBinding: string | undefined = (() => {
+  const require = createRequire(import.meta.url);
+  for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require(name); // registers the 'tensorflow' backend (priority above wasm)
+      return name;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') {
+        // Installed but broken (e.g. the native library failed to load): say so once, keep going with WASM.
+        console.warn(`neural-style-tfjs: ${name} is installed but failed to load (${(e as Error).message.split('\n')[0]}); using WASM.`);
+      }
+    }
+  }
+  return undefined;
+})();
+
+setWasmPaths(wasmDir());
+
+configurePlatform({
+  adapter: 'node',
+  defaultWeights: () => fileWeightsSource(packagedWeightsDir()),
+  weightsFromLocation: (loc, fetchImpl) => (/^(https?|data|blob):/i.test(loc) ? urlWeightsSource(loc, fetchImpl) : fileWeightsSource(loc)),
+});
+
+export type NodeBackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/**
+ * Waits for the backend to be ready and returns its name (`'tensorflow'`, `'wasm'` or `'cpu'`). Pass a name to
+ * force one; `loadVgg19()` also waits, so calling this is optional.
+ */
+export async function ready(backend?: NodeBackendName): Promise<string> {
+  return readyBackend(backend);
+}
+void tf;

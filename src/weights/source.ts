@@ -1,0 +1,68 @@
+import { StyleTransferError } from '../errors.js';
+
+/** Progress of a weight download: bytes so far and in all (from the manifest). */
+export interface LoadProgress {
+  loaded: number;
+  total: number;
+  /** The file being read. */
+  file: string;
+}
+
+/** Reads the files of one weight set (`manifest.json` and its shards). */
+export interface WeightsSource {
+  /** Human-readable location, used in error messages. */
+  readonly location: string;
+  /** Reads `file` relative to the set; `onBytes` reports bytes received so far for this file. */
+  read(file: string, onBytes?: (n: number) => void): Promise<Uint8Array>;
+}
+
+/** A weight set served over HTTP(S) (or any URL `fetch` understands), e.g. a CDN serving the npm package. */
+export function urlWeightsSource(location: string | URL, fetchImpl?: typeof fetch): WeightsSource {
+  let base = String(location);
+  if (base.endsWith('manifest.json')) base = base.slice(0, -'manifest.json'.length);
+  if (!base.endsWith('/')) base += '/';
+  const doFetch = fetchImpl ?? (globalThis.fetch?.bind(globalThis) as typeof fetch | undefined);
+  return {
+    location: base,
+    async read(file, onBytes) {
+      if (!doFetch) throw new StyleTransferError('WEIGHTS_FETCH', 'No fetch() is available here: pass `fetch` to loadVgg19().');
+      const url = resolveUrl(file, base);
+      let res: Response;
+      try {
+        res = await doFetch(url);
+      } catch (e) {
+        throw new StyleTransferError('WEIGHTS_FETCH', `Could not fetch ${url}: ${(e as Error).message}. Check the weights URL and your network.`, { url }, { cause: e });
+      }
+      if (res.status === 404) {
+        throw new StyleTransferError('WEIGHTS_MISSING', `Weight file ${url} was not found (HTTP 404). Serve the package's weights/ folder at ${base} or pass \`weights\`.`, { url, file });
+      }
+      if (!res.ok) throw new StyleTransferError('WEIGHTS_FETCH', `Fetching ${url} failed with HTTP ${res.status}.`, { url, status: res.status });
+      if (!res.body || !onBytes) return new Uint8Array(await res.arrayBuffer());
+      const reader = res.body.getReader();
+      const chunks: Uint8Array[] = [];
+      let n = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        n += value.length;
+        onBytes(n);
+      }
+      const out = new Uint8Array(n);
+      let o = 0;
+      for (const c of chunks) {
+        out.set(c, o);
+        o += c.length;
+      }
+      return out;
+    },
+  };
+}
+
+function resolveUrl(file: string, base: string): string {
+  try {
+    return new URL(file, base).toString();
+  } catch {
+    return base + file; // relative base such as "./weights/" in a page without a document URL
+  }
+}
