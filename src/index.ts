@@ -29,3 +29,13 @@ export { contentLoss, styleLoss, tvLoss, type LossNormalization, type LossTerm }
 export { toImageTensor, resizeImage, fitSize, toRgba, toImageData, type ImageInput, type PixelData, type RgbaImage } from './image.js';
 export { configurePlatform, getPlatform, type Platform } from './platform.js';
 export { VERSION } from './version.js';
+export { stylize, createStylizer, Stylizer, type StylizerOptions } from './stylize/engine.js';
+export type { StylizeOptions, IterationInfo, LossBreakdown, LayerWeights } from './stylize/options.js';
+export { DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS } from './stylize/options.js';
+export type { StylizeResult, HistoryEntry, Snapshot, StopReason } from './stylize/result.js';
+export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
+export { adam, type AdamOptions } from './optim/adam.js';
+export type { Objective, Evaluation, OptimizerStep } from './optim/types.js';
+export { lossAndGradient, type PointLoss } from './network.js';
+export { matchColorHistogram, combineLuminance, luminanceImage, colorStats, type PreserveColors } from './color.js';
+export { noiseImage } from './stylize/noise.js';

@@ -34,10 +34,10 @@ export function styleLoss(activation: tf.Tensor4D, targetGram: tf.Tensor2D, weig
     const c = activation.shape[3];
     const diff = tf.sub(gramMatrix(activation), targetGram);
     const scale = norm === 'mean' ? weight / (c * c) : weight * 0.25;
-    // dL/dG = 2·scale·(G − A); symmetric, so gramBackward's (dG + dGᵀ) doubles it: pass half.
+    // dL/dG = 2·scale·(G − A); gramBackward takes dL/dG itself (its (dG + dGᵀ) is the Gram's own derivative).
     return {
       value: tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar,
-      grad: gramBackward(activation, tf.mul(diff, scale) as tf.Tensor2D),
+      grad: gramBackward(activation, tf.mul(diff, 2 * scale) as tf.Tensor2D),
     };
   });
 }

@@ -19,14 +19,15 @@ export class Vgg19 {
   readonly location: string;
   private readonly kernels: tf.Tensor4D[];
   private readonly biases: tf.Tensor1D[];
-  private flipped: (tf.Tensor4D | undefined)[];
+  private flipped: tf.Tensor4D[];
   private isDisposed = false;
 
   /** @internal use {@link loadVgg19}. */
   constructor(kernels: tf.Tensor4D[], biases: tf.Tensor1D[], weightsSha256: string, location: string) {
     this.kernels = kernels;
     this.biases = biases;
-    this.flipped = new Array(kernels.length).fill(undefined);
+    // Flipped once here, not per iteration or lazily, so a model's tensor count never changes after loading.
+    this.flipped = kernels.map((k) => tf.tidy(() => tf.transpose(tf.reverse(k, [0, 1]), [0, 1, 3, 2])));
     this.weightsSha256 = weightsSha256;
     this.location = location;
   }
@@ -54,7 +55,8 @@ export class Vgg19 {
    */
   flippedKernel(i: number): tf.Tensor4D {
     this.assertLive();
-    return (this.flipped[i] ??= tf.tidy(() => tf.transpose(tf.reverse(this.kernels[i], [0, 1]), [0, 1, 3, 2])));
+    // tf.keep: this is first called inside the caller's tf.tidy (lossAndGradient), which must not free the cache.
+    return (this.flipped[i] ??= tf.keep(tf.tidy(() => tf.transpose(tf.reverse(this.kernels[i], [0, 1]), [0, 1, 3, 2]))));
   }
 
   /** Bytes held by this model's tensors (weights plus any flipped kernels). */

@@ -19,14 +19,20 @@ export interface WeightsSource {
 /** A weight set served over HTTP(S) (or any URL `fetch` understands), e.g. a CDN serving the npm package. */
 export function urlWeightsSource(location: string | URL, fetchImpl?: typeof fetch): WeightsSource {
   let base = String(location);
-  if (base.endsWith('manifest.json')) base = base.slice(0, -'manifest.json'.length);
+  // A URL of a .json file names the manifest itself (so a TF.js model.json given by mistake is reported as such).
+  let manifestFile = 'manifest.json';
+  if (/\.json$/i.test(base)) {
+    const cut = base.lastIndexOf('/') + 1;
+    manifestFile = base.slice(cut);
+    base = base.slice(0, cut);
+  }
   if (!base.endsWith('/')) base += '/';
   const doFetch = fetchImpl ?? (globalThis.fetch?.bind(globalThis) as typeof fetch | undefined);
   return {
     location: base,
     async read(file, onBytes) {
       if (!doFetch) throw new StyleTransferError('WEIGHTS_FETCH', 'No fetch() is available here: pass `fetch` to loadVgg19().');
-      const url = resolveUrl(file, base);
+      const url = resolveUrl(file === 'manifest.json' ? manifestFile : file, base);
       let res: Response;
       try {
         res = await doFetch(url);

@@ -1,0 +1,248 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Evaluation, Objective, OptimizerStep } from './types.js';
+
+export interface LbfgsOptions {
+  /** Step length multiplier (torch's `lr`). Default 1. */
+  learningRate?: number;
+  /** Correction pairs kept (memory: 2 · historySize image-sized vectors). Default 100 (torch, minFunc). */
+  historySize?: number;
+  /** `'strong-wolfe'` (default; cubic interpolation as torch.optim.LBFGS / minFunc) or `'none'` (fixed step). */
+  lineSearch?: 'strong-wolfe' | 'none';
+  /** Stop once max |grad| falls below this. Default 1e-7. */
+  toleranceGrad?: number;
+  /** Stop once loss or step changes less than this. Default 1e-9. */
+  toleranceChange?: number;
+  /** Cap on objective evaluations. Default ⌊1.25 · iterations⌋ (torch's default). */
+  maxEvaluations?: number;
+}
+
+/** Dot product read back as a number. */
+async function dot(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const s = tf.tidy(() => tf.sum(tf.mul(a, b)));
+  const v = (await s.data())[0];
+  s.dispose();
+  return v;
+}
+
+async function maxAbs(a: tf.Tensor): Promise<number> {
+  const s = tf.tidy(() => tf.max(tf.abs(a)));
+  const v = (await s.data())[0];
+  s.dispose();
+  return v;
+}
+
+/** Minimiser of the cubic through (x1,f1,g1), (x2,f2,g2), clamped to bounds (torch's `_cubic_interpolate`). */
+export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
+  const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
+  const d1 = g1 + g2 - (3 * (f1 - f2)) / (x1 - x2);
+  const d2sq = d1 * d1 - g1 * g2;
+  if (d2sq >= 0) {
+    const d2 = Math.sqrt(d2sq);
+    const pos = x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+    if (Number.isFinite(pos)) return Math.min(Math.max(pos, lo), hi);
+  }
+  return (lo + hi) / 2;
+}
+
+interface Point {
+  t: number;
+  ev: Evaluation;
+  gtd: number;
+}
+
+/**
+ * Strong-Wolfe line search along `d` from `x` (torch.optim.LBFGS's `_strong_wolfe`, same constants).
+ * Returns the accepted point; disposes every other gradient it made.
+ */
+async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf.Tensor, start: Evaluation, gtd0: number, toleranceChange: number, maxLs = 25, c1 = 1e-4, c2 = 0.9): Promise<{ t: number; ev: Evaluation; evals: number }> {
+  const made: tf.Tensor[] = [];
+  const evalAt = async (t: number): Promise<Point> => {
+    const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)));
+    const ev = await objective(xt, d).finally(() => xt.dispose());
+    made.push(ev.grad);
+    return { t, ev, gtd: ev.gtd! };
+  };
+  const dNorm = await maxAbs(d);
+  const f = start.loss;
+  let evals = 0;
+  let prev: Point = { t: 0, ev: start, gtd: gtd0 };
+  let cur = await evalAt(t0);
+  evals++;
+  let bracket: Point[] | undefined;
+  let done = false;
+  let lsIter = 0;
+  while (lsIter < maxLs) {
+    if (!Number.isFinite(cur.ev.loss) || cur.ev.loss > f + c1 * cur.t * gtd0 || (lsIter > 1 && cur.ev.loss >= prev.ev.loss)) {
+      bracket = [prev, cur];
+      break;
+    }
+    if (Math.abs(cur.gtd) <= -c2 * gtd0) {
+      bracket = [cur];
+      done = true;
+      break;
+    }
+    if (cur.gtd >= 0) {
+      bracket = [prev, cur];
+      break;
+    }
+    const minStep = cur.t + 0.01 * (cur.t - prev.t);
+    const maxStep = cur.t * 10;
+    const t = cubicInterpolate(prev.t, prev.ev.loss, prev.gtd, cur.t, cur.ev.loss, cur.gtd, [minStep, maxStep]);
+    prev = cur;
+    cur = await evalAt(t);
+    evals++;
+    lsIter++;
+  }
+  if (!bracket) bracket = [{ t: 0, ev: start, gtd: gtd0 }, cur];
+
+  // Zoom: shrink the bracket until the strong Wolfe conditions hold.
+  let insufficient = false;
+  let [low, high] = bracket.length > 1 && bracket[0].ev.loss > bracket[1].ev.loss ? [1, 0] : [0, 1];
+  while (!done && lsIter < maxLs && bracket.length > 1) {
+    const a = bracket[0];
+    const b = bracket[1];
+    if (Math.abs(b.t - a.t) * dNorm < toleranceChange) break;
+    const fa = Number.isFinite(a.ev.loss) ? a.ev.loss : Number.MAX_VALUE;
+    const fb = Number.isFinite(b.ev.loss) ? b.ev.loss : Number.MAX_VALUE;
+    let t = cubicInterpolate(a.t, fa, a.gtd, b.t, fb, Number.isFinite(b.gtd) ? b.gtd : 0);
+    const hi = Math.max(a.t, b.t);
+    const lo = Math.min(a.t, b.t);
+    const eps = 0.1 * (hi - lo);
+    if (Math.min(hi - t, t - lo) < eps) {
+      if (insufficient || t >= hi || t <= lo) {
+        t = Math.abs(t - hi) < Math.abs(t - lo) ? hi - eps : lo + eps;
+        insufficient = false;
+      } else insufficient = true;
+    } else insufficient = false;
+    const p = await evalAt(t);
+    evals++;
+    lsIter++;
+    if (!Number.isFinite(p.ev.loss) || p.ev.loss > f + c1 * t * gtd0 || p.ev.loss >= bracket[low].ev.loss) {
+      bracket[high] = p;
+      [low, high] = bracket[0].ev.loss <= bracket[1].ev.loss ? [0, 1] : [1, 0];
+    } else {
+      if (Math.abs(p.gtd) <= -c2 * gtd0) done = true;
+      else if (p.gtd * (bracket[high].t - bracket[low].t) >= 0) bracket[high] = bracket[low];
+      bracket[low] = p;
+    }
+  }
+  const best = bracket.length > 1 ? bracket[low] : bracket[0];
+  for (const g of made) if (g !== best.ev.grad) g.dispose();
+  return { t: best.t, ev: best.ev, evals };
+}
+
+/**
+ * Limited-memory BFGS, a port of torch.optim.LBFGS (two-loop recursion, torch's initial step, optional strong
+ * Wolfe line search) with all vector algebra on the device: the only values read back are the scalars the
+ * algorithm branches on (loss, curvature yᵀs, directional derivatives). One iteration = one search direction.
+ */
+export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: number, opts: LbfgsOptions = {}): AsyncGenerator<OptimizerStep> {
+  const lr = opts.learningRate ?? 1;
+  const historySize = opts.historySize ?? 100;
+  const lineSearch = opts.lineSearch ?? 'strong-wolfe';
+  const tolGrad = opts.toleranceGrad ?? 1e-7;
+  const tolChange = opts.toleranceChange ?? 1e-9;
+  const maxEvals = opts.maxEvaluations ?? Math.floor(iterations * 1.25);
+
+  let x = tf.clone(x0);
+  const dirs: tf.Tensor[] = []; // y = g_{k+1} − g_k
+  const steps: tf.Tensor[] = []; // s = t·d
+  const ro: number[] = [];
+  let hDiag = 1;
+  let d: tf.Tensor | undefined;
+  let t = lr;
+  let prevGrad: tf.Tensor | undefined;
+  let ev = await objective(x);
+  let evals = 1;
+  try {
+    if ((await maxAbs(ev.grad)) <= tolGrad) {
+      yield { iteration: 0, x, evaluation: ev, evaluations: evals, converged: 'gradient below tolerance at start' };
+      return;
+    }
+    for (let k = 1; k <= iterations; k++) {
+      const g = ev.grad;
+      if (k === 1) {
+        d = tf.neg(g);
+      } else {
+        const [y, s] = tf.tidy(() => [tf.sub(g, prevGrad!), tf.mul(d!, t)]);
+        const ys = await dot(y, s);
+        if (ys > 1e-10) {
+          if (dirs.length === historySize) {
+            dirs.shift()!.dispose();
+            steps.shift()!.dispose();
+            ro.shift();
+          }
+          dirs.push(y);
+          steps.push(s);
+          ro.push(1 / ys);
+          hDiag = ys / (await dot(y, y));
+        } else tf.dispose([y, s]);
+        const newD = tf.tidy(() => {
+          // Two-loop recursion; the α_i stay on the device as scalars.
+          let q: tf.Tensor = tf.neg(g);
+          const al: tf.Tensor[] = new Array(dirs.length);
+          for (let i = dirs.length - 1; i >= 0; i--) {
+            al[i] = tf.mul(tf.sum(tf.mul(steps[i], q)), ro[i]);
+            q = tf.sub(q, tf.mul(dirs[i], al[i]));
+          }
+          let r = tf.mul(q, hDiag);
+          for (let i = 0; i < dirs.length; i++) {
+            const be = tf.mul(tf.sum(tf.mul(dirs[i], r)), ro[i]);
+            r = tf.add(r, tf.mul(steps[i], tf.sub(al[i], be)));
+          }
+          return r;
+        });
+        d!.dispose();
+        d = newD;
+      }
+      prevGrad?.dispose();
+      prevGrad = tf.clone(g);
+      const prevLoss = ev.loss;
+      if (k === 1) {
+        const s = tf.tidy(() => tf.sum(tf.abs(g)));
+        const l1 = (await s.data())[0];
+        s.dispose();
+        t = Math.min(1, 1 / l1) * lr;
+      } else t = lr;
+      const gtd = await dot(g, d!);
+      if (gtd > -tolChange) {
+        yield { iteration: k, x, evaluation: ev, evaluations: evals, converged: 'directional derivative above -toleranceChange' };
+        return;
+      }
+      let lsEvals = 0;
+      if (lineSearch === 'strong-wolfe') {
+        const res = await strongWolfe(objective, x, t, d!, ev, gtd, tolChange);
+        t = res.t;
+        lsEvals = res.evals;
+        const xNew = tf.tidy(() => tf.add(x, tf.mul(d!, t)));
+        x.dispose();
+        x = xNew;
+        if (res.ev !== ev) {
+          ev.grad.dispose();
+          ev = res.ev;
+        }
+      } else {
+        const xNew = tf.tidy(() => tf.add(x, tf.mul(d!, t)));
+        x.dispose();
+        x = xNew;
+        const next = await objective(x);
+        ev.grad.dispose();
+        ev = next;
+        lsEvals = 1;
+      }
+      evals += lsEvals;
+      let converged: string | undefined;
+      if (!Number.isFinite(ev.loss)) converged = undefined;
+      else if (evals >= maxEvals && k < iterations) converged = `evaluation budget (${maxEvals}) used`;
+      else if ((await maxAbs(ev.grad)) <= tolGrad) converged = 'gradient below tolerance';
+      else if (Math.abs(t) * (await maxAbs(d!)) <= tolChange) converged = 'step below tolerance';
+      else if (Math.abs(ev.loss - prevLoss) < tolChange) converged = 'loss change below tolerance';
+      yield { iteration: k, x, evaluation: ev, evaluations: evals, converged };
+      if (converged) return;
+    }
+  } finally {
+    tf.dispose([x, ev.grad, ...dirs, ...steps]);
+    d?.dispose();
+    prevGrad?.dispose();
+  }
+}

@@ -1,0 +1,27 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** One evaluation of the objective at a point. `grad` is owned by whoever receives it. */
+export interface Evaluation {
+  /** Total loss. */
+  loss: number;
+  /** The loss's parts (e.g. content, style per layer, tv), as the objective defines them. */
+  parts: Float32Array | number[];
+  /** d loss / d x, same shape as x. */
+  grad: tf.Tensor;
+  /** When a direction was given: grad · direction. */
+  gtd?: number;
+}
+
+/** Evaluates the objective at `x` (and grad·`direction` when given, in the same read-back). */
+export type Objective = (x: tf.Tensor, direction?: tf.Tensor) => Promise<Evaluation>;
+
+/** What an optimiser yields after each iteration. `x` and `evaluation.grad` stay owned by the optimiser. */
+export interface OptimizerStep {
+  iteration: number;
+  x: tf.Tensor;
+  evaluation: Evaluation;
+  /** Objective evaluations so far (L-BFGS's line search may use several per iteration). */
+  evaluations: number;
+  /** Set on the last step when the optimiser stopped early (converged / no progress). */
+  converged?: string;
+}

@@ -1,0 +1,269 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { PreserveColors } from '../color.js';
+import { StyleTransferError, describe, invalidOption } from '../errors.js';
+import type { ImageInput, RgbaImage } from '../image.js';
+import { resolveLayer, type LayerName, type NetworkPoint } from '../layers.js';
+import type { LossNormalization } from '../losses.js';
+import type { Vgg19 } from '../model.js';
+import type { Pooling, Taps } from '../network.js';
+
+/** Layers as a list (equal weights) or a map name → weight. */
+export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
+
+/** Loss values reported per iteration (weighted, as optimised). */
+export interface LossBreakdown {
+  total: number;
+  content: number;
+  style: number;
+  tv: number;
+  /** Weighted content loss per content layer. */
+  contentLayers: Partial<Record<LayerName, number>>;
+  /** Weighted style loss per style layer. */
+  styleLayers: Partial<Record<LayerName, number>>;
+}
+
+/** What `onIteration` receives after each iteration. */
+export interface IterationInfo {
+  /** 1-based iteration within the whole run (across scales). */
+  iteration: number;
+  /** Iterations planned in all. */
+  iterations: number;
+  /** Index into `scales` (0 for a single-scale run) and the size being optimised. */
+  scale: number;
+  width: number;
+  height: number;
+  loss: LossBreakdown;
+  /** Objective evaluations so far (L-BFGS's line search may use more than one per iteration). */
+  evaluations: number;
+  /** Milliseconds since `stylize()` was called. */
+  elapsedMs: number;
+  /** The current image, every `previewEvery` iterations (and on the last). */
+  preview?: RgbaImage;
+}
+
+/** Options of {@link stylize}. Every field but `content` and `style` has a default. */
+export interface StylizeOptions {
+  /** The image whose content is kept. */
+  content: ImageInput;
+  /** One style image, or several blended with `styleBlendWeights`. */
+  style: ImageInput | readonly ImageInput[];
+  /** Relative weights of several style images (normalised to sum 1). Default: equal. */
+  styleBlendWeights?: readonly number[];
+  /** A loaded model. Default: `loadVgg19()` once per call (pass one, or use a {@link Stylizer}, to reuse it). */
+  model?: Vgg19;
+  /** Longest side of the output in pixels (content resized, aspect kept). Range 16–4096. Default 256. */
+  size?: number;
+  /** Style images are resized to `size · styleScale` on their longest side. Range 0.05–8. Default 1. */
+  styleScale?: number;
+  /** Content layers (any tappable point). Default `['relu4_2']`. */
+  contentLayers?: LayerWeights;
+  /** Style layers. Default `['relu1_1','relu2_1','relu3_1','relu4_1','relu5_1']`, equal weights. */
+  styleLayers?: LayerWeights;
+  /** Default 5 (jcjohnson/neural-style's defaults with the `'mean'` normalisation). */
+  contentWeight?: number;
+  /** Default 100. */
+  styleWeight?: number;
+  /** Total-variation weight (smoothness). Default 1e-3. */
+  tvWeight?: number;
+  /**
+   * Loss constants: `'mean'` (default; content MSE, style MSE of C·H·W-normalised Grams, equal layer weights 1)
+   * or `'paper'` (Gatys 2016: ½·Σ content, ¼·Σ Gram differences, layer weights summing to 1).
+   */
+  lossNormalization?: LossNormalization;
+  /** Default `'max'`. */
+  pooling?: Pooling;
+  /** Starting image: the content (default), the (first) style resized to the output, seeded noise, or an image. */
+  init?: 'content' | 'style' | 'noise' | ImageInput;
+  /** Seed for `init: 'noise'`. Default 0. */
+  seed?: number;
+  /** Default `'lbfgs'`. */
+  optimizer?: 'lbfgs' | 'adam';
+  /** L-BFGS: step multiplier (default 1). Adam: step size in pixel units (default 10). */
+  learningRate?: number;
+  /** Iterations (L-BFGS: search directions; Adam: updates). Range 1–100000. Default 100. With `scales`, one per scale allowed. */
+  iterations?: number | readonly number[];
+  /** L-BFGS tuning. */
+  lbfgs?: { historySize?: number; lineSearch?: 'strong-wolfe' | 'none' };
+  /** Divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients). Default false. */
+  normalizeGradients?: boolean;
+  /** Keep the content's colours: `'luminance'` or `'histogram'` (Gatys et al. 2017). Default false. */
+  preserveColors?: PreserveColors;
+  /**
+   * Coarse-to-fine: fractions of `size` optimised in turn, each starting from the previous result upsampled,
+   * e.g. `[0.5, 1]`. The last must be 1. Default `[1]`.
+   */
+  scales?: readonly number[];
+  /** Called after every iteration. May be async (awaited). */
+  onIteration?: (info: IterationInfo) => void | Promise<void>;
+  /** Attach a preview image to `onIteration` every N iterations (and on the last). Default: never. */
+  previewEvery?: number;
+  /** Keep the image at these iterations in `result.snapshots` (e.g. for sweeps over iteration count). */
+  snapshots?: readonly number[];
+  /** Observe activations of the current image every `taps.every` iterations (default 10) and on the last. */
+  taps?: Taps;
+  /** Aborting rejects with an ABORTED StyleTransferError whose `result` holds the best image so far. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedLayer {
+  point: NetworkPoint;
+  /** Name as the user gave it (for reporting). */
+  name: LayerName;
+  weight: number;
+}
+
+export interface ResolvedOptions {
+  size: number;
+  styleScale: number;
+  contentLayers: ResolvedLayer[];
+  styleLayers: ResolvedLayer[];
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  lossNormalization: LossNormalization;
+  pooling: Pooling;
+  init: 'content' | 'style' | 'noise' | ImageInput;
+  seed: number;
+  optimizer: 'lbfgs' | 'adam';
+  learningRate: number;
+  iterations: number[];
+  lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none' };
+  normalizeGradients: boolean;
+  preserveColors: PreserveColors;
+  scales: number[];
+  previewEvery: number;
+  snapshots: Set<number>;
+  styles: ImageInput[];
+  blend: number[];
+  taps?: Taps;
+  tapEvery: number;
+}
+
+export const DEFAULT_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] as const;
+export const DEFAULT_CONTENT_LAYERS = ['relu4_2'] as const;
+
+const KNOWN = new Set([
+  'content', 'style', 'styleBlendWeights', 'model', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
+  'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
+  'lbfgs', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
+]);
+
+function num(field: string, v: unknown, def: number, min: number, max: number, integer = false): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    invalidOption(field, v, `${integer ? 'an integer' : 'a finite number'} in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function oneOf<T extends string | boolean>(field: string, v: unknown, def: T, allowed: readonly T[]): T {
+  if (v === undefined) return def;
+  if (!allowed.includes(v as T)) invalidOption(field, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  return v as T;
+}
+
+function layers(field: string, v: unknown, def: readonly string[], norm: LossNormalization): ResolvedLayer[] {
+  const spec = v ?? def;
+  let entries: [string, number][];
+  if (Array.isArray(spec)) {
+    if (spec.length === 0) invalidOption(field, spec, 'at least one layer name');
+    const w = norm === 'paper' ? 1 / spec.length : 1;
+    entries = spec.map((n) => [n, w]);
+  } else if (spec && typeof spec === 'object') {
+    entries = Object.entries(spec as Record<string, number>);
+    if (entries.length === 0) invalidOption(field, spec, 'at least one layer');
+  } else return invalidOption(field, spec, 'a list of layer names or a map name → weight');
+  const seen = new Set<number>();
+  return entries.map(([name, weight]) => {
+    const point = resolveLayer(name, field);
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) invalidOption(`${field}.${name}`, weight, 'a finite weight ≥ 0');
+    if (seen.has(point.index)) throw new StyleTransferError('INVALID_OPTION', `\`${field}\` names ${point.name} twice.`, { field });
+    seen.add(point.index);
+    return { point, name: name as LayerName, weight };
+  });
+}
+
+/** Validates and fills in defaults in one place; every error names the field and what it accepts. */
+export function resolveOptions(o: StylizeOptions): ResolvedOptions {
+  if (!o || typeof o !== 'object') invalidOption('options', o, 'an object with at least `content` and `style`');
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.has(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`${k}\`. Known options: ${[...KNOWN].join(', ')}.`, { field: k });
+  }
+  if (o.content === undefined || o.content === null) invalidOption('content', o.content, 'an image');
+  if (o.style === undefined || o.style === null) invalidOption('style', o.style, 'an image or a list of images');
+  const styles = Array.isArray(o.style) ? [...(o.style as ImageInput[])] : [o.style as ImageInput];
+  if (styles.length === 0) invalidOption('style', o.style, 'at least one style image');
+  let blend = styles.map(() => 1 / styles.length);
+  if (o.styleBlendWeights !== undefined) {
+    const b = o.styleBlendWeights;
+    if (!Array.isArray(b) || b.length !== styles.length) {
+      throw new StyleTransferError('INVALID_OPTION', `\`styleBlendWeights\` has ${Array.isArray(b) ? b.length : describe(b)} entries but there ${styles.length === 1 ? 'is 1 style image' : `are ${styles.length} style images`}; give one weight per style image.`, { field: 'styleBlendWeights' });
+    }
+    b.forEach((w, i) => {
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) invalidOption(`styleBlendWeights[${i}]`, w, 'a finite weight ≥ 0');
+    });
+    const sum = b.reduce((a, w) => a + w, 0);
+    if (!(sum > 0)) invalidOption('styleBlendWeights', b, 'weights with a positive sum');
+    blend = b.map((w) => w / sum);
+  }
+  const lossNormalization = oneOf('lossNormalization', o.lossNormalization, 'mean', ['mean', 'paper'] as const);
+  const optimizer = oneOf('optimizer', o.optimizer, 'lbfgs', ['lbfgs', 'adam'] as const);
+  const scales = o.scales === undefined ? [1] : [...o.scales];
+  if (!Array.isArray(o.scales ?? []) || scales.length === 0 || scales.length > 8) invalidOption('scales', o.scales, 'a list of 1–8 fractions ending in 1, e.g. [0.5, 1]');
+  scales.forEach((s, i) => {
+    if (typeof s !== 'number' || !(s > 0 && s <= 1)) invalidOption(`scales[${i}]`, s, 'a fraction in (0, 1]');
+    if (i > 0 && s <= scales[i - 1]) invalidOption('scales', o.scales, 'increasing fractions ending in 1');
+  });
+  if (scales[scales.length - 1] !== 1) invalidOption('scales', o.scales, 'a list whose last entry is 1');
+  let iterations: number[];
+  if (Array.isArray(o.iterations)) {
+    if (o.iterations.length !== scales.length) invalidOption('iterations', o.iterations, `one count per scale (${scales.length})`);
+    iterations = o.iterations.map((n, i) => num(`iterations[${i}]`, n, 100, 1, 100000, true));
+  } else {
+    const n = num('iterations', o.iterations, 100, 1, 100000, true);
+    iterations = scales.map(() => n);
+  }
+  const init = o.init ?? 'content';
+  if (typeof init === 'string' && !['content', 'style', 'noise'].includes(init)) invalidOption('init', init, '"content", "style", "noise" or an image');
+  const preserveColors = oneOf('preserveColors', o.preserveColors, false, [false, 'luminance', 'histogram'] as const);
+  const snapshots = new Set<number>();
+  if (o.snapshots !== undefined) {
+    if (!Array.isArray(o.snapshots)) invalidOption('snapshots', o.snapshots, 'a list of iteration numbers');
+    for (const s of o.snapshots) snapshots.add(num('snapshots[]', s, 0, 1, 1e6, true));
+  }
+  if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
+  if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as AbortSignal).aborted !== 'boolean')) invalidOption('signal', o.signal, 'an AbortSignal');
+  const lb = o.lbfgs ?? {};
+  return {
+    size: num('size', o.size, 256, 16, 4096, true),
+    styleScale: num('styleScale', o.styleScale, 1, 0.05, 8),
+    contentLayers: layers('contentLayers', o.contentLayers, DEFAULT_CONTENT_LAYERS, lossNormalization),
+    styleLayers: layers('styleLayers', o.styleLayers, DEFAULT_STYLE_LAYERS, lossNormalization),
+    contentWeight: num('contentWeight', o.contentWeight, 5, 0, 1e12),
+    styleWeight: num('styleWeight', o.styleWeight, 100, 0, 1e12),
+    tvWeight: num('tvWeight', o.tvWeight, 1e-3, 0, 1e12),
+    lossNormalization,
+    pooling: oneOf('pooling', o.pooling, 'max', ['max', 'avg'] as const),
+    init,
+    seed: num('seed', o.seed, 0, 0, 2 ** 32 - 1, true),
+    optimizer,
+    learningRate: num('learningRate', o.learningRate, optimizer === 'adam' ? 10 : 1, 1e-12, 1e6),
+    iterations,
+    lbfgs: {
+      historySize: num('lbfgs.historySize', lb.historySize, 100, 1, 1000, true),
+      lineSearch: oneOf('lbfgs.lineSearch', lb.lineSearch, 'strong-wolfe', ['strong-wolfe', 'none'] as const),
+    },
+    normalizeGradients: oneOf('normalizeGradients', o.normalizeGradients, false, [true, false] as const),
+    preserveColors,
+    scales,
+    previewEvery: num('previewEvery', o.previewEvery, 0, 0, 1e6, true),
+    snapshots,
+    styles,
+    blend,
+    taps: o.taps,
+    tapEvery: num('taps.every', o.taps?.every, 10, 1, 1e6, true),
+  };
+}
+
+/** @internal keeps the tf import type-only. */
+export type _T = tf.Tensor;

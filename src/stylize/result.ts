@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { toImageData, toRgba, type RgbaImage } from '../image.js';
+import type { LossBreakdown } from './options.js';
+
+/** One entry of the loss history. */
+export interface HistoryEntry {
+  iteration: number;
+  scale: number;
+  loss: LossBreakdown;
+  evaluations: number;
+  elapsedMs: number;
+}
+
+/** An image kept at a requested iteration (`snapshots` option). */
+export interface Snapshot {
+  iteration: number;
+  image: RgbaImage;
+  loss: LossBreakdown;
+  elapsedMs: number;
+}
+
+export type StopReason = 'completed' | 'converged' | 'non-finite-loss' | 'aborted';
+
+/** What {@link stylize} resolves to. Call `dispose()` (or dispose `image`) when done with it. */
+export interface StylizeResult {
+  /** The stylised image, `[H,W,3]` float32 RGB in 0–255. Owned by the caller. */
+  image: tf.Tensor3D;
+  width: number;
+  height: number;
+  /** RGBA bytes (reads the image back from the backend). */
+  toPixels(): Promise<RgbaImage>;
+  /** ImageData for a canvas (browsers and workers). */
+  toImageData(): Promise<ImageData>;
+  /** Frees `image`. */
+  dispose(): void;
+  /** Loss after every iteration. */
+  history: HistoryEntry[];
+  snapshots: Snapshot[];
+  /** Iterations done (across scales). */
+  iterations: number;
+  /** Objective evaluations (forward+backward passes). */
+  evaluations: number;
+  /** Why the run ended; `'converged'` is an early stop by the optimiser's tolerances. */
+  stopReason: StopReason;
+  /** Human-readable notes, e.g. why the run stopped early. */
+  warnings: string[];
+  timings: {
+    /** Model load (when stylize loaded it), image preparation and style/content targets. */
+    setupMs: number;
+    /** The optimisation loop. */
+    optimizeMs: number;
+    totalMs: number;
+    /** Median milliseconds per iteration. */
+    perIterationMs: number;
+  };
+  /** The TF.js backend that did the work. */
+  backend: string;
+}
+
+export function makeResult(image: tf.Tensor3D, fields: Omit<StylizeResult, 'image' | 'width' | 'height' | 'toPixels' | 'toImageData' | 'dispose'>): StylizeResult {
+  return {
+    image,
+    width: image.shape[1],
+    height: image.shape[0],
+    toPixels: () => toRgba(image),
+    toImageData: () => toImageData(image),
+    dispose: () => image.dispose(),
+    ...fields,
+  };
+}
+
+export function median(v: number[]): number {
+  if (v.length === 0) return 0;
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
