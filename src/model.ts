@@ -51,24 +51,24 @@ export class Vgg19 {
   /**
    * @internal The kernel rotated 180° with in/out channels swapped ([3,3,out,in]), made once per layer on first
    * use. For a stride-1 'same' conv with an odd kernel, the input gradient is a forward conv of dy with it: much
-   * faster than Conv2DBackpropInput on WASM and identical in value.
+   * faster than Conv2DBackpropInput on WASM and identical in value. Made once, at load.
    */
   flippedKernel(i: number): tf.Tensor4D {
     this.assertLive();
     // tf.keep: this is first called inside the caller's tf.tidy (lossAndGradient), which must not free the cache.
-    return (this.flipped[i] ??= tf.keep(tf.tidy(() => tf.transpose(tf.reverse(this.kernels[i], [0, 1]), [0, 1, 3, 2]))));
+    return this.flipped[i];
   }
 
-  /** Bytes held by this model's tensors (weights plus any flipped kernels). */
+  /** Bytes held by this model's tensors (weights plus the flipped kernels used for gradients). */
   get bytes(): number {
-    return [...this.kernels, ...this.biases, ...this.flipped].reduce((a, t) => a + (t ? t.size * 4 : 0), 0);
+    return [...this.kernels, ...this.biases, ...this.flipped].reduce((a, t) => a + t.size * 4, 0);
   }
 
   /** Frees every tensor the model holds. Calling it twice is harmless. */
   dispose(): void {
     if (this.isDisposed) return;
     this.isDisposed = true;
-    for (const t of [...this.kernels, ...this.biases, ...this.flipped]) t?.dispose();
+    for (const t of [...this.kernels, ...this.biases, ...this.flipped]) t.dispose();
     this.flipped = [];
   }
 
