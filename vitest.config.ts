@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import the TypeScript sources (`../src/node.js`), which run on TF.js's WASM backend in Node.
+// test/bundle.test.ts is the exception: it imports the built package (run `npx tsup` first).
+export default defineConfig({
+  test: {
+    environment: 'node',
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/global-setup.ts'],
+    // A VGG-19 forward + backward pass at 224 px takes seconds on WASM, more when other jobs share the CPU.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Each worker holds its own copy of the weights (~80 MB as float32 tensors) and the WASM backend; two at
+    // a time is what a 2-core machine runs well.
+    maxWorkers: 2,
+  },
+});
