@@ -1,14 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from './errors.js';
 import { toImageTensor, type ImageInput } from './image.js';
-import { resolveLayer, type LayerName } from './layers.js';
+import { deepestPoint, resolveLayer, type LayerName } from './layers.js';
 import type { Vgg19 } from './model.js';
 import { forward, preprocess, resolveTapPoints, type Pooling, type Taps } from './network.js';
 
 export interface ExtractOptions {
   /** Pooling between blocks. Default `'max'` (the network's own). */
   pooling?: Pooling;
-  /** Observe activations as they are computed (they need not be among the returned layers). */
+  /**
+   * Observe activations as they are computed (they need not be among the returned layers: a named tap deeper
+   * than every returned layer extends the computation to it). `layers: 'all'` taps every point that is computed,
+   * i.e. up to the deepest returned layer (the whole network only when `layers` is empty).
+   */
   taps?: Taps;
 }
 
@@ -35,7 +39,10 @@ export async function extractFeatures<L extends string>(
   const points = layers.map((l) => resolveLayer(l, 'layers'));
   const pooling = options.pooling ?? 'max';
   if (pooling !== 'max' && pooling !== 'avg') throw new StyleTransferError('INVALID_OPTION', `\`pooling\` is ${JSON.stringify(pooling)}; expected "max" or "avg".`, { field: 'pooling' });
-  const tapPoints = resolveTapPoints(options.taps);
+  let tapPoints = resolveTapPoints(options.taps);
+  // 'all' observes what is computed anyway; it does not make the network run past the deepest returned layer.
+  const deepest = deepestPoint(points);
+  if (options.taps?.layers === 'all' && deepest) tapPoints = tapPoints.filter((p) => p.index <= deepest.index);
   const rgb = toImageTensor(image);
   const input = preprocess(rgb);
   rgb.dispose();
