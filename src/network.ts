@@ -98,12 +98,15 @@ export async function forward(
 export type PointLoss = (activation: tf.Tensor4D) => { value: tf.Scalar; grad: tf.Tensor4D };
 
 /**
- * One forward and one backward pass through the network with hand-written gradients: returns the sum of the
- * point losses and their gradient with respect to the RGB input (0–255 units). Must be called inside `tf.tidy`.
+ * One forward and one backward pass through the network with hand-written gradients: returns the point losses'
+ * values (in forward order of their points) and the gradient of their sum with respect to the RGB input
+ * (0–255 units). The caller owns the returned tensors.
  *
  * The backward pass is explicit rather than `tf.grad` because (a) it needs no gradient registry (tfjs-core's
  * Node bundle registers none), (b) each conv's input gradient is a forward conv with the pre-flipped kernel
- * (15x faster than Conv2DBackpropInput on WASM), and (c) only the activations the backward pass needs are kept.
+ * (15x faster than Conv2DBackpropInput on WASM), and (c) memory: only what the backward pass needs is kept
+ * (ReLU outputs for their masks, pool outputs; pre-ReLU conv outputs only where a loss reads them), and each
+ * activation and gradient is freed as soon as the sweep has passed it.
  */
 export function lossAndGradient(
   model: Vgg19,
@@ -112,38 +115,66 @@ export function lossAndGradient(
   pooling: Pooling,
 ): { values: tf.Scalar[]; grad: tf.Tensor4D } {
   const last = Math.max(...losses.keys());
-  const acts: tf.Tensor4D[] = [];
+  const acts: (tf.Tensor4D | undefined)[] = new Array(last + 1);
   const input = preprocess(rgb);
   let x = input;
-  for (let i = 0; i <= last; i++) {
-    const p = NETWORK_POINTS[i];
-    if (p.kind === 'conv') x = tf.add(tf.conv2d(x, model.kernel(p.convIndex), 1, 'same'), model.bias(p.convIndex)) as tf.Tensor4D;
-    else if (p.kind === 'relu') x = tf.relu(x);
-    else x = pool(x, pooling);
-    acts.push(x);
-  }
-  const values: tf.Scalar[] = [];
-  let g: tf.Tensor4D | null = null;
-  for (let i = last; i >= 0; i--) {
-    const loss = losses.get(i);
-    if (loss) {
-      const { value, grad } = loss(acts[i]);
-      values.push(value);
-      g = g ? (tf.add(g, grad) as tf.Tensor4D) : grad;
+  try {
+    for (let i = 0; i <= last; i++) {
+      const p = NETWORK_POINTS[i];
+      let y: tf.Tensor4D;
+      if (p.kind === 'conv') {
+        y = tf.tidy(() => tf.add(tf.conv2d(x, model.kernel(p.convIndex), 1, 'same'), model.bias(p.convIndex)) as tf.Tensor4D);
+      } else if (p.kind === 'relu') {
+        y = tf.relu(x);
+        // The pre-ReLU output is needed later only if a loss reads it.
+        if (!losses.has(i - 1)) {
+          x.dispose();
+          acts[i - 1] = undefined;
+        }
+      } else y = pool(x, pooling);
+      acts[i] = y;
+      x = y;
     }
-    if (!g) continue;
-    const p = NETWORK_POINTS[i];
-    const below = i > 0 ? acts[i - 1] : input;
-    if (p.kind === 'pool') {
-      g = pooling === 'avg'
-        ? (tf.engine().runKernel('AvgPoolGrad', { dy: g, input: below }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D)
-        : (tf.engine().runKernel('MaxPoolGrad', { dy: g, input: below, output: acts[i] }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D);
-    } else if (p.kind === 'relu') {
-      g = tf.mul(g, tf.step(acts[i])) as tf.Tensor4D;
-    } else {
-      g = tf.conv2d(g, model.flippedKernel(p.convIndex), 1, 'same');
+    const values: tf.Scalar[] = [];
+    let g: tf.Tensor4D | null = null;
+    const replace = (next: tf.Tensor4D) => {
+      g?.dispose();
+      g = next;
+    };
+    for (let i = last; i >= 0; i--) {
+      const loss = losses.get(i);
+      const a = acts[i]; // undefined for a pre-ReLU conv output no loss reads
+      if (loss) {
+        const { value, grad } = loss(a!);
+        values.push(value);
+        if (g) {
+          replace(tf.add(g, grad) as tf.Tensor4D);
+          grad.dispose();
+        } else g = grad;
+      }
+      const p = NETWORK_POINTS[i];
+      const below = i > 0 ? acts[i - 1] : input;
+      if (g) {
+        const dy: tf.Tensor4D = g;
+        if (p.kind === 'pool') {
+          replace(pooling === 'avg'
+            ? (tf.engine().runKernel('AvgPoolGrad', { dy, input: below! }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D)
+            : (tf.engine().runKernel('MaxPoolGrad', { dy, input: below!, output: a! }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D));
+        } else if (p.kind === 'relu') {
+          replace(tf.tidy(() => tf.mul(dy, tf.step(a!)) as tf.Tensor4D));
+        } else {
+          replace(tf.conv2d(dy, model.flippedKernel(p.convIndex), 1, 'same'));
+        }
+      }
+      a?.dispose();
+      acts[i] = undefined;
     }
+    // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
+    const grad = tf.reverse(g!, -1);
+    (g as tf.Tensor4D | null)?.dispose();
+    return { values: values.reverse(), grad };
+  } finally {
+    for (const a of acts) a?.dispose();
+    input.dispose();
   }
-  // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
-  return { values: values.reverse(), grad: tf.reverse(g!, -1) };
 }

@@ -181,7 +181,7 @@ export class Stylizer {
         const { objective } = makeObjective(model, targets, o, signal);
         const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
           ? adam(objective, x, o.iterations[si], { learningRate: o.learningRate })
-          : lbfgs(objective, x, o.iterations[si], { learningRate: o.learningRate, historySize: o.lbfgs.historySize, lineSearch: o.lbfgs.lineSearch });
+          : lbfgs(objective, x, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs });
         const evalsBefore = evaluations;
         let tIter = now();
         try {

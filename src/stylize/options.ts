@@ -82,8 +82,12 @@ export interface StylizeOptions {
   learningRate?: number;
   /** Iterations (L-BFGS: search directions; Adam: updates). Range 1–100000. Default 100. With `scales`, one per scale allowed. */
   iterations?: number | readonly number[];
-  /** L-BFGS tuning. */
-  lbfgs?: { historySize?: number; lineSearch?: 'strong-wolfe' | 'none' };
+  /**
+   * L-BFGS tuning (torch.optim.LBFGS's defaults): `historySize` 100 correction pairs; `lineSearch`
+   * `'strong-wolfe'` or `'none'`; `maxEvaluations` per scale, default ⌊1.25 · iterations⌋ (the run stops early,
+   * with a warning, once it is used up — the first direction's line search usually takes several).
+   */
+  lbfgs?: { historySize?: number; lineSearch?: 'strong-wolfe' | 'none'; maxEvaluations?: number };
   /** Divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients). Default false. */
   normalizeGradients?: boolean;
   /** Keep the content's colours: `'luminance'` or `'histogram'` (Gatys et al. 2017). Default false. */
@@ -127,7 +131,7 @@ export interface ResolvedOptions {
   optimizer: 'lbfgs' | 'adam';
   learningRate: number;
   iterations: number[];
-  lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none' };
+  lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none'; maxEvaluations?: number };
   normalizeGradients: boolean;
   preserveColors: PreserveColors;
   scales: number[];
@@ -234,6 +238,10 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
   if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as AbortSignal).aborted !== 'boolean')) invalidOption('signal', o.signal, 'an AbortSignal');
   const lb = o.lbfgs ?? {};
+  if (typeof lb !== 'object' || lb === null) invalidOption('lbfgs', lb, 'an object { historySize, lineSearch, maxEvaluations }');
+  for (const k of Object.keys(lb)) {
+    if (!['historySize', 'lineSearch', 'maxEvaluations'].includes(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`lbfgs.${k}\`. Known: historySize, lineSearch, maxEvaluations.`, { field: `lbfgs.${k}` });
+  }
   return {
     size: num('size', o.size, 256, 16, 4096, true),
     styleScale: num('styleScale', o.styleScale, 1, 0.05, 8),
@@ -252,6 +260,7 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
     lbfgs: {
       historySize: num('lbfgs.historySize', lb.historySize, 100, 1, 1000, true),
       lineSearch: oneOf('lbfgs.lineSearch', lb.lineSearch, 'strong-wolfe', ['strong-wolfe', 'none'] as const),
+      maxEvaluations: lb.maxEvaluations === undefined ? undefined : num('lbfgs.maxEvaluations', lb.maxEvaluations, 0, 1, 1e7, true),
     },
     normalizeGradients: oneOf('normalizeGradients', o.normalizeGradients, false, [true, false] as const),
     preserveColors,
