@@ -316,7 +316,7 @@ describe('async taps', () => {
           events.push(`start ${name}`);
           await new Promise((r) => setTimeout(r, 10));
           // Still valid after an await: read it back asynchronously.
-          const values = await activation.data();
+          const values = (await activation.data()) as Float32Array;
           maxima.set(name, values.reduce((a, b) => Math.max(a, b), -Infinity));
           seen.push(activation);
           if (name === 'pool1') kept = tf.clone(activation);
