@@ -8,6 +8,8 @@ import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../losses.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { Objective, OptimizerStep } from '../optim/types.js';
+import { backendMemoryLimit, estimateMemory } from '../memory.js';
+import { fitSize } from '../image.js';
 import { noiseImage } from './noise.js';
 import { resolveOptions, type IterationInfo, type LossBreakdown, type ResolvedOptions, type StylizeOptions } from './options.js';
 import { makeResult, median, type HistoryEntry, type Snapshot, type StopReason, type StylizeResult } from './result.js';
@@ -81,6 +83,42 @@ function breakdown(o: ResolvedOptions, total: number, parts: ArrayLike<number>):
   o.contentLayers.forEach((l, i) => ((contentLayers[l.name] = parts[i]), (content += parts[i])));
   o.styleLayers.forEach((l, i) => ((styleLayers[l.name] = parts[nc + i]), (style += parts[nc + i])));
   return { total, content, style, tv: parts[parts.length - 1], contentLayers, styleLayers };
+}
+
+/** Headroom for allocator fragmentation and backend workspaces on top of the estimate. */
+const MEMORY_SLACK = 1.3;
+
+/**
+ * Checks, before any work, that every scale fits the backend's memory cap (WASM: 4 GiB). Where L-BFGS's history
+ * is what does not fit, it is shortened for that scale (with a warning); if even that is not enough, fails with
+ * OUT_OF_MEMORY saying what to change. Returns the history size to use per scale.
+ */
+function planMemory(o: ResolvedOptions, contentH: number, contentW: number, warnings: string[]): number[] {
+  const limit = backendMemoryLimit();
+  const lossPoints = [...o.contentLayers, ...o.styleLayers].map((l) => l.point);
+  return o.scales.map((s) => {
+    const [h, w] = fitSize(contentH, contentW, Math.max(16, Math.round(o.size * s)));
+    const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
+    if (limit === undefined) return want;
+    const budget = limit - tf.memory().numBytes;
+    const fits = (history: number) => estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: history }).total * MEMORY_SLACK <= budget;
+    if (fits(want)) return want;
+    if (o.optimizer === 'lbfgs') {
+      for (let hist = Math.min(want, 50); hist >= 5; hist = Math.floor(hist * 0.7)) {
+        if (fits(hist)) {
+          warnings.push(`At ${w}x${h} the L-BFGS history was shortened from ${want} to ${hist} pairs to fit the ${tf.getBackend()} backend's memory.`);
+          return hist;
+        }
+      }
+    }
+    const need = estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: Math.min(want, 5) }).total * MEMORY_SLACK;
+    throw new StyleTransferError(
+      'OUT_OF_MEMORY',
+      `A ${w}x${h} image needs about ${(need / 2 ** 30).toFixed(1)} GiB on the ${tf.getBackend()} backend, more than the ${(budget / 2 ** 30).toFixed(1)} GiB it has left. ` +
+        'Use a smaller `size`, style layers that stop earlier, or the tensorflow (tfjs-node) backend.',
+      { width: w, height: h, bytes: need, budget },
+    );
+  });
 }
 
 /** Turns the optimised image (maybe grey, maybe out of range) into the output image `[1,H,W,3]` in 0–255. */
@@ -167,6 +205,7 @@ export class Stylizer {
     };
     try {
       o.styles.forEach((s, i) => stylesFull.push(toImageTensor(s, o.styles.length > 1 ? `style[${i}]` : 'style')));
+      const histories = planMemory(o, contentFull.shape[1], contentFull.shape[2], warnings);
       for (let si = 0; si < o.scales.length; si++) {
         const size = Math.max(16, Math.round(o.size * o.scales[si]));
         const ts = now();
@@ -181,7 +220,7 @@ export class Stylizer {
         const { objective } = makeObjective(model, targets, o, signal);
         const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
           ? adam(objective, x, o.iterations[si], { learningRate: o.learningRate })
-          : lbfgs(objective, x, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs });
+          : lbfgs(objective, x, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: histories[si] });
         const evalsBefore = evaluations;
         let tIter = now();
         try {
