@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Speed and memory benchmark (not a test). Each measurement runs in a fresh Node process.
+//
+//   npm run bench                      # wasm (all threads, 1 thread), cpu at 128 px, webgl in headless Chromium
+//   npm run bench -- --json            # machine-readable (one JSON document on stdout)
+//   npm run bench -- --sizes 128,256 --backends wasm --reps 3
+//   npm run bench -- --stylize         # + wall time of a default stylize() (256 px, 100 L-BFGS iterations)
+//   npm run bench -- --time-to-quality # + coarse-to-fine vs single-scale L-BFGS at 256 px
+//
+// Needs the built package (npm run build) and weights (npm run weights).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const value = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
+};
+const json = flag('json');
+const sizes = value('sizes', '128,256,512').split(',').map(Number);
+const reps = Number(value('reps', '3'));
+const log = (...m) => (json ? process.stderr : process.stdout).write(`${m.join(' ')}\n`);
+
+const hasTfjsNode = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const threads = availableParallelism();
+const defaultBackends = ['wasm', 'wasm-1', 'cpu', ...(hasTfjsNode ? ['tensorflow'] : []), 'webgl'];
+const backends = value('backends', defaultBackends.join(',')).split(',');
+
+function runNode(cfg) {
+  const r = spawnSync(process.execPath, [join(here, 'node-worker.mjs'), JSON.stringify(cfg)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (r.status !== 0 || !line) return { ...cfg, error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') };
+  return JSON.parse(line.slice(6));
+}
+
+const machine = {
+  cpu: cpus()[0]?.model, logicalCores: threads, memoryGB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version,
+  tfjs: createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json').version, date: new Date().toISOString(),
+};
+const results = [];
+log(`machine: ${machine.cpu}, ${threads} logical cores, ${machine.memoryGB} GB, Node ${machine.node}, tfjs ${machine.tfjs}`);
+
+for (const b of backends) {
+  if (b === 'webgl') {
+    const r = spawnSync(process.execPath, [join(here, 'browser.mjs'), '--sizes', sizes.join(','), '--reps', String(reps)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('BENCH '));
+    if (r.status !== 0 || lines.length === 0) results.push({ backend: 'webgl', error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') });
+    for (const l of lines) results.push(JSON.parse(l.slice(6)));
+    continue;
+  }
+  const [backend, t] = b === 'wasm-1' ? ['wasm', 1] : [b, b === 'wasm' ? threads : undefined];
+  for (const size of sizes) {
+    if (backend === 'cpu' && size > 128 && !flag('full')) continue; // plain-JS CPU: minutes per iteration beyond this
+    log(`… ${b} ${size} px`);
+    results.push(runNode({ mode: 'iteration', backend, size, threads: t, reps }));
+  }
+}
+if (flag('stylize')) {
+  log('… default stylize() on wasm');
+  results.push(runNode({ mode: 'stylize', backend: 'wasm', threads, options: {} }));
+}
+if (flag('time-to-quality')) {
+  log('… time to quality on wasm (256 px)');
+  results.push(runNode({ mode: 'time-to-quality', backend: 'wasm', threads, size: Number(value('ttq-size', '256')) }));
+}
+
+if (json) {
+  console.log(JSON.stringify({ machine, results }, null, 1));
+} else {
+  const f = (v, d = 2) => (v === undefined || v === null ? '—' : Number(v).toFixed(d));
+  console.log('\n| backend | threads | size | s / iteration | GFLOP/s | first iteration (s) | peak RSS (MB) | peak tensors (MB) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results.filter((x) => x.mode === 'iteration' || x.error)) {
+    if (r.error) console.log(`| ${r.backend} | ${r.threads ?? ''} | ${r.size ?? ''} | error: ${r.error} | | | | |`);
+    else console.log(`| ${r.backend} | ${r.threads ?? '—'} | ${r.width}x${r.height} | ${f(r.secondsPerIteration)} | ${f(r.gflops, 1)} | ${f(r.firstIterationSeconds)} | ${f(r.peakRssMB, 0)} | ${f(r.peakTensorMB, 0)} |`);
+  }
+  for (const r of results.filter((x) => x.mode === 'stylize')) {
+    console.log(`\ndefault stylize() on ${r.backend} (${r.threads} threads): ${r.width}x${r.height}, ${r.iterations} iterations, ${r.evaluations} evaluations, ${f(r.wallSeconds, 1)} s, final loss ${r.finalLoss?.toExponential(4)}, peak RSS ${f(r.peakRssMB, 0)} MB`);
+  }
+  for (const r of results.filter((x) => x.mode === 'time-to-quality')) {
+    console.log(`\ntime to quality at ${r.size} px on ${r.backend}: single-scale ${r.singleScale.iterations} L-BFGS iterations ${f(r.singleScale.seconds, 1)} s (loss ${r.singleScale.finalLoss.toExponential(4)}); coarse-to-fine ${JSON.stringify(r.coarseToFine.scales)} reached it after ${f(r.coarseToFine.secondsToReach, 1)} s (iteration ${r.coarseToFine.reachedAtIteration})`);
+  }
+}
+void execFileSync;

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+/**
+ * WASM threads benchmark: VGG-19 on the built package (`dist/node.js`; run `npx tsup` first) with the WASM
+ * backend single- vs multi-threaded. Each thread count runs in its own process (the pool size is fixed when the
+ * backend starts), alternating between settings so that load from other jobs hits both alike; medians are printed.
+ *
+ *   node bench/wasm-threads.mjs [--size 256] [--threads 1,2] [--rounds 3] [--iters 3]
+ *
+ * Timed per iteration:
+ * - forward: extractFeatures(vgg, image, ['relu5_4']), the whole VGG-19 conv stack;
+ * - forward+backward: one loss-and-gradient pass of a style loss on relu1_1…relu5_1 (lossAndGradient from the
+ *   package when it is exported, else the same explicit backward pass written out below: input gradients are
+ *   forward convs with the flipped kernels, pools via MaxPoolGrad, ReLUs via step).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const SIZE = Number(opt('size', 256));
+const ITERS = Number(opt('iters', 3));
+const DIST = fileURLToPath(new URL('../dist/node.js', import.meta.url));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+if (args.includes('--child')) await child();
+else await parent();
+
+async function parent() {
+  if (!existsSync(DIST)) {
+    console.error('dist/node.js is missing: run "npx tsup" first.');
+    process.exit(1);
+  }
+  const threads = opt('threads', '1,2').split(',').map(Number);
+  const rounds = Number(opt('rounds', 3));
+  console.log(`VGG-19 at ${SIZE}x${SIZE}, WASM backend, threads ${threads.join(' vs ')}; ${rounds} rounds x ${ITERS} iterations per process.`);
+  console.log(`machine: ${os.availableParallelism()} logical cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const results = new Map(threads.map((t) => [t, { forward: [], fwdbwd: [], init: [], actual: new Set(), exitMs: [] }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const t of r % 2 ? [...threads].reverse() : threads) {
+      const out = await runChild(t);
+      const acc = results.get(t);
+      acc.forward.push(...out.forward);
+      acc.fwdbwd.push(...out.fwdbwd);
+      acc.init.push(out.initMs);
+      acc.exitMs.push(out.exitMs);
+      acc.actual.add(out.threads.threads + (out.threads.reason ? ` (${out.threads.reason})` : ''));
+      console.log(`  round ${r + 1}, threads=${t}: forward ${out.forward.map((x) => x.toFixed(2)).join(' ')} s; fwd+bwd ${out.fwdbwd.map((x) => x.toFixed(2)).join(' ')} s; exit ${out.exitMs.toFixed(0)} ms after the last op`);
+    }
+  }
+  console.log('\nmedians (seconds per pass):');
+  console.log('threads  actual               backend start  forward  forward+backward');
+  const base = results.get(threads[0]);
+  for (const [t, acc] of results) {
+    const fw = median(acc.forward);
+    const fb = median(acc.fwdbwd);
+    const speed = t === threads[0] ? '' : `   (x${(median(base.forward) / fw).toFixed(2)}, x${(median(base.fwdbwd) / fb).toFixed(2)})`;
+    console.log(`${String(t).padEnd(8)} ${[...acc.actual].join(', ').padEnd(20)} ${(median(acc.init) / 1000).toFixed(2).padStart(8)} s  ${fw.toFixed(2).padStart(7)}  ${fb.toFixed(2).padStart(16)}${speed}`);
+  }
+}
+
+function runChild(threads) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', '--size', String(SIZE), '--iters', String(ITERS)], {
+      env: { ...process.env, NST_WASM_THREADS: String(threads) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) return reject(new Error(`child (threads=${threads}) exited with ${code}:\n${out}`));
+      const res = JSON.parse(line.slice(7));
+      // How long the process took to exit after its last tensor op (a hanging worker pool would show here).
+      res.exitMs = Date.now() - started - res.lastOpAt;
+      resolve(res);
+    });
+  });
+}
+
+async function child() {
+  const processStart = Date.now() - performance.now();
+  const lib = await import(pathToFileURL(DIST).href);
+  const tf = await import('@tensorflow/tfjs-core');
+  const t0 = performance.now();
+  const backend = await lib.ready();
+  const initMs = performance.now() - t0;
+  if (backend !== 'wasm') throw new Error(`backend is ${backend}, not wasm`);
+  const vgg = await lib.loadVgg19();
+
+  const image = tf.tidy(() => tf.mul(tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 7), 255));
+  const style = tf.tidy(() => tf.mul(tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 8), 255));
+  const styleLayers = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
+  const feats = await lib.extractFeatures(vgg, style, styleLayers);
+  const grams = styleLayers.map((l) => lib.gramMatrix(feats[l]));
+  tf.dispose(Object.values(feats));
+  const losses = new Map(styleLayers.map((l, i) => [lib.resolveLayer(l).index, (act) => lib.styleLoss(act, grams[i], 1)]));
+  const lossAndGradient = lib.lossAndGradient ?? localLossAndGradient;
+
+  const forward = async () => {
+    const { relu5_4 } = await lib.extractFeatures(vgg, image, ['relu5_4']);
+    await relu5_4.data();
+    relu5_4.dispose();
+  };
+  const fwdbwd = async () => {
+    const { values, grad } = tf.tidy(() => {
+      const r = lossAndGradient(vgg, image, losses, 'max');
+      return { values: tf.addN(r.values), grad: r.grad };
+    });
+    await Promise.all([values.data(), grad.data()]);
+    tf.dispose([values, grad]);
+  };
+  const time = async (fn) => {
+    const s = performance.now();
+    await fn();
+    return (performance.now() - s) / 1000;
+  };
+  await forward(); // warm-up: XNNPACK operator set-up
+  await fwdbwd(); // warm-up: flipped kernels
+  const res = { threads: lib.wasmThreads?.() ?? { threads: 1, reason: 'wasmThreads() not exported' }, initMs, forward: [], fwdbwd: [] };
+  for (let i = 0; i < ITERS; i++) res.forward.push(await time(forward));
+  for (let i = 0; i < ITERS; i++) res.fwdbwd.push(await time(fwdbwd));
+  res.lastOpAt = Date.now() - processStart;
+  console.log('RESULT ' + JSON.stringify(res));
+
+  /** The package's explicit forward+backward pass (src/network.ts lossAndGradient), for builds that do not export it. */
+  function localLossAndGradient(model, rgb, lossMap, pooling) {
+    const points = lib.NETWORK_POINTS;
+    const last = Math.max(...lossMap.keys());
+    const acts = [];
+    const input = lib.preprocess(rgb);
+    let x = input;
+    for (let i = 0; i <= last; i++) {
+      const p = points[i];
+      if (p.kind === 'conv') x = tf.add(tf.conv2d(x, model.kernel(p.convIndex), 1, 'same'), model.bias(p.convIndex));
+      else if (p.kind === 'relu') x = tf.relu(x);
+      else x = pooling === 'avg' ? tf.avgPool(x, 2, 2, 'valid') : tf.maxPool(x, 2, 2, 'valid');
+      acts.push(x);
+    }
+    const values = [];
+    let g = null;
+    for (let i = last; i >= 0; i--) {
+      const loss = lossMap.get(i);
+      if (loss) {
+        const { value, grad } = loss(acts[i]);
+        values.push(value);
+        g = g ? tf.add(g, grad) : grad;
+      }
+      if (!g) continue;
+      const p = points[i];
+      const below = i > 0 ? acts[i - 1] : input;
+      if (p.kind === 'pool') g = tf.engine().runKernel('MaxPoolGrad', { dy: g, input: below, output: acts[i] }, { filterSize: 2, strides: 2, pad: 'valid' });
+      else if (p.kind === 'relu') g = tf.mul(g, tf.step(acts[i]));
+      else g = tf.conv2d(g, model.flippedKernel(p.convIndex), 1, 'same');
+    }
+    return { values: values.reverse(), grad: tf.reverse(g, -1) };
+  }
+}
