@@ -54,7 +54,10 @@ log(`machine: ${machine.cpu}, ${threads} logical cores, ${machine.memoryGB} GB, 
 
 for (const b of backends) {
   if (b === 'webgl') {
-    const r = spawnSync(process.execPath, [join(here, 'browser.mjs'), '--sizes', sizes.join(','), '--reps', String(reps)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    // SwiftShader (no GPU here) runs WebGL on the CPU: ~10 s per iteration at 128 px, so 512 only with --full.
+    const webglSizes = sizes.filter((s) => s <= 256 || flag('full'));
+    log(`… webgl ${webglSizes.join(', ')} px (headless Chromium)`);
+    const r = spawnSync(process.execPath, [join(here, 'browser.mjs'), '--sizes', webglSizes.join(','), '--reps', String(reps)], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('BENCH '));
     if (r.status !== 0 || lines.length === 0) results.push({ backend: 'webgl', error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') });
     for (const l of lines) results.push(JSON.parse(l.slice(6)));

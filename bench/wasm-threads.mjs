@@ -6,6 +6,9 @@
  *
  *   node bench/wasm-threads.mjs [--size 256] [--threads 1,2] [--rounds 3] [--iters 3]
  *
+ * cpu/wall is the process's CPU time over wall time during the passes: ~1 single-threaded, up to the thread count
+ * when the other cores are free (well below it when other jobs share them).
+ *
  * Timed per iteration:
  * - forward: extractFeatures(vgg, image, ['relu5_4']), the whole VGG-19 conv stack;
  * - forward+backward: one loss-and-gradient pass of a style loss on relu1_1…relu5_1 (lossAndGradient from the
@@ -44,7 +47,7 @@ async function parent() {
   const rounds = Number(opt('rounds', 3));
   console.log(`VGG-19 at ${SIZE}x${SIZE}, WASM backend, threads ${threads.join(' vs ')}; ${rounds} rounds x ${ITERS} iterations per process.`);
   console.log(`machine: ${os.availableParallelism()} logical cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const results = new Map(threads.map((t) => [t, { forward: [], fwdbwd: [], init: [], actual: new Set(), exitMs: [] }]));
+  const results = new Map(threads.map((t) => [t, { forward: [], fwdbwd: [], init: [], actual: new Set(), exitMs: [], cpu: [] }]));
   for (let r = 0; r < rounds; r++) {
     for (const t of r % 2 ? [...threads].reverse() : threads) {
       const out = await runChild(t);
@@ -53,18 +56,20 @@ async function parent() {
       acc.fwdbwd.push(...out.fwdbwd);
       acc.init.push(out.initMs);
       acc.exitMs.push(out.exitMs);
+      acc.cpu.push(...out.cpu.forward, ...out.cpu.fwdbwd);
       acc.actual.add(out.threads.threads + (out.threads.reason ? ` (${out.threads.reason})` : ''));
-      console.log(`  round ${r + 1}, threads=${t}: forward ${out.forward.map((x) => x.toFixed(2)).join(' ')} s; fwd+bwd ${out.fwdbwd.map((x) => x.toFixed(2)).join(' ')} s; exit ${out.exitMs.toFixed(0)} ms after the last op`);
+      const load = os.loadavg()[0].toFixed(1);
+      console.log(`  round ${r + 1}, threads=${t}: forward ${out.forward.map((x) => x.toFixed(2)).join(' ')} s; fwd+bwd ${out.fwdbwd.map((x) => x.toFixed(2)).join(' ')} s; cpu/wall ${median([...out.cpu.forward, ...out.cpu.fwdbwd]).toFixed(2)}; exit ${out.exitMs.toFixed(0)} ms after the last op; load ${load}`);
     }
   }
   console.log('\nmedians (seconds per pass):');
-  console.log('threads  actual               backend start  forward  forward+backward');
+  console.log('threads  actual               backend start  forward  forward+backward  cpu/wall');
   const base = results.get(threads[0]);
   for (const [t, acc] of results) {
     const fw = median(acc.forward);
     const fb = median(acc.fwdbwd);
     const speed = t === threads[0] ? '' : `   (x${(median(base.forward) / fw).toFixed(2)}, x${(median(base.fwdbwd) / fb).toFixed(2)})`;
-    console.log(`${String(t).padEnd(8)} ${[...acc.actual].join(', ').padEnd(20)} ${(median(acc.init) / 1000).toFixed(2).padStart(8)} s  ${fw.toFixed(2).padStart(7)}  ${fb.toFixed(2).padStart(16)}${speed}`);
+    console.log(`${String(t).padEnd(8)} ${[...acc.actual].join(', ').padEnd(20)} ${(median(acc.init) / 1000).toFixed(2).padStart(8)} s  ${fw.toFixed(2).padStart(7)}  ${fb.toFixed(2).padStart(16)}  ${median(acc.cpu).toFixed(2).padStart(8)}${speed}`);
   }
 }
 
@@ -121,16 +126,24 @@ async function child() {
     await Promise.all([values.data(), grad.data()]);
     tf.dispose([values, grad]);
   };
-  const time = async (fn) => {
+  // Wall seconds per pass; CPU seconds of the whole process (all threads) go to cpu[] to show how much of the
+  // second core a pass actually got.
+  const cpu = { forward: [], fwdbwd: [] };
+  const time = async (fn, kind) => {
+    const c = process.cpuUsage();
     const s = performance.now();
     await fn();
-    return (performance.now() - s) / 1000;
+    const wall = (performance.now() - s) / 1000;
+    const used = process.cpuUsage(c);
+    cpu[kind].push((used.user + used.system) / 1e6 / wall);
+    return wall;
   };
   await forward(); // warm-up: XNNPACK operator set-up
   await fwdbwd(); // warm-up: flipped kernels
   const res = { threads: lib.wasmThreads?.() ?? { threads: 1, reason: 'wasmThreads() not exported' }, initMs, forward: [], fwdbwd: [] };
-  for (let i = 0; i < ITERS; i++) res.forward.push(await time(forward));
-  for (let i = 0; i < ITERS; i++) res.fwdbwd.push(await time(fwdbwd));
+  for (let i = 0; i < ITERS; i++) res.forward.push(await time(forward, 'forward'));
+  for (let i = 0; i < ITERS; i++) res.fwdbwd.push(await time(fwdbwd, 'fwdbwd'));
+  res.cpu = cpu;
   res.lastOpAt = Date.now() - processStart;
   console.log('RESULT ' + JSON.stringify(res));
 

@@ -12,24 +12,26 @@ export interface LbfgsOptions {
   toleranceGrad?: number;
   /** Stop once loss or step changes less than this. Default 1e-9. */
   toleranceChange?: number;
-  /** Cap on objective evaluations. Default ⌊1.25 · iterations⌋ (torch's default). */
+  /**
+   * Cap on objective evaluations. Default 2 · iterations + 25: room for the first direction's line search (its
+   * initial step, min(1, 1/‖g‖₁), is tiny for image losses, so it extrapolates for several evaluations) and
+   * one or two evaluations per later iteration. torch's default is ⌊1.25 · iterations⌋; pass that to match it.
+   */
   maxEvaluations?: number;
 }
 
-/** Dot product read back as a number. */
-async function dot(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const s = tf.tidy(() => tf.sum(tf.mul(a, b)));
-  const v = (await s.data())[0];
+/**
+ * Reads several scalar reductions back in one transfer (each read stalls a GPU pipeline, so the iteration
+ * batches what it needs: [yᵀs, yᵀy], [gᵀd, max|d|, Σ|g|], [max|g|, max|d|]).
+ */
+async function readScalars(make: () => tf.Scalar[]): Promise<Float32Array | Int32Array | Uint8Array> {
+  const s = tf.tidy(() => tf.stack(make()));
+  const v = await s.data();
   s.dispose();
-  return v;
+  return v as Float32Array;
 }
-
-async function maxAbs(a: tf.Tensor): Promise<number> {
-  const s = tf.tidy(() => tf.max(tf.abs(a)));
-  const v = (await s.data())[0];
-  s.dispose();
-  return v;
-}
+const dotOf = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b)) as tf.Scalar;
+const maxAbsOf = (a: tf.Tensor) => tf.max(tf.abs(a)) as tf.Scalar;
 
 /** Minimiser of the cubic through (x1,f1,g1), (x2,f2,g2), clamped to bounds (torch's `_cubic_interpolate`). */
 export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
@@ -54,7 +56,7 @@ interface Point {
  * Strong-Wolfe line search along `d` from `x` (torch.optim.LBFGS's `_strong_wolfe`, same constants).
  * Returns the accepted point; disposes every other gradient it made.
  */
-async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf.Tensor, start: Evaluation, gtd0: number, toleranceChange: number, maxLs = 25, c1 = 1e-4, c2 = 0.9): Promise<{ t: number; ev: Evaluation; evals: number }> {
+async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf.Tensor, dNorm: number, start: Evaluation, gtd0: number, toleranceChange: number, maxLs = 25, c1 = 1e-4, c2 = 0.9): Promise<{ t: number; ev: Evaluation; evals: number }> {
   const made: tf.Tensor[] = [];
   const evalAt = async (t: number): Promise<Point> => {
     const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)));
@@ -62,7 +64,6 @@ async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf
     made.push(ev.grad);
     return { t, ev, gtd: ev.gtd! };
   };
-  const dNorm = await maxAbs(d);
   const f = start.loss;
   let evals = 0;
   let prev: Point = { t: 0, ev: start, gtd: gtd0 };
@@ -142,7 +143,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   const lineSearch = opts.lineSearch ?? 'strong-wolfe';
   const tolGrad = opts.toleranceGrad ?? 1e-7;
   const tolChange = opts.toleranceChange ?? 1e-9;
-  const maxEvals = opts.maxEvaluations ?? Math.floor(iterations * 1.25);
+  const maxEvals = opts.maxEvaluations ?? 2 * iterations + 25;
 
   let x = tf.clone(x0);
   const dirs: tf.Tensor[] = []; // y = g_{k+1} − g_k
@@ -155,7 +156,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   let ev = await objective(x);
   let evals = 1;
   try {
-    if ((await maxAbs(ev.grad)) <= tolGrad) {
+    if ((await readScalars(() => [maxAbsOf(ev.grad)]))[0] <= tolGrad) {
       yield { iteration: 0, x, evaluation: ev, evaluations: evals, converged: 'gradient below tolerance at start' };
       return;
     }
@@ -165,7 +166,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
         d = tf.neg(g);
       } else {
         const [y, s] = tf.tidy(() => [tf.sub(g, prevGrad!), tf.mul(d!, t)]);
-        const ys = await dot(y, s);
+        const [ys, yy] = await readScalars(() => [dotOf(y, s), dotOf(y, y)]);
         if (ys > 1e-10) {
           if (dirs.length === historySize) {
             dirs.shift()!.dispose();
@@ -175,7 +176,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
           dirs.push(y);
           steps.push(s);
           ro.push(1 / ys);
-          hDiag = ys / (await dot(y, y));
+          hDiag = ys / yy;
         } else tf.dispose([y, s]);
         const newD = tf.tidy(() => {
           // Two-loop recursion; the α_i stay on the device as scalars.
@@ -198,20 +199,15 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       prevGrad?.dispose();
       prevGrad = tf.clone(g);
       const prevLoss = ev.loss;
-      if (k === 1) {
-        const s = tf.tidy(() => tf.sum(tf.abs(g)));
-        const l1 = (await s.data())[0];
-        s.dispose();
-        t = Math.min(1, 1 / l1) * lr;
-      } else t = lr;
-      const gtd = await dot(g, d!);
+      const [gtd, dNorm, l1] = await readScalars(() => [dotOf(g, d!), maxAbsOf(d!), tf.sum(tf.abs(g)) as tf.Scalar]);
+      t = k === 1 ? Math.min(1, 1 / l1) * lr : lr;
       if (gtd > -tolChange) {
         yield { iteration: k, x, evaluation: ev, evaluations: evals, converged: 'directional derivative above -toleranceChange' };
         return;
       }
       let lsEvals = 0;
       if (lineSearch === 'strong-wolfe') {
-        const res = await strongWolfe(objective, x, t, d!, ev, gtd, tolChange);
+        const res = await strongWolfe(objective, x, t, d!, dNorm, ev, gtd, tolChange);
         t = res.t;
         lsEvals = res.evals;
         const xNew = tf.tidy(() => tf.add(x, tf.mul(d!, t)));
@@ -232,11 +228,13 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       }
       evals += lsEvals;
       let converged: string | undefined;
-      if (!Number.isFinite(ev.loss)) converged = undefined;
-      else if (evals >= maxEvals && k < iterations) converged = `evaluation budget (${maxEvals}) used`;
-      else if ((await maxAbs(ev.grad)) <= tolGrad) converged = 'gradient below tolerance';
-      else if (Math.abs(t) * (await maxAbs(d!)) <= tolChange) converged = 'step below tolerance';
-      else if (Math.abs(ev.loss - prevLoss) < tolChange) converged = 'loss change below tolerance';
+      if (Number.isFinite(ev.loss)) {
+        const gMax = (await readScalars(() => [maxAbsOf(ev.grad)]))[0];
+        if (evals >= maxEvals && k < iterations) converged = `evaluation budget (${maxEvals}) used`;
+        else if (gMax <= tolGrad) converged = 'gradient below tolerance';
+        else if (Math.abs(t) * dNorm <= tolChange) converged = 'step below tolerance';
+        else if (Math.abs(ev.loss - prevLoss) < tolChange) converged = 'loss change below tolerance';
+      }
       yield { iteration: k, x, evaluation: ev, evaluations: evals, converged };
       if (converged) return;
     }

@@ -83,9 +83,10 @@ export interface StylizeOptions {
   /** Iterations (L-BFGS: search directions; Adam: updates). Range 1–100000. Default 100. With `scales`, one per scale allowed. */
   iterations?: number | readonly number[];
   /**
-   * L-BFGS tuning (torch.optim.LBFGS's defaults): `historySize` 100 correction pairs; `lineSearch`
-   * `'strong-wolfe'` or `'none'`; `maxEvaluations` per scale, default ⌊1.25 · iterations⌋ (the run stops early,
-   * with a warning, once it is used up — the first direction's line search usually takes several).
+   * L-BFGS tuning: `historySize` 100 correction pairs (torch's default); `lineSearch` `'strong-wolfe'` (default)
+   * or `'none'`; `maxEvaluations` per scale, default 2 · iterations + 25 (the run stops early, with a warning,
+   * once it is used up; the first direction's line search usually takes ~10). torch.optim.LBFGS's default budget
+   * is ⌊1.25 · iterations⌋: pass that to reproduce it exactly.
    */
   lbfgs?: { historySize?: number; lineSearch?: 'strong-wolfe' | 'none'; maxEvaluations?: number };
   /** Divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients). Default false. */
