@@ -3,6 +3,8 @@
  * - registers the fastest backend the host has: `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` when
  *   installed (optional peer dependencies, loaded only if present), else WASM with its `.wasm` files read from
  *   the installed package, else the plain-JS CPU backend;
+ * - runs WASM multi-threaded (one thread per logical core by default): set `NST_WASM_THREADS` (a number; `1` =
+ *   off) or call {@link setWasmThreads} before first use;
  * - makes `loadVgg19()` read the weights shipped in the package from disk (or a folder/path you pass).
  * Everything from the core is re-exported, so one import is enough.
  * @packageDocumentation
@@ -15,10 +17,12 @@ import { readyBackend } from './backend.js';
 import { configurePlatform } from './platform.js';
 import { fileWeightsSource, packagedWeightsDir } from './node/file-source.js';
 import { wasmDir } from './node/wasm-files.js';
+import { enableWasmThreads, threadsFromEnv, wasmThreads, type WasmThreadsResult } from './node/wasm-threads.js';
 import { urlWeightsSource } from './weights/source.js';
 
 export * from './index.js';
-export { fileWeightsSource, packagedWeightsDir };
+export { readImage, writeImage, decodeImage, encodeImage, writeFileAtomic, sniffFormat, formatFromPath, type ImageFormat, type WritablePixels, type WriteImageOptions } from './node/image-io.js';
+export { fileWeightsSource, packagedWeightsDir, wasmThreads, type WasmThreadsResult };
 
 /** Which native TensorFlow binding was found, if any. */
 export const nativeBinding: string | undefined = (() => {
@@ -39,6 +43,17 @@ export const nativeBinding: string | undefined = (() => {
 })();
 
 setWasmPaths(wasmDir());
+// Takes effect synchronously (it wraps the wasm backend factory); the promise only reports the plan.
+void enableWasmThreads({ threads: threadsFromEnv(process.env.NST_WASM_THREADS) });
+
+/**
+ * Chooses the WASM backend's thread count (`1` = single-threaded; default: `NST_WASM_THREADS`, else one per
+ * logical core). Call before first use; resolves to the threads that will be asked for, with a `reason` when that
+ * is 1. After the backend started, {@link wasmThreads} tells what it runs with.
+ */
+export async function setWasmThreads(threads?: number): Promise<WasmThreadsResult> {
+  return enableWasmThreads({ threads: threads ?? threadsFromEnv(process.env.NST_WASM_THREADS) });
+}
 
 configurePlatform({
   adapter: 'node',
