@@ -40,3 +40,26 @@ export { lossAndGradient, type PointLoss } from './network.js';
 export { matchColorHistogram, combineLuminance, luminanceImage, colorStats, type PreserveColors } from './color.js';
 export { noiseImage } from './stylize/noise.js';
 export { estimateMemory, backendMemoryLimit, type MemoryEstimate, type MemoryEstimateInput } from './memory.js';
+export {
+  sweep,
+  replaySweep,
+  renderContactSheet,
+  layerSetLabel,
+  type SweepOptions,
+  type SweepVary,
+  type SweepParameter,
+  type StyleLayerSets,
+  type SweepProgress,
+  type SweepAxis,
+  type SweepSettings,
+  type SweepCell,
+  type SweepRecord,
+  type SweepResult,
+  type InputInfo,
+  type ContactSheetOptions,
+  type ContactSheet,
+  type TilePlacement,
+} from './experiments/sweep.js';
+export { renderFeatureMaps, renderGram, colorMapLut, type ColorMap, type FeatureMapOptions, type FeatureMapImage, type GramImageOptions, type GramImage } from './experiments/render.js';
+export { reconstruct, reconstructionOptions, type ReconstructOptions } from './experiments/reconstruct.js';
+export { drawText, measureText, createImage, blit, resizeRgba, type Color } from './experiments/font.js';
