@@ -4,7 +4,7 @@ import { defineConfig } from 'tsup';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', webgl: 'src/webgl.ts', wasm: 'src/wasm.ts', webgpu: 'src/webgpu.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node.ts', webgl: 'src/webgl.ts', wasm: 'src/wasm.ts', webgpu: 'src/webgpu.ts', cli: 'src/cli.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

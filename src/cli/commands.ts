@@ -1,0 +1,528 @@
+/**
+ * The CLI's commands. Loaded only after the arguments parsed (so `--help` and usage errors answer at once), it
+ * imports the Node adapter, which registers the backend.
+ * @module
+ */
+import { constants as fsConstants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  createStylizer,
+  extractFeatures,
+  fitSize,
+  gramMatrix,
+  loadVgg19,
+  ready,
+  reconstruct,
+  reconstructionOptions,
+  renderContactSheet,
+  renderFeatureMaps,
+  renderGram,
+  replaySweep,
+  resizeImage,
+  resolveLayer,
+  sweep,
+  toImageTensor,
+  VERSION,
+  type ContactSheetOptions,
+  type IterationInfo,
+  type LayerWeights,
+  type NodeBackendName,
+  type RgbaImage,
+  type StylizeOptions,
+  type SweepOptions,
+  type SweepRecord,
+  type SweepVary,
+  type Vgg19,
+} from '../node.js';
+import { readImage, writeFileAtomic, writeImage, formatFromPath } from '../node/image-io.js';
+import { resolveOptions } from '../stylize/options.js';
+import { blit, createImage, drawText, fitText } from '../experiments/font.js';
+import { UsageError, parseNumber, type Parsed } from './args.js';
+import { createProgress, fmtMs, silentProgress, type ProgressBar } from './progress.js';
+
+type Flags = Parsed['flags'];
+
+interface Ctx {
+  flags: Flags;
+  positionals: string[];
+  signal: AbortSignal;
+  /** One JSON object per line on stdout (--json). */
+  emit: (event: Record<string, unknown>) => void;
+  progress: (label: string) => ProgressBar;
+  /** A line on stderr unless --quiet. */
+  say: (line: string) => void;
+  argv: readonly string[];
+}
+
+const str = (f: Flags, name: string): string | undefined => {
+  const v = f.get(name);
+  return v === undefined || typeof v === 'boolean' ? (v === true ? '' : undefined) : String(v);
+};
+const numFlag = (f: Flags, name: string): number | undefined => f.get(name) as number | undefined;
+
+/** `conv1_1,conv3_1` → list; `relu1_1:1,relu2_1:0.5` → map (entries without a weight get 1). Names are checked. */
+export function parseLayerSpec(flag: string, text: string): LayerWeights {
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new UsageError(`--${flag} needs at least one layer, e.g. conv1_1,conv3_1`);
+  const weighted = parts.some((p) => p.includes(':'));
+  const entries = parts.map((p): [string, number] => {
+    const [name, w] = p.split(':');
+    resolveLayer(name.trim(), `--${flag}`);
+    return [name.trim(), w === undefined ? 1 : parseNumber(flag, w)];
+  });
+  return weighted ? Object.fromEntries(entries) : entries.map(([n]) => n);
+}
+
+const numberList = (flag: string, text: string, integer = false): number[] => {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(`--${flag} needs a comma-separated list of numbers, got ${JSON.stringify(text)}`);
+  return parts.map((p) => parseNumber(flag, p, integer));
+};
+
+function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) throw new UsageError(`--${flag} is ${JSON.stringify(v)}; use ${allowed.join(' or ')}`);
+  return v as T;
+}
+
+/** Checks an output path before any work: known extension, existing writable folder, not a folder itself. */
+async function checkOutput(flag: string, path: string | undefined, required = true): Promise<string | undefined> {
+  if (path === undefined || path === '') {
+    if (required) throw new UsageError(`--${flag} is required: where to write the result (e.g. -o out.png)`);
+    return undefined;
+  }
+  if (!formatFromPath(path)) throw new UsageError(`--${flag} ${path}: unknown image type "${extname(path) || '(none)'}"; use .png, .jpg or .jpeg`);
+  return checkWritable(flag, path);
+}
+
+async function checkWritable(flag: string, path: string): Promise<string> {
+  const dir = dirname(resolve(path));
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) throw new UsageError(`--${flag} ${path}: the folder ${dir} does not exist`);
+  if (!st.isDirectory()) throw new UsageError(`--${flag} ${path}: ${dir} is not a folder`);
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new UsageError(`--${flag} ${path} is a folder; give a file name`);
+  await access(dir, fsConstants.W_OK).catch(() => {
+    throw new UsageError(`--${flag} ${path}: cannot write to ${dir} (permission denied)`);
+  });
+  return path;
+}
+
+/** `out.png` + 10 → `out-0010.png`. */
+const numbered = (path: string, n: number): string => {
+  const ext = extname(path);
+  return `${path.slice(0, path.length - ext.length)}-${String(n).padStart(4, '0')}${ext}`;
+};
+
+async function loadModel(ctx: Ctx): Promise<Vgg19> {
+  const backend = str(ctx.flags, 'backend');
+  if (backend !== undefined) oneOf('backend', backend, ['tensorflow', 'wasm', 'cpu'] as const);
+  await ready(backend as NodeBackendName | undefined);
+  const weights = str(ctx.flags, 'weights');
+  return loadVgg19(weights ? { weights } : {});
+}
+
+/** The stylize() options the shared flags describe (images excluded). */
+function stylizeFlags(f: Flags): Partial<StylizeOptions> & { initPath?: string } {
+  const o: Partial<StylizeOptions> & { initPath?: string } = {};
+  const set = <K extends keyof StylizeOptions>(k: K, v: StylizeOptions[K] | undefined): void => {
+    if (v !== undefined) o[k] = v;
+  };
+  set('size', numFlag(f, 'size'));
+  const sl = str(f, 'style-layers');
+  if (sl !== undefined) o.styleLayers = parseLayerSpec('style-layers', sl);
+  const cl = str(f, 'content-layers');
+  if (cl !== undefined) o.contentLayers = parseLayerSpec('content-layers', cl);
+  set('contentWeight', numFlag(f, 'content-weight'));
+  set('styleWeight', numFlag(f, 'style-weight'));
+  set('tvWeight', numFlag(f, 'tv-weight'));
+  set('lossNormalization', oneOf('loss-normalization', str(f, 'loss-normalization'), ['mean', 'paper'] as const));
+  set('optimizer', oneOf('optimizer', str(f, 'optimizer'), ['lbfgs', 'adam'] as const));
+  set('learningRate', numFlag(f, 'learning-rate'));
+  const hist = numFlag(f, 'lbfgs-history');
+  const ls = oneOf('line-search', str(f, 'line-search'), ['strong-wolfe', 'none'] as const);
+  if (hist !== undefined || ls !== undefined) o.lbfgs = { ...(hist !== undefined ? { historySize: hist } : {}), ...(ls ? { lineSearch: ls } : {}) };
+  if (f.get('normalize-gradients') !== undefined) o.normalizeGradients = f.get('normalize-gradients') as boolean;
+  const pc = f.get('preserve-colors');
+  if (pc !== undefined) o.preserveColors = pc === true ? 'luminance' : (oneOf('preserve-colors', String(pc), ['luminance', 'histogram'] as const) ?? false);
+  set('pooling', oneOf('pooling', str(f, 'pooling'), ['max', 'avg'] as const));
+  const init = str(f, 'init');
+  if (init !== undefined) {
+    if (init === 'content' || init === 'style' || init === 'noise') o.init = init;
+    else o.initPath = init;
+  }
+  set('seed', numFlag(f, 'seed'));
+  set('styleScale', numFlag(f, 'style-scale'));
+  const bw = str(f, 'style-blend-weights');
+  if (bw !== undefined) o.styleBlendWeights = numberList('style-blend-weights', bw);
+  const sc = str(f, 'scales');
+  if (sc !== undefined) o.scales = numberList('scales', sc);
+  return o;
+}
+
+/** Reports a stylize run's iterations to the bar and, with --json, stdout. */
+function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: IterationInfo) => Promise<void> | void = () => {}) {
+  return async (info: IterationInfo): Promise<void> => {
+    bar.update(info.iteration, info.iterations, `loss ${info.loss.total.toExponential(3)}`);
+    ctx.emit({ event: 'iteration', iteration: info.iteration, iterations: info.iterations, scale: info.scale, width: info.width, height: info.height, loss: info.loss, evaluations: info.evaluations, elapsedMs: Math.round(info.elapsedMs) });
+    await extra(info);
+  };
+}
+
+async function readInputs(paths: string[]): Promise<RgbaImage[]> {
+  const out: RgbaImage[] = [];
+  for (const p of paths) out.push(await readImage(p));
+  return out;
+}
+
+// ── stylize ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function runStylize(ctx: Ctx): Promise<void> {
+  const f = ctx.flags;
+  const [contentPath, ...stylePaths] = ctx.positionals;
+  const out = (await checkOutput('output', str(f, 'output')))!;
+  const saveEvery = numFlag(f, 'save-every');
+  if (saveEvery !== undefined && saveEvery < 1) throw new UsageError(`--save-every is ${saveEvery}; give a number of iterations ≥ 1`);
+  const quality = numFlag(f, 'quality');
+  const { initPath, ...base } = stylizeFlags(f);
+  const it = str(f, 'iterations');
+  const iterations = it === undefined ? undefined : it.includes(',') ? numberList('iterations', it, true) : parseNumber('iterations', it, true);
+  const [content, ...styles] = await readInputs([contentPath, ...stylePaths]);
+  const options: StylizeOptions = { ...base, content, style: styles.length === 1 ? styles[0] : styles, ...(iterations !== undefined ? { iterations } : {}) };
+  if (initPath !== undefined) options.init = await readImage(initPath);
+  if (saveEvery) options.previewEvery = saveEvery;
+  const resolved = resolveOptions(options); // every option checked before the model loads
+  const model = await loadModel(ctx);
+  const bar = ctx.progress('stylize');
+  const planned = resolved.iterations.reduce((a, b) => a + b, 0);
+  ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+  const stylizer = createStylizer({ model, cacheSize: 1 });
+  try {
+    const result = await stylizer.stylize({
+      ...options,
+      signal: ctx.signal,
+      onIteration: iterationReporter(ctx, bar, async (info) => {
+        if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
+          const p = numbered(out, info.iteration);
+          await writeImage(p, info.preview, { quality });
+          ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
+        }
+      }),
+    });
+    try {
+      await writeImage(out, await result.toPixels(), { quality });
+      bar.done();
+      for (const w of result.warnings) ctx.say(`note: ${w}`);
+      const last = result.history[result.history.length - 1];
+      ctx.say(`wrote ${out} (${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)} on ${result.backend})`);
+      ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings, backend: result.backend, warnings: result.warnings });
+    } finally {
+      result.dispose();
+    }
+  } finally {
+    bar.done();
+    stylizer.dispose();
+    model.dispose();
+  }
+}
+
+// ── sweep ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+const VARY_NAMES: Record<string, keyof SweepVary> = {
+  'style-layers': 'styleLayers',
+  'content-layers': 'contentLayers',
+  'weight-ratio': 'weightRatio',
+  iterations: 'iterations',
+  pooling: 'pooling',
+  init: 'init',
+};
+
+/** Parses one `--vary NAME=VALUES`. */
+export function parseVary(text: string, vary: SweepVary): void {
+  const eq = text.indexOf('=');
+  const name = eq > 0 ? text.slice(0, eq).trim() : text.trim();
+  const key = VARY_NAMES[name];
+  if (!key) throw new UsageError(`--vary ${JSON.stringify(text)}: unknown setting "${name}"; use ${Object.keys(VARY_NAMES).join(', ')} (as NAME=VALUES)`);
+  if (eq < 0 || text.slice(eq + 1).trim() === '') throw new UsageError(`--vary ${name} needs values, e.g. --vary ${name}=${name === 'style-layers' ? 'single' : name === 'weight-ratio' ? '1e-3,1e-2' : '…'}`);
+  if (vary[key] !== undefined) throw new UsageError(`--vary ${name} is given twice`);
+  const v = text.slice(eq + 1).trim();
+  const sets = (): string[][] => (v.includes(';') ? v.split(';').filter((s) => s.trim()).map((s) => s.split(',').map((x) => x.trim()).filter(Boolean)) : v.split(',').map((x) => [x.trim()]));
+  const checked = (field: string, ss: string[][]): (string | LayerWeights)[] =>
+    ss.map((s) => {
+      if (s.length === 0) throw new UsageError(`--vary ${field}: an empty layer set`);
+      const joined = s.join(',');
+      return parseLayerSpec(`vary ${field}`, joined);
+    });
+  switch (key) {
+    case 'styleLayers':
+      vary.styleLayers = v === 'single' || v === 'cumulative' || v === 'all' ? v : checked(name, sets());
+      break;
+    case 'contentLayers':
+      vary.contentLayers = checked(name, sets());
+      break;
+    case 'weightRatio':
+      vary.weightRatio = numberList(`vary ${name}`, v);
+      break;
+    case 'iterations':
+      vary.iterations = numberList(`vary ${name}`, v, true);
+      break;
+    case 'pooling':
+      vary.pooling = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), ['max', 'avg'] as const)!);
+      break;
+    case 'init':
+      vary.init = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), ['content', 'style', 'noise'] as const)!);
+      break;
+  }
+}
+
+const defaultRecordPath = (out: string): string => `${out.slice(0, out.length - extname(out).length)}.json`;
+
+export async function runSweep(ctx: Ctx): Promise<void> {
+  const f = ctx.flags;
+  const out = (await checkOutput('output', str(f, 'output')))!;
+  const recordPath = await checkWritable('record', str(f, 'record') ?? defaultRecordPath(out));
+  if (extname(recordPath).toLowerCase() !== '.json') throw new UsageError(`--record ${recordPath}: the record is JSON; give a .json file name`);
+  const replayPath = str(f, 'replay');
+  const sheetFlags: ContactSheetOptions = {};
+  if (numFlag(f, 'tile-size') !== undefined) sheetFlags.tileSize = numFlag(f, 'tile-size');
+  if (numFlag(f, 'font-scale') !== undefined) sheetFlags.fontScale = numFlag(f, 'font-scale');
+  if (str(f, 'title') !== undefined) sheetFlags.title = str(f, 'title');
+  if (f.get('captions') !== undefined) sheetFlags.captions = f.get('captions') as boolean;
+
+  let record: SweepRecord | undefined;
+  let paths = ctx.positionals;
+  let recordDir = '';
+  if (replayPath !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(replayPath, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--replay ${replayPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    try {
+      record = JSON.parse(text) as SweepRecord;
+    } catch {
+      throw new UsageError(`--replay ${replayPath} is not JSON (expected a record written by "sweep")`);
+    }
+    if (record?.format !== 'neural-style-tfjs/sweep@1') throw new UsageError(`--replay ${replayPath} is not a sweep record (no "format": "neural-style-tfjs/sweep@1")`);
+    recordDir = dirname(resolve(replayPath));
+    if (paths.length === 0) {
+      const all = [record.inputs.content, ...record.inputs.style];
+      if (all.some((i) => !i.path)) throw new UsageError(`--replay ${replayPath} names no image files; give <content> <style…> after it`);
+      paths = all.map((i) => (isAbsolute(i.path!) ? i.path! : join(recordDir, i.path!)));
+    }
+  }
+  if (paths.length < 2) throw new UsageError('sweep needs <content> and at least one <style> image (or --replay FILE)');
+  const [contentPath, ...stylePaths] = paths;
+
+  let options: SweepOptions | undefined;
+  if (!record) {
+    const vary: SweepVary = {};
+    const varies = (f.get('vary') as string[] | undefined) ?? [];
+    for (const v of varies) parseVary(v, vary);
+    const it = str(f, 'iterations');
+    const iterations = it === undefined ? undefined : it.includes(',') ? numberList('iterations', it, true) : parseNumber('iterations', it, true);
+    if (Object.keys(vary).length === 0 && !Array.isArray(iterations)) throw new UsageError('sweep needs --vary NAME=VALUES (e.g. --vary style-layers=single) or a list of --iterations');
+    const { initPath, ...base } = stylizeFlags(f);
+    if (initPath !== undefined) throw new UsageError('sweep: --init takes content, style or noise (an image file cannot be recorded for replay)');
+    const pk = oneOf('preset-kind', str(f, 'preset-kind'), ['conv', 'relu'] as const);
+    options = { ...base, content: undefined as never, style: undefined as never, vary, ...(iterations !== undefined ? { iterations } : {}), ...(pk ? { presetKind: pk } : {}) };
+  }
+  const [content, ...styles] = await readInputs([contentPath, ...stylePaths]);
+  const style = styles.length === 1 ? styles[0] : styles;
+  const model = await loadModel(ctx);
+  const stylizer = createStylizer({ model });
+  const bar = ctx.progress('sweep');
+  try {
+    let perRun = 0;
+    const onProgress = (p: { run: number; runs: number; label: string; iteration: number; iterations: number; loss: { total: number }; elapsedMs: number }) => {
+      perRun = p.iterations;
+      bar.update(p.run * perRun + p.iteration, p.runs * perRun, `run ${p.run + 1}/${p.runs} ${p.label}`);
+      ctx.emit({ event: 'iteration', run: p.run, runs: p.runs, label: p.label, iteration: p.iteration, iterations: p.iterations, loss: p.loss, elapsedMs: Math.round(p.elapsedMs) });
+    };
+    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+    const result = record
+      ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal })
+      : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
+    const sheet = renderContactSheet(result, { ...(record?.sheet ?? {}), ...sheetFlags });
+    const rec: SweepRecord & { command?: string } = sheet.record;
+    // Image paths relative to the record, so the record and images can move together.
+    const relTo = dirname(resolve(recordPath));
+    rec.inputs.content.path = relative(relTo, resolve(contentPath)) || basename(contentPath);
+    rec.inputs.style.forEach((s, i) => (s.path = relative(relTo, resolve(stylePaths[i])) || basename(stylePaths[i])));
+    rec.command = ['neural-style-tfjs', ...ctx.argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+    await writeImage(out, sheet);
+    await writeFileAtomic(recordPath, `${JSON.stringify(rec, null, 2)}\n`);
+    bar.done();
+    const notes = result.cells.filter((c) => c.note);
+    for (const c of notes) ctx.say(`note: ${c.rowLabel ? `${c.rowLabel}, ` : ''}${c.columnLabel}: ${c.note}`);
+    ctx.say(`wrote ${out} (${sheet.rows}x${sheet.columns} tiles, ${sheet.width}x${sheet.height} px) and ${recordPath}; ${result.timings.runs} runs in ${fmtMs(result.timings.totalMs)}`);
+    ctx.emit({ event: 'done', output: out, record: recordPath, rows: sheet.rows, columns: sheet.columns, width: sheet.width, height: sheet.height, runs: result.timings.runs, totalMs: Math.round(result.timings.totalMs), cells: rec.cells.map((c) => ({ row: c.row, column: c.column, rowLabel: c.rowLabel, columnLabel: c.columnLabel, loss: c.loss.total, iterationsDone: c.iterationsDone })) });
+  } finally {
+    bar.done();
+    stylizer.dispose();
+    model.dispose();
+  }
+}
+
+// ── features ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Puts a header line above an image. */
+function withHeader(img: RgbaImage, text: string, scale = 1): RgbaImage {
+  const h = 10 * scale + 4;
+  const out = createImage(Math.max(img.width, 40), img.height + h, [255, 255, 255]);
+  drawText(out, fitText(text, out.width - 4, scale), 2, 3, [24, 24, 24], scale);
+  blit(out, img, 0, h);
+  return out;
+}
+
+export async function runFeatures(ctx: Ctx): Promise<void> {
+  const f = ctx.flags;
+  const layer = str(f, 'layer');
+  if (!layer) throw new UsageError('features needs --layer NAME, e.g. --layer conv3_1');
+  const point = resolveLayer(layer, '--layer');
+  const out = await checkOutput('output', str(f, 'output'), false);
+  const gramOut = await checkOutput('gram', str(f, 'gram'), false);
+  if (!out && !gramOut) throw new UsageError('features needs -o FILE (feature maps) and/or --gram FILE');
+  const size = numFlag(f, 'size') ?? 256;
+  if (!(Number.isInteger(size) && size >= 16 && size <= 4096)) throw new UsageError(`--size is ${size}; give a whole number of pixels 16–4096`);
+  const chText = str(f, 'channels');
+  const channels = chText === undefined ? undefined : chText.includes(',') ? numberList('channels', chText, true) : parseNumber('channels', chText, true);
+  if (typeof channels === 'number' && channels < 1) throw new UsageError(`--channels is ${channels}; give a count ≥ 1`);
+  const sort = oneOf('sort', str(f, 'sort'), ['energy', 'index'] as const);
+  const cmaps = ['gray', 'viridis', 'magma', 'inferno', 'coolwarm'] as const;
+  const gramSort = oneOf('gram-sort', str(f, 'gram-sort'), ['index', 'energy'] as const);
+  const colorMap = oneOf('colormap', str(f, 'colormap'), cmaps);
+  const gramColorMap = oneOf('gram-colormap', str(f, 'gram-colormap'), cmaps);
+  const pooling = oneOf('pooling', str(f, 'pooling'), ['max', 'avg'] as const);
+  const label = f.get('label') !== false;
+  const [image] = await readInputs(ctx.positionals);
+  const model = await loadModel(ctx);
+  const made: tf.Tensor[] = [];
+  try {
+    const full = toImageTensor(image, ctx.positionals[0]);
+    made.push(full);
+    const [h, w] = fitSize(full.shape[1], full.shape[2], size);
+    const small = resizeImage(full, h, w);
+    made.push(small);
+    const acts = await extractFeatures(model, small, [layer], { pooling });
+    const act = acts[layer];
+    made.push(act);
+    const [, ah, aw, ac] = act.shape;
+    ctx.emit({ event: 'start', command: 'features', image: ctx.positionals[0], layer: point.name, shape: act.shape });
+    let summary = '';
+    if (out) {
+      const scale = numFlag(f, 'scale') ?? Math.min(16, Math.max(1, Math.ceil(32 / Math.min(ah, aw))));
+      const grid = await renderFeatureMaps(act, { channels, sort, columns: numFlag(f, 'columns'), scale, colorMap });
+      const shown = Array.isArray(channels) ? 'chosen channels' : `the ${grid.channels.length} ${(sort ?? 'energy') === 'energy' ? 'most active' : 'first'} of ${ac} channels`;
+      const img = label ? withHeader(grid, `${point.name} (${layer === point.name ? '' : `${layer}, `}${aw}x${ah}x${ac}): ${shown}`) : grid;
+      await writeImage(out, img);
+      summary += `wrote ${out} (${grid.rows}x${grid.columns} tiles of ${aw}x${ah})`;
+      ctx.emit({ event: 'saved', path: out, kind: 'features', channels: grid.channels, energy: grid.energy, rows: grid.rows, columns: grid.columns, width: img.width, height: img.height });
+    }
+    if (gramOut) {
+      const g = gramMatrix(act);
+      made.push(g);
+      const heat = await renderGram(g, { colorMap: gramColorMap, sort: gramSort });
+      const img = label ? withHeader(heat, `${point.name} Gram ${ac}x${ac}${gramSort === 'energy' ? ', by energy' : ''}`) : heat;
+      await writeImage(gramOut, img);
+      summary += `${summary ? '; ' : 'wrote '}${gramOut} (Gram ${ac}x${ac}, range ${heat.min.toExponential(2)}…${heat.max.toExponential(2)})`;
+      ctx.emit({ event: 'saved', path: gramOut, kind: 'gram', channels: ac, min: heat.min, max: heat.max, width: img.width, height: img.height });
+    }
+    ctx.say(summary);
+    ctx.emit({ event: 'done' });
+  } finally {
+    tf.dispose(made);
+    model.dispose();
+  }
+}
+
+// ── reconstruct ─────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function runReconstruct(ctx: Ctx): Promise<void> {
+  const f = ctx.flags;
+  const out = (await checkOutput('output', str(f, 'output')))!;
+  const layer = str(f, 'layer');
+  const layersText = str(f, 'layers');
+  if ((layer === undefined) === (layersText === undefined)) throw new UsageError('reconstruct needs --layer NAME or --layers LIST (one of them)');
+  if (layer !== undefined) resolveLayer(layer, '--layer');
+  const layers = layersText !== undefined ? parseLayerSpec('layers', layersText) : undefined;
+  const kind = oneOf('kind', str(f, 'kind') ?? 'content', ['content', 'style'] as const)!;
+  const saveEvery = numFlag(f, 'save-every');
+  if (saveEvery !== undefined && saveEvery < 1) throw new UsageError(`--save-every is ${saveEvery}; give a number of iterations ≥ 1`);
+  const quality = numFlag(f, 'quality');
+  const [image] = await readInputs(ctx.positionals);
+  const opts = {
+    image,
+    kind,
+    ...(layer !== undefined ? { layer } : { layers }),
+    iterations: numFlag(f, 'iterations'),
+    size: numFlag(f, 'size'),
+    seed: numFlag(f, 'seed'),
+    weight: numFlag(f, 'weight'),
+    tvWeight: numFlag(f, 'tv-weight'),
+    optimizer: oneOf('optimizer', str(f, 'optimizer'), ['lbfgs', 'adam'] as const),
+    learningRate: numFlag(f, 'learning-rate'),
+    pooling: oneOf('pooling', str(f, 'pooling'), ['max', 'avg'] as const),
+    lossNormalization: oneOf('loss-normalization', str(f, 'loss-normalization'), ['mean', 'paper'] as const),
+  };
+  for (const k of Object.keys(opts) as (keyof typeof opts)[]) if (opts[k] === undefined) delete opts[k];
+  const stylizeOpts = reconstructionOptions(opts);
+  if (saveEvery) stylizeOpts.previewEvery = saveEvery;
+  const resolved = resolveOptions(stylizeOpts);
+  const model = await loadModel(ctx);
+  const bar = ctx.progress(`reconstruct ${kind}`);
+  ctx.emit({ event: 'start', command: 'reconstruct', image: ctx.positionals[0], kind, layers: layer ?? layers, output: out, iterations: resolved.iterations[0], size: resolved.size, backend: tf.getBackend() });
+  const stylizer = createStylizer({ model, cacheSize: 1 });
+  try {
+    const result = await reconstruct({
+      ...opts,
+      stylizer,
+      signal: ctx.signal,
+      onIteration: iterationReporter(ctx, bar, async (info) => {
+        if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
+          const p = numbered(out, info.iteration);
+          await writeImage(p, info.preview, { quality });
+          ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
+        }
+      }),
+    } as Parameters<typeof reconstruct>[0]);
+    try {
+      await writeImage(out, await result.toPixels(), { quality });
+      bar.done();
+      const last = result.history[result.history.length - 1];
+      for (const w of result.warnings) ctx.say(`note: ${w}`);
+      ctx.say(`wrote ${out} (${kind} reconstruction from ${layer ?? layersText}, ${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)})`);
+      ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings });
+    } finally {
+      result.dispose();
+    }
+  } finally {
+    bar.done();
+    stylizer.dispose();
+    model.dispose();
+  }
+}
+
+export function makeCtx(parsed: Parsed, argv: readonly string[], signal: AbortSignal): Ctx {
+  const json = parsed.flags.get('json') === true;
+  const quiet = parsed.flags.get('quiet') === true;
+  return {
+    flags: parsed.flags,
+    positionals: parsed.positionals,
+    signal,
+    argv,
+    emit: json ? (e) => void process.stdout.write(`${JSON.stringify(e)}\n`) : () => {},
+    // With --json on a pipe, stderr stays quiet but for the final summary and errors.
+    progress: (label) => (quiet || (json && !process.stderr.isTTY) ? silentProgress : createProgress(process.stderr, label)),
+    say: quiet ? () => {} : (line) => void process.stderr.write(`${line}\n`),
+  };
+}
+
+export const RUNNERS: Record<string, (ctx: Ctx) => Promise<void>> = {
+  stylize: runStylize,
+  sweep: runSweep,
+  features: runFeatures,
+  reconstruct: runReconstruct,
+};

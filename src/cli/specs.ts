@@ -1,0 +1,161 @@
+/** The CLI's commands and flags (help text and parsing both read these). */
+import type { CommandSpec, FlagSpec } from './args.js';
+
+export const BIN = 'neural-style-tfjs';
+
+export const COMMON_FLAGS: FlagSpec[] = [
+  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
+  { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress bar or summary on stderr (errors still print)' },
+  { name: 'json', type: 'boolean', help: 'machine-readable progress on stdout: one JSON object per line' },
+  { name: 'backend', type: 'string', arg: 'NAME', help: 'TF.js backend: tensorflow (needs @tensorflow/tfjs-node), wasm or cpu', default: 'best available' },
+  { name: 'weights', type: 'string', arg: 'DIR', help: 'VGG-19 weight folder (or manifest.json)', default: 'the weights shipped in the package' },
+];
+
+/** Flags that map onto stylize() options (shared by stylize and, as the base of every cell, sweep). */
+const STYLIZE_FLAGS: FlagSpec[] = [
+  { name: 'size', type: 'int', arg: 'N', help: 'longest side of the output in pixels (16–4096)', default: '256' },
+  { name: 'style-layers', type: 'string', arg: 'LAYERS', help: 'style layers: "conv1_1,conv3_1" (equal weights) or "relu1_1:1,relu2_1:0.5"', default: 'relu1_1,relu2_1,relu3_1,relu4_1,relu5_1' },
+  { name: 'content-layers', type: 'string', arg: 'LAYERS', help: 'content layers, same syntax', default: 'relu4_2' },
+  { name: 'content-weight', type: 'number', arg: 'X', help: 'content loss weight (alpha)', default: '5' },
+  { name: 'style-weight', type: 'number', arg: 'X', help: 'style loss weight (beta)', default: '100' },
+  { name: 'tv-weight', type: 'number', arg: 'X', help: 'total-variation (smoothness) weight', default: '1e-3' },
+  { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: 'mean' },
+  { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: 'lbfgs' },
+  { name: 'learning-rate', type: 'number', arg: 'X', help: 'L-BFGS step multiplier / Adam step size', default: '1 (lbfgs), 10 (adam)' },
+  { name: 'lbfgs-history', type: 'int', arg: 'N', help: 'L-BFGS correction pairs kept', default: '100' },
+  { name: 'line-search', type: 'string', arg: 'strong-wolfe|none', help: 'L-BFGS line search', default: 'strong-wolfe' },
+  { name: 'normalize-gradients', type: 'boolean', help: "divide each layer's gradient by its L1 norm" },
+  { name: 'preserve-colors', type: 'optional-string', arg: 'luminance|histogram', help: "keep the content's colours (alone: luminance)", choices: ['luminance', 'histogram'] },
+  { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
+  { name: 'init', type: 'string', arg: 'content|style|noise|FILE', help: 'start image', default: 'content' },
+  { name: 'seed', type: 'int', arg: 'N', help: 'seed for --init noise', default: '0' },
+  { name: 'style-scale', type: 'number', arg: 'X', help: 'style images resized to size·X (0.05–8)', default: '1' },
+  { name: 'style-blend-weights', type: 'string', arg: 'W,W,…', help: 'relative weights of several style images', default: 'equal' },
+  { name: 'scales', type: 'string', arg: 'F,F,…', help: 'coarse-to-fine fractions of --size ending in 1, e.g. 0.5,1', default: '1' },
+];
+
+export const STYLIZE: CommandSpec = {
+  name: 'stylize',
+  short: 'paint a content image in the style of one or more style images',
+  usage: `${BIN} stylize <content> <style…> -o <out.png|.jpg> [options]`,
+  summary: 'Paints <content> in the style of one or more <style> images (PNG or JPEG) with Gatys et al.\'s method.',
+  positionals: { min: 2, max: 64 },
+  flags: [
+    { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
+    { name: 'iterations', short: 'i', type: 'string', arg: 'N', help: 'iterations (with --scales: one count, or one per scale "100,50")', default: '100' },
+    ...STYLIZE_FLAGS,
+    { name: 'save-every', type: 'int', arg: 'N', help: 'also write the image every N iterations as <out>-0010.png, …' },
+    { name: 'quality', type: 'int', arg: '1-100', help: 'JPEG quality', default: '92' },
+  ],
+  notes: [
+    'Layer names: convN_M (before ReLU), reluN_M (after), poolN; N in 1–5, M in 1–2 (blocks 1–2) or 1–4 (blocks 3–5).',
+    'Keras names (block3_conv1 = relu3_1) are accepted too. Errors exit with code 2 and one line on stderr; the',
+    'output is written to a temp file and renamed, so it is never half-written.',
+  ],
+  examples: [
+    `${BIN} stylize photo.jpg starry_night.jpg -o out.png --size 256 --iterations 100`,
+    `${BIN} stylize photo.jpg scream.jpg -o out.jpg --style-layers relu1_1:1,relu2_1:0.5 --preserve-colors`,
+    `${BIN} stylize photo.jpg a.jpg b.jpg --style-blend-weights 3,1 -o blend.png --save-every 10 --json`,
+  ],
+};
+
+export const SWEEP: CommandSpec = {
+  name: 'sweep',
+  short: 'a grid of runs varying one or two settings -> labelled contact sheet + JSON record',
+  usage: `${BIN} sweep <content> <style…> --vary NAME=VALUES [--vary …] [--iterations N,N] -o <sheet.png> [options]`,
+  summary: 'Runs a grid of stylisations varying one or two settings and writes a labelled contact sheet plus a JSON record that reproduces it.',
+  positionals: { min: 0, max: 64 },
+  flags: [
+    { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'contact sheet (.png or .jpg) — required' },
+    { name: 'vary', type: 'string', arg: 'NAME=VALUES', repeat: true, help: 'a setting to vary (see below); give one or two' },
+    { name: 'iterations', short: 'i', type: 'string', arg: 'N[,N…]', help: 'iterations; a list is an axis (columns), taken from one run per row', default: '100' },
+    { name: 'record', type: 'string', arg: 'FILE', help: 'where to write the JSON record', default: '<output>.json' },
+    { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the sweep a JSON record describes (images from the record unless given)' },
+    { name: 'preset-kind', type: 'string', arg: 'conv|relu', help: 'layers the single/cumulative/all presets use', default: 'conv' },
+    { name: 'tile-size', type: 'int', arg: 'N', help: 'scale tiles to N pixels on their longest side', default: 'the output size' },
+    { name: 'font-scale', type: 'int', arg: 'N', help: 'label text size multiplier', default: '1 (2 for tiles ≥160 px)' },
+    { name: 'title', type: 'string', arg: 'TEXT', help: 'title line of the sheet', default: 'what varies, size, seed' },
+    { name: 'captions', type: 'boolean', help: 'loss and time under each tile (--no-captions to hide)', default: 'on' },
+    ...STYLIZE_FLAGS,
+  ],
+  notes: [
+    'Settings to vary (--vary NAME=VALUES):',
+    '  style-layers=single|cumulative|all   conv1_1…conv5_1 alone; conv1_1, conv1_1+conv2_1, … conv1_1..conv5_1; all 16 conv layers',
+    '  style-layers=conv1_1,conv3_1         each listed layer alone;  "conv1_1;conv1_1,conv2_1" = sets separated by ";"',
+    '  content-layers=conv2_2,conv4_2       each listed layer alone (";" separates sets)',
+    '  weight-ratio=1e-3,1e-2,0.1           content/style weight ratio alpha/beta (style weight kept)',
+    '  iterations=50,200                    same as --iterations 50,200',
+    '  pooling=max,avg      init=content,noise',
+    'The first --vary goes down the rows, the second across; iterations always go across.',
+  ],
+  examples: [
+    `${BIN} sweep photo.jpg starry_night.jpg --vary style-layers=single --iterations 100,500 --size 128 -o sheet.png`,
+    `${BIN} sweep photo.jpg scream.jpg --vary weight-ratio=1e-4,1e-3,1e-2 --vary content-layers=conv2_2,conv4_2 -o ratio.png`,
+    `${BIN} sweep --replay sheet.json -o again.png`,
+  ],
+};
+
+export const FEATURES: CommandSpec = {
+  name: 'features',
+  short: "a layer's feature maps as a tile grid, and its Gram matrix as a heat map",
+  usage: `${BIN} features <image> --layer NAME -o <maps.png> [--gram <gram.png>] [options]`,
+  summary: "Renders what one VGG-19 layer sees: a grid of the image's feature maps (each tile normalised to its own range) and, with --gram, the layer's Gram matrix as a heat map.",
+  positionals: { min: 1, max: 1 },
+  flags: [
+    { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'any of the 37 points: conv1_1…conv5_4, relu1_1…relu5_4, pool1…pool5 — required' },
+    { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'feature-map grid (.png or .jpg)' },
+    { name: 'gram', type: 'string', arg: 'FILE', help: 'Gram-matrix heat map (.png or .jpg)' },
+    { name: 'size', type: 'int', arg: 'N', help: 'resize the image to N pixels on its longest side first (16–4096)', default: '256' },
+    { name: 'channels', type: 'string', arg: 'N|I,I,…', help: 'how many channels (the most active first), or which', default: '64' },
+    { name: 'sort', type: 'string', arg: 'energy|index', help: 'order of the channels shown', default: 'energy' },
+    { name: 'columns', type: 'int', arg: 'N', help: 'tiles per row', default: '√channels' },
+    { name: 'scale', type: 'int', arg: 'N', help: 'enlarge each tile N times', default: 'so tiles are ≥ 32 px' },
+    { name: 'colormap', type: 'string', arg: 'gray|viridis|magma|inferno', help: 'feature-map colours', default: 'gray' },
+    { name: 'gram-colormap', type: 'string', arg: 'NAME', help: 'Gram colours: viridis, magma, inferno, gray, coolwarm', default: 'viridis, or coolwarm when entries are negative' },
+    { name: 'gram-sort', type: 'string', arg: 'index|energy', help: 'Gram channel order (energy: strongest first)', default: 'index' },
+    { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
+    { name: 'label', type: 'boolean', help: 'a header line naming the layer and channels (--no-label to hide)', default: 'on' },
+  ],
+  examples: [`${BIN} features photo.jpg --layer conv3_1 -o maps.png --gram gram.png`, `${BIN} features photo.jpg --layer relu5_1 --channels 16 --columns 8 -o deep.png`],
+};
+
+export const RECONSTRUCT: CommandSpec = {
+  name: 'reconstruct',
+  short: "an image rebuilt from noise using one layer's content or style representation",
+  usage: `${BIN} reconstruct <image> --layer NAME --kind content|style -o <rec.png> [options]`,
+  summary: "Reconstructs <image> from white noise using only one layer's content representation (--kind content) or only a layer set's style representation (--kind style), as in Gatys et al. 2016, Fig. 1.",
+  positionals: { min: 1, max: 1 },
+  flags: [
+    { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png or .jpg) — required' },
+    { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'one layer (give --layer or --layers)' },
+    { name: 'layers', type: 'string', arg: 'LAYERS', help: 'a layer set, e.g. conv1_1,conv2_1,conv3_1' },
+    { name: 'kind', type: 'string', arg: 'content|style', help: 'which representation to match', default: 'content' },
+    { name: 'iterations', short: 'i', type: 'int', arg: 'N', help: 'iterations', default: '200' },
+    { name: 'size', type: 'int', arg: 'N', help: 'longest side in pixels (16–4096)', default: '128' },
+    { name: 'seed', type: 'int', arg: 'N', help: 'seed of the white-noise start', default: '0' },
+    { name: 'weight', type: 'number', arg: 'X', help: 'weight of the loss term', default: '1 (content), 1000 (style)' },
+    { name: 'tv-weight', type: 'number', arg: 'X', help: 'total-variation weight', default: '0' },
+    { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: 'lbfgs' },
+    { name: 'learning-rate', type: 'number', arg: 'X', help: 'step multiplier / size' },
+    { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
+    { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: 'mean' },
+    { name: 'save-every', type: 'int', arg: 'N', help: 'also write the image every N iterations as <out>-0010.png, …' },
+    { name: 'quality', type: 'int', arg: '1-100', help: 'JPEG quality', default: '92' },
+  ],
+  examples: [`${BIN} reconstruct photo.jpg --layer conv4_2 --kind content -o rec.png`, `${BIN} reconstruct painting.jpg --layers conv1_1,conv2_1,conv3_1 --kind style -o tex.png`],
+};
+
+export const COMMANDS: CommandSpec[] = [STYLIZE, SWEEP, FEATURES, RECONSTRUCT];
+
+export function mainHelp(version: string): string {
+  return [
+    `${BIN} ${version} — neural style transfer (Gatys et al.) on TensorFlow.js, and pictures of what each VGG-19 layer sees.`,
+    '',
+    `Usage: ${BIN} <command> [options]      ${BIN} <command> --help`,
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.short}`),
+    '',
+    'Options: --help, --version. Exit codes: 0 done, 2 bad input (paths, files, options), 1 other failures, 130 interrupted.',
+  ].join('\n');
+}
