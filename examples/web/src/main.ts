@@ -1,0 +1,579 @@
+/**
+ * The page: picks images and settings, draws what the worker (worker.ts) reports. No TensorFlow.js runs on this
+ * thread, so the page answers input while a run goes on.
+ */
+import { LossChart } from './chart';
+import type { FromWorker, Pixels, StylizeParams, ToWorker } from './protocol';
+import { samples, type Sample } from './samples';
+
+// ---------------------------------------------------------------- elements
+const $ = <T extends Element = HTMLElement>(testid: string): T => {
+  const el = document.querySelector<T>(`[data-testid="${testid}"]`);
+  if (!el) throw new Error(`missing element ${testid}`);
+  return el;
+};
+const el = {
+  backend: $('backend'),
+  backendNote: $('backend-note'),
+  weightsStatus: $('weights-status'),
+  weightsProgress: $<HTMLProgressElement>('weights-progress'),
+  backendSelect: $<HTMLSelectElement>('backend-select'),
+  error: $('error'),
+  contentInput: $<HTMLInputElement>('content-input'),
+  styleInput: $<HTMLInputElement>('style-input'),
+  contentSample: $<HTMLSelectElement>('content-sample'),
+  styleSample: $<HTMLSelectElement>('style-sample'),
+  contentPreview: $<HTMLCanvasElement>('content-preview'),
+  stylePreview: $<HTMLCanvasElement>('style-preview'),
+  styleLayers: $('style-layers'),
+  contentLayer: $<HTMLSelectElement>('content-layer-select'),
+  size: $<HTMLInputElement>('size-input'),
+  iterations: $<HTMLInputElement>('iterations-input'),
+  optimizer: $<HTMLSelectElement>('optimizer-select'),
+  previewEvery: $<HTMLInputElement>('preview-every-input'),
+  contentWeight: $<HTMLInputElement>('content-weight-input'),
+  styleWeight: $<HTMLInputElement>('style-weight-input'),
+  tvWeight: $<HTMLInputElement>('tv-weight-input'),
+  preserveColors: $<HTMLSelectElement>('preserve-colors-select'),
+  init: $<HTMLSelectElement>('init-select'),
+  stylize: $<HTMLButtonElement>('stylize-button'),
+  cancel: $<HTMLButtonElement>('cancel-button'),
+  download: $<HTMLButtonElement>('download-button'),
+  progress: $<HTMLProgressElement>('progress'),
+  progressText: $('progress-text'),
+  result: $<HTMLCanvasElement>('result-canvas'),
+  chart: $<HTMLCanvasElement>('loss-chart'),
+  layerSelect: $<HTMLSelectElement>('layer-select'),
+  layerImage: $<HTMLSelectElement>('layer-image-select'),
+  layersInfo: $('layers-info'),
+  grid: $('feature-grid'),
+};
+const stat = (name: string) => document.querySelector<HTMLElement>(`[data-stat="${name}"]`)!;
+
+// ---------------------------------------------------------------- layers
+const BLOCKS = [2, 2, 4, 4, 4];
+/** The 16 conv layers as "block_index" suffixes: 1_1, 1_2, 2_1, … 5_4. */
+const CONV_SUFFIXES = BLOCKS.flatMap((n, b) => Array.from({ length: n }, (_, i) => `${b + 1}_${i + 1}`));
+const DEFAULT_STYLE = new Set(['1_1', '2_1', '3_1', '4_1', '5_1']);
+const DEFAULT_CONTENT = '4_2';
+const naming = (): 'relu' | 'conv' => (document.querySelector<HTMLInputElement>('input[name="naming"]:checked')?.value as 'conv') ?? 'relu';
+
+function buildLayerControls(): void {
+  BLOCKS.forEach((n, b) => {
+    const row = document.createElement('div');
+    row.className = 'layer-row';
+    const head = document.createElement('span');
+    head.className = 'block-label';
+    head.textContent = `block ${b + 1}`;
+    row.append(head);
+    for (let i = 1; i <= n; i++) {
+      const suffix = `${b + 1}_${i}`;
+      const label = document.createElement('label');
+      label.className = 'chip';
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.value = suffix;
+      box.checked = DEFAULT_STYLE.has(suffix);
+      box.dataset.testid = `style-layer-${suffix}`;
+      const text = document.createElement('span');
+      label.append(box, text);
+      row.append(label);
+    }
+    el.styleLayers.append(row);
+  });
+  for (const s of CONV_SUFFIXES) {
+    const o = document.createElement('option');
+    o.value = s;
+    o.selected = s === DEFAULT_CONTENT;
+    el.contentLayer.append(o);
+  }
+  // The Layers view offers every tappable point: conv, relu and pool of each block.
+  BLOCKS.forEach((n, b) => {
+    const group = document.createElement('optgroup');
+    group.label = `block ${b + 1}`;
+    for (let i = 1; i <= n; i++) {
+      for (const kind of ['conv', 'relu']) group.append(new Option(`${kind}${b + 1}_${i}`, `${kind}${b + 1}_${i}`));
+    }
+    group.append(new Option(`pool${b + 1}`, `pool${b + 1}`));
+    el.layerSelect.append(group);
+  });
+  el.layerSelect.value = 'relu1_1';
+  renameLayers();
+  document.querySelectorAll('input[name="naming"]').forEach((r) => r.addEventListener('change', renameLayers));
+}
+
+/** Shows the layer names in the chosen naming (reluN_M after the ReLU, convN_M before it). */
+function renameLayers(): void {
+  const p = naming();
+  el.styleLayers.querySelectorAll<HTMLInputElement>('input[type=checkbox]').forEach((box) => {
+    (box.nextElementSibling as HTMLElement).textContent = `${p}${box.value}`;
+  });
+  for (const o of Array.from(el.contentLayer.options)) o.textContent = `${p}${o.value}`;
+}
+
+const selectedStyleLayers = (): string[] =>
+  Array.from(el.styleLayers.querySelectorAll<HTMLInputElement>('input:checked')).map((b) => `${naming()}${b.value}`);
+
+// ---------------------------------------------------------------- images
+interface Picked {
+  key: string;
+  name: string;
+  pixels: Pixels;
+}
+const picked: { content?: Picked; style?: Picked } = {};
+const MAX_SIDE = 1024;
+let imageSeq = 0;
+
+/** Draws any image source into pixels, at most MAX_SIDE on the longest side. */
+function toPixels(src: CanvasImageSource & { width: number; height: number }, w: number, h: number): Pixels {
+  const s = Math.min(1, MAX_SIDE / Math.max(w, h));
+  const c = document.createElement('canvas');
+  c.width = Math.max(1, Math.round(w * s));
+  c.height = Math.max(1, Math.round(h * s));
+  const g = c.getContext('2d', { willReadFrequently: true })!;
+  g.drawImage(src, 0, 0, c.width, c.height);
+  const d = g.getImageData(0, 0, c.width, c.height);
+  return { data: d.data, width: d.width, height: d.height };
+}
+
+function drawThumb(canvas: HTMLCanvasElement, px: Pixels): void {
+  const g = canvas.getContext('2d')!;
+  const tmp = document.createElement('canvas');
+  tmp.width = px.width;
+  tmp.height = px.height;
+  tmp.getContext('2d')!.putImageData(new ImageData(px.data, px.width, px.height), 0, 0);
+  const s = Math.min(canvas.width / px.width, canvas.height / px.height);
+  const w = px.width * s;
+  const h = px.height * s;
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  g.imageSmoothingQuality = 'high';
+  g.drawImage(tmp, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+}
+
+function setImage(role: 'content' | 'style', name: string, px: Pixels): void {
+  picked[role] = { key: `${role}-${++imageSeq}`, name, pixels: px };
+  drawThumb(role === 'content' ? el.contentPreview : el.stylePreview, px);
+  if (role === 'content' && currentTab === 'layers') requestFeatures();
+}
+
+async function setFromFile(role: 'content' | 'style', file: File): Promise<void> {
+  clearError();
+  if (!file.type.startsWith('image/')) {
+    showError(`“${file.name}” is not an image (${file.type || 'unknown type'}). Choose a JPEG, PNG or WebP file.`);
+    return;
+  }
+  try {
+    const bmp = await createImageBitmap(file);
+    setImage(role, file.name.replace(/\.[^.]+$/, ''), toPixels(bmp, bmp.width, bmp.height));
+    bmp.close();
+    const select = role === 'content' ? el.contentSample : el.styleSample;
+    let own = select.querySelector<HTMLOptionElement>('option[value="file"]');
+    if (!own) select.prepend((own = new Option('', 'file')));
+    own.textContent = `Your file: ${file.name}`;
+    select.value = 'file';
+  } catch (e) {
+    showError(`Could not read “${file.name}” as an image: ${(e as Error).message}`);
+  }
+}
+
+async function setFromSample(role: 'content' | 'style', sample: Sample): Promise<void> {
+  try {
+    const img = await sample.load();
+    const w = img instanceof HTMLImageElement ? img.naturalWidth : img.width;
+    const h = img instanceof HTMLImageElement ? img.naturalHeight : img.height;
+    setImage(role, sample.id.replace(/\.[^.]+$/, ''), toPixels(img, w, h));
+  } catch (e) {
+    showError(`Could not load the sample “${sample.label}”: ${(e as Error).message}`);
+  }
+}
+
+function wirePickers(): void {
+  const all = samples();
+  for (const role of ['content', 'style'] as const) {
+    const select = role === 'content' ? el.contentSample : el.styleSample;
+    const input = role === 'content' ? el.contentInput : el.styleInput;
+    // Samples meant for this role first; every sample can be used for either.
+    const ordered = [...all.filter((s) => s.role === role), ...all.filter((s) => s.role !== role)];
+    const group = document.createElement('optgroup');
+    group.label = 'Samples';
+    for (const s of ordered) group.append(new Option(s.label, s.id));
+    select.append(group);
+    select.addEventListener('change', () => {
+      const s = all.find((x) => x.id === select.value);
+      if (s) void setFromSample(role, s);
+    });
+    input.addEventListener('change', () => {
+      const f = input.files?.[0];
+      if (f) void setFromFile(role, f);
+      input.value = '';
+    });
+    const zone = document.querySelector<HTMLElement>(`.picker[data-role="${role}"]`)!;
+    zone.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      zone.classList.add('over');
+    });
+    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+    zone.addEventListener('drop', (e) => {
+      e.preventDefault();
+      zone.classList.remove('over');
+      const f = e.dataTransfer?.files?.[0];
+      if (f) void setFromFile(role, f);
+    });
+    select.value = ordered[0].id;
+    void setFromSample(role, ordered[0]);
+  }
+  // A file dropped elsewhere on the page should not navigate away from it.
+  window.addEventListener('dragover', (e) => e.preventDefault());
+  window.addEventListener('drop', (e) => e.preventDefault());
+}
+
+// ---------------------------------------------------------------- errors and state
+function showError(message: string): void {
+  el.error.textContent = message;
+  el.error.hidden = false;
+}
+function clearError(): void {
+  el.error.textContent = '';
+  el.error.hidden = true;
+}
+type State = 'loading' | 'ready' | 'running' | 'done' | 'cancelled' | 'error';
+function setState(s: State): void {
+  document.body.dataset.state = s;
+  const busy = s === 'running';
+  el.stylize.disabled = busy;
+  el.cancel.disabled = s !== 'running';
+  el.stylize.textContent = busy ? 'Stylizing…' : 'Stylize';
+}
+window.addEventListener('error', (e) => showError(`Unexpected error: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => showError(`Unexpected error: ${(e.reason as Error)?.message ?? e.reason}`));
+
+// ---------------------------------------------------------------- worker
+const params = new URLSearchParams(location.search);
+const backendChoice = params.get('backend') === 'webgpu' ? 'webgpu' : 'webgl';
+el.backendSelect.value = backendChoice;
+el.backendSelect.addEventListener('change', () => {
+  params.set('backend', el.backendSelect.value);
+  location.search = params.toString();
+});
+const weightsUrl = new URL(`${import.meta.env.BASE_URL}weights/`, location.href).href;
+let worker: Worker;
+let nextId = 1;
+let runId = 0;
+let featuresId = 0;
+let cancelWatchdog: ReturnType<typeof setTimeout> | undefined;
+let cancelledId = 0;
+let weightsReady = false;
+
+function startWorker(): void {
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => onWorkerMessage(ev.data);
+  worker.onerror = (ev) => {
+    ev.preventDefault();
+    showError(`The worker failed: ${ev.message || 'see the console'}`);
+    setState('error');
+  };
+  send({ type: 'init', backend: backendChoice, weightsUrl });
+}
+const send = (msg: ToWorker): void => worker.postMessage(msg);
+
+const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2 ? v.toExponential(2) : v.toPrecision(4));
+const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+
+function onWorkerMessage(m: FromWorker): void {
+  switch (m.type) {
+    case 'backend':
+      el.backend.textContent = `backend: ${m.backend}${m.renderer ? ` · ${shortRenderer(m.renderer)}` : ''}`;
+      el.backend.title = m.renderer ? `TensorFlow.js backend "${m.backend}" on ${m.renderer}` : `TensorFlow.js backend "${m.backend}"`;
+      el.backend.dataset.backend = m.backend;
+      if (m.renderer && /swiftshader|llvmpipe|software/i.test(m.renderer)) softwareRendering();
+      break;
+    case 'weights-progress':
+      el.weightsProgress.max = m.total;
+      el.weightsProgress.value = m.loaded;
+      el.weightsStatus.textContent = `weights: ${mb(m.loaded)} / ${mb(m.total)}`;
+      break;
+    case 'weights-loaded':
+      weightsReady = true;
+      el.weightsProgress.max = 1;
+      el.weightsProgress.value = 1;
+      el.weightsProgress.hidden = true;
+      el.weightsStatus.textContent = `weights: ${mb(m.bytes)} ${m.fromCache ? 'from the browser cache' : `loaded in ${(m.ms / 1000).toFixed(1)} s`}`;
+      if (document.body.dataset.state === 'loading') setState('ready');
+      if (currentTab === 'layers') requestFeatures();
+      break;
+    case 'started':
+      if (m.id !== runId || m.id === cancelledId) return;
+      el.result.width = m.width;
+      el.result.height = m.height;
+      break;
+    case 'iteration': {
+      if (m.id !== runId || m.id === cancelledId) return;
+      el.progress.max = m.iterations;
+      el.progress.value = m.iteration;
+      // Time per iteration from the second on (the first also holds the targets and shader compilation).
+      if (m.iteration === 1) firstIterationMs = m.elapsedMs;
+      const perIt = m.iteration > 1 ? (m.elapsedMs - firstIterationMs) / (m.iteration - 1) : NaN;
+      el.progressText.textContent = `Iteration ${m.iteration} of ${m.iterations} · ${(m.elapsedMs / 1000).toFixed(1)} s`;
+      stat('iteration').textContent = `${m.iteration} / ${m.iterations}`;
+      stat('total').textContent = fmt(m.loss.total);
+      stat('style').textContent = fmt(m.loss.style);
+      stat('content').textContent = fmt(m.loss.content);
+      stat('tv').textContent = fmt(m.loss.tv);
+      stat('speed').textContent = Number.isFinite(perIt) ? `${perIt.toFixed(0)} ms` : 'first: includes setup';
+      chart.add(m.iteration, m.loss);
+      lossHistory.push(m.loss.total);
+      // The loss curve's numbers, for scripts that check the run (the chart itself is pixels).
+      el.chart.dataset.losses = lossHistory.map((v) => v.toPrecision(6)).join(',');
+      if (m.preview) drawResult(m.preview);
+      break;
+    }
+    case 'done':
+      setWorkerBusy(false);
+      if (m.id !== runId) return;
+      drawResult(m.image);
+      hasResult = true;
+      el.download.disabled = false;
+      if (m.id === cancelledId) return; // it finished just as Cancel was pressed
+      el.progress.value = el.progress.max;
+      stat('speed').textContent = `${m.perIterationMs.toFixed(0)} ms (median)`;
+      el.progressText.textContent = `Done: ${m.iterations} iteration${m.iterations === 1 ? '' : 's'} in ${(m.totalMs / 1000).toFixed(1)} s.${m.warnings.length ? ` ${m.warnings.join(' ')}` : ''}`;
+      hasResult = true;
+      el.download.disabled = false;
+      setState('done');
+      break;
+    case 'cancelled':
+      // The worker has stopped (the page said "Cancelled" already, when the button was pressed).
+      if (m.id === cancelledId) {
+        clearTimeout(cancelWatchdog);
+        setWorkerBusy(false);
+      }
+      if (m.id !== runId) return;
+      if (m.image) {
+        drawResult(m.image);
+        hasResult = true;
+        el.download.disabled = false;
+      }
+      el.progressText.textContent = `Cancelled after ${m.iterations} iteration${m.iterations === 1 ? '' : 's'}${m.image ? '; showing the image so far' : ''}.`;
+      break;
+    case 'features':
+      if (m.id !== featuresId) return;
+      drawFeatures(m);
+      break;
+    case 'error':
+      if (m.id !== undefined && m.id === runId) setState('error'), setWorkerBusy(false);
+      if (m.id === undefined) setState('error');
+      showError(m.code ? `${m.message} (${m.code})` : m.message);
+      break;
+  }
+}
+
+/**
+ * Without a GPU (SwiftShader or llvmpipe draw WebGL on the CPU) an iteration at 256 px takes tens of seconds, so
+ * the defaults drop to a size and count that finish in about a minute, unless the URL or the user chose others.
+ */
+function softwareRendering(): void {
+  el.backendNote.hidden = false;
+  el.backendNote.textContent = 'no GPU: software rendering, small defaults';
+  el.backendNote.title = 'WebGL is emulated on the CPU here, which is far slower than a GPU; the size and iteration defaults were lowered. Raise them if you can wait.';
+  if (!params.has('size') && !touched.has(el.size)) el.size.value = '96';
+  if (!params.has('iterations') && !touched.has(el.iterations)) el.iterations.value = '10';
+  if (!params.has('previewEvery') && !touched.has(el.previewEvery)) el.previewEvery.value = '2';
+}
+const touched = new Set<EventTarget>();
+for (const input of [el.size, el.iterations, el.previewEvery]) input.addEventListener('input', () => touched.add(input));
+
+function shortRenderer(r: string): string {
+  if (/swiftshader/i.test(r)) return 'SwiftShader (software)';
+  return r.replace(/^ANGLE \((.*)\)$/, '$1').split(',').slice(0, 2).join(',').slice(0, 48);
+}
+
+// ---------------------------------------------------------------- stylize
+const chart = new LossChart(el.chart);
+let lossHistory: number[] = [];
+let firstIterationMs = 0;
+let hasResult = false;
+
+function drawResult(px: Pixels): void {
+  if (el.result.width !== px.width || el.result.height !== px.height) {
+    el.result.width = px.width;
+    el.result.height = px.height;
+  }
+  el.result.getContext('2d')!.putImageData(new ImageData(px.data, px.width, px.height), 0, 0);
+}
+
+function readNumber(input: HTMLInputElement, name: string, min: number, max: number, integer = false): number {
+  const v = Number(input.value);
+  if (input.value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    input.focus();
+    throw new Error(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}.`);
+  }
+  return v;
+}
+
+function readParams(): StylizeParams {
+  const styleLayers = selectedStyleLayers();
+  if (styleLayers.length === 0) throw new Error('Choose at least one style layer.');
+  return {
+    size: readNumber(el.size, 'Size', 32, 1024, true),
+    iterations: readNumber(el.iterations, 'Iterations', 1, 2000, true),
+    previewEvery: readNumber(el.previewEvery, 'Preview every', 1, 100, true),
+    optimizer: el.optimizer.value as 'lbfgs' | 'adam',
+    contentLayers: [`${naming()}${el.contentLayer.value}`],
+    styleLayers,
+    contentWeight: readNumber(el.contentWeight, 'Content weight', 0, 1e9),
+    styleWeight: readNumber(el.styleWeight, 'Style weight', 0, 1e9),
+    tvWeight: readNumber(el.tvWeight, 'TV weight', 0, 1e9),
+    preserveColors: (el.preserveColors.value || false) as StylizeParams['preserveColors'],
+    init: el.init.value as 'content' | 'noise',
+  };
+}
+
+function stylize(): void {
+  clearError();
+  let p: StylizeParams;
+  try {
+    if (!picked.content || !picked.style) throw new Error('The images are still loading; try again in a moment.');
+    p = readParams();
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
+  runId = nextId++;
+  lossHistory = [];
+  delete el.chart.dataset.losses;
+  chart.reset(p.iterations);
+  el.progress.max = p.iterations;
+  el.progress.value = 0;
+  for (const k of ['iteration', 'total', 'style', 'content', 'tv', 'speed']) stat(k).textContent = '–';
+  el.progressText.textContent = weightsReady ? 'Preparing the style and content targets…' : 'Waiting for the weights to finish loading…';
+  showTab('result');
+  setState('running');
+  setWorkerBusy(true);
+  send({ type: 'stylize', id: runId, content: picked.content.pixels, contentKey: picked.content.key, style: picked.style.pixels, styleKey: picked.style.key, params: p });
+}
+
+/**
+ * Cancel takes effect on the page at once: the last preview stays, Stylize is available again. The worker
+ * stops at its next loss evaluation (up to one VGG-19 pass later) and then sends the best image so far; a run
+ * started meanwhile waits for it. Should the worker not answer at all, a fresh one is started (the weights
+ * then come from the browser's cache).
+ */
+function cancel(): void {
+  if (document.body.dataset.state !== 'running') return;
+  const id = runId;
+  cancelledId = id;
+  send({ type: 'cancel', id });
+  const n = lossHistory.length;
+  el.progressText.textContent = `Cancelled after ${n} iteration${n === 1 ? '' : 's'}.`;
+  setState('cancelled');
+  clearTimeout(cancelWatchdog);
+  cancelWatchdog = setTimeout(() => {
+    if (cancelledId !== id || document.body.dataset.worker !== 'busy') return;
+    worker.terminate();
+    weightsReady = false;
+    setWorkerBusy(false);
+    startWorker();
+  }, 60_000);
+}
+
+/** body[data-worker] is "busy" from Stylize until the worker has finished or stopped that run. */
+function setWorkerBusy(busy: boolean): void {
+  document.body.dataset.worker = busy ? 'busy' : 'idle';
+}
+
+function download(): void {
+  if (!hasResult) return;
+  el.result.toBlob((blob) => {
+    if (!blob) return showError('Could not encode the result as PNG.');
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `stylized-${picked.content?.name ?? 'content'}-${picked.style?.name ?? 'style'}.png`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }, 'image/png');
+}
+
+// ---------------------------------------------------------------- layers view
+let currentTab: 'result' | 'layers' = 'result';
+
+function showTab(tab: 'result' | 'layers'): void {
+  currentTab = tab;
+  document.querySelectorAll<HTMLButtonElement>('[role=tab]').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)));
+  document.querySelectorAll<HTMLElement>('[data-panel]').forEach((p) => (p.hidden = p.dataset.panel !== tab));
+  if (tab === 'layers') requestFeatures();
+}
+
+function requestFeatures(): void {
+  let image: Pixels | undefined;
+  let key: string;
+  if (el.layerImage.value === 'result' && hasResult) {
+    const g = el.result.getContext('2d')!;
+    const d = g.getImageData(0, 0, el.result.width, el.result.height);
+    image = { data: d.data, width: d.width, height: d.height };
+    key = `result-${runId}-${lossHistory.length}`;
+  } else {
+    if (el.layerImage.value === 'result') el.layerImage.value = 'content';
+    image = picked.content?.pixels;
+    key = picked.content?.key ?? '';
+  }
+  if (!image) return;
+  featuresId = nextId++;
+  // The stylisation size, but at least 160 px so the deeper layers' maps are not just a few pixels.
+  let size = 256;
+  try {
+    size = Math.max(160, readNumber(el.size, 'Size', 32, 1024, true));
+  } catch {
+    /* keep 256 */
+  }
+  el.layersInfo.textContent = `Computing ${el.layerSelect.value}…`;
+  el.grid.setAttribute('aria-busy', 'true');
+  send({ type: 'features', id: featuresId, image, imageKey: key, layer: el.layerSelect.value, size, maxTiles: 64 });
+}
+
+function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
+  const { width: w, height: h } = m;
+  const tiles: HTMLCanvasElement[] = m.tiles.map((t, i) => {
+    const c = document.createElement('canvas');
+    c.width = w;
+    c.height = h;
+    c.className = 'tile';
+    c.dataset.channel = String(t.channel);
+    c.title = `channel ${t.channel} · energy ${fmt(t.energy)} · range ${fmt(t.min)}…${fmt(t.max)}`;
+    const img = new ImageData(w, h);
+    const off = i * w * h;
+    for (let p = 0; p < w * h; p++) {
+      const v = m.pixels[off + p];
+      img.data[p * 4] = v;
+      img.data[p * 4 + 1] = v;
+      img.data[p * 4 + 2] = v;
+      img.data[p * 4 + 3] = 255;
+    }
+    c.getContext('2d')!.putImageData(img, 0, 0);
+    c.style.aspectRatio = `${w} / ${h}`;
+    return c;
+  });
+  el.grid.replaceChildren(...tiles);
+  el.grid.removeAttribute('aria-busy');
+  el.grid.dataset.layer = m.layer;
+  el.layersInfo.textContent = `${m.layer}: ${m.channels} channels of ${w}×${h} px; showing the ${m.tiles.length} with the most energy.`;
+}
+
+// ---------------------------------------------------------------- start
+buildLayerControls();
+// Settings may also come from the URL, e.g. ?size=96&iterations=20 (handy for links and scripted runs).
+for (const [key, input] of [['size', el.size], ['iterations', el.iterations], ['previewEvery', el.previewEvery]] as const) {
+  const v = params.get(key);
+  if (v !== null) input.value = v;
+}
+el.stylize.addEventListener('click', stylize);
+el.cancel.addEventListener('click', cancel);
+el.download.addEventListener('click', download);
+document.querySelectorAll<HTMLButtonElement>('[role=tab]').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab as 'result' | 'layers')));
+el.layerSelect.addEventListener('change', requestFeatures);
+el.layerImage.addEventListener('change', requestFeatures);
+wirePickers();
+setState('loading');
+chart.reset(1);
+startWorker();

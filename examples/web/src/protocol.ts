@@ -1,0 +1,54 @@
+/** Messages between the page (main.ts) and the worker (worker.ts). Pixels travel as transferred buffers. */
+
+export interface Pixels {
+  data: Uint8ClampedArray<ArrayBuffer>;
+  width: number;
+  height: number;
+}
+
+export interface StylizeParams {
+  size: number;
+  iterations: number;
+  previewEvery: number;
+  optimizer: 'lbfgs' | 'adam';
+  contentLayers: string[];
+  styleLayers: string[];
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  preserveColors: false | 'luminance' | 'histogram';
+  init: 'content' | 'noise';
+}
+
+export type ToWorker =
+  | { type: 'init'; backend: 'webgl' | 'webgpu'; weightsUrl: string }
+  /** `contentKey`/`styleKey` name the images: the same key means the same pixels (the worker reuses targets). */
+  | { type: 'stylize'; id: number; content: Pixels; contentKey: string; style: Pixels; styleKey: string; params: StylizeParams }
+  | { type: 'cancel'; id: number }
+  | { type: 'features'; id: number; image: Pixels; imageKey: string; layer: string; size: number; maxTiles: number };
+
+export interface LossParts {
+  total: number;
+  content: number;
+  style: number;
+  tv: number;
+}
+
+export interface FeatureTile {
+  channel: number;
+  /** Mean squared activation of the channel (what the tiles are sorted by). */
+  energy: number;
+  min: number;
+  max: number;
+}
+
+export type FromWorker =
+  | { type: 'backend'; backend: string; renderer?: string }
+  | { type: 'weights-progress'; loaded: number; total: number }
+  | { type: 'weights-loaded'; bytes: number; ms: number; fromCache: boolean }
+  | { type: 'started'; id: number; width: number; height: number; iterations: number }
+  | { type: 'iteration'; id: number; iteration: number; iterations: number; loss: LossParts; elapsedMs: number; preview?: Pixels }
+  | { type: 'done'; id: number; image: Pixels; iterations: number; stopReason: string; perIterationMs: number; totalMs: number; warnings: string[] }
+  | { type: 'cancelled'; id: number; image?: Pixels; iterations: number }
+  | { type: 'features'; id: number; layer: string; width: number; height: number; channels: number; tiles: FeatureTile[]; pixels: Uint8ClampedArray<ArrayBuffer> }
+  | { type: 'error'; id?: number; message: string; code?: string };

@@ -1,0 +1,233 @@
+/// <reference lib="webworker" />
+/**
+ * The page's worker: all TensorFlow.js work happens here, so the page's main thread only draws. It imports the
+ * library's browser adapter (`neural-style-tfjs/webgl`, or `/webgpu` when the page asks for it), loads VGG-19
+ * once, keeps one Stylizer (so re-running with the same style image reuses its Gram matrices) and answers the
+ * messages in protocol.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Stylizer, StylizeResult, Vgg19 } from 'neural-style-tfjs';
+import type { FeatureTile, FromWorker, Pixels, ToWorker } from './protocol';
+
+type Lib = typeof import('neural-style-tfjs/webgl');
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (msg: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(msg, transfer);
+
+let lib: Lib | undefined;
+let setup: Promise<{ lib: Lib; model: Vgg19; stylizer: Stylizer }> | undefined;
+const runs = new Map<number, AbortController>();
+/** Runs one after another: a run started right after a cancel waits until the cancelled one has stopped. */
+let queue: Promise<void> = Promise.resolve();
+/** The same pixel objects for the same image, so the Stylizer's target cache (keyed by identity) hits. */
+const images = new Map<string, Pixels>();
+
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'init':
+      setup ??= init(msg.backend, msg.weightsUrl);
+      setup.catch((e) => post({ type: 'error', message: messageOf(e), code: codeOf(e) }));
+      break;
+    case 'stylize':
+      void runStylize(msg);
+      break;
+    case 'cancel':
+      runs.get(msg.id)?.abort(new Error('cancelled by the user'));
+      break;
+    case 'features':
+      void runFeatures(msg);
+      break;
+  }
+};
+
+async function init(backend: 'webgl' | 'webgpu', weightsUrl: string) {
+  lib = backend === 'webgpu' ? ((await import('neural-style-tfjs/webgpu')) as unknown as Lib) : await import('neural-style-tfjs/webgl');
+  const name = await lib.ready();
+  post({ type: 'backend', backend: name, renderer: rendererName(name) });
+  const t0 = performance.now();
+  let total = 0;
+  const model = await lib.loadVgg19({
+    weights: weightsUrl,
+    onProgress: (p) => {
+      total = p.total;
+      post({ type: 'weights-progress', loaded: p.loaded, total: p.total });
+    },
+  });
+  post({ type: 'weights-loaded', bytes: total, ms: performance.now() - t0, fromCache: weightsCameFromCache() });
+  return { lib, model, stylizer: lib.createStylizer({ model, cacheSize: 2 }) };
+}
+
+/** Which GPU the backend drew on, e.g. "SwiftShader" in headless Chromium. */
+function rendererName(backend: string): string | undefined {
+  try {
+    if (backend === 'webgl') {
+      const gl = (tf.backend() as unknown as { gpgpu: { gl: WebGL2RenderingContext } }).gpgpu.gl;
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      return String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    }
+    if (backend === 'webgpu') {
+      const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+      return [info?.vendor, info?.architecture].filter(Boolean).join(' ') || undefined;
+    }
+  } catch {
+    /* informational only */
+  }
+  return undefined;
+}
+
+/**
+ * True when no weight shard's body came over the network: each was served from the browser's HTTP cache,
+ * either directly (transferSize 0) or after the server confirmed it unchanged (a 304: only headers travel).
+ */
+function weightsCameFromCache(): boolean {
+  const shards = performance.getEntriesByType('resource').filter((e) => /vgg19-shard.*\.bin/.test(e.name)) as PerformanceResourceTiming[];
+  return shards.length > 0 && shards.every((e) => e.encodedBodySize > 0 && e.transferSize < e.encodedBodySize / 2);
+}
+
+function keep(key: string, px: Pixels): Pixels {
+  const old = images.get(key);
+  if (old) return old;
+  if (images.size > 8) images.clear();
+  images.set(key, px);
+  return px;
+}
+
+async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<void> {
+  const controller = new AbortController();
+  runs.set(msg.id, controller);
+  const previous = queue;
+  let release!: () => void;
+  queue = new Promise((r) => (release = r));
+  await previous;
+  let result: StylizeResult | undefined;
+  try {
+    if (!setup) throw new Error('The worker was not initialised.');
+    const { lib, stylizer } = await setup;
+    if (controller.signal.aborted) {
+      post({ type: 'cancelled', id: msg.id, iterations: 0 });
+      return;
+    }
+    const p = msg.params;
+    const content = keep(`c:${msg.contentKey}`, msg.content);
+    const style = keep(`s:${msg.styleKey}`, msg.style);
+    let started = false;
+    result = await stylizer.stylize({
+      content,
+      style,
+      size: p.size,
+      iterations: p.iterations,
+      optimizer: p.optimizer,
+      contentLayers: p.contentLayers,
+      styleLayers: p.styleLayers,
+      contentWeight: p.contentWeight,
+      styleWeight: p.styleWeight,
+      tvWeight: p.tvWeight,
+      preserveColors: p.preserveColors,
+      init: p.init,
+      previewEvery: p.previewEvery,
+      signal: controller.signal,
+      onIteration: (info) => {
+        if (!started) {
+          started = true;
+          post({ type: 'started', id: msg.id, width: info.width, height: info.height, iterations: info.iterations });
+        }
+        const { total, content, style, tv } = info.loss;
+        const preview = info.preview ? toPixels(info.preview) : undefined;
+        post(
+          { type: 'iteration', id: msg.id, iteration: info.iteration, iterations: info.iterations, loss: { total, content, style, tv }, elapsedMs: info.elapsedMs, preview },
+          preview ? [preview.data.buffer] : [],
+        );
+      },
+    });
+    const image = toPixels(await result.toPixels());
+    post(
+      { type: 'done', id: msg.id, image, iterations: result.iterations, stopReason: result.stopReason, perIterationMs: result.timings.perIterationMs, totalMs: result.timings.totalMs, warnings: result.warnings },
+      [image.data.buffer],
+    );
+    void lib;
+  } catch (e) {
+    const partial = (e as { result?: StylizeResult }).result;
+    if (codeOf(e) === 'ABORTED' || controller.signal.aborted) {
+      result = partial;
+      const image = partial ? toPixels(await partial.toPixels()) : undefined;
+      post({ type: 'cancelled', id: msg.id, image, iterations: partial?.iterations ?? 0 }, image ? [image.data.buffer] : []);
+    } else {
+      partial?.dispose();
+      post({ type: 'error', id: msg.id, message: messageOf(e), code: codeOf(e) });
+    }
+  } finally {
+    result?.dispose();
+    runs.delete(msg.id);
+    release();
+  }
+}
+
+/**
+ * Feature maps of one layer for an image, through the taps API: the activation is observed as the network
+ * computes it. Channels are ranked by energy (mean squared activation); the strongest `maxTiles` are each
+ * normalised to 0–255 on their own and sent back as one grey byte per pixel, tile after tile.
+ */
+async function runFeatures(msg: Extract<ToWorker, { type: 'features' }>): Promise<void> {
+  try {
+    if (!setup) throw new Error('The worker was not initialised.');
+    const { lib, model } = await setup;
+    const image = keep(`c:${msg.imageKey}`, msg.image);
+    const small = tf.tidy(() => {
+      const x = lib.toImageTensor(image);
+      const [h, w] = lib.fitSize(x.shape[1], x.shape[2], msg.size);
+      return lib.resizeImage(x, h, w);
+    });
+    let out: Extract<FromWorker, { type: 'features' }> | undefined;
+    try {
+      await lib.extractFeatures(model, small, [], {
+        taps: {
+          layers: [msg.layer],
+          onActivation: async (name, act) => {
+            const [, h, w, c] = act.shape;
+            const k = Math.min(msg.maxTiles, c);
+            const { values, energy, mins, maxs, order } = tf.tidy(() => {
+              const flat = tf.reshape(act, [h * w, c]);
+              const e = tf.mean(tf.square(flat), 0);
+              const top = tf.topk(e, k, true);
+              const picked = tf.transpose(tf.gather(flat, top.indices, 1)); // [k, h*w]
+              const lo = tf.min(picked, 1, true);
+              const hi = tf.max(picked, 1, true);
+              const scaled = tf.mul(tf.div(tf.sub(picked, lo), tf.maximum(tf.sub(hi, lo), 1e-6)), 255);
+              return { values: scaled, energy: top.values, mins: tf.reshape(lo, [k]), maxs: tf.reshape(hi, [k]), order: top.indices };
+            });
+            try {
+              const [v, en, lo, hi, idx] = await Promise.all([values.data(), energy.data(), mins.data(), maxs.data(), order.data()]);
+              const pixels = new Uint8ClampedArray(new ArrayBuffer(k * h * w));
+              pixels.set(v);
+              const tiles: FeatureTile[] = Array.from({ length: k }, (_, i) => ({ channel: idx[i], energy: en[i], min: lo[i], max: hi[i] }));
+              out = { type: 'features', id: msg.id, layer: name, width: w, height: h, channels: c, tiles, pixels };
+            } finally {
+              tf.dispose([values, energy, mins, maxs, order]);
+            }
+          },
+        },
+      });
+    } finally {
+      small.dispose();
+    }
+    if (!out) throw new Error(`No activation was observed for ${msg.layer}.`);
+    post(out, [out.pixels.buffer]);
+  } catch (e) {
+    post({ type: 'error', id: msg.id, message: messageOf(e), code: codeOf(e) });
+  }
+}
+
+function toPixels(img: { data: Uint8ClampedArray; width: number; height: number }): Pixels {
+  // A copy we own, so its buffer can be transferred to the page.
+  return { data: new Uint8ClampedArray(img.data), width: img.width, height: img.height };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
