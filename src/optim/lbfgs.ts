@@ -60,7 +60,12 @@ async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf
   const made: tf.Tensor[] = [];
   const evalAt = async (t: number): Promise<Point> => {
     const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)));
-    const ev = await objective(xt, d).finally(() => xt.dispose());
+    const ev = await objective(xt, d)
+      .catch((e: unknown) => {
+        tf.dispose(made); // the objective threw (e.g. aborted) mid-search: free the gradients made so far
+        throw e;
+      })
+      .finally(() => xt.dispose());
     made.push(ev.grad);
     return { t, ev, gtd: ev.gtd! };
   };
@@ -153,7 +158,10 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   let d: tf.Tensor | undefined;
   let t = lr;
   let prevGrad: tf.Tensor | undefined;
-  let ev = await objective(x);
+  let ev = await objective(x).catch((e: unknown) => {
+    x.dispose();
+    throw e;
+  });
   let evals = 1;
   try {
     if ((await readScalars(() => [maxAbsOf(ev.grad)]))[0] <= tolGrad) {

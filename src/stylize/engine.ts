@@ -13,7 +13,7 @@ import { fitSize } from '../image.js';
 import { noiseImage } from './noise.js';
 import { resolveOptions, type IterationInfo, type LossBreakdown, type ResolvedOptions, type StylizeOptions } from './options.js';
 import { makeResult, median, type HistoryEntry, type Snapshot, type StopReason, type StylizeResult } from './result.js';
-import { computeTargets, disposeTargets, type Targets } from './targets.js';
+import { checkFits, computeTargets, disposeTargets, type Targets } from './targets.js';
 
 /** Yields to the event loop so timers (and with them AbortSignal.timeout, UI events) get to run. */
 const yieldToEventLoop = (): Promise<void> =>
@@ -183,7 +183,7 @@ export class Stylizer {
     if (signal?.aborted) throw abortError(signal);
     const model = options.model ?? (await this.getModel());
     const backend = tf.getBackend();
-    const contentFull = toImageTensor(options.content, 'content');
+    let contentFull: tf.Tensor4D | undefined; // made inside the try, so a bad image still frees a model loaded above
     const stylesFull: tf.Tensor4D[] = [];
     const history: HistoryEntry[] = [];
     const snapshots: Snapshot[] = [];
@@ -204,6 +204,7 @@ export class Stylizer {
       });
     };
     try {
+      contentFull = toImageTensor(options.content, 'content');
       o.styles.forEach((s, i) => stylesFull.push(toImageTensor(s, o.styles.length > 1 ? `style[${i}]` : 'style')));
       const histories = planMemory(o, contentFull.shape[1], contentFull.shape[2], warnings);
       for (let si = 0; si < o.scales.length; si++) {
@@ -211,7 +212,14 @@ export class Stylizer {
         const ts = now();
         const targets = await this.targetsFor(model, options, contentFull, stylesFull, size, o);
         // Start image: the init at the first scale, the previous result upsampled after that.
-        const start = x ? resizeImage(x, targets.height, targets.width) : this.initImage(targets, o);
+        let start: tf.Tensor4D;
+        try {
+          if (tapPoints.length) checkFits('content', targets.height, targets.width, tapPoints, '`size`');
+          start = x ? resizeImage(x, targets.height, targets.width) : this.initImage(targets, o);
+        } catch (e) {
+          if (this.cacheSize === 0) disposeTargets(targets); // not yet in lastTargets (e.g. an unreadable init image)
+          throw e;
+        }
         x?.dispose();
         x = start;
         if (this.cacheSize === 0 && lastTargets) disposeTargets(lastTargets);

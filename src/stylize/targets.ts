@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError } from '../errors.js';
 import { luminanceImage, matchColorHistogram, matchLuminance } from '../color.js';
 import { gramMatrix } from '../gram.js';
 import { fitSize, resizeImage } from '../image.js';
 import type { Vgg19 } from '../model.js';
+import type { NetworkPoint } from '../layers.js';
 import { forward, preprocess } from '../network.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -27,11 +29,36 @@ export function disposeTargets(t: Targets): void {
 }
 
 /**
+ * Each 2x2 pooling halves a side (rounding down), so a point with stride s needs at least s pixels on each side;
+ * a smaller image would give an empty activation (on WASM, pooling to an empty output corrupts the heap).
+ */
+export function checkFits(field: string, height: number, width: number, points: readonly NetworkPoint[], hint: string): void {
+  const deepest = points.reduce((a, p) => (p.stride > a.stride ? p : a));
+  const need = deepest.stride;
+  if (height < need || width < need) {
+    throw new StyleTransferError(
+      'INVALID_IMAGE',
+      `\`${field}\` is ${width}x${height} px at this size, too small for layer ${deepest.name}, which needs at least ${need}x${need} px. Use a larger ${hint}, or layers from an earlier block.`,
+      { field, width, height, layer: deepest.name },
+    );
+  }
+}
+
+/**
  * Computes the targets at a given longest side: resizes the content, prepares each style image (resize by
  * `styleScale`, colour handling), runs the network once per image and blends the style Grams.
  */
 export async function computeTargets(model: Vgg19, contentFull: tf.Tensor4D, stylesFull: tf.Tensor4D[], size: number, o: ResolvedOptions): Promise<Targets> {
   const [height, width] = fitSize(contentFull.shape[1], contentFull.shape[2], size);
+  const styleSize = Math.max(16, Math.round(size * o.styleScale));
+  // Checked before any work: the optimised image passes through every loss layer, a style image through the style
+  // layers. (Tap layers are checked by the engine: cached targets are reused whatever the taps.)
+  const stylePoints = o.styleLayers.map((l) => l.point);
+  checkFits('content', height, width, [...o.contentLayers.map((l) => l.point), ...stylePoints], '`size`');
+  stylesFull.forEach((s, i) => {
+    const [sh, sw] = fitSize(s.shape[1], s.shape[2], styleSize);
+    checkFits(stylesFull.length > 1 ? `style[${i}]` : 'style', sh, sw, stylePoints, '`size` or `styleScale`');
+  });
   const contentColor = resizeImage(contentFull, height, width);
   const content = o.preserveColors === 'luminance' ? luminanceImage(contentColor) : tf.clone(contentColor);
   const made: tf.Tensor[] = [];
@@ -44,7 +71,6 @@ export async function computeTargets(model: Vgg19, contentFull: tf.Tensor4D, sty
 
     const styleGrams = new Map<number, tf.Tensor2D>();
     let firstStyle: tf.Tensor4D | undefined;
-    const styleSize = Math.max(16, Math.round(size * o.styleScale));
     for (let i = 0; i < stylesFull.length; i++) {
       const s = stylesFull[i];
       const [sh, sw] = fitSize(s.shape[1], s.shape[2], styleSize);
