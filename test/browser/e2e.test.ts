@@ -160,6 +160,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
     const speed = await page.textContent('[data-stat="speed"]');
     timings.perIterationMs = Number.parseFloat(speed ?? 'NaN');
     timings.iterationsDone = losses.length;
+    timings.networkPasses = Number(await page.textContent('[data-stat="evaluations"]'));
+    timings.runSeconds = Number.parseFloat((await page.textContent(tid('progress-text')))?.match(/in ([\d.]+) s/)?.[1] ?? 'NaN');
 
     // The result canvas, compared with the content picture scaled to the same size.
     const diff = await page.evaluate(async (png) => {

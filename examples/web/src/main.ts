@@ -319,6 +319,7 @@ function onWorkerMessage(m: FromWorker): void {
       stat('style').textContent = fmt(m.loss.style);
       stat('content').textContent = fmt(m.loss.content);
       stat('tv').textContent = fmt(m.loss.tv);
+      stat('evaluations').textContent = String(m.evaluations);
       stat('speed').textContent = Number.isFinite(perIt) ? `${perIt.toFixed(0)} ms` : 'first: includes setup';
       chart.add(m.iteration, m.loss);
       lossHistory.push(m.loss.total);
@@ -354,6 +355,9 @@ function onWorkerMessage(m: FromWorker): void {
         el.download.disabled = false;
       }
       el.progressText.textContent = `Cancelled after ${m.iterations} iteration${m.iterations === 1 ? '' : 's'}${m.image ? '; showing the image so far' : ''}.`;
+      // The worker may have finished one more iteration than the page drew before it saw the cancel.
+      el.progress.value = m.iterations;
+      stat('iteration').textContent = `${m.iterations} / ${el.progress.max}`;
       break;
     case 'features':
       if (m.id !== featuresId) return;
@@ -444,7 +448,7 @@ function stylize(): void {
   chart.reset(p.iterations);
   el.progress.max = p.iterations;
   el.progress.value = 0;
-  for (const k of ['iteration', 'total', 'style', 'content', 'tv', 'speed']) stat(k).textContent = '–';
+  for (const k of ['iteration', 'total', 'style', 'content', 'tv', 'speed', 'evaluations']) stat(k).textContent = '–';
   el.progressText.textContent = weightsReady ? 'Preparing the style and content targets…' : 'Waiting for the weights to finish loading…';
   showTab('result');
   setState('running');

@@ -47,7 +47,7 @@ export type FromWorker =
   | { type: 'weights-progress'; loaded: number; total: number }
   | { type: 'weights-loaded'; bytes: number; ms: number; fromCache: boolean }
   | { type: 'started'; id: number; width: number; height: number; iterations: number }
-  | { type: 'iteration'; id: number; iteration: number; iterations: number; loss: LossParts; elapsedMs: number; preview?: Pixels }
+  | { type: 'iteration'; id: number; iteration: number; iterations: number; loss: LossParts; evaluations: number; elapsedMs: number; preview?: Pixels }
   | { type: 'done'; id: number; image: Pixels; iterations: number; stopReason: string; perIterationMs: number; totalMs: number; warnings: string[] }
   | { type: 'cancelled'; id: number; image?: Pixels; iterations: number }
   | { type: 'features'; id: number; layer: string; width: number; height: number; channels: number; tiles: FeatureTile[]; pixels: Uint8ClampedArray<ArrayBuffer> }

@@ -135,7 +135,7 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
         const { total, content, style, tv } = info.loss;
         const preview = info.preview ? toPixels(info.preview) : undefined;
         post(
-          { type: 'iteration', id: msg.id, iteration: info.iteration, iterations: info.iterations, loss: { total, content, style, tv }, elapsedMs: info.elapsedMs, preview },
+          { type: 'iteration', id: msg.id, iteration: info.iteration, iterations: info.iterations, loss: { total, content, style, tv }, evaluations: info.evaluations, elapsedMs: info.elapsedMs, preview },
           preview ? [preview.data.buffer] : [],
         );
       },
