@@ -68,6 +68,7 @@ export async function forward(
   const keepSet = new Set(keep.map((p) => p.index));
   const tapSet = new Set((taps?.points ?? []).map((p) => p.index));
   const last = Math.max(-1, ...keepSet, ...tapSet);
+  if (last >= 0) assertFits(input.shape[1], input.shape[2], NETWORK_POINTS[last]);
   const out = new Map<LayerName, tf.Tensor4D>();
   let x = input;
   try {
@@ -94,6 +95,21 @@ export async function forward(
   return out;
 }
 
+/**
+ * Each 2x2 pooling halves a side (rounding down), so reaching a point needs at least `stride` pixels on each
+ * side; a smaller input would give an empty activation (on WASM an empty pooling output corrupts the heap).
+ */
+export function assertFits(height: number, width: number, deepest: NetworkPoint, field = 'image', larger = 'image'): void {
+  const need = deepest.stride;
+  if (height < need || width < need) {
+    throw new StyleTransferError(
+      'INVALID_IMAGE',
+      `\`${field}\` is ${width}x${height} px, too small for layer ${deepest.name}, which needs at least ${need}x${need} px. Use a larger ${larger}, or layers from an earlier block.`,
+      { field, width, height, layer: deepest.name },
+    );
+  }
+}
+
 /** A loss term attached to one network point: returns its value(s) and dLoss/dActivation. */
 export type PointLoss = (activation: tf.Tensor4D) => { value: tf.Scalar; grad: tf.Tensor4D };
 
@@ -115,6 +131,7 @@ export function lossAndGradient(
   pooling: Pooling,
 ): { values: tf.Scalar[]; grad: tf.Tensor4D } {
   const last = Math.max(...losses.keys());
+  assertFits(rgb.shape[1], rgb.shape[2], NETWORK_POINTS[last]);
   const acts: (tf.Tensor4D | undefined)[] = new Array(last + 1);
   const input = preprocess(rgb);
   let x = input;

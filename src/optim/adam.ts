@@ -10,8 +10,9 @@ export interface AdamOptions {
 }
 
 /**
- * Adam (Kingma & Ba 2015). Yields after each update; the reported evaluation is the loss and gradient at the
- * point the update started from. The caller owns `x0`; the optimiser owns every yielded tensor until the next
+ * Adam (Kingma & Ba 2015). Each iteration evaluates the current point, yields it with its loss and gradient,
+ * then updates it; so `iterations` evaluations apply `iterations − 1` updates, and every yielded image has the
+ * loss reported with it. The caller owns `x0`; the optimiser owns every yielded tensor until the next
  * step and disposes what it made when the generator finishes or is returned early.
  */
 export async function* adam(objective: Objective, x0: tf.Tensor, iterations: number, opts: AdamOptions = {}): AsyncGenerator<OptimizerStep> {
@@ -28,6 +29,10 @@ export async function* adam(objective: Objective, x0: tf.Tensor, iterations: num
       const ev = await objective(x);
       last?.dispose();
       last = ev.grad;
+      // Yield the point that was just evaluated, so the reported loss always belongs to the yielded image (and a
+      // caller stopping on a non-finite loss still holds the previous, finite one).
+      yield { iteration: k, x, evaluation: ev, evaluations: k };
+      if (k === iterations) break; // a last update would never be evaluated or seen
       const g = ev.grad;
       const [m2, v2, x2] = tf.tidy(() => {
         const mNew = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
@@ -42,7 +47,6 @@ export async function* adam(objective: Objective, x0: tf.Tensor, iterations: num
       m = m2;
       v = v2;
       x = x2;
-      yield { iteration: k, x, evaluation: ev, evaluations: k };
     }
   } finally {
     tf.dispose([x, m, v]);

@@ -164,6 +164,11 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   });
   let evals = 1;
   try {
+    if (!Number.isFinite(ev.loss)) {
+      // Nothing to search from (e.g. a NaN start image): report it and let the caller stop.
+      yield { iteration: 1, x, evaluation: ev, evaluations: evals };
+      return;
+    }
     if ((await readScalars(() => [maxAbsOf(ev.grad)]))[0] <= tolGrad) {
       yield { iteration: 0, x, evaluation: ev, evaluations: evals, converged: 'gradient below tolerance at start' };
       return;
@@ -243,7 +248,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
         else if (Math.abs(t) * dNorm <= tolChange) converged = 'step below tolerance';
         else if (Math.abs(ev.loss - prevLoss) < tolChange) converged = 'loss change below tolerance';
       }
-      yield { iteration: k, x, evaluation: ev, evaluations: evals, converged };
+      yield { iteration: k, x, evaluation: ev, evaluations: evals, converged, budgetExhausted: converged !== undefined && evals >= maxEvals };
       if (converged) return;
     }
   } finally {

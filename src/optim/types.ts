@@ -22,6 +22,8 @@ export interface OptimizerStep {
   evaluation: Evaluation;
   /** Objective evaluations so far (L-BFGS's line search may use several per iteration). */
   evaluations: number;
-  /** Set on the last step when the optimiser stopped early (converged / no progress). */
+  /** Set on the last step when the optimiser stopped early: why (converged, no progress, budget used). */
   converged?: string;
+  /** True when the early stop was the evaluation budget running out rather than convergence. */
+  budgetExhausted?: boolean;
 }

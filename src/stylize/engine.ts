@@ -272,7 +272,7 @@ export class Stylizer {
             }
             if (step.converged) {
               warnings.push(`L-BFGS stopped at iteration ${iteration}: ${step.converged}.`);
-              if (si === o.scales.length - 1) stopReason = 'converged';
+              if (si === o.scales.length - 1) stopReason = step.budgetExhausted ? 'max-evaluations' : 'converged';
               break;
             }
             await yieldToEventLoop();

@@ -19,7 +19,11 @@ export interface Snapshot {
   elapsedMs: number;
 }
 
-export type StopReason = 'completed' | 'converged' | 'non-finite-loss' | 'aborted';
+/**
+ * Why a run ended: all iterations done; L-BFGS converged (gradient, step or loss change below tolerance); its
+ * evaluation budget (`lbfgs.maxEvaluations`) ran out; the loss became NaN/Infinity; or it was aborted.
+ */
+export type StopReason = 'completed' | 'converged' | 'max-evaluations' | 'non-finite-loss' | 'aborted';
 
 /** What {@link stylize} resolves to. Call `dispose()` (or dispose `image`) when done with it. */
 export interface StylizeResult {
@@ -40,7 +44,7 @@ export interface StylizeResult {
   iterations: number;
   /** Objective evaluations (forward+backward passes). */
   evaluations: number;
-  /** Why the run ended; `'converged'` is an early stop by the optimiser's tolerances. */
+  /** Why the run ended (see {@link StopReason}). */
   stopReason: StopReason;
   /** Human-readable notes, e.g. why the run stopped early. */
   warnings: string[];

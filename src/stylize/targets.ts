@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from '../errors.js';
 import { luminanceImage, matchColorHistogram, matchLuminance } from '../color.js';
 import { gramMatrix } from '../gram.js';
 import { fitSize, resizeImage } from '../image.js';
 import type { Vgg19 } from '../model.js';
 import type { NetworkPoint } from '../layers.js';
-import { forward, preprocess } from '../network.js';
+import { assertFits, forward, preprocess } from '../network.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Content and style targets for one output size. Owns its tensors. */
@@ -28,20 +27,8 @@ export function disposeTargets(t: Targets): void {
   tf.dispose([t.content, t.contentColor, t.firstStyle, ...t.contentFeatures.values(), ...t.styleGrams.values()]);
 }
 
-/**
- * Each 2x2 pooling halves a side (rounding down), so a point with stride s needs at least s pixels on each side;
- * a smaller image would give an empty activation (on WASM, pooling to an empty output corrupts the heap).
- */
 export function checkFits(field: string, height: number, width: number, points: readonly NetworkPoint[], hint: string): void {
-  const deepest = points.reduce((a, p) => (p.stride > a.stride ? p : a));
-  const need = deepest.stride;
-  if (height < need || width < need) {
-    throw new StyleTransferError(
-      'INVALID_IMAGE',
-      `\`${field}\` is ${width}x${height} px at this size, too small for layer ${deepest.name}, which needs at least ${need}x${need} px. Use a larger ${hint}, or layers from an earlier block.`,
-      { field, width, height, layer: deepest.name },
-    );
-  }
+  assertFits(height, width, points.reduce((a, p) => (p.stride > a.stride ? p : a)), field, hint);
 }
 
 /**
