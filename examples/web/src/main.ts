@@ -580,4 +580,11 @@ el.layerImage.addEventListener('change', requestFeatures);
 wirePickers();
 setState('loading');
 chart.reset(1);
+{
+  const g = el.result.getContext('2d')!;
+  g.fillStyle = '#a1a1aa';
+  g.font = '13px system-ui, sans-serif';
+  g.textAlign = 'center';
+  g.fillText('The result appears here.', el.result.width / 2, el.result.height / 2);
+}
 startWorker();
