@@ -76,19 +76,36 @@ async function parent() {
   }
 }
 
-function runChild(threads) {
+async function runChild(threads) {
+  // Other jobs sharing the checkout may rebuild dist/ (tsup empties it first): wait for it and retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runChildOnce(threads);
+    } catch (e) {
+      if (attempt >= 3 || !/ERR_MODULE_NOT_FOUND|Cannot find module/.test(e.message)) throw e;
+      console.log(`  (dist/ was being rebuilt; retrying threads=${threads})`);
+      for (let i = 0; i < 120 && !existsSync(DIST); i++) await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+}
+
+function runChildOnce(threads) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', '--size', String(SIZE), '--iters', String(ITERS)], {
       env: { ...process.env, NST_WASM_THREADS: String(threads) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
     p.on('close', (code) => {
+      if (err.trim()) process.stderr.write(err);
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code !== 0 || !line) return reject(new Error(`child (threads=${threads}) exited with ${code}:\n${out}`));
+      if (code !== 0 || !line) return reject(new Error(`child (threads=${threads}) exited with ${code}:\n${out}\n${err}`));
       const res = JSON.parse(line.slice(7));
       // How long the process took to exit after its last tensor op (a hanging worker pool would show here).
       res.exitMs = Date.now() - started - res.lastOpAt;
