@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],
+    // The browser end-to-end test has its own config (vitest.browser.config.ts, `npm run test:browser`).
+    exclude: ['test/browser/**', '**/node_modules/**'],
     globalSetup: ['test/setup/global-setup.ts'],
     // A VGG-19 forward + backward pass at 224 px takes seconds on WASM, more when other jobs share the CPU.
     testTimeout: 120_000,
