@@ -62,4 +62,4 @@ export {
 } from './experiments/sweep.js';
 export { renderFeatureMaps, renderGram, colorMapLut, type ColorMap, type FeatureMapOptions, type FeatureMapImage, type GramImageOptions, type GramImage } from './experiments/render.js';
 export { reconstruct, reconstructionOptions, type ReconstructOptions } from './experiments/reconstruct.js';
-export { drawText, measureText, createImage, blit, resizeRgba, type Color } from './experiments/font.js';
+export { drawText, measureText, fitText, wrapText, createImage, blit, resizeRgba, type Color } from './experiments/font.js';
