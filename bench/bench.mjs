@@ -13,6 +13,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { convFlops } from './flops.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -60,7 +61,11 @@ for (const b of backends) {
     const r = spawnSync(process.execPath, [join(here, 'browser.mjs'), '--sizes', webglSizes.join(','), '--reps', String(reps)], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('BENCH '));
     if (r.status !== 0 || lines.length === 0) results.push({ backend: 'webgl', error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') });
-    for (const l of lines) results.push(JSON.parse(l.slice(6)));
+    for (const l of lines) {
+      const r = JSON.parse(l.slice(6));
+      if (r.secondsPerIteration) r.gflops = convFlops(r.height, r.width) / r.secondsPerIteration / 1e9;
+      results.push(r);
+    }
     continue;
   }
   const [backend, t] = b === 'wasm-1' ? ['wasm', 1] : [b, b === 'wasm' ? threads : undefined];
@@ -83,11 +88,11 @@ if (json) {
   console.log(JSON.stringify({ machine, results }, null, 1));
 } else {
   const f = (v, d = 2) => (v === undefined || v === null ? '—' : Number(v).toFixed(d));
-  console.log('\n| backend | threads | size | s / iteration | GFLOP/s | first iteration (s) | peak RSS (MB) | peak tensors (MB) |');
+  console.log('\n| backend | threads | size | s / iteration | GFLOP/s | first iteration (s) | peak RSS (MB) | peak backend memory (MB) |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results.filter((x) => x.mode === 'iteration' || x.error)) {
     if (r.error) console.log(`| ${r.backend} | ${r.threads ?? ''} | ${r.size ?? ''} | error: ${r.error} | | | | |`);
-    else console.log(`| ${r.backend} | ${r.threads ?? '—'} | ${r.width}x${r.height} | ${f(r.secondsPerIteration)} | ${f(r.gflops, 1)} | ${f(r.firstIterationSeconds)} | ${f(r.peakRssMB, 0)} | ${f(r.peakTensorMB, 0)} |`);
+    else console.log(`| ${r.backend} | ${r.threads ?? '—'} | ${r.width}x${r.height} | ${f(r.secondsPerIteration)} | ${f(r.gflops, 1)} | ${f(r.firstIterationSeconds)} | ${f(r.peakRssMB, 0)} | ${f(r.peakBackendMB, 0)} |`);
   }
   for (const r of results.filter((x) => x.mode === 'stylize')) {
     console.log(`\ndefault stylize() on ${r.backend} (${r.threads} threads): ${r.width}x${r.height}, ${r.iterations} iterations, ${r.evaluations} evaluations, ${f(r.wallSeconds, 1)} s, final loss ${r.finalLoss?.toExponential(4)}, peak RSS ${f(r.peakRssMB, 0)} MB`);

@@ -41,14 +41,29 @@ await build({
         const backend = await nst.ready();
         const vgg = window.vgg ??= await nst.loadVgg19({ weights: '/weights/' });
         const mk = (h, w, seed) => nst.noiseImage(h, w, seed);
-        const content = mk(384, 512, 1), style = mk(384, 512, 2);
+        const content = mk(512, 512, 1), style = mk(512, 512, 2);
         const times = []; let last = performance.now(); let first; let peak = 0;
         const r = await nst.stylize({ model: vgg, content, style, size, iterations: reps + 1, optimizer: 'adam',
-          onIteration: (i) => { const t = performance.now(); if (i.iteration === 1) first = t - t0; else times.push((t - last) / 1000); last = t; peak = Math.max(peak, tf.memory().numBytes); } });
+          onIteration: (i) => { const t = performance.now(); if (i.iteration === 1) first = t - t0; else times.push((t - last) / 1000); last = t; const m = tf.memory(); peak = Math.max(peak, m.numBytesInGPUAllocated ?? m.numBytes); } });
         const sorted = [...times].sort((a, b) => a - b);
-        const res = { mode: 'iteration', backend, size, width: r.width, height: r.height, secondsPerIteration: sorted[sorted.length >> 1], iterationTimes: times, firstIterationSeconds: first / 1000, peakTensorMB: peak / 2 ** 20, renderer: (() => { const gl = document.createElement('canvas').getContext('webgl2'); const ext = gl && gl.getExtension('WEBGL_debug_renderer_info'); return ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : null; })() };
+        const res = { mode: 'iteration', backend, size, width: r.width, height: r.height, secondsPerIteration: sorted[sorted.length >> 1], iterationTimes: times, firstIterationSeconds: first / 1000, peakBackendMB: peak / 2 ** 20, renderer: (() => { const gl = document.createElement('canvas').getContext('webgl2'); const ext = gl && gl.getExtension('WEBGL_debug_renderer_info'); return ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : null; })() };
         r.dispose(); tf.dispose([content, style]);
         return res;
+      };
+      // Conv stack to relu5_1 with bias+ReLU separate vs fused (tf.fused.conv2d): median ms of reps.
+      window.runFused = async (size, reps) => {
+        await nst.ready();
+        const vgg = window.vgg ??= await nst.loadVgg19({ weights: '/weights/' });
+        const x0 = tf.randomUniform([1, size, size, 3], -100, 100);
+        const run = (fused) => tf.tidy(() => { let x = x0; let i = 0;
+          for (const [b, n] of [[1, 2], [2, 2], [3, 4], [4, 4], [5, 1]]) {
+            for (let j = 0; j < n; j++, i++) x = fused ? tf.fused.conv2d({ x, filter: vgg.kernel(i), strides: 1, pad: 'same', bias: vgg.bias(i), activation: 'relu' }) : tf.relu(tf.add(tf.conv2d(x, vgg.kernel(i), 1, 'same'), vgg.bias(i)));
+            if (b < 5) x = tf.maxPool(x, 2, 2, 'valid');
+          }
+          return tf.sum(x); });
+        const time = async (fused) => { const ts = []; for (let r = 0; r <= reps; r++) { const t = performance.now(); const s = run(fused); await s.data(); s.dispose(); if (r) ts.push(performance.now() - t); } return ts.sort((a, b) => a - b)[ts.length >> 1]; };
+        const separateMs = await time(false); const fusedMs = await time(true); x0.dispose();
+        return { mode: 'fused', backend: tf.getBackend(), size, separateMs, fusedMs, fusedSpeedup: separateMs / fusedMs };
       };`,
     resolveDir: root,
     loader: 'ts',
@@ -86,6 +101,10 @@ try {
   page.on('pageerror', (e) => console.error('pageerror', e.message));
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() => typeof window.runBench === 'function');
+  if (args.includes('--fused')) {
+    console.log(`BENCH ${JSON.stringify(await page.evaluate(([s, n]) => window.runFused(s, n), [sizes[0], reps]))}`);
+    sizes.length = 0;
+  }
   for (const size of sizes) {
     const r = await page.evaluate(([s, n]) => window.runBench(s, n), [size, reps]);
     if (r.backend !== 'webgl') throw new Error(`expected the webgl backend, got ${r.backend}`);

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { convFlops } from './flops.mjs';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}');
 if (cfg.threads) process.env.NST_WASM_THREADS = String(cfg.threads);
@@ -13,31 +14,41 @@ const tf = await import('@tensorflow/tfjs-core');
 const backend = await nst.ready(cfg.backend);
 const shared = join(here, '..', '..', 'shared', 'images');
 
+/** A square centre crop (so "256 px" means 256x256, as in the reference figures), or seeded noise. */
 async function image(name, seed) {
   const path = join(shared, name);
-  if (nst.readImage && existsSync(path)) return nst.readImage(path);
-  const t = nst.noiseImage(384, 512, seed);
-  const data = await t.data();
-  t.dispose();
-  return { data, width: 512, height: 384, channels: 3 };
+  if (!existsSync(path)) {
+    const t = nst.noiseImage(512, 512, seed);
+    const data = await t.data();
+    t.dispose();
+    return { data, width: 512, height: 512, channels: 3 };
+  }
+  const img = await nst.readImage(path);
+  const ch = img.data.length / (img.width * img.height);
+  const s = Math.min(img.width, img.height);
+  const x0 = (img.width - s) >> 1;
+  const y0 = (img.height - s) >> 1;
+  const data = new Uint8Array(s * s * 3);
+  for (let y = 0; y < s; y++) {
+    for (let x = 0; x < s; x++) {
+      const i = ((y + y0) * img.width + x + x0) * ch;
+      data.set([img.data[i], img.data[i + 1], img.data[i + 2]], (y * s + x) * 3);
+    }
+  }
+  return { data, width: s, height: s, channels: 3 };
+}
+
+/** High-water mark of backend memory: the WASM heap (it only grows) or the tensor bytes in use. */
+function backendBytes() {
+  const b = tf.backend();
+  if (b?.wasm?.HEAPU8) return b.wasm.HEAPU8.length;
+  return tf.memory().numBytes;
 }
 
 const content = await image('tubingen.jpg', 1);
 const style = await image('starry_night.jpg', 2);
 const vgg = await nst.loadVgg19();
 const loadMs = performance.now() - t0;
-
-/** FLOPs of one forward + input-gradient pass of the convs up to the deepest loss layer (relu5_1 = conv5_1). */
-function convFlops(h, w) {
-  const layers = [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 256], [256, 256], [256, 512], [512, 512], [512, 512], [512, 512], [512, 512]];
-  const blockOf = [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5];
-  let f = 0;
-  layers.forEach(([cin, cout], i) => {
-    const s = 2 ** (blockOf[i] - 1);
-    f += 2 * Math.floor(h / s) * Math.floor(w / s) * cin * cout * 9;
-  });
-  return 2 * f;
-}
 
 const threads = backend === 'wasm' && nst.wasmThreads ? (nst.wasmThreads()?.threads ?? 1) : undefined;
 let out;
@@ -54,7 +65,7 @@ if (cfg.mode === 'iteration') {
       if (i.iteration === 1) first = t - t0;
       else times.push((t - last) / 1000);
       last = t;
-      peak.bytes = Math.max(peak.bytes, tf.memory().numBytes);
+      peak.bytes = Math.max(peak.bytes, backendBytes());
     },
   });
   const sorted = [...times].sort((a, b) => a - b);
@@ -64,7 +75,7 @@ if (cfg.mode === 'iteration') {
     secondsPerIteration: median, iterationTimes: times,
     gflops: convFlops(r.height, r.width) / median / 1e9,
     firstIterationSeconds: first / 1000, loadSeconds: loadMs / 1000,
-    peakRssMB: process.resourceUsage().maxRSS / 1024, peakTensorMB: peak.bytes / 2 ** 20,
+    peakRssMB: process.resourceUsage().maxRSS / 1024, peakBackendMB: Math.max(peak.bytes, backendBytes()) / 2 ** 20,
   };
   r.dispose();
 } else if (cfg.mode === 'stylize') {

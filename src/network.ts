@@ -44,11 +44,6 @@ export function resolveTapPoints(taps: Taps | undefined): NetworkPoint[] {
   return taps.layers.map((l) => resolveLayer(l, 'taps.layers'));
 }
 
-function convRelu(model: Vgg19, x: tf.Tensor4D, i: number): { conv: tf.Tensor4D; relu: tf.Tensor4D } {
-  const conv = tf.add(tf.conv2d(x, model.kernel(i), 1, 'same'), model.bias(i)) as tf.Tensor4D;
-  return { conv, relu: tf.relu(conv) };
-}
-
 function pool(x: tf.Tensor4D, pooling: Pooling): tf.Tensor4D {
   return pooling === 'avg' ? tf.avgPool(x, 2, 2, 'valid') : tf.maxPool(x, 2, 2, 'valid');
 }
