@@ -204,6 +204,21 @@ describe('L-BFGS', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('initialStep s makes the first step move the largest coordinate by exactly s (torch: min(1, 1/‖g‖₁))', async () => {
+    const before = tf.memory().numTensors;
+    const x0 = tf.tensor1d([-1.2, 1]);
+    // Gradient at (−1.2, 1): (−215.6, −88); with no line search the first step is t·(−g).
+    for (const [initialStep, expected] of [[0.5, 0.5], ['torch', 215.6 / (215.6 + 88)]] as const) {
+      const gen = lbfgs(rosenbrock, x0, 1, { lineSearch: 'none', initialStep });
+      const step = (await gen.next()).value as OptimizerStep;
+      const moved = Array.from(await step.x.data()).map((v, i) => Math.abs(v - [-1.2, 1][i]));
+      expect(Math.max(...moved)).toBeCloseTo(expected, 4);
+      await gen.return(undefined);
+    }
+    x0.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops at once when the starting gradient is already below tolerance', async () => {
     const { A: A2, b: b2, solution: s2 } = quadraticProblem(3);
     const x0 = tf.tensor2d(s2, [3, 1]);

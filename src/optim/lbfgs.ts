@@ -8,6 +8,13 @@ export interface LbfgsOptions {
   historySize?: number;
   /** `'strong-wolfe'` (default; cubic interpolation as torch.optim.LBFGS / minFunc) or `'none'` (fixed step). */
   lineSearch?: 'strong-wolfe' | 'none';
+  /**
+   * First step length. `'torch'` (default here): min(1, 1/‖g‖₁)·learningRate, as torch.optim.LBFGS. A number s:
+   * s/max|g|·learningRate, i.e. the first step moves the largest coordinate by s. For images in 0–255 units
+   * `stylize()` passes 1: torch's step is ~1e-8 there, so its line search spends ~10 evaluations climbing back,
+   * and on large images the loss change of such a step drowns in float32 rounding and the search stalls.
+   */
+  initialStep?: 'torch' | number;
   /** Stop once max |grad| falls below this. Default 1e-7. */
   toleranceGrad?: number;
   /** Stop once loss or step changes less than this. Default 1e-9. */
@@ -146,6 +153,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   const lr = opts.learningRate ?? 1;
   const historySize = opts.historySize ?? 100;
   const lineSearch = opts.lineSearch ?? 'strong-wolfe';
+  const initialStep = opts.initialStep ?? 'torch';
   const tolGrad = opts.toleranceGrad ?? 1e-7;
   const tolChange = opts.toleranceChange ?? 1e-9;
   const maxEvals = opts.maxEvaluations ?? 2 * iterations + 25;
@@ -213,7 +221,8 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       prevGrad = tf.clone(g);
       const prevLoss = ev.loss;
       const [gtd, dNorm, l1] = await readScalars(() => [dotOf(g, d!), maxAbsOf(d!), tf.sum(tf.abs(g)) as tf.Scalar]);
-      t = k === 1 ? Math.min(1, 1 / l1) * lr : lr;
+      // On the first iteration d = −g, so max|g| = dNorm.
+      t = k > 1 ? lr : (typeof initialStep === 'number' ? initialStep / dNorm : Math.min(1, 1 / l1)) * lr;
       if (gtd > -tolChange) {
         yield { iteration: k, x, evaluation: ev, evaluations: evals, converged: 'directional derivative above -toleranceChange' };
         return;

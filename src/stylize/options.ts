@@ -86,9 +86,11 @@ export interface StylizeOptions {
    * L-BFGS tuning: `historySize` 100 correction pairs (torch's default); `lineSearch` `'strong-wolfe'` (default)
    * or `'none'`; `maxEvaluations` per scale, default 2 · iterations + 25 (the run stops early, with a warning,
    * once it is used up; the first direction's line search usually takes ~10). torch.optim.LBFGS's default budget
-   * is ⌊1.25 · iterations⌋: pass that to reproduce it exactly.
+   * is ⌊1.25 · iterations⌋: pass that to reproduce it exactly. `initialStep`: the first step moves the largest
+   * pixel value by this much (default 1, in 0–255 units); `'torch'` uses torch's min(1, 1/‖g‖₁), which for image
+   * losses is ~1e-8 and costs ~10 extra evaluations per scale (and can stall on large images).
    */
-  lbfgs?: { historySize?: number; lineSearch?: 'strong-wolfe' | 'none'; maxEvaluations?: number };
+  lbfgs?: { historySize?: number; lineSearch?: 'strong-wolfe' | 'none'; maxEvaluations?: number; initialStep?: 'torch' | number };
   /** Divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients). Default false. */
   normalizeGradients?: boolean;
   /** Keep the content's colours: `'luminance'` or `'histogram'` (Gatys et al. 2017). Default false. */
@@ -132,7 +134,7 @@ export interface ResolvedOptions {
   optimizer: 'lbfgs' | 'adam';
   learningRate: number;
   iterations: number[];
-  lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none'; maxEvaluations?: number };
+  lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none'; maxEvaluations?: number; initialStep: 'torch' | number };
   normalizeGradients: boolean;
   preserveColors: PreserveColors;
   scales: number[];
@@ -241,7 +243,7 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
   const lb = o.lbfgs ?? {};
   if (typeof lb !== 'object' || lb === null) invalidOption('lbfgs', lb, 'an object { historySize, lineSearch, maxEvaluations }');
   for (const k of Object.keys(lb)) {
-    if (!['historySize', 'lineSearch', 'maxEvaluations'].includes(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`lbfgs.${k}\`. Known: historySize, lineSearch, maxEvaluations.`, { field: `lbfgs.${k}` });
+    if (!['historySize', 'lineSearch', 'maxEvaluations', 'initialStep'].includes(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`lbfgs.${k}\`. Known: historySize, lineSearch, maxEvaluations, initialStep.`, { field: `lbfgs.${k}` });
   }
   return {
     size: num('size', o.size, 256, 16, 4096, true),
@@ -262,6 +264,7 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
       historySize: num('lbfgs.historySize', lb.historySize, 100, 1, 1000, true),
       lineSearch: oneOf('lbfgs.lineSearch', lb.lineSearch, 'strong-wolfe', ['strong-wolfe', 'none'] as const),
       maxEvaluations: lb.maxEvaluations === undefined ? undefined : num('lbfgs.maxEvaluations', lb.maxEvaluations, 0, 1, 1e7, true),
+      initialStep: lb.initialStep === 'torch' ? 'torch' : num('lbfgs.initialStep', lb.initialStep, 1, 1e-12, 1e6),
     },
     normalizeGradients: oneOf('normalizeGradients', o.normalizeGradients, false, [true, false] as const),
     preserveColors,
