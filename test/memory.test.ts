@@ -24,7 +24,7 @@ describe('estimateMemory', () => {
     // Activations scale with the pixel count (4x), the Gram targets do not.
     expect(b.activations / a.activations).toBeCloseTo(4, 1);
     expect(at(512, 10).optimizer).toBeLessThan(b.optimizer / 5);
-    expect(at(512, 100, [resolveLayer('relu1_1')]).activations).toBeLessThan(b.activations / 5);
+    expect(at(512, 100, [resolveLayer('relu1_1')]).activations).toBeLessThan(b.activations / 4);
     expect(b.total).toBe(b.activations + b.backward + b.optimizer + b.targets);
     // At 512 px the default loss keeps ~320 MiB of activations (ReLU + pool outputs up to relu5_1).
     expect(b.activations / 2 ** 20).toBeGreaterThan(300);
