@@ -6,6 +6,7 @@
 //   npm run bench -- --sizes 128,256 --backends wasm --reps 3
 //   npm run bench -- --stylize         # + wall time of a default stylize() (256 px, 100 L-BFGS iterations)
 //   npm run bench -- --time-to-quality # + coarse-to-fine vs single-scale L-BFGS at 256 px
+//   npm run bench -- --large           # + a 1024 px coarse-to-fine stylisation on WASM (~10 min)
 //
 // Needs the built package (npm run build) and weights (npm run weights).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -79,6 +80,11 @@ if (flag('stylize')) {
   log('… default stylize() on wasm');
   results.push(runNode({ mode: 'stylize', backend: 'wasm', threads, options: {} }));
 }
+if (flag('large')) {
+  log('… 1024 px coarse-to-fine on wasm');
+  const outFile = join(here, '..', 'docs', 'generated', 'large-1024.png');
+  results.push(runNode({ mode: 'large', backend: 'wasm', threads, size: 1024, scales: [0.25, 0.5, 1], iterations: [100, 40, 10], out: outFile }));
+}
 if (flag('time-to-quality')) {
   log('… time to quality on wasm (256 px)');
   results.push(runNode({ mode: 'time-to-quality', backend: 'wasm', threads, size: Number(value('ttq-size', '256')) }));
@@ -96,6 +102,9 @@ if (json) {
   }
   for (const r of results.filter((x) => x.mode === 'stylize')) {
     console.log(`\ndefault stylize() on ${r.backend} (${r.threads} threads): ${r.width}x${r.height}, ${r.iterations} iterations, ${r.evaluations} evaluations, ${f(r.wallSeconds, 1)} s, final loss ${r.finalLoss?.toExponential(4)}, peak RSS ${f(r.peakRssMB, 0)} MB`);
+  }
+  for (const r of results.filter((x) => x.mode === 'large')) {
+    console.log(`\n${r.width}x${r.height} on ${r.backend} (${r.threads} threads), scales ${JSON.stringify(r.scales)}, iterations ${JSON.stringify(r.iterations)}: ${f(r.wallSeconds, 0)} s, peak RSS ${f(r.peakRssMB, 0)} MB, WASM heap ${f(r.peakBackendMB, 0)} MB; ${r.warnings.join(' ')}`);
   }
   for (const r of results.filter((x) => x.mode === 'time-to-quality')) {
     console.log(`\ntime to quality at ${r.size} px on ${r.backend}: single-scale ${r.singleScale.iterations} L-BFGS iterations ${f(r.singleScale.seconds, 1)} s (loss ${r.singleScale.finalLoss.toExponential(4)}); coarse-to-fine ${JSON.stringify(r.coarseToFine.scales)} reached it after ${f(r.coarseToFine.secondsToReach, 1)} s (iteration ${r.coarseToFine.reachedAtIteration})`);
