@@ -7,6 +7,7 @@
 //   npm run bench -- --stylize         # + wall time of a default stylize() (256 px, 100 L-BFGS iterations)
 //   npm run bench -- --time-to-quality # + coarse-to-fine vs single-scale L-BFGS at 256 px
 //   npm run bench -- --large           # + a 1024 px coarse-to-fine stylisation on WASM (~10 min)
+//   npm run bench -- --backends none --stylize   # only the extra runs
 //
 // Needs the built package (npm run build) and weights (npm run weights).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,7 +39,7 @@ const hasTfjsNode = (() => {
 })();
 const threads = availableParallelism();
 const defaultBackends = ['wasm', 'wasm-1', 'cpu', ...(hasTfjsNode ? ['tensorflow'] : []), 'webgl'];
-const backends = value('backends', defaultBackends.join(',')).split(',');
+const backends = value('backends', defaultBackends.join(',')).split(',').filter((b) => b && b !== 'none');
 
 function runNode(cfg) {
   const r = spawnSync(process.execPath, [join(here, 'node-worker.mjs'), JSON.stringify(cfg)], { encoding: 'utf8', maxBuffer: 1 << 26 });
