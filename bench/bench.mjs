@@ -10,7 +10,7 @@
 //   npm run bench -- --backends none --stylize   # only the extra runs
 //
 // Needs the built package (npm run build) and weights (npm run weights).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -111,4 +111,3 @@ if (json) {
     console.log(`\ntime to quality at ${r.size} px on ${r.backend}: single-scale ${r.singleScale.iterations} L-BFGS iterations ${f(r.singleScale.seconds, 1)} s (loss ${r.singleScale.finalLoss.toExponential(4)}); coarse-to-fine ${JSON.stringify(r.coarseToFine.scales)} reached it after ${f(r.coarseToFine.secondsToReach, 1)} s (iteration ${r.coarseToFine.reachedAtIteration})`);
   }
 }
-void execFileSync;

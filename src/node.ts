@@ -9,7 +9,6 @@
  * Everything from the core is re-exported, so one import is enough.
  * @packageDocumentation
  */
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
@@ -70,4 +69,3 @@ export type NodeBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export async function ready(backend?: NodeBackendName): Promise<string> {
   return readyBackend(backend);
 }
-void tf;

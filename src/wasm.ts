@@ -4,7 +4,6 @@
  * fetched from beside the bundle unless you call {@link setWasmPaths} first (e.g. a CDN).
  * @packageDocumentation
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readyBackend } from './backend.js';
 
@@ -20,4 +19,3 @@ export async function ready(): Promise<string> {
   }
   return readyBackend('wasm');
 }
-void tf;

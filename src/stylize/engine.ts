@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { combineLuminance } from '../color.js';
 import { StyleTransferError } from '../errors.js';
-import { resizeImage, toImageTensor, toRgba } from '../image.js';
+import { fitSize, resizeImage, toImageTensor, toRgba } from '../image.js';
 import { loadVgg19, type LoadVgg19Options, type Vgg19 } from '../model.js';
 import { forward, lossAndGradient, preprocess, resolveTapPoints, type PointLoss } from '../network.js';
 import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../losses.js';
@@ -9,7 +9,6 @@ import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { Objective, OptimizerStep } from '../optim/types.js';
 import { backendMemoryLimit, estimateMemory } from '../memory.js';
-import { fitSize } from '../image.js';
 import { noiseImage } from './noise.js';
 import { resolveOptions, type IterationInfo, type LossBreakdown, type ResolvedOptions, type StylizeOptions } from './options.js';
 import { makeResult, median, type HistoryEntry, type Snapshot, type StopReason, type StylizeResult } from './result.js';

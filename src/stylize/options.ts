@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import type { PreserveColors } from '../color.js';
 import { StyleTransferError, describe, invalidOption } from '../errors.js';
 import type { ImageInput, RgbaImage } from '../image.js';
@@ -80,7 +79,7 @@ export interface StylizeOptions {
   optimizer?: 'lbfgs' | 'adam';
   /** L-BFGS: step multiplier (default 1). Adam: step size in pixel units (default 10). */
   learningRate?: number;
-  /** Iterations (L-BFGS: search directions; Adam: updates). Range 1–100000. Default 100. With `scales`, one per scale allowed. */
+  /** Iterations (L-BFGS: search directions; Adam: evaluations, i.e. iterations − 1 updates). Range 1–100000. Default 100. With `scales`, one per scale allowed. */
   iterations?: number | readonly number[];
   /**
    * L-BFGS tuning: `historySize` 100 correction pairs (torch's default); `lineSearch` `'strong-wolfe'` (default)
@@ -278,5 +277,3 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
   };
 }
 
-/** @internal keeps the tf import type-only. */
-export type _T = tf.Tensor;

@@ -77,7 +77,6 @@ export async function loadWeights(opts: LoadWeightsOptions = {}): Promise<Decode
   const verify = opts.verify ?? true;
   const total = manifest.shards.reduce((a, s) => a + s.byteLength, 0);
   const all = new Uint8Array(total);
-  let done = 0;
   // Shards are read in parallel (they are independent); progress sums bytes over all of them.
   const progress = new Array<number>(manifest.shards.length).fill(0);
   let offset = 0;
@@ -105,11 +104,9 @@ export async function loadWeights(opts: LoadWeightsOptions = {}): Promise<Decode
       }
       all.set(bytes.subarray(0, shard.byteLength), offsets[i]);
       progress[i] = shard.byteLength;
-      done++;
       opts.onProgress?.({ loaded: progress.reduce((a, b) => a + b, 0), total, file: shard.file });
     }),
   );
-  void done;
   const layers = manifest.layers.map((l) => ({
     name: l.name,
     kernel: { shape: l.kernel.shape as [number, number, number, number], values: decodeTensor(all, l.kernel) },
