@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, loadVgg19, type Vgg19 } from '../src/node.js';
-import { gramBackward, gramMatrix } from '../src/gram.js';
+import { gramBackward, gramMatrix, transpose2d } from '../src/gram.js';
 import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/losses.js';
 import { forward, lossAndGradient, preprocess, type Pooling, type PointLoss } from '../src/network.js';
 import { resolveLayer, type LayerName } from '../src/layers.js';
@@ -187,6 +187,19 @@ describe('loss gradients vs finite differences', () => {
     }
     expect(() => tf.tidy(() => gramMatrix(tf.zeros([2, 3, 3, 4])))).toThrow(/gramMatrix expects/);
     tf.dispose([f, g, g3, W, grad]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('transpose2d (the blocked two-stage transpose used on WASM) equals tf.transpose, for shapes it blocks and not', () => {
+    const before = tf.memory().numTensors;
+    for (const [r, c] of [[4096, 64], [1024, 3], [2048, 5], [1030, 8], [96, 7]] as const) {
+      const m = randomTensor([r, c], r + c) as tf.Tensor2D;
+      const t = transpose2d(m);
+      expect(t.shape).toEqual([c, r]);
+      const want = tf.transpose(m);
+      expect(Array.from(t.dataSync())).toEqual(Array.from(want.dataSync()));
+      tf.dispose([m, t, want]);
+    }
     expect(tf.memory().numTensors).toBe(before);
   });
 });
