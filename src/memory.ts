@@ -10,6 +10,11 @@ export interface MemoryEstimateInput {
   optimizer: 'lbfgs' | 'adam';
   /** L-BFGS correction pairs (each pair holds two image-sized vectors). */
   historySize?: number;
+  /**
+   * True when the optimiser works on the multi-scale pyramid parametrisation (`precondition: 'pyramid'`): its
+   * vectors are then up to 4/3 of the image's size. Default false.
+   */
+  pyramid?: boolean;
 }
 
 /** Bytes, by what holds them. */
@@ -62,7 +67,7 @@ export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
   const image = height * width * 3 * F32;
   const backward = 4 * largest + 2 * image;
   const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? 100) + 6 : 5;
-  const optimizer = vectors * image;
+  const optimizer = vectors * image * (input.pyramid ? 4 / 3 : 1);
   const targets = lossPoints.reduce((a, p) => a + Math.max(p.channels * p.channels * F32, pointBytes(p, height, width)), 0);
   return { activations, backward, optimizer, targets, total: activations + backward + optimizer + targets };
 }

@@ -143,6 +143,7 @@ function stylizeFlags(f: Flags): Partial<StylizeOptions> & { initPath?: string }
   const hist = numFlag(f, 'lbfgs-history');
   const ls = oneOf('line-search', str(f, 'line-search'), ['strong-wolfe', 'none'] as const);
   if (hist !== undefined || ls !== undefined) o.lbfgs = { ...(hist !== undefined ? { historySize: hist } : {}), ...(ls ? { lineSearch: ls } : {}) };
+  set('precondition', oneOf('precondition', str(f, 'precondition'), ['pyramid', 'none'] as const));
   if (f.get('normalize-gradients') !== undefined) o.normalizeGradients = f.get('normalize-gradients') as boolean;
   const pc = f.get('preserve-colors');
   if (pc !== undefined) o.preserveColors = pc === true ? 'luminance' : (oneOf('preserve-colors', String(pc), ['luminance', 'histogram'] as const) ?? false);

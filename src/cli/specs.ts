@@ -24,6 +24,7 @@ const STYLIZE_FLAGS: FlagSpec[] = [
   { name: 'learning-rate', type: 'number', arg: 'X', help: 'L-BFGS step multiplier / Adam step size', default: '1 (lbfgs), 10 (adam)' },
   { name: 'lbfgs-history', type: 'int', arg: 'N', help: 'L-BFGS correction pairs kept', default: '100' },
   { name: 'line-search', type: 'string', arg: 'strong-wolfe|none', help: 'L-BFGS line search', default: 'strong-wolfe' },
+  { name: 'precondition', type: 'string', arg: 'pyramid|none', help: 'what the optimiser moves: a multi-scale pyramid or plain pixels', default: 'pyramid (lbfgs), none (adam)' },
   { name: 'normalize-gradients', type: 'boolean', help: "divide each layer's gradient by its L1 norm" },
   { name: 'preserve-colors', type: 'optional-string', arg: 'luminance|histogram', help: "keep the content's colours (alone: luminance)", choices: ['luminance', 'histogram'] },
   { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },

@@ -7,6 +7,7 @@ import { forward, lossAndGradient, preprocess, resolveTapPoints, type PointLoss 
 import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../losses.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
+import { makePyramid } from '../optim/pyramid.js';
 import type { Objective, OptimizerStep } from '../optim/types.js';
 import { backendMemoryLimit, estimateMemory } from '../memory.js';
 import { noiseImage } from './noise.js';
@@ -100,7 +101,8 @@ function planMemory(o: ResolvedOptions, contentH: number, contentW: number, warn
     const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
     if (limit === undefined) return want;
     const budget = limit - tf.memory().numBytes;
-    const fits = (history: number) => estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: history }).total * MEMORY_SLACK <= budget;
+    const pyramid = o.precondition !== undefined;
+    const fits = (history: number) => estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: history, pyramid }).total * MEMORY_SLACK <= budget;
     if (fits(want)) return want;
     if (o.optimizer === 'lbfgs') {
       for (let hist = Math.min(want, 50); hist >= 5; hist = Math.floor(hist * 0.7)) {
@@ -110,7 +112,7 @@ function planMemory(o: ResolvedOptions, contentH: number, contentW: number, warn
         }
       }
     }
-    const need = estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: Math.min(want, 5) }).total * MEMORY_SLACK;
+    const need = estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: Math.min(want, 5), pyramid }).total * MEMORY_SLACK;
     throw new StyleTransferError(
       'OUT_OF_MEMORY',
       `A ${w}x${h} image needs about ${(need / 2 ** 30).toFixed(1)} GiB on the ${tf.getBackend()} backend, more than the ${(budget / 2 ** 30).toFixed(1)} GiB it has left. ` +
@@ -224,10 +226,13 @@ export class Stylizer {
         if (this.cacheSize === 0 && lastTargets) disposeTargets(lastTargets);
         lastTargets = targets;
         setupMs += now() - ts;
-        const { objective } = makeObjective(model, targets, o, signal);
+        const { objective: objectiveX } = makeObjective(model, targets, o, signal);
+        const pyr = o.precondition ? makePyramid(targets.height, targets.width, o.precondition) : undefined;
+        const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
+        const z0 = pyr ? pyr.encode(x) : x;
         const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
-          ? adam(objective, x, o.iterations[si], { learningRate: o.learningRate })
-          : lbfgs(objective, x, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: histories[si] });
+          ? adam(objective, z0, o.iterations[si], { learningRate: o.learningRate })
+          : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: histories[si] });
         const evalsBefore = evaluations;
         let tIter = now();
         try {
@@ -241,7 +246,7 @@ export class Stylizer {
             iteration++;
             evaluations = evalsBefore + step.evaluations;
             x.dispose();
-            x = tf.clone(step.x as tf.Tensor4D);
+            x = pyr ? pyr.decode(step.x) : tf.clone(step.x as tf.Tensor4D);
             const elapsedMs = now() - t0;
             iterTimes.push(now() - tIter);
             const loss = breakdown(o, ev.loss, ev.parts);
@@ -280,6 +285,7 @@ export class Stylizer {
           }
         } finally {
           await steps.return(undefined);
+          if (pyr) z0.dispose();
         }
         if (stopReason === 'non-finite-loss') break;
       }

@@ -90,6 +90,15 @@ export interface StylizeOptions {
    * losses is ~1e-8 and costs ~10 extra evaluations per scale (and can stall on large images).
    */
   lbfgs?: { historySize?: number; lineSearch?: 'strong-wolfe' | 'none'; maxEvaluations?: number; initialStep?: 'torch' | number };
+  /**
+   * How the optimiser sees the image. `'pyramid'` (default with L-BFGS): it optimises a multi-scale
+   * parametrisation, x = z₀ + Σₖ decayᵏ·upsample(zₖ) with zₖ at 1/2ᵏ of the size, so coarse structure moves as
+   * readily as fine detail. The loss is the same function of the image; only the optimiser's geometry changes
+   * (a preconditioner). Measured at 256x256: the loss that 100 plain L-BFGS iterations reach is reached in ~85.
+   * `'none'` (default with Adam): plain pixels, as torch.optim.LBFGS would. An object sets `levels` (default: down
+   * to ~4 px, at most 8) and `decay` (default 0.5).
+   */
+  precondition?: 'pyramid' | 'none' | { levels?: number; decay?: number };
   /** Divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients). Default false. */
   normalizeGradients?: boolean;
   /** Keep the content's colours: `'luminance'` or `'histogram'` (Gatys et al. 2017). Default false. */
@@ -134,6 +143,8 @@ export interface ResolvedOptions {
   learningRate: number;
   iterations: number[];
   lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none'; maxEvaluations?: number; initialStep: 'torch' | number };
+  /** The pyramid parametrisation's settings, or undefined for plain pixels. `levels` 0 = automatic. */
+  precondition?: { levels: number; decay: number };
   normalizeGradients: boolean;
   preserveColors: PreserveColors;
   scales: number[];
@@ -151,7 +162,7 @@ export const DEFAULT_CONTENT_LAYERS = ['relu4_2'] as const;
 const KNOWN = new Set([
   'content', 'style', 'styleBlendWeights', 'model', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
   'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
-  'lbfgs', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
+  'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
 ]);
 
 function num(field: string, v: unknown, def: number, min: number, max: number, integer = false): number {
@@ -244,6 +255,15 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
   for (const k of Object.keys(lb)) {
     if (!['historySize', 'lineSearch', 'maxEvaluations', 'initialStep'].includes(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`lbfgs.${k}\`. Known: historySize, lineSearch, maxEvaluations, initialStep.`, { field: `lbfgs.${k}` });
   }
+  const pc = o.precondition ?? (optimizer === 'lbfgs' ? 'pyramid' : 'none');
+  let precondition: ResolvedOptions['precondition'];
+  if (pc === 'pyramid') precondition = { levels: 0, decay: 0.5 };
+  else if (typeof pc === 'object' && pc !== null && !Array.isArray(pc)) {
+    for (const k of Object.keys(pc)) {
+      if (k !== 'levels' && k !== 'decay') throw new StyleTransferError('INVALID_OPTION', `Unknown option \`precondition.${k}\`. Known: levels, decay.`, { field: `precondition.${k}` });
+    }
+    precondition = { levels: num('precondition.levels', pc.levels, 0, 1, 12, true), decay: num('precondition.decay', pc.decay, 0.5, 0, 4) };
+  } else if (pc !== 'none') invalidOption('precondition', pc, '"pyramid", "none" or { levels, decay }');
   return {
     size: num('size', o.size, 256, 16, 4096, true),
     styleScale: num('styleScale', o.styleScale, 1, 0.05, 8),
@@ -265,6 +285,7 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
       maxEvaluations: lb.maxEvaluations === undefined ? undefined : num('lbfgs.maxEvaluations', lb.maxEvaluations, 0, 1, 1e7, true),
       initialStep: lb.initialStep === 'torch' ? 'torch' : num('lbfgs.initialStep', lb.initialStep, 1, 1e-12, 1e6),
     },
+    precondition,
     normalizeGradients: oneOf('normalizeGradients', o.normalizeGradients, false, [true, false] as const),
     preserveColors,
     scales,

@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Objective } from './types.js';
+
+/**
+ * A multi-scale parametrisation of an image `[1,H,W,3]` for the optimiser: x = z₀ + Σₖ decayᵏ·Uₖ(zₖ), where zₖ
+ * is an image at 1/2ᵏ of the size and Uₖ bilinear upsampling (align-corners, so that tfjs's ResizeBilinearGrad is
+ * its exact adjoint on every backend). The objective is the same function of x; the gradient the optimiser sees
+ * is Pᵀ∇x = [∇x, decay·U₁ᵀ∇x, …], which lets smooth, large-scale changes move as fast as pixel-level ones — a
+ * preconditioner. L-BFGS, which starts each run from a scaled identity, otherwise spends many iterations before
+ * its curvature pairs capture the low frequencies.
+ *
+ * The flat vector z holds the levels one after another; level 0 has the image's size, so z is at most 4/3 of it.
+ */
+export interface Pyramid {
+  /** Number of levels, including the full-size one. */
+  readonly levels: number;
+  /** z for a start image (level 0 = the image, coarser levels 0). */
+  encode(x: tf.Tensor4D): tf.Tensor1D;
+  /** The image x = P z. */
+  decode(z: tf.Tensor): tf.Tensor4D;
+  /** An objective of x as an objective of z (directional derivatives included: (Pᵀg)·d = g·(P d)). */
+  wrap(objective: Objective): Objective;
+}
+
+export interface PyramidOptions {
+  /** Levels including the full-size one; 0 or absent: halve until the short side is ~4 px, at most 8. */
+  levels?: number;
+  /** Weight of level k is decayᵏ. Default 0.5 (measured best of 0.35, 0.5, 0.7, 1 at 128 px). */
+  decay?: number;
+}
+
+/** Levels used by default for an image of this size. */
+export function autoPyramidLevels(height: number, width: number): number {
+  return Math.max(1, Math.min(8, 1 + Math.floor(Math.log2(Math.min(height, width) / 4))));
+}
+
+export function makePyramid(height: number, width: number, options: PyramidOptions = {}): Pyramid {
+  const levels = options.levels || autoPyramidLevels(height, width);
+  const decay = options.decay ?? 0.5;
+  const shapes: [number, number, number, number][] = [];
+  for (let k = 0; k < levels; k++) shapes.push([1, Math.max(2, Math.round(height / 2 ** k)), Math.max(2, Math.round(width / 2 ** k)), 3]);
+  const sizes = shapes.map((s) => s[1] * s[2] * 3);
+  const coarseSize = sizes.slice(1).reduce((a, b) => a + b, 0);
+
+  const decode = (z: tf.Tensor): tf.Tensor4D =>
+    tf.tidy(() => {
+      const parts = levels > 1 ? tf.split(z, sizes) : [z];
+      let x = tf.reshape(parts[0], shapes[0]) as tf.Tensor4D;
+      for (let k = 1; k < levels; k++) {
+        const up = tf.image.resizeBilinear(tf.reshape(parts[k], shapes[k]) as tf.Tensor4D, [height, width], true);
+        x = tf.add(x, tf.mul(up, decay ** k));
+      }
+      return x;
+    });
+  const adjoint = (g: tf.Tensor4D): tf.Tensor1D =>
+    tf.tidy(() => {
+      const out: tf.Tensor[] = [tf.reshape(g, [-1])];
+      for (let k = 1; k < levels; k++) {
+        // ResizeBilinearGrad reads only the shape of `images`.
+        const gk = tf.engine().runKernel('ResizeBilinearGrad', { images: tf.zeros(shapes[k]), dy: g }, { alignCorners: true }) as tf.Tensor;
+        out.push(tf.reshape(tf.mul(gk, decay ** k), [-1]));
+      }
+      return (levels > 1 ? tf.concat(out) : out[0]) as tf.Tensor1D;
+    });
+  return {
+    levels,
+    encode: (x) => tf.tidy(() => (levels > 1 ? tf.concat([tf.reshape(x, [-1]), tf.zeros([coarseSize])]) : tf.reshape(x, [-1])) as tf.Tensor1D),
+    decode,
+    wrap: (objective) => async (z, direction) => {
+      const x = decode(z);
+      const dx = direction ? decode(direction) : undefined;
+      try {
+        const ev = await objective(x, dx);
+        const grad = adjoint(ev.grad as tf.Tensor4D);
+        ev.grad.dispose();
+        return { ...ev, grad };
+      } finally {
+        x.dispose();
+        dx?.dispose();
+      }
+    },
+  };
+}
