@@ -20,16 +20,14 @@ export interface LoadWeightsOptions {
   verify?: boolean;
 }
 
-/** Raw conv weights decoded on the host, before they become tensors. */
-export interface DecodedLayer {
-  name: string;
-  kernel: { shape: [number, number, number, number]; values: Float32Array };
-  bias: { shape: [number]; values: Float32Array };
-}
-
-export interface DecodedWeights {
+/**
+ * A verified weight set as raw bytes (all shards, in order) plus its manifest. Decoding to float32 happens one
+ * tensor at a time in {@link weightsToTensors}, so the host never holds all ~80 MB of float32 copies at once
+ * (they are garbage as soon as each tensor is made, which keeps Node's peak RSS down).
+ */
+export interface LoadedWeights {
   manifest: WeightsManifest;
-  layers: DecodedLayer[];
+  bytes: Uint8Array;
   location: string;
 }
 
@@ -58,7 +56,7 @@ function defaultWeightsUrl(): string {
 }
 
 /** Downloads (or reads), verifies and decodes a weight set. */
-export async function loadWeights(opts: LoadWeightsOptions = {}): Promise<DecodedWeights> {
+export async function loadWeights(opts: LoadWeightsOptions = {}): Promise<LoadedWeights> {
   const source = resolveSource(opts);
   let manifestBytes: Uint8Array;
   try {
@@ -107,12 +105,7 @@ export async function loadWeights(opts: LoadWeightsOptions = {}): Promise<Decode
       opts.onProgress?.({ loaded: progress.reduce((a, b) => a + b, 0), total, file: shard.file });
     }),
   );
-  const layers = manifest.layers.map((l) => ({
-    name: l.name,
-    kernel: { shape: l.kernel.shape as [number, number, number, number], values: decodeTensor(all, l.kernel) },
-    bias: { shape: l.bias.shape as [number], values: decodeTensor(all, l.bias) },
-  }));
-  return { manifest, layers, location: source.location };
+  return { manifest, bytes: all, location: source.location };
 }
 
 /** Decodes one tensor to float32 exactly as `tf.io.decodeWeights` does (byte·scale + min, rounded to float32). */
@@ -140,10 +133,18 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Turns decoded weights into tensors (kept, not tidied). */
-export function weightsToTensors(w: DecodedWeights): { kernels: tf.Tensor4D[]; biases: tf.Tensor1D[] } {
-  return {
-    kernels: w.layers.map((l) => tf.tensor4d(l.kernel.values, l.kernel.shape)),
-    biases: w.layers.map((l) => tf.tensor1d(l.bias.values)),
-  };
+/** Turns loaded weights into tensors (kept, not tidied), decoding one tensor at a time. */
+export function weightsToTensors(w: LoadedWeights): { kernels: tf.Tensor4D[]; biases: tf.Tensor1D[] } {
+  const kernels: tf.Tensor4D[] = [];
+  const biases: tf.Tensor1D[] = [];
+  try {
+    for (const l of w.manifest.layers) {
+      kernels.push(tf.tensor4d(decodeTensor(w.bytes, l.kernel), l.kernel.shape as [number, number, number, number]));
+      biases.push(tf.tensor1d(decodeTensor(w.bytes, l.bias)));
+    }
+  } catch (e) {
+    tf.dispose([...kernels, ...biases]);
+    throw e;
+  }
+  return { kernels, biases };
 }
