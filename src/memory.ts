@@ -8,7 +8,7 @@ export interface MemoryEstimateInput {
   /** Points the losses read (content and style layers). */
   lossPoints: readonly NetworkPoint[];
   optimizer: 'lbfgs' | 'adam';
-  /** L-BFGS correction pairs (each pair holds two image-sized vectors). */
+  /** L-BFGS correction pairs (each pair holds two image-sized vectors). Default 50, as `stylize()`. */
   historySize?: number;
   /**
    * True when the optimiser works on the multi-scale pyramid parametrisation (`precondition: 'pyramid'`): its
@@ -66,7 +66,7 @@ export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
   // (the ReLU mask or a loss gradient) and the backend's conv workspace, each up to the largest activation.
   const image = height * width * 3 * F32;
   const backward = 4 * largest + 2 * image;
-  const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? 100) + 6 : 5;
+  const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? 50) + 6 : 5;
   const optimizer = vectors * image * (input.pyramid ? 4 / 3 : 1);
   const targets = lossPoints.reduce((a, p) => a + Math.max(p.channels * p.channels * F32, pointBytes(p, height, width)), 0);
   return { activations, backward, optimizer, targets, total: activations + backward + optimizer + targets };

@@ -22,7 +22,7 @@ const STYLIZE_FLAGS: FlagSpec[] = [
   { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: 'mean' },
   { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: 'lbfgs' },
   { name: 'learning-rate', type: 'number', arg: 'X', help: 'L-BFGS step multiplier / Adam step size', default: '1 (lbfgs), 10 (adam)' },
-  { name: 'lbfgs-history', type: 'int', arg: 'N', help: 'L-BFGS correction pairs kept', default: '100' },
+  { name: 'lbfgs-history', type: 'int', arg: 'N', help: 'L-BFGS correction pairs kept', default: '50' },
   { name: 'line-search', type: 'string', arg: 'strong-wolfe|none', help: 'L-BFGS line search', default: 'strong-wolfe' },
   { name: 'precondition', type: 'string', arg: 'pyramid|none', help: 'what the optimiser moves: a multi-scale pyramid or plain pixels', default: 'pyramid (lbfgs), none (adam)' },
   { name: 'normalize-gradients', type: 'boolean', help: "divide each layer's gradient by its L1 norm" },

@@ -82,7 +82,9 @@ export interface StylizeOptions {
   /** Iterations (L-BFGS: search directions; Adam: evaluations, i.e. iterations − 1 updates). Range 1–100000. Default 100. With `scales`, one per scale allowed. */
   iterations?: number | readonly number[];
   /**
-   * L-BFGS tuning: `historySize` 100 correction pairs (torch's default); `lineSearch` `'strong-wolfe'` (default)
+   * L-BFGS tuning: `historySize` 50 correction pairs (torch's default is 100; at 256x256 with the pyramid, 50 and
+   * 100 reached the same loss after 100 iterations, 2.446e6 vs 2.445e6, and 20 reached 2.458e6; 50 halves the
+   * optimiser's memory and its per-iteration vector work); `lineSearch` `'strong-wolfe'` (default)
    * or `'none'`; `maxEvaluations` per scale, default 2 · iterations + 25 (the run stops early, with a warning,
    * once it is used up; the first direction's line search usually takes ~10). torch.optim.LBFGS's default budget
    * is ⌊1.25 · iterations⌋: pass that to reproduce it exactly. `initialStep`: the first step moves the largest
@@ -280,7 +282,7 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
     learningRate: num('learningRate', o.learningRate, optimizer === 'adam' ? 10 : 1, 1e-12, 1e6),
     iterations,
     lbfgs: {
-      historySize: num('lbfgs.historySize', lb.historySize, 100, 1, 1000, true),
+      historySize: num('lbfgs.historySize', lb.historySize, 50, 1, 1000, true),
       lineSearch: oneOf('lbfgs.lineSearch', lb.lineSearch, 'strong-wolfe', ['strong-wolfe', 'none'] as const),
       maxEvaluations: lb.maxEvaluations === undefined ? undefined : num('lbfgs.maxEvaluations', lb.maxEvaluations, 0, 1, 1e7, true),
       initialStep: lb.initialStep === 'torch' ? 'torch' : num('lbfgs.initialStep', lb.initialStep, 1, 1e-12, 1e6),
