@@ -5,12 +5,14 @@
 //   SCALES='[0.5,1]' ITS='[30,100]' node bench/trace.mjs   # coarse-to-fine
 //   TARGET=2.5143e6 SIZE=256 CONTENT=tubingen.jpg STYLE=starry_night.jpg (defaults shown; the target is plain
 //   L-BFGS's 100-iteration loss at 256x256 from `npm run bench -- --time-to-quality`)
-// Prints the loss every 10 iterations, when the final scale starts, and when the target is first reached.
+// Prints the loss (and tensor, WASM heap and RSS sizes) every 10 iterations, when the final scale starts, and when
+// the target is first reached.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const nst = await import(join(here, '..', 'dist', 'node.js'));
+const tf = await import('@tensorflow/tfjs-core');
 await nst.ready();
 const images = join(here, '..', '..', 'shared', 'images');
 const env = process.env;
@@ -46,7 +48,11 @@ const r = await nst.stylize({
       reached = { iteration: i.iteration, evaluations: i.evaluations, seconds: Number(t) };
       console.log(`target ${target.toExponential(4)} reached: ${JSON.stringify(reached)}`);
     }
-    if (i.iteration % 10 === 0) console.log(`scale ${i.scale} iteration ${i.iteration} evaluations ${i.evaluations} loss ${i.loss.total.toExponential(4)} ${t} s`);
+    if (i.iteration % 10 === 0) {
+      const heap = tf.backend().wasm?.HEAPU8?.buffer.byteLength;
+      const mem = `tensors ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MB${heap ? `, WASM heap ${(heap / 2 ** 20).toFixed(0)} MB` : ''}, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`;
+      console.log(`scale ${i.scale} iteration ${i.iteration} evaluations ${i.evaluations} loss ${i.loss.total.toExponential(4)} ${t} s (${mem})`);
+    }
   },
 });
 console.log(`done: ${r.stopReason}, ${r.evaluations} evaluations, final loss ${r.history.at(-1).loss.total.toExponential(4)}, ${((performance.now() - t0) / 1000).toFixed(1)} s; target ${reached ? `reached at ${JSON.stringify(reached)}` : 'not reached'}`);

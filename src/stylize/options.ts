@@ -96,7 +96,7 @@ export interface StylizeOptions {
    * How the optimiser sees the image. `'pyramid'` (default with L-BFGS): it optimises a multi-scale
    * parametrisation, x = z₀ + Σₖ decayᵏ·upsample(zₖ) with zₖ at 1/2ᵏ of the size, so coarse structure moves as
    * readily as fine detail. The loss is the same function of the image; only the optimiser's geometry changes
-   * (a preconditioner). Measured at 256x256: the loss that 100 plain L-BFGS iterations reach is reached in 80.
+   * (a preconditioner). Measured at 256x256: the loss that 100 plain L-BFGS iterations reach is reached in ~80.
    * `'none'` (default with Adam): plain pixels, as torch.optim.LBFGS would. An object sets `levels` (default: down
    * to ~4 px, at most 8) and `decay` (default 0.6).
    */
