@@ -29,6 +29,10 @@ describe('estimateMemory', () => {
     // At 512 px the default loss keeps ~320 MiB of activations (ReLU + pool outputs up to relu5_1).
     expect(b.activations / 2 ** 20).toBeGreaterThan(300);
     expect(b.activations / 2 ** 20).toBeLessThan(340);
+    // The pyramid parametrisation's optimiser vectors are 4/3 of the image; nothing else changes.
+    const p = estimateMemory({ height: 512, width: 512, lossPoints: DEFAULT_POINTS, optimizer: 'lbfgs', historySize: 100, pyramid: true });
+    expect(p.optimizer / b.optimizer).toBeCloseTo(4 / 3, 6);
+    expect(p.total - p.optimizer).toBe(b.total - b.optimizer);
   });
 
   it('knows the WASM heap cap and no cap for CPU', () => {

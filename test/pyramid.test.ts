@@ -43,6 +43,7 @@ describe('pyramid parametrisation', () => {
       const back = p.decode(z);
       expect(tf.tidy(() => tf.max(tf.abs(tf.sub(back, x))).dataSync()[0])).toBe(0);
       tf.dispose([x, z, back]);
+      p.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -73,6 +74,7 @@ describe('pyramid parametrisation', () => {
         tf.dispose([d, ev.grad, Pd]);
       }
       tf.dispose([g0, z]);
+      p.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -103,7 +105,10 @@ describe('pyramid parametrisation', () => {
       const x0 = p ? p.encode(start) : start;
       let last = NaN;
       for await (const s of lbfgs(p ? p.wrap(objective) : objective, x0, it, { initialStep: 1 })) last = s.evaluation.loss;
-      if (p) x0.dispose();
+      if (p) {
+        x0.dispose();
+        p.dispose();
+      }
       return last;
     };
     const first = await objective(start);

@@ -338,6 +338,26 @@ describe('options', () => {
     }
   });
 
+  it('precondition "none" (plain pixels) and the default pyramid both lower the loss, along different paths', async () => {
+    const before = tf.memory().numTensors;
+    const plain = await stylize({ content: content64, style: starry64, model, size: 64, iterations: 8, precondition: 'none' });
+    const pyr = await stylize({ content: content64, style: starry64, model, size: 64, iterations: 8 });
+    try {
+      for (const r of [plain, pyr]) expect(r.history.at(-1)!.loss.total).toBeLessThan(0.5 * r.history[0].loss.total);
+      // Same start and loss function; the optimisers move along different paths (history[0] is after one step).
+      expect(pyr.history[0].loss.total).not.toBe(plain.history[0].loss.total);
+      const a = await plain.image.data();
+      const b = await pyr.image.data();
+      let diff = 0;
+      for (let k = 0; k < a.length; k++) diff = Math.max(diff, Math.abs(a[k] - b[k]));
+      expect(diff).toBeGreaterThan(1);
+    } finally {
+      plain.dispose();
+      pyr.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('optimizer "adam": exactly the planned updates, one evaluation each, and the loss falls', async () => {
     const before = tf.memory().numTensors;
     const r = await stylize(small({ optimizer: 'adam', iterations: 10, learningRate: 8 }));

@@ -20,6 +20,8 @@ export interface Pyramid {
   decode(z: tf.Tensor): tf.Tensor4D;
   /** An objective of x as an objective of z (directional derivatives included: (Pᵀg)·d = g·(P d)). */
   wrap(objective: Objective): Objective;
+  /** Frees the few small tensors the pyramid keeps. */
+  dispose(): void;
 }
 
 export interface PyramidOptions {
@@ -44,6 +46,8 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
   for (let k = 0; k < levels; k++) shapes.push([1, Math.max(2, Math.round(height / 2 ** k)), Math.max(2, Math.round(width / 2 ** k)), 3]);
   const sizes = shapes.map((s) => s[1] * s[2] * 3);
   const coarseSize = sizes.slice(1).reduce((a, b) => a + b, 0);
+  // ResizeBilinearGrad reads only the shape of its `images` input: one zero image per coarse level, made once.
+  const shapeOf = shapes.map((s, k) => (k === 0 ? undefined : tf.keep(tf.zeros(s))));
 
   const decode = (z: tf.Tensor): tf.Tensor4D =>
     tf.tidy(() => {
@@ -59,8 +63,7 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
     tf.tidy(() => {
       const out: tf.Tensor[] = [tf.reshape(g, [-1])];
       for (let k = 1; k < levels; k++) {
-        // ResizeBilinearGrad reads only the shape of `images`.
-        const gk = tf.engine().runKernel('ResizeBilinearGrad', { images: tf.zeros(shapes[k]), dy: g }, { alignCorners: true }) as tf.Tensor;
+        const gk = tf.engine().runKernel('ResizeBilinearGrad', { images: shapeOf[k]!, dy: g }, { alignCorners: true }) as tf.Tensor;
         out.push(tf.reshape(tf.mul(gk, decay ** k), [-1]));
       }
       return (levels > 1 ? tf.concat(out) : out[0]) as tf.Tensor1D;
@@ -82,5 +85,6 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
         dx?.dispose();
       }
     },
+    dispose: () => tf.dispose(shapeOf.filter((t): t is tf.Tensor => t !== undefined)),
   };
 }

@@ -285,7 +285,10 @@ export class Stylizer {
           }
         } finally {
           await steps.return(undefined);
-          if (pyr) z0.dispose();
+          if (pyr) {
+            z0.dispose();
+            pyr.dispose();
+          }
         }
         if (stopReason === 'non-finite-loss') break;
       }
