@@ -57,16 +57,11 @@ function pool(x: tf.Tensor4D, pooling: Pooling): tf.Tensor4D {
  * max, else 0 — all same-shape ops that run vectorised (~45 ms with the ReLU mask included). The ReLU mask is
  * folded in by raising all-zero windows' max to 1e-30 before the comparison, so zeros never match. (A window
  * with two equal positive maxima passes the gradient to both, where MaxPoolGrad picks one: a measure-zero
- * difference for real-valued activations.) Elsewhere, and for odd sizes, the kernels are used as they are.
+ * difference for real-valued activations.) Used only where {@link canFuseReluMaxPool} says so; elsewhere the
+ * backward pass runs the MaxPoolGrad kernel and the ReLU mask as separate steps.
  */
 function reluMaxPoolBackward(dy: tf.Tensor4D, reluOut: tf.Tensor4D, pooled: tf.Tensor4D): tf.Tensor4D {
   const [, h, w] = reluOut.shape;
-  if (tf.getBackend() !== 'wasm' || h % 2 !== 0 || w % 2 !== 0) {
-    return tf.tidy(() => {
-      const g = tf.engine().runKernel('MaxPoolGrad', { dy, input: reluOut, output: pooled }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D;
-      return tf.mul(g, tf.step(reluOut)) as tf.Tensor4D;
-    });
-  }
   // Ordered so that at most three full-size temporaries are alive at once (this runs at the largest maps).
   const isMax = tf.tidy(() => tf.equal(reluOut, tf.image.resizeNearestNeighbor(tf.maximum(pooled, 1e-30) as tf.Tensor4D, [h, w])));
   const mask = tf.cast(isMax, 'float32');
@@ -75,6 +70,11 @@ function reluMaxPoolBackward(dy: tf.Tensor4D, reluOut: tf.Tensor4D, pooled: tf.T
   const dx = tf.mul(up, mask) as tf.Tensor4D;
   tf.dispose([up, mask]);
   return dx;
+}
+
+/** WASM only (elsewhere MaxPoolGrad is not the bottleneck), and even sizes (so nearest upsampling matches). */
+function canFuseReluMaxPool(reluOut: tf.Tensor4D): boolean {
+  return tf.getBackend() === 'wasm' && reluOut.shape[1] % 2 === 0 && reluOut.shape[2] % 2 === 0;
 }
 
 /**
@@ -198,7 +198,7 @@ export function lossAndGradient(
       const below = i > 0 ? acts[i - 1] : input;
       if (g) {
         const dy: tf.Tensor4D = g;
-        if (p.kind === 'pool' && pooling === 'max' && NETWORK_POINTS[i - 1].kind === 'relu' && !losses.has(i - 1)) {
+        if (p.kind === 'pool' && pooling === 'max' && NETWORK_POINTS[i - 1].kind === 'relu' && !losses.has(i - 1) && canFuseReluMaxPool(below!)) {
           // The ReLU below has no loss of its own: do both backward steps at once and skip the ReLU's.
           replace(reluMaxPoolBackward(dy, below!, a!));
           skipRelu = i - 1;

@@ -12,8 +12,6 @@ import type { Objective } from './types.js';
  * The flat vector z holds the levels one after another; level 0 has the image's size, so z is at most 4/3 of it.
  */
 export interface Pyramid {
-  /** Number of levels, including the full-size one. */
-  readonly levels: number;
   /** z for a start image (level 0 = the image, coarser levels 0). */
   encode(x: tf.Tensor4D): tf.Tensor1D;
   /** The image x = P z. */
@@ -69,7 +67,6 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
       return (levels > 1 ? tf.concat(out) : out[0]) as tf.Tensor1D;
     });
   return {
-    levels,
     encode: (x) => tf.tidy(() => (levels > 1 ? tf.concat([tf.reshape(x, [-1]), tf.zeros([coarseSize])]) : tf.reshape(x, [-1])) as tf.Tensor1D),
     decode,
     wrap: (objective) => async (z, direction) => {
