@@ -26,13 +26,28 @@ export { extractFeatures, type ExtractOptions } from './features.js';
 export { BGR_MEAN, preprocess, type Pooling, type TapInfo, type Taps } from './network.js';
 export { gramMatrix } from './gram.js';
 export { contentLoss, styleLoss, tvLoss, type LossNormalization, type LossTerm } from './losses.js';
-export { toImageTensor, resizeImage, fitSize, toRgba, toImageData, type ImageInput, type PixelData, type RgbaImage } from './image.js';
+export {
+  toImageTensor,
+  readImageInput,
+  resizeImage,
+  fitSize,
+  toRgba,
+  toImageData,
+  DEFAULT_MAX_INPUT_PIXELS,
+  type ImageInput,
+  type ImageInputOptions,
+  type PixelData,
+  type PixelRange,
+  type RgbaImage,
+} from './image.js';
 export { configurePlatform, getPlatform, type Platform } from './platform.js';
 export { VERSION } from './version.js';
-export { stylize, createStylizer, Stylizer, type StylizerOptions } from './stylize/engine.js';
-export type { StylizeOptions, IterationInfo, LossBreakdown, LayerWeights } from './stylize/options.js';
+export { stylize, createStylizer, type Stylizer, type StyleInput, type PrepareStyleOptions } from './stylize/session.js';
+export type { StylizerConfig } from './stylize/config.js';
+export type { StyleHandle } from './stylize/style-handle.js';
+export type { StylizeOptions, StylizeRequest, IterationInfo, LossBreakdown, LayerWeights } from './stylize/options.js';
 export { DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS } from './stylize/options.js';
-export type { StylizeResult, HistoryEntry, Snapshot, StopReason } from './stylize/result.js';
+export type { StylizeResult, StylizeStep, HistoryEntry, Snapshot, StopReason } from './stylize/result.js';
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
 export { adam, type AdamOptions } from './optim/adam.js';
 export type { Objective, Evaluation, OptimizerStep } from './optim/types.js';

@@ -173,7 +173,7 @@ describe('sweep(): style layers × iterations', () => {
 
 describe('sweep(): reproducible from its JSON record', () => {
   it('same seed → same losses; another seed → other losses', async () => {
-    const stylizer = createStylizer({ model });
+    const stylizer = await createStylizer({ model });
     try {
       const opts = { content, style, stylizer, size: 32, seed: 7, init: 'noise' as const, vary: { weightRatio: [0.01, 1] }, iterations: 3 };
       const a = await sweep(opts);

@@ -18,7 +18,7 @@ import {
   DEFAULT_STYLE_LAYERS,
   type IterationInfo,
   type StyleTransferErrorCode,
-  type StylizeOptions,
+  type StylizeRequest,
   type StylizeResult,
   type Vgg19,
 } from '../src/node.js';
@@ -46,7 +46,7 @@ afterAll(() => {
 });
 
 /** Small, fast defaults for the mechanics tests. */
-const small = (extra: Partial<StylizeOptions> = {}): StylizeOptions => ({ content: content48, style: starry48, model, size: 32, iterations: 3, ...extra });
+const small = (extra: Partial<StylizeRequest> = {}): StylizeRequest => ({ content: content48, style: starry48, model, size: 32, iterations: 3, ...extra });
 
 /** Awaits a rejection and returns the error (fails the test if the promise resolves). */
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -62,7 +62,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 /** Expects a StyleTransferError with `code` whose message matches `message`; checks nothing leaked. */
 async function expectStyleError(options: unknown, code: StyleTransferErrorCode, message: RegExp): Promise<StyleTransferError> {
   const before = tf.memory().numTensors;
-  const e = await rejection(stylize(options as StylizeOptions));
+  const e = await rejection(stylize(options as StylizeRequest));
   expect(e, String(e)).toBeInstanceOf(StyleTransferError);
   const err = e as StyleTransferError;
   expect(err.code, err.message).toBe(code);
@@ -213,7 +213,7 @@ describe('options', () => {
   it('several styles blend with styleBlendWeights; [1, 0] and [0, 1] give the single styles\' targets exactly', async () => {
     // Adam reports the loss at the point each update starts from, so with init 'content' the first reported
     // loss is the loss of the content image itself against each set of targets.
-    const firstLoss = async (extra: Partial<StylizeOptions>) => {
+    const firstLoss = async (extra: Partial<StylizeRequest>) => {
       const r = await stylize(small({ optimizer: 'adam', iterations: 1, ...extra }));
       const l = r.history[0].loss;
       r.dispose();
@@ -398,25 +398,26 @@ describe('options', () => {
 // ---- Stylizer ------------------------------------------------------------------------------------------------
 
 describe('createStylizer()', () => {
-  it('a second call with the same images reuses the cached targets; dispose() frees them', async () => {
-    const s = createStylizer({ model });
+  it('a second call with the same style image reuses its Grams; dispose() frees them', async () => {
     const start = tf.memory().numTensors;
-    const opts = small({ iterations: 2 });
-    const r1 = await s.stylize(opts);
+    const s = await createStylizer({ model });
+    const { content, style, model: _m, ...opts } = small({ iterations: 2 });
+    void _m;
+    const r1 = await s.stylize(content, style, opts);
     r1.dispose();
     const withCache = tf.memory().numTensors;
-    expect(withCache).toBeGreaterThan(start); // the targets are kept
-    const r2 = await s.stylize(opts);
+    expect(withCache).toBeGreaterThan(start); // the style image and its Grams are kept
+    const r2 = await s.stylize(content, style, opts);
     r2.dispose();
-    // No new targets: the count is unchanged, and setup took a fraction of the first call's.
+    // No new Grams: the count is unchanged, and setup took a fraction of the first call's.
     expect(tf.memory().numTensors).toBe(withCache);
-    console.log(`Stylizer setup: first call ${r1.timings.setupMs.toFixed(0)} ms, second (cached targets) ${r2.timings.setupMs.toFixed(0)} ms`);
+    console.log(`Stylizer setup: first call ${r1.timings.setupMs.toFixed(0)} ms, second (cached Grams) ${r2.timings.setupMs.toFixed(0)} ms`);
     expect(r2.timings.setupMs).toBeLessThan(r1.timings.setupMs);
-    // Same images, other size: new targets.
-    const r3 = await s.stylize({ ...opts, size: 40 });
+    // Same images, other size: new Grams.
+    const r3 = await s.stylize(content, style, { ...opts, size: 40 });
     r3.dispose();
     expect(tf.memory().numTensors).toBeGreaterThan(withCache);
-    // Same results from cached targets as from fresh ones.
+    // Same results from cached Grams as from fresh ones.
     expect(r2.history.map((e) => e.loss.total)).toEqual(r1.history.map((e) => e.loss.total));
     s.dispose();
     expect(tf.memory().numTensors).toBe(start);
@@ -425,8 +426,8 @@ describe('createStylizer()', () => {
 
   it('a stylizer that loaded its own model frees it on dispose()', async () => {
     const start = tf.memory().numTensors;
-    const s = createStylizer({ cacheSize: 1 });
-    const r = await s.stylize({ content: content48, style: starry48, size: 32, iterations: 1 });
+    const s = await createStylizer({ cacheSize: 1 });
+    const r = await s.stylize(content48, starry48, { size: 32, iterations: 1 });
     r.dispose();
     expect(tf.memory().numTensors).toBeGreaterThan(start);
     s.dispose();
@@ -505,11 +506,11 @@ describe('bad input: a StyleTransferError with the right code, naming the field,
     await expectStyleError(small({ size: 24, style: [scream48, starry48] }), 'INVALID_IMAGE', /`style\[1\]` is 24x15 px/);
     await expectStyleError(small({ size: 20, styleLayers: ['relu1_1'], contentLayers: ['pool4'] }), 'INVALID_IMAGE', /`content` is 20x15 px.*pool4/);
     await expectStyleError(small({ taps: { layers: 'all', onActivation: () => {} } }), 'INVALID_IMAGE', /`content` is 32x24 px.*pool5.*32x32/);
-    // Also when a Stylizer reuses targets cached by a call without taps.
+    // Also when a Stylizer reuses Grams cached by a call without taps.
     const before = tf.memory().numTensors;
-    const s = createStylizer({ model });
-    (await s.stylize(small({ iterations: 1 }))).dispose();
-    const e = await rejection(s.stylize(small({ iterations: 1, taps: { layers: ['pool5'], onActivation: () => {} } })));
+    const s = await createStylizer({ model });
+    (await s.stylize(content48, starry48, { size: 32, iterations: 1 })).dispose();
+    const e = await rejection(s.stylize(content48, starry48, { size: 32, iterations: 1, taps: { layers: ['pool5'], onActivation: () => {} } }));
     expect((e as StyleTransferError).code, String(e)).toBe('INVALID_IMAGE');
     expect((e as Error).message).toMatch(/pool5/);
     s.dispose();
@@ -552,18 +553,12 @@ describe('non-finite loss', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('a start image containing NaN: stops at once with "non-finite-loss", a warning and a finite image', async () => {
-    const before = tf.memory().numTensors;
+  it('a start image containing NaN or Infinity is refused before any work (INVALID_IMAGE naming `init`)', async () => {
     const init = new Float32Array(32 * 24 * 3).fill(100);
     init[5] = NaN;
-    const r = await stylize(small({ init: { data: init, width: 32, height: 24 }, iterations: 3 }));
-    expect(r.stopReason).toBe('non-finite-loss');
-    expect(r.warnings.join('\n')).toMatch(/loss became NaN at iteration 1/);
-    expect(r.iterations).toBe(0);
-    expect(r.history).toEqual([]);
-    expect(allFinite(await r.image.data())).toBe(true);
-    r.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    await expectStyleError(small({ init: { data: init, width: 32, height: 24 } }), 'INVALID_IMAGE', /`init` has 1 NaN or infinite value/);
+    init[5] = Infinity;
+    await expectStyleError(small({ init: { data: init, width: 32, height: 24 } }), 'INVALID_IMAGE', /`init` has 1 NaN or infinite value/);
   });
 });
 
@@ -591,7 +586,7 @@ describe('no leaks: the tensor count returns to where it was', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
-  it('abort from onIteration at iteration 3 → ABORTED within one iteration, error.result holds the image', async () => {
+  it('abort from onIteration at iteration 3 → ABORTED within one iteration; the error owns no tensor and holds the image as bytes', async () => {
     const baseline = tf.memory().numTensors;
     const controller = new AbortController();
     const seen: number[] = [];
@@ -604,19 +599,16 @@ describe('no leaks: the tensor count returns to where it was', () => {
       },
     })));
     expect(e).toBeInstanceOf(StyleTransferError);
-    const err = e as StyleTransferError & { result?: StylizeResult };
+    const err = e as StyleTransferError;
     expect(err.code).toBe('ABORTED');
     expect(seen).toEqual([1, 2, 3]);
-    expect(err.result).toBeDefined();
-    const res = err.result!;
-    expect(res.stopReason).toBe('aborted');
-    expect(res.iterations).toBe(3);
-    expect(res.history.length).toBe(3);
-    expect(res.image.shape).toEqual([24, 32, 3]);
-    expect(allFinite(await res.image.data())).toBe(true);
-    expect(tf.memory().numTensors).toBe(baseline + 1); // only the result image
-    res.dispose();
-    expect(tf.memory().numTensors).toBe(baseline);
+    expect(tf.memory().numTensors).toBe(baseline); // nothing to dispose
+    const partial = err.details?.partial as { data: Uint8ClampedArray; width: number; height: number };
+    expect(err.details?.iteration).toBe(3);
+    expect([partial.width, partial.height]).toEqual([32, 24]);
+    expect(partial.data.length).toBe(32 * 24 * 4);
+    expect(new Set(partial.data).size).toBeGreaterThan(10); // an image, not a blank
+    expect(err.message).toMatch(/partial/);
   });
 
   it('an already-aborted signal rejects at once with ABORTED and no result', async () => {
@@ -624,7 +616,7 @@ describe('no leaks: the tensor count returns to where it was', () => {
     const e = await rejection(stylize(small({ signal: AbortSignal.abort('not today') })));
     expect((e as StyleTransferError).code).toBe('ABORTED');
     expect((e as Error).message).toMatch(/not today/);
-    expect((e as { result?: unknown }).result).toBeUndefined();
+    expect((e as StyleTransferError).details?.partial).toBeUndefined();
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
@@ -642,10 +634,9 @@ describe('no leaks: the tensor count returns to where it was', () => {
       if (outcome === null) break;
       const e = outcome;
       expect((e as StyleTransferError).code, `abort at read ${k}: ${e}`).toBe('ABORTED');
-      const res = (e as { result?: StylizeResult }).result;
-      if (res) reasons.add(`${res.iterations}`);
-      if (process.env.DEBUG_ABORT) console.log(`abort at read ${k}: ${res ? `result after ${res.iterations} iterations, ${res.evaluations} evaluations` : 'no result'}`);
-      res?.dispose();
+      const at = (e as StyleTransferError).details?.iteration;
+      if (at !== undefined) reasons.add(`${at}`);
+      if (process.env.DEBUG_ABORT) console.log(`abort at read ${k}: ${at !== undefined ? `partial image after ${at} iterations` : 'no partial image'}`);
       expect(tf.memory().numTensors, `abort at read ${k}`).toBe(baseline);
     }
     expect(k).toBeGreaterThan(8); // a run makes at least a start read, 1 + evaluations, and one per iteration

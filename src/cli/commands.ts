@@ -190,17 +190,18 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const it = str(f, 'iterations');
   const iterations = it === undefined ? undefined : it.includes(',') ? numberList('iterations', it, true) : parseNumber('iterations', it, true);
   const [content, ...styles] = await readInputs([contentPath, ...stylePaths]);
-  const options: StylizeOptions = { ...base, content, style: styles.length === 1 ? styles[0] : styles, ...(iterations !== undefined ? { iterations } : {}) };
+  const style = styles.length === 1 ? styles[0] : styles;
+  const options: StylizeOptions = { ...base, ...(iterations !== undefined ? { iterations } : {}) };
   if (initPath !== undefined) options.init = await readImage(initPath);
   if (saveEvery) options.previewEvery = saveEvery;
-  const resolved = resolveOptions(options); // every option checked before the model loads
+  const resolved = resolveOptions(options, styles.length); // every option checked before the model loads
   const model = await loadModel(ctx);
   const bar = ctx.progress('stylize');
   const planned = resolved.iterations.reduce((a, b) => a + b, 0);
   ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
-  const stylizer = createStylizer({ model, cacheSize: 1 });
+  const stylizer = await createStylizer({ model, cacheSize: 0 });
   try {
-    const result = await stylizer.stylize({
+    const result = await stylizer.stylize(content, style, {
       ...options,
       signal: ctx.signal,
       onIteration: iterationReporter(ctx, bar, async (info) => {
@@ -333,7 +334,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const [content, ...styles] = await readInputs([contentPath, ...stylePaths]);
   const style = styles.length === 1 ? styles[0] : styles;
   const model = await loadModel(ctx);
-  const stylizer = createStylizer({ model });
+  const stylizer = await createStylizer({ model });
   const bar = ctx.progress('sweep');
   try {
     let perRun = 0;
@@ -471,11 +472,13 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   for (const k of Object.keys(opts) as (keyof typeof opts)[]) if (opts[k] === undefined) delete opts[k];
   const stylizeOpts = reconstructionOptions(opts);
   if (saveEvery) stylizeOpts.previewEvery = saveEvery;
-  const resolved = resolveOptions(stylizeOpts);
+  const { content: _c, style: _s, ...runOpts } = stylizeOpts;
+  void _c, void _s;
+  const resolved = resolveOptions(runOpts);
   const model = await loadModel(ctx);
   const bar = ctx.progress(`reconstruct ${kind}`);
   ctx.emit({ event: 'start', command: 'reconstruct', image: ctx.positionals[0], kind, layers: layer ?? layers, output: out, iterations: resolved.iterations[0], size: resolved.size, backend: tf.getBackend() });
-  const stylizer = createStylizer({ model, cacheSize: 1 });
+  const stylizer = await createStylizer({ model, cacheSize: 0 });
   try {
     const result = await reconstruct({
       ...opts,

@@ -10,8 +10,8 @@ import { resolveLayer } from '../layers.js';
 import type { LossNormalization } from '../losses.js';
 import type { Vgg19 } from '../model.js';
 import type { Pooling } from '../network.js';
-import { createStylizer, type Stylizer } from '../stylize/engine.js';
-import type { IterationInfo, LayerWeights, StylizeOptions } from '../stylize/options.js';
+import { createStylizer, type Stylizer } from '../stylize/session.js';
+import type { IterationInfo, LayerWeights, StylizeRequest } from '../stylize/options.js';
 import type { StylizeResult } from '../stylize/result.js';
 
 /** Options of {@link reconstruct}. */
@@ -54,7 +54,7 @@ export interface ReconstructOptions {
 const KNOWN = new Set(['image', 'kind', 'layer', 'layers', 'model', 'stylizer', 'iterations', 'size', 'seed', 'optimizer', 'learningRate', 'tvWeight', 'weight', 'pooling', 'lossNormalization', 'snapshots', 'onIteration', 'signal']);
 
 /** The `stylize()` options a reconstruction runs with (exposed so the recipe is visible and reusable). */
-export function reconstructionOptions(o: ReconstructOptions): StylizeOptions {
+export function reconstructionOptions(o: ReconstructOptions): StylizeRequest {
   if (!o || typeof o !== 'object') throw new StyleTransferError('INVALID_OPTION', '`reconstruct()` takes an options object with image, kind and layer.', { field: 'options' });
   for (const k of Object.keys(o)) {
     if (!KNOWN.has(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`${k}\`. Known options: ${[...KNOWN].join(', ')}.`, { field: k });
@@ -107,9 +107,11 @@ export function reconstructionOptions(o: ReconstructOptions): StylizeOptions {
  */
 export async function reconstruct(options: ReconstructOptions): Promise<StylizeResult> {
   const opts = reconstructionOptions(options);
-  const stylizer = options.stylizer ?? createStylizer({ model: options.model, cacheSize: 1 });
+  const { content, style, model: _m, ...run } = opts;
+  void _m;
+  const stylizer = options.stylizer ?? (await createStylizer({ model: options.model, cacheSize: 0, signal: options.signal }));
   try {
-    return await stylizer.stylize(opts);
+    return await stylizer.stylize(content, style, run);
   } finally {
     if (!options.stylizer) stylizer.dispose();
   }

@@ -10,8 +10,8 @@ import { toImageTensor, type ImageInput, type RgbaImage } from '../image.js';
 import { CONV_LAYERS } from '../layers.js';
 import type { Vgg19 } from '../model.js';
 import type { Pooling } from '../network.js';
-import { createStylizer, type Stylizer } from '../stylize/engine.js';
-import { resolveOptions, type LayerWeights, type LossBreakdown, type StylizeOptions } from '../stylize/options.js';
+import { createStylizer, type Stylizer } from '../stylize/session.js';
+import { resolveOptions, type LayerWeights, type LossBreakdown, type StylizeOptions, type StylizeRequest } from '../stylize/options.js';
 import type { StopReason } from '../stylize/result.js';
 import { VERSION } from '../version.js';
 import { sha256Hex } from '../weights/sha256.js';
@@ -55,14 +55,14 @@ export interface SweepProgress {
 }
 
 /** Options of {@link sweep}: the base {@link StylizeOptions} every cell starts from, plus what to vary. */
-export interface SweepOptions extends Omit<StylizeOptions, 'iterations' | 'snapshots' | 'onIteration' | 'previewEvery' | 'taps' | 'model'> {
+export interface SweepOptions extends Omit<StylizeRequest, 'iterations' | 'snapshots' | 'onIteration' | 'previewEvery' | 'taps' | 'model' | 'onQueue'> {
   /** What to vary (one or two settings). */
   vary: SweepVary;
   /** Iterations of every cell (a number), or a list = `vary.iterations`. Default 100. */
   iterations?: number | readonly number[];
   /** Layer kind the `'single'`/`'cumulative'`/`'all'` presets use: `'conv'` (before ReLU, default) or `'relu'`. */
   presetKind?: 'conv' | 'relu';
-  /** A stylizer to run on (its model and target cache are shared). Default: one made for the sweep. */
+  /** A stylizer session to run on (its model and style cache are shared). Default: one made for the sweep. */
   stylizer?: Stylizer;
   /** A loaded model for the sweep's stylizer (ignored when `stylizer` is given). Default: loaded once. */
   model?: Vgg19;
@@ -292,8 +292,8 @@ function applyAxis(opts: StylizeOptions, axis: SweepAxis, i: number): void {
   }
 }
 
-function settingsOf(opts: StylizeOptions, iterations: number): SweepSettings {
-  const r = resolveOptions(opts);
+function settingsOf(opts: StylizeOptions, iterations: number, styleCount: number): SweepSettings {
+  const r = resolveOptions(opts, styleCount);
   const layers = (ls: typeof r.styleLayers) => Object.fromEntries(ls.map((l) => [l.name, l.weight]));
   return {
     size: r.size,
@@ -370,8 +370,9 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const counts = iterAxis ? (iterAxis.values as number[]) : [typeof options.iterations === 'number' ? options.iterations : 100];
   const maxIter = Math.max(...counts);
 
-  const { vary: _v, presetKind: _p, stylizer: given, model, onProgress, iterations: _i, ...base } = options;
+  const { vary: _v, presetKind: _p, stylizer: given, model, onProgress, iterations: _i, content, style, ...base } = options;
   void _v, void _p, void _i;
+  const styleCount = Array.isArray(style) ? style.length : 1;
   // One run per combination of the non-iteration settings.
   const combos: number[][] = other.length === 0 ? [[]] : other.length === 1 ? other[0].values.map((_, i) => [i]) : other[0].values.flatMap((_, i) => other[1].values.map((_, j) => [i, j]));
   const plans = combos.map((idx) => {
@@ -379,22 +380,26 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     idx.forEach((vi, ai) => applyAxis(opts, other[ai], vi));
     const nScales = (opts.scales ?? [1]).length;
     opts.iterations = Math.ceil(maxIter / nScales);
-    const settings = counts.map((n) => settingsOf(opts, n)); // validates every cell up front
+    const settings = counts.map((n) => settingsOf(opts, n, styleCount)); // validates every cell up front
     const label = idx.map((vi, ai) => other[ai].labels[vi]).join(', ') || 'run';
     return { idx, opts, settings, label };
   });
 
-  const stylizer = given ?? createStylizer({ model });
+  const stylizer = given ?? (await createStylizer({ model, signal: options.signal }));
   const cells: SweepCell[] = [];
   try {
-    const vgg = await stylizer.getModel();
+    const vgg = stylizer.model;
+    const styles = (Array.isArray(style) ? style : [style]) as ImageInput[];
     const inputs = {
-      content: await inputInfo(options.content, 'content'),
-      style: await Promise.all((Array.isArray(options.style) ? options.style : [options.style]).map((s, i) => inputInfo(s as ImageInput, `style[${i}]`))),
+      content: await inputInfo(content, 'content'),
+      style: await Promise.all(styles.map((s, i) => inputInfo(s, `style[${i}]`))),
     };
+    // One style handle for every run: the Grams of each layer set are computed once per size.
+    const handle = await stylizer.prepareStyle(styles, { pixelRange: options.pixelRange, signal: options.signal });
+    try {
     for (let run = 0; run < plans.length; run++) {
       const plan = plans[run];
-      const result = await stylizer.stylize({
+      const result = await stylizer.stylize(content, handle, {
         ...plan.opts,
         snapshots: counts,
         onIteration: onProgress
@@ -436,6 +441,9 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       } finally {
         result.dispose();
       }
+    }
+    } finally {
+      handle.dispose();
     }
     cells.sort((a, b) => a.row - b.row || a.column - b.column);
     const timings = { totalMs: now() - t0, runs: plans.length };

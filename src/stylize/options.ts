@@ -1,6 +1,6 @@
 import type { PreserveColors } from '../color.js';
 import { StyleTransferError, describe, invalidOption } from '../errors.js';
-import type { ImageInput, RgbaImage } from '../image.js';
+import type { ImageInput, PixelRange, RgbaImage } from '../image.js';
 import { resolveLayer, type LayerName, type NetworkPoint } from '../layers.js';
 import type { LossNormalization } from '../losses.js';
 import type { Vgg19 } from '../model.js';
@@ -40,16 +40,19 @@ export interface IterationInfo {
   preview?: RgbaImage;
 }
 
-/** Options of {@link stylize}. Every field but `content` and `style` has a default. */
+/**
+ * Options of one style transfer ({@link Stylizer.stylize}, {@link Stylizer.steps}, and with `content` and `style`
+ * the one-shot {@link stylize}). Every field has a default.
+ */
 export interface StylizeOptions {
-  /** The image whose content is kept. */
-  content: ImageInput;
-  /** One style image, or several blended with `styleBlendWeights`. */
-  style: ImageInput | readonly ImageInput[];
   /** Relative weights of several style images (normalised to sum 1). Default: equal. */
   styleBlendWeights?: readonly number[];
-  /** A loaded model. Default: `loadVgg19()` once per call (pass one, or use a {@link Stylizer}, to reuse it). */
-  model?: Vgg19;
+  /**
+   * The range of the input images' values when they are floats (tensors, Float32Array or number[] pixels):
+   * `'0-255'` (default) or `'0-1'`. Bytes (Uint8Array, ImageData, decoded files) are always 0–255. Values outside
+   * the range, NaN and Infinity are refused, and so are floats that all lie within 0–1 when 0–255 is declared.
+   */
+  pixelRange?: PixelRange;
   /** Longest side of the output in pixels (content resized, aspect kept). Range 16–4096. Default 256. */
   size?: number;
   /** Style images are resized to `size · styleScale` on their longest side. Range 0.05–8. Default 1. */
@@ -118,8 +121,27 @@ export interface StylizeOptions {
   snapshots?: readonly number[];
   /** Observe activations of the current image every `taps.every` iterations (default 10) and on the last. */
   taps?: Taps;
-  /** Aborting rejects with an ABORTED StyleTransferError whose `result` holds the best image so far. */
+  /**
+   * Aborting rejects with an ABORTED StyleTransferError within one network pass, whether the call is waiting in
+   * the session's queue, computing targets or optimising. The error owns no tensor; `error.details.partial` holds
+   * the last image as RGBA bytes (when an iteration was done).
+   */
   signal?: AbortSignal;
+  /**
+   * Called while the call waits in the session's queue: with its place in the line (1 = next) whenever that
+   * changes, and with 0 when it starts. Not called when it starts at once.
+   */
+  onQueue?: (position: number) => void;
+}
+
+/** The one-shot {@link stylize}'s options: the images, an optional model to use, and the {@link StylizeOptions}. */
+export interface StylizeRequest extends StylizeOptions {
+  /** The image whose content is kept. */
+  content: ImageInput;
+  /** One style image, or several blended with `styleBlendWeights`. */
+  style: ImageInput | readonly ImageInput[];
+  /** A loaded model to use (left loaded). Default: one is loaded for this call and freed after it. */
+  model?: Vgg19;
 }
 
 export interface ResolvedLayer {
@@ -152,8 +174,8 @@ export interface ResolvedOptions {
   scales: number[];
   previewEvery: number;
   snapshots: Set<number>;
-  styles: ImageInput[];
   blend: number[];
+  pixelRange: PixelRange;
   taps?: Taps;
   tapEvery: number;
 }
@@ -162,7 +184,7 @@ export const DEFAULT_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1',
 export const DEFAULT_CONTENT_LAYERS = ['relu4_2'] as const;
 
 const KNOWN = new Set([
-  'content', 'style', 'styleBlendWeights', 'model', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
+  'styleBlendWeights', 'pixelRange', 'onQueue', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
   'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
   'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
 ]);
@@ -202,21 +224,23 @@ function layers(field: string, v: unknown, def: readonly string[], norm: LossNor
   });
 }
 
-/** Validates and fills in defaults in one place; every error names the field and what it accepts. */
-export function resolveOptions(o: StylizeOptions): ResolvedOptions {
-  if (!o || typeof o !== 'object') invalidOption('options', o, 'an object with at least `content` and `style`');
+/** The option names {@link resolveOptions} accepts. */
+export const STYLIZE_OPTION_KEYS: ReadonlySet<string> = KNOWN;
+
+/**
+ * Validates and fills in defaults in one place; every error names the field and what it accepts. `styleCount` is
+ * the number of style images the call blends (for `styleBlendWeights`).
+ */
+export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): ResolvedOptions {
+  if (!o || typeof o !== 'object') invalidOption('options', o, 'an object');
   for (const k of Object.keys(o)) {
     if (!KNOWN.has(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`${k}\`. Known options: ${[...KNOWN].join(', ')}.`, { field: k });
   }
-  if (o.content === undefined || o.content === null) invalidOption('content', o.content, 'an image');
-  if (o.style === undefined || o.style === null) invalidOption('style', o.style, 'an image or a list of images');
-  const styles = Array.isArray(o.style) ? [...(o.style as ImageInput[])] : [o.style as ImageInput];
-  if (styles.length === 0) invalidOption('style', o.style, 'at least one style image');
-  let blend = styles.map(() => 1 / styles.length);
+  let blend = Array.from({ length: styleCount }, () => 1 / styleCount);
   if (o.styleBlendWeights !== undefined) {
     const b = o.styleBlendWeights;
-    if (!Array.isArray(b) || b.length !== styles.length) {
-      throw new StyleTransferError('INVALID_OPTION', `\`styleBlendWeights\` has ${Array.isArray(b) ? b.length : describe(b)} entries but there ${styles.length === 1 ? 'is 1 style image' : `are ${styles.length} style images`}; give one weight per style image.`, { field: 'styleBlendWeights' });
+    if (!Array.isArray(b) || b.length !== styleCount) {
+      throw new StyleTransferError('INVALID_OPTION', `\`styleBlendWeights\` has ${Array.isArray(b) ? b.length : describe(b)} entries but there ${styleCount === 1 ? 'is 1 style image' : `are ${styleCount} style images`}; give one weight per style image.`, { field: 'styleBlendWeights' });
     }
     b.forEach((w, i) => {
       if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) invalidOption(`styleBlendWeights[${i}]`, w, 'a finite weight ≥ 0');
@@ -251,6 +275,7 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
     for (const s of o.snapshots) snapshots.add(num('snapshots[]', s, 0, 1, 1e6, true));
   }
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
+  if (o.onQueue !== undefined && typeof o.onQueue !== 'function') invalidOption('onQueue', o.onQueue, 'a function');
   if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as AbortSignal).aborted !== 'boolean')) invalidOption('signal', o.signal, 'an AbortSignal');
   const lb = o.lbfgs ?? {};
   if (typeof lb !== 'object' || lb === null) invalidOption('lbfgs', lb, 'an object { historySize, lineSearch, maxEvaluations }');
@@ -293,8 +318,8 @@ export function resolveOptions(o: StylizeOptions): ResolvedOptions {
     scales,
     previewEvery: num('previewEvery', o.previewEvery, 0, 0, 1e6, true),
     snapshots,
-    styles,
     blend,
+    pixelRange: oneOf('pixelRange', o.pixelRange, '0-255', ['0-255', '0-1'] as const),
     taps: o.taps,
     tapEvery: num('taps.every', o.taps?.every, 10, 1, 1e6, true),
   };

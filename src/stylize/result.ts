@@ -25,12 +25,42 @@ export interface Snapshot {
  */
 export type StopReason = 'completed' | 'converged' | 'max-evaluations' | 'non-finite-loss' | 'aborted';
 
+/**
+ * One iteration of {@link Stylizer.steps}. Its image is read only when asked for, and only until the iterator
+ * moves on (after that the methods throw STEP_EXPIRED): `toTensor()` returns a new tensor the caller owns.
+ */
+export interface StylizeStep {
+  /** 1-based iteration within the whole run (across scales). */
+  iteration: number;
+  /** Iterations planned in all. */
+  iterations: number;
+  /** Index into `scales`, and the size being optimised. */
+  scale: number;
+  width: number;
+  height: number;
+  loss: LossBreakdown;
+  /** Objective evaluations so far. */
+  evaluations: number;
+  /** Milliseconds since the call started (queue waiting excluded). */
+  elapsedMs: number;
+  /** True on the run's last iteration (all done, or the optimiser converged). */
+  last: boolean;
+  /** The image at this step, `[H,W,3]` float32 RGB in 0–255; the caller disposes it. */
+  toTensor(): tf.Tensor3D;
+  /** RGBA bytes of the image at this step. */
+  toPixels(): Promise<RgbaImage>;
+  /** ImageData of the image at this step (browsers and workers). */
+  toImageData(): Promise<ImageData>;
+}
+
 /** What {@link stylize} resolves to. Call `dispose()` (or dispose `image`) when done with it. */
 export interface StylizeResult {
   /** The stylised image, `[H,W,3]` float32 RGB in 0–255. Owned by the caller. */
   image: tf.Tensor3D;
   width: number;
   height: number;
+  /** A copy of `image` (the caller disposes it too). */
+  toTensor(): tf.Tensor3D;
   /** RGBA bytes (reads the image back from the backend). */
   toPixels(): Promise<RgbaImage>;
   /** ImageData for a canvas (browsers and workers). */
@@ -49,7 +79,9 @@ export interface StylizeResult {
   /** Human-readable notes, e.g. why the run stopped early. */
   warnings: string[];
   timings: {
-    /** Model load (when stylize loaded it), image preparation and style/content targets. */
+    /** Time spent waiting in the session's queue before the call started. */
+    queuedMs: number;
+    /** Image preparation and style/content targets. */
     setupMs: number;
     /** The optimisation loop. */
     optimizeMs: number;
@@ -61,11 +93,12 @@ export interface StylizeResult {
   backend: string;
 }
 
-export function makeResult(image: tf.Tensor3D, fields: Omit<StylizeResult, 'image' | 'width' | 'height' | 'toPixels' | 'toImageData' | 'dispose'>): StylizeResult {
+export function makeResult(image: tf.Tensor3D, fields: Omit<StylizeResult, 'image' | 'width' | 'height' | 'toTensor' | 'toPixels' | 'toImageData' | 'dispose'>): StylizeResult {
   return {
     image,
     width: image.shape[1],
     height: image.shape[0],
+    toTensor: () => tf.clone(image),
     toPixels: () => toRgba(image),
     toImageData: () => toImageData(image),
     dispose: () => image.dispose(),

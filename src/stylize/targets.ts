@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { luminanceImage, matchColorHistogram, matchLuminance } from '../color.js';
+import { StyleTransferError } from '../errors.js';
 import { gramMatrix } from '../gram.js';
 import { fitSize, resizeImage } from '../image.js';
 import type { Vgg19 } from '../model.js';
@@ -7,8 +8,8 @@ import type { NetworkPoint } from '../layers.js';
 import { assertFits, forward, preprocess } from '../network.js';
 import type { ResolvedOptions } from './options.js';
 
-/** Content and style targets for one output size. Owns its tensors. */
-export interface Targets {
+/** The content side of one scale: the images and content-layer activations. Owns its tensors. */
+export interface ContentTargets {
   height: number;
   width: number;
   /** The content image at this size (as optimised: grey when preserving luminance). */
@@ -17,83 +18,93 @@ export interface Targets {
   contentColor: tf.Tensor4D;
   /** Content activation per content-layer point index. */
   contentFeatures: Map<number, tf.Tensor4D>;
-  /** Blended target Gram per style-layer point index. */
-  styleGrams: Map<number, tf.Tensor2D>;
-  /** The first style image at this size's style resolution (for init: 'style'). */
-  firstStyle: tf.Tensor4D;
 }
 
-export function disposeTargets(t: Targets): void {
-  tf.dispose([t.content, t.contentColor, t.firstStyle, ...t.contentFeatures.values(), ...t.styleGrams.values()]);
+/** Everything one scale's objective needs. Owns its tensors. */
+export interface Targets extends ContentTargets {
+  /** Blended target Gram per style-layer point index. */
+  styleGrams: Map<number, tf.Tensor2D>;
+}
+
+export function disposeTargets(t: ContentTargets | Targets): void {
+  tf.dispose([t.content, t.contentColor, ...t.contentFeatures.values(), ...('styleGrams' in t ? t.styleGrams.values() : [])]);
 }
 
 export function checkFits(field: string, height: number, width: number, points: readonly NetworkPoint[], hint: string): void {
   assertFits(height, width, points.reduce((a, p) => (p.stride > a.stride ? p : a)), field, hint);
 }
 
+/** Throws ABORTED when the signal is aborted; called between network passes. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (!signal?.aborted) return;
+  const reason = signal.reason instanceof Error ? signal.reason.message : signal.reason !== undefined ? String(signal.reason) : 'aborted';
+  throw new StyleTransferError('ABORTED', `${what} was aborted (${reason}).`, { reason });
+}
+
+/** The longest side a style image is resized to for an output of longest side `size`. */
+export const styleSizeFor = (size: number, o: ResolvedOptions): number => Math.max(16, Math.round(size * o.styleScale));
+
 /**
- * Computes the targets at a given longest side: resizes the content, prepares each style image (resize by
- * `styleScale`, colour handling), runs the network once per image and blends the style Grams.
+ * Resizes the content to the output size, makes its grey version when preserving luminance, and runs the network
+ * once for the content activations. Checks first that the image reaches every loss layer.
  */
-export async function computeTargets(model: Vgg19, contentFull: tf.Tensor4D, stylesFull: tf.Tensor4D[], size: number, o: ResolvedOptions): Promise<Targets> {
+export async function computeContentTargets(model: Vgg19, contentFull: tf.Tensor4D, size: number, o: ResolvedOptions): Promise<ContentTargets> {
   const [height, width] = fitSize(contentFull.shape[1], contentFull.shape[2], size);
-  const styleSize = Math.max(16, Math.round(size * o.styleScale));
-  // Checked before any work: the optimised image passes through every loss layer, a style image through the style
-  // layers. (Tap layers are checked by the engine: cached targets are reused whatever the taps.)
-  const stylePoints = o.styleLayers.map((l) => l.point);
-  checkFits('content', height, width, [...o.contentLayers.map((l) => l.point), ...stylePoints], '`size`');
-  stylesFull.forEach((s, i) => {
-    const [sh, sw] = fitSize(s.shape[1], s.shape[2], styleSize);
-    checkFits(stylesFull.length > 1 ? `style[${i}]` : 'style', sh, sw, stylePoints, '`size` or `styleScale`');
-  });
+  checkFits('content', height, width, [...o.contentLayers, ...o.styleLayers].map((l) => l.point), '`size`');
   const contentColor = resizeImage(contentFull, height, width);
   const content = o.preserveColors === 'luminance' ? luminanceImage(contentColor) : tf.clone(contentColor);
-  const made: tf.Tensor[] = [];
   try {
     const input = preprocess(content);
-    made.push(input);
+    const acts = await forward(model, input, o.contentLayers.map((l) => l.point), o.pooling).finally(() => input.dispose());
     const contentFeatures = new Map<number, tf.Tensor4D>();
-    const acts = await forward(model, input, o.contentLayers.map((l) => l.point), o.pooling);
     for (const l of o.contentLayers) contentFeatures.set(l.point.index, acts.get(l.point.name)!);
-
-    const styleGrams = new Map<number, tf.Tensor2D>();
-    let firstStyle: tf.Tensor4D | undefined;
-    for (let i = 0; i < stylesFull.length; i++) {
-      const s = stylesFull[i];
-      const [sh, sw] = fitSize(s.shape[1], s.shape[2], styleSize);
-      let style = resizeImage(s, sh, sw);
-      if (o.preserveColors === 'histogram') {
-        const matched = await matchColorHistogram(style, contentColor);
-        style.dispose();
-        style = matched;
-      } else if (o.preserveColors === 'luminance') {
-        const grey = luminanceImage(style);
-        style.dispose();
-        style = matchLuminance(grey, content);
-        grey.dispose();
-      }
-      const styleInput = preprocess(style);
-      const sacts = await forward(model, styleInput, o.styleLayers.map((l) => l.point), o.pooling);
-      styleInput.dispose();
-      for (const l of o.styleLayers) {
-        const a = sacts.get(l.point.name)!;
-        const g = tf.tidy(() => tf.mul(gramMatrix(a), o.blend[i]) as tf.Tensor2D);
-        const prev = styleGrams.get(l.point.index);
-        styleGrams.set(l.point.index, prev ? (tf.add(prev, g) as tf.Tensor2D) : g);
-        if (prev) {
-          prev.dispose();
-          g.dispose();
-        }
-      }
-      tf.dispose([...sacts.values()]);
-      if (i === 0) firstStyle = style;
-      else style.dispose();
-    }
-    return { height, width, content, contentColor, contentFeatures, styleGrams, firstStyle: firstStyle! };
+    return { height, width, content, contentColor, contentFeatures };
   } catch (e) {
     tf.dispose([content, contentColor]);
     throw e;
-  } finally {
-    tf.dispose(made);
   }
+}
+
+/**
+ * One style image as the network sees it for a given output: resized to `styleSizeFor(size)` on its longest side,
+ * with the colour handling of `preserveColors` (which makes it depend on the content). Caller owns the result.
+ */
+export async function prepareStyleImage(styleFull: tf.Tensor4D, size: number, o: ResolvedOptions, content: ContentTargets, field: string): Promise<tf.Tensor4D> {
+  const [sh, sw] = fitSize(styleFull.shape[1], styleFull.shape[2], styleSizeFor(size, o));
+  checkFits(field, sh, sw, o.styleLayers.map((l) => l.point), '`size` or `styleScale`');
+  const style = resizeImage(styleFull, sh, sw);
+  if (o.preserveColors === 'histogram') {
+    try {
+      return await matchColorHistogram(style, content.contentColor);
+    } finally {
+      style.dispose();
+    }
+  }
+  if (o.preserveColors === 'luminance') {
+    const grey = luminanceImage(style);
+    style.dispose();
+    const matched = matchLuminance(grey, content.content);
+    grey.dispose();
+    return matched;
+  }
+  return style;
+}
+
+/** Gram matrices of one (prepared) style image at the given points, keyed by point index. Caller owns them. */
+export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions): Promise<Map<number, tf.Tensor2D>> {
+  const input = preprocess(style);
+  const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());
+  const grams = new Map<number, tf.Tensor2D>();
+  for (const p of points) grams.set(p.index, gramMatrix(acts.get(p.name)!) as tf.Tensor2D);
+  tf.dispose([...acts.values()]);
+  return grams;
+}
+
+/** Σᵢ blend[i]·Gᵢ per layer: new tensors, owned by the caller; the inputs are left alone. */
+export function blendGrams(perImage: readonly Map<number, tf.Tensor2D>[], blend: readonly number[], points: readonly NetworkPoint[]): Map<number, tf.Tensor2D> {
+  const out = new Map<number, tf.Tensor2D>();
+  for (const p of points) {
+    out.set(p.index, tf.tidy(() => tf.addN(perImage.map((g, i) => tf.mul(g.get(p.index)!, blend[i]))) as tf.Tensor2D));
+  }
+  return out;
 }

@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError } from '../errors.js';
+import type { NetworkPoint } from '../layers.js';
+import type { Vgg19 } from '../model.js';
+import type { ResolvedOptions } from './options.js';
+import { blendGrams, prepareStyleImage, styleGramsOf, type ContentTargets } from './targets.js';
+
+/**
+ * A style prepared once by {@link Stylizer.prepareStyle} and reused across calls: the style images live on the
+ * backend and each one's Gram matrices are computed once per style size, pooling and layer, then kept (at most
+ * {@link GRAM_SETS_PER_IMAGE} sizes per image, least recently used dropped). Dispose it when done; a call that is
+ * using it when it is disposed finishes first.
+ */
+export interface StyleHandle {
+  /** Number of style images (blended with `styleBlendWeights`). */
+  readonly count: number;
+  /** Width and height of each style image as given. */
+  readonly sizes: readonly { width: number; height: number }[];
+  /** True once {@link StyleHandle.dispose} was called. */
+  readonly disposed: boolean;
+  /** Frees the images and cached Grams (at once, or when the calls using it finish). */
+  dispose(): void;
+}
+
+/** Cached Gram sizes kept per style image: a coarse-to-fine run uses one per scale. */
+export const GRAM_SETS_PER_IMAGE = 8;
+
+/** Grams of one style image at one style size and pooling, per point index. */
+type GramSet = Map<number, tf.Tensor2D>;
+
+/**
+ * The implementation behind {@link StyleHandle}. Reference counted: the owner (the user, or the session's cache
+ * for images passed directly) holds one reference and each call using it another, so nothing a run is reading is
+ * ever freed under it. Only the session's queue calls {@link PreparedStyle.grams}, one run at a time.
+ */
+export class PreparedStyle implements StyleHandle {
+  readonly count: number;
+  readonly sizes: readonly { width: number; height: number }[];
+  private readonly images: tf.Tensor4D[];
+  private readonly cache: Map<string, GramSet>[];
+  private refs = 1;
+  private ownerReleased = false;
+
+  /** Takes ownership of `images` (`[1,H,W,3]`, 0–255). `owner` identifies the session that may use it. */
+  constructor(images: tf.Tensor4D[], readonly owner: object) {
+    this.images = images;
+    this.count = images.length;
+    this.sizes = images.map((t) => ({ width: t.shape[2], height: t.shape[1] }));
+    this.cache = images.map(() => new Map());
+  }
+
+  get disposed(): boolean {
+    return this.ownerReleased;
+  }
+
+  /** The first style image at full size (for `init: 'style'`). */
+  get first(): tf.Tensor4D {
+    return this.images[0];
+  }
+
+  /** The owner lets go; tensors are freed once no call uses the handle. Harmless twice. */
+  dispose(): void {
+    if (this.ownerReleased) return;
+    this.ownerReleased = true;
+    this.release();
+  }
+
+  /** A call starts using the handle. Throws DISPOSED when the owner already let go. */
+  retain(): void {
+    if (this.ownerReleased) throw new StyleTransferError('DISPOSED', 'This style handle was disposed; prepare the style again with stylizer.prepareStyle().');
+    this.refs++;
+  }
+
+  /** A call is done with the handle. */
+  release(): void {
+    if (--this.refs > 0) return;
+    for (const set of this.cache) for (const g of set.values()) tf.dispose([...g.values()]);
+    this.cache.forEach((c) => c.clear());
+    tf.dispose(this.images);
+  }
+
+  /** Tensors held, for tests and memory accounting. */
+  get numTensors(): number {
+    return this.images.length + this.cache.reduce((a, set) => a + [...set.values()].reduce((b, g) => b + g.size, 0), 0);
+  }
+
+  /**
+   * The blended target Grams for an output of longest side `size` (new tensors, owned by the caller). Without
+   * `preserveColors` each image's Grams are cached and only missing layers are computed (one network pass per
+   * image, up to the deepest missing layer); with it, the style depends on the content and nothing is cached.
+   */
+  async grams(model: Vgg19, size: number, o: ResolvedOptions, content: ContentTargets, checkAbort: () => void): Promise<Map<number, tf.Tensor2D>> {
+    const points = o.styleLayers.map((l) => l.point);
+    const perImage: GramSet[] = [];
+    const transient: GramSet[] = [];
+    try {
+      for (let i = 0; i < this.images.length; i++) {
+        checkAbort();
+        const field = this.images.length > 1 ? `style[${i}]` : 'style';
+        if (o.preserveColors) {
+          const g = await this.computeGrams(model, i, size, o, content, points, field);
+          transient.push(g);
+          perImage.push(g);
+        } else {
+          perImage.push(await this.cachedGrams(model, i, size, o, content, points, field));
+        }
+      }
+      return blendGrams(perImage, o.blend, points);
+    } finally {
+      for (const g of transient) tf.dispose([...g.values()]);
+    }
+  }
+
+  private async cachedGrams(model: Vgg19, i: number, size: number, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], field: string): Promise<GramSet> {
+    const styleSize = Math.max(16, Math.round(size * o.styleScale));
+    const key = `${styleSize}|${o.pooling}`;
+    const cache = this.cache[i];
+    let set = cache.get(key);
+    if (set) cache.delete(key); // re-inserted below: most recently used last
+    set ??= new Map();
+    cache.set(key, set);
+    const missing = points.filter((p) => !set.has(p.index));
+    if (missing.length) {
+      const fresh = await this.computeGrams(model, i, size, o, content, missing, field);
+      for (const [k, g] of fresh) set.set(k, g);
+    }
+    while (cache.size > GRAM_SETS_PER_IMAGE) {
+      const [oldKey, old] = cache.entries().next().value as [string, GramSet];
+      cache.delete(oldKey);
+      tf.dispose([...old.values()]);
+    }
+    return set;
+  }
+
+  private async computeGrams(model: Vgg19, i: number, size: number, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], field: string): Promise<GramSet> {
+    const style = await prepareStyleImage(this.images[i], size, o, content, field);
+    try {
+      return await styleGramsOf(model, style, points, o);
+    } finally {
+      style.dispose();
+    }
+  }
+}
