@@ -119,15 +119,17 @@ interface ValueStats {
 /** Values arrive already multiplied by `scale` (255 for pixelRange '0-1'); what the user gave is value/scale. */
 function checkValues(field: string, s: ValueStats, scale: number): void {
   const range = scale === 1 ? '0–255' : '0–1';
-  const other = scale === 1 ? "pixelRange: '0-1'" : "pixelRange: '0-255' (the default)";
   if (s.nonFinite > 0) {
     throw new StyleTransferError('INVALID_IMAGE', `\`${field}\` has ${s.nonFinite} NaN or infinite value${s.nonFinite === 1 ? '' : 's'}; pixel values must be finite numbers in ${range}.`, { field, nonFinite: s.nonFinite });
   }
   const tol = 1e-3 * scale;
   if (s.min < -tol || s.max > 255 + tol) {
+    const fix = scale === 1
+      ? s.min >= 0 && s.max <= 65535 ? 'Scale them into 0–255 (16-bit images: divide by 257).' : 'Scale them into 0–255.'
+      : "Scale them into 0–1, or drop pixelRange: '0-1' for 0–255 values.";
     throw new StyleTransferError(
       'INVALID_IMAGE',
-      `\`${field}\` has values from ${+(s.min / scale).toPrecision(6)} to ${+(s.max / scale).toPrecision(6)}; expected ${range}. Scale the values into ${range}${scale === 1 && s.min >= 0 && s.max <= 255 * 255 + 1 ? ' (16-bit images: divide by 257)' : ''}, or declare the range with ${other}.`,
+      `\`${field}\` has values from ${+(s.min / scale).toPrecision(6)} to ${+(s.max / scale).toPrecision(6)}; expected ${range}. ${fix}`,
       { field, min: s.min / scale, max: s.max / scale },
     );
   }
