@@ -146,8 +146,7 @@ if (cfg.mode === 'iteration') {
       });
       r.dispose();
     } catch (e) {
-      if (e.code !== 'ABORTED') throw e;
-      e.result?.dispose();
+      if (e.code !== 'ABORTED') throw e; // the error owns no tensor
     }
     reached.push({ name: c.name, options: c.options, secondsToReach: hit?.seconds ?? null, reachedAtIteration: hit?.iteration ?? null, evaluations: hit?.evaluations ?? null, totalSeconds: (performance.now() - s) / 1000 });
   }

@@ -120,7 +120,7 @@ if (args.length === 2) {
 const backend = await ready();
 console.log(`neural-style-tfjs ${VERSION} demo on ${backend}: content ${names[0]}, style ${names[1]}`);
 const model = await loadVgg19();
-const stylizer = createStylizer({ model });
+const stylizer = await createStylizer({ model });
 // Progress: redrawn in place on a terminal, a line every 20 iterations in a log.
 const tty = Boolean(process.stdout.isTTY);
 const status = (n, text) => {
@@ -130,7 +130,7 @@ const endStatus = () => tty && process.stdout.write('\n');
 const tick = (label) => ({ iteration, iterations, loss }) => status(iteration, `${label}: ${iteration}/${iterations}  loss ${loss.total.toExponential(3)}`);
 try {
   console.log(`1/2 stylize: ${SIZE} px, ${ITERATIONS} L-BFGS iterations`);
-  const result = await stylizer.stylize({ content, style, size: SIZE, iterations: ITERATIONS, onIteration: tick('stylize') });
+  const result = await stylizer.stylize(content, style, { size: SIZE, iterations: ITERATIONS, onIteration: tick('stylize') });
   const stylized = join(OUT, 'demo-stylized.png');
   await writeImage(stylized, await result.toPixels());
   endStatus();

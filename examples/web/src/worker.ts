@@ -2,11 +2,12 @@
 /**
  * The page's worker: all TensorFlow.js work happens here, so the page's main thread only draws. It imports the
  * library's browser adapter (`neural-style-tfjs/webgl`, or `/webgpu` when the page asks for it), loads VGG-19
- * once, keeps one Stylizer (so re-running with the same style image reuses its Gram matrices) and answers the
- * messages in protocol.ts.
+ * once into one stylizer session (which runs one call at a time, so a run started right after a cancel waits
+ * until the cancelled one has stopped), keeps a prepared style handle per style image (so re-running with the
+ * same style reuses its Gram matrices) and answers the messages in protocol.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Stylizer, StylizeResult, Vgg19 } from 'neural-style-tfjs';
+import type { StyleHandle, Stylizer, StylizeResult, Vgg19 } from 'neural-style-tfjs';
 import type { FeatureTile, FromWorker, Pixels, ToWorker } from './protocol';
 
 type Lib = typeof import('neural-style-tfjs/webgl');
@@ -17,9 +18,9 @@ const post = (msg: FromWorker, transfer: Transferable[] = []): void => scope.pos
 let lib: Lib | undefined;
 let setup: Promise<{ lib: Lib; model: Vgg19; stylizer: Stylizer }> | undefined;
 const runs = new Map<number, AbortController>();
-/** Runs one after another: a run started right after a cancel waits until the cancelled one has stopped. */
-let queue: Promise<void> = Promise.resolve();
-/** The same pixel objects for the same image, so the Stylizer's target cache (keyed by identity) hits. */
+/** Prepared styles by the page's style key (the same key means the same pixels); the two most recent are kept. */
+const styleHandles = new Map<string, Promise<StyleHandle>>();
+/** The same pixel objects for the same image, for the feature view. */
 const images = new Map<string, Pixels>();
 
 scope.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -55,7 +56,7 @@ async function init(backend: 'webgl' | 'webgpu', weightsUrl: string) {
     },
   });
   post({ type: 'weights-loaded', bytes: total, ms: performance.now() - t0, fromCache: weightsCameFromCache() });
-  return { lib, model, stylizer: lib.createStylizer({ model, cacheSize: 2 }) };
+  return { lib, model, stylizer: await lib.createStylizer({ model }) };
 }
 
 /** Which GPU the backend drew on, e.g. "SwiftShader" in headless Chromium. */
@@ -93,28 +94,35 @@ function keep(key: string, px: Pixels): Pixels {
   return px;
 }
 
+/** The style handle for a style key, prepared on first use; older handles beyond two are disposed. */
+function styleFor(stylizer: Stylizer, key: string, pixels: Pixels): Promise<StyleHandle> {
+  let handle = styleHandles.get(key);
+  if (handle) {
+    styleHandles.delete(key); // re-inserted: most recently used last
+  } else {
+    handle = stylizer.prepareStyle(pixels);
+    handle.catch(() => styleHandles.delete(key));
+  }
+  styleHandles.set(key, handle);
+  for (const [k, old] of styleHandles) {
+    if (styleHandles.size <= 2) break;
+    styleHandles.delete(k);
+    void old.then((h) => h.dispose(), () => undefined); // a run using it finishes first
+  }
+  return handle;
+}
+
 async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<void> {
   const controller = new AbortController();
   runs.set(msg.id, controller);
-  const previous = queue;
-  let release!: () => void;
-  queue = new Promise((r) => (release = r));
-  await previous;
   let result: StylizeResult | undefined;
   try {
     if (!setup) throw new Error('The worker was not initialised.');
-    const { lib, stylizer } = await setup;
-    if (controller.signal.aborted) {
-      post({ type: 'cancelled', id: msg.id, iterations: 0 });
-      return;
-    }
+    const { stylizer } = await setup;
     const p = msg.params;
-    const content = keep(`c:${msg.contentKey}`, msg.content);
-    const style = keep(`s:${msg.styleKey}`, msg.style);
+    const style = await styleFor(stylizer, msg.styleKey, msg.style);
     let started = false;
-    result = await stylizer.stylize({
-      content,
-      style,
+    result = await stylizer.stylize(msg.content, style, {
       size: p.size,
       iterations: p.iterations,
       optimizer: p.optimizer,
@@ -145,21 +153,18 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
       { type: 'done', id: msg.id, image, iterations: result.iterations, stopReason: result.stopReason, perIterationMs: result.timings.perIterationMs, totalMs: result.timings.totalMs, warnings: result.warnings },
       [image.data.buffer],
     );
-    void lib;
   } catch (e) {
-    const partial = (e as { result?: StylizeResult }).result;
     if (codeOf(e) === 'ABORTED' || controller.signal.aborted) {
-      result = partial;
-      const image = partial ? toPixels(await partial.toPixels()) : undefined;
-      post({ type: 'cancelled', id: msg.id, image, iterations: partial?.iterations ?? 0 }, image ? [image.data.buffer] : []);
+      // The error owns no tensor; the image after the last iteration comes as bytes.
+      const details = (e as { details?: { partial?: Pixels; iteration?: number } }).details;
+      const image = details?.partial ? toPixels(details.partial) : undefined;
+      post({ type: 'cancelled', id: msg.id, image, iterations: details?.iteration ?? 0 }, image ? [image.data.buffer] : []);
     } else {
-      partial?.dispose();
       post({ type: 'error', id: msg.id, message: messageOf(e), code: codeOf(e) });
     }
   } finally {
     result?.dispose();
     runs.delete(msg.id);
-    release();
   }
 }
 
