@@ -4,14 +4,20 @@
  * faster, but the images here are small — a few hundred pixels — and decoding is not the bottleneck).
  * Writes are atomic: the bytes go to a temp file in the same folder, which is then renamed over the target, so a
  * crash or an error never leaves a half-written image.
+ *
+ * Reads are bounded, because images often come from strangers: only regular files are read (never a FIFO, a
+ * device or a socket, which could block or never end), at most `maxBytes` of them, and the width and height are
+ * read from the PNG or JPEG header and checked against `maxPixels` before a decoder allocates anything (pngjs
+ * allocates the whole bitmap from the header; a 69-byte PNG can claim 20000x20000).
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { StyleTransferError } from '../errors.js';
+import { StyleTransferError, invalidOption } from '../errors.js';
 import type { RgbaImage } from '../image.js';
 
 /** Image file formats read and written. */
@@ -29,6 +35,31 @@ export interface WriteImageOptions {
   format?: ImageFormat;
   /** JPEG quality 1–100. Default 92. */
   quality?: number;
+}
+
+/** Default {@link DecodeImageOptions.maxPixels}: 50 megapixels (an 8660x5773 photo; 200 MB as RGBA). */
+export const DEFAULT_MAX_PIXELS = 50_000_000;
+/** Default {@link ReadImageOptions.maxBytes}: 256 MiB. */
+export const DEFAULT_MAX_BYTES = 256 * 2 ** 20;
+
+export interface DecodeImageOptions {
+  /**
+   * The most pixels (width × height) an image may have; larger ones are refused with IMAGE_TOO_LARGE from their
+   * header, before decoding. Default {@link DEFAULT_MAX_PIXELS} (50 000 000); `Infinity` for no limit.
+   */
+  maxPixels?: number;
+}
+
+export interface ReadImageOptions extends DecodeImageOptions {
+  /** The largest file read, in bytes; larger files are refused with IMAGE_TOO_LARGE. Default {@link DEFAULT_MAX_BYTES} (256 MiB). */
+  maxBytes?: number;
+}
+
+/** Width and height as an image file's header states them. */
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
 }
 
 /** The format named by a file extension, or undefined. */
@@ -63,14 +94,116 @@ function describeBytes(bytes: Uint8Array): string {
   return `its first bytes are ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
 }
 
+const be16 = (b: Uint8Array, i: number): number => (b[i] << 8) | b[i + 1];
+const be32 = (b: Uint8Array, i: number): number => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const IHDR = 0x49484452;
+const IEND = 0x49454e44;
+
 /**
- * Decodes PNG or JPEG bytes (the format is read from the bytes, not a name) to RGBA. Throws UNSUPPORTED_IMAGE for
- * other formats and INVALID_IMAGE for damaged files; `name` is used in messages.
+ * Width and height from PNG bytes: the IHDR chunk, which must come first. Every chunk header is walked (not the
+ * data), because pngjs takes the size from the last IHDR it sees: a second one is refused.
  */
-export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
+function pngHeader(b: Uint8Array, name: string): ImageHeader {
+  const bad = (why: string): never => {
+    throw new StyleTransferError('INVALID_IMAGE', `${name} is not a valid PNG: ${why}.`, { path: name });
+  };
+  if (!PNG_SIGNATURE.every((v, i) => b[i] === v)) bad('its 8-byte signature is damaged');
+  if (b.length < 8 + 8 + 13) bad(`it ends after ${b.length} bytes, inside the IHDR header`);
+  if (be32(b, 12) !== IHDR) bad('the first chunk is not IHDR');
+  if (be32(b, 8) !== 13) bad(`the IHDR chunk is ${be32(b, 8)} bytes long, not 13`);
+  const width = be32(b, 16);
+  const height = be32(b, 20);
+  for (let i = 8 + 8 + 13 + 4; i + 8 <= b.length; ) {
+    const length = be32(b, i);
+    const type = be32(b, i + 4);
+    if (type === IHDR) bad('it has a second IHDR header');
+    if (type === IEND) break;
+    i += 12 + length; // length, type, data, CRC; a length past the end just ends the walk (the decoder reports it)
+  }
+  return { format: 'png', width, height };
+}
+
+/** True for the JPEG start-of-frame markers (SOF0–SOF15 but DHT C4, JPG C8 and DAC CC). */
+const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+const SOF_NAMES: Record<number, string> = { 0xc3: 'lossless', 0xc5: 'differential', 0xc6: 'differential progressive', 0xc7: 'differential lossless', 0xc9: 'arithmetic-coded', 0xca: 'arithmetic-coded progressive', 0xcb: 'arithmetic-coded lossless', 0xcd: 'arithmetic-coded differential', 0xce: 'arithmetic-coded differential progressive', 0xcf: 'arithmetic-coded differential lossless' };
+
+/**
+ * Width and height from JPEG bytes: the markers are scanned to the first start-of-frame (SOFn) header, skipping
+ * fill bytes (0xFF runs), APPn/COM/DQT/DHT segments by their length, and stray bytes between segments (as libjpeg
+ * does). A segment whose length runs past the end, image data (SOS) or EOI before a frame header are errors.
+ */
+function jpegHeader(b: Uint8Array, name: string): ImageHeader {
+  const bad = (why: string): never => {
+    throw new StyleTransferError('INVALID_IMAGE', `${name} is not a valid JPEG: ${why}.`, { path: name });
+  };
+  if (!(b[0] === 0xff && b[1] === 0xd8)) bad('it does not start with the SOI marker');
+  let i = 2;
+  for (;;) {
+    while (i < b.length && b[i] !== 0xff) i++; // stray bytes before a marker
+    while (i < b.length && b[i] === 0xff) i++; // fill bytes
+    if (i >= b.length) return bad('it ends before its frame header (SOF)');
+    const m = b[i++];
+    if (m === 0x00 || m === 0x01 || m === 0xd8 || (m >= 0xd0 && m <= 0xd7)) continue; // stuffed byte, TEM, SOI, RSTn: no length
+    if (m === 0xd9) return bad(`it ends (EOI at byte ${i - 2}) before any frame header (SOF)`);
+    if (m === 0xda) return bad('its image data (SOS) comes before any frame header (SOF)');
+    if (i + 2 > b.length) return bad(`it ends inside the length of the segment at byte ${i - 2}`);
+    const length = be16(b, i);
+    if (length < 2) return bad(`the segment at byte ${i - 2} has length ${length}`);
+    if (isSof(m)) {
+      if (length < 8) return bad(`its frame header is ${length} bytes long (at least 8 needed)`);
+      if (i + 7 > b.length) return bad('it ends inside its frame header (SOF)');
+      if (SOF_NAMES[m]) {
+        throw new StyleTransferError('UNSUPPORTED_IMAGE', `${name} is a ${SOF_NAMES[m]} JPEG (SOF${m - 0xc0}), which is not supported; save it as a baseline or progressive JPEG, or as PNG.`, { path: name });
+      }
+      return { format: 'jpeg', height: be16(b, i + 3), width: be16(b, i + 5) };
+    }
+    if (i + length > b.length) return bad(`the segment at byte ${i - 2} is ${length} bytes long, past the end of the file (${b.length} bytes)`);
+    i += length;
+  }
+}
+
+/**
+ * Reads the width and height an image's header states, without decoding: PNG (IHDR) or JPEG (the SOFn frame
+ * header). Throws UNSUPPORTED_IMAGE for other formats and INVALID_IMAGE for a damaged or truncated header or a
+ * zero width or height. Cheap: it reads a few dozen bytes (a JPEG's segment lengths, a PNG's chunk headers).
+ */
+export function readImageHeader(bytes: Uint8Array, name = 'image'): ImageHeader {
   const format = sniffFormat(bytes);
   if (!format) {
     throw new StyleTransferError('UNSUPPORTED_IMAGE', `${name} is not a PNG or JPEG image (${describeBytes(bytes)}).`, { path: name });
+  }
+  const header = format === 'png' ? pngHeader(bytes, name) : jpegHeader(bytes, name);
+  if (header.width === 0 || header.height === 0) {
+    throw new StyleTransferError('INVALID_IMAGE', `${name} says it is ${header.width}x${header.height}: an image needs at least 1x1 pixels.`, { path: name, width: header.width, height: header.height });
+  }
+  return header;
+}
+
+/** `limit` if it is a number ≥ 1 (or Infinity), else INVALID_OPTION naming `field`. */
+function limitOption(field: string, limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (typeof limit !== 'number' || !(limit >= 1)) invalidOption(field, limit, 'a number ≥ 1 (or Infinity for no limit)');
+  return limit;
+}
+
+const megapixels = (n: number): string => `${Number((n / 1e6).toPrecision(3))} MP`;
+
+/**
+ * Decodes PNG or JPEG bytes (the format is read from the bytes, not a name) to RGBA. The size is read from the
+ * header first ({@link readImageHeader}) and an image over `options.maxPixels` is refused (IMAGE_TOO_LARGE)
+ * before the decoder allocates anything. Throws UNSUPPORTED_IMAGE for other formats and INVALID_IMAGE for
+ * damaged files; `name` is used in messages.
+ */
+export function decodeImage(bytes: Uint8Array, name = 'image', options: DecodeImageOptions = {}): RgbaImage {
+  const maxPixels = limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_PIXELS);
+  const { format, width, height } = readImageHeader(bytes, name);
+  if (width * height > maxPixels) {
+    throw new StyleTransferError(
+      'IMAGE_TOO_LARGE',
+      `${name} is ${width}x${height} pixels (${megapixels(width * height)}), more than the limit of ${megapixels(maxPixels)}; raise the maxPixels option (now ${maxPixels}) to read it.`,
+      { path: name, width, height, maxPixels },
+    );
   }
   let img: { data: Uint8Array; width: number; height: number };
   try {
@@ -78,13 +211,18 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       img = { data: png.data, width: png.width, height: png.height };
     } else {
-      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 200, maxMemoryUsageInMB: 2048 });
+      // jpeg-js checks the same pixel limit itself, and counts its allocations: about 28 bytes a pixel at most
+      // (4 components of 8x8 blocks of int32, their sample lines, the RGBA output).
+      const mp = maxPixels / 1e6;
+      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: mp, maxMemoryUsageInMB: Math.ceil(mp * 28) + 64 });
     }
   } catch (e) {
     const why = (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\.$/, '');
     throw new StyleTransferError('INVALID_IMAGE', `${name} could not be decoded as ${format === 'png' ? 'PNG' : 'JPEG'} (${why}); the file may be truncated or damaged.`, { path: name }, { cause: e });
   }
-  if (!(img.width > 0 && img.height > 0)) throw new StyleTransferError('INVALID_IMAGE', `${name} is ${img.width}x${img.height}: an image needs at least 1x1 pixels.`, { path: name });
+  if (img.width !== width || img.height !== height) {
+    throw new StyleTransferError('INVALID_IMAGE', `${name} decoded to ${img.width}x${img.height} but its header says ${width}x${height}; the file is damaged.`, { path: name });
+  }
   const data = new Uint8ClampedArray(new ArrayBuffer(img.width * img.height * 4));
   data.set(img.data.subarray(0, data.length));
   return { data, width: img.width, height: img.height };
@@ -123,35 +261,92 @@ export function encodeImage(px: WritablePixels, format: ImageFormat, options: { 
   return jpeg.encode({ data: rgba, width: px.width, height: px.height }, quality).data;
 }
 
-function fileError(e: unknown, path: string, action: 'read' | 'write'): never {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why: Record<string, string> = {
-    ENOENT: action === 'read' ? 'no such file' : 'the folder does not exist',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EISDIR: 'it is a folder, not a file',
-    ENOTDIR: 'a part of the path is not a folder',
-    EROFS: 'the file system is read-only',
-    ENOSPC: 'no space left on the device',
-  };
-  const reason = (code && why[code]) ?? ((e as Error).message ?? String(e)).split('\n')[0];
-  throw new StyleTransferError(action === 'read' ? 'INVALID_IMAGE' : 'INVALID_OPTION', `Cannot ${action} ${path}: ${reason}.`, { path, errno: code }, { cause: e });
+const FILE_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+};
+
+function fileError(e: unknown, path: string, action: 'read' | 'write', code: 'INVALID_IMAGE' | 'INVALID_OPTION' = action === 'read' ? 'INVALID_IMAGE' : 'INVALID_OPTION'): never {
+  const errno = (e as NodeJS.ErrnoException).code;
+  const missing = action === 'read' ? 'no such file' : 'the folder does not exist';
+  const reason = errno === 'ENOENT' ? missing : ((errno && FILE_ERRORS[errno]) ?? ((e as Error).message ?? String(e)).split('\n')[0]);
+  throw new StyleTransferError(code, `Cannot ${action} ${path}: ${reason}.`, { path, errno }, { cause: e });
+}
+
+const FILE_KINDS: [keyof import('node:fs').Stats, string][] = [
+  ['isDirectory', 'a folder'],
+  ['isFIFO', 'a named pipe (FIFO)'],
+  ['isCharacterDevice', 'a character device'],
+  ['isBlockDevice', 'a block device'],
+  ['isSocket', 'a socket'],
+];
+
+/**
+ * Reads a whole regular file, at most `maxBytes` of it. Anything else (a folder, a FIFO, a device such as
+ * /dev/zero, a socket) is refused without reading: opening is non-blocking, so a FIFO with no writer cannot hang,
+ * and the kind is checked on the opened descriptor. Errors are StyleTransferErrors naming `path`: `code` for
+ * unreadable files (default INVALID_IMAGE), IMAGE_TOO_LARGE over the cap.
+ */
+export async function readRegularFile(path: string, maxBytes: number, code: 'INVALID_IMAGE' | 'INVALID_OPTION' = 'INVALID_IMAGE'): Promise<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    return fileError(e, path, 'read', code);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      const kind = FILE_KINDS.find(([is]) => (st[is] as () => boolean).call(st))?.[1] ?? 'not a regular file';
+      throw new StyleTransferError(code, `Cannot read ${path}: it is ${kind}, not a regular file.`, { path });
+    }
+    const tooLarge = (size: string): never => {
+      throw new StyleTransferError('IMAGE_TOO_LARGE', `${path} is ${size}, more than the limit of ${maxBytes} bytes; raise the maxBytes option to read it.`, { path, maxBytes });
+    };
+    if (st.size > maxBytes) tooLarge(`${st.size} bytes`);
+    // Read to the end (stat's size can be stale or 0, as in /proc), never more than maxBytes + 1.
+    let buf = Buffer.allocUnsafe(Math.min(Math.max(st.size + 1, 64 * 1024), maxBytes + 1));
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        if (n > maxBytes) tooLarge(`more than ${maxBytes} bytes`);
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    if (n > maxBytes) tooLarge(`more than ${maxBytes} bytes`);
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof StyleTransferError) throw e;
+    return fileError(e, path, 'read', code);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
  * Reads a PNG or JPEG file as RGBA bytes `{ data, width, height }` (pass it to `stylize()` as `content` or
- * `style`). The format is recognised from the file's bytes. Throws a StyleTransferError (INVALID_IMAGE for a
- * missing, unreadable or damaged file; UNSUPPORTED_IMAGE for another format) whose message names the path.
+ * `style`). The format is recognised from the file's bytes. Only regular files are read, at most
+ * `options.maxBytes` (default 256 MiB), and the image's size is checked from its header against
+ * `options.maxPixels` (default 50 000 000) before decoding. Throws a StyleTransferError whose message names the
+ * path: INVALID_IMAGE for a missing, unreadable, non-regular or damaged file, UNSUPPORTED_IMAGE for another
+ * format, IMAGE_TOO_LARGE over either limit.
  */
-export async function readImage(path: string): Promise<RgbaImage> {
-  let bytes: Uint8Array;
-  try {
-    if ((await stat(path)).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    bytes = await readFile(path);
-  } catch (e) {
-    fileError(e, path, 'read');
-  }
-  return decodeImage(bytes, path);
+export async function readImage(path: string, options: ReadImageOptions = {}): Promise<RgbaImage> {
+  const maxBytes = limitOption('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES);
+  limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_PIXELS);
+  const bytes = await readRegularFile(path, maxBytes);
+  return decodeImage(bytes, path, { maxPixels: options.maxPixels });
 }
 
 /**
@@ -169,13 +364,28 @@ export async function writeImage(path: string, pixels: WritablePixels, options: 
   await writeFileAtomic(path, bytes);
 }
 
-/** Writes bytes or text to `path` through a temp file in the same folder and a rename. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+/**
+ * Writes bytes or text to a new temp file in `path`'s folder (`.<name>.<pid>.<random>.tmp`, created exclusively)
+ * and resolves to the temp file's path; renaming it over `path` publishes the bytes at once. On failure nothing
+ * is left behind.
+ */
+export async function writeTempBeside(path: string, bytes: Uint8Array | string): Promise<string> {
   const target = resolve(path);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await writeFile(tmp, bytes, { flag: 'wx' });
-    await rename(tmp, target);
+    return tmp;
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    return fileError(e, path, 'write');
+  }
+}
+
+/** Writes bytes or text to `path` through a temp file in the same folder and a rename. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = await writeTempBeside(path, bytes);
+  try {
+    await rename(tmp, resolve(path));
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     fileError(e, path, 'write');
