@@ -5,9 +5,15 @@
  * @module
  */
 
-/** A mistake on the command line (exit code 2). */
+/** A mistake on the command line (exit code 2). `code` names the kind for `--json` error events. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    readonly code: string = 'USAGE',
+  ) {
+    super(message);
+  }
 }
 
 export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'optional-string';
@@ -26,6 +32,9 @@ export interface FlagSpec {
   default?: string;
   /** For `optional-string`: the values the next argument may be to count as this flag's value. */
   choices?: string[];
+  /** For `number`/`int`: the smallest and largest values accepted (checked while parsing). */
+  min?: number;
+  max?: number;
 }
 
 export interface CommandSpec {
@@ -89,7 +98,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, common: Fl
   const set = (f: FlagSpec, raw: string | boolean): void => {
     let v: string | number | boolean;
     if (f.type === 'boolean') v = raw === true ? true : raw === false ? false : parseBool(f.name, raw);
-    else if (f.type === 'number' || f.type === 'int') v = parseNumber(f.name, raw as string, f.type === 'int');
+    else if (f.type === 'number' || f.type === 'int') v = checkRange(f, parseNumber(f.name, raw as string, f.type === 'int'));
     else v = raw as string | boolean;
     if (f.repeat) {
       const prev = (flags.get(f.name) as (string | number)[] | undefined) ?? [];
@@ -148,6 +157,14 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, common: Fl
     positionals.push(a);
   }
   return { positionals, flags };
+}
+
+function checkRange(f: FlagSpec, v: number): number {
+  if ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)) {
+    const range = f.max === undefined ? `≥ ${f.min}` : f.min === undefined ? `≤ ${f.max}` : `${f.min}–${f.max}`;
+    throw new UsageError(`--${f.name} is ${v}; give ${f.type === 'int' ? 'a whole number' : 'a number'} ${range}`);
+  }
+  return v;
 }
 
 function parseBool(name: string, v: string): boolean {

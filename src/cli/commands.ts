@@ -3,8 +3,6 @@
  * imports the Node adapter, which registers the backend.
  * @module
  */
-import { constants as fsConstants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -24,6 +22,7 @@ import {
   resolveLayer,
   sweep,
   toImageTensor,
+  StyleTransferError,
   VERSION,
   type ContactSheetOptions,
   type IterationInfo,
@@ -36,10 +35,12 @@ import {
   type SweepVary,
   type Vgg19,
 } from '../node.js';
-import { readImage, writeFileAtomic, writeImage, formatFromPath } from '../node/image-io.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, formatFromPath, readImage, readRegularFile } from '../node/image-io.js';
 import { resolveOptions } from '../stylize/options.js';
+import { checkSweepVary, validateSweepRecord } from '../experiments/record-validate.js';
 import { blit, createImage, drawText, fitText } from '../experiments/font.js';
 import { UsageError, parseNumber, type Parsed } from './args.js';
+import { OutputPlan, throwIfAborted } from './outputs.js';
 import { createProgress, fmtMs, silentProgress, type ProgressBar } from './progress.js';
 
 type Flags = Parsed['flags'];
@@ -87,40 +88,43 @@ function oneOf<T extends string>(flag: string, v: string | undefined, allowed: r
   return v as T;
 }
 
-/** Checks an output path before any work: known extension, existing writable folder, not a folder itself. */
-async function checkOutput(flag: string, path: string | undefined, required = true): Promise<string | undefined> {
-  if (path === undefined || path === '') {
-    if (required) throw new UsageError(`--${flag} is required: where to write the result (e.g. -o out.png)`);
-    return undefined;
-  }
-  if (!formatFromPath(path)) throw new UsageError(`--${flag} ${path}: unknown image type "${extname(path) || '(none)'}"; use .png, .jpg or .jpeg`);
-  return checkWritable(flag, path);
+/** The required `-o` output (its extension and folder checked). */
+async function requiredOutput(outputs: OutputPlan, f: Flags): Promise<string> {
+  const out = str(f, 'output');
+  if (out === undefined || out === '') throw new UsageError('--output is required: where to write the result (e.g. -o out.png)');
+  return outputs.output('-o', out);
 }
 
-async function checkWritable(flag: string, path: string): Promise<string> {
-  const dir = dirname(resolve(path));
-  const st = await stat(dir).catch(() => undefined);
-  if (!st) throw new UsageError(`--${flag} ${path}: the folder ${dir} does not exist`);
-  if (!st.isDirectory()) throw new UsageError(`--${flag} ${path}: ${dir} is not a folder`);
-  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new UsageError(`--${flag} ${path} is a folder; give a file name`);
-  await access(dir, fsConstants.W_OK).catch(() => {
-    throw new UsageError(`--${flag} ${path}: cannot write to ${dir} (permission denied)`);
-  });
-  return path;
-}
+/** A 1x1 image standing in for the real ones while options are checked, before any file is read. */
+const PIXEL: RgbaImage = { data: new Uint8ClampedArray(4), width: 1, height: 1 };
 
-/** `out.png` + 10 → `out-0010.png`. */
-const numbered = (path: string, n: number): string => {
-  const ext = extname(path);
-  return `${path.slice(0, path.length - ext.length)}-${String(n).padStart(4, '0')}${ext}`;
+/** `--weights` as a file, so no output can replace the manifest. */
+const weightsManifest = (f: Flags): string | undefined => {
+  const w = str(f, 'weights');
+  return w ? (extname(w).toLowerCase() === '.json' ? w : join(w, 'manifest.json')) : undefined;
 };
 
+/** Notes that `--quality` does nothing for a PNG output (it is kept: scripts pass it for every format). */
+function noteQuality(ctx: Ctx, quality: number | undefined, out: string): void {
+  if (quality !== undefined && formatFromPath(out) !== 'jpeg') ctx.say(`note: --quality applies to JPEG outputs; ${out} is written as PNG`);
+}
+
+function backendFlag(f: Flags): NodeBackendName | undefined {
+  return oneOf('backend', str(f, 'backend'), ['tensorflow', 'wasm', 'cpu'] as const);
+}
+
+/** Loads VGG-19 (a `loading` event first, for --json readers); Ctrl-C during the load is honoured after it. */
 async function loadModel(ctx: Ctx): Promise<Vgg19> {
-  const backend = str(ctx.flags, 'backend');
-  if (backend !== undefined) oneOf('backend', backend, ['tensorflow', 'wasm', 'cpu'] as const);
-  await ready(backend as NodeBackendName | undefined);
+  throwIfAborted(ctx.signal);
+  ctx.emit({ event: 'loading' });
+  await ready(backendFlag(ctx.flags));
   const weights = str(ctx.flags, 'weights');
-  return loadVgg19(weights ? { weights } : {});
+  const model = await loadVgg19(weights ? { weights } : {});
+  if (ctx.signal.aborted) {
+    model.dispose();
+    throwIfAborted(ctx.signal);
+  }
+  return model;
 }
 
 /** The stylize() options the shared flags describe (images excluded). */
@@ -171,9 +175,22 @@ function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: IterationIn
   };
 }
 
-async function readInputs(paths: string[]): Promise<RgbaImage[]> {
+/** Reads input images within --max-megapixels and --max-file-mb; a refusal names the flag to raise. */
+async function readInputs(ctx: Ctx, paths: string[]): Promise<RgbaImage[]> {
+  const mp = numFlag(ctx.flags, 'max-megapixels');
+  const mb = numFlag(ctx.flags, 'max-file-mb');
+  const limits = { maxPixels: mp === undefined ? DEFAULT_MAX_PIXELS : Math.round(mp * 1e6), maxBytes: mb === undefined ? DEFAULT_MAX_BYTES : Math.round(mb * 2 ** 20) };
   const out: RgbaImage[] = [];
-  for (const p of paths) out.push(await readImage(p));
+  for (const p of paths) {
+    try {
+      out.push(await readImage(p, limits));
+    } catch (e) {
+      if (!(e instanceof StyleTransferError && e.code === 'IMAGE_TOO_LARGE')) throw e;
+      const flag = e.details?.maxPixels !== undefined ? `--max-megapixels (now ${limits.maxPixels / 1e6})` : `--max-file-mb (now ${limits.maxBytes / 2 ** 20})`;
+      throw new StyleTransferError('IMAGE_TOO_LARGE', e.message.replace(/; raise the \w+ option.*$/, `; raise ${flag} to read it.`), e.details, { cause: e });
+    }
+    throwIfAborted(ctx.signal);
+  }
   return out;
 }
 
@@ -182,22 +199,31 @@ async function readInputs(paths: string[]): Promise<RgbaImage[]> {
 export async function runStylize(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
   const [contentPath, ...stylePaths] = ctx.positionals;
-  const out = (await checkOutput('output', str(f, 'output')))!;
+  const outputs = new OutputPlan();
+  const out = await requiredOutput(outputs, f);
   const saveEvery = numFlag(f, 'save-every');
-  if (saveEvery !== undefined && saveEvery < 1) throw new UsageError(`--save-every is ${saveEvery}; give a number of iterations ≥ 1`);
   const quality = numFlag(f, 'quality');
+  noteQuality(ctx, quality, out);
+  backendFlag(f);
   const { initPath, ...base } = stylizeFlags(f);
   const it = str(f, 'iterations');
   const iterations = it === undefined ? undefined : it.includes(',') ? numberList('iterations', it, true) : parseNumber('iterations', it, true);
-  const [content, ...styles] = await readInputs([contentPath, ...stylePaths]);
+  // Every option checked before any file is read (a 1x1 stand-in for an --init image).
+  const options: StylizeOptions = { ...base, ...(iterations !== undefined ? { iterations } : {}), ...(saveEvery ? { previewEvery: saveEvery } : {}) };
+  const resolved = resolveOptions({ ...options, ...(initPath !== undefined ? { init: PIXEL } : {}) }, stylePaths.length);
+  await outputs.input('the content image', contentPath);
+  for (const p of stylePaths) await outputs.input('the style image', p);
+  if (initPath !== undefined) await outputs.input('the --init image', initPath);
+  const manifest = weightsManifest(f);
+  if (manifest) await outputs.input('the --weights manifest', manifest);
+  const planned = resolved.iterations.reduce((a, b) => a + b, 0);
+  if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, planned);
+  await outputs.check();
+  const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   const style = styles.length === 1 ? styles[0] : styles;
-  const options: StylizeOptions = { ...base, ...(iterations !== undefined ? { iterations } : {}) };
-  if (initPath !== undefined) options.init = await readImage(initPath);
-  if (saveEvery) options.previewEvery = saveEvery;
-  const resolved = resolveOptions(options, styles.length); // every option checked before the model loads
+  if (initPath !== undefined) [options.init] = await readInputs(ctx, [initPath]);
   const model = await loadModel(ctx);
   const bar = ctx.progress('stylize');
-  const planned = resolved.iterations.reduce((a, b) => a + b, 0);
   ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
   const stylizer = await createStylizer({ model, cacheSize: 0 });
   try {
@@ -206,14 +232,15 @@ export async function runStylize(ctx: Ctx): Promise<void> {
       signal: ctx.signal,
       onIteration: iterationReporter(ctx, bar, async (info) => {
         if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
-          const p = numbered(out, info.iteration);
-          await writeImage(p, info.preview, { quality });
+          const p = OutputPlan.numbered(out, info.iteration);
+          await outputs.writeImageNow(p, info.preview, quality);
           ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
         }
       }),
     });
     try {
-      await writeImage(out, await result.toPixels(), { quality });
+      await outputs.stageImage(out, await result.toPixels(), quality);
+      await outputs.commit(ctx.signal);
       bar.done();
       for (const w of result.warnings) ctx.say(`note: ${w}`);
       const last = result.history[result.history.length - 1];
@@ -223,6 +250,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
       result.dispose();
     }
   } finally {
+    await outputs.discard();
     bar.done();
     stylizer.dispose();
     model.dispose();
@@ -278,13 +306,17 @@ export function parseVary(text: string, vary: SweepVary): void {
   }
 }
 
+/** The largest `--replay` record read (records of 64x64 cells are well under 1 MiB). */
+const MAX_RECORD_BYTES = 64 * 2 ** 20;
+
 const defaultRecordPath = (out: string): string => `${out.slice(0, out.length - extname(out).length)}.json`;
 
 export async function runSweep(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
-  const out = (await checkOutput('output', str(f, 'output')))!;
-  const recordPath = await checkWritable('record', str(f, 'record') ?? defaultRecordPath(out));
-  if (extname(recordPath).toLowerCase() !== '.json') throw new UsageError(`--record ${recordPath}: the record is JSON; give a .json file name`);
+  const outputs = new OutputPlan();
+  const out = await requiredOutput(outputs, f);
+  const recordPath = await outputs.output('--record', str(f, 'record') ?? defaultRecordPath(out), 'json');
+  backendFlag(f);
   const replayPath = str(f, 'replay');
   const sheetFlags: ContactSheetOptions = {};
   if (numFlag(f, 'tile-size') !== undefined) sheetFlags.tileSize = numFlag(f, 'tile-size');
@@ -296,23 +328,23 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   let paths = ctx.positionals;
   let recordDir = '';
   if (replayPath !== undefined) {
-    let text: string;
+    await outputs.input('the --replay record', replayPath);
+    const text = Buffer.from(await readRegularFile(replayPath, MAX_RECORD_BYTES, 'INVALID_OPTION')).toString('utf8');
+    let json: unknown;
     try {
-      text = await readFile(replayPath, 'utf8');
+      json = JSON.parse(text);
     } catch (e) {
-      throw new UsageError(`--replay ${replayPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new UsageError(`--replay ${replayPath} is not JSON (${(e as Error).message.split('\n')[0]}); expected a record written by "sweep"`, 'INVALID_RECORD');
     }
-    try {
-      record = JSON.parse(text) as SweepRecord;
-    } catch {
-      throw new UsageError(`--replay ${replayPath} is not JSON (expected a record written by "sweep")`);
-    }
-    if (record?.format !== 'neural-style-tfjs/sweep@1') throw new UsageError(`--replay ${replayPath} is not a sweep record (no "format": "neural-style-tfjs/sweep@1")`);
+    record = validateSweepRecord(json, `--replay ${replayPath}`);
+    if (record.options.init === 'image') throw new UsageError(`--replay ${replayPath}: this sweep started from an image (options.init "image"), which the command line cannot replay`, 'INVALID_RECORD');
     recordDir = dirname(resolve(replayPath));
+    const recorded = [record.inputs.content, ...record.inputs.style];
     if (paths.length === 0) {
-      const all = [record.inputs.content, ...record.inputs.style];
-      if (all.some((i) => !i.path)) throw new UsageError(`--replay ${replayPath} names no image files; give <content> <style…> after it`);
-      paths = all.map((i) => (isAbsolute(i.path!) ? i.path! : join(recordDir, i.path!)));
+      if (recorded.some((i) => !i.path)) throw new UsageError(`--replay ${replayPath} names no image files; give <content> <style…> after it`);
+      paths = recorded.map((i) => (isAbsolute(i.path!) ? i.path! : join(recordDir, i.path!)));
+    } else if (paths.length !== recorded.length) {
+      throw new UsageError(`--replay ${replayPath} was run on 1 content and ${recorded.length - 1} style image${recorded.length === 2 ? '' : 's'}; got ${paths.length} file${paths.length === 1 ? '' : 's'}`);
     }
   }
   if (paths.length < 2) throw new UsageError('sweep needs <content> and at least one <style> image (or --replay FILE)');
@@ -326,12 +358,21 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     const it = str(f, 'iterations');
     const iterations = it === undefined ? undefined : it.includes(',') ? numberList('iterations', it, true) : parseNumber('iterations', it, true);
     if (Object.keys(vary).length === 0 && !Array.isArray(iterations)) throw new UsageError('sweep needs --vary NAME=VALUES (e.g. --vary style-layers=single) or a list of --iterations');
+    if (vary.iterations && Array.isArray(iterations)) throw new UsageError('give the iteration counts once: --iterations 100,500 or --vary iterations=100,500');
+    checkSweepVary({ ...vary, ...(Array.isArray(iterations) ? { iterations } : {}) }, '--vary/--iterations');
     const { initPath, ...base } = stylizeFlags(f);
     if (initPath !== undefined) throw new UsageError('sweep: --init takes content, style or noise (an image file cannot be recorded for replay)');
     const pk = oneOf('preset-kind', str(f, 'preset-kind'), ['conv', 'relu'] as const);
+    // The options every cell starts from, checked before any file is read (sweep() checks each cell again).
+    resolveOptions({ ...base, iterations: typeof iterations === 'number' ? iterations : 1 }, stylePaths.length);
     options = { ...base, content: undefined as never, style: undefined as never, vary, ...(iterations !== undefined ? { iterations } : {}), ...(pk ? { presetKind: pk } : {}) };
   }
-  const [content, ...styles] = await readInputs([contentPath, ...stylePaths]);
+  await outputs.input('the content image', contentPath);
+  for (const p of stylePaths) await outputs.input('the style image', p);
+  const manifest = weightsManifest(f);
+  if (manifest) await outputs.input('the --weights manifest', manifest);
+  await outputs.check();
+  const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   const style = styles.length === 1 ? styles[0] : styles;
   const model = await loadModel(ctx);
   const stylizer = await createStylizer({ model });
@@ -354,14 +395,16 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     rec.inputs.content.path = relative(relTo, resolve(contentPath)) || basename(contentPath);
     rec.inputs.style.forEach((s, i) => (s.path = relative(relTo, resolve(stylePaths[i])) || basename(stylePaths[i])));
     rec.command = ['neural-style-tfjs', ...ctx.argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
-    await writeImage(out, sheet);
-    await writeFileAtomic(recordPath, `${JSON.stringify(rec, null, 2)}\n`);
+    await outputs.stageImage(out, sheet);
+    await outputs.stage(recordPath, `${JSON.stringify(rec, null, 2)}\n`);
+    await outputs.commit(ctx.signal);
     bar.done();
     const notes = result.cells.filter((c) => c.note);
     for (const c of notes) ctx.say(`note: ${c.rowLabel ? `${c.rowLabel}, ` : ''}${c.columnLabel}: ${c.note}`);
     ctx.say(`wrote ${out} (${sheet.rows}x${sheet.columns} tiles, ${sheet.width}x${sheet.height} px) and ${recordPath}; ${result.timings.runs} runs in ${fmtMs(result.timings.totalMs)}`);
     ctx.emit({ event: 'done', output: out, record: recordPath, rows: sheet.rows, columns: sheet.columns, width: sheet.width, height: sheet.height, runs: result.timings.runs, totalMs: Math.round(result.timings.totalMs), cells: rec.cells.map((c) => ({ row: c.row, column: c.column, rowLabel: c.rowLabel, columnLabel: c.columnLabel, loss: c.loss.total, iterationsDone: c.iterationsDone })) });
   } finally {
+    await outputs.discard();
     bar.done();
     stylizer.dispose();
     model.dispose();
@@ -384,14 +427,19 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   const layer = str(f, 'layer');
   if (!layer) throw new UsageError('features needs --layer NAME, e.g. --layer conv3_1');
   const point = resolveLayer(layer, '--layer');
-  const out = await checkOutput('output', str(f, 'output'), false);
-  const gramOut = await checkOutput('gram', str(f, 'gram'), false);
-  if (!out && !gramOut) throw new UsageError('features needs -o FILE (feature maps) and/or --gram FILE');
+  const outputs = new OutputPlan();
+  const outFlag = str(f, 'output');
+  const gramFlag = str(f, 'gram');
+  if (!outFlag && !gramFlag) throw new UsageError('features needs -o FILE (feature maps) and/or --gram FILE');
+  const out = outFlag ? await outputs.output('-o', outFlag) : undefined;
+  const gramOut = gramFlag ? await outputs.output('--gram', gramFlag) : undefined;
+  backendFlag(f);
   const size = numFlag(f, 'size') ?? 256;
-  if (!(Number.isInteger(size) && size >= 16 && size <= 4096)) throw new UsageError(`--size is ${size}; give a whole number of pixels 16–4096`);
   const chText = str(f, 'channels');
   const channels = chText === undefined ? undefined : chText.includes(',') ? numberList('channels', chText, true) : parseNumber('channels', chText, true);
   if (typeof channels === 'number' && channels < 1) throw new UsageError(`--channels is ${channels}; give a count ≥ 1`);
+  const wrongChannel = Array.isArray(channels) ? channels.find((c) => c < 0 || c >= point.channels) : undefined;
+  if (wrongChannel !== undefined) throw new UsageError(`--channels names channel ${wrongChannel}, but ${point.name} has channels 0–${point.channels - 1}`);
   const sort = oneOf('sort', str(f, 'sort'), ['energy', 'index'] as const);
   const cmaps = ['gray', 'viridis', 'magma', 'inferno', 'coolwarm'] as const;
   const gramSort = oneOf('gram-sort', str(f, 'gram-sort'), ['index', 'energy'] as const);
@@ -399,7 +447,11 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   const gramColorMap = oneOf('gram-colormap', str(f, 'gram-colormap'), cmaps);
   const pooling = oneOf('pooling', str(f, 'pooling'), ['max', 'avg'] as const);
   const label = f.get('label') !== false;
-  const [image] = await readInputs(ctx.positionals);
+  await outputs.input('the image', ctx.positionals[0]);
+  const manifest = weightsManifest(f);
+  if (manifest) await outputs.input('the --weights manifest', manifest);
+  await outputs.check();
+  const [image] = await readInputs(ctx, ctx.positionals);
   const model = await loadModel(ctx);
   const made: tf.Tensor[] = [];
   try {
@@ -411,6 +463,7 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
     const acts = await extractFeatures(model, small, [layer], { pooling });
     const act = acts[layer];
     made.push(act);
+    throwIfAborted(ctx.signal);
     const [, ah, aw, ac] = act.shape;
     ctx.emit({ event: 'start', command: 'features', image: ctx.positionals[0], layer: point.name, shape: act.shape });
     let summary = '';
@@ -419,7 +472,7 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
       const grid = await renderFeatureMaps(act, { channels, sort, columns: numFlag(f, 'columns'), scale, colorMap });
       const shown = Array.isArray(channels) ? 'chosen channels' : `the ${grid.channels.length} ${(sort ?? 'energy') === 'energy' ? 'most active' : 'first'} of ${ac} channels`;
       const img = label ? withHeader(grid, `${point.name} (${layer === point.name ? '' : `${layer}, `}${aw}x${ah}x${ac}): ${shown}`) : grid;
-      await writeImage(out, img);
+      await outputs.stageImage(out, img);
       summary += `wrote ${out} (${grid.rows}x${grid.columns} tiles of ${aw}x${ah})`;
       ctx.emit({ event: 'saved', path: out, kind: 'features', channels: grid.channels, energy: grid.energy, rows: grid.rows, columns: grid.columns, width: img.width, height: img.height });
     }
@@ -428,13 +481,15 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
       made.push(g);
       const heat = await renderGram(g, { colorMap: gramColorMap, sort: gramSort });
       const img = label ? withHeader(heat, `${point.name} Gram ${ac}x${ac}${gramSort === 'energy' ? ', by energy' : ''}`) : heat;
-      await writeImage(gramOut, img);
+      await outputs.stageImage(gramOut, img);
       summary += `${summary ? '; ' : 'wrote '}${gramOut} (Gram ${ac}x${ac}, range ${heat.min.toExponential(2)}…${heat.max.toExponential(2)})`;
       ctx.emit({ event: 'saved', path: gramOut, kind: 'gram', channels: ac, min: heat.min, max: heat.max, width: img.width, height: img.height });
     }
+    await outputs.commit(ctx.signal);
     ctx.say(summary);
     ctx.emit({ event: 'done' });
   } finally {
+    await outputs.discard();
     tf.dispose(made);
     model.dispose();
   }
@@ -444,7 +499,9 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
 
 export async function runReconstruct(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
-  const out = (await checkOutput('output', str(f, 'output')))!;
+  const outputs = new OutputPlan();
+  const out = await requiredOutput(outputs, f);
+  backendFlag(f);
   const layer = str(f, 'layer');
   const layersText = str(f, 'layers');
   if ((layer === undefined) === (layersText === undefined)) throw new UsageError('reconstruct needs --layer NAME or --layers LIST (one of them)');
@@ -452,11 +509,10 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   const layers = layersText !== undefined ? parseLayerSpec('layers', layersText) : undefined;
   const kind = oneOf('kind', str(f, 'kind') ?? 'content', ['content', 'style'] as const)!;
   const saveEvery = numFlag(f, 'save-every');
-  if (saveEvery !== undefined && saveEvery < 1) throw new UsageError(`--save-every is ${saveEvery}; give a number of iterations ≥ 1`);
   const quality = numFlag(f, 'quality');
-  const [image] = await readInputs(ctx.positionals);
+  noteQuality(ctx, quality, out);
   const opts = {
-    image,
+    image: PIXEL as RgbaImage,
     kind,
     ...(layer !== undefined ? { layer } : { layers }),
     iterations: numFlag(f, 'iterations'),
@@ -470,11 +526,18 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
     lossNormalization: oneOf('loss-normalization', str(f, 'loss-normalization'), ['mean', 'paper'] as const),
   };
   for (const k of Object.keys(opts) as (keyof typeof opts)[]) if (opts[k] === undefined) delete opts[k];
+  // Every option checked before the image is read (a 1x1 stand-in for it).
   const stylizeOpts = reconstructionOptions(opts);
   if (saveEvery) stylizeOpts.previewEvery = saveEvery;
   const { content: _c, style: _s, ...runOpts } = stylizeOpts;
   void _c, void _s;
   const resolved = resolveOptions(runOpts);
+  await outputs.input('the image', ctx.positionals[0]);
+  const manifest = weightsManifest(f);
+  if (manifest) await outputs.input('the --weights manifest', manifest);
+  if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, resolved.iterations[0]);
+  await outputs.check();
+  [opts.image] = await readInputs(ctx, ctx.positionals);
   const model = await loadModel(ctx);
   const bar = ctx.progress(`reconstruct ${kind}`);
   ctx.emit({ event: 'start', command: 'reconstruct', image: ctx.positionals[0], kind, layers: layer ?? layers, output: out, iterations: resolved.iterations[0], size: resolved.size, backend: tf.getBackend() });
@@ -486,14 +549,15 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
       signal: ctx.signal,
       onIteration: iterationReporter(ctx, bar, async (info) => {
         if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
-          const p = numbered(out, info.iteration);
-          await writeImage(p, info.preview, { quality });
+          const p = OutputPlan.numbered(out, info.iteration);
+          await outputs.writeImageNow(p, info.preview, quality);
           ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
         }
       }),
     } as Parameters<typeof reconstruct>[0]);
     try {
-      await writeImage(out, await result.toPixels(), { quality });
+      await outputs.stageImage(out, await result.toPixels(), quality);
+      await outputs.commit(ctx.signal);
       bar.done();
       const last = result.history[result.history.length - 1];
       for (const w of result.warnings) ctx.say(`note: ${w}`);
@@ -503,6 +567,7 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
       result.dispose();
     }
   } finally {
+    await outputs.discard();
     bar.done();
     stylizer.dispose();
     model.dispose();

@@ -10,18 +10,24 @@ import { COMMANDS, COMMON_FLAGS, mainHelp } from './specs.js';
 import { VERSION } from '../version.js';
 
 /** Error codes that mean "the input was wrong" (exit 2) rather than "something broke" (exit 1). */
-const INPUT_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_LAYER', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE', 'OUT_OF_MEMORY', 'WEIGHTS_MISSING', 'WEIGHTS_MANIFEST', 'WEIGHTS_TRUNCATED', 'WEIGHTS_CHECKSUM', 'WEIGHTS_ARCHITECTURE', 'BACKEND']);
+const INPUT_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_LAYER', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE', 'IMAGE_TOO_LARGE', 'OUT_OF_MEMORY', 'WEIGHTS_MISSING', 'WEIGHTS_MANIFEST', 'WEIGHTS_TRUNCATED', 'WEIGHTS_CHECKSUM', 'WEIGHTS_ARCHITECTURE', 'BACKEND']);
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
-function fail(message: string, code: number): number {
+/** With --json, failures also end stdout with `{"event":"error","code","message","exitCode"}`. */
+let jsonErrors = false;
+
+function fail(message: string, exitCode: number, code = 'USAGE'): number {
+  if (jsonErrors) process.stdout.write(`${JSON.stringify({ event: 'error', code, message: oneLine(message), exitCode })}\n`);
   process.stderr.write(`neural-style-tfjs: ${oneLine(message)}\n`);
-  return code;
+  return exitCode;
 }
 
 /** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  const flagArgs = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  jsonErrors = flagArgs.some((a) => a === '--json' || /^--json=(1|true|yes|on)$/i.test(a));
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     const sub = cmd === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     process.stdout.write(`${sub ? formatHelp(sub, COMMON_FLAGS) : mainHelp(VERSION)}\n`);
@@ -52,21 +58,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       const what = spec.usage.replace(/^\S+ \S+ /, '').split(' -')[0];
       throw new UsageError(`${cmd} takes ${what}; got ${n} file${n === 1 ? '' : 's'} (see "neural-style-tfjs ${cmd} --help")`);
     }
-    process.once('SIGINT', onSigint);
+    process.on('SIGINT', onSigint); // `on`: a second Ctrl-C exits at once (and the exit hook removes temp files)
     const { RUNNERS, makeCtx } = await import('./commands.js');
     await RUNNERS[cmd](makeCtx(parsed, argv, controller.signal));
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) return fail(e.message, 2);
+    if (e instanceof UsageError) return fail(e.message, 2, e.code);
     const err = e as { name?: string; code?: string; message?: string };
     if (err?.name === 'StyleTransferError') {
-      if (err.code === 'ABORTED') return fail('interrupted; no output written', 130);
+      if (err.code === 'ABORTED') return fail('interrupted; no output written', 130, 'ABORTED');
       // Library messages name option fields (`styleWeight`); on the command line they are flags (--style-weight).
       const msg = (err.message ?? String(e)).replace(/^Option `([\w.]+)`/, (_, f: string) => `--${f.replace(/\./g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-      return fail(msg, err.code && INPUT_CODES.has(err.code) ? 2 : 1);
+      return fail(msg, err.code && INPUT_CODES.has(err.code) ? 2 : 1, err.code);
     }
     if (process.env.NST_DEBUG) console.error(e);
-    return fail(`unexpected error: ${err?.message ?? String(e)} (set NST_DEBUG=1 for the stack)`, 1);
+    return fail(`unexpected error: ${err?.message ?? String(e)} (set NST_DEBUG=1 for the stack)`, 1, 'INTERNAL');
   } finally {
     process.off('SIGINT', onSigint);
   }

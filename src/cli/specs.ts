@@ -9,6 +9,8 @@ export const COMMON_FLAGS: FlagSpec[] = [
   { name: 'json', type: 'boolean', help: 'machine-readable progress on stdout: one JSON object per line' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'TF.js backend: tensorflow (needs @tensorflow/tfjs-node), wasm or cpu', default: 'best available' },
   { name: 'weights', type: 'string', arg: 'DIR', help: 'VGG-19 weight folder (or manifest.json)', default: 'the weights shipped in the package' },
+  { name: 'max-megapixels', type: 'number', arg: 'X', min: 0.01, max: 10000, help: 'refuse input images with more pixels (read from the header, before decoding)', default: '50' },
+  { name: 'max-file-mb', type: 'number', arg: 'X', min: 0.01, max: 65536, help: 'refuse input files larger than X MiB', default: '256' },
 ];
 
 /** Flags that map onto stylize() options (shared by stylize and, as the base of every cell, sweep). */
@@ -45,13 +47,14 @@ export const STYLIZE: CommandSpec = {
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
     { name: 'iterations', short: 'i', type: 'string', arg: 'N', help: 'iterations (with --scales: one count, or one per scale "100,50")', default: '100' },
     ...STYLIZE_FLAGS,
-    { name: 'save-every', type: 'int', arg: 'N', help: 'also write the image every N iterations as <out>-0010.png, …' },
-    { name: 'quality', type: 'int', arg: '1-100', help: 'JPEG quality', default: '92' },
+    { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
+    { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
   ],
   notes: [
     'Layer names: convN_M (before ReLU), reluN_M (after), poolN; N in 1–5, M in 1–2 (blocks 1–2) or 1–4 (blocks 3–5).',
-    'Keras names (block3_conv1 = relu3_1) are accepted too. Errors exit with code 2 and one line on stderr; the',
-    'output is written to a temp file and renamed, so it is never half-written.',
+    'Keras names (block3_conv1 = relu3_1) are accepted too. Errors exit with code 2 and one line on stderr, before',
+    'any work. An output that is one of the inputs is refused; other existing outputs are replaced, atomically',
+    '(temp file + rename), only when the run succeeds. Ctrl-C exits with 130 and writes no output.',
   ],
   examples: [
     `${BIN} stylize photo.jpg starry_night.jpg -o out.png --size 256 --iterations 100`,
@@ -73,8 +76,8 @@ export const SWEEP: CommandSpec = {
     { name: 'record', type: 'string', arg: 'FILE', help: 'where to write the JSON record', default: '<output>.json' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the sweep a JSON record describes (images from the record unless given)' },
     { name: 'preset-kind', type: 'string', arg: 'conv|relu', help: 'layers the single/cumulative/all presets use', default: 'conv' },
-    { name: 'tile-size', type: 'int', arg: 'N', help: 'scale tiles to N pixels on their longest side', default: 'the output size' },
-    { name: 'font-scale', type: 'int', arg: 'N', help: 'label text size multiplier', default: '1 (2 for tiles ≥160 px)' },
+    { name: 'tile-size', type: 'int', arg: 'N', min: 8, max: 4096, help: 'scale tiles to N pixels on their longest side', default: 'the output size' },
+    { name: 'font-scale', type: 'int', arg: 'N', min: 1, max: 8, help: 'label text size multiplier', default: '1 (2 for tiles ≥160 px)' },
     { name: 'title', type: 'string', arg: 'TEXT', help: 'title line of the sheet', default: 'what varies, size, seed' },
     { name: 'captions', type: 'boolean', help: 'loss and time under each tile (--no-captions to hide)', default: 'on' },
     ...STYLIZE_FLAGS,
@@ -106,11 +109,11 @@ export const FEATURES: CommandSpec = {
     { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'any of the 37 points: conv1_1…conv5_4, relu1_1…relu5_4, pool1…pool5 — required' },
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'feature-map grid (.png or .jpg)' },
     { name: 'gram', type: 'string', arg: 'FILE', help: 'Gram-matrix heat map (.png or .jpg)' },
-    { name: 'size', type: 'int', arg: 'N', help: 'resize the image to N pixels on its longest side first (16–4096)', default: '256' },
+    { name: 'size', type: 'int', arg: 'N', min: 16, max: 4096, help: 'resize the image to N pixels on its longest side first (16–4096)', default: '256' },
     { name: 'channels', type: 'string', arg: 'N|I,I,…', help: 'how many channels (the most active first), or which', default: '64' },
     { name: 'sort', type: 'string', arg: 'energy|index', help: 'order of the channels shown', default: 'energy' },
-    { name: 'columns', type: 'int', arg: 'N', help: 'tiles per row', default: '√channels' },
-    { name: 'scale', type: 'int', arg: 'N', help: 'enlarge each tile N times', default: 'so tiles are ≥ 32 px' },
+    { name: 'columns', type: 'int', arg: 'N', min: 1, help: 'tiles per row', default: '√channels' },
+    { name: 'scale', type: 'int', arg: 'N', min: 1, max: 64, help: 'enlarge each tile N times', default: 'so tiles are ≥ 32 px' },
     { name: 'colormap', type: 'string', arg: 'gray|viridis|magma|inferno', help: 'feature-map colours', default: 'gray' },
     { name: 'gram-colormap', type: 'string', arg: 'NAME', help: 'Gram colours: viridis, magma, inferno, gray, coolwarm', default: 'viridis, or coolwarm when entries are negative' },
     { name: 'gram-sort', type: 'string', arg: 'index|energy', help: 'Gram channel order (energy: strongest first)', default: 'index' },
@@ -140,8 +143,8 @@ export const RECONSTRUCT: CommandSpec = {
     { name: 'learning-rate', type: 'number', arg: 'X', help: 'step multiplier / size' },
     { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
     { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: 'mean' },
-    { name: 'save-every', type: 'int', arg: 'N', help: 'also write the image every N iterations as <out>-0010.png, …' },
-    { name: 'quality', type: 'int', arg: '1-100', help: 'JPEG quality', default: '92' },
+    { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
+    { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
   ],
   examples: [`${BIN} reconstruct photo.jpg --layer conv4_2 --kind content -o rec.png`, `${BIN} reconstruct painting.jpg --layers conv1_1,conv2_1,conv3_1 --kind style -o tex.png`],
 };
@@ -158,5 +161,6 @@ export function mainHelp(version: string): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.short}`),
     '',
     'Options: --help, --version. Exit codes: 0 done, 2 bad input (paths, files, options), 1 other failures, 130 interrupted.',
+    'Outputs never replace an input; see docs/cli.md for limits and the overwrite policy.',
   ].join('\n');
 }

@@ -364,14 +364,18 @@ export async function writeImage(path: string, pixels: WritablePixels, options: 
   await writeFileAtomic(path, bytes);
 }
 
+/** A fresh temp file name in `path`'s folder: `.<name>.<pid>.<random>.tmp`. */
+export function tempPathBeside(path: string): string {
+  const target = resolve(path);
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
 /**
- * Writes bytes or text to a new temp file in `path`'s folder (`.<name>.<pid>.<random>.tmp`, created exclusively)
+ * Writes bytes or text to a new temp file in `path`'s folder (`tmp`, default {@link tempPathBeside}; created exclusively)
  * and resolves to the temp file's path; renaming it over `path` publishes the bytes at once. On failure nothing
  * is left behind.
  */
-export async function writeTempBeside(path: string, bytes: Uint8Array | string): Promise<string> {
-  const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+export async function writeTempBeside(path: string, bytes: Uint8Array | string, tmp = tempPathBeside(path)): Promise<string> {
   try {
     await writeFile(tmp, bytes, { flag: 'wx' });
     return tmp;
