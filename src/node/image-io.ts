@@ -268,6 +268,7 @@ const FILE_ERRORS: Record<string, string> = {
   ENOTDIR: 'a part of the path is not a folder',
   ELOOP: 'too many levels of symbolic links',
   ENAMETOOLONG: 'the name is too long',
+  ENXIO: 'it is a socket or a device with nothing behind it, not a regular file',
   EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the device',
 };
