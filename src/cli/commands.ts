@@ -186,7 +186,7 @@ async function readInputs(ctx: Ctx, paths: string[]): Promise<RgbaImage[]> {
       out.push(await readImage(p, limits));
     } catch (e) {
       if (!(e instanceof StyleTransferError && e.code === 'IMAGE_TOO_LARGE')) throw e;
-      const flag = e.details?.maxPixels !== undefined ? `--max-megapixels (now ${limits.maxPixels / 1e6})` : `--max-file-mb (now ${limits.maxBytes / 2 ** 20})`;
+      const flag = e.details?.maxPixels !== undefined ? `--max-megapixels (now ${mp ?? DEFAULT_MAX_PIXELS / 1e6})` : `--max-file-mb (now ${mb ?? DEFAULT_MAX_BYTES / 2 ** 20})`;
       throw new StyleTransferError('IMAGE_TOO_LARGE', e.message.replace(/; raise the \w+ option.*$/, `; raise ${flag} to read it.`), e.details, { cause: e });
     }
     throwIfAborted(ctx.signal);

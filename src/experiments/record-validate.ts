@@ -34,7 +34,7 @@ class FieldChecker {
   }
 
   list(field: string, v: unknown, min = 1, max = MAX_AXIS): unknown[] {
-    if (!Array.isArray(v) || v.length < min || v.length > max) this.fail(field, v, `a list of ${min}–${max} values`);
+    if (!Array.isArray(v) || v.length < min || v.length > max) this.fail(field, v, `a list of ${min === max ? min : `${min}–${max}`} values`);
     return v;
   }
 
