@@ -2,7 +2,8 @@
  * The `neural-style-tfjs` command as a user runs it: the BUILT `dist/cli.js` in a child `node` process, in a temp
  * folder with small PNG/JPEG inputs (≤ 48 px, a few iterations). Needs `dist/` (`npx tsup`).
  *
- * The bad-input table runs every case in a fresh folder, with --json, and checks: exit code 2, exactly one line on
+ * The bad-input table runs every case in a fresh folder, with --json (through `main()` in-process, a dozen of
+ * them also through the built CLI), and checks: exit code 2, exactly one line on
  * stderr naming the problem, stdout holding only the `{"event":"error"}` line (so nothing was loaded or run),
  * and the folder unchanged afterwards — no output, no temp file, every input byte-identical (hashed before and
  * after). Ctrl-C tests send SIGINT mid-run and check exit 130 and that nothing was written.
@@ -305,27 +306,71 @@ const BAD: BadCase[] = [
   { name: 'replay: fewer images than recorded', args: ['sweep', 'content.png', '--replay', 'rec.json', '-o', 'again.png'], setup: replay(JSON.stringify(RECORD)), code: 'USAGE', message: /was run on 1 content and 1 style image; got 1 file/ },
 ];
 
-describe.concurrent('bad input: exit 2, one line, an error event, nothing written, inputs unchanged', () => {
-  it('has enough cases', () => expect(BAD.length).toBeGreaterThanOrEqual(60));
-  for (const c of BAD) {
-    it(c.name, async () => {
-      const dir = fixture();
-      c.setup?.(dir);
-      const before = snapshot(dir);
-      const args = [...c.args.map((a) => a.replace(/^@\//, `${dir}/`)), '--json'];
-      const r = await cli(args, { cwd: dir, timeoutMs: 60_000 });
-      expect(r.signal).toBe(null); // not killed by the timeout: nothing hangs
-      expect(r.code).toBe(2);
-      const lines = r.stderr.split('\n').filter((l) => l.length > 0);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^neural-style-tfjs: /);
-      expect(lines[0]).toMatch(c.message);
-      // stdout holds the error event alone: no `loading` event, so the model was never loaded.
-      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(events).toEqual([{ event: 'error', code: c.code, message: lines[0].replace(/^neural-style-tfjs: /, ''), exitCode: 2 }]);
-      expect(snapshot(dir)).toEqual(before);
-    });
+/** Runs `main()` in this process (in `cwd`), capturing what it writes: the same code as the built CLI, without
+ * a second or so of Node start-up and TF.js import per case. */
+async function inProcess(args: string[], opts: RunOptions): Promise<Run> {
+  const { main } = await import('../src/cli/main.js');
+  const home = process.cwd();
+  const { stdout: out, stderr: err } = process;
+  const write = { out: out.write, err: err.write };
+  let stdout = '';
+  let stderr = '';
+  out.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof out.write;
+  err.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof err.write;
+  process.chdir(opts.cwd);
+  try {
+    return { code: await main(args), signal: null, stdout, stderr };
+  } finally {
+    out.write = write.out;
+    err.write = write.err;
+    process.chdir(home);
   }
+}
+
+/** Cases also run through the built dist/cli.js in a child process (the others run main() in-process). */
+const SPAWNED = new Set([
+  '-o is a symlink to the style image',
+  '-o is a hard link to the style image',
+  'features: -o and --gram are one file',
+  'output is a FIFO',
+  '--quality 0',
+  'a FIFO as content (no hang)',
+  '/dev/zero as content (no unbounded read)',
+  'a PNG claiming 20000x20000',
+  'a JPEG claiming 14000x14000 as style',
+  'replay: not JSON',
+  'replay: options.size = "big"',
+  'unknown command',
+]);
+
+async function checkBadCase(c: BadCase, run: typeof cli): Promise<void> {
+  const dir = fixture();
+  c.setup?.(dir);
+  const before = snapshot(dir);
+  const args = [...c.args.map((a) => a.replace(/^@\//, `${dir}/`)), '--json'];
+  const r = await run(args, { cwd: dir, timeoutMs: 60_000 });
+  expect(r.signal).toBe(null); // not killed by the timeout: nothing hangs
+  expect(r.code).toBe(2);
+  const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^neural-style-tfjs: /);
+  expect(lines[0]).toMatch(c.message);
+  // stdout holds the error event alone: no `loading` event, so the model was never loaded.
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(events).toEqual([{ event: 'error', code: c.code, message: lines[0].replace(/^neural-style-tfjs: /, ''), exitCode: 2 }]);
+  expect(snapshot(dir)).toEqual(before);
+}
+
+describe('bad input: exit 2, one line, an error event, nothing written, inputs unchanged', () => {
+  it('has enough cases', () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(60);
+    expect(BAD.filter((c) => SPAWNED.has(c.name))).toHaveLength(SPAWNED.size);
+  });
+  for (const c of BAD) it(c.name, () => checkBadCase(c, inProcess), 30_000);
+});
+
+describe.concurrent('bad input through the built CLI', () => {
+  for (const c of BAD.filter((b) => SPAWNED.has(b.name))) it(c.name, () => checkBadCase(c, cli));
 });
 
 describe('limits cost nothing', () => {
@@ -462,7 +507,7 @@ describe('sweep', () => {
     // A record whose images differ from the files: refused before any run (after the model loaded), nothing written.
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ ...rec, inputs: { ...rec.inputs, content: { ...rec.inputs.content, sha256: '0'.repeat(64) } } }));
     const before = snapshot(dir);
-    const mismatch = await cli(['sweep', '--replay', 'other.json', '-o', 'other.png'], { cwd: dir });
+    const mismatch = await cli(['sweep', '--replay', 'other.json', '-o', 'mismatch.png'], { cwd: dir });
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/content differs from the recorded one/);
     expect(snapshot(dir)).toEqual(before);

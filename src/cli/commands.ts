@@ -104,7 +104,8 @@ const weightsManifest = (f: Flags): string | undefined => {
   return w ? (extname(w).toLowerCase() === '.json' ? w : join(w, 'manifest.json')) : undefined;
 };
 
-/** Notes that `--quality` does nothing for a PNG output (it is kept: scripts pass it for every format). */
+/** Notes that `--quality` does nothing for a PNG output (not an error: scripts pass it for every format). Said
+ * after every check, so a refused run still prints one line. */
 function noteQuality(ctx: Ctx, quality: number | undefined, out: string): void {
   if (quality !== undefined && formatFromPath(out) !== 'jpeg') ctx.say(`note: --quality applies to JPEG outputs; ${out} is written as PNG`);
 }
@@ -203,7 +204,6 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const out = await requiredOutput(outputs, f);
   const saveEvery = numFlag(f, 'save-every');
   const quality = numFlag(f, 'quality');
-  noteQuality(ctx, quality, out);
   backendFlag(f);
   const { initPath, ...base } = stylizeFlags(f);
   const it = str(f, 'iterations');
@@ -222,6 +222,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   const style = styles.length === 1 ? styles[0] : styles;
   if (initPath !== undefined) [options.init] = await readInputs(ctx, [initPath]);
+  noteQuality(ctx, quality, out);
   const model = await loadModel(ctx);
   const bar = ctx.progress('stylize');
   ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
@@ -510,7 +511,6 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   const kind = oneOf('kind', str(f, 'kind') ?? 'content', ['content', 'style'] as const)!;
   const saveEvery = numFlag(f, 'save-every');
   const quality = numFlag(f, 'quality');
-  noteQuality(ctx, quality, out);
   const opts = {
     image: PIXEL as RgbaImage,
     kind,
@@ -538,6 +538,7 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, resolved.iterations[0]);
   await outputs.check();
   [opts.image] = await readInputs(ctx, ctx.positionals);
+  noteQuality(ctx, quality, out);
   const model = await loadModel(ctx);
   const bar = ctx.progress(`reconstruct ${kind}`);
   ctx.emit({ event: 'start', command: 'reconstruct', image: ctx.positionals[0], kind, layers: layer ?? layers, output: out, iterations: resolved.iterations[0], size: resolved.size, backend: tf.getBackend() });
