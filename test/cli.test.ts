@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +90,7 @@ function snapshot(dir: string, prefix = ''): Record<string, string> {
 let CONTENT: Uint8Array;
 let STYLE: Uint8Array;
 let NOISE: Uint8Array;
-/** A 1x1 PNG whose header claims 20000x20000 (68 bytes), and a JPEG whose frame header claims 14000x14000. */
+/** A 1x1 PNG whose header claims 20000x20000 (68 bytes, valid CRCs), and a JPEG whose frame header claims 14000x14000. */
 let HUGE_PNG: Buffer;
 let HUGE_JPEG: Buffer;
 
@@ -152,6 +153,7 @@ beforeAll(() => {
   HUGE_PNG = Buffer.from(encodeImage({ data: new Uint8Array(4), width: 1, height: 1 }, 'png'));
   HUGE_PNG.writeUInt32BE(20000, 16);
   HUGE_PNG.writeUInt32BE(20000, 20);
+  HUGE_PNG.writeUInt32BE(crc32(HUGE_PNG.subarray(12, 29)), 29); // a valid IHDR: pngjs would allocate 1.6 GB
   HUGE_JPEG = Buffer.from(encodeImage({ data: new Uint8Array(8 * 8 * 4), width: 8, height: 8 }, 'jpeg'));
   const sof = HUGE_JPEG.indexOf(Buffer.from([0xff, 0xc0]));
   HUGE_JPEG.writeUInt16BE(14000, sof + 5);

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +17,12 @@ const gray = (w: number, h: number) => ({ data: new Uint8Array(w * h * 4).fill(1
 const PNG_40x30 = encodeImage(gray(40, 30), 'png');
 const JPEG_24x16 = encodeImage(gray(24, 16), 'jpeg');
 
-/** A PNG whose IHDR says `w`x`h` (the CRC is left stale: only the header parser reads it). */
+/** A 1x1 PNG whose IHDR says `w`x`h`, with a valid CRC: as a decoder would take it. */
 function pngClaiming(w: number, h: number): Buffer {
   const b = Buffer.from(encodeImage(gray(1, 1), 'png'));
   b.writeUInt32BE(w, 16);
   b.writeUInt32BE(h, 20);
+  b.writeUInt32BE(crc32(b.subarray(12, 29)), 29);
   return b;
 }
 
@@ -149,7 +151,7 @@ describe('readImageHeader: JPEG', () => {
 });
 
 describe('decodeImage: the pixel limit comes before decoding', () => {
-  it('refuses a 68-byte PNG claiming 20000x20000 with IMAGE_TOO_LARGE, naming the size, the limit and the option', () => {
+  it('refuses a 1x1 PNG (valid CRCs) claiming 20000x20000 with IMAGE_TOO_LARGE, naming the size, the limit and the option', () => {
     const bytes = pngClaiming(20000, 20000);
     expect(bytes.length).toBeLessThan(70);
     let error: unknown;
