@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStyleTransferError, type StyleTransferErrorCode } from '../src/errors.js';
-import { DEFAULT_MAX_PIXELS, decodeImage, encodeImage, readImage, readImageHeader, readRegularFile } from '../src/node/image-io.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../src/image.js';
+import { decodeImage, encodeImage, readImage, readImageHeader, readRegularFile } from '../src/node/image-io.js';
 
 const gray = (w: number, h: number) => ({ data: new Uint8Array(w * h * 4).fill(128), width: w, height: h });
 const PNG_40x30 = encodeImage(gray(40, 30), 'png');
@@ -162,7 +163,7 @@ describe('decodeImage: the pixel limit comes before decoding', () => {
     }
     expect(isStyleTransferError(error, 'IMAGE_TOO_LARGE')).toBe(true);
     expect((error as Error).message).toMatch(/bomb\.png is 20000x20000 pixels \(400 MP\), more than the limit of 50 MP; raise the maxPixels option/);
-    expect((error as { details: object }).details).toMatchObject({ width: 20000, height: 20000, maxPixels: DEFAULT_MAX_PIXELS });
+    expect((error as { details: object }).details).toMatchObject({ width: 20000, height: 20000, maxPixels: DEFAULT_MAX_INPUT_PIXELS });
   });
 
   it('refuses a tiny JPEG claiming 14000x14000 (jpeg-js alone would allow up to its own 200 MP cap)', () => {

@@ -22,6 +22,7 @@ import {
   resolveLayer,
   sweep,
   toImageTensor,
+  DEFAULT_MAX_INPUT_PIXELS,
   StyleTransferError,
   VERSION,
   type ContactSheetOptions,
@@ -35,7 +36,7 @@ import {
   type SweepVary,
   type Vgg19,
 } from '../node.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, formatFromPath, readImage, readRegularFile } from '../node/image-io.js';
+import { DEFAULT_MAX_BYTES, formatFromPath, readImage, readRegularFile } from '../node/image-io.js';
 import { resolveOptions } from '../stylize/options.js';
 import { checkSweepVary, validateSweepRecord } from '../experiments/record-validate.js';
 import { blit, createImage, drawText, fitText } from '../experiments/font.js';
@@ -176,18 +177,23 @@ function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: IterationIn
   };
 }
 
+/** The input limits the flags set: --max-megapixels (as pixels) and --max-file-mb (as bytes). */
+function inputLimits(f: Flags): { maxPixels: number; maxBytes: number } {
+  const mp = numFlag(f, 'max-megapixels');
+  const mb = numFlag(f, 'max-file-mb');
+  return { maxPixels: mp === undefined ? DEFAULT_MAX_INPUT_PIXELS : Math.round(mp * 1e6), maxBytes: mb === undefined ? DEFAULT_MAX_BYTES : Math.round(mb * 2 ** 20) };
+}
+
 /** Reads input images within --max-megapixels and --max-file-mb; a refusal names the flag to raise. */
 async function readInputs(ctx: Ctx, paths: string[]): Promise<RgbaImage[]> {
-  const mp = numFlag(ctx.flags, 'max-megapixels');
-  const mb = numFlag(ctx.flags, 'max-file-mb');
-  const limits = { maxPixels: mp === undefined ? DEFAULT_MAX_PIXELS : Math.round(mp * 1e6), maxBytes: mb === undefined ? DEFAULT_MAX_BYTES : Math.round(mb * 2 ** 20) };
+  const limits = inputLimits(ctx.flags);
   const out: RgbaImage[] = [];
   for (const p of paths) {
     try {
       out.push(await readImage(p, limits));
     } catch (e) {
       if (!(e instanceof StyleTransferError && e.code === 'IMAGE_TOO_LARGE')) throw e;
-      const flag = e.details?.maxPixels !== undefined ? `--max-megapixels (now ${mp ?? DEFAULT_MAX_PIXELS / 1e6})` : `--max-file-mb (now ${mb ?? DEFAULT_MAX_BYTES / 2 ** 20})`;
+      const flag = e.details?.maxPixels !== undefined ? `--max-megapixels (now ${limits.maxPixels / 1e6})` : `--max-file-mb (now ${+(limits.maxBytes / 2 ** 20).toPrecision(4)})`;
       throw new StyleTransferError('IMAGE_TOO_LARGE', e.message.replace(/; raise the \w+ option.*$/, `; raise ${flag} to read it.`), e.details, { cause: e });
     }
     throwIfAborted(ctx.signal);
@@ -226,7 +232,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const model = await loadModel(ctx);
   const bar = ctx.progress('stylize');
   ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
-  const stylizer = await createStylizer({ model, cacheSize: 0 });
+  const stylizer = await createStylizer({ model, cacheSize: 0, maxPixels: inputLimits(f).maxPixels });
   try {
     const result = await stylizer.stylize(content, style, {
       ...options,
@@ -376,7 +382,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   const style = styles.length === 1 ? styles[0] : styles;
   const model = await loadModel(ctx);
-  const stylizer = await createStylizer({ model });
+  const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('sweep');
   try {
     let perRun = 0;
@@ -456,7 +462,7 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   const model = await loadModel(ctx);
   const made: tf.Tensor[] = [];
   try {
-    const full = toImageTensor(image, ctx.positionals[0]);
+    const full = toImageTensor(image, ctx.positionals[0], { maxPixels: inputLimits(f).maxPixels });
     made.push(full);
     const [h, w] = fitSize(full.shape[1], full.shape[2], size);
     const small = resizeImage(full, h, w);
@@ -542,7 +548,7 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   const model = await loadModel(ctx);
   const bar = ctx.progress(`reconstruct ${kind}`);
   ctx.emit({ event: 'start', command: 'reconstruct', image: ctx.positionals[0], kind, layers: layer ?? layers, output: out, iterations: resolved.iterations[0], size: resolved.size, backend: tf.getBackend() });
-  const stylizer = await createStylizer({ model, cacheSize: 0 });
+  const stylizer = await createStylizer({ model, cacheSize: 0, maxPixels: inputLimits(f).maxPixels });
   try {
     const result = await reconstruct({
       ...opts,

@@ -9,7 +9,7 @@ export const COMMON_FLAGS: FlagSpec[] = [
   { name: 'json', type: 'boolean', help: 'machine-readable progress on stdout: one JSON object per line' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'TF.js backend: tensorflow (needs @tensorflow/tfjs-node), wasm or cpu', default: 'best available' },
   { name: 'weights', type: 'string', arg: 'DIR', help: 'VGG-19 weight folder (or manifest.json)', default: 'the weights shipped in the package' },
-  { name: 'max-megapixels', type: 'number', arg: 'X', min: 0.01, max: 10000, help: 'refuse input images with more pixels (read from the header, before decoding)', default: '50' },
+  { name: 'max-megapixels', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'refuse input images with more pixels (read from the header, before decoding)', default: '50' },
   { name: 'max-file-mb', type: 'number', arg: 'X', min: 0.01, max: 65536, help: 'refuse input files larger than X MiB', default: '256' },
 ];
 

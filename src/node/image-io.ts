@@ -18,7 +18,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { StyleTransferError, invalidOption } from '../errors.js';
-import type { RgbaImage } from '../image.js';
+import { DEFAULT_MAX_INPUT_PIXELS, type RgbaImage } from '../image.js';
 
 /** Image file formats read and written. */
 export type ImageFormat = 'png' | 'jpeg';
@@ -37,15 +37,14 @@ export interface WriteImageOptions {
   quality?: number;
 }
 
-/** Default {@link DecodeImageOptions.maxPixels}: 50 megapixels (an 8660x5773 photo; 200 MB as RGBA). */
-export const DEFAULT_MAX_PIXELS = 50_000_000;
 /** Default {@link ReadImageOptions.maxBytes}: 256 MiB. */
 export const DEFAULT_MAX_BYTES = 256 * 2 ** 20;
 
 export interface DecodeImageOptions {
   /**
    * The most pixels (width × height) an image may have; larger ones are refused with IMAGE_TOO_LARGE from their
-   * header, before decoding. Default {@link DEFAULT_MAX_PIXELS} (50 000 000); `Infinity` for no limit.
+   * header, before decoding. Default {@link DEFAULT_MAX_INPUT_PIXELS} (50 000 000, the same cap the stylizer
+   * applies to its inputs); `Infinity` for no limit.
    */
   maxPixels?: number;
 }
@@ -196,7 +195,7 @@ const megapixels = (n: number): string => `${Number((n / 1e6).toPrecision(3))} M
  * damaged files; `name` is used in messages.
  */
 export function decodeImage(bytes: Uint8Array, name = 'image', options: DecodeImageOptions = {}): RgbaImage {
-  const maxPixels = limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_PIXELS);
+  const maxPixels = limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_INPUT_PIXELS);
   const { format, width, height } = readImageHeader(bytes, name);
   if (width * height > maxPixels) {
     throw new StyleTransferError(
@@ -345,7 +344,7 @@ export async function readRegularFile(path: string, maxBytes: number, code: 'INV
  */
 export async function readImage(path: string, options: ReadImageOptions = {}): Promise<RgbaImage> {
   const maxBytes = limitOption('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES);
-  limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_PIXELS);
+  limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_INPUT_PIXELS);
   const bytes = await readRegularFile(path, maxBytes);
   return decodeImage(bytes, path, { maxPixels: options.maxPixels });
 }
