@@ -10,12 +10,11 @@
  *   exits at once: pending temp files are removed on exit). Snapshots (`--save-every`) are written as they come.
  * @module
  */
-import { unlinkSync } from 'node:fs';
+import { constants as fsConstants, unlinkSync } from 'node:fs';
 import { access, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { StyleTransferError } from '../errors.js';
-import { encodeImage, formatFromPath, tempPathBeside, writeTempBeside, type WritablePixels } from '../node/image-io.js';
+import { encodeImage, fileKind, formatFromPath, tempPathBeside, writeTempBeside, type WritablePixels } from '../node/image-io.js';
 import { UsageError } from './args.js';
 
 interface Identity {
@@ -60,13 +59,6 @@ async function identify(path: string): Promise<Identity | undefined> {
 
 const same = (a: Identity, b: Identity): boolean => a.real === b.real || (a.ino !== 0n && a.dev === b.dev && a.ino === b.ino);
 
-const KINDS: [string, string][] = [
-  ['isFIFO', 'a named pipe (FIFO)'],
-  ['isCharacterDevice', 'a device'],
-  ['isBlockDevice', 'a device'],
-  ['isSocket', 'a socket'],
-];
-
 /** Throws ABORTED when the run was interrupted (Ctrl-C). */
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new StyleTransferError('ABORTED', 'Interrupted; no output written.');
@@ -96,8 +88,7 @@ export class OutputPlan {
     const st = await stat(path).catch(() => undefined);
     if (st?.isDirectory()) throw new UsageError(`${label} ${path} is a folder; give a file name`);
     if (st && !st.isFile()) {
-      const kind = KINDS.find(([is]) => (st as unknown as Record<string, () => boolean>)[is]())?.[1] ?? 'not a regular file';
-      throw new UsageError(`${label} ${path} is ${kind}; outputs replace regular files only`, 'OUTPUT_NOT_FILE');
+      throw new UsageError(`${label} ${path} is ${fileKind(st)}; outputs replace regular files only`, 'OUTPUT_NOT_FILE');
     }
     const target = join(await realpath(dir), basename(path));
     const twin = this.outputs.find((o) => o.target === target);

@@ -12,7 +12,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -279,13 +279,15 @@ function fileError(e: unknown, path: string, action: 'read' | 'write', code: 'IN
   throw new StyleTransferError(code, `Cannot ${action} ${path}: ${reason}.`, { path, errno }, { cause: e });
 }
 
-const FILE_KINDS: [keyof import('node:fs').Stats, string][] = [
-  ['isDirectory', 'a folder'],
-  ['isFIFO', 'a named pipe (FIFO)'],
-  ['isCharacterDevice', 'a character device'],
-  ['isBlockDevice', 'a block device'],
-  ['isSocket', 'a socket'],
-];
+/** What a file that is not a regular file is, for messages: `a folder`, `a named pipe (FIFO)`, `a socket`, … */
+export function fileKind(st: Pick<Stats, 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket'>): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
 
 /**
  * Reads a whole regular file, at most `maxBytes` of it. Anything else (a folder, a FIFO, a device such as
@@ -303,8 +305,7 @@ export async function readRegularFile(path: string, maxBytes: number, code: 'INV
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      const kind = FILE_KINDS.find(([is]) => (st[is] as () => boolean).call(st))?.[1] ?? 'not a regular file';
-      throw new StyleTransferError(code, `Cannot read ${path}: it is ${kind}, not a regular file.`, { path });
+      throw new StyleTransferError(code, `Cannot read ${path}: it is ${fileKind(st)}, not a regular file.`, { path });
     }
     const tooLarge = (size: string): never => {
       throw new StyleTransferError('IMAGE_TOO_LARGE', `${path} is ${size}, more than the limit of ${maxBytes} bytes; raise the maxBytes option to read it.`, { path, maxBytes });
