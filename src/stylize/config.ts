@@ -10,7 +10,8 @@ export interface StylizerConfig {
   load?: LoadVgg19Options;
   /**
    * How many styles passed as images (not as a {@link StyleHandle}) keep their Gram matrices for the next call,
-   * least recently used dropped. `0` keeps none. Range 0–64. Default 4.
+   * least recently used dropped. `0` keeps none. Range 0–64. Default 4. They are recognised by the identity of
+   * the image objects: pass a new object when the pixels change, or use {@link Stylizer.prepareStyle} to decide.
    */
   cacheSize?: number;
   /** How many calls may wait while one runs; one more is refused with QUEUE_FULL. Default `Infinity`. */
