@@ -9,6 +9,10 @@ export type StyleTransferErrorCode =
   | 'WEIGHTS_MANIFEST'
   | 'WEIGHTS_ARCHITECTURE'
   | 'WEIGHTS_FETCH'
+  /** A weights file is larger than allowed: a manifest over 1 MiB, or a shard bigger than its manifest entry. */
+  | 'WEIGHTS_TOO_LARGE'
+  /** A weights file is not a regular file (FIFO, device, folder) or a shard resolves outside the weights folder. */
+  | 'WEIGHTS_UNSAFE_FILE'
   | 'UNKNOWN_LAYER'
   | 'INVALID_IMAGE'
   | 'UNSUPPORTED_IMAGE'

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from './errors.js';
 import { CONV_LAYERS, type ConvName } from './layers.js';
-import { loadWeights, weightsToTensors, type LoadWeightsOptions } from './weights/load.js';
+import { loadWeights, throwIfAborted, validateLoadOptions, weightsToTensors, type LoadWeightsOptions } from './weights/load.js';
 
 /** Options for {@link loadVgg19}. */
 export type LoadVgg19Options = LoadWeightsOptions;
@@ -15,6 +15,11 @@ export class Vgg19 {
   readonly convLayers: readonly ConvName[] = CONV_LAYERS;
   /** sha256 of the concatenated weights (for reproducibility records). */
   readonly weightsSha256: string;
+  /**
+   * sha256 (hex) of the manifest file the weights were loaded from: pass it as `integrity` to
+   * {@link loadVgg19} to load exactly these weights again, or to refuse any others.
+   */
+  readonly manifestSha256: string;
   /** Where the weights were loaded from. */
   readonly location: string;
   private readonly kernels: tf.Tensor4D[];
@@ -23,12 +28,19 @@ export class Vgg19 {
   private isDisposed = false;
 
   /** @internal use {@link loadVgg19}. */
-  constructor(kernels: tf.Tensor4D[], biases: tf.Tensor1D[], weightsSha256: string, location: string) {
+  constructor(kernels: tf.Tensor4D[], biases: tf.Tensor1D[], weightsSha256: string, location: string, manifestSha256: string) {
     this.kernels = kernels;
     this.biases = biases;
     // Flipped once here, not per iteration or lazily, so a model's tensor count never changes after loading.
-    this.flipped = kernels.map((k) => tf.tidy(() => tf.transpose(tf.reverse(k, [0, 1]), [0, 1, 3, 2])));
+    this.flipped = [];
+    try {
+      for (const k of kernels) this.flipped.push(tf.tidy(() => tf.transpose(tf.reverse(k, [0, 1]), [0, 1, 3, 2])));
+    } catch (e) {
+      tf.dispose(this.flipped); // the caller still owns (and frees) kernels and biases
+      throw e;
+    }
     this.weightsSha256 = weightsSha256;
+    this.manifestSha256 = manifestSha256;
     this.location = location;
   }
 
@@ -90,8 +102,21 @@ export class Vgg19 {
  * ```
  */
 export async function loadVgg19(options: LoadVgg19Options = {}): Promise<Vgg19> {
+  const opts = validateLoadOptions(options);
+  throwIfAborted(opts.signal);
   await tf.ready();
-  const decoded = await loadWeights(options);
-  const { kernels, biases } = weightsToTensors(decoded);
-  return new Vgg19(kernels, biases, decoded.manifest.weightsSha256, decoded.location);
+  const decoded = await loadWeights(opts);
+  const { kernels, biases } = await weightsToTensors(decoded, opts.signal);
+  let model: Vgg19;
+  try {
+    model = new Vgg19(kernels, biases, decoded.manifest.weightsSha256, decoded.location, decoded.manifestSha256);
+  } catch (e) {
+    tf.dispose([...kernels, ...biases]);
+    throw e;
+  }
+  if (opts.signal?.aborted) {
+    model.dispose();
+    throwIfAborted(opts.signal);
+  }
+  return model;
 }
