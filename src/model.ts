@@ -61,13 +61,12 @@ export class Vgg19 {
   }
 
   /**
-   * @internal The kernel rotated 180° with in/out channels swapped ([3,3,out,in]), made once per layer on first
-   * use. For a stride-1 'same' conv with an odd kernel, the input gradient is a forward conv of dy with it: much
-   * faster than Conv2DBackpropInput on WASM and identical in value. Made once, at load.
+   * @internal The kernel rotated 180° with in/out channels swapped ([3,3,out,in]), made once, at load. For a
+   * stride-1 'same' conv with an odd kernel, the input gradient is a forward conv of dy with it: much faster than
+   * Conv2DBackpropInput on WASM and identical in value.
    */
   flippedKernel(i: number): tf.Tensor4D {
     this.assertLive();
-    // tf.keep: this is first called inside the caller's tf.tidy (lossAndGradient), which must not free the cache.
     return this.flipped[i];
   }
 
@@ -92,7 +91,9 @@ export class Vgg19 {
 /**
  * Loads VGG-19's conv weights and returns a {@link Vgg19}. In Node (with `neural-style-tfjs/node`) the package's
  * own weights are read from disk by default; in browsers they are fetched from beside the package's files, or
- * from `weights` (a URL). Shard sizes and sha256 are verified.
+ * from `weights` (a URL). The manifest is validated field by field, sizes are capped and checked, and the bytes
+ * are verified against their sha256; `integrity` pins the whole set, `signal` aborts (rejecting with ABORTED and
+ * keeping no tensor). Every failure is a {@link StyleTransferError} whose code names it.
  *
  * @example
  * ```ts

@@ -162,7 +162,7 @@ export function validateManifest(m: unknown, where: string): WeightsManifest {
   extents.sort((a, b) => a.start - b.start);
   for (let k = 1; k < extents.length; k++) {
     const [a, b] = [extents[k - 1], extents[k]];
-    if (b.start < a.end) fail(`${b.field}.offset`, `${b.field} (bytes ${b.start}–${b.end}) overlaps ${a.field} (bytes ${a.start}–${a.end})`);
+    if (b.start < a.end) fail(`${b.field}.offset`, `${b.field}.offset is ${b.start}: its bytes ${b.start}–${b.end} overlap ${a.field}'s (${a.start}–${a.end})`);
   }
   return m as unknown as WeightsManifest;
 }
