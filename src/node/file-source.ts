@@ -80,7 +80,7 @@ async function readRegularFile(path: string, file: string, maxBytes: number, sig
 
 function checkRegular(st: Stats, path: string, file: string, maxBytes: number): Stats {
   if (!st.isFile()) {
-    const kind = st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a folder' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+    const kind = st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a folder' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'a special file';
     throw new StyleTransferError('WEIGHTS_UNSAFE_FILE', `Weight file ${path} is ${kind}, not a regular file: refusing to read it.`, { file, path });
   }
   if (st.size > maxBytes) {

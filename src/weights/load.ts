@@ -161,9 +161,9 @@ export function resolveSource(opts: LoadWeightsOptions, guard?: ReadGuard): Weig
 }
 
 /**
- * `fetch` for the URL sources the loader makes: passes the abort signal on, and fails a response longer than
- * the file may be (from Content-Length before reading its body, else while streaming) with WEIGHTS_TOO_LARGE. The file is
- * the URL's last path segment (shard names are plain file names; anything else is the manifest).
+ * `fetch` for the URL sources the loader makes: passes the abort signal on, and fails a response longer than the
+ * file may be (from Content-Length before its body is read, else while streaming) with WEIGHTS_TOO_LARGE. The
+ * file is the URL's last path segment (shard names are plain file names; anything else is the manifest).
  */
 function guardedFetch(fetchImpl: typeof fetch | undefined, guard: ReadGuard): typeof fetch | undefined {
   const inner = fetchImpl ?? (globalThis.fetch?.bind(globalThis) as typeof fetch | undefined);
@@ -175,8 +175,8 @@ function guardedFetch(fetchImpl: typeof fetch | undefined, guard: ReadGuard): ty
     const path = url.replace(/[?#].*$/, '');
     const file = path.slice(path.lastIndexOf('/') + 1);
     const max = guard.maxBytes(file);
-    const tooLarge = (n: number | string) =>
-      new StyleTransferError('WEIGHTS_TOO_LARGE', `Weight file ${url} has ${n} bytes, more than the ${max} allowed: it is not this weight set's file. Check the weights URL.`, { url, maxBytes: max });
+    const tooLarge = (what: string) =>
+      new StyleTransferError('WEIGHTS_TOO_LARGE', `Weight file ${url} ${what}, more than the ${max} allowed: it is not this weight set's file. Check the weights URL.`, { url, maxBytes: max });
     // The error goes out through the body (fetch()'s own failures are reported as network errors).
     const declared = Number(res.headers.get('content-length') ?? NaN);
     const reader = res.body.getReader();
@@ -185,14 +185,14 @@ function guardedFetch(fetchImpl: typeof fetch | undefined, guard: ReadGuard): ty
       async pull(controller) {
         if (declared > max) {
           await reader.cancel().catch(() => {});
-          return controller.error(tooLarge(declared));
+          return controller.error(tooLarge(`declares ${declared} bytes`));
         }
         const { done, value } = await reader.read();
         if (done) return controller.close();
         n += value.length;
         if (n > max) {
           await reader.cancel().catch(() => {});
-          return controller.error(tooLarge(`more than ${max}`));
+          return controller.error(tooLarge(`sends more than ${max} bytes`));
         }
         controller.enqueue(value);
       },
@@ -323,8 +323,8 @@ async function readWeightSet(opts: ValidLoadOptions, stopper: AbortController): 
 /**
  * Checks the bytes against the manifest's sha256s with one pass in the common case: the hash of all shards
  * together (`weightsSha256`, which `Vgg19.weightsSha256` then reports truthfully) covers every byte, so the
- * per-shard hashes are computed only when it differs, to name the damaged shard. (One pass over the 27 MB set
- * takes 20–210 ms with WebCrypto and 1.0–2.0 s with the pure-JS fallback on the 2-core test machine.)
+ * per-shard hashes are computed only when it differs, to name the damaged shard. One pass over the 27 MB set
+ * takes tens of milliseconds with WebCrypto, about a second with the pure-JS fallback.
  */
 async function verifyChecksums(manifest: WeightsManifest, all: Uint8Array, offsets: number[], where: string): Promise<void> {
   const hash = await sha256Hex(all);
