@@ -311,6 +311,16 @@ describe('validation', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('createStylizer({ signal }) aborted while loading: ABORTED, nothing kept', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const p = createStylizer({ signal: controller.signal, load: { onProgress: () => controller.abort(new Error('user left')) } });
+    const e = await p.then(() => undefined, (err: unknown) => err as StyleTransferError);
+    expect(e?.code).toBe('ABORTED');
+    expect(e?.message).toMatch(/user left/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('the one-shot stylize() validates its options before loading a model', async () => {
     const before = tf.memory().numTensors;
     const e = await stylize({ content: contents[0], style: styles[0], itrations: 3 } as never).then(() => undefined, (err: unknown) => err as StyleTransferError);

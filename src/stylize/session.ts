@@ -322,11 +322,7 @@ export async function createStylizer(config: StylizerConfig = {}): Promise<Styli
   const c = resolveConfig(config);
   throwIfAborted(c.signal, 'createStylizer()');
   if (c.model) return new Session(c.model, false, c);
-  const model = await loadVgg19({ ...c.load, ...(c.signal ? { signal: c.signal } : {}) });
-  if (c.signal?.aborted) {
-    model.dispose();
-    throwIfAborted(c.signal, 'createStylizer()');
-  }
+  const model = await loadVgg19({ ...c.load, signal: c.signal ?? c.load.signal });
   return new Session(model, true, c);
 }
 
