@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
- * `npm run docs:figures` — makes the pictures of docs/layers.md ("What each layer sees") from the images in
- * ../shared/images, into docs/generated/ (gitignored: they derive from those images, so they are made at
- * docs-build time and never committed). Each contact sheet comes with the JSON record that reproduces it
- * (`neural-style-tfjs sweep --replay docs/generated/<name>.json -o again.png`).
+ * `npm run docs:figures` — makes every picture of the README and docs/ from the images in ../shared/images, into
+ * docs/figures/ (committed: exactly the files this script writes there; see docs/figures/README.md for the
+ * settings and the credits). Only the Tübingen photo (CC BY 3.0, credited beside each picture made from it) and
+ * The Starry Night (public domain) are used; never golden_gate.jpg, whose licence is unknown.
  *
- *   npm run docs:figures                          # everything (~20 min on 2 CPU cores)
- *   npm run docs:figures -- --quick               # 64 px, a quarter of the iterations (~2 min): a smoke test
- *   npm run docs:figures -- --only style-single,features
- *   npm run docs:figures -- --keep                # skip figures whose PNG already exists
+ * Each contact sheet's JSON record (settings, seed, weights hash, losses, timings) goes to docs/generated/
+ * (gitignored: its timings change on every run) and reproduces the sheet:
+ * `neural-style-tfjs sweep --replay docs/generated/<name>.json -o again.png`.
+ *
+ *   npm run docs:figures                          # everything (~25 min on 2 CPU cores)
+ *   npm run docs:figures -- --quick               # 64 px, a quarter of the iterations, into docs/generated/quick/
+ *   npm run docs:figures -- --only hero,style-single
+ *   npm run docs:figures -- --keep                # skip figures whose files already exist
  *
  * Uses the BUILT package (`npm run build`).
  */
@@ -19,7 +23,6 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const IMAGES = resolve(ROOT, '..', 'shared', 'images');
-const OUT = join(ROOT, 'docs', 'generated');
 if (!existsSync(join(ROOT, 'dist', 'node.js'))) {
   console.error('docs:figures: dist/ is missing; run "npm run build" first.');
   process.exit(1);
@@ -43,13 +46,27 @@ const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const q = (n) => (quick ? Math.max(2, Math.round(n / 4)) : n);
 const px = (n) => (quick ? 64 : n);
 
-/** Settings shared by every figure (stated in docs/layers.md). */
-const S = { styleSize: px(128), smallSize: px(96), iters: [q(20), q(80)], long: q(80), ratioIters: q(60), seed: 0 };
+/** Settings of every figure (stated in docs/figures/README.md and docs/layers.md). */
+const S = {
+  seed: 0,
+  hero: { size: px(320), iterations: q(100), panelHeight: px(240) }, // README: content | style | result
+  styleSize: px(128), smallSize: px(96), iters: [q(20), q(80)], long: q(80), ratioIters: q(60), featureSize: px(224),
+};
+/** JPEG quality of the photographic figures (results, contact sheets); line art and heat maps are PNG. */
+const JPEG_QUALITY = 85;
 
+// A quick run must never overwrite the committed pictures.
+const OUT = join(ROOT, 'docs', quick ? 'generated/quick' : 'figures');
+const RECORDS = quick ? OUT : join(ROOT, 'docs', 'generated');
 mkdirSync(OUT, { recursive: true });
+mkdirSync(RECORDS, { recursive: true });
+const save = (file, img) => writeImage(join(OUT, file), img, file.endsWith('.jpg') ? { quality: JPEG_QUALITY } : {});
+
+// All use of the stylisation API is here and in the `stylizer` calls below (stylize, sweep, reconstruct).
 const backend = await ready();
 const model = await loadVgg19();
 const stylizer = createStylizer({ model, cacheSize: 8 });
+
 const content = await readImage(join(IMAGES, 'tubingen.jpg'));
 const starry = await readImage(join(IMAGES, 'starry_night.jpg'));
 const t0 = Date.now();
@@ -63,136 +80,213 @@ const progress = (name) => (p) => {
   if (p.iteration === p.iterations || p.iteration % 5 === 0) status(`${name}: run ${p.run + 1}/${p.runs} ${p.label} ${p.iteration}/${p.iterations}`);
 };
 
-async function sheetFigure(name, title, options) {
-  const t = Date.now();
-  const res = await sweep({ content, style: starry, stylizer, seed: S.seed, onProgress: progress(name), ...options });
-  endStatus();
-  const sheet = renderContactSheet(res, { title });
-  sheet.record.inputs.content.path = '../../../shared/images/tubingen.jpg';
-  sheet.record.inputs.style[0].path = '../../../shared/images/starry_night.jpg';
-  await writeImage(join(OUT, `${name}.png`), sheet);
-  await writeFile(join(OUT, `${name}.json`), `${JSON.stringify(sheet.record, null, 2)}\n`);
-  return { name, width: sheet.width, height: sheet.height, runs: res.timings.runs, ms: Date.now() - t, notes: res.cells.filter((c) => c.note).map((c) => `${c.rowLabel} ${c.columnLabel}: ${c.note}`) };
-}
+/** Resizes RGBA pixels to a given height, aspect kept (area averaging when shrinking). */
+const toHeight = (img, h) => resizeRgba(img, Math.round((img.width * h) / img.height), h);
 
-/** A labelled row of images (for figures that are not sweeps): a title, then each image with its label above. */
+/** A labelled row of images: an optional title, then each image under its label (cells as wide as their image). */
 function strip(title, items, fontScale = 1) {
-  const gap = 4, lineH = 10 * fontScale;
-  const tw = Math.max(...items.map((i) => i.image.width)), th = Math.max(...items.map((i) => i.image.height));
-  const width = gap + items.length * (tw + gap);
-  const lines = wrapText(title, width - 2 * gap, fontScale);
+  const gap = 4 * fontScale, lineH = 10 * fontScale;
+  const th = Math.max(...items.map((i) => i.image.height));
+  const width = items.reduce((w, it) => w + it.image.width + gap, gap);
+  const lines = title ? wrapText(title, width - 2 * gap, fontScale) : [];
   const top = gap + lines.length * lineH;
   const height = top + gap + lineH + th + gap;
   const img = createImage(width, height, [255, 255, 255]);
   lines.forEach((l, i) => drawText(img, l, gap, gap + i * lineH, [24, 24, 24], fontScale));
-  items.forEach((it, i) => {
-    const x = gap + i * (tw + gap);
+  let x = gap;
+  for (const it of items) {
+    const tw = it.image.width;
     const label = it.label.length * 6 * fontScale > tw ? it.label.slice(0, Math.floor(tw / (6 * fontScale))) : it.label;
     drawText(img, label, x + Math.max(0, (tw - measureText(label, fontScale).width) >> 1), top + gap, [24, 24, 24], fontScale);
     blit(img, it.image, x, top + gap + lineH);
-  });
+    x += tw + gap;
+  }
   return img;
 }
 
+/**
+ * The library's sheet captions end with each tile's wall-clock time, which changes from run to run. The committed
+ * sheets show the loss only (in the library's format), so that a rerun on the same machine writes the same bytes;
+ * the times stay in the JSON records.
+ */
+function lossOnlyCaptions(sheet, cells) {
+  const fs = sheet.record.sheet.fontScale;
+  const compact = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1).replace('e+', 'e') : String(Number(v.toPrecision(3))));
+  for (const cell of cells) {
+    const t = sheet.tiles.find((p) => p.row === cell.row && p.column === cell.column);
+    blit(sheet, createImage(t.width, 10 * fs), t.x, t.y + t.height); // blank the caption line
+    const text = `L=${compact(cell.loss.total)}${cell.iterationsDone !== cell.settings.iterations ? ` @${cell.iterationsDone}` : ''}`;
+    drawText(sheet, text, t.x, t.y + t.height + Math.max(1, fs), cell.note ? [180, 40, 40] : [90, 90, 90], fs);
+  }
+}
+
+/** Runs a sweep of the photo with The Starry Night, writes its contact sheet and its record; returns the result too. */
+async function sheetFigure(name, title, options) {
+  const res = await sweep({ content, style: starry, stylizer, seed: S.seed, onProgress: progress(name), ...options });
+  endStatus();
+  const sheet = renderContactSheet(res, { title });
+  lossOnlyCaptions(sheet, res.cells);
+  sheet.record.inputs.content.path = '../../../shared/images/tubingen.jpg';
+  sheet.record.inputs.style[0].path = '../../../shared/images/starry_night.jpg';
+  await save(`${name}.jpg`, sheet);
+  await writeFile(join(RECORDS, `${name}.json`), `${JSON.stringify(sheet.record, null, 2)}\n`);
+  const notes = res.cells.filter((c) => c.note).map((c) => `${c.rowLabel} ${c.columnLabel}: ${c.note}`);
+  return { res, info: { width: sheet.width, height: sheet.height, runs: res.timings.runs, notes } };
+}
+
+/** Each figure: the files it writes into docs/figures/ and how it makes them. */
 const FIGURES = {
-  // 1. Style from one layer at a time (conv1_1 … conv5_1), two iteration counts from the same runs.
-  'style-single': () => sheetFigure('style-single', `Style from one layer (conv, before ReLU); content relu4_2; ${S.styleSize}px, seed ${S.seed}`, {
-    size: S.styleSize, vary: { styleLayers: 'single' }, iterations: S.iters,
-  }),
-  // 2. Cumulative style sets (Gatys et al. 2016, Fig. 3 rows).
-  'style-cumulative': () => sheetFigure('style-cumulative', `Style from cumulative layer sets; content relu4_2; ${S.styleSize}px, seed ${S.seed}`, {
-    size: S.styleSize, vary: { styleLayers: 'cumulative' }, iterations: S.iters,
-  }),
-  // 3. Which layer carries the content: start from noise so only the content layer can bring the photo back.
-  'content-layers': () => sheetFigure('content-layers', `Content layer, from noise, a/b=1; style relu1_1..relu5_1; ${S.smallSize}px, seed ${S.seed}`, {
-    size: S.smallSize, init: 'noise', contentWeight: 100, styleWeight: 100, vary: { contentLayers: ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2'] }, iterations: S.iters,
-  }),
-  // 4. Content/style weight ratio, from the content image and from noise.
-  'weight-ratio': () => sheetFigure('weight-ratio', `Content/style weight ratio a/b (style weight 100); ${S.smallSize}px, ${S.ratioIters} it, seed ${S.seed}`, {
-    size: S.smallSize, iterations: S.ratioIters, vary: { init: ['content', 'noise'], weightRatio: [1e-3, 1e-2, 1e-1, 1, 10] },
-  }),
-  // 5. Gatys et al. 2016 Fig. 1: reconstructions from white noise.
-  'reconstruct-content': async () => {
-    const t = Date.now();
-    const items = [];
-    for (const layer of ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2']) {
-      status(`reconstruct-content: ${layer}`);
-      const r = await reconstruct({ stylizer, image: content, kind: 'content', layer, size: S.smallSize, iterations: S.long, seed: S.seed });
-      items.push({ label: layer, image: await r.toPixels() });
-      r.dispose();
-    }
-    endStatus();
-    const img = strip(`Content reconstructions from noise (${S.long} it, ${S.smallSize}px)`, items);
-    await writeImage(join(OUT, 'reconstruct-content.png'), img);
-    return { name: 'reconstruct-content', width: img.width, height: img.height, runs: items.length, ms: Date.now() - t };
+  // README, first picture: the photo, the painting and the default stylisation of one by the other.
+  hero: {
+    files: ['hero.jpg'],
+    make: async () => {
+      const { size, iterations, panelHeight: h } = S.hero;
+      const result = await stylizer.stylize({
+        content, style: starry, size, iterations, seed: S.seed,
+        onIteration: (p) => p.iteration % 5 === 0 && status(`hero: ${p.iteration}/${p.iterations}`),
+      });
+      const output = await result.toPixels();
+      result.dispose();
+      endStatus();
+      const img = strip('', [
+        { label: 'content', image: toHeight(content, h) },
+        { label: 'style', image: toHeight(starry, h) },
+        { label: 'result', image: toHeight(output, h) },
+      ], 2);
+      await save('hero.jpg', img);
+      return { width: img.width, height: img.height, runs: 1 };
+    },
   },
-  'reconstruct-style': async () => {
-    const t = Date.now();
-    const items = [];
-    const firsts = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'];
-    for (let i = 1; i <= 5; i++) {
-      const layers = firsts.slice(0, i);
-      status(`reconstruct-style: ${layers.join('+')}`);
-      const r = await reconstruct({ stylizer, image: starry, kind: 'style', layers, size: S.smallSize, iterations: S.long, seed: S.seed });
-      items.push({ label: i === 1 ? 'conv1_1' : `..conv${i}_1`, image: await r.toPixels() });
-      r.dispose();
-    }
-    endStatus();
-    const img = strip(`Style reconstructions from noise, cumulative sets (${S.long} it, ${S.smallSize}px)`, items);
-    await writeImage(join(OUT, 'reconstruct-style.png'), img);
-    return { name: 'reconstruct-style', width: img.width, height: img.height, runs: items.length, ms: Date.now() - t };
+  // 1. Style from one layer at a time (conv1_1 … conv5_1), two iteration counts from the same runs; the
+  //    README's strip is the longer runs' column of the same sweep.
+  'style-single': {
+    files: ['style-single.jpg', 'layer-strip.jpg'],
+    make: async () => {
+      const { res, info } = await sheetFigure('style-single', `Style from one layer (conv, before ReLU); content relu4_2; ${S.styleSize}px, seed ${S.seed}`, {
+        size: S.styleSize, vary: { styleLayers: 'single' }, iterations: S.iters,
+      });
+      const last = res.columns.labels.length - 1;
+      const tiles = res.cells.filter((c) => c.column === last).map((c) => ({ label: c.rowLabel, image: c.image }));
+      await save('layer-strip.jpg', strip('', tiles, 2)); // its caption is in the README
+      return info;
+    },
+  },
+  // 2. Cumulative style sets (Gatys et al. 2016, Fig. 3 rows).
+  'style-cumulative': {
+    files: ['style-cumulative.jpg'],
+    make: async () => (await sheetFigure('style-cumulative', `Style from cumulative layer sets; content relu4_2; ${S.styleSize}px, seed ${S.seed}`, {
+      size: S.styleSize, vary: { styleLayers: 'cumulative' }, iterations: S.iters,
+    })).info,
+  },
+  // 3. Which layer carries the content: start from noise so only the content layer can bring the photo back.
+  'content-layers': {
+    files: ['content-layers.jpg'],
+    make: async () => (await sheetFigure('content-layers', `Content layer, from noise, a/b=1; style relu1_1..relu5_1; ${S.smallSize}px, seed ${S.seed}`, {
+      size: S.smallSize, init: 'noise', contentWeight: 100, styleWeight: 100, vary: { contentLayers: ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2'] }, iterations: S.iters,
+    })).info,
+  },
+  // 4. Content/style weight ratio, from the content image and from noise.
+  'weight-ratio': {
+    files: ['weight-ratio.jpg'],
+    make: async () => (await sheetFigure('weight-ratio', `Content/style weight ratio a/b (style weight 100); ${S.smallSize}px, ${S.ratioIters} it, seed ${S.seed}`, {
+      size: S.smallSize, iterations: S.ratioIters, vary: { init: ['content', 'noise'], weightRatio: [1e-3, 1e-2, 1e-1, 1, 10] },
+    })).info,
+  },
+  // 5. Gatys et al. 2016 Fig. 1: reconstructions from white noise.
+  'reconstruct-content': {
+    files: ['reconstruct-content.jpg'],
+    make: async () => {
+      const items = [];
+      for (const layer of ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2']) {
+        status(`reconstruct-content: ${layer}`);
+        const r = await reconstruct({ stylizer, image: content, kind: 'content', layer, size: S.smallSize, iterations: S.long, seed: S.seed });
+        items.push({ label: layer, image: await r.toPixels() });
+        r.dispose();
+      }
+      endStatus();
+      const img = strip(`Content reconstructions from noise (${S.long} it, ${S.smallSize}px)`, items);
+      await save('reconstruct-content.jpg', img);
+      return { width: img.width, height: img.height, runs: items.length };
+    },
+  },
+  'reconstruct-style': {
+    files: ['reconstruct-style.jpg'],
+    make: async () => {
+      const items = [];
+      const firsts = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'];
+      for (let i = 1; i <= 5; i++) {
+        const layers = firsts.slice(0, i);
+        status(`reconstruct-style: ${layers.join('+')}`);
+        const r = await reconstruct({ stylizer, image: starry, kind: 'style', layers, size: S.smallSize, iterations: S.long, seed: S.seed });
+        items.push({ label: i === 1 ? 'conv1_1' : `..conv${i}_1`, image: await r.toPixels() });
+        r.dispose();
+      }
+      endStatus();
+      const img = strip(`Style reconstructions from noise, cumulative sets (${S.long} it, ${S.smallSize}px)`, items);
+      await save('reconstruct-style.jpg', img);
+      return { width: img.width, height: img.height, runs: items.length };
+    },
   },
   // 6. Feature maps of the photo and Gram matrices of the painting, block by block.
-  features: async () => {
-    const t = Date.now();
-    const layers = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
-    const prep = (img, size) => {
-      const full = toImageTensor(img);
-      const [h, w] = fitSize(full.shape[1], full.shape[2], size);
-      const small = resizeImage(full, h, w);
-      full.dispose();
-      return small;
-    };
-    const photo = prep(content, px(224));
-    const painting = prep(starry, px(224));
-    const acts = await extractFeatures(model, photo, layers);
-    const sacts = await extractFeatures(model, painting, layers);
-    const maps = [];
-    const grams = [];
-    for (const l of layers) {
-      const a = acts[l];
-      const scale = Math.max(1, Math.round(48 / a.shape[2]));
-      const grid = await renderFeatureMaps(a, { channels: 16, columns: 4, sort: 'energy', scale });
-      await writeImage(join(OUT, `features-${l}.png`), grid);
-      maps.push({ label: `${l} ${a.shape[2]}x${a.shape[1]}x${a.shape[3]}`, image: resizeRgba(grid, 200, Math.round((200 * grid.height) / grid.width)) });
-      const g = gramMatrix(sacts[l]);
-      const heat = await renderGram(g, { sort: 'energy', cellSize: 1 });
-      g.dispose();
-      grams.push({ label: `${l} ${heat.channels}x${heat.channels}`, image: resizeRgba(heat, 128, 128) });
-    }
-    tf.dispose([photo, painting, ...Object.values(acts), ...Object.values(sacts)]);
-    const a = strip('Feature maps of the photo: the 16 most active channels per layer, each tile normalised', maps);
-    const b = strip('Gram matrices of the painting (channels by energy; sqrt scale, 99th percentile)', grams);
-    await writeImage(join(OUT, 'features.png'), a);
-    await writeImage(join(OUT, 'grams.png'), b);
-    return { name: 'features', width: a.width, height: a.height, runs: 0, ms: Date.now() - t };
+  features: {
+    files: ['features.png', 'grams.png'],
+    make: async () => {
+      const layers = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
+      const prep = (img, size) => {
+        const full = toImageTensor(img);
+        const [h, w] = fitSize(full.shape[1], full.shape[2], size);
+        const small = resizeImage(full, h, w);
+        full.dispose();
+        return small;
+      };
+      const photo = prep(content, S.featureSize);
+      const painting = prep(starry, S.featureSize);
+      const acts = await extractFeatures(model, photo, layers);
+      const sacts = await extractFeatures(model, painting, layers);
+      const maps = [];
+      const grams = [];
+      for (const l of layers) {
+        const a = acts[l];
+        const scale = Math.max(1, Math.round(48 / a.shape[2]));
+        const grid = await renderFeatureMaps(a, { channels: 16, columns: 4, sort: 'energy', scale });
+        maps.push({ label: `${l} ${a.shape[2]}x${a.shape[1]}x${a.shape[3]}`, image: resizeRgba(grid, 200, Math.round((200 * grid.height) / grid.width)) });
+        const g = gramMatrix(sacts[l]);
+        const heat = await renderGram(g, { sort: 'energy', cellSize: 1 });
+        g.dispose();
+        grams.push({ label: `${l} ${heat.channels}x${heat.channels}`, image: resizeRgba(heat, 128, 128) });
+      }
+      tf.dispose([photo, painting, ...Object.values(acts), ...Object.values(sacts)]);
+      const a = strip('Feature maps of the photo: the 16 most active channels per layer, each tile normalised', maps);
+      const b = strip('Gram matrices of the painting (channels by energy; sqrt scale, 99th percentile)', grams);
+      await save('features.png', a);
+      await save('grams.png', b);
+      return { width: a.width, height: a.height, runs: 0 };
+    },
   },
 };
 
+if (only) {
+  const unknown = [...only].filter((n) => !(n in FIGURES));
+  if (unknown.length) {
+    console.error(`docs:figures: no figure named ${unknown.join(', ')}; figures: ${Object.keys(FIGURES).join(', ')}.`);
+    process.exit(1);
+  }
+}
 console.log(`neural-style-tfjs ${VERSION} docs figures on ${backend}${quick ? ' (quick)' : ''} into ${OUT}`);
 try {
-  for (const [name, make] of Object.entries(FIGURES)) {
+  for (const [name, { files, make }] of Object.entries(FIGURES)) {
     if (only && !only.has(name)) continue;
-    if (keep && existsSync(join(OUT, `${name === 'features' ? 'features' : name}.png`))) {
+    if (keep && files.every((f) => existsSync(join(OUT, f)))) {
       console.log(`  ${name}: kept`);
       continue;
     }
-    const info = await make();
+    const t = Date.now();
+    const info = { name, files, ...(await make()), ms: Date.now() - t };
     made.push(info);
-    console.log(`  ${name}: ${info.width}x${info.height}, ${info.runs} runs, ${secs(info.ms)}${info.notes?.length ? ` (${info.notes.join('; ')})` : ''}`);
+    console.log(`  ${name}: ${files.join(', ')} ${info.width}x${info.height}, ${info.runs} runs, ${secs(info.ms)}${info.notes?.length ? ` (${info.notes.join('; ')})` : ''}`);
   }
   // figures.json: what each figure was made with (entries of figures not remade this time are kept).
-  const manifest = join(OUT, 'figures.json');
+  const manifest = join(RECORDS, 'figures.json');
   const previous = existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).figures ?? [] : [];
   const figures = [...previous.filter((f) => !made.some((m) => m.name === f.name)), ...made.map((m) => ({ ...m, version: VERSION, backend, quick, settings: S, created: new Date().toISOString() }))];
   await writeFile(manifest, `${JSON.stringify({ weightsSha256: model.weightsSha256, figures }, null, 2)}\n`);
