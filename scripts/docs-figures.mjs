@@ -9,7 +9,7 @@
  * (gitignored: its timings change on every run) and reproduces the sheet:
  * `neural-style-tfjs sweep --replay docs/generated/<name>.json -o again.png`.
  *
- *   npm run docs:figures                          # everything (~25 min on 2 CPU cores)
+ *   npm run docs:figures                          # everything (most of an hour on 2 busy cores; see docs/figures/README.md)
  *   npm run docs:figures -- --quick               # 64 px, a quarter of the iterations, into docs/generated/quick/
  *   npm run docs:figures -- --only hero,style-single
  *   npm run docs:figures -- --keep                # skip figures whose files already exist
