@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run docs:figures` — makes every picture of the README and docs/ from the images in ../shared/images, into
- * docs/figures/ (committed: exactly the files this script writes there; see docs/figures/README.md for the
+ * docs/figures/ (committed: every picture there is written by this script; docs/figures/README.md states the
  * settings and the credits). Only the Tübingen photo (CC BY 3.0, credited beside each picture made from it) and
  * The Starry Night (public domain) are used; never golden_gate.jpg, whose licence is unknown.
  *
@@ -9,7 +9,7 @@
  * (gitignored: its timings change on every run) and reproduces the sheet:
  * `neural-style-tfjs sweep --replay docs/generated/<name>.json -o again.png`.
  *
- *   npm run docs:figures                          # everything (most of an hour on 2 busy cores; see docs/figures/README.md)
+ *   npm run docs:figures                          # everything (long: times in docs/figures/README.md)
  *   npm run docs:figures -- --quick               # 64 px, a quarter of the iterations, into docs/generated/quick/
  *   npm run docs:figures -- --only hero,style-single
  *   npm run docs:figures -- --keep                # skip figures whose files already exist
