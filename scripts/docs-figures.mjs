@@ -65,7 +65,7 @@ const save = (file, img) => writeImage(join(OUT, file), img, file.endsWith('.jpg
 // All use of the stylisation API is here and in the `stylizer` calls below (stylize, sweep, reconstruct).
 const backend = await ready();
 const model = await loadVgg19();
-const stylizer = createStylizer({ model, cacheSize: 8 });
+const stylizer = await createStylizer({ model, cacheSize: 8 });
 
 const content = await readImage(join(IMAGES, 'tubingen.jpg'));
 const starry = await readImage(join(IMAGES, 'starry_night.jpg'));
@@ -141,8 +141,8 @@ const FIGURES = {
     files: ['hero.jpg'],
     make: async () => {
       const { size, iterations, panelHeight: h } = S.hero;
-      const result = await stylizer.stylize({
-        content, style: starry, size, iterations, seed: S.seed,
+      const result = await stylizer.stylize(content, starry, {
+        size, iterations, seed: S.seed,
         onIteration: (p) => p.iteration % 5 === 0 && status(`hero: ${p.iteration}/${p.iterations}`),
       });
       const output = await result.toPixels();
