@@ -1,12 +1,35 @@
-import { readFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { readFileSync, rmSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
+/**
+ * Library entry points, one per host (package.json `exports`). Adapters do their setup (registering a backend,
+ * configuring the platform) at the top level of their own file, so it must stay in that entry's output file and
+ * not move into a shared `chunk-*` file: `sideEffects` in package.json lists the entry files only, and bundlers
+ * drop a chunk they believe pure. That holds as long as no entry imports another adapter; the CLI, which uses the
+ * Node adapter, imports it as the separate file `./node.js` (see `cliUsesBuiltNodeAdapter`).
+ */
+const LIBRARY = { index: 'src/index.ts', node: 'src/node.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts', wasm: 'src/wasm.ts', 'wasm-node': 'src/wasm-node.ts' };
+
+/** The CLI's imports of `src/node.ts` become imports of the built `dist/node.js` (same folder as the CLI's files). */
+const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'cli-uses-built-node-adapter',
+  setup(build) {
+    const nodeAdapter = resolve('src/node.ts');
+    build.onResolve({ filter: /^\.\.\/node\.js$/ }, (args) => {
+      if (!args.importer.includes(`${resolve('src/cli')}`)) return undefined;
+      if (resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) !== nodeAdapter) return undefined;
+      return { path: './node.js', external: true };
+    });
+  },
+};
+
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', webgl: 'src/webgl.ts', wasm: 'src/wasm.ts', webgpu: 'src/webgpu.ts', cli: 'src/cli.ts' },
+  entry: { ...LIBRARY, cli: 'src/cli.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: LIBRARY },
   sourcemap: true,
   clean: true,
   splitting: true,
@@ -16,4 +39,12 @@ export default defineConfig({
   platform: 'neutral',
   external: [/^@tensorflow\//, /^node:/],
   define: { __NST_VERSION__: JSON.stringify(pkg.version) },
+  esbuildPlugins: [cliUsesBuiltNodeAdapter],
+  // The `bin` is ESM (dist/cli.js); tsup builds every entry in both formats, so drop the CommonJS CLI, which
+  // nothing uses, with the chunk only it loads (the commands).
+  async onSuccess() {
+    for (const f of readdirSync('dist')) {
+      if (/^(cli|commands-[\w-]+)\.cjs(\.map)?$/.test(f)) rmSync(`dist/${f}`);
+    }
+  },
 });

@@ -27,7 +27,12 @@ export type ImageInput =
 
 /** RGBA bytes of an image, as a canvas wants them. */
 export interface RgbaImage {
-  data: Uint8ClampedArray<ArrayBuffer>;
+  /**
+   * `Uint8ClampedArray<ArrayBuffer>` on TypeScript 5.7+ (what `new ImageData(data, …)` accepts there), plain
+   * `Uint8ClampedArray` on 5.0–5.6, which have no type parameter on typed arrays (spelled through `of`'s return
+   * type so the declaration compiles on both).
+   */
+  data: ReturnType<typeof Uint8ClampedArray.of>;
   width: number;
   height: number;
 }

@@ -6,18 +6,20 @@
  * - runs WASM multi-threaded (one thread per logical core by default): set `NST_WASM_THREADS` (a number; `1` =
  *   off) or call {@link setWasmThreads} before first use;
  * - makes `loadVgg19()` read the weights shipped in the package from disk (or a folder/path you pass).
+ * Nothing else process-wide: the `uncaughtException`/`unhandledRejection` listeners the WASM backend's emscripten
+ * glue adds when it starts are removed again (see `node/emscripten-listeners.ts`).
  * Everything from the core is re-exported, so one import is enough.
  * @packageDocumentation
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
 import { readyBackend } from './backend.js';
 import { configurePlatform } from './platform.js';
 import { fileWeightsSource, packagedWeightsDir } from './node/file-source.js';
-import { wasmDir } from './node/wasm-files.js';
+import { detachEmscriptenListeners } from './node/emscripten-listeners.js';
+import { packageRequire, wasmDir } from './node/wasm-files.js';
+import { nodeWeights } from './node/weights-platform.js';
 import { enableWasmThreads, threadsFromEnv, wasmThreads, type WasmThreadsResult } from './node/wasm-threads.js';
-import { urlWeightsSource } from './weights/source.js';
 
 export * from './index.js';
 export { readImage, writeImage, decodeImage, encodeImage, writeFileAtomic, sniffFormat, formatFromPath, type ImageFormat, type WritablePixels, type WriteImageOptions } from './node/image-io.js';
@@ -25,7 +27,7 @@ export { fileWeightsSource, packagedWeightsDir, wasmThreads, type WasmThreadsRes
 
 /** Which native TensorFlow binding was found, if any. */
 export const nativeBinding: string | undefined = (() => {
-  const require = createRequire(import.meta.url);
+  const require = packageRequire();
   for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       require(name); // registers the 'tensorflow' backend (priority above wasm)
@@ -42,6 +44,7 @@ export const nativeBinding: string | undefined = (() => {
 })();
 
 setWasmPaths(wasmDir());
+detachEmscriptenListeners();
 // Takes effect synchronously (it wraps the wasm backend factory); the promise only reports the plan.
 void enableWasmThreads({ threads: threadsFromEnv(process.env.NST_WASM_THREADS) });
 
@@ -54,11 +57,7 @@ export async function setWasmThreads(threads?: number): Promise<WasmThreadsResul
   return enableWasmThreads({ threads: threads ?? threadsFromEnv(process.env.NST_WASM_THREADS) });
 }
 
-configurePlatform({
-  adapter: 'node',
-  defaultWeights: () => fileWeightsSource(packagedWeightsDir()),
-  weightsFromLocation: (loc, fetchImpl) => (/^(https?|data|blob):/i.test(loc) ? urlWeightsSource(loc, fetchImpl) : fileWeightsSource(loc)),
-});
+configurePlatform({ adapter: 'node', ...nodeWeights });
 
 export type NodeBackendName = 'tensorflow' | 'wasm' | 'cpu';
 

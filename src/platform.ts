@@ -2,12 +2,12 @@ import type { WeightsSource } from './weights/source.js';
 
 /**
  * Host-specific pieces the backend-agnostic core needs, installed by an adapter (`neural-style-tfjs/node`,
- * `/webgl`, `/wasm`). Stored on `globalThis` under a registered symbol so the ESM and CJS builds of the package,
+ * `/browser`, `/webgl`, `/wasm`). Stored on `globalThis` under a registered symbol so the ESM and CJS builds of the package,
  * if both end up loaded, share one registration.
  */
 export interface Platform {
-  /** Where `loadVgg19()` reads weights from when no location is given. */
-  defaultWeights?: () => WeightsSource;
+  /** Where `loadVgg19()` reads weights from when no location is given (`fetchImpl`: its `fetch` option). */
+  defaultWeights?: (fetchImpl?: typeof fetch) => WeightsSource;
   /** Turns a user-given location string (path or URL) into a source; the default treats it as a URL. */
   weightsFromLocation?: (location: string, fetchImpl?: typeof fetch) => WeightsSource;
   /** Name of the adapter that configured the platform, for messages. */

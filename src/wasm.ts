@@ -1,21 +1,22 @@
 /**
- * `neural-style-tfjs/wasm`: registers and selects TF.js's WASM backend, in Node or a browser.
- * In Node the `.wasm` binaries are read from the installed `@tensorflow/tfjs-backend-wasm`; in a browser they are
- * fetched from beside the bundle unless you call {@link setWasmPaths} first (e.g. a CDN).
+ * `neural-style-tfjs/wasm` for browsers and bundles (the `node` export condition selects `wasm-node.ts` instead):
+ * registers and selects TF.js's WASM backend. The `.wasm` binaries are fetched from beside the bundle unless you
+ * call {@link setWasmPaths} first, e.g. with the URL of the folder where you serve
+ * `node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm`, or a CDN. Weights load as with
+ * `neural-style-tfjs/webgl`: from beside the package's files unless `loadVgg19({ weights: url })` says otherwise.
  * @packageDocumentation
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readyBackend } from './backend.js';
+import { configurePlatform } from './platform.js';
+import { besidePackageWeights } from './weights/source.js';
 
 export * from './index.js';
 export { setWasmPaths };
 
+configurePlatform({ adapter: 'wasm', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });
+
 /** Selects the WASM backend and waits for it; resolves to `'wasm'`. */
 export async function ready(): Promise<string> {
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (isNode) {
-    const { wasmDir } = await import('./node/wasm-files.js');
-    setWasmPaths(wasmDir());
-  }
   return readyBackend('wasm');
 }

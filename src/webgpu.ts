@@ -1,9 +1,10 @@
 /**
- * `neural-style-tfjs/webgpu`: the browser adapter for WebGPU. Importing it registers TF.js's WebGPU backend and,
- * as the fallback, WebGL (and the plain-JS CPU backend, which WebGL uses for a few small ops). {@link ready}
- * selects WebGPU when the browser has `navigator.gpu` and grants an adapter, else WebGL. Weights load the same
- * way as with `neural-style-tfjs/webgl`: from beside the package's files unless `loadVgg19({ weights: url })`
- * says otherwise.
+ * `neural-style-tfjs/browser` (also exported as `neural-style-tfjs/webgpu`): the browser adapter. Importing it
+ * registers TF.js's WebGPU backend and, as the fallback, WebGL (and the plain-JS CPU backend, which WebGL uses for
+ * a few small ops). {@link ready} selects WebGPU when the browser has `navigator.gpu` and grants an adapter, else
+ * WebGL. Needs the optional peer dependencies `@tensorflow/tfjs-backend-webgpu` and `@tensorflow/tfjs-backend-webgl`.
+ * Weights load the same way as with `neural-style-tfjs/webgl`: from beside the package's files unless
+ * `loadVgg19({ weights: url })` says otherwise.
  * @packageDocumentation
  */
 import '@tensorflow/tfjs-backend-webgpu';
@@ -12,10 +13,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readyBackend } from './backend.js';
 import { StyleTransferError } from './errors.js';
 import { configurePlatform } from './platform.js';
+import { besidePackageWeights } from './weights/source.js';
 
 export * from './index.js';
 
-configurePlatform({ adapter: 'webgpu' });
+configurePlatform({ adapter: 'webgpu', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });
 
 interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown | null>;

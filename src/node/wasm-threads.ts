@@ -25,10 +25,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
+import { packageRequire } from './wasm-files.js';
 
 /** Options for {@link enableWasmThreads}. */
 export interface WasmThreadsOptions {
@@ -128,7 +128,7 @@ function discoverHooks(): Hooks | string {
     const flags = (tf.env() as unknown as { flagRegistry?: Record<string, unknown> }).flagRegistry;
     if (flags && !(FLAG in flags)) return `tfjs-backend-wasm ${version} does not register ${FLAG}`;
     try {
-      const require = createRequire(import.meta.url);
+      const require = packageRequire();
       const pkgDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
       const mainScript = join(pkgDir, MAIN_SCRIPT);
       if (!existsSync(mainScript)) return `${MAIN_SCRIPT} is missing`;
