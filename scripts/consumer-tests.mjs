@@ -1,0 +1,567 @@
+#!/usr/bin/env node
+/**
+ * The consumer suite: the package as its users get it. `npm pack`s the built package, installs the tarball (never
+ * a link) into fresh projects in a temp folder, and checks each kind of host:
+ *
+ * - publint and @arethetypeswrong/cli on the tarball (node10 resolution is declared unsupported);
+ * - a Node-only app (`npm install <tarball>`, peers installed by npm): ESM and CommonJS stylize at 32 px through
+ *   `/node` and `/wasm`, the app's own uncaught errors exit as plain Node's do, a missing optional backend is named,
+ *   an esbuild `--platform=node` bundle runs, the CLI works (and stays quiet when its stdout closes), one tfjs-core;
+ * - `npx` of the tarball in an empty folder (a fresh machine: peers come from npm);
+ * - a browser app with every bundler (esbuild, Vite, webpack 5) and every browser entry point, each bundle run in
+ *   headless Chromium (a tiny stylize; WebGL on SwiftShader, WebGPU on SwiftShader's adapter), with no bundler
+ *   warning; the default weights location in the Vite dev server and a plain page with an import map;
+ * - an app that already has its own tfjs-core at the lowest supported version: one copy, no "already registered"
+ *   warnings, its own tensor accepted at run time and by the type checker;
+ * - `tsc` on realistic usage with TypeScript 5.0 and the newest 5.x, strict, skipLibCheck false, under
+ *   moduleResolution node16, nodenext and bundler.
+ *
+ * Run after `npm run build` (CI: .ci/run). Installs use npm's cache (`--prefer-offline`), so a machine that ran
+ * `npm ci` installs from disk. Prints one closing line per check (`ok` / `FAIL`) and exits 1 if any failed.
+ * Options: --keep (keep the temp folder), --only=<name,...> (run some groups: pack,node,npx,browser,own-tf,types).
+ * Environment: CHROMIUM_PATH (default /usr/bin/chromium).
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const FIXTURES = join(ROOT, 'test/consumer');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+/** The tfjs versions the suite installs: the newest (what the repo builds with) and the lowest supported. */
+const TF_NEWEST = pkg.devDependencies['@tensorflow/tfjs-core'];
+const TF_LOWEST = pkg.peerDependencies['@tensorflow/tfjs-core'].replace(/^\^/, '');
+const TS_VERSIONS = { '5.0': '5.0.4', newest: '5' };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+
+const t0 = Date.now();
+const secs = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+const results = [];
+const tmp = mkdtempSync(join(tmpdir(), 'nst-consumers-'));
+
+/** Runs one check and prints its closing line; a failure is recorded, printed in full, and the suite goes on. */
+async function check(name, fn) {
+  const start = Date.now();
+  try {
+    const note = await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${secs(start)})${note ? ` — ${note}` : ''}`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name} (${secs(start)})\n${String(e?.stack ?? e).replace(/^/gm, '     | ')}`);
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** Runs a command; resolves to { code, stdout, stderr } (never rejects on a non-zero exit). */
+function run(cmd, argv, { cwd, env, input, timeout = 300_000 } = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function runOk(cmd, argv, opts) {
+  const r = await run(cmd, argv, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
+  return r;
+}
+
+const lastJson = (text) => JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) ?? 'null');
+
+/** npm install in a project, from npm's cache when it has the packages. */
+async function npmInstall(dir, specs, extra = []) {
+  await runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...extra, ...specs], { cwd: dir });
+}
+
+function project(name, packageJson = {}) {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, ...packageJson }, null, 2));
+  return dir;
+}
+
+/** Every installed copy of a package in a project's node_modules (path → version). */
+function copiesOf(dir, name) {
+  const found = [];
+  const walk = (nm) => {
+    if (!existsSync(nm)) return;
+    for (const entry of readdirSync(nm)) {
+      if (entry.startsWith('.')) continue;
+      const sub = entry.startsWith('@') ? readdirSync(join(nm, entry)).map((e) => join(entry, e)) : [entry];
+      for (const s of sub) {
+        const p = join(nm, s);
+        if (s === name) found.push({ path: p, version: JSON.parse(readFileSync(join(p, 'package.json'), 'utf8')).version });
+        walk(join(p, 'node_modules'));
+      }
+    }
+  };
+  walk(join(dir, 'node_modules'));
+  return found;
+}
+
+function duMegabytes(path) {
+  let bytes = 0;
+  const walk = (p) => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else bytes += st.size;
+  };
+  walk(path);
+  return bytes / 1e6;
+}
+
+/** Writes content.png and style.png (32x32) into `dir` for the CLI. */
+function makeImages(dir) {
+  const { PNG } = createRequire(join(ROOT, 'package.json'))('pngjs');
+  for (const [name, seed] of [['content.png', 13], ['style.png', 91]]) {
+    const png = new PNG({ width: 32, height: 32 });
+    for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : (i * seed) % 256;
+    writeFileSync(join(dir, name), PNG.sync.write(png));
+  }
+}
+
+const ALREADY_REGISTERED = /already registered|has already been set|Platform .* already/i;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tarball
+
+let tarball;
+let tarballInfo;
+
+async function packGroup() {
+  await check('npm pack: the tarball has what a user needs and nothing else', async () => {
+    const out = join(tmp, 'pack');
+    mkdirSync(out);
+    // --ignore-scripts: the suite tests the build in dist/ (prepare would rebuild it).
+    assert(existsSync(join(ROOT, 'dist/node.js')) && existsSync(join(ROOT, 'weights/manifest.json')), 'build the package first (npm run weights && npm run build)');
+    const r = await runOk('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out, '--loglevel=error'], { cwd: ROOT });
+    const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))[0];
+    tarball = join(out, info.filename);
+    tarballInfo = info;
+    const files = info.files.map((f) => f.path);
+    for (const need of ['LICENSE', 'README.md', 'weights/manifest.json', 'weights/README.md', 'weights/LICENSE', 'dist/cli.js', 'dist/node.js', 'dist/node.cjs', 'dist/wasm-node.js', 'dist/webgpu.js']) {
+      assert(files.includes(need), `the tarball lacks ${need}`);
+    }
+    assert(files.some((f) => /^weights\/vgg19-shard.*\.bin$/.test(f)), 'the tarball has no weight shards');
+    const unwanted = files.filter((f) => /^dist\/(cli|commands-[\w-]+)\.cjs|^dist\/cli\.d\.|^src\/|^test\/|^scripts\/|\.tgz$/.test(f));
+    assert(unwanted.length === 0, `the tarball ships files nobody uses: ${unwanted.join(', ')}`);
+    return `${info.filename}: ${(info.size / 1e6).toFixed(1)} MB packed, ${(info.unpackedSize / 1e6).toFixed(1)} MB unpacked, ${info.entryCount} files`;
+  });
+  if (!tarball) throw new Error('no tarball: cannot go on');
+
+  await check('publint: no errors, warnings or suggestions', async () => {
+    const r = await runOk(join(ROOT, 'node_modules/.bin/publint'), ['run', tarball, '--strict', '--level', 'suggestion'], { cwd: tmp });
+    assert(/All good/.test(r.stdout), `publint reported:\n${r.stdout}`);
+  });
+
+  await check('@arethetypeswrong/cli: types resolve for every entry (node16 CJS + ESM, bundler; node10 unsupported)', async () => {
+    const r = await run(join(ROOT, 'node_modules/.bin/attw'), [tarball, '--profile', 'node16', '--format', 'ascii'], { cwd: tmp });
+    assert(r.code === 0, `attw found problems:\n${r.stdout}\n${r.stderr}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Node
+
+async function nodeGroup() {
+  const dir = project('node', { type: 'module' });
+  await check('node app: npm install <tarball> installs the required peers and no browser backend', async () => {
+    await npmInstall(dir, [tarball]);
+    const tf = copiesOf(dir, '@tensorflow/tfjs-core');
+    assert(tf.length === 1, `expected one tfjs-core, found ${JSON.stringify(tf)}`);
+    for (const p of ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']) assert(copiesOf(dir, p).length === 1, `${p} was not installed`);
+    for (const p of ['@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu']) assert(copiesOf(dir, p).length === 0, `${p} was installed for a Node app`);
+    return `node_modules ${duMegabytes(join(dir, 'node_modules')).toFixed(0)} MB, tfjs-core ${tf[0].version}`;
+  });
+  for (const f of ['stylize-node.mjs', 'stylize-node.cjs', 'crash.mjs', 'bundle-node.mjs']) cpSync(join(FIXTURES, f), join(dir, f));
+
+  for (const [script, entry] of [['stylize-node.mjs', 'node'], ['stylize-node.cjs', 'node'], ['stylize-node.mjs', 'wasm'], ['stylize-node.cjs', 'wasm']]) {
+    await check(`node app: ${script.endsWith('.cjs') ? 'CommonJS' : 'ESM'} stylize at 32 px via neural-style-tfjs/${entry}`, async () => {
+      const r = await runOk(process.execPath, [script, entry], { cwd: dir });
+      const rep = lastJson(r.stdout);
+      assert(rep.backend === 'wasm' && rep.tfBackend === 'wasm', `backend ${rep.backend}/${rep.tfBackend}`);
+      assert(rep.width === 32 && rep.height === 24 && rep.bytes === 32 * 24 * 4, `output ${rep.width}x${rep.height}`);
+      assert(rep.leaked === 0, `${rep.leaked} tensors leaked`);
+      assert(rep.errorCode === 'INVALID_OPTION', `bad input gave ${rep.errorCode}`);
+      assert(rep.version === pkg.version, `VERSION ${rep.version}`);
+      assert(!ALREADY_REGISTERED.test(r.stderr), `warnings:\n${r.stderr}`);
+    });
+  }
+
+  for (const kind of ['timer', 'rejection']) {
+    await check(`node app: the app's own uncaught ${kind === 'timer' ? 'throw in a timer' : 'promise rejection'} exits as plain Node (code 1, its stack, no tfjs frame)`, async () => {
+      const r = await run(process.execPath, ['crash.mjs', 'node', kind], { cwd: dir });
+      const rep = lastJson(r.stdout);
+      assert(rep.listeners.uncaughtException === 0 && rep.listeners.unhandledRejection === 0, `process listeners left installed: ${JSON.stringify(rep.listeners)}`);
+      assert(r.code === 1, `exit code ${r.code}\n${r.stderr}`);
+      assert(r.stderr.includes('the app failed on its own') && r.stderr.includes('crash.mjs'), `stderr lacks the app's error and stack:\n${r.stderr}`);
+      assert(!/tfjs|emscripten|neural-style-tfjs/.test(r.stderr), `stderr has library frames:\n${r.stderr}`);
+    });
+  }
+
+  await check('node app: importing a browser entry without its backend names the package to install', async () => {
+    const r = await run(process.execPath, ['--input-type=module', '-e', "await import('neural-style-tfjs/webgl')"], { cwd: dir });
+    assert(r.code !== 0 && r.stderr.includes('@tensorflow/tfjs-backend-webgl'), `exit ${r.code}, stderr:\n${r.stderr}`);
+    const t = await run(process.execPath, ['--input-type=module', '-e', "const { ready } = await import('neural-style-tfjs/node'); await ready('tensorflow').catch((e) => { console.log(e.code + ': ' + e.message); });"], { cwd: dir });
+    assert(/^BACKEND: .*npm install @tensorflow\/tfjs-node/m.test(t.stdout), `ready('tensorflow') said:\n${t.stdout}${t.stderr}`);
+  });
+
+  await check('node app: esbuild --bundle --platform=node of neural-style-tfjs/node runs (sideEffects keeps the adapter)', async () => {
+    const esbuild = await import(join(ROOT, 'node_modules/esbuild/lib/main.js'));
+    const out = await esbuild.build({ entryPoints: [join(dir, 'bundle-node.mjs')], bundle: true, platform: 'node', outfile: join(dir, 'out/bundle.cjs'), logLevel: 'silent', metafile: true });
+    assert(out.warnings.length === 0, `esbuild warnings: ${JSON.stringify(out.warnings.map((w) => w.text))}`);
+    const r = await runOk(process.execPath, ['out/bundle.cjs'], { cwd: dir });
+    const rep = lastJson(r.stdout);
+    assert(rep.backend === 'wasm' && rep.width === 32, JSON.stringify(rep));
+  });
+
+  await check('node app: the CLI runs (npx neural-style-tfjs stylize, 32 px)', async () => {
+    makeImages(dir);
+    const r = await runOk('npx', ['--no-install', 'neural-style-tfjs', 'stylize', 'content.png', 'style.png', '-o', 'out.png', '--size', '32', '--iterations', '2'], { cwd: dir });
+    assert(existsSync(join(dir, 'out.png')), `no out.png; stderr:\n${r.stderr}`);
+  });
+
+  await check('node app: the CLI exits quietly when its stdout closes (stylize --json | head -1)', async () => {
+    const r = await run('bash', ['-c', 'set -o pipefail; npx --no-install neural-style-tfjs stylize content.png style.png -o piped.png --size 32 --iterations 5 --json | head -1'], { cwd: dir });
+    assert(r.code === 0, `exit ${r.code}; stderr:\n${r.stderr}`);
+    assert(JSON.parse(r.stdout).event === 'start', `first line: ${r.stdout}`);
+    assert(r.stderr.trim() === '', `stderr is not empty:\n${r.stderr}`);
+  });
+}
+
+async function npxGroup() {
+  await check('fresh machine: npx <tarball> neural-style-tfjs --help and a 32 px stylize in an empty folder', async () => {
+    const dir = join(tmp, 'npx-empty');
+    mkdirSync(dir);
+    makeImages(dir);
+    const npx = (...a) => runOk('npx', ['--yes', '--prefer-offline', '--package', tarball, '--', 'neural-style-tfjs', ...a], { cwd: dir, env: { npm_config_cache: undefined } });
+    const help = await npx('--help');
+    assert(/Usage: neural-style-tfjs <command>/.test(help.stdout), help.stdout);
+    await npx('stylize', 'content.png', 'style.png', '-o', 'out.png', '--size', '32', '--iterations', '1');
+    assert(existsSync(join(dir, 'out.png')), 'no out.png');
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Browser: bundlers x entry points, run in Chromium
+
+/** Entry points a browser app imports, with how the app starts the backend. */
+const BROWSER_ENTRIES = {
+  browser: { ready: 'nst.ready()', backend: ['webgpu', 'webgl'] },
+  webgl: { ready: 'nst.ready()', backend: ['webgl'] },
+  webgpu: { ready: 'nst.ready()', backend: ['webgpu', 'webgl'] },
+  wasm: { setup: "nst.setWasmPaths(new URL('/wasm/', location.href).href);", ready: 'nst.ready()', backend: ['wasm'] },
+  // The core registers no backend: the app brings its own.
+  core: { specifier: 'neural-style-tfjs', setup: "import '@tensorflow/tfjs-backend-webgl';", ready: "tf.setBackend('webgl').then(() => tf.getBackend())", backend: ['webgl'] },
+};
+
+function writeBrowserApp(dir, entry) {
+  const e = BROWSER_ENTRIES[entry];
+  const src = readFileSync(join(FIXTURES, 'browser-app.js'), 'utf8')
+    .replace("'neural-style-tfjs/ENTRY'", `'${e.specifier ?? `neural-style-tfjs/${entry}`}'`)
+    .replace('SETUP', e.setup ?? '')
+    .replace('READY', e.ready);
+  const file = join(dir, 'src', `${entry}.js`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, src);
+  return file;
+}
+
+const pageHtml = (script, extraHead = '') => `<!doctype html><html><head><meta charset="utf-8">${extraHead}</head><body><script type="module" src="${script}"></script></body></html>`;
+
+const BUNDLERS = {
+  async esbuild(dir, entry, src, outDir) {
+    const esbuild = await import(join(ROOT, 'node_modules/esbuild/lib/main.js'));
+    const r = await esbuild.build({ entryPoints: [src], bundle: true, platform: 'browser', format: 'esm', minify: true, outfile: join(outDir, 'app.js'), absWorkingDir: dir, logLevel: 'silent' });
+    writeFileSync(join(outDir, 'index.html'), pageHtml('./app.js'));
+    return r.warnings.map((w) => w.text);
+  },
+  async vite(dir, entry, src, outDir) {
+    const { build } = await import(join(ROOT, 'node_modules/vite/dist/node/index.js'));
+    const root = join(dir, `vite-${entry}`);
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'index.html'), pageHtml(`/${entry}.js`));
+    cpSync(src, join(root, `${entry}.js`));
+    const warnings = [];
+    await build({
+      root,
+      base: './',
+      configFile: false,
+      logLevel: 'silent',
+      build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 10_000, rollupOptions: { onwarn: (w) => warnings.push(w.message) } },
+    });
+    return warnings;
+  },
+  async webpack(dir, entry, src, outDir) {
+    const webpack = (await import(join(ROOT, 'node_modules/webpack/lib/index.js'))).default;
+    const stats = await new Promise((res, rej) =>
+      webpack(
+        {
+          mode: 'production',
+          context: dir,
+          entry: src,
+          target: 'web',
+          output: { path: outDir, filename: 'app.js', publicPath: 'auto' },
+          performance: { hints: false },
+          experiments: { topLevelAwait: true },
+        },
+        (err, s) => (err ? rej(err) : res(s)),
+      ),
+    );
+    const json = stats.toJson({ all: false, warnings: true, errors: true });
+    if (json.errors.length) throw new Error(`webpack errors:\n${json.errors.map((e) => e.message).join('\n')}`);
+    writeFileSync(join(outDir, 'index.html'), `<!doctype html><html><head><meta charset="utf-8"></head><body><script src="./app.js"></script></body></html>`);
+    return json.warnings.map((w) => w.message);
+  },
+};
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.map': 'application/json' };
+
+/** A static server for `root` on 127.0.0.1 (a secure context, so WebGPU is offered). */
+function serve(root) {
+  return new Promise((res) => {
+    const server = createServer((req, resp) => {
+      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+      if (!file.startsWith(normalize(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+        resp.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      resp.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+      resp.end(readFileSync(file));
+    });
+    server.listen(0, '127.0.0.1', () => res({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) }));
+  });
+}
+
+async function launchChromium() {
+  assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  const { chromium } = await import(join(ROOT, 'node_modules/playwright-core/index.mjs'));
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+  });
+}
+
+/** Opens `url`, waits for window.__report, returns it with the page's console errors. */
+async function runPage(browser, url, timeout = 240_000) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => window.__report !== undefined, null, { timeout });
+    const report = await page.evaluate(() => window.__report);
+    return { report, errors };
+  } finally {
+    await page.close();
+  }
+}
+
+function checkReport({ report, errors }, expectBackends) {
+  assert(report && !report.error, `the page failed: ${report?.error}\nconsole errors: ${errors.join('\n')}`);
+  assert(expectBackends.includes(report.backend), `backend ${report.backend}, expected ${expectBackends.join(' or ')}`);
+  assert(report.width === 32 && report.height === 32 && report.bytes === 32 * 32 * 4, `output ${report.width}x${report.height}`);
+  assert(report.leaked === 0, `${report.leaked} tensors leaked`);
+  assert(report.defaultWeights === 'loaded' || (/^WEIGHTS_MISSING: /.test(report.defaultWeights) && report.defaultWeights.includes("loadVgg19({ weights: '/weights/' })")), `default weights: ${report.defaultWeights}`);
+  const noisy = errors.filter((e) => ALREADY_REGISTERED.test(e));
+  assert(noisy.length === 0, `console: ${noisy.join('\n')}`);
+  return `${report.backend}; default weights: ${report.defaultWeights === 'loaded' ? 'loaded' : 'WEIGHTS_MISSING naming the fix'}`;
+}
+
+async function browserGroup() {
+  const dir = project('browser', { type: 'module' });
+  await check('browser app: npm install <tarball> + the optional WebGL and WebGPU backends (one tfjs-core)', async () => {
+    await npmInstall(dir, [tarball, `@tensorflow/tfjs-backend-webgl@${TF_NEWEST}`, `@tensorflow/tfjs-backend-webgpu@${TF_NEWEST}`]);
+    const tf = copiesOf(dir, '@tensorflow/tfjs-core');
+    assert(tf.length === 1, `expected one tfjs-core, found ${JSON.stringify(tf)}`);
+  });
+  // What every site serves: the weights (copied, as docs/browser.md says) and, for /wasm, the .wasm binaries.
+  const site = join(dir, 'site');
+  cpSync(join(dir, 'node_modules/neural-style-tfjs/weights'), join(site, 'weights'), { recursive: true });
+  mkdirSync(join(site, 'wasm'));
+  for (const f of readdirSync(join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'))) {
+    if (f.endsWith('.wasm')) cpSync(join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f), join(site, 'wasm', f));
+  }
+
+  let browser;
+  let server;
+  try {
+    browser = await launchChromium();
+    server = await serve(site);
+    for (const bundler of Object.keys(BUNDLERS)) {
+      for (const entry of Object.keys(BROWSER_ENTRIES)) {
+        await check(`browser app: ${bundler} bundle of ${BROWSER_ENTRIES[entry].specifier ?? `neural-style-tfjs/${entry}`} builds without warnings and stylizes in Chromium`, async () => {
+          const src = writeBrowserApp(dir, entry);
+          const outDir = join(site, `${bundler}-${entry}`);
+          const warnings = await BUNDLERS[bundler](dir, entry, src, outDir);
+          assert(warnings.length === 0, `${bundler} warned:\n${warnings.join('\n')}`);
+          return checkReport(await runPage(browser, `${server.url}/${bundler}-${entry}/`), BROWSER_ENTRIES[entry].backend);
+        });
+      }
+    }
+
+    await check('browser app: plain page with an import map, package files as published: default weights load', async () => {
+      // @tensorflow/* as a CDN's ESM build would serve them (one file each, tfjs-core shared); the package itself
+      // is served as installed, so its weights sit beside its dist/ files.
+      const esbuild = await import(join(ROOT, 'node_modules/esbuild/lib/main.js'));
+      const cdn = join(dir, 'cdn');
+      const tfPkgs = ['tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-webgl'];
+      for (const p of tfPkgs) {
+        await esbuild.build({ entryPoints: [`@tensorflow/${p}`], bundle: true, format: 'esm', platform: 'browser', outfile: join(cdn, `${p}.js`), absWorkingDir: dir, external: ['@tensorflow/*'], logLevel: 'silent' });
+      }
+      const imports = Object.fromEntries(tfPkgs.map((p) => [`@tensorflow/${p}`, `/cdn/${p}.js`]));
+      imports['@tensorflow/tfjs-backend-cpu/dist/shared'] = '/cdn/tfjs-backend-cpu.js';
+      imports['neural-style-tfjs/webgl'] = '/node_modules/neural-style-tfjs/dist/webgl.js';
+      writeFileSync(join(dir, 'importmap.html'), pageHtml('/importmap-app.js', `<script type="importmap">${JSON.stringify({ imports })}</script>`));
+      writeFileSync(
+        join(dir, 'importmap-app.js'),
+        `import { ready, loadVgg19, stylize } from 'neural-style-tfjs/webgl';
+window.__report = (async () => {
+  const backend = await ready();
+  const model = await loadVgg19();
+  const style = { data: new Uint8Array(32 * 32 * 3).map((_, i) => (i * 37) % 256), width: 32, height: 32 };
+  const r = await stylize({ model, content: style, style, size: 32, iterations: 1 });
+  const px = await r.toPixels(); r.dispose(); model.dispose();
+  return { backend, width: px.width, height: px.height, bytes: px.data.length, leaked: 0, defaultWeights: 'loaded', location: model.location };
+})().catch((e) => ({ error: String(e && e.stack || e) }));`,
+      );
+      const s = await serve(dir);
+      try {
+        const res = await runPage(browser, `${s.url}/importmap.html`);
+        checkReport(res, ['webgl']);
+        assert(res.report.location.endsWith('/node_modules/neural-style-tfjs/weights/'), `weights from ${res.report.location}`);
+      } finally {
+        await s.close();
+      }
+    });
+
+    await check("browser app: Vite dev server: the default weights fail at once with WEIGHTS_MISSING naming the fix", async () => {
+      const { createServer: createVite } = await import(join(ROOT, 'node_modules/vite/dist/node/index.js'));
+      const root = join(dir, 'vite-dev');
+      mkdirSync(root, { recursive: true });
+      writeFileSync(join(root, 'index.html'), pageHtml('/main.js'));
+      writeFileSync(
+        join(root, 'main.js'),
+        `import { ready, loadVgg19 } from 'neural-style-tfjs/webgl';
+window.__report = ready().then(() => loadVgg19()).then(() => ({ defaultWeights: 'loaded' }), (e) => ({ defaultWeights: e.code + ': ' + e.message }));`,
+      );
+      const vite = await createVite({ root, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 }, cacheDir: join(root, 'node_modules/.vite') });
+      await vite.listen();
+      try {
+        const { report, errors } = await runPage(browser, `http://127.0.0.1:${vite.httpServer.address().port}/`);
+        assert(/^WEIGHTS_MISSING: .*Vite's dev server.*loadVgg19\(\{ weights: '\/weights\/' \}\)/.test(report.defaultWeights), `default weights: ${report.defaultWeights}\n${errors.join('\n')}`);
+      } finally {
+        await vite.close();
+      }
+    });
+  } finally {
+    await browser?.close();
+    await server?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// An app with its own, older tfjs-core
+
+async function ownTfGroup() {
+  const dir = project('own-tf', { type: 'module' });
+  await check(`own-tf app: has tfjs-core ${TF_LOWEST} (+ cpu, wasm), installs the tarball: one tfjs-core, still ${TF_LOWEST}`, async () => {
+    await npmInstall(dir, [`@tensorflow/tfjs-core@${TF_LOWEST}`, `@tensorflow/tfjs-backend-cpu@${TF_LOWEST}`, `@tensorflow/tfjs-backend-wasm@${TF_LOWEST}`, '@types/node@20', `typescript@${TS_VERSIONS.newest}`]);
+    await npmInstall(dir, [tarball]);
+    const tf = copiesOf(dir, '@tensorflow/tfjs-core');
+    assert(tf.length === 1 && tf[0].version === TF_LOWEST, `tfjs-core copies: ${JSON.stringify(tf)}`);
+    for (const p of ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']) {
+      const c = copiesOf(dir, p);
+      assert(c.length === 1 && c[0].version === TF_LOWEST, `${p} copies: ${JSON.stringify(c)}`);
+    }
+  });
+  cpSync(join(FIXTURES, 'stylize-node.mjs'), join(dir, 'stylize-node.mjs'));
+  await check(`own-tf app: stylize at 32 px with its own tensor on tfjs ${TF_LOWEST}, no "already registered" warnings`, async () => {
+    const r = await runOk(process.execPath, ['stylize-node.mjs', 'node'], { cwd: dir });
+    const rep = lastJson(r.stdout);
+    assert(rep.backend === 'wasm' && rep.width === 32 && rep.leaked === 0, JSON.stringify(rep));
+    assert(!ALREADY_REGISTERED.test(r.stderr), `warnings:\n${r.stderr}`);
+    assert(!/WASM threads unavailable/.test(r.stderr), `threads fell back:\n${r.stderr}`);
+  });
+  await check(`own-tf app: tsc accepts its own Tensor3D as stylize() content (tfjs-core ${TF_LOWEST}, strict, skipLibCheck false)`, async () => {
+    writeFileSync(
+      join(dir, 'app.ts'),
+      `import * as tf from '@tensorflow/tfjs-core';
+import { stylize } from 'neural-style-tfjs/node';
+const content: tf.Tensor3D = tf.zeros([32, 32, 3]);
+export const result = stylize({ content, style: content, size: 32, iterations: 1 }).then((r) => r.toPixels());
+`,
+    );
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', lib: ['es2022', 'dom'], types: ['node'] }, files: ['app.ts'] }));
+    await runOk(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: dir });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Types with TypeScript 5.0 and the newest 5.x
+
+async function typesGroup() {
+  const dir = project('types', { type: 'module' });
+  const tsNames = Object.keys(TS_VERSIONS);
+  await check('types app: install the tarball, all backends, @types/node and TypeScript ' + Object.values(TS_VERSIONS).join(' + '), async () => {
+    await npmInstall(dir, [tarball, `@tensorflow/tfjs-backend-webgl@${TF_NEWEST}`, `@tensorflow/tfjs-backend-webgpu@${TF_NEWEST}`, '@types/node@20', ...tsNames.map((n) => `ts-${n}@npm:typescript@${TS_VERSIONS[n]}`)]);
+  });
+  cpSync(join(FIXTURES, 'usage.ts'), join(dir, 'usage.ts'));
+  writeFileSync(join(dir, 'usage-cjs.cts'), "import nst = require('neural-style-tfjs/node');\nexport const ready: () => Promise<string> = nst.ready;\nexport const version: string = nst.VERSION;\n");
+  for (const n of tsNames) {
+    const version = JSON.parse(readFileSync(join(dir, `node_modules/ts-${n}/package.json`), 'utf8')).version;
+    for (const resolution of ['node16', 'nodenext', 'bundler']) {
+      await check(`types app: tsc ${version}, moduleResolution ${resolution}, strict, skipLibCheck false`, async () => {
+        const module = resolution === 'bundler' ? 'esnext' : resolution;
+        const files = resolution === 'bundler' ? ['usage.ts'] : ['usage.ts', 'usage-cjs.cts'];
+        const cfg = `tsconfig.${resolution}.json`;
+        writeFileSync(join(dir, cfg), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module, moduleResolution: resolution, target: 'es2022', lib: ['es2022', 'dom'], types: ['node'] }, files }));
+        await runOk(process.execPath, [join(dir, `node_modules/ts-${n}/bin/tsc`), '-p', cfg], { cwd: dir });
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const GROUPS = { pack: packGroup, node: nodeGroup, npx: npxGroup, browser: browserGroup, 'own-tf': ownTfGroup, types: typesGroup };
+
+try {
+  console.log(`consumer suite: neural-style-tfjs ${pkg.version}, tfjs ${TF_LOWEST} (lowest) and ${TF_NEWEST} (newest), in ${tmp}`);
+  await GROUPS.pack();
+  for (const [name, group] of Object.entries(GROUPS)) {
+    if (name === 'pack' || (only && !only.includes(name))) continue;
+    await group();
+  }
+} catch (e) {
+  results.push({ name: 'suite', ok: false });
+  console.log(`FAIL suite aborted: ${e?.stack ?? e}`);
+} finally {
+  if (!keep) rmSync(tmp, { recursive: true, force: true });
+}
+const failed = results.filter((r) => !r.ok);
+console.log(`consumer suite: ${results.length - failed.length}/${results.length} checks passed in ${secs(t0)}${failed.length ? `; FAILED: ${failed.map((f) => f.name).join('; ')}` : ''}`);
+process.exit(failed.length ? 1 : 0);
