@@ -39,7 +39,10 @@ const TS_VERSIONS = { '5.0': '5.0.4', newest: '5' };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const listArg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const only = listArg('only');
+const onlyBundlers = listArg('bundlers');
+const onlyEntries = listArg('entries');
 
 const t0 = Date.now();
 const secs = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
@@ -268,9 +271,10 @@ async function npxGroup() {
 
 /** Entry points a browser app imports, with how the app starts the backend. */
 const BROWSER_ENTRIES = {
-  browser: { ready: 'nst.ready()', backend: ['webgpu', 'webgl'] },
+  // Run without a WebGPU adapter, so WebGPU entries show their fallback; one more page checks WebGPU itself.
+  browser: { ready: 'nst.ready()', backend: ['webgl'] },
   webgl: { ready: 'nst.ready()', backend: ['webgl'] },
-  webgpu: { ready: 'nst.ready()', backend: ['webgpu', 'webgl'] },
+  webgpu: { ready: 'nst.ready()', backend: ['webgl'] },
   wasm: { setup: "nst.setWasmPaths(new URL('/wasm/', location.href).href);", ready: 'nst.ready()', backend: ['wasm'] },
   // The core registers no backend: the app brings its own.
   core: { specifier: 'neural-style-tfjs', setup: "import '@tensorflow/tfjs-backend-webgl';", ready: "tf.setBackend('webgl').then(() => tf.getBackend())", backend: ['webgl'] },
@@ -279,9 +283,9 @@ const BROWSER_ENTRIES = {
 function writeBrowserApp(dir, entry) {
   const e = BROWSER_ENTRIES[entry];
   const src = readFileSync(join(FIXTURES, 'browser-app.js'), 'utf8')
-    .replace("'neural-style-tfjs/ENTRY'", `'${e.specifier ?? `neural-style-tfjs/${entry}`}'`)
-    .replace('SETUP', e.setup ?? '')
-    .replace('READY', e.ready);
+    .replace('__ENTRY__', e.specifier ?? `neural-style-tfjs/${entry}`)
+    .replace('/* __SETUP__ */', e.setup ?? '')
+    .replace('/* __READY__ */ null', e.ready);
   const file = join(dir, 'src', `${entry}.js`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, src);
@@ -355,12 +359,14 @@ function serve(root) {
   });
 }
 
-async function launchChromium() {
+/** Headless Chromium with WebGL on SwiftShader; `webgpu` also grants SwiftShader's WebGPU adapter. */
+async function launchChromium({ webgpu = false } = {}) {
   assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   const { chromium } = await import(join(ROOT, 'node_modules/playwright-core/index.mjs'));
+  const gpu = webgpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : [];
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', ...gpu],
   });
 }
 
@@ -370,9 +376,17 @@ async function runPage(browser, url, timeout = 240_000) {
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
+  // Done when the app reported, or as soon as the page threw (a broken bundle never reports).
+  const crashed = new Promise((_, reject) => page.on('pageerror', (e) => reject(new Error(`the page threw: ${e}`))));
+  crashed.catch(() => {});
   try {
     await page.goto(url);
-    await page.waitForFunction(() => window.__report !== undefined, null, { timeout });
+    const done = page.waitForFunction(() => window.__report !== undefined, null, { timeout });
+    try {
+      await Promise.race([done, crashed]);
+    } catch (e) {
+      throw new Error(`${e.message}\nconsole errors:\n${errors.join('\n')}`);
+    }
     const report = await page.evaluate(() => window.__report);
     return { report, errors };
   } finally {
@@ -384,11 +398,13 @@ function checkReport({ report, errors }, expectBackends) {
   assert(report && !report.error, `the page failed: ${report?.error}\nconsole errors: ${errors.join('\n')}`);
   assert(expectBackends.includes(report.backend), `backend ${report.backend}, expected ${expectBackends.join(' or ')}`);
   assert(report.width === 32 && report.height === 32 && report.bytes === 32 * 32 * 4, `output ${report.width}x${report.height}`);
+  assert(report.channels === undefined || report.channels === 128, `relu2_1 has ${report.channels} channels`);
   assert(report.leaked === 0, `${report.leaked} tensors leaked`);
   assert(report.defaultWeights === 'loaded' || (/^WEIGHTS_MISSING: /.test(report.defaultWeights) && report.defaultWeights.includes("loadVgg19({ weights: '/weights/' })")), `default weights: ${report.defaultWeights}`);
   const noisy = errors.filter((e) => ALREADY_REGISTERED.test(e));
   assert(noisy.length === 0, `console: ${noisy.join('\n')}`);
-  return `${report.backend}; default weights: ${report.defaultWeights === 'loaded' ? 'loaded' : 'WEIGHTS_MISSING naming the fix'}`;
+  const ms = report.ms ? `; ready ${report.ms.ready} ms, weights ${report.ms.load} ms, ${report.channels ? 'features' : 'stylize'} ${report.ms.run} ms` : '';
+  return `${report.backend}; default weights: ${report.defaultWeights === 'loaded' ? 'loaded' : 'WEIGHTS_MISSING naming the fix'}${ms}`;
 }
 
 async function browserGroup() {
@@ -411,8 +427,8 @@ async function browserGroup() {
   try {
     browser = await launchChromium();
     server = await serve(site);
-    for (const bundler of Object.keys(BUNDLERS)) {
-      for (const entry of Object.keys(BROWSER_ENTRIES)) {
+    for (const bundler of Object.keys(BUNDLERS).filter((b) => !onlyBundlers || onlyBundlers.includes(b))) {
+      for (const entry of Object.keys(BROWSER_ENTRIES).filter((e) => !onlyEntries || onlyEntries.includes(e))) {
         await check(`browser app: ${bundler} bundle of ${BROWSER_ENTRIES[entry].specifier ?? `neural-style-tfjs/${entry}`} builds without warnings and stylizes in Chromium`, async () => {
           const src = writeBrowserApp(dir, entry);
           const outDir = join(site, `${bundler}-${entry}`);
@@ -422,6 +438,16 @@ async function browserGroup() {
         });
       }
     }
+
+    await check('browser app: with a WebGPU adapter (SwiftShader) the esbuild bundle of neural-style-tfjs/browser runs on WebGPU', async () => {
+      const gpuBrowser = await launchChromium({ webgpu: true });
+      try {
+        assert(existsSync(join(site, 'esbuild-browser/index.html')), 'the esbuild bundle of /browser was not built');
+        return checkReport(await runPage(gpuBrowser, `${server.url}/esbuild-browser/?features`), ['webgpu']);
+      } finally {
+        await gpuBrowser.close();
+      }
+    });
 
     await check('browser app: plain page with an import map, package files as published: default weights load', async () => {
       // @tensorflow/* as a CDN's ESM build would serve them (one file each, tfjs-core shared); the package itself

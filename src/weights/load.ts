@@ -3,7 +3,7 @@ import { StyleTransferError, invalidOption } from '../errors.js';
 import { getPlatform } from '../platform.js';
 import { MAX_MANIFEST_BYTES, isPlainFileName, validateManifest, type TensorEntry, type WeightsManifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
-import { urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
+import { besidePackageWeights, urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
 
 export interface LoadWeightsOptions {
   /**
@@ -156,8 +156,8 @@ export function resolveSource(opts: LoadWeightsOptions, guard?: ReadGuard): Weig
     if (/^(https?|blob|data):/i.test(loc) || !platform.weightsFromLocation) return urlWeightsSource(loc, fetchImpl);
     return platform.weightsFromLocation(loc, fetchImpl);
   }
-  if (platform.defaultWeights) return platform.defaultWeights();
-  return urlWeightsSource(defaultWeightsUrl(), fetchImpl);
+  if (platform.defaultWeights) return platform.defaultWeights(fetchImpl);
+  return besidePackageWeights(import.meta.url, fetchImpl);
 }
 
 /**
@@ -200,17 +200,6 @@ function guardedFetch(fetchImpl: typeof fetch | undefined, guard: ReadGuard): ty
     });
     return new Response(capped, { status: res.status, statusText: res.statusText, headers: res.headers });
   }) as typeof fetch;
-}
-
-/** `weights/` beside the package's `dist/` folder (as unpkg/jsDelivr lay out the npm package). */
-function defaultWeightsUrl(): string {
-  // A non-literal argument keeps bundlers from trying to inline the folder as an asset.
-  const rel = ['..', 'weights', ''].join('/');
-  try {
-    return new URL(rel, import.meta.url).toString();
-  } catch {
-    throw new StyleTransferError('WEIGHTS_MISSING', 'Cannot locate the bundled weights from here: pass `weights` (a URL) to loadVgg19().');
-  }
 }
 
 /**
