@@ -1,8 +1,10 @@
 /**
- * The BUILT package, imported by name as a user would: small ESM and CJS scripts run in child `node` processes
+ * A quick check of the BUILT package, imported by name: small ESM and CJS scripts run in child `node` processes
  * from a temp folder whose node_modules/neural-style-tfjs is a symlink to this repo (and node_modules/@tensorflow
- * to ours). Needs `dist/` (`npx tsup`, i.e. `npm run build`) and `weights/` (`npm run weights`): the suite fails,
- * rather than skips, when they are missing.
+ * to ours, the peer dependencies installed as devDependencies). The packaging itself (the tarball installed into
+ * fresh Node, npx, bundler, browser and TypeScript projects) is checked by `npm run test:consumers`
+ * (scripts/consumer-tests.mjs). Needs `dist/` (`npx tsup`, i.e. `npm run build`) and `weights/`
+ * (`npm run weights`): the suite fails, rather than skips, when they are missing.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
