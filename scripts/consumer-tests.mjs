@@ -258,7 +258,9 @@ async function npxGroup() {
     const dir = join(tmp, 'npx-empty');
     mkdirSync(dir);
     makeImages(dir);
-    const npx = (...a) => runOk('npx', ['--yes', '--prefer-offline', '--package', tarball, '--', 'neural-style-tfjs', ...a], { cwd: dir, env: { npm_config_cache: undefined } });
+    // npx installs the package and its required peers into its own cache folder (keyed by the tarball's path,
+    // new for every run), as on a machine that never had the package.
+    const npx = (...a) => runOk('npx', ['--yes', '--prefer-offline', '--package', tarball, '--', 'neural-style-tfjs', ...a], { cwd: dir });
     const help = await npx('--help');
     assert(/Usage: neural-style-tfjs <command>/.test(help.stdout), help.stdout);
     await npx('stylize', 'content.png', 'style.png', '-o', 'out.png', '--size', '32', '--iterations', '1');
