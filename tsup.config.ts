@@ -1,8 +1,16 @@
-import { readFileSync, rmSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+/**
+ * The built weights' manifest hash, pinned into the code (src/weights/pinned.ts) so the default weights must be the
+ * set this build shipped with. `npm run weights` runs before the build (prepare); rebuild after rebuilding weights.
+ */
+const manifest = new URL('./weights/manifest.json', import.meta.url);
+const weightsIntegrity = existsSync(manifest) ? createHash('sha256').update(readFileSync(manifest)).digest('hex') : '';
 
 /**
  * Library entry points, one per host (package.json `exports`). Adapters do their setup (registering a backend,
@@ -38,7 +46,7 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   external: [/^@tensorflow\//, /^node:/],
-  define: { __NST_VERSION__: JSON.stringify(pkg.version) },
+  define: { __NST_VERSION__: JSON.stringify(pkg.version), __NST_WEIGHTS_INTEGRITY__: JSON.stringify(weightsIntegrity) },
   esbuildPlugins: [cliUsesBuiltNodeAdapter],
   // The `bin` is ESM (dist/cli.js); tsup builds every entry in both formats, so drop the CommonJS CLI, which
   // nothing uses, with the chunk only it loads (the commands).

@@ -7,7 +7,7 @@
  * (`npm run weights`): the suite fails, rather than skips, when they are missing.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,5 +168,43 @@ describe.each([
 
   it('frees every tensor after dispose', () => {
     expect(report.end).toBe(report.start);
+  });
+});
+
+describe('the packaged weights are pinned by the build', () => {
+  it('a package whose weights were swapped fails with WEIGHTS_CHECKSUM naming the shipped hash', async () => {
+    // A copy of the package in which only the manifest's bytes differ (reformatted: same content, other sha256).
+    const copy = mkdtempSync(join(tmpdir(), 'nst-pinned-'));
+    try {
+      const pkgDir = join(copy, 'node_modules', pkg.name);
+      mkdirSync(join(pkgDir, 'weights'), { recursive: true });
+      cpSync(join(ROOT, 'dist'), join(pkgDir, 'dist'), { recursive: true });
+      cpSync(join(ROOT, 'package.json'), join(pkgDir, 'package.json'));
+      for (const f of readdirSync(join(ROOT, 'weights')).filter((f) => f.endsWith('.bin'))) cpSync(join(ROOT, 'weights', f), join(pkgDir, 'weights', f));
+      const manifest = JSON.parse(readFileSync(join(ROOT, 'weights', 'manifest.json'), 'utf8')) as unknown;
+      writeFileSync(join(pkgDir, 'weights', 'manifest.json'), JSON.stringify(manifest, null, 1));
+      for (const dep of ['@tensorflow', ...Object.keys((pkg as { dependencies?: Record<string, string> }).dependencies ?? {})]) {
+        symlinkSync(join(ROOT, 'node_modules', dep), join(copy, 'node_modules', dep), 'dir');
+      }
+      writeFileSync(join(copy, 'swapped.mjs'), `
+        import { loadVgg19 } from 'neural-style-tfjs/node';
+        try { (await loadVgg19()).dispose(); console.log(JSON.stringify({ code: 'loaded' })); }
+        catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+        try { const m = await loadVgg19({ weights: new URL('./node_modules/neural-style-tfjs/weights/', import.meta.url).pathname }); m.dispose(); console.log(JSON.stringify({ code: 'explicit folder loads' })); }
+        catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+      `);
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      const out = await run(process.execPath, ['swapped.mjs'], { cwd: copy, env, timeout: 110_000 });
+      const [byDefault, explicit] = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; message?: string });
+      const shipped = (await import('node:crypto')).createHash('sha256').update(readFileSync(join(ROOT, 'weights', 'manifest.json'))).digest('hex');
+      expect(byDefault.code).toBe('WEIGHTS_CHECKSUM');
+      expect(byDefault.message).toContain(shipped);
+      expect(byDefault.message).toMatch(/Reinstall the package/);
+      // Weights named explicitly are the caller's choice (pin them with `integrity`).
+      expect(explicit.code).toBe('explicit folder loads');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@ import { StyleTransferError, invalidOption } from '../errors.js';
 import { getPlatform } from '../platform.js';
 import { MAX_MANIFEST_BYTES, isPlainFileName, validateManifest, type TensorEntry, type WeightsManifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
+import { PACKAGED_WEIGHTS_INTEGRITY } from './pinned.js';
 import { besidePackageWeights, urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
 
 export interface LoadWeightsOptions {
@@ -250,6 +251,15 @@ async function readWeightSet(opts: ValidLoadOptions, stopper: AbortController): 
     throw new StyleTransferError('WEIGHTS_MISSING', `No weights manifest at ${source.location} (${(e as Error).message}). Build them with "npm run weights" or pass \`weights\`.`, { location: source.location }, { cause: e });
   }
   const manifestSha256 = await sha256Hex(manifestBytes);
+  // The package's own weights, loaded from where the package put them, must be the set this build shipped.
+  const shipped = opts.weights === undefined && opts.integrity === undefined && opts.verify !== false ? PACKAGED_WEIGHTS_INTEGRITY : undefined;
+  if (shipped !== undefined && manifestSha256 !== shipped) {
+    throw new StyleTransferError(
+      'WEIGHTS_CHECKSUM',
+      `${manifestWhere} has sha256 ${manifestSha256}, but this build of neural-style-tfjs shipped weights whose manifest has sha256 ${shipped}: the package's weights were changed or replaced. Reinstall the package (or, in its repository, run "npm run weights" and "npm run build" together).`,
+      { location: source.location, got: manifestSha256, expected: shipped },
+    );
+  }
   if (opts.integrity !== undefined && manifestSha256 !== opts.integrity) {
     throw new StyleTransferError(
       'WEIGHTS_CHECKSUM',
