@@ -45,7 +45,7 @@ export { VERSION } from './version.js';
 export { stylize, createStylizer, type Stylizer, type StyleInput, type PrepareStyleOptions } from './stylize/session.js';
 export type { StylizerConfig } from './stylize/config.js';
 export type { StyleHandle } from './stylize/style-handle.js';
-export type { StylizeOptions, StylizeRequest, IterationInfo, LossBreakdown, LayerWeights } from './stylize/options.js';
+export type { StylizeOptions, StylizeRequest, IterationInfo, StepInfo, LossBreakdown, LayerWeights } from './stylize/options.js';
 export { DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS } from './stylize/options.js';
 export type { StylizeResult, StylizeStep, HistoryEntry, Snapshot, StopReason } from './stylize/result.js';
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';

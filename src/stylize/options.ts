@@ -21,8 +21,8 @@ export interface LossBreakdown {
   styleLayers: Partial<Record<LayerName, number>>;
 }
 
-/** What `onIteration` receives after each iteration. */
-export interface IterationInfo {
+/** Where a run is after one iteration: shared by `onIteration`, the step iterator and the loop itself. */
+export interface StepInfo {
   /** 1-based iteration within the whole run (across scales). */
   iteration: number;
   /** Iterations planned in all. */
@@ -34,8 +34,12 @@ export interface IterationInfo {
   loss: LossBreakdown;
   /** Objective evaluations so far (L-BFGS's line search may use more than one per iteration). */
   evaluations: number;
-  /** Milliseconds since `stylize()` was called. */
+  /** Milliseconds since the call started (time waiting in the session's queue excluded). */
   elapsedMs: number;
+}
+
+/** What `onIteration` receives after each iteration. */
+export interface IterationInfo extends StepInfo {
   /** The current image, every `previewEvery` iterations (and on the last). */
   preview?: RgbaImage;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toImageData, toRgba, type RgbaImage } from '../image.js';
-import type { LossBreakdown } from './options.js';
+import type { LossBreakdown, StepInfo } from './options.js';
 
 /** One entry of the loss history. */
 export interface HistoryEntry {
@@ -29,20 +29,7 @@ export type StopReason = 'completed' | 'converged' | 'max-evaluations' | 'non-fi
  * One iteration of {@link Stylizer.steps}. Its image is read only when asked for, and only until the iterator
  * moves on (after that the methods throw STEP_EXPIRED): `toTensor()` returns a new tensor the caller owns.
  */
-export interface StylizeStep {
-  /** 1-based iteration within the whole run (across scales). */
-  iteration: number;
-  /** Iterations planned in all. */
-  iterations: number;
-  /** Index into `scales`, and the size being optimised. */
-  scale: number;
-  width: number;
-  height: number;
-  loss: LossBreakdown;
-  /** Objective evaluations so far. */
-  evaluations: number;
-  /** Milliseconds since the call started (queue waiting excluded). */
-  elapsedMs: number;
+export interface StylizeStep extends StepInfo {
   /** True on the run's last iteration (all done, or the optimiser converged). */
   last: boolean;
   /** The image at this step, `[H,W,3]` float32 RGB in 0–255; the caller disposes it. */

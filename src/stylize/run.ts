@@ -12,7 +12,7 @@ import { makePyramid } from '../optim/pyramid.js';
 import type { Objective, OptimizerStep } from '../optim/types.js';
 import { backendMemoryLimit, estimateMemory } from '../memory.js';
 import { noiseImage } from './noise.js';
-import type { LossBreakdown, ResolvedOptions } from './options.js';
+import type { LossBreakdown, ResolvedOptions, StepInfo } from './options.js';
 import type { StopReason } from './result.js';
 import type { PreparedStyle } from './style-handle.js';
 import { checkFits, computeContentTargets, disposeTargets, prepareStyleImage, styleSizeFor, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
@@ -36,15 +36,7 @@ export interface RunInput {
 }
 
 /** One iteration of a run, as the loop yields it. Its tensors are valid until the loop moves on. */
-export interface RunStep {
-  iteration: number;
-  iterations: number;
-  scale: number;
-  width: number;
-  height: number;
-  loss: LossBreakdown;
-  evaluations: number;
-  elapsedMs: number;
+export interface RunStep extends StepInfo {
   /** True when this is the run's last iteration (all done, or the optimiser converged). */
   last: boolean;
   /** The output image at this step, `[1,H,W,3]` in 0–255: a new tensor owned by the caller. */
