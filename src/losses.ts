@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gramBackward, gramMatrix } from './gram.js';
+import { activeKernels, type Kernels } from './kernels/index.js';
 
 /**
  * How losses are scaled.
@@ -28,11 +29,14 @@ export function contentLoss(activation: tf.Tensor4D, target: tf.Tensor4D, weight
   });
 }
 
-/** Style loss between the Gram of an activation and a target Gram, scaled by `weight`. */
-export function styleLoss(activation: tf.Tensor4D, targetGram: tf.Tensor2D, weight: number, norm: LossNormalization = 'mean'): LossTerm {
+/**
+ * Style loss between the Gram of an activation and a target Gram, scaled by `weight`. `kernels`: how the Gram is
+ * computed (default: the active backend's).
+ */
+export function styleLoss(activation: tf.Tensor4D, targetGram: tf.Tensor2D, weight: number, norm: LossNormalization = 'mean', kernels: Kernels = activeKernels()): LossTerm {
   return tf.tidy(() => {
     const c = activation.shape[3];
-    const diff = tf.sub(gramMatrix(activation), targetGram);
+    const diff = tf.sub(gramMatrix(activation, kernels), targetGram);
     const scale = norm === 'mean' ? weight / (c * c) : weight * 0.25;
     // dL/dG = 2·scale·(G − A); gramBackward takes dL/dG itself (its (dG + dGᵀ) is the Gram's own derivative).
     return {

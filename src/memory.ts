@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { NETWORK_POINTS, type NetworkPoint } from './layers.js';
+import { kernelsFor, activeKernels } from './kernels/index.js';
+import { activationShape, planPass, type PassPlan } from './network.js';
 
 /** What a memory estimate is for. */
 export interface MemoryEstimateInput {
@@ -33,34 +34,24 @@ export interface MemoryEstimate {
 
 const F32 = 4;
 
-function pointBytes(p: NetworkPoint, height: number, width: number): number {
-  // 'valid' 2x2 pooling floors each side at every pool.
-  let h = height;
-  let w = width;
-  for (let b = 1; b < p.block || (p.kind === 'pool' && b === p.block); b++) {
-    h = Math.floor(h / 2);
-    w = Math.floor(w / 2);
-  }
-  return h * w * p.channels * F32;
+/** Bytes of one activation at point `p` for a `height`x`width` input. */
+export function activationBytes(p: NetworkPoint, height: number, width: number): number {
+  return activationShape(p, height, width).reduce((a, b) => a * b, F32);
 }
 
 /**
- * Estimates the peak memory of one optimisation step of {@link stylize} at a given size, mirroring how
- * `lossAndGradient` keeps tensors: the ReLU and pool outputs up to the deepest loss point (pre-ReLU outputs only
- * where a loss reads them), about four block-sized tensors during the backward sweep, the optimiser's state and
- * the targets. Measured on the WASM backend in Node at 512 px (Adam), the WASM heap grew by 826 MiB for an
- * estimate of 727 MiB; callers add headroom (the engine uses 1.3x).
+ * Peak memory of one optimisation step whose loss pass follows `pass` (see {@link planPass}): the activations it
+ * retains, about four of the largest activations during the backward sweep, the optimiser's state and the targets.
+ * The engine's run plan and {@link estimateMemory} both call this.
  */
-export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
-  const { height, width, lossPoints } = input;
-  const deepest = Math.max(...lossPoints.map((p) => p.index));
-  const lossSet = new Set(lossPoints.map((p) => p.index));
+export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints'>): MemoryEstimate {
+  const { height, width } = input;
   let activations = 0;
   let largest = 0;
-  for (const p of NETWORK_POINTS.slice(0, deepest + 1)) {
-    const b = pointBytes(p, height, width);
+  for (const p of NETWORK_POINTS.slice(0, pass.deepestLoss + 1)) {
+    const b = activationBytes(p, height, width);
     largest = Math.max(largest, b);
-    if (p.kind !== 'conv' || lossSet.has(p.index)) activations += b;
+    if (pass.retained.has(p.index)) activations += b;
   }
   // The input (BGR) and its gradient are image-sized; the backward sweep holds dy, the new gradient, a temporary
   // (the ReLU mask or a loss gradient) and the backend's conv workspace, each up to the largest activation.
@@ -68,15 +59,23 @@ export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
   const backward = 4 * largest + 2 * image;
   const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? 50) + 6 : 5;
   const optimizer = vectors * image * (input.pyramid ? 4 / 3 : 1);
-  const targets = lossPoints.reduce((a, p) => a + Math.max(p.channels * p.channels * F32, pointBytes(p, height, width)), 0);
+  const targets = [...pass.lossPoints].reduce((a, i) => a + Math.max(NETWORK_POINTS[i].channels ** 2 * F32, activationBytes(NETWORK_POINTS[i], height, width)), 0);
   return { activations, backward, optimizer, targets, total: activations + backward + optimizer + targets };
 }
 
 /**
- * The most the active backend can hold, in bytes, when it has a hard cap: 4 GiB for WASM (its 32-bit heap);
- * `undefined` when unknown (CPU: host RAM; WebGL: the driver decides).
+ * Estimates the peak memory of one optimisation step of {@link stylize} at a given size (max pooling), from the
+ * same pass plan the engine uses. Measured on the WASM backend in Node at 512 px (Adam), the WASM heap grew by
+ * 826 MiB for an estimate of 727 MiB; callers add headroom (the engine uses 1.3x).
  */
-export function backendMemoryLimit(backend = tf.getBackend()): number | undefined {
-  if (backend === 'wasm') return 4 * 1024 ** 3;
-  return undefined;
+export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
+  return stepMemory(planPass({ pooling: 'max', losses: input.lossPoints }), input);
+}
+
+/**
+ * The most a backend can hold, in bytes, when it has a hard cap: 4 GiB for WASM (its 32-bit heap); `undefined`
+ * when unknown (CPU: host RAM; WebGL: the driver decides). Default: the active backend.
+ */
+export function backendMemoryLimit(backend?: string): number | undefined {
+  return (backend === undefined ? activeKernels() : kernelsFor(backend)).memoryLimit;
 }

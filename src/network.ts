@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from './errors.js';
 import { NETWORK_POINTS, resolveLayer, type LayerName, type NetworkPoint } from './layers.js';
+import { activeKernels, type Kernels } from './kernels/index.js';
 import type { Vgg19 } from './model.js';
 
 /** Pooling between blocks: the network's own max pooling, or average pooling (Gatys et al. found it smoother). */
@@ -44,42 +45,96 @@ export function resolveTapPoints(taps: Taps | undefined): NetworkPoint[] {
   return taps.layers.map((l) => resolveLayer(l, 'taps.layers'));
 }
 
-function pool(x: tf.Tensor4D, pooling: Pooling): tf.Tensor4D {
+/** The activation shape `[1, h, w, C]` at a point for an input of `height`x`width` ('valid' 2x2 pools floor each side). */
+export function activationShape(p: NetworkPoint, height: number, width: number): [number, number, number, number] {
+  const pools = Math.log2(p.stride); // every pool up to and including this point
+  let h = height;
+  let w = width;
+  for (let k = 0; k < pools; k++) {
+    h = Math.floor(h / 2);
+    w = Math.floor(w / 2);
+  }
+  return [1, h, w, p.channels];
+}
+
+/**
+ * What one pass through the network computes and keeps, decided before it runs ({@link planPass}); the engine
+ * makes it once per run and memory estimates read the same object.
+ */
+export interface PassPlan {
+  pooling: Pooling;
+  /** Index of the deepest point computed. */
+  last: number;
+  /** Index of the deepest point with a loss (the backward pass starts there); -1 for a forward-only pass. */
+  deepestLoss: number;
+  /** Points with a loss. */
+  lossPoints: ReadonlySet<number>;
+  /**
+   * Points whose activations stay alive after the next point is computed: those the caller asked to keep, the
+   * loss points, and what the backward pass reads (each ReLU's output for its mask and as its pool's input, each
+   * max pool's output). Pre-ReLU conv outputs are kept only where a loss reads them: a conv's input gradient needs
+   * no activation. Everything else is freed as soon as the next point exists.
+   */
+  retained: ReadonlySet<number>;
+}
+
+/** Plans a pass: `losses` (backward pass from the deepest), `keep` (returned to the caller), `observe` (taps). */
+export function planPass(spec: { pooling: Pooling; losses?: readonly NetworkPoint[]; keep?: readonly NetworkPoint[]; observe?: readonly NetworkPoint[] }): PassPlan {
+  const losses = spec.losses ?? [];
+  const deepestLoss = Math.max(-1, ...losses.map((p) => p.index));
+  const last = Math.max(deepestLoss, ...(spec.keep ?? []).map((p) => p.index), ...(spec.observe ?? []).map((p) => p.index));
+  const retained = new Set<number>([...losses, ...(spec.keep ?? [])].map((p) => p.index));
+  for (const p of NETWORK_POINTS.slice(0, deepestLoss + 1)) {
+    if (p.kind === 'relu' || (p.kind === 'pool' && spec.pooling === 'max')) retained.add(p.index);
+  }
+  return { pooling: spec.pooling, last, deepestLoss, lossPoints: new Set(losses.map((p) => p.index)), retained };
+}
+
+function layer(model: Vgg19, p: NetworkPoint, x: tf.Tensor4D, pooling: Pooling): tf.Tensor4D {
+  if (p.kind === 'conv') return tf.tidy(() => tf.add(tf.conv2d(x, model.kernel(p.convIndex), 1, 'same'), model.bias(p.convIndex)) as tf.Tensor4D);
+  if (p.kind === 'relu') return tf.relu(x);
   return pooling === 'avg' ? tf.avgPool(x, 2, 2, 'valid') : tf.maxPool(x, 2, 2, 'valid');
 }
 
+/** One point of the forward sweep: valid until the sweep moves on, unless the plan retains it. */
+interface Computed {
+  point: NetworkPoint;
+  activation: tf.Tensor4D;
+}
+
 /**
- * Backward of ReLU followed by 2x2 max pooling, in one go: the gradient w.r.t. the pre-ReLU conv output, given
- * dy (w.r.t. the pool output), `reluOut` (the pool's input) and `pooled` (its output).
- *
- * On WASM, tfjs's MaxPoolGrad is a scalar loop (~86 ms at 256x256x64, ~10% of an evaluation). For 2x2/stride-2
- * pooling of an even-sized map the same gradient is: dy upsampled (nearest) where the input equals its window's
- * max, else 0 — all same-shape ops that run vectorised (~45 ms with the ReLU mask included). The ReLU mask is
- * folded in by raising all-zero windows' max to 1e-30 before the comparison, so zeros never match. (A window
- * with two equal positive maxima passes the gradient to both, where MaxPoolGrad picks one: a measure-zero
- * difference for real-valued activations.) Used only where {@link canFuseReluMaxPool} says so; elsewhere the
- * backward pass runs the MaxPoolGrad kernel and the ReLU mask as separate steps.
+ * The network's forward sweep, the one walker every pass uses (features, taps, loss and gradient): computes
+ * points 0…`plan.last` from a preprocessed input and yields each activation as it is made. An activation the plan
+ * does not retain is freed once the next one exists; the retained ones are returned by point index (the caller
+ * owns them). Stopped early (`return()` or a throw), it frees everything it made.
  */
-function reluMaxPoolBackward(dy: tf.Tensor4D, reluOut: tf.Tensor4D, pooled: tf.Tensor4D): tf.Tensor4D {
-  const [, h, w] = reluOut.shape;
-  // Ordered so that at most three full-size temporaries are alive at once (this runs at the largest maps).
-  const isMax = tf.tidy(() => tf.equal(reluOut, tf.image.resizeNearestNeighbor(tf.maximum(pooled, 1e-30) as tf.Tensor4D, [h, w])));
-  const mask = tf.cast(isMax, 'float32');
-  isMax.dispose();
-  const up = tf.image.resizeNearestNeighbor(dy, [h, w]);
-  const dx = tf.mul(up, mask) as tf.Tensor4D;
-  tf.dispose([up, mask]);
-  return dx;
-}
-
-/** WASM only (elsewhere MaxPoolGrad is not the bottleneck), and even sizes (so nearest upsampling matches). */
-function canFuseReluMaxPool(reluOut: tf.Tensor4D): boolean {
-  return tf.getBackend() === 'wasm' && reluOut.shape[1] % 2 === 0 && reluOut.shape[2] % 2 === 0;
+function* sweep(model: Vgg19, input: tf.Tensor4D, plan: PassPlan): Generator<Computed, (tf.Tensor4D | undefined)[], void> {
+  const kept: (tf.Tensor4D | undefined)[] = new Array(plan.last + 1);
+  let transient: tf.Tensor4D | undefined; // the latest activation, when not retained
+  let complete = false;
+  try {
+    let x = input;
+    for (let i = 0; i <= plan.last; i++) {
+      const point = NETWORK_POINTS[i];
+      const y = layer(model, point, x, plan.pooling);
+      transient?.dispose();
+      transient = undefined;
+      if (plan.retained.has(i)) kept[i] = y;
+      else transient = y;
+      x = y;
+      yield { point, activation: y };
+    }
+    complete = true;
+    return kept;
+  } finally {
+    transient?.dispose();
+    if (!complete) for (const t of kept) t?.dispose();
+  }
 }
 
 /**
- * Runs the network on a preprocessed input up to the deepest of `keep` and `tapPoints`, returning the kept
- * activations (owned by the caller) and calling the taps as each point is computed. Intermediates are freed as
+ * Runs the network on a preprocessed input up to the deepest of `keep` and `taps.points`, returning the kept
+ * activations (owned by the caller) and awaiting the taps as each point is computed. Intermediates are freed as
  * soon as the next one exists.
  */
 export async function forward(
@@ -89,32 +144,22 @@ export async function forward(
   pooling: Pooling,
   taps?: { points: readonly NetworkPoint[]; onActivation: Taps['onActivation']; iteration?: number },
 ): Promise<Map<LayerName, tf.Tensor4D>> {
-  const keepSet = new Set(keep.map((p) => p.index));
-  const tapSet = new Set((taps?.points ?? []).map((p) => p.index));
-  const last = Math.max(-1, ...keepSet, ...tapSet);
-  if (last >= 0) assertFits(input.shape[1], input.shape[2], NETWORK_POINTS[last]);
+  const plan = planPass({ pooling, keep, observe: taps?.points });
   const out = new Map<LayerName, tf.Tensor4D>();
-  let x = input;
+  if (plan.last < 0) return out;
+  assertFits(input.shape[1], input.shape[2], NETWORK_POINTS[plan.last]);
+  const tapped = new Set((taps?.points ?? []).map((p) => p.index));
+  const walk = sweep(model, input, plan);
   try {
-    for (let i = 0; i <= last; i++) {
-      const p = NETWORK_POINTS[i];
-      let y: tf.Tensor4D;
-      if (p.kind === 'conv') {
-        const k = model.kernel(p.convIndex);
-        const b = model.bias(p.convIndex);
-        y = tf.tidy(() => tf.add(tf.conv2d(x, k, 1, 'same'), b) as tf.Tensor4D);
-      } else if (p.kind === 'relu') y = tf.relu(x);
-      else y = pool(x, pooling);
-      if (x !== input && !out.has(NETWORK_POINTS[i - 1].name)) x.dispose();
-      x = y;
-      if (tapSet.has(i) && taps) await taps.onActivation(p.name, y, { point: p, shape: y.shape, iteration: taps.iteration });
-      if (keepSet.has(i)) out.set(p.name, y);
+    let r = walk.next();
+    while (!r.done) {
+      const { point, activation } = r.value;
+      if (taps && tapped.has(point.index)) await taps.onActivation(point.name, activation, { point, shape: activation.shape, iteration: taps.iteration });
+      r = walk.next();
     }
-    if (x !== input && !out.has(NETWORK_POINTS[last]?.name)) x.dispose();
-  } catch (e) {
-    if (x !== input && !x.isDisposed && ![...out.values()].includes(x)) x.dispose();
-    for (const t of out.values()) t.dispose();
-    throw e;
+    for (const p of keep) out.set(p.name, r.value[p.index]!);
+  } finally {
+    walk.return([]);
   }
   return out;
 }
@@ -134,95 +179,119 @@ export function assertFits(height: number, width: number, deepest: NetworkPoint,
   }
 }
 
-/** A loss term attached to one network point: returns its value(s) and dLoss/dActivation. */
+/** A loss term attached to one network point: returns its value and dLoss/dActivation. */
 export type PointLoss = (activation: tf.Tensor4D) => { value: tf.Scalar; grad: tf.Tensor4D };
 
+/** Loss terms by network point index; several terms at one point are summed. */
+export type PointLosses = ReadonlyMap<number, readonly PointLoss[]>;
+
+/** Sees activations during a pass, synchronously, each valid only during the call. */
+export interface PassObserver {
+  points: ReadonlySet<number>;
+  onActivation(point: NetworkPoint, activation: tf.Tensor4D): void;
+}
+
+/** What {@link lossPass} returns; the caller owns every tensor. */
+export interface LossPassResult {
+  /** Each loss point's term values, by point index, in the order its terms were given. */
+  values: Map<number, tf.Scalar[]>;
+  /** Gradient of the sum of all terms with respect to the RGB input (0–255 units). */
+  grad: tf.Tensor4D;
+}
+
 /**
- * One forward and one backward pass through the network with hand-written gradients: returns the point losses'
- * values (in forward order of their points) and the gradient of their sum with respect to the RGB input
- * (0–255 units). The caller owns the returned tensors.
+ * One forward and one backward pass through the network with hand-written gradients, as `plan` says (compute up to
+ * `plan.last`, keep `plan.retained`, backward from `plan.deepestLoss`); `observe` sees the points it names as they
+ * are computed, in the same forward sweep. Returns each loss term's value keyed by point and the gradient of their
+ * sum with respect to the RGB input.
  *
  * The backward pass is explicit rather than `tf.grad` because (a) it needs no gradient registry (tfjs-core's
  * Node bundle registers none), (b) each conv's input gradient is a forward conv with the pre-flipped kernel
- * (15x faster than Conv2DBackpropInput on WASM), and (c) memory: only what the backward pass needs is kept
- * (ReLU outputs for their masks, pool outputs; pre-ReLU conv outputs only where a loss reads them), and each
- * activation and gradient is freed as soon as the sweep has passed it.
+ * (15x faster than Conv2DBackpropInput on WASM), and (c) memory: only what the backward pass reads is kept, and
+ * each activation and gradient is freed as soon as the sweep has passed it. The backend-specific steps (pooling
+ * backward, Grams in the style terms) are `kernels`'.
  */
-export function lossAndGradient(
-  model: Vgg19,
-  rgb: tf.Tensor4D,
-  losses: ReadonlyMap<number, PointLoss>,
-  pooling: Pooling,
-): { values: tf.Scalar[]; grad: tf.Tensor4D } {
-  const last = Math.max(...losses.keys());
-  assertFits(rgb.shape[1], rgb.shape[2], NETWORK_POINTS[last]);
-  const acts: (tf.Tensor4D | undefined)[] = new Array(last + 1);
+export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses: PointLosses, kernels: Kernels, observe?: PassObserver): LossPassResult {
+  if (plan.deepestLoss < 0 || [...losses.keys()].some((i) => !plan.lossPoints.has(i))) {
+    throw new StyleTransferError('INVALID_OPTION', 'lossPass needs at least one loss, each at a point its plan has a loss for (planPass({ losses })).');
+  }
+  assertFits(rgb.shape[1], rgb.shape[2], NETWORK_POINTS[plan.last]);
   const input = preprocess(rgb);
-  let x = input;
+  const values = new Map<number, tf.Scalar[]>();
+  let acts: (tf.Tensor4D | undefined)[] = [];
+  let g: tf.Tensor4D | undefined;
   try {
-    for (let i = 0; i <= last; i++) {
-      const p = NETWORK_POINTS[i];
-      let y: tf.Tensor4D;
-      if (p.kind === 'conv') {
-        y = tf.tidy(() => tf.add(tf.conv2d(x, model.kernel(p.convIndex), 1, 'same'), model.bias(p.convIndex)) as tf.Tensor4D);
-      } else if (p.kind === 'relu') {
-        y = tf.relu(x);
-        // The pre-ReLU output is needed later only if a loss reads it.
-        if (!losses.has(i - 1)) {
-          x.dispose();
-          acts[i - 1] = undefined;
-        }
-      } else y = pool(x, pooling);
-      acts[i] = y;
-      x = y;
+    const walk = sweep(model, input, plan);
+    try {
+      let r = walk.next();
+      while (!r.done) {
+        if (observe?.points.has(r.value.point.index)) observe.onActivation(r.value.point, r.value.activation);
+        r = walk.next();
+      }
+      acts = r.value;
+    } finally {
+      walk.return([]);
     }
-    const values: tf.Scalar[] = [];
-    let g: tf.Tensor4D | null = null;
-    let skipRelu = -1;
     const replace = (next: tf.Tensor4D) => {
       g?.dispose();
       g = next;
     };
-    for (let i = last; i >= 0; i--) {
-      const loss = losses.get(i);
-      const a = acts[i]; // undefined for a pre-ReLU conv output no loss reads
-      if (loss) {
-        const { value, grad } = loss(a!);
-        values.push(value);
+    let reluDone = -1; // a ReLU whose backward step was fused into its pool's
+    for (let i = plan.deepestLoss; i >= 0; i--) {
+      const a = acts[i]; // undefined where the backward pass reads nothing and no loss is attached
+      for (const term of losses.get(i) ?? []) {
+        const { value, grad } = term(a!);
+        values.set(i, [...(values.get(i) ?? []), value]);
         if (g) {
           replace(tf.add(g, grad) as tf.Tensor4D);
           grad.dispose();
         } else g = grad;
       }
       const p = NETWORK_POINTS[i];
-      const below = i > 0 ? acts[i - 1] : input;
-      if (g) {
-        const dy: tf.Tensor4D = g;
-        if (p.kind === 'pool' && pooling === 'max' && NETWORK_POINTS[i - 1].kind === 'relu' && !losses.has(i - 1) && canFuseReluMaxPool(below!)) {
-          // The ReLU below has no loss of its own: do both backward steps at once and skip the ReLU's.
-          replace(reluMaxPoolBackward(dy, below!, a!));
-          skipRelu = i - 1;
-        } else if (p.kind === 'pool') {
-          replace(pooling === 'avg'
-            ? (tf.engine().runKernel('AvgPoolGrad', { dy, input: below! }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D)
-            : (tf.engine().runKernel('MaxPoolGrad', { dy, input: below!, output: a! }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor4D));
-        } else if (p.kind === 'relu' && skipRelu === i) {
-          // Already applied together with the pool above.
-        } else if (p.kind === 'relu') {
-          replace(tf.tidy(() => tf.mul(dy, tf.step(a!)) as tf.Tensor4D));
-        } else {
-          replace(tf.conv2d(dy, model.flippedKernel(p.convIndex), 1, 'same'));
-        }
+      const dy = g!;
+      if (p.kind === 'pool') {
+        const below = acts[i - 1]!;
+        if (plan.pooling === 'avg') replace(kernels.avgPoolBackward(dy, below));
+        else if (!losses.has(i - 1)) {
+          // The ReLU below has no loss of its own: both backward steps at once.
+          replace(kernels.reluMaxPoolBackward(dy, below, a!));
+          reluDone = i - 1;
+        } else replace(kernels.maxPoolBackward(dy, below, a!));
+      } else if (p.kind === 'relu') {
+        if (reluDone !== i) replace(tf.tidy(() => tf.mul(dy, tf.step(a!)) as tf.Tensor4D));
+      } else {
+        replace(tf.conv2d(dy, model.flippedKernel(p.convIndex), 1, 'same'));
       }
       a?.dispose();
       acts[i] = undefined;
     }
     // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
     const grad = tf.reverse(g!, -1);
-    (g as tf.Tensor4D | null)?.dispose();
-    return { values: values.reverse(), grad };
+    return { values, grad };
+  } catch (e) {
+    for (const v of values.values()) tf.dispose(v);
+    throw e;
   } finally {
+    (g as tf.Tensor4D | undefined)?.dispose();
     for (const a of acts) a?.dispose();
     input.dispose();
   }
+}
+
+/**
+ * One forward and one backward pass for a loss term per point: returns the terms' values (in forward order of
+ * their points) and the gradient of their sum with respect to the RGB input (0–255 units). The caller owns the
+ * returned tensors. `kernels`: the backend's fast paths (default: the active backend's). See {@link lossPass}.
+ */
+export function lossAndGradient(
+  model: Vgg19,
+  rgb: tf.Tensor4D,
+  losses: ReadonlyMap<number, PointLoss>,
+  pooling: Pooling,
+  kernels: Kernels = activeKernels(),
+): { values: tf.Scalar[]; grad: tf.Tensor4D } {
+  const points = [...losses.keys()].sort((a, b) => a - b);
+  const plan = planPass({ pooling, losses: points.map((i) => NETWORK_POINTS[i]) });
+  const r = lossPass(model, rgb, plan, new Map(points.map((i) => [i, [losses.get(i)!]])), kernels);
+  return { values: points.map((i) => r.values.get(i)![0]), grad: r.grad };
 }

@@ -6,6 +6,8 @@
  *   (f(x + εd) − f(x − εd)) / 2ε. Each function is at most quartic in x, so with ε ~1e-2 of x's scale the
  *   truncation error is far below the float32 rounding of f; tolerance: relative error < 1e-2 (measured ≤ 3e-3,
  *   the worst being float32 rounding of f for tvLoss on 0–255 values).
+ * - the backend kernels: the WASM fast paths (blocked transpose in Grams, fused ReLU + max-pool backward) equal
+ *   the generic ones.
  * - lossAndGradient (the hand-written VGG-19 backward pass) on a 20x20 image with the real weights, losses at a
  *   conv (pre-ReLU), ReLU and pool point of blocks 1–2, with max and with average pooling.
  * - symPow, matchColorHistogram, matchLuminance, combineLuminance and the RGB↔YIQ round trip.
@@ -13,7 +15,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, loadVgg19, type Vgg19 } from '../src/node.js';
-import { gramBackward, gramMatrix, transpose2d } from '../src/gram.js';
+import { gramBackward, gramMatrix } from '../src/gram.js';
+import { genericKernels, kernelsFor, wasmKernels } from '../src/kernels/index.js';
+import { blockedTranspose } from '../src/kernels/wasm.js';
 import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/losses.js';
 import { forward, lossAndGradient, preprocess, type Pooling, type PointLoss } from '../src/network.js';
 import { resolveLayer, type LayerName } from '../src/layers.js';
@@ -190,16 +194,74 @@ describe('loss gradients vs finite differences', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('transpose2d (the blocked two-stage transpose used on WASM) equals tf.transpose, for shapes it blocks and not', () => {
+  it('blockedTranspose (the two-stage transpose WASM Grams use) equals tf.transpose, for shapes it blocks and not', () => {
     const before = tf.memory().numTensors;
     for (const [r, c] of [[4096, 64], [1024, 3], [2048, 5], [1030, 8], [96, 7]] as const) {
       const m = randomTensor([r, c], r + c) as tf.Tensor2D;
-      const t = transpose2d(m);
+      const t = blockedTranspose(m);
       expect(t.shape).toEqual([c, r]);
       const want = tf.transpose(m);
       expect(Array.from(t.dataSync())).toEqual(Array.from(want.dataSync()));
       tf.dispose([m, t, want]);
     }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('backend kernels', () => {
+  it('are chosen by backend name: WASM its own, every other backend the generic ones', () => {
+    expect(kernelsFor('wasm')).toBe(wasmKernels);
+    for (const b of ['cpu', 'webgl', 'webgpu', 'tensorflow', 'constructor']) expect(kernelsFor(b)).toBe(genericKernels);
+    expect(wasmKernels.memoryLimit).toBe(4 * 1024 ** 3);
+    expect(genericKernels.memoryLimit).toBeUndefined();
+  });
+
+  it('WASM Grams equal the generic ones (the blocked transpose is exact), through gramMatrix too', () => {
+    const before = tf.memory().numTensors;
+    for (const [n, c] of [[4096, 64], [1030, 8]] as const) {
+      const f = randomTensor([n, c], n) as tf.Tensor2D;
+      const [a, b] = [wasmKernels.gram(f), genericKernels.gram(f)];
+      expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+      const act = tf.reshape(f, [1, n / 2, 2, c]);
+      const [ga, gb] = [gramMatrix(act, wasmKernels), gramMatrix(act, genericKernels)];
+      expect(Array.from(ga.dataSync())).toEqual(Array.from(gb.dataSync()));
+      tf.dispose([f, a, b, act, ga, gb]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("the fused ReLU + max-pool backward equals MaxPoolGrad then the ReLU mask, on even and odd sizes", () => {
+    const before = tf.memory().numTensors;
+    for (const [h, w] of [[16, 12], [9, 7]] as const) {
+      // ReLU outputs with exact zeros (a quarter of the windows all zero) and distinct positive values elsewhere.
+      const reluOut = tf.tidy(() => tf.relu(tf.sub(randomTensor([1, h, w, 5], h), 0.6))) as tf.Tensor4D;
+      const pooled = tf.maxPool(reluOut, 2, 2, 'valid');
+      const dy = randomTensor(pooled.shape, w) as tf.Tensor4D;
+      const fused = wasmKernels.reluMaxPoolBackward(dy, reluOut, pooled);
+      const twoSteps = genericKernels.reluMaxPoolBackward(dy, reluOut, pooled);
+      const separate = tf.tidy(() => tf.mul(genericKernels.maxPoolBackward(dy, reluOut, pooled), tf.step(reluOut)));
+      expect(fused.shape).toEqual([1, h, w, 5]);
+      expect(Array.from(fused.dataSync())).toEqual(Array.from(twoSteps.dataSync()));
+      expect(Array.from(twoSteps.dataSync())).toEqual(Array.from(separate.dataSync()));
+      expect(twoSteps.dataSync().some((v) => v !== 0)).toBe(true);
+      tf.dispose([reluOut, pooled, dy, fused, twoSteps, separate]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the resize adjoint is the adjoint of align-corners bilinear upsampling: ⟨U a, b⟩ = ⟨a, Uᵀ b⟩', () => {
+    const before = tf.memory().numTensors;
+    const a = randomTensor([1, 5, 7, 3], 1) as tf.Tensor4D;
+    const b = randomTensor([1, 17, 13, 3], 2) as tf.Tensor4D;
+    const lhs = tf.tidy(() => tf.sum(tf.mul(tf.image.resizeBilinear(a, [17, 13], true), b)).dataSync()[0]);
+    for (const k of [genericKernels, wasmKernels]) {
+      const ub = k.resizeBilinearAdjoint(b, 5, 7);
+      expect(ub.shape).toEqual([1, 5, 7, 3]);
+      const rhs = tf.tidy(() => tf.sum(tf.mul(a, ub)).dataSync()[0]);
+      expect(Math.abs(lhs - rhs) / Math.abs(lhs)).toBeLessThan(1e-5);
+      ub.dispose();
+    }
+    tf.dispose([a, b]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready, lbfgs, type Objective } from '../src/node.js';
 import { autoPyramidLevels, makePyramid } from '../src/optim/pyramid.js';
+import { kernelsFor } from '../src/kernels/index.js';
 
 beforeAll(async () => {
   await ready();
@@ -35,7 +36,7 @@ describe('pyramid parametrisation', () => {
     expect(autoPyramidLevels(4096, 4096)).toBe(8);
     const before = tf.memory().numTensors;
     for (const [h, w] of [[32, 32], [37, 23]] as const) {
-      const p = makePyramid(h, w);
+      const p = makePyramid(h, w, {}, kernelsFor(tf.getBackend()));
       const x = tf.randomNormal([1, h, w, 3], 0, 50, 'float32', 3) as tf.Tensor4D;
       const z = p.encode(x);
       expect(z.size).toBeGreaterThan(x.size);
@@ -43,7 +44,6 @@ describe('pyramid parametrisation', () => {
       const back = p.decode(z);
       expect(tf.tidy(() => tf.max(tf.abs(tf.sub(back, x))).dataSync()[0])).toBe(0);
       tf.dispose([x, z, back]);
-      p.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -51,7 +51,7 @@ describe('pyramid parametrisation', () => {
   it('the wrapped gradient is the exact adjoint of decode, and gtd is taken in z', async () => {
     const before = tf.memory().numTensors;
     for (const [h, w] of [[32, 32], [37, 23]] as const) {
-      const p = makePyramid(h, w, { decay: 0.7 });
+      const p = makePyramid(h, w, { decay: 0.7 }, kernelsFor(tf.getBackend()));
       const g0 = tf.randomNormal([1, h, w, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
       // A linear objective f(x) = ⟨g0, x⟩: ∇x = g0, and its directional derivative along P d is ⟨g0, P d⟩.
       const linear: Objective = async (x, direction) => ({
@@ -74,7 +74,6 @@ describe('pyramid parametrisation', () => {
         tf.dispose([d, ev.grad, Pd]);
       }
       tf.dispose([g0, z]);
-      p.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -101,14 +100,11 @@ describe('pyramid parametrisation', () => {
     };
     const start = tf.fill([1, h, w, 3], 128) as tf.Tensor4D;
     const lossAfter = async (it: number, pyramid: boolean) => {
-      const p = pyramid ? makePyramid(h, w) : undefined;
+      const p = pyramid ? makePyramid(h, w, {}, kernelsFor(tf.getBackend())) : undefined;
       const x0 = p ? p.encode(start) : start;
       let last = NaN;
       for await (const s of lbfgs(p ? p.wrap(objective) : objective, x0, it, { initialStep: 1 })) last = s.evaluation.loss;
-      if (p) {
-        x0.dispose();
-        p.dispose();
-      }
+      if (p) x0.dispose();
       return last;
     };
     const first = await objective(start);

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Kernels } from '../kernels/index.js';
 import type { Objective } from './types.js';
 
 /**
  * A multi-scale parametrisation of an image `[1,H,W,3]` for the optimiser: x = z₀ + Σₖ decayᵏ·Uₖ(zₖ), where zₖ
- * is an image at 1/2ᵏ of the size and Uₖ bilinear upsampling (align-corners, so that tfjs's ResizeBilinearGrad is
- * its exact adjoint on every backend). The objective is the same function of x; the gradient the optimiser sees
+ * is an image at 1/2ᵏ of the size and Uₖ bilinear upsampling (align-corners, so that the kernels' resize adjoint —
+ * tfjs's ResizeBilinearGrad — is its exact adjoint on every backend). The objective is the same function of x; the gradient the optimiser sees
  * is Pᵀ∇x = [∇x, decay·U₁ᵀ∇x, …], which lets smooth, large-scale changes move as fast as pixel-level ones — a
  * preconditioner. L-BFGS, which starts each run from a scaled identity, otherwise spends many iterations before
  * its curvature pairs capture the low frequencies.
@@ -16,10 +17,11 @@ export interface Pyramid {
   encode(x: tf.Tensor4D): tf.Tensor1D;
   /** The image x = P z. */
   decode(z: tf.Tensor): tf.Tensor4D;
-  /** An objective of x as an objective of z (directional derivatives included: (Pᵀg)·d = g·(P d)). */
+  /**
+   * An objective of x as an objective of z (directional derivatives included: (Pᵀg)·d = g·(P d)). The evaluation
+   * is the objective's own, with its gradient replaced by Pᵀg (other fields pass through).
+   */
   wrap(objective: Objective): Objective;
-  /** Frees the few small tensors the pyramid keeps. */
-  dispose(): void;
 }
 
 export interface PyramidOptions {
@@ -37,15 +39,14 @@ export function autoPyramidLevels(height: number, width: number): number {
   return Math.max(1, Math.min(8, 1 + Math.floor(Math.log2(Math.min(height, width) / 4))));
 }
 
-export function makePyramid(height: number, width: number, options: PyramidOptions = {}): Pyramid {
+/** `kernels`: where the resize adjoint comes from (the backend's; see `kernels/`). */
+export function makePyramid(height: number, width: number, options: PyramidOptions, kernels: Kernels): Pyramid {
   const levels = options.levels || autoPyramidLevels(height, width);
   const decay = options.decay ?? 0.6;
   const shapes: [number, number, number, number][] = [];
   for (let k = 0; k < levels; k++) shapes.push([1, Math.max(2, Math.round(height / 2 ** k)), Math.max(2, Math.round(width / 2 ** k)), 3]);
   const sizes = shapes.map((s) => s[1] * s[2] * 3);
   const coarseSize = sizes.slice(1).reduce((a, b) => a + b, 0);
-  // ResizeBilinearGrad reads only the shape of its `images` input: one zero image per coarse level, made once.
-  const shapeOf = shapes.map((s, k) => (k === 0 ? undefined : tf.keep(tf.zeros(s))));
 
   const decode = (z: tf.Tensor): tf.Tensor4D =>
     tf.tidy(() => {
@@ -61,7 +62,7 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
     tf.tidy(() => {
       const out: tf.Tensor[] = [tf.reshape(g, [-1])];
       for (let k = 1; k < levels; k++) {
-        const gk = tf.engine().runKernel('ResizeBilinearGrad', { images: shapeOf[k]!, dy: g }, { alignCorners: true }) as tf.Tensor;
+        const gk = kernels.resizeBilinearAdjoint(g, shapes[k][1], shapes[k][2]);
         out.push(tf.reshape(tf.mul(gk, decay ** k), [-1]));
       }
       return (levels > 1 ? tf.concat(out) : out[0]) as tf.Tensor1D;
@@ -82,6 +83,5 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
         dx?.dispose();
       }
     },
-    dispose: () => tf.dispose(shapeOf.filter((t): t is tf.Tensor => t !== undefined)),
   };
 }

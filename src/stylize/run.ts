@@ -1,21 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { combineLuminance } from '../color.js';
 import { StyleTransferError } from '../errors.js';
-import { fitSize, readImageInput, resizeImage, toRgba } from '../image.js';
+import { readImageInput, resizeImage, toRgba } from '../image.js';
+import type { Kernels } from '../kernels/index.js';
 import type { NetworkPoint } from '../layers.js';
 import type { Vgg19 } from '../model.js';
-import { lossAndGradient, type PointLoss } from '../network.js';
+import { lossPass, type PointLoss, type Taps } from '../network.js';
 import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../losses.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import { makePyramid } from '../optim/pyramid.js';
 import type { Objective, OptimizerStep } from '../optim/types.js';
-import { backendMemoryLimit, estimateMemory } from '../memory.js';
 import { noiseImage } from './noise.js';
 import type { LossBreakdown, ResolvedOptions, StepInfo } from './options.js';
+import { planRun, type RunPlan, type ScalePlan } from './plan.js';
 import type { StopReason } from './result.js';
 import type { PreparedStyle } from './style-handle.js';
-import { checkFits, computeContentTargets, disposeTargets, prepareStyleImage, styleSizeFor, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
+import { RunTaps, type ObservedEvaluation } from './taps.js';
+import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
 
 /** Yields to the event loop so timers (and with them AbortSignal.timeout, UI events) get to run. */
 const yieldToEventLoop = (): Promise<void> =>
@@ -23,15 +25,20 @@ const yieldToEventLoop = (): Promise<void> =>
 
 export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-/** What one run needs: the model, the content at full size (owned by the caller), the style, the options. */
+/**
+ * What one run needs: the model, the content at full size (owned by the caller), the style, the options, and the
+ * backend it runs on with that backend's kernels (chosen by the caller once for the run).
+ */
 export interface RunInput {
   model: Vgg19;
   content: tf.Tensor4D;
   style: PreparedStyle;
   o: ResolvedOptions;
   maxPixels: number;
-  /** Points the caller taps during the run: the content must reach them too. */
+  /** Points `o.taps` observes (resolved): the content must reach them too. */
   tapPoints: readonly NetworkPoint[];
+  backend: string;
+  kernels: Kernels;
   signal?: AbortSignal;
 }
 
@@ -54,51 +61,59 @@ export interface RunSummary {
   iterationMs: number[];
 }
 
-/** Builds the objective for one set of targets: one forward+backward pass, one read-back of every loss part. */
-function makeObjective(model: Vgg19, t: Targets, o: ResolvedOptions, signal?: AbortSignal): Objective {
-  const names = [...o.contentLayers.map((l) => `content:${l.name}`), ...o.styleLayers.map((l) => `style:${l.name}`), 'tv'];
+/**
+ * Builds the objective for one scale: one forward+backward pass (the run's plan says what it computes and keeps),
+ * one read-back of every loss part. On iterations where taps fire, the pass also reaches the tapped points and hands
+ * their activations to `taps` (see {@link RunTaps}); `iteration()` is the iteration the evaluations belong to.
+ */
+function makeObjective(model: Vgg19, t: Targets, o: ResolvedOptions, plan: RunPlan, kernels: Kernels, taps: RunTaps | undefined, iteration: () => number, signal?: AbortSignal): Objective {
   const normalize = (term: LossTerm): LossTerm => {
     if (!o.normalizeGradients) return term;
     return { value: term.value, grad: tf.div(term.grad, tf.add(tf.sum(tf.abs(term.grad)), 1e-8)) as tf.Tensor4D };
   };
-  return async (x, direction) => {
+  // The loss terms by point, and where each part of the breakdown (content layers, style layers) finds its value.
+  const terms = new Map<number, PointLoss[]>();
+  const slots: [point: number, term: number][] = [];
+  const add = (index: number, term: PointLoss) => {
+    const list = terms.get(index) ?? [];
+    terms.set(index, list);
+    slots.push([index, list.push(term) - 1]);
+  };
+  for (const l of o.contentLayers) {
+    const target = t.contentFeatures.get(l.point.index)!;
+    add(l.point.index, (a) => normalize(contentLoss(a, target, o.contentWeight * l.weight, o.lossNormalization)));
+  }
+  for (const l of o.styleLayers) {
+    const target = t.styleGrams.get(l.point.index)!;
+    add(l.point.index, (a) => normalize(styleLoss(a, target, o.styleWeight * l.weight, o.lossNormalization, kernels)));
+  }
+  return async (x, direction): Promise<ObservedEvaluation> => {
     throwIfAborted(signal, 'stylize()');
-    const { read, grad } = tf.tidy(() => {
-      const parts: tf.Scalar[] = new Array(names.length);
-      const losses = new Map<number, PointLoss>();
-      const add = (index: number, term: (a: tf.Tensor4D) => LossTerm, part: number) => {
-        const prev = losses.get(index);
-        losses.set(index, (a) => {
-          const r = normalize(term(a));
-          parts[part] = r.value;
-          if (!prev) return r;
-          const p = prev(a);
-          return { value: tf.add(p.value, r.value) as tf.Scalar, grad: tf.add(p.grad, r.grad) as tf.Tensor4D };
-        });
-      };
-      o.contentLayers.forEach((l, i) => {
-        const target = t.contentFeatures.get(l.point.index)!;
-        add(l.point.index, (a) => contentLoss(a, target, o.contentWeight * l.weight, o.lossNormalization), i);
-      });
-      o.styleLayers.forEach((l, i) => {
-        const target = t.styleGrams.get(l.point.index)!;
-        add(l.point.index, (a) => styleLoss(a, target, o.styleWeight * l.weight, o.lossNormalization), o.contentLayers.length + i);
-      });
-      const net = lossAndGradient(model, x as tf.Tensor4D, losses, o.pooling);
-      const tv = tvLoss(x as tf.Tensor4D, o.tvWeight);
-      parts[names.length - 1] = tv.value;
-      const g = tf.add(net.grad, tv.grad);
-      const total = tf.addN(parts);
-      const read = tf.stack([total, ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0)]);
-      return { read, grad: g };
-    });
+    const observing = taps?.observer(iteration());
+    let read: tf.Tensor1D;
+    let grad: tf.Tensor;
+    try {
+      ({ read, grad } = tf.tidy(() => {
+        const net = lossPass(model, x as tf.Tensor4D, observing ? plan.tappedPass : plan.pass, terms, kernels, observing?.observer);
+        const tv = tvLoss(x as tf.Tensor4D, o.tvWeight);
+        const parts = [...slots.map(([i, k]) => net.values.get(i)![k]), tv.value];
+        const g = tf.add(net.grad, tv.grad);
+        const total = tf.addN(parts);
+        return { read: tf.stack([total, ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0)]) as tf.Tensor1D, grad: g };
+      }));
+    } catch (e) {
+      observing?.observation.dispose();
+      throw e;
+    }
     const values = await read.data();
     read.dispose();
+    if (observing) taps!.settle(observing.observation, values[0]);
     return {
       loss: values[0],
-      parts: Array.from(values.subarray(1, 1 + names.length)),
+      parts: Array.from(values.subarray(1, 1 + slots.length + 1)),
       grad,
       gtd: direction ? values[values.length - 1] : undefined,
+      observation: observing?.observation,
     };
   };
 }
@@ -114,60 +129,6 @@ function breakdown(o: ResolvedOptions, total: number, parts: ArrayLike<number>):
   return { total, content, style, tv: parts[parts.length - 1], contentLayers, styleLayers };
 }
 
-/** Headroom for allocator fragmentation and backend workspaces on top of the estimate. */
-const MEMORY_SLACK = 1.3;
-
-/**
- * Checks, before any work, that every scale fits the backend's memory cap (WASM: 4 GiB). Where L-BFGS's history
- * is what does not fit, it is shortened for that scale (with a warning); if even that is not enough, fails with
- * OUT_OF_MEMORY saying what to change. Returns the history size to use per scale.
- */
-function planMemory(o: ResolvedOptions, contentH: number, contentW: number, warnings: string[]): number[] {
-  const limit = backendMemoryLimit();
-  const lossPoints = [...o.contentLayers, ...o.styleLayers].map((l) => l.point);
-  return o.scales.map((s) => {
-    const [h, w] = fitSize(contentH, contentW, scaleSize(o, s));
-    const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
-    if (limit === undefined) return want;
-    const budget = limit - tf.memory().numBytes;
-    const pyramid = o.precondition !== undefined;
-    const fits = (history: number) => estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: history, pyramid }).total * MEMORY_SLACK <= budget;
-    if (fits(want)) return want;
-    if (o.optimizer === 'lbfgs') {
-      for (let hist = Math.min(want, 50); hist >= 5; hist = Math.floor(hist * 0.7)) {
-        if (fits(hist)) {
-          warnings.push(`At ${w}x${h} the L-BFGS history was shortened from ${want} to ${hist} pairs to fit the ${tf.getBackend()} backend's memory.`);
-          return hist;
-        }
-      }
-    }
-    const need = estimateMemory({ height: h, width: w, lossPoints, optimizer: o.optimizer, historySize: Math.min(want, 5), pyramid }).total * MEMORY_SLACK;
-    throw new StyleTransferError(
-      'OUT_OF_MEMORY',
-      `A ${w}x${h} image needs about ${(need / 2 ** 30).toFixed(1)} GiB on the ${tf.getBackend()} backend, more than the ${(budget / 2 ** 30).toFixed(1)} GiB it has left. ` +
-        'Use a smaller `size`, style layers that stop earlier, or the tensorflow (tfjs-node) backend.',
-      { width: w, height: h, bytes: need, budget },
-    );
-  });
-}
-
-const scaleSize = (o: ResolvedOptions, scale: number): number => Math.max(16, Math.round(o.size * scale));
-
-/** Every image reaches every layer it must, at every scale: checked before any network pass. */
-function checkAllScalesFit(o: ResolvedOptions, content: tf.Tensor4D, style: PreparedStyle, tapPoints: readonly NetworkPoint[]): void {
-  const lossPoints = [...o.contentLayers, ...o.styleLayers].map((l) => l.point).concat(tapPoints);
-  const stylePoints = o.styleLayers.map((l) => l.point);
-  for (const s of o.scales) {
-    const size = scaleSize(o, s);
-    const [h, w] = fitSize(content.shape[1], content.shape[2], size);
-    checkFits('content', h, w, lossPoints, '`size`');
-    style.sizes.forEach(({ width, height }, i) => {
-      const [sh, sw] = fitSize(height, width, styleSizeFor(size, o));
-      checkFits(style.count > 1 ? `style[${i}]` : 'style', sh, sw, stylePoints, '`size` or `styleScale`');
-    });
-  }
-}
-
 /** Turns the optimised image (maybe grey, maybe out of range) into the output image `[1,H,W,3]` in 0–255. */
 function finish(x: tf.Tensor4D, t: ContentTargets, o: ResolvedOptions): tf.Tensor4D {
   return tf.tidy(() => {
@@ -176,11 +137,11 @@ function finish(x: tf.Tensor4D, t: ContentTargets, o: ResolvedOptions): tf.Tenso
   });
 }
 
-async function initImage(input: RunInput, t: ContentTargets, size: number): Promise<tf.Tensor4D> {
+async function initImage(input: RunInput, t: ContentTargets, scale: ScalePlan): Promise<tf.Tensor4D> {
   const { o } = input;
   if (o.init === 'content') return tf.clone(t.content);
   if (o.init === 'noise') return noiseImage(t.height, t.width, o.seed);
-  const img = o.init === 'style' ? await prepareStyleImage(input.style.first, size, o, t, 'style') : await readImageInput(o.init, 'init', { pixelRange: o.pixelRange, maxPixels: input.maxPixels });
+  const img = o.init === 'style' ? await prepareStyleImage(input.style.first, scale.styleShapes[0], o, t) : await readImageInput(o.init, 'init', { pixelRange: o.pixelRange, maxPixels: input.maxPixels });
   try {
     return resizeImage(img, t.height, t.width);
   } finally {
@@ -202,13 +163,13 @@ async function withPartial(e: unknown, x: tf.Tensor4D | undefined, t: ContentTar
  * Every tensor it makes is freed whether it completes, throws or is stopped early with `return()`.
  */
 export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep, RunSummary, undefined> {
-  const { model, content: contentFull, style, o, signal } = input;
+  const { model, content: contentFull, style, o, kernels, signal } = input;
   const t0 = now();
-  const warnings: string[] = [];
   const iterationMs: number[] = [];
   const planned = o.iterations.reduce((a, b) => a + b, 0);
   let x: tf.Tensor4D | undefined;
   let targets: Targets | undefined;
+  let taps: RunTaps | undefined;
   let iteration = 0;
   let evaluations = 0;
   let setupMs = 0;
@@ -216,16 +177,20 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
   const abortCheck = () => throwIfAborted(signal, 'stylize()');
   try {
     abortCheck();
-    checkAllScalesFit(o, contentFull, style, input.tapPoints);
-    const histories = planMemory(o, contentFull.shape[1], contentFull.shape[2], warnings);
-    for (let si = 0; si < o.scales.length; si++) {
-      const size = scaleSize(o, o.scales[si]);
+    const plan = planRun({
+      o, content: { height: contentFull.shape[1], width: contentFull.shape[2] }, styles: style.sizes, tapPoints: input.tapPoints,
+      backend: input.backend, memoryLimit: kernels.memoryLimit,
+    });
+    const warnings = plan.warnings;
+    if (o.taps && input.tapPoints.length) taps = new RunTaps(model, o.taps as Taps, input.tapPoints, o.pooling, planned, o.tapEvery, plan.tapsInPass);
+    for (let si = 0; si < plan.scales.length; si++) {
+      const scale = plan.scales[si];
       const ts = now();
       abortCheck();
-      const content = await computeContentTargets(model, contentFull, size, o);
+      const content = await computeContentTargets(model, contentFull, scale, o);
       let styleGrams: Map<number, tf.Tensor2D>;
       try {
-        styleGrams = await style.grams(model, size, o, content, abortCheck);
+        styleGrams = await style.grams(model, scale, o, content, kernels, abortCheck);
       } catch (e) {
         disposeTargets(content);
         throw e;
@@ -234,7 +199,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       // Start image: the init at the first scale, the previous result upsampled after that.
       let start: tf.Tensor4D;
       try {
-        start = x ? resizeImage(x, next.height, next.width) : await initImage(input, next, size);
+        start = x ? resizeImage(x, next.height, next.width) : await initImage(input, next, scale);
       } catch (e) {
         disposeTargets(next);
         throw e;
@@ -244,13 +209,14 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       if (targets) disposeTargets(targets);
       targets = next;
       setupMs += now() - ts;
-      const objectiveX = makeObjective(model, targets, o, signal);
-      const pyr = o.precondition ? makePyramid(targets.height, targets.width, o.precondition) : undefined;
+      // Evaluations made from now until the next step belong to iteration + 1.
+      const objectiveX = makeObjective(model, targets, o, plan, kernels, taps, () => iteration + 1, signal);
+      const pyr = o.precondition ? makePyramid(targets.height, targets.width, { levels: scale.pyramidLevels, decay: o.precondition.decay }, kernels) : undefined;
       const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
       const z0 = pyr ? pyr.encode(x) : x;
       const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
         ? adam(objective, z0, o.iterations[si], { learningRate: o.learningRate })
-        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: histories[si] });
+        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize });
       const evalsBefore = evaluations;
       let tIter = now();
       try {
@@ -268,6 +234,8 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
           iterationMs.push(now() - tIter);
           const current = x;
           const t = targets;
+          const last = iteration === planned || step.converged !== undefined;
+          await taps?.step(iteration, last, ev as ObservedEvaluation, () => current);
           yield {
             iteration,
             iterations: planned,
@@ -277,7 +245,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
             loss: breakdown(o, ev.loss, ev.parts),
             evaluations,
             elapsedMs: now() - t0,
-            last: iteration === planned || step.converged !== undefined,
+            last,
             finished: () => finish(current, t, o),
           };
           if (step.converged) {
@@ -291,10 +259,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
         }
       } finally {
         await steps.return(undefined);
-        if (pyr) {
-          z0.dispose();
-          pyr.dispose();
-        }
+        if (pyr) z0.dispose();
       }
       if (stopReason === 'non-finite-loss') break;
     }
@@ -302,6 +267,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
   } catch (e) {
     throw await withPartial(e, x, targets, o, iteration);
   } finally {
+    taps?.dispose();
     x?.dispose();
     if (targets) disposeTargets(targets);
   }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
 import { readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image.js';
 import { loadVgg19, type Vgg19 } from '../model.js';
-import { forward, preprocess, resolveTapPoints } from '../network.js';
+import { kernelsFor } from '../kernels/index.js';
+import { resolveTapPoints } from '../network.js';
 import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './config.js';
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
 import { RunQueue } from './queue.js';
@@ -204,13 +205,15 @@ class Session implements Stylizer {
       const t0 = now();
       style ??= await this.styleFor(styleInput as ImageInput | readonly ImageInput[], o.pixelRange, signal);
       content = await readImageInput(contentInput, 'content', { pixelRange: o.pixelRange, maxPixels: this.config.maxPixels });
+      // The backend's kernels, chosen once for the run (a session normally sees one backend; choosing per call
+      // stays right if the app switches backends between calls).
       const backend = tf.getBackend();
-      const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, signal });
+      const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, backend, kernels: kernelsFor(backend), signal });
       try {
         let r = await loop.next();
         while (!r.done) {
           const step = r.value;
-          await this.afterStep(step, o, options, tapPoints, collect);
+          await this.afterStep(step, o, options, collect);
           yield { step };
           r = await loop.next();
         }
@@ -226,24 +229,13 @@ class Session implements Stylizer {
     }
   }
 
-  /** The hooks that hang off the loop: history, snapshots, taps, progress with previews. */
-  private async afterStep(step: RunStep, o: ResolvedOptions, options: StylizeOptions, tapPoints: ReturnType<typeof resolveTapPoints>, collect?: { history: HistoryEntry[]; snapshots: Snapshot[] }): Promise<void> {
+  /** The hooks that hang off the loop: history, snapshots, progress with previews. (Taps observe the loop's own passes: see RunTaps.) */
+  private async afterStep(step: RunStep, o: ResolvedOptions, options: StylizeOptions, collect?: { history: HistoryEntry[]; snapshots: Snapshot[] }): Promise<void> {
     const { iteration, loss, evaluations, elapsedMs } = step;
     collect?.history.push({ iteration, scale: step.scale, loss, evaluations, elapsedMs });
     if (collect && o.snapshots.has(iteration)) {
       const img = step.finished();
       collect.snapshots.push({ iteration, image: await toRgba(img).finally(() => img.dispose()), loss, elapsedMs });
-    }
-    if (tapPoints.length && (iteration % o.tapEvery === 0 || step.last)) {
-      const img = step.finished();
-      const input = preprocess(img);
-      img.dispose();
-      try {
-        const kept = await forward(this.model, input, [], o.pooling, { points: tapPoints, onActivation: o.taps!.onActivation, iteration });
-        tf.dispose([...kept.values()]);
-      } finally {
-        input.dispose();
-      }
     }
     if (options.onIteration) {
       const info: IterationInfo = { iteration, iterations: step.iterations, scale: step.scale, width: step.width, height: step.height, loss, evaluations, elapsedMs };

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
 import type { NetworkPoint } from '../layers.js';
+import type { Kernels } from '../kernels/index.js';
 import type { Vgg19 } from '../model.js';
 import type { ResolvedOptions } from './options.js';
+import type { ScalePlan } from './plan.js';
 import { blendGrams, prepareStyleImage, styleGramsOf, type ContentTargets } from './targets.js';
 
 /**
@@ -85,24 +87,23 @@ export class PreparedStyle implements StyleHandle {
   }
 
   /**
-   * The blended target Grams for an output of longest side `size` (new tensors, owned by the caller). Without
+   * The blended target Grams at one scale of a run's plan (new tensors, owned by the caller). Without
    * `preserveColors` each image's Grams are cached and only missing layers are computed (one network pass per
    * image, up to the deepest missing layer); with it, the style depends on the content and nothing is cached.
    */
-  async grams(model: Vgg19, size: number, o: ResolvedOptions, content: ContentTargets, checkAbort: () => void): Promise<Map<number, tf.Tensor2D>> {
+  async grams(model: Vgg19, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, checkAbort: () => void): Promise<Map<number, tf.Tensor2D>> {
     const points = o.styleLayers.map((l) => l.point);
     const perImage: GramSet[] = [];
     const transient: GramSet[] = [];
     try {
       for (let i = 0; i < this.images.length; i++) {
         checkAbort();
-        const field = this.images.length > 1 ? `style[${i}]` : 'style';
         if (o.preserveColors) {
-          const g = await this.computeGrams(model, i, size, o, content, points, field);
+          const g = await this.computeGrams(model, i, scale, o, content, points, kernels);
           transient.push(g);
           perImage.push(g);
         } else {
-          perImage.push(await this.cachedGrams(model, i, size, o, content, points, field));
+          perImage.push(await this.cachedGrams(model, i, scale, o, content, points, kernels));
         }
       }
       return blendGrams(perImage, o.blend, points);
@@ -111,9 +112,8 @@ export class PreparedStyle implements StyleHandle {
     }
   }
 
-  private async cachedGrams(model: Vgg19, i: number, size: number, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], field: string): Promise<GramSet> {
-    const styleSize = Math.max(16, Math.round(size * o.styleScale));
-    const key = `${styleSize}|${o.pooling}`;
+  private async cachedGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
+    const key = `${scale.styleSize}|${o.pooling}`;
     const cache = this.cache[i];
     let set = cache.get(key);
     if (set) cache.delete(key); // re-inserted below: most recently used last
@@ -121,7 +121,7 @@ export class PreparedStyle implements StyleHandle {
     cache.set(key, set);
     const missing = points.filter((p) => !set.has(p.index));
     if (missing.length) {
-      const fresh = await this.computeGrams(model, i, size, o, content, missing, field);
+      const fresh = await this.computeGrams(model, i, scale, o, content, missing, kernels);
       for (const [k, g] of fresh) set.set(k, g);
     }
     while (cache.size > GRAM_SETS_PER_IMAGE) {
@@ -132,10 +132,10 @@ export class PreparedStyle implements StyleHandle {
     return set;
   }
 
-  private async computeGrams(model: Vgg19, i: number, size: number, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], field: string): Promise<GramSet> {
-    const style = await prepareStyleImage(this.images[i], size, o, content, field);
+  private async computeGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
+    const style = await prepareStyleImage(this.images[i], scale.styleShapes[i], o, content);
     try {
-      return await styleGramsOf(model, style, points, o);
+      return await styleGramsOf(model, style, points, o, kernels);
     } finally {
       style.dispose();
     }

@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { luminanceImage, matchColorHistogram, matchLuminance } from '../color.js';
 import { StyleTransferError } from '../errors.js';
 import { gramMatrix } from '../gram.js';
-import { fitSize, resizeImage } from '../image.js';
+import { resizeImage } from '../image.js';
+import type { Kernels } from '../kernels/index.js';
 import type { Vgg19 } from '../model.js';
 import type { NetworkPoint } from '../layers.js';
-import { assertFits, forward, preprocess } from '../network.js';
+import { forward, preprocess } from '../network.js';
 import type { ResolvedOptions } from './options.js';
+import type { ScalePlan } from './plan.js';
 
 /** The content side of one scale: the images and content-layer activations. Owns its tensors. */
 export interface ContentTargets {
@@ -30,10 +32,6 @@ export function disposeTargets(t: ContentTargets | Targets): void {
   tf.dispose([t.content, t.contentColor, ...t.contentFeatures.values(), ...('styleGrams' in t ? t.styleGrams.values() : [])]);
 }
 
-export function checkFits(field: string, height: number, width: number, points: readonly NetworkPoint[], hint: string): void {
-  assertFits(height, width, points.reduce((a, p) => (p.stride > a.stride ? p : a)), field, hint);
-}
-
 /** Throws ABORTED when the signal is aborted; called between network passes. */
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (!signal?.aborted) return;
@@ -41,16 +39,12 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
   throw new StyleTransferError('ABORTED', `${what} was aborted (${reason}).`, { reason });
 }
 
-/** The longest side a style image is resized to for an output of longest side `size`. */
-export const styleSizeFor = (size: number, o: ResolvedOptions): number => Math.max(16, Math.round(size * o.styleScale));
-
 /**
- * Resizes the content to the output size, makes its grey version when preserving luminance, and runs the network
- * once for the content activations. Checks first that the image reaches every loss layer.
+ * Resizes the content to the scale's size, makes its grey version when preserving luminance, and runs the network
+ * once for the content activations. (The run's plan checked that the size reaches every loss layer.)
  */
-export async function computeContentTargets(model: Vgg19, contentFull: tf.Tensor4D, size: number, o: ResolvedOptions): Promise<ContentTargets> {
-  const [height, width] = fitSize(contentFull.shape[1], contentFull.shape[2], size);
-  checkFits('content', height, width, [...o.contentLayers, ...o.styleLayers].map((l) => l.point), '`size`');
+export async function computeContentTargets(model: Vgg19, contentFull: tf.Tensor4D, scale: ScalePlan, o: ResolvedOptions): Promise<ContentTargets> {
+  const { height, width } = scale;
   const contentColor = resizeImage(contentFull, height, width);
   const content = o.preserveColors === 'luminance' ? luminanceImage(contentColor) : tf.clone(contentColor);
   try {
@@ -66,13 +60,11 @@ export async function computeContentTargets(model: Vgg19, contentFull: tf.Tensor
 }
 
 /**
- * One style image as the network sees it for a given output: resized to `styleSizeFor(size)` on its longest side,
- * with the colour handling of `preserveColors` (which makes it depend on the content). Caller owns the result.
+ * One style image as the network sees it at a scale: resized to its planned size (`ScalePlan.styleShapes`), with
+ * the colour handling of `preserveColors` (which makes it depend on the content). Caller owns the result.
  */
-export async function prepareStyleImage(styleFull: tf.Tensor4D, size: number, o: ResolvedOptions, content: ContentTargets, field: string): Promise<tf.Tensor4D> {
-  const [sh, sw] = fitSize(styleFull.shape[1], styleFull.shape[2], styleSizeFor(size, o));
-  checkFits(field, sh, sw, o.styleLayers.map((l) => l.point), '`size` or `styleScale`');
-  const style = resizeImage(styleFull, sh, sw);
+export async function prepareStyleImage(styleFull: tf.Tensor4D, shape: { height: number; width: number }, o: ResolvedOptions, content: ContentTargets): Promise<tf.Tensor4D> {
+  const style = resizeImage(styleFull, shape.height, shape.width);
   if (o.preserveColors === 'histogram') {
     try {
       return await matchColorHistogram(style, content.contentColor);
@@ -91,11 +83,11 @@ export async function prepareStyleImage(styleFull: tf.Tensor4D, size: number, o:
 }
 
 /** Gram matrices of one (prepared) style image at the given points, keyed by point index. Caller owns them. */
-export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions): Promise<Map<number, tf.Tensor2D>> {
+export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions, kernels: Kernels): Promise<Map<number, tf.Tensor2D>> {
   const input = preprocess(style);
   const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());
   const grams = new Map<number, tf.Tensor2D>();
-  for (const p of points) grams.set(p.index, gramMatrix(acts.get(p.name)!) as tf.Tensor2D);
+  for (const p of points) grams.set(p.index, gramMatrix(acts.get(p.name)!, kernels));
   tf.dispose([...acts.values()]);
   return grams;
 }

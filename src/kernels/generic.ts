@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Kernels } from './types.js';
+
+const POOL_2X2 = { filterSize: 2, strides: 2, pad: 'valid' } as const;
+
+function maxPoolBackward(dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor4D {
+  // Called directly: tfjs-core's Node bundle registers no gradients, so there is no op for it.
+  return tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, { ...POOL_2X2 }) as tf.Tensor4D;
+}
+
+/**
+ * Plain TF.js ops and kernels, correct on every backend (cpu, wasm, webgl, webgpu, tensorflow). Backends with
+ * faster ways override single methods (see `wasm.ts`).
+ */
+export const genericKernels: Kernels = {
+  name: 'generic',
+  gram: (f) => tf.tidy(() => tf.matMul(tf.transpose(f), f)),
+  maxPoolBackward,
+  avgPoolBackward: (dy, input) => tf.engine().runKernel('AvgPoolGrad', { dy, input }, { ...POOL_2X2 }) as tf.Tensor4D,
+  reluMaxPoolBackward: (dy, reluOut, pooled) => {
+    // The two steps one after the other: max pooling's gradient, then the ReLU's mask (step of its output).
+    const g = maxPoolBackward(dy, reluOut, pooled);
+    const dx = tf.tidy(() => tf.mul(g, tf.step(reluOut)) as tf.Tensor4D);
+    g.dispose();
+    return dx;
+  },
+  // ResizeBilinearGrad reads only the shape of `images`.
+  resizeBilinearAdjoint: (dy, height, width) =>
+    tf.tidy(() => tf.engine().runKernel('ResizeBilinearGrad', { images: tf.zeros([1, height, width, dy.shape[3]]), dy }, { alignCorners: true }) as tf.Tensor4D),
+  memoryLimit: undefined,
+};

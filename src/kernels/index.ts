@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { genericKernels } from './generic.js';
+import type { Kernels } from './types.js';
+import { wasmKernels } from './wasm.js';
+
+export type { Kernels } from './types.js';
+export { genericKernels } from './generic.js';
+export { wasmKernels } from './wasm.js';
+
+/** Backends with their own kernels; every other backend gets {@link genericKernels}. */
+const BY_BACKEND = new Map<string, Kernels>([['wasm', wasmKernels]]);
+
+/** The kernels for a TF.js backend by name (`'wasm'`, `'webgl'`, …). */
+export function kernelsFor(backend: string): Kernels {
+  return BY_BACKEND.get(backend) ?? genericKernels;
+}
+
+/**
+ * The kernels for the backend TF.js runs on now: the default of the public building blocks (`gramMatrix`,
+ * `styleLoss`, `lossAndGradient`) when no kernels are passed. The engine chooses once per run and passes them in.
+ */
+export function activeKernels(): Kernels {
+  return kernelsFor(tf.getBackend());
+}

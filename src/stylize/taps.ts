@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NetworkPoint } from '../layers.js';
+import type { Vgg19 } from '../model.js';
+import { forward, preprocess, type PassObserver, type Pooling, type Taps } from '../network.js';
+import type { Evaluation } from '../optim/types.js';
+
+/** Tapped activations of one evaluation: zero-copy clones of the pass's tensors, in forward order. */
+class Observation {
+  readonly activations: [NetworkPoint, tf.Tensor4D][] = [];
+  dispose(): void {
+    tf.dispose(this.activations.map(([, a]) => a));
+    this.activations.length = 0;
+  }
+}
+
+/** An evaluation the objective made while taps were observing: it carries its activations to the step. */
+export interface ObservedEvaluation extends Evaluation {
+  observation?: Observation;
+}
+
+/**
+ * Taps during a run, observing the objective's own pass instead of running the network again.
+ *
+ * Which activations: those of the evaluation that produced the step's loss — the network's view of the image being
+ * optimised at that step (before clipping to 0–255, and the grey image the loss sees under `preserveColors:
+ * 'luminance'`). When: on the iterations taps fire (every `taps.every` and the run's last).
+ *
+ * How: on an iteration where taps fire, every evaluation the optimiser makes (L-BFGS's line search may make
+ * several) clones its tapped activations as the pass computes them (clones share the data); after each evaluation
+ * only the one with the lowest loss so far is kept — the optimiser accepts the point with the lowest loss of its
+ * search — and the step's own evaluation is recognised by identity. Other iterations keep nothing. Where the step's
+ * evaluation was not observed (L-BFGS stopping early on an iteration taps did not expect to fire, or a step that
+ * reports an earlier evaluation) or the plan says the clones do not fit memory, the taps get one forward pass of
+ * the step's image: the same activations, at the cost of a pass.
+ */
+export class RunTaps {
+  private best: Observation | undefined;
+  private bestLoss = Infinity;
+
+  constructor(
+    private readonly model: Vgg19,
+    private readonly taps: Taps,
+    private readonly points: readonly NetworkPoint[],
+    private readonly pooling: Pooling,
+    /** Iterations in the whole run: taps fire on the last. */
+    private readonly planned: number,
+    private readonly every: number,
+    /** From the run's plan: false when clones of the tapped activations would not fit memory. */
+    private readonly inPass: boolean,
+  ) {}
+
+  /** True when the taps fire at iteration `iteration` (1-based, over the whole run) as far as is known before it. */
+  private fires(iteration: number): boolean {
+    return iteration % this.every === 0 || iteration === this.planned;
+  }
+
+  /** An observer for an evaluation made for iteration `iteration`, or undefined when taps will not want it. */
+  observer(iteration: number): { observation: Observation; observer: PassObserver } | undefined {
+    if (!this.inPass || !this.fires(iteration)) return undefined;
+    const observation = new Observation();
+    const points = new Set(this.points.map((p) => p.index));
+    return { observation, observer: { points, onActivation: (p, a) => observation.activations.push([p, tf.keep(tf.clone(a))]) } };
+  }
+
+  /** After an evaluation is read back: keeps its observation if its loss is the lowest of the iteration so far. */
+  settle(observation: Observation, loss: number): void {
+    if (loss < this.bestLoss) {
+      this.best?.dispose();
+      this.best = observation;
+      this.bestLoss = loss;
+    } else observation.dispose();
+  }
+
+  /**
+   * At a step: calls the taps if they fire at this iteration (with the step's evaluation's activations, or a forward
+   * pass of `x`), then frees what this iteration kept.
+   */
+  async step(iteration: number, last: boolean, evaluation: Evaluation, x: () => tf.Tensor4D): Promise<void> {
+    const kept = this.best;
+    this.best = undefined;
+    this.bestLoss = Infinity;
+    try {
+      if (!(iteration % this.every === 0 || last)) return;
+      const { onActivation } = this.taps;
+      if (kept && (evaluation as ObservedEvaluation).observation === kept) {
+        for (const [point, a] of kept.activations) await onActivation(point.name, a, { point, shape: a.shape, iteration });
+        return;
+      }
+      const input = tf.tidy(() => preprocess(x()));
+      try {
+        const out = await forward(this.model, input, [], this.pooling, { points: this.points, onActivation, iteration });
+        tf.dispose([...out.values()]);
+      } finally {
+        input.dispose();
+      }
+    } finally {
+      kept?.dispose();
+    }
+  }
+
+  /** Frees whatever an interrupted iteration kept. */
+  dispose(): void {
+    this.best?.dispose();
+    this.best = undefined;
+  }
+}
