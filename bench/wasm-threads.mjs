@@ -11,9 +11,8 @@
  *
  * Timed per iteration:
  * - forward: extractFeatures(vgg, image, ['relu5_4']), the whole VGG-19 conv stack;
- * - forward+backward: one loss-and-gradient pass of a style loss on relu1_1…relu5_1 (lossAndGradient from the
- *   package when it is exported, else the same explicit backward pass written out below: input gradients are
- *   forward convs with the flipped kernels, pools via MaxPoolGrad, ReLUs via step).
+ * - forward+backward: one loss-and-gradient pass of a style loss on relu1_1…relu5_1 (the package's
+ *   lossAndGradient: the same walker and WASM kernels stylize() uses).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -131,7 +130,6 @@ async function child() {
   const grams = styleLayers.map((l) => lib.gramMatrix(feats[l]));
   tf.dispose(Object.values(feats));
   const losses = new Map(styleLayers.map((l, i) => [lib.resolveLayer(l).index, (act) => lib.styleLoss(act, grams[i], 1)]));
-  const lossAndGradient = lib.lossAndGradient ?? localLossAndGradient;
 
   const forward = async () => {
     const { relu5_4 } = await lib.extractFeatures(vgg, image, ['relu5_4']);
@@ -140,7 +138,7 @@ async function child() {
   };
   const fwdbwd = async () => {
     const { values, grad } = tf.tidy(() => {
-      const r = lossAndGradient(vgg, image, losses, 'max');
+      const r = lib.lossAndGradient(vgg, image, losses, 'max');
       return { values: tf.addN(r.values), grad: r.grad };
     });
     await Promise.all([values.data(), grad.data()]);
@@ -166,37 +164,4 @@ async function child() {
   res.cpu = cpu;
   res.lastOpAt = Date.now() - processStart;
   console.log('RESULT ' + JSON.stringify(res));
-
-  /** The package's explicit forward+backward pass (src/network.ts lossAndGradient), for builds that do not export it. */
-  function localLossAndGradient(model, rgb, lossMap, pooling) {
-    const points = lib.NETWORK_POINTS;
-    const last = Math.max(...lossMap.keys());
-    const acts = [];
-    const input = lib.preprocess(rgb);
-    let x = input;
-    for (let i = 0; i <= last; i++) {
-      const p = points[i];
-      if (p.kind === 'conv') x = tf.add(tf.conv2d(x, model.kernel(p.convIndex), 1, 'same'), model.bias(p.convIndex));
-      else if (p.kind === 'relu') x = tf.relu(x);
-      else x = pooling === 'avg' ? tf.avgPool(x, 2, 2, 'valid') : tf.maxPool(x, 2, 2, 'valid');
-      acts.push(x);
-    }
-    const values = [];
-    let g = null;
-    for (let i = last; i >= 0; i--) {
-      const loss = lossMap.get(i);
-      if (loss) {
-        const { value, grad } = loss(acts[i]);
-        values.push(value);
-        g = g ? tf.add(g, grad) : grad;
-      }
-      if (!g) continue;
-      const p = points[i];
-      const below = i > 0 ? acts[i - 1] : input;
-      if (p.kind === 'pool') g = tf.engine().runKernel('MaxPoolGrad', { dy: g, input: below, output: acts[i] }, { filterSize: 2, strides: 2, pad: 'valid' });
-      else if (p.kind === 'relu') g = tf.mul(g, tf.step(acts[i]));
-      else g = tf.conv2d(g, model.flippedKernel(p.convIndex), 1, 'same');
-    }
-    return { values: values.reverse(), grad: tf.reverse(g, -1) };
-  }
 }

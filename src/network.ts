@@ -28,6 +28,11 @@ export interface TapInfo {
 /**
  * Observe activations as they are computed. The tensor passed to `onActivation` is valid only during the call
  * (clone it to keep it); an async callback is awaited before the tensor is freed.
+ *
+ * In `stylize()` the taps see the optimisation's own forward pass, at no extra pass: the activations of the image
+ * being optimised at that iteration — the evaluation whose loss the iteration reports (for L-BFGS, the point its
+ * line search accepted) — before the output's clipping to 0–255 (and, with `preserveColors: 'luminance'`, of the
+ * grey image the loss sees).
  */
 export interface Taps {
   /** Points to observe (`conv3_1`, `relu3_1`, `pool3`, Keras `block3_conv1`), or `'all'`. */

@@ -1,10 +1,15 @@
 /**
- * Memory planning: the estimate grows with size and depth, and a size that cannot fit the WASM heap fails with
- * OUT_OF_MEMORY before any work (no tensors made, no time spent).
+ * Memory planning: the estimate grows with size and depth, it reads the same pass plan the engine runs, the run plan
+ * (sizes, L-BFGS history, pyramid levels, taps) is what the loop uses, and a size that cannot fit the WASM heap
+ * fails with OUT_OF_MEMORY before any work (no tensors made, no time spent).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendMemoryLimit, estimateMemory, loadVgg19, ready, resolveLayer, stylize, StyleTransferError, type Vgg19 } from '../src/node.js';
+import { backendMemoryLimit, estimateMemory, loadVgg19, ready, resolveLayer, stylize, StyleTransferError, NETWORK_POINTS, type Vgg19 } from '../src/node.js';
+import { stepMemory } from '../src/memory.js';
+import { planPass } from '../src/network.js';
+import { resolveOptions, type StylizeOptions } from '../src/stylize/options.js';
+import { planRun } from '../src/stylize/plan.js';
 
 const DEFAULT_POINTS = ['relu4_2', 'relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'].map((n) => resolveLayer(n));
 let model: Vgg19;
@@ -38,6 +43,67 @@ describe('estimateMemory', () => {
   it('knows the WASM heap cap and no cap for CPU', () => {
     expect(backendMemoryLimit('wasm')).toBe(4 * 1024 ** 3);
     expect(backendMemoryLimit('cpu')).toBeUndefined();
+  });
+});
+
+describe('the pass plan', () => {
+  const names = (set: ReadonlySet<number>) => [...set].sort((a, b) => a - b).map((i) => NETWORK_POINTS[i].name);
+
+  it('keeps what the backward pass reads: ReLU outputs, max-pool outputs, pre-ReLU outputs only under a loss', () => {
+    const losses = ['conv2_1', 'relu2_2'].map((n) => resolveLayer(n));
+    const max = planPass({ pooling: 'max', losses });
+    expect(max.deepestLoss).toBe(resolveLayer('relu2_2').index);
+    expect(max.last).toBe(max.deepestLoss);
+    expect(names(max.retained)).toEqual(['relu1_1', 'relu1_2', 'pool1', 'conv2_1', 'relu2_1', 'relu2_2']);
+    // Average pooling's backward reads only its input's shape.
+    expect(names(planPass({ pooling: 'avg', losses }).retained)).toEqual(['relu1_1', 'relu1_2', 'conv2_1', 'relu2_1', 'relu2_2']);
+    // Observed points extend the pass without being kept; a forward pass keeps only what is returned.
+    const tapped = planPass({ pooling: 'max', losses, observe: [resolveLayer('pool3')] });
+    expect(tapped.last).toBe(resolveLayer('pool3').index);
+    expect(tapped.retained).toEqual(max.retained);
+    expect(names(planPass({ pooling: 'max', keep: [resolveLayer('relu3_1')] }).retained)).toEqual(['relu3_1']);
+  });
+
+  it('estimateMemory counts exactly the activations the plan retains', () => {
+    const pass = planPass({ pooling: 'max', losses: DEFAULT_POINTS });
+    const e = estimateMemory({ height: 64, width: 48, lossPoints: DEFAULT_POINTS, optimizer: 'adam' });
+    const bytes = [...pass.retained].reduce((a, i) => {
+      const p = NETWORK_POINTS[i];
+      return a + (64 / p.stride) * (48 / p.stride) * p.channels * 4;
+    }, 0);
+    expect(e.activations).toBe(bytes);
+    expect(stepMemory(pass, { height: 64, width: 48, optimizer: 'adam' })).toEqual(e);
+  });
+});
+
+describe('the run plan', () => {
+  const plan = (options: StylizeOptions, memoryLimit?: number, tapPoints: string[] = []) =>
+    planRun({
+      o: resolveOptions(options, 1), content: { height: 300, width: 400 }, styles: [{ height: 512, width: 512 }],
+      tapPoints: tapPoints.map((n) => resolveLayer(n)), backend: 'test', memoryLimit,
+    });
+
+  it('sizes, style sizes, pyramid levels and L-BFGS history per scale, computed once', () => {
+    const p = plan({ size: 256, scales: [0.5, 1], iterations: [5, 5], styleScale: 0.5, lbfgs: { historySize: 20 } });
+    expect(p.scales.map((s) => [s.size, s.width, s.height, s.styleSize])).toEqual([[128, 128, 96, 64], [256, 256, 192, 128]]);
+    expect(p.scales.map((s) => s.styleShapes)).toEqual([[{ width: 64, height: 64 }], [{ width: 128, height: 128 }]]);
+    expect(p.scales.map((s) => s.pyramidLevels)).toEqual([5, 6]);
+    expect(p.scales.map((s) => s.historySize)).toEqual([20, 20]);
+    expect(p.scales[1].memory).toEqual(estimateMemory({ height: 192, width: 256, lossPoints: DEFAULT_POINTS, optimizer: 'lbfgs', historySize: 20, pyramid: true }));
+    expect(plan({ size: 64, precondition: 'none' }).scales[0].pyramidLevels).toBe(0);
+    expect(plan({ size: 64, optimizer: 'adam' }).scales[0].historySize).toBe(0);
+  });
+
+  it('under a memory cap: shortens the history with a warning, and lets taps run their own pass when holding them does not fit', () => {
+    const full = plan({ size: 512, lbfgs: { historySize: 100 } }).scales[0].memory;
+    const cap = (full.total - full.optimizer / 2) * 1.3 + tf.memory().numBytes;
+    const p = plan({ size: 512, lbfgs: { historySize: 100 } }, cap, ['relu1_1']);
+    expect(p.scales[0].historySize).toBeLessThan(100);
+    expect(p.warnings[0]).toMatch(/history was shortened from 100 to \d+ pairs to fit the test backend's memory/);
+    expect(p.tapsInPass).toBe(false);
+    expect(plan({ size: 512 }, undefined, ['relu1_1']).tapsInPass).toBe(true);
+    expect(plan({ size: 512 }, 64 * 2 ** 30, ['relu1_1']).tapsInPass).toBe(true);
+    expect(() => plan({ size: 512 }, 2 ** 20)).toThrow(/needs about [\d.]+ GiB on the test backend/);
   });
 });
 

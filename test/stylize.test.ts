@@ -8,12 +8,13 @@
  * Sizes are small (the CPU is shared): 64 px for the runs whose numbers are checked, 32–48 px for the mechanics.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ready,
   loadVgg19,
   stylize,
   createStylizer,
+  extractFeatures,
   StyleTransferError,
   DEFAULT_STYLE_LAYERS,
   type IterationInfo,
@@ -336,6 +337,55 @@ describe('options', () => {
     } finally {
       r.dispose();
     }
+  });
+
+  it("taps observe the optimisation's own passes (no extra forward pass): the activations of each step's image", async () => {
+    // The content squeezed into 64–192, so that a few iterations never clip: the step's output is the optimised image.
+    const mid = { ...content48, data: content48.data.map((v) => 64 + (v >> 1)) };
+    const stylizer = await createStylizer({ model, cacheSize: 0 });
+    // Every pass through the network starts with conv1_1's kernel.
+    const kernel = vi.spyOn(model, 'kernel');
+    const passes = () => kernel.mock.calls.filter(([i]) => i === 0).length;
+    const before = tf.memory().numTensors;
+    try {
+      for (const optimizer of ['adam', 'lbfgs'] as const) {
+        kernel.mockClear();
+        const tapped = new Map<number, tf.Tensor4D>();
+        let checks = 0;
+        let last = { iteration: 0, evaluations: 0 };
+        const options = { size: 32, iterations: 5, optimizer, learningRate: optimizer === 'adam' ? 1 : undefined };
+        const taps = { layers: ['relu2_1'], every: 2, onActivation: (_: string, a: tf.Tensor4D, info: { iteration?: number }) => void tapped.set(info.iteration!, tf.clone(a)) };
+        for await (const step of stylizer.steps(mid, starry48, { ...options, taps })) {
+          last = { iteration: step.iteration, evaluations: step.evaluations };
+          const seen = tapped.get(step.iteration);
+          if (!seen) continue;
+          // What a separate forward pass of the step's image gives: the same activations.
+          const img = step.toTensor();
+          const { relu2_1 } = await extractFeatures(model, img, ['relu2_1']);
+          checks++;
+          const [diff, scale] = tf.tidy(() => [tf.max(tf.abs(tf.sub(seen, relu2_1))).dataSync()[0], tf.max(relu2_1).dataSync()[0]]);
+          expect(diff, `${optimizer}, iteration ${step.iteration}`).toBeLessThanOrEqual(1e-5 * scale);
+          tf.dispose([img, relu2_1]);
+        }
+        expect([...tapped.keys()], optimizer).toEqual([2, 4, 5]);
+        expect(last.iteration).toBe(5);
+        // Content targets, style Grams, one pass per evaluation, and the check's own passes: nothing more.
+        expect(passes() - checks, optimizer).toBe(2 + last.evaluations);
+        tf.dispose([...tapped.values()]);
+      }
+      // L-BFGS stopping early (its evaluation budget) on an iteration the taps did not expect: one forward pass then.
+      kernel.mockClear();
+      const seenAt: number[] = [];
+      const r = await stylizer.stylize(mid, starry48, { size: 32, iterations: 8, lbfgs: { maxEvaluations: 4 }, taps: { layers: ['pool1'], every: 10, onActivation: (_, a, info) => void seenAt.push(info.iteration!) } });
+      expect(r.stopReason).toBe('max-evaluations');
+      expect(seenAt).toEqual([r.iterations]);
+      expect(passes()).toBe(2 + r.evaluations + 1);
+      r.dispose();
+    } finally {
+      kernel.mockRestore();
+      stylizer.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('precondition "none" (plain pixels) and the default pyramid both lower the loss, along different paths', async () => {
