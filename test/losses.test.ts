@@ -19,7 +19,7 @@ import { gramBackward, gramMatrix } from '../src/gram.js';
 import { genericKernels, kernelsFor, wasmKernels } from '../src/kernels/index.js';
 import { blockedTranspose } from '../src/kernels/wasm.js';
 import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/losses.js';
-import { forward, lossAndGradient, preprocess, type Pooling, type PointLoss } from '../src/network.js';
+import { forward, lossAndGradient, lossPass, planPass, preprocess, type Pooling, type PointLoss } from '../src/network.js';
 import { resolveLayer, type LayerName } from '../src/layers.js';
 import { colorStats, combineLuminance, luminanceImage, matchColorHistogram, matchLuminance, rgbToYiq, symPow, yiqToRgb } from '../src/color.js';
 import { mulberry32 } from '../src/stylize/noise.js';
@@ -319,6 +319,42 @@ describe('lossAndGradient through VGG-19 (real weights) vs finite differences', 
     for (let k = 0; k < g.length; k++) g[k] /= n * c;
     return g;
   }
+
+  it('lossPass: every term\'s value keyed by its point, several terms at one point, taps observing the same sweep', async () => {
+    const before = tf.memory().numTensors;
+    const x = image(3);
+    const [r21, c21, p1] = ['relu2_1', 'conv2_1', 'pool1'].map((n) => resolveLayer(n));
+    const gram = tf.tidy(() => tf.mul(tf.eye(128), 0.5)) as tf.Tensor2D;
+    const target = tf.zeros([1, H / 2, W / 2, 128]) as tf.Tensor4D;
+    const style: PointLoss = (a) => styleLoss(a, gram, 10);
+    const content: PointLoss = (a) => contentLoss(a, target, 1);
+    const conv: PointLoss = (a) => contentLoss(a, target, 2);
+    const plan = planPass({ pooling: 'max', losses: [r21, c21], observe: [p1, resolveLayer('relu3_1')] });
+    const seen: string[] = [];
+    const observed = new Map<string, tf.Tensor4D>();
+    const onActivation = (p: { name: string }, a: tf.Tensor4D) => {
+      seen.push(p.name);
+      observed.set(p.name, tf.clone(a));
+    };
+    const r = lossPass(model, x, plan, new Map([[r21.index, [style, content]], [c21.index, [conv]]]), kernelsFor(tf.getBackend()), { points: new Set([p1.index, resolveLayer('relu3_1').index]), onActivation });
+    expect([...r.values.keys()].sort((a, b) => a - b)).toEqual([c21.index, r21.index]);
+    expect(r.values.get(r21.index)!.length).toBe(2);
+    // The same terms one at a time through lossAndGradient: the same values, and gradients that add up.
+    const one = (i: number, f: PointLoss) => lossAndGradient(model, x, new Map([[i, f]]), 'max');
+    const parts = [one(r21.index, style), one(r21.index, content), one(c21.index, conv)];
+    const got = [...r.values.get(r21.index)!, ...r.values.get(c21.index)!].map((v) => v.dataSync()[0]);
+    parts.forEach((p, k) => expect(got[k]).toBeCloseTo(p.values[0].dataSync()[0], 3));
+    const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(r.grad, tf.addN(parts.map((p) => p.grad))))).dataSync()[0]);
+    const scale = tf.tidy(() => tf.max(tf.abs(r.grad)).dataSync()[0]);
+    expect(gap).toBeLessThan(1e-4 * scale);
+    // The observed points, in forward order (relu3_1 past the deepest loss too), equal a forward pass's.
+    expect(seen).toEqual(['pool1', 'relu3_1']);
+    const input = preprocess(x);
+    const acts = await forward(model, input, [p1, resolveLayer('relu3_1')], 'max');
+    for (const [name, a] of observed) expect(Array.from(a.dataSync())).toEqual(Array.from(acts.get(name as LayerName)!.dataSync()));
+    tf.dispose([x, gram, target, input, r.grad, ...[...r.values.values()].flat(), ...parts.flatMap((p) => [p.grad, ...p.values]), ...observed.values(), ...acts.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   for (const pooling of ['max', 'avg'] as const) {
     it(`style (relu2_1) + content (conv2_1 before its ReLU, pool2) losses, ${pooling} pooling`, async () => {
