@@ -5,7 +5,7 @@ import { readImageInput, resizeImage, toRgba } from '../image.js';
 import type { Kernels } from '../kernels/index.js';
 import type { NetworkPoint } from '../layers.js';
 import type { Vgg19 } from '../model.js';
-import { lossPass, type PointLoss, type Taps } from '../network.js';
+import { lossPass, type PointLoss } from '../network.js';
 import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../losses.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
@@ -182,7 +182,9 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       backend: input.backend, memoryLimit: kernels.memoryLimit,
     });
     const warnings = plan.warnings;
-    if (o.taps && input.tapPoints.length) taps = new RunTaps(model, o.taps as Taps, input.tapPoints, o.pooling, planned, o.tapEvery, plan.tapsInPass);
+    if (o.taps && input.tapPoints.length) {
+      taps = new RunTaps(model, { points: input.tapPoints, onActivation: o.taps.onActivation, every: o.tapEvery, planned, pooling: o.pooling, inPass: plan.tapsInPass });
+    }
     for (let si = 0; si < plan.scales.length; si++) {
       const scale = plan.scales[si];
       const ts = now();

@@ -27,11 +27,11 @@ export interface ObservedEvaluation extends Evaluation {
  *
  * How: on an iteration where taps fire, every evaluation the optimiser makes (L-BFGS's line search may make
  * several) clones its tapped activations as the pass computes them (clones share the data); after each evaluation
- * only the one with the lowest loss so far is kept — the optimiser accepts the point with the lowest loss of its
- * search — and the step's own evaluation is recognised by identity. Other iterations keep nothing. Where the step's
- * evaluation was not observed (L-BFGS stopping early on an iteration taps did not expect to fire, or a step that
- * reports an earlier evaluation) or the plan says the clones do not fit memory, the taps get one forward pass of
- * the step's image: the same activations, at the cost of a pass.
+ * only the one with the lowest loss so far is kept (a line search accepts its lowest point, bar rare edge cases),
+ * and the step's own evaluation is recognised by identity. Other iterations keep nothing. Where the step's
+ * evaluation is not the one kept (L-BFGS stopping early on an iteration the taps could not foresee, a step that
+ * reports an earlier evaluation, an edge case of the search) or the plan says the clones do not fit memory, the
+ * taps get one forward pass of the step's image: the same activations, at the cost of a pass.
  */
 export class RunTaps {
   private best: Observation | undefined;
@@ -39,26 +39,29 @@ export class RunTaps {
 
   constructor(
     private readonly model: Vgg19,
-    private readonly taps: Taps,
-    private readonly points: readonly NetworkPoint[],
-    private readonly pooling: Pooling,
-    /** Iterations in the whole run: taps fire on the last. */
-    private readonly planned: number,
-    private readonly every: number,
-    /** From the run's plan: false when clones of the tapped activations would not fit memory. */
-    private readonly inPass: boolean,
+    private readonly s: {
+      points: readonly NetworkPoint[];
+      onActivation: Taps['onActivation'];
+      /** Taps fire every `every` iterations and on the run's last. */
+      every: number;
+      /** Iterations planned for the whole run. */
+      planned: number;
+      pooling: Pooling;
+      /** From the run's plan: false when holding the tapped activations would not fit memory. */
+      inPass: boolean;
+    },
   ) {}
 
-  /** True when the taps fire at iteration `iteration` (1-based, over the whole run) as far as is known before it. */
+  /** True when the taps fire at `iteration` (1-based, over the whole run), as far as is known before it. */
   private fires(iteration: number): boolean {
-    return iteration % this.every === 0 || iteration === this.planned;
+    return iteration % this.s.every === 0 || iteration === this.s.planned;
   }
 
   /** An observer for an evaluation made for iteration `iteration`, or undefined when taps will not want it. */
   observer(iteration: number): { observation: Observation; observer: PassObserver } | undefined {
-    if (!this.inPass || !this.fires(iteration)) return undefined;
+    if (!this.s.inPass || !this.fires(iteration)) return undefined;
     const observation = new Observation();
-    const points = new Set(this.points.map((p) => p.index));
+    const points = new Set(this.s.points.map((p) => p.index));
     return { observation, observer: { points, onActivation: (p, a) => observation.activations.push([p, tf.keep(tf.clone(a))]) } };
   }
 
@@ -80,15 +83,15 @@ export class RunTaps {
     this.best = undefined;
     this.bestLoss = Infinity;
     try {
-      if (!(iteration % this.every === 0 || last)) return;
-      const { onActivation } = this.taps;
+      if (!this.fires(iteration) && !last) return;
+      const { onActivation, points, pooling } = this.s;
       if (kept && (evaluation as ObservedEvaluation).observation === kept) {
         for (const [point, a] of kept.activations) await onActivation(point.name, a, { point, shape: a.shape, iteration });
         return;
       }
       const input = tf.tidy(() => preprocess(x()));
       try {
-        const out = await forward(this.model, input, [], this.pooling, { points: this.points, onActivation, iteration });
+        const out = await forward(this.model, input, [], pooling, { points, onActivation, iteration });
         tf.dispose([...out.values()]);
       } finally {
         input.dispose();
