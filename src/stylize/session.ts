@@ -229,7 +229,7 @@ class Session implements Stylizer {
     }
   }
 
-  /** The hooks that hang off the loop: history, snapshots, progress with previews. (Taps observe the loop's own passes: see RunTaps.) */
+  /** The hooks that hang off the loop: history, snapshots, progress with previews (taps are the loop's: RunTaps). */
   private async afterStep(step: RunStep, o: ResolvedOptions, options: StylizeOptions, collect?: { history: HistoryEntry[]; snapshots: Snapshot[] }): Promise<void> {
     const { iteration, loss, evaluations, elapsedMs } = step;
     collect?.history.push({ iteration, scale: step.scale, loss, evaluations, elapsedMs });
