@@ -14,6 +14,7 @@ import { createStylizer, type Stylizer } from '../stylize/session.js';
 import { resolveOptions, type LayerWeights, type LossBreakdown, type StylizeOptions, type StylizeRequest } from '../stylize/options.js';
 import type { StopReason } from '../stylize/result.js';
 import { VERSION } from '../version.js';
+import { validateSweepRecord } from './record-validate.js';
 import { sha256Hex } from '../weights/sha256.js';
 import { blit, createImage, drawText, fitText, measureText, resizeRgba, wrapText, type Color } from './font.js';
 
@@ -486,9 +487,7 @@ export async function replaySweep(
   record: SweepRecord,
   run: Pick<SweepOptions, 'content' | 'style' | 'stylizer' | 'model' | 'onProgress' | 'signal'> & { checkInputs?: boolean; init?: ImageInput },
 ): Promise<SweepResult> {
-  if (!record || record.format !== 'neural-style-tfjs/sweep@1') {
-    throw new StyleTransferError('INVALID_OPTION', `Not a sweep record (format is ${describe(record?.format)}; expected "neural-style-tfjs/sweep@1").`, { field: 'record' });
-  }
+  record = validateSweepRecord(record); // field by field: a record is often read from a file
   const { checkInputs = true, init, ...rest } = run;
   if (checkInputs) {
     const styles = Array.isArray(run.style) ? run.style : [run.style];
