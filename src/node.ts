@@ -22,7 +22,23 @@ import { nodeWeights } from './node/weights-platform.js';
 import { enableWasmThreads, threadsFromEnv, wasmThreads, type WasmThreadsResult } from './node/wasm-threads.js';
 
 export * from './index.js';
-export { readImage, writeImage, decodeImage, encodeImage, writeFileAtomic, sniffFormat, formatFromPath, type ImageFormat, type WritablePixels, type WriteImageOptions } from './node/image-io.js';
+export {
+  readImage,
+  writeImage,
+  decodeImage,
+  encodeImage,
+  readImageHeader,
+  writeFileAtomic,
+  sniffFormat,
+  formatFromPath,
+  DEFAULT_MAX_BYTES,
+  type DecodeImageOptions,
+  type ImageFormat,
+  type ImageHeader,
+  type ReadImageOptions,
+  type WritablePixels,
+  type WriteImageOptions,
+} from './node/image-io.js';
 export { fileWeightsSource, packagedWeightsDir, wasmThreads, type WasmThreadsResult };
 
 /** Which native TensorFlow binding was found, if any. */

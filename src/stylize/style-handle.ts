@@ -10,7 +10,7 @@ import { blendGrams, prepareStyleImage, styleGramsOf, type ContentTargets } from
 /**
  * A style prepared once by {@link Stylizer.prepareStyle} and reused across calls: the style images live on the
  * backend and each one's Gram matrices are computed once per style size, pooling and layer, then kept (at most
- * {@link GRAM_SETS_PER_IMAGE} sizes per image, least recently used dropped). Dispose it when done; a call that is
+ * eight sizes per image, least recently used dropped). Dispose it when done; a call that is
  * using it when it is disposed finishes first.
  */
 export interface StyleHandle {
