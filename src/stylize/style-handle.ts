@@ -81,11 +81,6 @@ export class PreparedStyle implements StyleHandle {
     tf.dispose(this.images);
   }
 
-  /** Tensors held, for tests and memory accounting. */
-  get numTensors(): number {
-    return this.images.length + this.cache.reduce((a, set) => a + [...set.values()].reduce((b, g) => b + g.size, 0), 0);
-  }
-
   /**
    * The blended target Grams at one scale of a run's plan (new tensors, owned by the caller). Without
    * `preserveColors` each image's Grams are cached and only missing layers are computed (one network pass per
