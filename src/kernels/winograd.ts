@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Winograd convolution F(m x m, 3 x 3) (Lavin & Gray 2015) for a stride-1 'same' 3x3 conv of a batch-1 NHWC
+ * input, in TF.js ops. Each output tile of m x m pixels is computed from an (m+2) x (m+2) input tile with
+ * (m+2)² element-wise products instead of 9m², which in batched form are (m+2)² matMuls `[tiles, Cin] x [Cin,
+ * Cout]`: 16 for F(2,3) (2.25x fewer multiplications than a direct 3x3 conv), 36 for F(4,3) (4x fewer).
+ *
+ * Written for tfjs-backend-wasm 4.22, where only a batch-1 2-D matMul without transposes reaches XNNPACK's
+ * multi-threaded GEMM (a batched BatchMatMul is a scalar loop), and Slice/Add/Sub run on one thread. So:
+ * - tiles are cut from the padded input without gathers: reshaping rows to `[tilesH + 1, m, …]` makes row `k` of
+ *   every tile one slice (`[⌊k/m⌋ …, k mod m]`), copied in chunks of a whole row, and the same for columns;
+ * - the input and output transforms are the hand-simplified sums of Lavin's Bᵀ and Aᵀ (shared subexpressions);
+ * - the output transform runs per tile row as soon as its matMuls are done, so at most m/(m+2) of the M's live;
+ * - the bias is folded into the one product every output pixel sees with weight 1 (`M₁₁`, both variants) through
+ *   `tf.fused.matMul`'s bias, which saves a full pass over the output;
+ * - the m x m output pixels are interleaved by two `concat`s (DepthToSpace or stack + transpose are 3–10x slower).
+ *
+ * tfjs-wasm caches XNNPACK's packed matMul weights by the weight tensor's data id (not its shape), so every
+ * transformed weight matrix is its own buffer (see {@link transformWeights}).
+ */
+
+/** The output tile side: F(2x2,3x3) or F(4x4,3x3). */
+export type WinogradTile = 2 | 4;
+
+/** The (m+2)² transformed 3x3 kernels of one conv layer, each `[Cin, Cout]` in its own buffer. Owned by whoever made them. */
+export interface WinogradWeights {
+  readonly tile: WinogradTile;
+  /** `u[i * (m+2) + j]`: G g Gᵀ at (i, j), `[Cin, Cout]`. */
+  readonly u: readonly tf.Tensor2D[];
+  readonly inChannels: number;
+  readonly outChannels: number;
+}
+
+/** Lavin's G for F(2,3) and F(4,3): U = G g Gᵀ. */
+const G: Record<WinogradTile, number[][]> = {
+  2: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+  4: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+};
+
+/**
+ * Transforms an HWIO `[3, 3, Cin, Cout]` kernel for F(m,3): (m+2)² matrices `[Cin, Cout]`, each a separate buffer
+ * (a slice, which copies, never a reshape of a shared one). Computed in float64 on the CPU side: done once per
+ * model and run, and it keeps the transform's rounding out of the result.
+ */
+export function transformWeights(kernel: tf.Tensor4D, tile: WinogradTile): WinogradWeights {
+  const [kh, kw, cin, cout] = kernel.shape;
+  if (kh !== 3 || kw !== 3) throw new Error(`Winograd needs a 3x3 kernel, got ${kh}x${kw}.`);
+  const g = G[tile];
+  const a = tile + 2;
+  const n = cin * cout;
+  const k = kernel.dataSync();
+  const out = new Float32Array(a * a * n);
+  const row = new Float64Array(3 * n); // G g for one output row i, over (kw, ci, co)
+  for (let i = 0; i < a; i++) {
+    row.fill(0);
+    for (let r = 0; r < 3; r++) {
+      const c = g[i][r];
+      if (c === 0) continue;
+      for (let q = 0; q < 3 * n; q++) row[q] += c * k[r * 3 * n + q];
+    }
+    for (let j = 0; j < a; j++) {
+      const base = (i * a + j) * n;
+      for (let s = 0; s < 3; s++) {
+        const c = g[j][s];
+        if (c === 0) continue;
+        for (let q = 0; q < n; q++) out[base + q] += c * row[s * n + q];
+      }
+    }
+  }
+  const u: tf.Tensor2D[] = [];
+  for (let ij = 0; ij < a * a; ij++) u.push(tf.tensor2d(out.subarray(ij * n, (ij + 1) * n), [cin, cout]));
+  return { tile, u, inChannels: cin, outChannels: cout };
+}
+
+/** Bᵀ d for the a = m+2 input rows d (each any shape), hand-simplified; returns a new tensors. */
+function inputTransform1d(d: tf.Tensor[], tile: WinogradTile): tf.Tensor[] {
+  if (tile === 2) return [tf.sub(d[0], d[2]), tf.add(d[1], d[2]), tf.sub(d[2], d[1]), tf.sub(d[1], d[3])];
+  return tf.tidy(() => {
+    const d42 = tf.sub(d[4], d[2]);
+    const d31 = tf.mul(tf.sub(d[3], d[1]), 2);
+    const s12 = tf.mul(tf.add(d[1], d[2]), 4);
+    const s34 = tf.add(d[3], d[4]);
+    const t12 = tf.mul(tf.sub(d[1], d[2]), 4);
+    const t43 = tf.sub(d[4], d[3]);
+    return [
+      tf.addN([tf.mul(d[0], 4), tf.mul(d[2], -5), d[4]]),
+      tf.sub(s34, s12),
+      tf.add(t43, t12),
+      tf.add(d42, d31),
+      tf.sub(d42, d31),
+      tf.addN([tf.mul(d[1], 4), tf.mul(d[3], -5), d[5]]),
+    ];
+  });
+}
+
+/** Aᵀ m for the a = m+2 products (same shape each); returns m new tensors. */
+function outputTransform1d(p: tf.Tensor[], tile: WinogradTile): tf.Tensor[] {
+  if (tile === 2) return tf.tidy(() => [tf.addN([p[0], p[1], p[2]]), tf.sub(tf.sub(p[1], p[2]), p[3])]);
+  return tf.tidy(() => {
+    const s12 = tf.add(p[1], p[2]);
+    const s34 = tf.add(p[3], p[4]);
+    const t12 = tf.sub(p[1], p[2]);
+    const t34 = tf.sub(p[3], p[4]);
+    return [
+      tf.addN([p[0], s12, s34]),
+      tf.add(t12, tf.mul(t34, 2)),
+      tf.add(s12, tf.mul(s34, 4)),
+      tf.addN([t12, tf.mul(t34, 8), p[5]]),
+    ];
+  });
+}
+
+/**
+ * `conv2d(x, kernel, 1, 'same') (+ bias)` by Winograd F(m,3) with pre-transformed weights. x: `[1, H, W, Cin]`.
+ * Returns `[1, H, W, Cout]`, owned by the caller.
+ */
+export function winogradConv2d(x: tf.Tensor4D, w: WinogradWeights, bias?: tf.Tensor1D): tf.Tensor4D {
+  const [batch, h, wd, cin] = x.shape;
+  if (batch !== 1 || cin !== w.inChannels) throw new Error(`winogradConv2d: expected [1, H, W, ${w.inChannels}], got [${x.shape.join(', ')}].`);
+  const m = w.tile;
+  const a = m + 2;
+  const cout = w.outChannels;
+  const th = Math.ceil(h / m);
+  const tw = Math.ceil(wd / m);
+  const tiles = th * tw;
+  const rowsP = (th + 1) * m; // padded height: 1 above, the rest below (≥ 1 since m ≥ 2)
+  const colsP = (tw + 1) * m;
+
+  // [th + 1, m, colsP, Cin]: row k of tile t is [t + ⌊k/m⌋, k mod m].
+  const padded = tf.tidy(() => tf.reshape(tf.pad(x, [[0, 0], [1, rowsP - h - 1], [1, colsP - wd - 1], [0, 0]]), [th + 1, m, colsP, cin]));
+  const rowsOf = tf.tidy(() => {
+    const d = [];
+    for (let k = 0; k < a; k++) d.push(tf.slice(padded, [Math.floor(k / m), k % m, 0, 0], [th, 1, colsP, cin]));
+    return inputTransform1d(d, m).map((t) => tf.reshape(t, [th, tw + 1, m, cin]));
+  });
+  padded.dispose();
+
+  // T[i][s]: the output transform along columns of M[i][·], made per tile row i as soon as its products exist.
+  const partial: tf.Tensor[][] = [];
+  try {
+    for (let i = 0; i < a; i++) {
+      const products = tf.tidy(() => {
+        const cols = [];
+        for (let l = 0; l < a; l++) cols.push(tf.slice(rowsOf[i], [0, Math.floor(l / m), l % m, 0], [th, tw, 1, cin]));
+        const v = inputTransform1d(cols, m);
+        return v.map((vij, j) => {
+          const lhs = tf.reshape(vij, [tiles, cin]) as tf.Tensor2D;
+          // M₁₁ is the one product every output pixel sees with weight 1 (column 1 of Aᵀ is all ones): add the bias there.
+          return bias && i === 1 && j === 1 ? tf.fused.matMul({ a: lhs, b: w.u[i * a + j], bias }) : tf.matMul(lhs, w.u[i * a + j]);
+        });
+      });
+      rowsOf[i].dispose();
+      partial.push(outputTransform1d(products, m));
+      tf.dispose(products);
+    }
+    return tf.tidy(() => {
+      // ys[s][r]: output pixel (r, s) of every tile, [tiles, Cout].
+      const ys = [];
+      for (let s = 0; s < m; s++) ys.push(outputTransform1d(partial.map((ti) => ti[s]), m));
+      const rows = [];
+      for (let r = 0; r < m; r++) {
+        const cols = ys.map((y) => tf.reshape(y[r], [th, tw, 1, cout]));
+        rows.push(tf.reshape(tf.concat(cols, 2), [th, 1, tw * m, cout]));
+      }
+      const full = tf.reshape(tf.concat(rows, 1), [1, th * m, tw * m, cout]) as tf.Tensor4D;
+      return th * m === h && tw * m === wd ? full : tf.slice(full, [0, 0, 0, 0], [1, h, wd, cout]);
+    });
+  } finally {
+    tf.dispose(rowsOf);
+    tf.dispose(partial.flat());
+  }
+}
