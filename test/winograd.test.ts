@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../src/adapters/node.js';
-import { transformWeights, winogradConv2d, type WinogradTile } from '../src/kernels/winograd.js';
+import { transformWeights, winogradConv2d, winogradTensors, type WinogradTile } from '../src/kernels/winograd.js';
 
 
 
@@ -56,7 +56,7 @@ describe('winogradConv2d equals tf.conv2d', () => {
           const want = tf.tidy(() => (bias ? tf.add(tf.conv2d(x, kernel, 1, 'same'), bias) : tf.conv2d(x, kernel, 1, 'same')));
           expect(got.shape).toEqual(want.shape);
           expect(relError(got, want)).toBeLessThanOrEqual(TOL[tile]);
-          tf.dispose([got, want, ...w.u]);
+          tf.dispose([got, want, ...winogradTensors(w)]);
           expect(tf.memory().numTensors).toBe(before);
           tf.dispose([x, kernel, bias]);
         });

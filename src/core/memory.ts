@@ -1,5 +1,5 @@
 import { NETWORK_POINTS, type NetworkPoint } from './layers.js';
-import { kernelsFor, activeKernels } from '../kernels/index.js';
+import { kernelsFor, activeKernels, type ConvUse } from '../kernels/index.js';
 import { activationShape, planPass, type PassPlan } from './network.js';
 
 /** What a memory estimate is for. */
@@ -16,6 +16,11 @@ export interface MemoryEstimateInput {
    * vectors are then up to 4/3 of the image's size. Default false.
    */
   pyramid?: boolean;
+  /**
+   * The backend whose conv state to count (WASM: Winograd's transformed weights, see `Kernels.preparedConvBytes`).
+   * Default: none counted.
+   */
+  backend?: string;
 }
 
 /** Bytes, by what holds them. */
@@ -28,6 +33,8 @@ export interface MemoryEstimate {
   optimizer: number;
   /** Style Grams and content features. */
   targets: number;
+  /** The backend's per-run conv weights (WASM: Winograd-transformed kernels and XNNPACK's packed copies). */
+  convWeights: number;
   /** Sum of the above (weights not included: see `Vgg19.bytes`). */
   total: number;
 }
@@ -44,7 +51,7 @@ export function activationBytes(p: NetworkPoint, height: number, width: number):
  * retains, about four of the largest activations during the backward sweep, the optimiser's state and the targets.
  * The engine's run plan and {@link estimateMemory} both call this.
  */
-export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints'>): MemoryEstimate {
+export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints' | 'backend'> & { convWeightBytes?: number }): MemoryEstimate {
   const { height, width } = input;
   let activations = 0;
   let largest = 0;
@@ -60,7 +67,14 @@ export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'los
   const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? 50) + 6 : 5;
   const optimizer = vectors * image * (input.pyramid ? 4 / 3 : 1);
   const targets = [...pass.lossPoints].reduce((a, i) => a + Math.max(NETWORK_POINTS[i].channels ** 2 * F32, activationBytes(NETWORK_POINTS[i], height, width)), 0);
-  return { activations, backward, optimizer, targets, total: activations + backward + optimizer + targets };
+  const convWeights = input.convWeightBytes ?? 0;
+  return { activations, backward, optimizer, targets, convWeights, total: activations + backward + optimizer + targets + convWeights };
+}
+
+/** The convs a pass runs (forward up to `pass.last`, backward from `pass.deepestLoss`) at an input size. */
+export function convUse(pass: PassPlan, height: number, width: number): ConvUse {
+  const convs = (i: number) => (i < 0 ? 0 : NETWORK_POINTS[i].convIndex + 1);
+  return { height, width, forward: convs(pass.last), backward: convs(pass.deepestLoss) };
 }
 
 /**
@@ -69,7 +83,9 @@ export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'los
  * 826 MiB for an estimate of 727 MiB; callers add headroom (the engine uses 1.3x).
  */
 export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
-  return stepMemory(planPass({ pooling: 'max', losses: input.lossPoints }), input);
+  const pass = planPass({ pooling: 'max', losses: input.lossPoints });
+  const convWeightBytes = input.backend === undefined ? 0 : kernelsFor(input.backend).preparedConvBytes(convUse(pass, input.height, input.width));
+  return stepMemory(pass, { ...input, convWeightBytes });
 }
 
 /**

@@ -3,9 +3,9 @@ import { genericKernels } from './generic.js';
 import type { Kernels } from './types.js';
 import { wasmKernels } from './wasm.js';
 
-export type { Kernels } from './types.js';
+export type { Kernels, ConvWeights, ConvDirection, ConvUse, PreparedConvs } from './types.js';
 export { genericKernels } from './generic.js';
-export { wasmKernels } from './wasm.js';
+export { wasmKernels, wasmKernelsWith, type WasmKernelOptions } from './wasm.js';
 
 /** Backends with their own kernels; every other backend gets {@link genericKernels}. */
 const BY_BACKEND = new Map<string, Kernels>([['wasm', wasmKernels]]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { genericKernels } from './generic.js';
 import type { Kernels } from './types.js';
+import { prepareWinograd, winogradBytes, winogradNeeds, winogradOrPlainConv, VGG19_CONV_SHAPES } from './winograd-plan.js';
 
 /**
  * `mᵀ` for a 2-D `[R, C]` tensor, blocked. On WASM (tfjs 4.22) a 2-D transpose of a tall matrix is a
@@ -35,12 +36,41 @@ function reluMaxPoolBackward(dy: tf.Tensor4D, reluOut: tf.Tensor4D, pooled: tf.T
   return dx;
 }
 
-/** tfjs-backend-wasm: the generic kernels with a blocked transpose for Grams, the fused ReLU + max-pool backward, and the 32-bit heap's cap. */
-export const wasmKernels: Kernels = {
-  ...genericKernels,
-  name: 'wasm',
-  // matMul(transpose(F), F) with the blocked transpose is 4–12x faster here than matMul(F, F, true).
-  gram: (f) => tf.tidy(() => tf.matMul(blockedTranspose(f), f)),
-  reluMaxPoolBackward,
-  memoryLimit: 4 * 1024 ** 3,
-};
+/** Options of {@link wasmKernelsWith}. */
+export interface WasmKernelOptions {
+  /**
+   * Winograd convolutions where they beat `tf.conv2d` (see `kernels/winograd-plan.ts`). Default: on, unless the
+   * environment variable `NST_WINOGRAD` is `0`, `off` or `false`.
+   */
+  winograd?: boolean;
+}
+
+/** `NST_WINOGRAD=0|off|false` turns Winograd off by default (read where `process` exists: Node, some bundlers). */
+function winogradFromEnv(): boolean {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NST_WINOGRAD;
+  return !(v !== undefined && ['0', 'off', 'false'].includes(v.trim().toLowerCase()));
+}
+
+/**
+ * tfjs-backend-wasm: the generic kernels with a blocked transpose for Grams, the fused ReLU + max-pool backward,
+ * Winograd convolutions where they pay (unless `winograd: false`), and the 32-bit heap's cap.
+ */
+export function wasmKernelsWith(options: WasmKernelOptions = {}): Kernels {
+  const winograd = options.winograd ?? winogradFromEnv();
+  return {
+    ...genericKernels,
+    name: winograd ? 'wasm' : 'wasm (no winograd)',
+    // matMul(transpose(F), F) with the blocked transpose is 4–12x faster here than matMul(F, F, true).
+    gram: (f) => tf.tidy(() => tf.matMul(blockedTranspose(f), f)),
+    reluMaxPoolBackward,
+    ...(winograd && {
+      conv: winogradOrPlainConv,
+      prepareConvs: prepareWinograd,
+      preparedConvBytes: (use) => winogradNeeds(use, VGG19_CONV_SHAPES).reduce((a, n) => a + winogradBytes(n.tile, n.inChannels, n.outChannels), 0),
+    }),
+    memoryLimit: 4 * 1024 ** 3,
+  };
+}
+
+/** The WASM kernels with the default options. */
+export const wasmKernels: Kernels = wasmKernelsWith();

@@ -30,6 +30,31 @@ export interface WinogradWeights {
   readonly u: readonly tf.Tensor2D[];
   readonly inChannels: number;
   readonly outChannels: number;
+  /**
+   * The input transform as depthwise filters: `rows[k]` `[m+2, 1, Cin, 1]` holds row k of Bᵀ for every channel,
+   * `cols[k]` `[1, m+2, Cin, 1]` the same across columns.
+   */
+  readonly rows: readonly tf.Tensor4D[];
+  readonly cols: readonly tf.Tensor4D[];
+}
+
+/** Every tensor a {@link WinogradWeights} holds, to dispose. */
+export function winogradTensors(w: WinogradWeights): tf.Tensor[] {
+  return [...w.u, ...w.rows, ...w.cols];
+}
+
+/** Lavin's Bᵀ for F(2,3) and F(4,3): V = Bᵀ d B. */
+const BT: Record<WinogradTile, number[][]> = {
+  2: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+  4: [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+};
+
+/** Row k of Bᵀ for `channels` channels as a depthwise filter, `[a, 1, C, 1]` (along rows) or `[1, a, C, 1]`. */
+function transformFilter(tile: WinogradTile, k: number, channels: number, along: 'rows' | 'cols'): tf.Tensor4D {
+  const a = tile + 2;
+  const v = new Float32Array(a * channels);
+  for (let t = 0; t < a; t++) v.fill(BT[tile][k][t], t * channels, (t + 1) * channels);
+  return tf.tensor4d(v, along === 'rows' ? [a, 1, channels, 1] : [1, a, channels, 1]);
 }
 
 /** Lavin's G for F(2,3) and F(4,3): U = G g Gᵀ. */
@@ -70,28 +95,9 @@ export function transformWeights(kernel: tf.Tensor4D, tile: WinogradTile): Winog
   }
   const u: tf.Tensor2D[] = [];
   for (let ij = 0; ij < a * a; ij++) u.push(tf.tensor2d(out.subarray(ij * n, (ij + 1) * n), [cin, cout]));
-  return { tile, u, inChannels: cin, outChannels: cout };
-}
-
-/** Bᵀ d for the a = m+2 input rows d (each any shape), hand-simplified; returns a new tensors. */
-function inputTransform1d(d: tf.Tensor[], tile: WinogradTile): tf.Tensor[] {
-  if (tile === 2) return [tf.sub(d[0], d[2]), tf.add(d[1], d[2]), tf.sub(d[2], d[1]), tf.sub(d[1], d[3])];
-  return tf.tidy(() => {
-    const d42 = tf.sub(d[4], d[2]);
-    const d31 = tf.mul(tf.sub(d[3], d[1]), 2);
-    const s12 = tf.mul(tf.add(d[1], d[2]), 4);
-    const s34 = tf.add(d[3], d[4]);
-    const t12 = tf.mul(tf.sub(d[1], d[2]), 4);
-    const t43 = tf.sub(d[4], d[3]);
-    return [
-      tf.addN([tf.mul(d[0], 4), tf.mul(d[2], -5), d[4]]),
-      tf.sub(s34, s12),
-      tf.add(t43, t12),
-      tf.add(d42, d31),
-      tf.sub(d42, d31),
-      tf.addN([tf.mul(d[1], 4), tf.mul(d[3], -5), d[5]]),
-    ];
-  });
+  const rows = Array.from({ length: a }, (_, k) => transformFilter(tile, k, cin, 'rows'));
+  const cols = Array.from({ length: a }, (_, k) => transformFilter(tile, k, cin, 'cols'));
+  return { tile, u, inChannels: cin, outChannels: cout, rows, cols };
 }
 
 /** Aᵀ m for the a = m+2 products (same shape each); returns m new tensors. */
@@ -127,29 +133,21 @@ export function winogradConv2d(x: tf.Tensor4D, w: WinogradWeights, bias?: tf.Ten
   const rowsP = (th + 1) * m; // padded height: 1 above, the rest below (≥ 1 since m ≥ 2)
   const colsP = (tw + 1) * m;
 
-  // [th + 1, m, colsP, Cin]: row k of tile t is [t + ⌊k/m⌋, k mod m].
-  const padded = tf.tidy(() => tf.reshape(tf.pad(x, [[0, 0], [1, rowsP - h - 1], [1, colsP - wd - 1], [0, 0]]), [th + 1, m, colsP, cin]));
-  const rowsOf = tf.tidy(() => {
-    const d = [];
-    for (let k = 0; k < a; k++) d.push(tf.slice(padded, [Math.floor(k / m), k % m, 0, 0], [th, 1, colsP, cin]));
-    return inputTransform1d(d, m).map((t) => tf.reshape(t, [th, tw + 1, m, cin]));
-  });
-  padded.dispose();
+  // The input transform, Bᵀ d B, as depthwise convs with stride m (XNNPACK, multi-threaded; the 'same' padding
+  // and the padding to whole tiles are the convs' explicit padding): first along rows, then along columns.
+  const rowsOf = w.rows.map((f) => tf.depthwiseConv2d(x, f, [m, 1], [[0, 0], [1, rowsP - h - 1], [0, 0], [0, 0]]));
 
   // T[i][s]: the output transform along columns of M[i][·], made per tile row i as soon as its products exist.
   const partial: tf.Tensor[][] = [];
   try {
     for (let i = 0; i < a; i++) {
-      const products = tf.tidy(() => {
-        const cols = [];
-        for (let l = 0; l < a; l++) cols.push(tf.slice(rowsOf[i], [0, Math.floor(l / m), l % m, 0], [th, tw, 1, cin]));
-        const v = inputTransform1d(cols, m);
-        return v.map((vij, j) => {
-          const lhs = tf.reshape(vij, [tiles, cin]) as tf.Tensor2D;
+      const products = tf.tidy(() =>
+        w.cols.map((f, j) => {
+          const lhs = tf.reshape(tf.depthwiseConv2d(rowsOf[i], f, [1, m], [[0, 0], [0, 0], [1, colsP - wd - 1], [0, 0]]), [tiles, cin]) as tf.Tensor2D;
           // M₁₁ is the one product every output pixel sees with weight 1 (column 1 of Aᵀ is all ones): add the bias there.
           return bias && i === 1 && j === 1 ? tf.fused.matMul({ a: lhs, b: w.u[i * a + j], bias }) : tf.matMul(lhs, w.u[i * a + j]);
-        });
-      });
+        }),
+      );
       rowsOf[i].dispose();
       partial.push(outputTransform1d(products, m));
       tf.dispose(products);

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
 import { fitSize } from '../image/input.js';
 import type { NetworkPoint } from '../core/layers.js';
-import { activationBytes, stepMemory, type MemoryEstimate } from '../core/memory.js';
+import { activationBytes, convUse, stepMemory, type MemoryEstimate } from '../core/memory.js';
+import type { ConvUse } from '../kernels/index.js';
 import { assertFits, planPass, type PassPlan } from '../core/network.js';
 import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
@@ -54,6 +55,8 @@ export interface RunPlanInput {
   backend: string;
   /** The backend's hard memory cap (see `Kernels.memoryLimit`); undefined: no check. */
   memoryLimit: number | undefined;
+  /** Bytes the backend's prepared convs hold for a pass (`Kernels.preparedConvBytes`); default none. */
+  convBytes?: (use: ConvUse) => number;
 }
 
 /** Headroom for allocator fragmentation and backend workspaces on top of the estimate. */
@@ -96,7 +99,8 @@ export function planRun(input: RunPlanInput): RunPlan {
       return { height: sh, width: sw };
     });
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
-    const memoryAt = (historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid });
+    const convWeightBytes = input.convBytes?.(convUse(tappedPass, height, width)) ?? 0;
+    const memoryAt = (historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid, convWeightBytes });
     const historySize = budget === undefined ? want : affordableHistory(want, memoryAt, budget, { width, height, backend, lbfgs: o.optimizer === 'lbfgs' }, warnings);
     const memory = memoryAt(historySize);
     if (budget !== undefined && tapsInPass) {

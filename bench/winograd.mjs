@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Winograd vs tf.conv2d on WASM, side by side and interleaved in ONE process (the machine may be loaded: only
+// ratios measured together mean anything). Run through `npm run bench -- --winograd [--layers]`, or directly:
+//   node bench/winograd.mjs [--threads 2] [--sizes 256,512] [--reps 5] [--layers]
+// --layers [--max-side N]: every VGG-19 conv shape (at most N px a side) (forward, and backward = Cin/Cout swapped) at each size, tf.conv2d vs F(2,3)
+//           vs F(4,3): the measurements behind WINOGRAD_TABLE (src/kernels/winograd-plan.ts).
+// default:  the conv stack of one forward+backward (the 13 forward and 13 backward convs up to relu5_1), and one
+//           lossAndGradient evaluation (content relu4_2 + style relu1_1…relu5_1), with and without Winograd, peak RSS.
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const value = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
+process.env.NST_WASM_THREADS = value('threads', '2');
+const here = dirname(fileURLToPath(import.meta.url));
+const nst = await import(join(here, '..', 'dist', 'node.js'));
+const core = await import(join(here, '..', 'dist', 'core.js'));
+const tf = await import('@tensorflow/tfjs-core');
+await nst.ready('wasm');
+const threads = nst.wasmThreads()?.threads ?? 1;
+const sizes = value('sizes', '256,512').split(',').map(Number);
+const reps = Number(value('reps', '5'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+let peakRss = process.memoryUsage().rss;
+const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const out = { threads, cpu: cpus()[0]?.model, loadAvgStart: loadavg().map((x) => +x.toFixed(2)), reps, results: [] };
+const log = (m) => process.stderr.write(`${m}\n`);
+
+/** Times each of `fns` `reps` times, interleaved round-robin after one warm-up each: medians in ms. */
+async function interleaved(fns) {
+  const times = fns.map(() => []);
+  for (let r = -1; r < reps; r++) {
+    for (let f = 0; f < fns.length; f++) {
+      const t = performance.now();
+      const y = fns[f]();
+      await y.data();
+      y.dispose();
+      sampleRss();
+      if (r >= 0) times[f].push(performance.now() - t);
+    }
+  }
+  return times.map(median);
+}
+
+const SHAPES = [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 512], [512, 512]];
+const POOLS_BEFORE = { 3: 0, 64: 0, 128: 1, 256: 2, 512: 3 }; // by Cin of the forward conv (512→512 also at /16)
+
+if (args.includes('--layers')) {
+  for (const size of sizes) {
+    for (const [cin, cout] of SHAPES) {
+      const levels = cin === 512 ? [3, 4] : cin === 64 && cout === 128 ? [1] : [POOLS_BEFORE[cin]];
+      for (const level of levels) {
+        const side = size >> level;
+        if (side > Number(value('max-side', '100000'))) continue;
+        for (const [i, o, direction] of [[cin, cout, 'forward'], [cout, cin, 'backward']]) {
+          const x = tf.randomNormal([1, side, side, i], 0, 10);
+          const k = tf.randomNormal([3, 3, i, o], 0, 0.05);
+          const w2 = core.transformWeights(k, 2);
+          const w4 = core.transformWeights(k, 4);
+          const [plain, f2, f4] = await interleaved([
+            () => tf.conv2d(x, k, 1, 'same'),
+            () => core.winogradConv2d(x, w2),
+            () => core.winogradConv2d(x, w4),
+          ]);
+          const r = { size, side, direction, inChannels: i, outChannels: o, conv2dMs: +plain.toFixed(1), f23Ms: +f2.toFixed(1), f43Ms: +f4.toFixed(1) };
+          log(JSON.stringify(r));
+          out.results.push(r);
+          tf.dispose([x, k, ...w2.u, ...w4.u]);
+        }
+      }
+    }
+  }
+} else {
+  // TODO stack mode
+}
+out.loadAvgEnd = loadavg().map((x) => +x.toFixed(2));
+out.peakRssMB = Math.round(peakRss / 2 ** 20);
+console.log(JSON.stringify(out));
+process.exit(0);
