@@ -44,12 +44,12 @@ async function interleaved(fns) {
 }
 
 const SHAPES = [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 512], [512, 512]];
-const POOLS_BEFORE = { 3: 0, 64: 0, 128: 1, 256: 2, 512: 3 }; // by Cin of the forward conv (512→512 also at /16)
+const POOLS_BEFORE = { 64: 0, 128: 1, 256: 2, 512: 3 }; // by Cout of the forward conv (512→512 also at /16)
 
 if (args.includes('--layers')) {
   for (const size of sizes) {
     for (const [cin, cout] of SHAPES) {
-      const levels = cin === 512 ? [3, 4] : cin === 64 && cout === 128 ? [1] : [POOLS_BEFORE[cin]];
+      const levels = cin === 512 ? [3, 4] : [POOLS_BEFORE[cout]];
       for (const level of levels) {
         const side = size >> level;
         if (side > Number(value('max-side', '100000'))) continue;
@@ -72,7 +72,53 @@ if (args.includes('--layers')) {
     }
   }
 } else {
-  // TODO stack mode
+  const vgg = await nst.loadVgg19();
+  const on = core.wasmKernelsWith({ winograd: true });
+  const off = core.wasmKernelsWith({ winograd: false });
+  // Point indices (src/core/layers.ts): relu1_1 1, relu2_1 6, relu3_1 11, relu4_1 20, relu4_2 22, relu5_1 29.
+  const STYLE = [1, 6, 11, 20, 29];
+  const CONTENT = 22;
+  const CONV_SIDE = [0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4]; // pools before conv1_1 … conv5_1
+  for (const size of sizes) {
+    const use = { height: size, width: size, forward: 13, backward: 13 };
+    const tPrep = performance.now();
+    const prepared = on.prepareConvs(vgg, use);
+    const prepareMs = performance.now() - tPrep;
+    sampleRss();
+    // The conv stack: conv1_1 … conv5_1 forward and backward, each on a random input of its shape.
+    const xs = CONV_SIDE.map((l, i) => tf.randomNormal([1, size >> l, size >> l, vgg.kernel(i).shape[2]], 0, 20));
+    const dys = CONV_SIDE.map((l, i) => tf.randomNormal([1, size >> l, size >> l, vgg.kernel(i).shape[3]], 0, 1));
+    const stack = (k) => () => {
+      for (let i = 0; i < 13; i++) {
+        tf.dispose([k.conv(xs[i], vgg, i, 'forward'), k.conv(dys[i], vgg, i, 'backward')]);
+      }
+      return tf.zeros([1]);
+    };
+    // One forward+backward: content at relu4_2, style at relu1_1 … relu5_1 (zero targets: the work is the same).
+    const rgb = tf.randomUniform([1, size, size, 3], 0, 255);
+    const targets = new Map([[CONTENT, null], ...STYLE.map((i) => [i, null])]);
+    const losses = (k) => new Map([...targets.keys()].map((i) => [i, (a) => {
+      if (i === CONTENT) return core.contentLoss(a, tf.zerosLike(a), 1, 'mean');
+      return core.styleLoss(a, tf.zeros([a.shape[3], a.shape[3]]), 1, 'mean', k);
+    }]));
+    const evaluation = (k) => () => {
+      const { values, grad } = core.lossAndGradient(vgg, rgb, losses(k), 'max', k);
+      tf.dispose(values);
+      return grad;
+    };
+    const [stackOff, stackOn, evalOff, evalOn] = await interleaved([stack(off), stack(on), evaluation(off), evaluation(on)]);
+    const r = {
+      size, preparedMB: +(prepared.bytes / 2 ** 20).toFixed(1), prepareMs: Math.round(prepareMs),
+      estimateMB: +(core.estimateMemory({ height: size, width: size, lossPoints: [], optimizer: 'lbfgs', backend: 'wasm' }).convWeights / 2 ** 20).toFixed(1),
+      convStackMs: { conv2d: Math.round(stackOff), winograd: Math.round(stackOn), speedup: +(stackOff / stackOn).toFixed(3) },
+      forwardBackwardMs: { conv2d: Math.round(evalOff), winograd: Math.round(evalOn), speedup: +(evalOff / evalOn).toFixed(3) },
+    };
+    log(JSON.stringify(r));
+    out.results.push(r);
+    tf.dispose([...xs, ...dys, rgb]);
+    prepared.dispose();
+  }
+  vgg.dispose();
 }
 out.loadAvgEnd = loadavg().map((x) => +x.toFixed(2));
 out.peakRssMB = Math.round(peakRss / 2 ** 20);

@@ -5,12 +5,18 @@
  * max |difference| / max |tf.conv2d| ≤ 1e-5 for F(2,3), ≤ 2e-5 for F(4,3) (F(4,3)'s transforms have
  * larger coefficients, so more float32 rounding).
  *
- * Also: the WASM kernels' conv frees what it caches (tensor count back to where it started after `release`), and
- * the kernels' `conv` with Winograd on equals the generic one through a whole loss pass.
+ * Also, through the kernels interface with the real weights: a whole loss pass (forward and backward through
+ * conv1_1 … conv3_1) with Winograd forced on every layer equals the generic kernels' to 1e-4, the prepared weights
+ * are freed by their handle (tensor count back where it started), and the memory estimate counts them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ready } from '../src/adapters/node.js';
+import { ready, loadVgg19 } from '../src/adapters/node.js';
+import { genericKernels, kernelsFor, wasmKernelsWith } from '../src/kernels/index.js';
+import { lossPass, planPass } from '../src/core/network.js';
+import { convUse, estimateMemory } from '../src/core/memory.js';
+import { contentLoss } from '../src/core/losses.js';
+import { resolveLayer } from '../src/core/layers.js';
 import { transformWeights, winogradConv2d, winogradTensors, type WinogradTile } from '../src/kernels/winograd.js';
 
 
@@ -63,4 +69,63 @@ describe('winogradConv2d equals tf.conv2d', () => {
       }
     }
   }
+});
+
+describe('the WASM kernels with Winograd', () => {
+  it('a loss pass with Winograd on every conv equals the generic one, and the prepared weights are freed', async () => {
+    const model = await loadVgg19();
+    const start = tf.memory().numTensors;
+    const rgb = tf.tidy(() => tf.mul(tf.add(normals([1, 28, 36, 3], 7), 2), 50)) as tf.Tensor4D;
+    const points = ['relu1_1', 'relu2_1', 'relu3_1'].map((l) => resolveLayer(l));
+    const plan = planPass({ pooling: 'max', losses: points });
+    const targets = new Map<number, tf.Tensor4D>();
+    const losses = new Map(points.map((p) => [p.index, [(a: tf.Tensor4D) => {
+      if (!targets.has(p.index)) targets.set(p.index, tf.keep(tf.mul(a, 0.5)) as tf.Tensor4D);
+      return contentLoss(a, targets.get(p.index)!, 1, 'mean');
+    }]]));
+    const run = (k: typeof genericKernels) => {
+      const r = lossPass(model, rgb, plan, losses, k);
+      const values = [...r.values.values()].flat().map((v) => v.dataSync()[0]);
+      tf.dispose([...r.values.values()].flat());
+      return { values, grad: r.grad };
+    };
+    const want = run(genericKernels);
+    for (const tile of [2, 4] as const) {
+      const k = wasmKernelsWith({ winograd: true, winogradTile: () => tile });
+      const prepared = k.prepareConvs(model, convUse(plan, 28, 36));
+      expect(prepared.bytes).toBeGreaterThan(0);
+      expect(prepared.bytes).toBe(k.preparedConvBytes(convUse(plan, 28, 36)));
+      const got = run(k);
+      for (let i = 0; i < want.values.length; i++) expect(Math.abs(got.values[i] - want.values[i]) / want.values[i]).toBeLessThan(1e-4);
+      expect(relError(got.grad, want.grad)).toBeLessThan(1e-4);
+      got.grad.dispose();
+      prepared.dispose();
+      prepared.dispose(); // twice is harmless
+    }
+    tf.dispose([want.grad, rgb, ...targets.values()]);
+    expect(tf.memory().numTensors).toBe(start);
+    model.dispose();
+  });
+
+  it('uses tf.conv2d where nothing is prepared, and can be turned off', async () => {
+    const model = await loadVgg19();
+    const x = normals([1, 32, 32, 256], 5) as tf.Tensor4D;
+    const k = wasmKernelsWith({ winograd: true, winogradTile: () => 2 });
+    const plain = genericKernels.conv(x, model, 5, 'forward');
+    const unprepared = k.conv(x, model, 5, 'forward');
+    expect(relError(unprepared, plain)).toBe(0);
+    expect(kernelsFor('wasm', { winograd: false }).preparedConvBytes({ height: 512, width: 512, forward: 13, backward: 13 })).toBe(0);
+    expect(kernelsFor('cpu').preparedConvBytes({ height: 512, width: 512, forward: 13, backward: 13 })).toBe(0);
+    tf.dispose([x, plain, unprepared]);
+    model.dispose();
+  });
+
+  it('the memory estimate counts the transformed weights where the table picks Winograd', () => {
+    const lossPoints = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu4_2', 'relu5_1'].map((l) => resolveLayer(l));
+    const on = estimateMemory({ height: 512, width: 512, lossPoints, optimizer: 'lbfgs', backend: 'wasm' });
+    const off = estimateMemory({ height: 512, width: 512, lossPoints, optimizer: 'lbfgs' });
+    expect(off.convWeights).toBe(0);
+    expect(on.convWeights).toBe(kernelsFor('wasm').preparedConvBytes({ height: 512, width: 512, forward: 13, backward: 13 }));
+    expect(on.total - off.total).toBe(on.convWeights);
+  });
 });

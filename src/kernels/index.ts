@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { genericKernels } from './generic.js';
 import type { Kernels } from './types.js';
-import { wasmKernels } from './wasm.js';
+import { wasmKernels, wasmKernelsWith, type WasmKernelOptions } from './wasm.js';
 
 export type { Kernels, ConvWeights, ConvDirection, ConvUse, PreparedConvs } from './types.js';
 export { genericKernels } from './generic.js';
@@ -10,8 +10,9 @@ export { wasmKernels, wasmKernelsWith, type WasmKernelOptions } from './wasm.js'
 /** Backends with their own kernels; every other backend gets {@link genericKernels}. */
 const BY_BACKEND = new Map<string, Kernels>([['wasm', wasmKernels]]);
 
-/** The kernels for a TF.js backend by name (`'wasm'`, `'webgl'`, …). */
-export function kernelsFor(backend: string): Kernels {
+/** The kernels for a TF.js backend by name (`'wasm'`, `'webgl'`, …); `options` tune the WASM ones. */
+export function kernelsFor(backend: string, options: WasmKernelOptions = {}): Kernels {
+  if (backend === 'wasm' && options.winograd !== undefined) return wasmKernelsWith(options);
   return BY_BACKEND.get(backend) ?? genericKernels;
 }
 

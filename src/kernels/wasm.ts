@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { genericKernels } from './generic.js';
 import type { Kernels } from './types.js';
-import { prepareWinograd, winogradBytes, winogradNeeds, winogradOrPlainConv, VGG19_CONV_SHAPES } from './winograd-plan.js';
+import { prepareWinograd, winogradBytes, winogradNeeds, winogradOrPlainConv, winogradTileFor, VGG19_CONV_SHAPES, type TileChoice } from './winograd-plan.js';
 
 /**
  * `mᵀ` for a 2-D `[R, C]` tensor, blocked. On WASM (tfjs 4.22) a 2-D transpose of a tall matrix is a
@@ -43,6 +43,8 @@ export interface WasmKernelOptions {
    * environment variable `NST_WINOGRAD` is `0`, `off` or `false`.
    */
   winograd?: boolean;
+  /** Which tile each conv shape uses (for tests and experiments). Default: the measured table, `winogradTileFor`. */
+  winogradTile?: TileChoice;
 }
 
 /** `NST_WINOGRAD=0|off|false` turns Winograd off by default (read where `process` exists: Node, some bundlers). */
@@ -57,6 +59,7 @@ function winogradFromEnv(): boolean {
  */
 export function wasmKernelsWith(options: WasmKernelOptions = {}): Kernels {
   const winograd = options.winograd ?? winogradFromEnv();
+  const choose = options.winogradTile ?? winogradTileFor;
   return {
     ...genericKernels,
     name: winograd ? 'wasm' : 'wasm (no winograd)',
@@ -64,9 +67,9 @@ export function wasmKernelsWith(options: WasmKernelOptions = {}): Kernels {
     gram: (f) => tf.tidy(() => tf.matMul(blockedTranspose(f), f)),
     reluMaxPoolBackward,
     ...(winograd && {
-      conv: winogradOrPlainConv,
-      prepareConvs: prepareWinograd,
-      preparedConvBytes: (use) => winogradNeeds(use, VGG19_CONV_SHAPES).reduce((a, n) => a + winogradBytes(n.tile, n.inChannels, n.outChannels), 0),
+      conv: (x, model, i, direction) => winogradOrPlainConv(x, model, i, direction, choose),
+      prepareConvs: (model, use) => prepareWinograd(model, use, choose),
+      preparedConvBytes: (use) => winogradNeeds(use, VGG19_CONV_SHAPES, choose).reduce((a, n) => a + winogradBytes(n.tile, n.inChannels, n.outChannels), 0),
     }),
     memoryLimit: 4 * 1024 ** 3,
   };

@@ -18,10 +18,16 @@ export interface ConvShape {
  * `minIn`/`minOut` the channel counts.
  */
 export const WINOGRAD_TABLE: readonly { minPixels: number; maxPixels: number; minIn: number; minOut: number; tile: WinogradTile }[] = [
-  // filled from measurements below
+  // 32x32 … 64x64 with 512 channels on one side: F(2,3) measured 1.3–2.3x faster (conv4_x, conv5_1 at 256 and
+  // 512 px, forward and backward). 256→256 at 64x64 was a tie, 16x16 (conv5_1 at 256 px) and F(4,3) slower.
+  { minPixels: 32 * 32, maxPixels: 64 * 64, minIn: 512, minOut: 256, tile: 2 },
+  { minPixels: 32 * 32, maxPixels: 64 * 64, minIn: 256, minOut: 512, tile: 2 },
 ];
 
-/** The Winograd tile for a conv of this shape, or undefined where tf.conv2d is as fast or faster. */
+/** Which Winograd tile a conv of this shape uses, or undefined for tf.conv2d. */
+export type TileChoice = (shape: ConvShape) => WinogradTile | undefined;
+
+/** The Winograd tile for a conv of this shape from {@link WINOGRAD_TABLE}, or undefined where tf.conv2d is as fast or faster. */
 export function winogradTileFor(s: ConvShape): WinogradTile | undefined {
   const px = s.height * s.width;
   return WINOGRAD_TABLE.find((r) => px >= r.minPixels && px <= r.maxPixels && s.inChannels >= r.minIn && s.outChannels >= r.minOut)?.tile;
@@ -51,13 +57,13 @@ function layerShapes(model: ConvWeights): { inChannels: number; outChannels: num
  * own resolution: halved after each of the four pools), or takes a share of ones already made for this model.
  * Disposing the handle gives the share back; the last holder frees them.
  */
-export function prepareWinograd(model: ConvWeights, use: ConvUse): PreparedConvs {
+export function prepareWinograd(model: ConvWeights, use: ConvUse, choose: TileChoice = winogradTileFor): PreparedConvs {
   const byKey = cache.get(model) ?? new Map<string, Entry>();
   cache.set(model, byKey);
   const held: string[] = [];
   let bytes = 0;
   try {
-    for (const need of winogradNeeds(use, layerShapes(model))) {
+    for (const need of winogradNeeds(use, layerShapes(model), choose)) {
       const k = key(need.index, need.direction, need.tile);
       let e = byKey.get(k);
       if (!e) {
@@ -103,15 +109,15 @@ export const VGG19_CONV_SHAPES: readonly { inChannels: number; outChannels: numb
 const POOL_AFTER = new Set([1, 3, 7, 11]);
 
 /** What {@link prepareWinograd} makes for `use`: each layer, direction and tile Winograd is chosen for. */
-export function winogradNeeds(use: ConvUse, layers: readonly { inChannels: number; outChannels: number }[]): { index: number; direction: ConvDirection; tile: WinogradTile; inChannels: number; outChannels: number }[] {
+export function winogradNeeds(use: ConvUse, layers: readonly { inChannels: number; outChannels: number }[], choose: TileChoice = winogradTileFor): { index: number; direction: ConvDirection; tile: WinogradTile; inChannels: number; outChannels: number }[] {
   const out = [];
   let h = use.height;
   let w = use.width;
   for (let i = 0; i < Math.min(layers.length, Math.max(use.forward, use.backward)); i++) {
     const { inChannels, outChannels } = layers[i];
-    const fwd = i < use.forward ? winogradTileFor({ height: h, width: w, inChannels, outChannels }) : undefined;
+    const fwd = i < use.forward ? choose({ height: h, width: w, inChannels, outChannels }) : undefined;
     if (fwd) out.push({ index: i, direction: 'forward' as const, tile: fwd, inChannels, outChannels });
-    const bwd = i < use.backward ? winogradTileFor({ height: h, width: w, inChannels: outChannels, outChannels: inChannels }) : undefined;
+    const bwd = i < use.backward ? choose({ height: h, width: w, inChannels: outChannels, outChannels: inChannels }) : undefined;
     if (bwd) out.push({ index: i, direction: 'backward' as const, tile: bwd, inChannels: outChannels, outChannels: inChannels });
     if (POOL_AFTER.has(i)) {
       h = Math.floor(h / 2);
@@ -122,10 +128,10 @@ export function winogradNeeds(use: ConvUse, layers: readonly { inChannels: numbe
 }
 
 /** The conv with Winograd where the table picks it and a prepared run holds its weights; else tf.conv2d. */
-export function winogradOrPlainConv(x: tf.Tensor4D, model: ConvWeights, i: number, direction: ConvDirection): tf.Tensor4D {
+export function winogradOrPlainConv(x: tf.Tensor4D, model: ConvWeights, i: number, direction: ConvDirection, choose: TileChoice = winogradTileFor): tf.Tensor4D {
   const [, height, width, inChannels] = x.shape;
   const kernel = direction === 'forward' ? model.kernel(i) : model.flippedKernel(i);
-  const tile = winogradTileFor({ height, width, inChannels, outChannels: kernel.shape[3] });
+  const tile = choose({ height, width, inChannels, outChannels: kernel.shape[3] });
   const e = tile === undefined ? undefined : cache.get(model)?.get(key(i, direction, tile));
   if (!e) return plainConv(x, model, i, direction);
   return winogradConv2d(x, e.weights, direction === 'forward' ? model.bias(i) : undefined);
