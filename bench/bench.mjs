@@ -8,6 +8,7 @@
 //   npm run bench -- --time-to-quality # + time to reach plain L-BFGS's 100-iteration loss at 256 px
 //   npm run bench -- --large           # + a 1024 px coarse-to-fine stylisation on WASM (~10 min)
 //   npm run bench -- --backends none --stylize   # only the extra runs
+//   npm run bench -- --winograd [--layers]       # Winograd vs tf.conv2d on WASM, one process (bench/winograd.mjs)
 //
 // Needs the built package (npm run build) and weights (npm run weights).
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,11 @@ const value = (name, def) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 };
+if (flag('winograd')) {
+  // Side-by-side comparisons must share one process: hand over to the Winograd bench and stop here.
+  const r = spawnSync(process.execPath, [join(here, 'winograd.mjs'), ...args.filter((a) => a !== '--winograd')], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const json = flag('json');
 const sizes = value('sizes', '128,256,512').split(',').map(Number);
 const reps = Number(value('reps', '3'));

@@ -4,6 +4,7 @@
 //   node bench/winograd.mjs [--threads 2] [--sizes 256,512] [--reps 5] [--layers]
 // --layers [--max-side N]: every VGG-19 conv shape (at most N px a side) (forward, and backward = Cin/Cout swapped) at each size, tf.conv2d vs F(2,3)
 //           vs F(4,3): the measurements behind WINOGRAD_TABLE (src/kernels/winograd-plan.ts).
+// --loss [--iterations 100]: final loss of a stylisation at the first size, with and without Winograd.
 // default:  the conv stack of one forward+backward (the 13 forward and 13 backward convs up to relu5_1), and one
 //           lossAndGradient evaluation (content relu4_2 + style relu1_1…relu5_1), with and without Winograd, peak RSS.
 import { cpus, loadavg } from 'node:os';
@@ -46,7 +47,28 @@ async function interleaved(fns) {
 const SHAPES = [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 512], [512, 512]];
 const POOLS_BEFORE = { 64: 0, 128: 1, 256: 2, 512: 3 }; // by Cout of the forward conv (512→512 also at /16)
 
-if (args.includes('--layers')) {
+if (args.includes('--loss')) {
+  // The final loss of a default stylisation (L-BFGS, --iterations, first --sizes) with and without Winograd.
+  const vgg = await nst.loadVgg19();
+  const images = join(here, '..', '..', 'shared', 'images');
+  const content = await nst.readImage(join(images, 'tubingen.jpg'));
+  const style = await nst.readImage(join(images, 'starry_night.jpg'));
+  const iterations = Number(value('iterations', '100'));
+  const loss = {};
+  for (const winograd of [false, true]) {
+    const stylizer = await nst.createStylizer({ model: vgg, winograd });
+    const t = performance.now();
+    const r = await stylizer.stylize(content, style, { size: sizes[0], iterations });
+    loss[winograd ? 'winograd' : 'conv2d'] = { finalLoss: r.history.at(-1).loss.total, seconds: +((performance.now() - t) / 1000).toFixed(1), evaluations: r.evaluations };
+    sampleRss();
+    r.dispose();
+    await stylizer.dispose?.();
+  }
+  const r = { size: sizes[0], iterations, ...loss, relativeDifference: Math.abs(loss.winograd.finalLoss - loss.conv2d.finalLoss) / loss.conv2d.finalLoss };
+  log(JSON.stringify(r));
+  out.results.push(r);
+  vgg.dispose();
+} else if (args.includes('--layers')) {
   for (const size of sizes) {
     for (const [cin, cout] of SHAPES) {
       const levels = cin === 512 ? [3, 4] : [POOLS_BEFORE[cout]];
