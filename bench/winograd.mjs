@@ -130,8 +130,8 @@ if (args.includes('--loss')) {
     };
     const [stackOff, stackOn, evalOff, evalOn] = await interleaved([stack(off), stack(on), evaluation(off), evaluation(on)]);
     const r = {
-      size, preparedMB: +(prepared.bytes / 2 ** 20).toFixed(1), prepareMs: Math.round(prepareMs),
-      estimateMB: +(core.estimateMemory({ height: size, width: size, lossPoints: [], optimizer: 'lbfgs', backend: 'wasm' }).convWeights / 2 ** 20).toFixed(1),
+      size, loadAvg: loadavg().map((x) => +x.toFixed(1)), preparedMB: +(prepared.bytes / 2 ** 20).toFixed(1), prepareMs: Math.round(prepareMs),
+      estimateMB: +(on.preparedConvBytes(use) / 2 ** 20).toFixed(1),
       convStackMs: { conv2d: Math.round(stackOff), winograd: Math.round(stackOn), speedup: +(stackOff / stackOn).toFixed(3) },
       forwardBackwardMs: { conv2d: Math.round(evalOff), winograd: Math.round(evalOn), speedup: +(evalOff / evalOn).toFixed(3) },
     };

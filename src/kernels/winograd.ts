@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * Cout]`: 16 for F(2,3) (2.25x fewer multiplications than a direct 3x3 conv), 36 for F(4,3) (4x fewer).
  *
  * Written for tfjs-backend-wasm 4.22, where only a batch-1 2-D matMul without transposes reaches XNNPACK's
- * multi-threaded GEMM (a batched BatchMatMul is a scalar loop), and Slice/Add/Sub run on one thread. So:
- * - tiles are cut from the padded input without gathers: reshaping rows to `[tilesH + 1, m, …]` makes row `k` of
- *   every tile one slice (`[⌊k/m⌋ …, k mod m]`), copied in chunks of a whole row, and the same for columns;
- * - the input and output transforms are the hand-simplified sums of Lavin's Bᵀ and Aᵀ (shared subexpressions);
+ * multi-threaded GEMM (a batched BatchMatMul is a scalar loop), a strided Slice is a JavaScript loop copying one
+ * channel vector at a time, and Add/Sub run on one thread. So:
+ * - the input transform Bᵀ d B is (m+2)(m+3) depthwise convs with stride m (XNNPACK, multi-threaded): m+2 along rows
+ *   (row k of Bᵀ as the filter), then m+2 along columns of each; the 'same' padding and the padding to whole
+ *   tiles are the convs' explicit padding, so there is no pad and no slice;
  * - the output transform runs per tile row as soon as its matMuls are done, so at most m/(m+2) of the M's live;
  * - the bias is folded into the one product every output pixel sees with weight 1 (`M₁₁`, both variants) through
  *   `tf.fused.matMul`'s bias, which saves a full pass over the output;
@@ -64,9 +65,9 @@ const G: Record<WinogradTile, number[][]> = {
 };
 
 /**
- * Transforms an HWIO `[3, 3, Cin, Cout]` kernel for F(m,3): (m+2)² matrices `[Cin, Cout]`, each a separate buffer
- * (a slice, which copies, never a reshape of a shared one). Computed in float64 on the CPU side: done once per
- * model and run, and it keeps the transform's rounding out of the result.
+ * Transforms an HWIO `[3, 3, Cin, Cout]` kernel for F(m,3): (m+2)² matrices `[Cin, Cout]`, each a tensor of its
+ * own (never a reshape of a shared buffer), plus the input transform's depthwise filters. Computed in float64 in
+ * JavaScript: done once per run, and it keeps the transform's rounding out of the result.
  */
 export function transformWeights(kernel: tf.Tensor4D, tile: WinogradTile): WinogradWeights {
   const [kh, kw, cin, cout] = kernel.shape;
@@ -100,7 +101,7 @@ export function transformWeights(kernel: tf.Tensor4D, tile: WinogradTile): Winog
   return { tile, u, inChannels: cin, outChannels: cout, rows, cols };
 }
 
-/** Aᵀ m for the a = m+2 products (same shape each); returns m new tensors. */
+/** Aᵀ p for the a = m+2 products p (same shape each); returns m new tensors. */
 function outputTransform1d(p: tf.Tensor[], tile: WinogradTile): tf.Tensor[] {
   if (tile === 2) return tf.tidy(() => [tf.addN([p[0], p[1], p[2]]), tf.sub(tf.sub(p[1], p[2]), p[3])]);
   return tf.tidy(() => {
