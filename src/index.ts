@@ -54,7 +54,7 @@ export type { Objective, Evaluation, OptimizerStep } from './optim/types.js';
 export { lossAndGradient, type PointLoss } from './network.js';
 export { matchColorHistogram, combineLuminance, luminanceImage, colorStats, type PreserveColors } from './color.js';
 export { noiseImage } from './stylize/noise.js';
-export { estimateMemory, backendMemoryLimit, type MemoryEstimate, type MemoryEstimateInput } from './memory.js';
+export { estimateMemory, backendMemoryLimit, type LargestAllocation, type MemoryEstimate, type MemoryEstimateInput } from './memory.js';
 export {
   sweep,
   replaySweep,

@@ -78,6 +78,12 @@ export interface StylizeOptions {
   lossNormalization?: LossNormalization;
   /** Default `'max'`. */
   pooling?: Pooling;
+  /**
+   * Bytes this call may hold on the backend, checked before any work (OUT_OF_MEMORY, or a shortened L-BFGS history,
+   * when a step would not fit). Default: WebGL and WebGPU 2 GiB (browsers report no GPU memory: raise it for a
+   * larger GPU); WASM its 4 GiB heap (a larger value is capped there); CPU and tensorflow unchecked.
+   */
+  memoryBudget?: number;
   /** Starting image: the content (default), the (first) style resized to the output, seeded noise, or an image. */
   init?: 'content' | 'style' | 'noise' | ImageInput;
   /** Seed for `init: 'noise'`. Default 0. */
@@ -182,6 +188,7 @@ export interface ResolvedOptions {
   pixelRange: PixelRange;
   taps?: Taps;
   tapEvery: number;
+  memoryBudget?: number;
 }
 
 export const DEFAULT_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] as const;
@@ -191,6 +198,7 @@ const KNOWN = new Set([
   'styleBlendWeights', 'pixelRange', 'onQueue', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
   'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
   'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
+  'memoryBudget',
 ]);
 
 function num(field: string, v: unknown, def: number, min: number, max: number, integer = false): number {
@@ -326,6 +334,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
     pixelRange: oneOf('pixelRange', o.pixelRange, '0-255', ['0-255', '0-1'] as const),
     taps: o.taps,
     tapEvery: num('taps.every', o.taps?.every, 10, 1, 1e6, true),
+    memoryBudget: o.memoryBudget === undefined ? undefined : num('memoryBudget', o.memoryBudget, 0, 2 ** 20, 2 ** 50, true),
   };
 }
 

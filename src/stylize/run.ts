@@ -179,7 +179,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
     abortCheck();
     const plan = planRun({
       o, content: { height: contentFull.shape[1], width: contentFull.shape[2] }, styles: style.sizes, tapPoints: input.tapPoints,
-      backend: input.backend, memoryLimit: kernels.memoryLimit,
+      backend: input.backend, memoryLimit: kernels.memoryLimit, deviceLimits: kernels.deviceLimits?.(),
     });
     const warnings = plan.warnings;
     if (o.taps && input.tapPoints.length) {
