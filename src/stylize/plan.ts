@@ -106,22 +106,31 @@ export function planRun(input: RunPlanInput): RunPlan {
   // errors suggest. Binary search (what fits shrinks with the size).
   const fittingSize = (): number | undefined => {
     const deepest = lossPoints.concat(tapPoints).reduce((a, p) => Math.max(a, p.stride), 1);
+    const styleDeepest = stylePoints.reduce((a, p) => Math.max(a, p.stride), 1);
+    const bigEnough = (size: number) =>
+      o.scales.every((sc) => {
+        const g = shapesAt(scaleSize(size, sc));
+        return Math.min(g.height, g.width) >= deepest && g.styleShapes.every((st) => Math.min(st.height, st.width) >= styleDeepest);
+      });
     const fitsAll = (size: number) =>
       o.scales.every((sc) => {
         const g = shapesAt(scaleSize(size, sc));
-        if (Math.min(g.height, g.width) < deepest) return false;
         if (device?.over(g.height, g.width, g.styleShapes)) return false;
         return budget === undefined || memoryAt(g.height, g.width, Math.min(want, 5)).total * MEMORY_SLACK <= budget;
       });
-    let lo = 16;
-    let hi = o.size - 1;
-    if (hi < lo || !fitsAll(lo)) return undefined;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (fitsAll(mid)) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    // Both predicates change once as the size grows: the smallest size that reaches the layers, then the
+    // largest below the requested one that still fits.
+    const search = (lo: number, hi: number, ok: (size: number) => boolean, first: boolean): number => {
+      while (lo < hi) {
+        const mid = first ? Math.floor((lo + hi) / 2) : Math.ceil((lo + hi) / 2);
+        if (ok(mid) === first) hi = first ? mid : mid - 1;
+        else lo = first ? mid + 1 : mid;
+      }
+      return lo;
+    };
+    const lowest = search(16, o.size, bigEnough, true);
+    if (lowest >= o.size || !fitsAll(lowest)) return undefined;
+    return search(lowest, o.size - 1, fitsAll, false);
   };
   let tapsInPass = tapPoints.length > 0;
   const scales = o.scales.map((s): ScalePlan => {
@@ -169,11 +178,14 @@ function affordableHistory(
   const fits = (history: number) => memoryAt(history).total * MEMORY_SLACK <= budget;
   if (fits(want)) return want;
   if (at.lbfgs) {
-    for (let hist = Math.min(want, 50); hist >= 5; hist = Math.floor(hist * 0.7)) {
+    // Down to 5 pairs (or fewer when fewer were asked for): the history the error's estimate and `fitSize` assume.
+    const least = Math.min(want, 5);
+    for (let hist = Math.min(want, 50); ; hist = Math.max(least, Math.floor(hist * 0.7))) {
       if (fits(hist)) {
         warnings.push(`At ${w}x${h} the L-BFGS history was shortened from ${want} to ${hist} pairs to fit the ${backend} backend's memory.`);
         return hist;
       }
+      if (hist === least) break;
     }
   }
   const need = memoryAt(Math.min(want, 5)).total * MEMORY_SLACK;
