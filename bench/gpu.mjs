@@ -8,7 +8,7 @@
 // Options: --sizes 256,512,1024  --reps 5 (timed iterations after the first)  --backends webgl,webgpu
 //          --budget-gb 64 (memoryBudget per run; GPUs report no memory)  --deadline-s 270 (sizes that would not
 //          finish in time are skipped)  --kernels (time the kernel variants: Gram, ReLU+pool backward, fused conv)
-//          --readbacks (read-backs per iteration of whole Adam and L-BFGS runs)
+//          --readbacks (read-backs per iteration of whole Adam and L-BFGS runs)  --no-iterations (only the extras)
 // Environment: CHROMIUM_PATH (default: the first of /usr/bin/chromium, chromium-browser, google-chrome).
 //
 // Without --software, it looks for a GPU (/dev/nvidia*, /dev/dri/renderD*); with none it says so in one line and
@@ -144,7 +144,7 @@ try {
       const started = await p.call('start', b);
       report.backends[b].weightsLoadMs = started.loadMs;
       let lastMs = 0;
-      for (const size of sizes) {
+      for (const size of flag('no-iterations') ? [] : sizes) {
         // Each size takes about 4x the previous one (pixels); skip it when that would pass the deadline.
         if (lastMs && Date.now() + 4 * lastMs > deadline) {
           report.results.push({ backend: b, size, skipped: `would not finish before --deadline-s (${value('deadline-s', '270')} s)` });
