@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // only dist/ files, and this bundle takes the adapter from src/).
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import * as nst from '../src/webgpu.ts';
+import * as nst from '../src/adapters/webgpu.ts';
+import { noiseImage } from '../src/core.ts';
 import { genericKernels, wasmKernels } from '../src/kernels/index.ts';
 
 const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|basic render/i;
@@ -66,7 +67,7 @@ async function webgpuInfo() {
 }
 
 let model;
-const image = (seed) => tf.tidy(() => tf.clipByValue(nst.noiseImage(512, 512, seed), 0, 255));
+const image = (seed) => tf.tidy(() => tf.clipByValue(noiseImage(512, 512, seed), 0, 255));
 
 window.gpuBench = {
   /** What this browser offers: WebGL's renderer, WebGPU's adapter. */

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lbfgs } from '../src/optim/lbfgs.js';
 import type { Objective } from '../src/optim/types.js';
-import { loadVgg19, ready, stylize, type Vgg19 } from '../src/node.js';
+import { loadVgg19, ready, stylize, type Vgg19 } from '../src/adapters/node.js';
 import { loadImage, type RgbPixels } from './helpers/images.js';
 
 let model: Vgg19;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { genericKernels } from './generic.js';
 import type { Kernels } from './types.js';
 
@@ -42,5 +43,5 @@ export const wasmKernels: Kernels = {
   // matMul(transpose(F), F) with the blocked transpose is 4–12x faster here than matMul(F, F, true).
   gram: (f) => tf.tidy(() => tf.matMul(blockedTranspose(f), f)),
   reluMaxPoolBackward,
-  memoryLimit: 4 * 1024 ** 3,
+  memoryLimit: STYLIZE_DEFAULTS.memoryBudget.wasm,
 };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_GPU_MEMORY_BUDGET, GPU_BUDGET_NOTE } from './gpu-budget.js';
+import { STYLIZE_DEFAULTS } from '../defaults.js';
+import { GPU_BUDGET_NOTE } from './gpu-budget.js';
 import { genericKernels } from './generic.js';
 import type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 
@@ -59,7 +60,7 @@ export function webglDeviceLimits(maxTextureSize: number): DeviceLimits {
       { shape: [1, 9 * cin, h * w], packed: true, what: 'im2col matrix' },
       { shape: [1, h * w, cout], packed: true, what: 'matMul product' },
     ],
-    defaultBudget: DEFAULT_GPU_MEMORY_BUDGET,
+    defaultBudget: STYLIZE_DEFAULTS.memoryBudget.webgl,
     budgetNote: GPU_BUDGET_NOTE,
   };
 }

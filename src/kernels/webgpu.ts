@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_GPU_MEMORY_BUDGET, GPU_BUDGET_NOTE } from './gpu-budget.js';
+import { STYLIZE_DEFAULTS } from '../defaults.js';
+import { GPU_BUDGET_NOTE } from './gpu-budget.js';
 import { genericKernels } from './generic.js';
 import type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 
@@ -23,7 +24,7 @@ export function webgpuDeviceLimits(limits: WebGpuBufferLimits): DeviceLimits {
     allocationSize: (t: PlannedTensor) => t.shape.reduce((a, b) => a * b, 4),
     describe: (size) => `a ${(size / 2 ** 20).toFixed(0)} MiB buffer`,
     convScratch: () => [],
-    defaultBudget: DEFAULT_GPU_MEMORY_BUDGET,
+    defaultBudget: STYLIZE_DEFAULTS.memoryBudget.webgpu,
     budgetNote: GPU_BUDGET_NOTE,
   };
 }

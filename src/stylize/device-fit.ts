@@ -1,7 +1,7 @@
 import { StyleTransferError } from '../errors.js';
 import type { DeviceLimits, PlannedTensor } from '../kernels/index.js';
-import { largestTensor, passTensors } from '../memory.js';
-import type { PassPlan } from '../network.js';
+import { largestTensor, passTensors } from '../core/memory.js';
+import type { PassPlan } from '../core/network.js';
 
 /** A tensor of a run that exceeds the device's per-allocation limit, and where. */
 export interface OverLimit {

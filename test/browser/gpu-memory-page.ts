@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // dist/ files and this bundle takes the adapter from src/.
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import * as nst from '../../src/webgpu.js';
+import * as nst from '../../src/adapters/webgpu.js';
+import { estimateMemory } from '../../src/core.js';
 
 const MiB = 2 ** 20;
 
@@ -133,7 +134,7 @@ const harness = {
 
   /** estimateMemory's largest tensor on the running backend (no allocation). */
   largest(size: number, layers: string[]) {
-    return nst.estimateMemory({ height: size, width: size, lossPoints: layers.map((l) => nst.resolveLayer(l)), optimizer: 'adam', backend: tf.getBackend() }).largest;
+    return estimateMemory({ height: size, width: size, lossPoints: layers.map((l) => nst.resolveLayer(l)), optimizer: 'adam', backend: tf.getBackend() }).largest;
   },
 
   /** WebGL: the conv a refused plan named, run directly through TF.js at that size (to show the limit is real). */
