@@ -140,56 +140,67 @@ window.gpuBench = {
     return out;
   },
 
-  /** Median milliseconds of each kernel variant at the shapes a run at `size` px uses (synchronised by one read). */
-  async kernels(size, reps) {
-    const time = async (make) => {
-      const ts = [];
-      for (let k = 0; k <= reps; k++) {
+  /**
+   * Median milliseconds of each kernel variant at the shapes a run at `size` px uses, each call synchronised by one
+   * read. The variants of an operation take turns (round-robin, after one warm-up call each), so drift in a shared
+   * machine's load hits them alike. `only`: a subset of 'gram', 'pool', 'conv'.
+   */
+  async kernels(size, reps, only = ['gram', 'pool', 'conv']) {
+    const compare = async (variants) => {
+      const once = async (make) => {
         const t = performance.now();
         const y = make();
         await y.data();
         y.dispose();
-        if (k) ts.push(performance.now() - t);
-      }
-      return ts.sort((a, b) => a - b)[ts.length >> 1];
+        return performance.now() - t;
+      };
+      const ts = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+      for (const make of Object.values(variants)) await once(make);
+      for (let k = 0; k < reps; k++) for (const [name, make] of Object.entries(variants)) ts[name].push(await once(make));
+      return Object.fromEntries(Object.entries(ts).map(([k, v]) => [k, v.sort((a, b) => a - b)[v.length >> 1]]));
     };
     const res = {};
-    for (const [name, rows, channels] of [['gram conv1', size * size, 64], ['gram conv3', (size * size) / 16, 256]]) {
-      const f = tf.randomUniform([rows, channels]);
-      res[name] = {
-        generic: await time(() => genericKernels.gram(f)),
-        wasmBlockedTranspose: await time(() => wasmKernels.gram(f)),
-        transposeA: await time(() => tf.matMul(f, f, true, false)),
-      };
-      f.dispose();
+    if (only.includes('gram')) {
+      for (const [name, rows, channels] of [['gram conv1', size * size, 64], ['gram conv3', (size * size) / 16, 256]]) {
+        const f = tf.randomUniform([rows, channels]);
+        res[name] = await compare({
+          generic: () => genericKernels.gram(f),
+          wasmBlockedTranspose: () => wasmKernels.gram(f),
+          transposeA: () => tf.matMul(f, f, true, false),
+        });
+        f.dispose();
+      }
     }
-    const h = size;
-    const reluOut = tf.relu(tf.randomNormal([1, h, h, 64]));
-    const pooled = tf.maxPool(reluOut, 2, 2, 'valid');
-    const dy = tf.randomNormal(pooled.shape);
-    res['relu+maxpool backward'] = {
-      generic: await time(() => genericKernels.reluMaxPoolBackward(dy, reluOut, pooled)),
-      wasmFused: await time(() => wasmKernels.reluMaxPoolBackward(dy, reluOut, pooled)),
-    };
-    tf.dispose([reluOut, pooled, dy]);
-    // Conv stack to relu5_1, bias + ReLU separate vs fused (tf.fused.conv2d).
-    const x0 = tf.randomUniform([1, size, size, 3], -100, 100);
-    const stack = (fused) => () =>
-      tf.tidy(() => {
-        let x = x0;
-        let i = 0;
-        for (const [b, n] of [[1, 2], [2, 2], [3, 4], [4, 4], [5, 1]]) {
-          for (let j = 0; j < n; j++, i++) {
-            x = fused
-              ? tf.fused.conv2d({ x, filter: model.kernel(i), strides: 1, pad: 'same', bias: model.bias(i), activation: 'relu' })
-              : tf.relu(tf.add(tf.conv2d(x, model.kernel(i), 1, 'same'), model.bias(i)));
-          }
-          if (b < 5) x = tf.maxPool(x, 2, 2, 'valid');
-        }
-        return tf.sum(x);
+    if (only.includes('pool')) {
+      const reluOut = tf.relu(tf.randomNormal([1, size, size, 64]));
+      const pooled = tf.maxPool(reluOut, 2, 2, 'valid');
+      const dy = tf.randomNormal(pooled.shape);
+      res['relu+maxpool backward'] = await compare({
+        generic: () => genericKernels.reluMaxPoolBackward(dy, reluOut, pooled),
+        wasmFused: () => wasmKernels.reluMaxPoolBackward(dy, reluOut, pooled),
       });
-    res['conv stack to relu5_1'] = { separate: await time(stack(false)), fused: await time(stack(true)) };
-    x0.dispose();
+      tf.dispose([reluOut, pooled, dy]);
+    }
+    if (only.includes('conv')) {
+      // Conv stack to relu5_1, bias + ReLU separate vs fused (tf.fused.conv2d).
+      const x0 = tf.randomUniform([1, size, size, 3], -100, 100);
+      const stack = (fused) => () =>
+        tf.tidy(() => {
+          let x = x0;
+          let i = 0;
+          for (const [b, n] of [[1, 2], [2, 2], [3, 4], [4, 4], [5, 1]]) {
+            for (let j = 0; j < n; j++, i++) {
+              x = fused
+                ? tf.fused.conv2d({ x, filter: model.kernel(i), strides: 1, pad: 'same', bias: model.bias(i), activation: 'relu' })
+                : tf.relu(tf.add(tf.conv2d(x, model.kernel(i), 1, 'same'), model.bias(i)));
+            }
+            if (b < 5) x = tf.maxPool(x, 2, 2, 'valid');
+          }
+          return tf.sum(x);
+        });
+      res['conv stack to relu5_1'] = await compare({ separate: stack(false), fused: stack(true) });
+      x0.dispose();
+    }
     return res;
   },
 };

@@ -9,6 +9,7 @@
 //          --budget-gb 64 (memoryBudget per run; GPUs report no memory)  --deadline-s 270 (sizes that would not
 //          finish in time are skipped)  --kernels (time the kernel variants: Gram, ReLU+pool backward, fused conv)
 //          --readbacks (read-backs per iteration of whole Adam and L-BFGS runs)  --no-iterations (only the extras)
+//          --kernel-set gram,pool,conv (which variants --kernels times)
 // Environment: CHROMIUM_PATH (default: the first of /usr/bin/chromium, chromium-browser, google-chrome).
 //
 // Without --software, it looks for a GPU (/dev/nvidia*, /dev/dri/renderD*); with none it says so in one line and
@@ -173,7 +174,8 @@ try {
         }
       };
       await extra('readbacks', 'read-backs per iteration', () => p.call('readbacks', Math.min(...sizes), 3));
-      await extra('kernels', 'kernel variants', async () => ({ size: Math.min(...sizes), ms: await p.call('kernels', Math.min(...sizes), Math.max(3, reps)) }));
+      const kernelSet = value('kernel-set', 'gram,pool,conv').split(',');
+      await extra('kernels', 'kernel variants', async () => ({ size: Math.min(...sizes), ms: await p.call('kernels', Math.min(...sizes), Math.max(3, reps), kernelSet) }));
       if (p.errors.length) report.backends[b].pageErrors = p.errors;
     } finally {
       await p.browser.close();

@@ -218,6 +218,16 @@ describe('backend kernels', () => {
     expect(genericKernels.memoryLimit).toBeUndefined();
   });
 
+  it('the GPU backends’ Gram (one transposed-read matMul) equals the generic one', () => {
+    const before = tf.memory().numTensors;
+    const f = tf.randomNormal([300, 24]) as tf.Tensor2D;
+    const [a, b] = [webglKernels.gram(f), genericKernels.gram(f)];
+    expect(webgpuKernels.gram).toBe(webglKernels.gram);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])).toBeLessThan(1e-3);
+    tf.dispose([f, a, b]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('WASM Grams equal the generic ones (the blocked transpose is exact), through gramMatrix too', () => {
     const before = tf.memory().numTensors;
     for (const [n, c] of [[4096, 64], [1030, 8]] as const) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { GPU_BUDGET_NOTE } from './gpu-budget.js';
-import { genericKernels } from './generic.js';
+import { genericKernels, gramTransposeA } from './generic.js';
 import { reluMaxPoolBackwardByMask } from './relu-max-pool.js';
 import type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 
@@ -67,14 +67,15 @@ export function webglDeviceLimits(maxTextureSize: number): DeviceLimits {
 }
 
 /**
- * tfjs-backend-webgl: the generic kernels but for ReLU + max-pool backward (the mask form, 2x faster than
- * MaxPoolGrad on SwiftShader; its 1e-30 floor needs float32 textures, so float16 contexts keep MaxPoolGrad), and the
- * context's texture limit for planning. Measured and kept generic: the Gram (the blocked transpose is 2–8x slower
- * here). docs/performance.md has the numbers.
+ * tfjs-backend-webgl: the Gram as one transposed-read matMul (no transposed copy; as fast or faster than the generic
+ * transpose + matMul, where WASM's blocked transpose is 2–8x slower), ReLU + max-pool backward in the mask form
+ * (2–3x faster than MaxPoolGrad on SwiftShader; its 1e-30 floor needs float32 textures, so float16 contexts keep
+ * MaxPoolGrad), and the context's texture limit for planning. docs/performance.md has the numbers.
  */
 export const webglKernels: Kernels = {
   ...genericKernels,
   name: 'webgl',
+  gram: gramTransposeA,
   reluMaxPoolBackward: (dy, reluOut, pooled) =>
     (tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? reluMaxPoolBackwardByMask : genericKernels.reluMaxPoolBackward)(dy, reluOut, pooled),
   // Read when a run is planned: the flag is TF.js's reading of the context's MAX_TEXTURE_SIZE (an app or test may

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { GPU_BUDGET_NOTE } from './gpu-budget.js';
-import { genericKernels } from './generic.js';
+import { genericKernels, gramTransposeA } from './generic.js';
 import type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 
 /** The two GPUSupportedLimits that bound one tensor on WebGPU. */
@@ -29,10 +29,15 @@ export function webgpuDeviceLimits(limits: WebGpuBufferLimits): DeviceLimits {
   };
 }
 
-/** tfjs-backend-webgpu: the generic kernels, and the device's buffer limits for planning. */
+/**
+ * tfjs-backend-webgpu: the Gram as one transposed-read matMul (2–7x faster than transpose + matMul on SwiftShader's
+ * adapter, and no transposed copy of the features), the generic ReLU + max-pool backward (the mask form measured no
+ * better here), and the device's buffer limits for planning. docs/performance.md has the numbers.
+ */
 export const webgpuKernels: Kernels = {
   ...genericKernels,
   name: 'webgpu',
+  gram: gramTransposeA,
   deviceLimits: () => {
     // TF.js creates its device with the adapter's maxStorageBufferBindingSize and maxBufferSize.
     const device = (tf.backend() as unknown as { device?: { limits?: WebGpuBufferLimits } }).device;
