@@ -30,8 +30,8 @@ export function webgpuDeviceLimits(limits: WebGpuBufferLimits): DeviceLimits {
 }
 
 /**
- * tfjs-backend-webgpu: the Gram as one transposed-read matMul (2–7x faster than transpose + matMul on SwiftShader's
- * adapter, and no transposed copy of the features), the generic ReLU + max-pool backward (the mask form measured no
+ * tfjs-backend-webgpu: the Gram as one transposed-read matMul (1.9–6.9x faster than transpose + matMul on
+ * SwiftShader's adapter, and no transposed copy of the features), the generic ReLU + max-pool backward (the mask form measured no
  * better here), and the device's buffer limits for planning. docs/performance.md has the numbers.
  */
 export const webgpuKernels: Kernels = {
