@@ -68,7 +68,7 @@ export function webglDeviceLimits(maxTextureSize: number): DeviceLimits {
 
 /**
  * tfjs-backend-webgl: the Gram as one transposed-read matMul (no transposed copy; as fast or faster than the generic
- * transpose + matMul, where WASM's blocked transpose is 2–8x slower), ReLU + max-pool backward in the mask form
+ * transpose + matMul, where WASM's blocked transpose is up to 8x slower), ReLU + max-pool backward in the mask form
  * (2–3x faster than MaxPoolGrad on SwiftShader; its 1e-30 floor needs float32 textures, so float16 contexts keep
  * MaxPoolGrad), and the context's texture limit for planning. docs/performance.md has the numbers.
  */
