@@ -5,6 +5,9 @@ import { resolveLayer, type LayerName, type NetworkPoint } from '../layers.js';
 import type { LossNormalization } from '../losses.js';
 import type { Vgg19 } from '../model.js';
 import type { Pooling, Taps } from '../network.js';
+import type { TilingInfo } from './tiling/layout.js';
+import { resolveTile, type ResolvedTile, type TileOption } from './tiling/options.js';
+import type { TileProgress } from './tiling/objective.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
@@ -36,6 +39,17 @@ export interface StepInfo {
   evaluations: number;
   /** Milliseconds since the call started (time waiting in the session's queue excluded). */
   elapsedMs: number;
+  /** When this scale is evaluated a tile at a time (see {@link StylizeOptions.tile}): how. */
+  tiling?: TilingInfo;
+}
+
+/** What `onTile` receives before each tile of a tiled evaluation. */
+export interface TileInfo extends TileProgress {
+  /** The iteration the evaluation belongs to, and the scale (index, size) it runs at. */
+  iteration: number;
+  scale: number;
+  width: number;
+  height: number;
 }
 
 /** What `onIteration` receives after each iteration. */
@@ -117,6 +131,17 @@ export interface StylizeOptions {
    * e.g. `[0.5, 1]`. The last must be 1. Default `[1]`.
    */
   scales?: readonly number[];
+  /**
+   * Evaluate the loss a tile at a time, for images larger than the backend holds (see `docs/performance.md`):
+   * `'auto'` (default) tiles a scale only when the memory plan says the whole image does not fit (backends with a
+   * known cap, e.g. WASM's 4 GiB heap); `false` never tiles; a number N (or `{ size: N, halo }`) always tiles, with
+   * interiors of N px rounded up to a multiple of 16 (for the default layers). `halo`: context around each tile in
+   * px, `'exact'` (default; 160 px for the default layers: the loss and gradient equal the whole image's) or less
+   * for speed, at a measured error. Not combinable with `taps` or `normalizeGradients`.
+   */
+  tile?: TileOption;
+  /** Called before each tile of each evaluation when a scale is tiled (progress within a long iteration). */
+  onTile?: (info: TileInfo) => void | Promise<void>;
   /** Called after every iteration. May be async (awaited). */
   onIteration?: (info: IterationInfo) => void | Promise<void>;
   /** Attach a preview image to `onIteration` every N iterations (and on the last). Default: never. */
@@ -182,7 +207,11 @@ export interface ResolvedOptions {
   pixelRange: PixelRange;
   taps?: Taps;
   tapEvery: number;
+  tile: ResolvedTile;
+  onTile?: (info: TileInfo) => void | Promise<void>;
 }
+
+export type { TilingInfo, TileOption };
 
 export const DEFAULT_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] as const;
 export const DEFAULT_CONTENT_LAYERS = ['relu4_2'] as const;
@@ -191,6 +220,7 @@ const KNOWN = new Set([
   'styleBlendWeights', 'pixelRange', 'onQueue', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
   'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
   'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
+  'tile', 'onTile',
 ]);
 
 function num(field: string, v: unknown, def: number, min: number, max: number, integer = false): number {
@@ -280,6 +310,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
   }
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
   if (o.onQueue !== undefined && typeof o.onQueue !== 'function') invalidOption('onQueue', o.onQueue, 'a function');
+  if (o.onTile !== undefined && typeof o.onTile !== 'function') invalidOption('onTile', o.onTile, 'a function');
   if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as AbortSignal).aborted !== 'boolean')) invalidOption('signal', o.signal, 'an AbortSignal');
   const lb = o.lbfgs ?? {};
   if (typeof lb !== 'object' || lb === null) invalidOption('lbfgs', lb, 'an object { historySize, lineSearch, maxEvaluations }');
@@ -326,6 +357,8 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
     pixelRange: oneOf('pixelRange', o.pixelRange, '0-255', ['0-255', '0-1'] as const),
     taps: o.taps,
     tapEvery: num('taps.every', o.taps?.every, 10, 1, 1e6, true),
+    tile: resolveTile(o.tile),
+    onTile: o.onTile,
   };
 }
 

@@ -6,6 +6,9 @@ import { activationBytes, stepMemory, type MemoryEstimate } from '../memory.js';
 import { assertFits, planPass, type PassPlan } from '../network.js';
 import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
+import type { TileLayout } from './tiling/layout.js';
+import { tiledStepMemory } from './tiling/memory.js';
+import { chooseTiling, tiledMemoryInput } from './tiling/plan.js';
 
 /** One scale of a run, as planned before any work. */
 export interface ScalePlan {
@@ -22,6 +25,8 @@ export interface ScalePlan {
   pyramidLevels: number;
   /** Estimated peak bytes of one step at this scale. */
   memory: MemoryEstimate;
+  /** When the scale is evaluated a tile at a time (`tile` option, or the whole image does not fit): the tiles. */
+  tiling?: TileLayout;
 }
 
 /**
@@ -96,7 +101,10 @@ export function planRun(input: RunPlanInput): RunPlan {
       return { height: sh, width: sw };
     });
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
-    const memoryAt = (historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid });
+    const untiled = (historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid });
+    const fits = budget === undefined ? undefined : (m: MemoryEstimate) => m.total * MEMORY_SLACK <= budget;
+    const tiling = chooseTiling({ o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits, untiled });
+    const memoryAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize)) : untiled;
     const historySize = budget === undefined ? want : affordableHistory(want, memoryAt, budget, { width, height, backend, lbfgs: o.optimizer === 'lbfgs' }, warnings);
     const memory = memoryAt(historySize);
     if (budget !== undefined && tapsInPass) {
@@ -104,7 +112,7 @@ export function planRun(input: RunPlanInput): RunPlan {
       const tapBytes = 2 * tapPoints.reduce((a, p) => a + activationBytes(p, height, width), 0);
       tapsInPass = (memory.total + tapBytes) * MEMORY_SLACK <= budget;
     }
-    return { size, height, width, styleSize, styleShapes, historySize, pyramidLevels, memory };
+    return { size, height, width, styleSize, styleShapes, historySize, pyramidLevels, memory, tiling };
   });
   return { scales, pass, tappedPass, tapsInPass, warnings };
 }

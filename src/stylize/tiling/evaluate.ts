@@ -89,6 +89,11 @@ export async function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec:
       v.dispose();
     }
   };
+  const freeSums = () => {
+    tf.dispose([...gramSums, ...sqSums].filter(Boolean) as tf.Tensor[]);
+    gramSums.fill(undefined);
+    sqSums.fill(undefined);
+  };
   const values: tf.Scalar[] = [];
   const coefficients: tf.Tensor2D[] = []; // per style term: (dG + dGᵀ) / (N·C) of the whole image
   const pieces: tf.Tensor4D[][] = Array.from({ length: layout.rows }, () => []);
@@ -131,9 +136,7 @@ export async function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec:
       values.push(value);
       coefficients.push(coef);
     });
-    tf.dispose([...gramSums, ...sqSums].filter((t): t is tf.Tensor => t !== undefined));
-    gramSums.fill(undefined);
-    sqSums.fill(undefined);
+    freeSums();
 
     // Pass 2: each crop forward and backward with the activation gradients; keep its interior's input gradient.
     const terms = new Map<number, PointLoss[]>();
@@ -168,7 +171,7 @@ export async function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec:
     tf.dispose(values);
     throw e;
   } finally {
-    tf.dispose([...gramSums, ...sqSums].filter((t): t is tf.Tensor => t !== undefined));
+    freeSums();
     tf.dispose(coefficients);
     // On success the pieces are already freed (concat copied them); on error they are freed here.
     for (const row of pieces) for (const p of row) if (!p.isDisposed) p.dispose();

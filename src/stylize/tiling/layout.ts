@@ -138,3 +138,17 @@ export function interiorAt(tile: Tile, s: number, cropRows: number, cropCols: nu
   const [left, cols] = axis(tile.x, cropCols);
   return { top, left, rows, cols };
 }
+
+/** How a scale is cut into tiles, as runs report it (`StepInfo.tiling`, `StylizeResult.scales`). */
+export interface TilingInfo {
+  /** Number of tiles, and their interior side and halo in pixels. */
+  tiles: number;
+  tileSize: number;
+  halo: number;
+  /** True when the halo covers the network's reach, so the loss and gradient equal the whole image's. */
+  exact: boolean;
+}
+
+export function describeTiling(l: TileLayout): TilingInfo {
+  return { tiles: l.tiles.length, tileSize: l.tileSize, halo: l.halo, exact: l.halo >= l.exactHalo };
+}
