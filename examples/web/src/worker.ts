@@ -36,6 +36,9 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'cancel':
       runs.get(msg.id)?.abort(new Error('cancelled by the user'));
       break;
+    case 'estimate':
+      void estimate(msg);
+      break;
     case 'features':
       void runFeatures(msg);
       break;
@@ -112,6 +115,27 @@ function styleFor(stylizer: Stylizer, key: string, pixels: Pixels): Promise<Styl
   return handle;
 }
 
+/**
+ * The library's memory estimate for a run: the whole image's step, or with tiles one crop's pass (interior plus
+ * the 160 px halo of the default layers) with the optimiser's state at the whole size.
+ */
+async function estimate(msg: Extract<ToWorker, { type: 'estimate' }>): Promise<void> {
+  if (!setup) return;
+  const { lib } = await setup;
+  const scale = msg.size / Math.max(msg.width, msg.height);
+  const [height, width] = [Math.round(msg.height * scale), Math.round(msg.width * scale)];
+  const lossPoints = ['relu4_2', 'relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'].map((n) => lib.resolveLayer(n));
+  const at = (h: number, w: number) => lib.estimateMemory({ height: h, width: w, lossPoints, optimizer: msg.optimizer, pyramid: msg.optimizer === 'lbfgs' });
+  const whole = at(height, width);
+  if (!msg.tile) {
+    post({ type: 'estimate', size: msg.size, memoryBytes: whole.total, tiles: 1 });
+    return;
+  }
+  const crop = at(Math.min(height, msg.tile + 320), Math.min(width, msg.tile + 320));
+  const tiles = Math.ceil(height / msg.tile) * Math.ceil(width / msg.tile);
+  post({ type: 'estimate', size: msg.size, memoryBytes: crop.activations + crop.backward + whole.optimizer + whole.targets, tiles });
+}
+
 async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<void> {
   const controller = new AbortController();
   runs.set(msg.id, controller);
@@ -133,6 +157,7 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
       tvWeight: p.tvWeight,
       preserveColors: p.preserveColors,
       init: p.init,
+      ...(p.tile ? { tile: p.tile } : {}),
       previewEvery: p.previewEvery,
       signal: controller.signal,
       onIteration: (info) => {
