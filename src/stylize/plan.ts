@@ -8,7 +8,7 @@ import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
 import type { TileLayout } from './tiling/layout.js';
 import { tiledStepMemory } from './tiling/memory.js';
-import { chooseTiling, tiledMemoryInput } from './tiling/plan.js';
+import { chooseTiling, hostHistoryPairs, tiledMemoryInput } from './tiling/plan.js';
 
 /** One scale of a run, as planned before any work. */
 export interface ScalePlan {
@@ -21,6 +21,8 @@ export interface ScalePlan {
   styleShapes: readonly { height: number; width: number }[];
   /** L-BFGS correction pairs (the requested history, or shortened to fit the backend's memory; 0 with Adam). */
   historySize: number;
+  /** Where the L-BFGS history lives: on the backend, or in JS memory when it does not fit there (tiled scales). */
+  historyOn: 'device' | 'host';
   /** Levels of the pyramid parametrisation (0: the optimiser works on plain pixels). */
   pyramidLevels: number;
   /** Estimated peak bytes of one step at this scale. */
@@ -103,16 +105,29 @@ export function planRun(input: RunPlanInput): RunPlan {
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
     const untiled = (historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid });
     const fits = budget === undefined ? undefined : (m: MemoryEstimate) => m.total * MEMORY_SLACK <= budget;
-    const tiling = chooseTiling({ o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits, untiled });
+    const tiled = chooseTiling({ o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits, untiled });
+    const tiling = tiled?.layout;
+    const historyOn = tiled?.historyOn ?? 'device';
     const memoryAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize)) : untiled;
-    const historySize = budget === undefined ? want : affordableHistory(want, memoryAt, budget, { width, height, backend, lbfgs: o.optimizer === 'lbfgs' }, warnings);
-    const memory = memoryAt(historySize);
+    let historySize: number;
+    let memory: MemoryEstimate;
+    if (historyOn === 'host') {
+      // The pairs live in JS memory; the device holds the tiles' pass and the optimiser's working vectors.
+      historySize = hostHistoryPairs(height, width, pyramid, want);
+      memory = memoryAt(0);
+      // Even without pairs the step may not fit: affordableHistory(0, …) then throws OUT_OF_MEMORY.
+      if (budget !== undefined && memory.total * MEMORY_SLACK > budget) affordableHistory(0, memoryAt, budget, { width, height, backend, lbfgs: false }, warnings);
+      warnings.push(`At ${width}x${height} the L-BFGS history (${historySize} pairs) is kept in JS memory: next to the tiles' pass it does not fit the ${backend} backend's memory.`);
+    } else {
+      historySize = budget === undefined ? want : affordableHistory(want, memoryAt, budget, { width, height, backend, lbfgs: o.optimizer === 'lbfgs' }, warnings);
+      memory = memoryAt(historySize);
+    }
     if (budget !== undefined && tapsInPass) {
       // On a tap iteration the best evaluation's tapped activations wait for the step while the next pass runs.
       const tapBytes = 2 * tapPoints.reduce((a, p) => a + activationBytes(p, height, width), 0);
       tapsInPass = (memory.total + tapBytes) * MEMORY_SLACK <= budget;
     }
-    return { size, height, width, styleSize, styleShapes, historySize, pyramidLevels, memory, tiling };
+    return { size, height, width, styleSize, styleShapes, historySize, historyOn, pyramidLevels, memory, tiling };
   });
   return { scales, pass, tappedPass, tapsInPass, warnings };
 }
@@ -129,7 +144,8 @@ function affordableHistory(
   const fits = (history: number) => memoryAt(history).total * MEMORY_SLACK <= budget;
   if (fits(want)) return want;
   if (at.lbfgs) {
-    for (let hist = Math.min(want, 50); hist >= 5; hist = Math.floor(hist * 0.7)) {
+    // 50, 35, 24, 16, 11, 7, then 5 (the fewest the plan allows).
+    for (let hist = Math.min(want, 50); hist >= 5; hist = hist > 5 ? Math.max(5, Math.floor(hist * 0.7)) : 0) {
       if (fits(hist)) {
         warnings.push(`At ${w}x${h} the L-BFGS history was shortened from ${want} to ${hist} pairs to fit the ${backend} backend's memory.`);
         return hist;

@@ -93,6 +93,8 @@ export interface ScaleReport {
   height: number;
   /** L-BFGS correction pairs kept (0 with Adam). */
   historySize: number;
+  /** Where they were kept: on the backend, or in JS memory (when they did not fit the backend next to the tiles). */
+  historyOn: 'device' | 'host';
   /** Estimated peak bytes of one step (the plan's estimate, without the model's weights). */
   memoryBytes: number;
   /** Present when the scale was evaluated a tile at a time. */
@@ -100,7 +102,7 @@ export interface ScaleReport {
 }
 
 export function scaleReport(s: ScalePlan): ScaleReport {
-  return { width: s.width, height: s.height, historySize: s.historySize, memoryBytes: s.memory.total, ...(s.tiling && { tiling: describeTiling(s.tiling) }) };
+  return { width: s.width, height: s.height, historySize: s.historySize, historyOn: s.historyOn, memoryBytes: s.memory.total, ...(s.tiling && { tiling: describeTiling(s.tiling) }) };
 }
 
 export function makeResult(image: tf.Tensor3D, fields: Omit<StylizeResult, 'image' | 'width' | 'height' | 'toTensor' | 'toPixels' | 'toImageData' | 'dispose'>): StylizeResult {

@@ -230,7 +230,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       const z0 = pyr ? pyr.encode(x) : x;
       const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
         ? adam(objective, z0, o.iterations[si], { learningRate: o.learningRate })
-        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize });
+        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn });
       const evalsBefore = evaluations;
       let tIter = now();
       try {

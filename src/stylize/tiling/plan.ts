@@ -10,11 +10,14 @@ import { tiledStepMemory } from './memory.js';
 const AUTO_SIZES = [2048, 1536, 1024, 768, 640, 512, 384, 256, 192, 128, 64];
 
 /**
- * With `'auto'`, L-BFGS keeps the whole image as long as it can hold this many correction pairs (the run plan
- * shortens longer histories); below that, tiling is chosen. At 256x256 a history of 20 reached a loss 0.5% above
- * that of 50 after 100 iterations (see `lbfgs.historySize`), while tiling costs a second forward pass per step.
+ * With `'auto'`, a scale keeps the whole image as long as it fits with this many L-BFGS pairs (the run plan
+ * shortens longer histories, as before tiling existed): a tiled evaluation costs a second forward pass and its
+ * halos (4.4x a whole evaluation at 1024x1024 with 4 tiles), far more than a shorter history loses.
  */
-export const MIN_HISTORY_UNTILED = 20;
+export const MIN_HISTORY_UNTILED = 5;
+
+/** A tiled scale keeps its L-BFGS history on the device when this many pairs fit there next to the tiles' pass. */
+export const MIN_HISTORY_ON_DEVICE = 10;
 
 export interface TilingInput {
   o: ResolvedOptions;
@@ -31,28 +34,51 @@ export interface TilingInput {
 }
 
 /**
- * Decides whether a scale is evaluated a tile at a time, and the layout: as `o.tile` says, or with `'auto'` when
- * the whole image does not fit with {@link MIN_HISTORY_UNTILED} pairs (the largest tile that fits with that many,
- * else with 5). Undefined: the whole image at once.
+ * The most JS memory an L-BFGS history kept on the host may take (2 GiB): at 2048x2048 with the pyramid, 15 pairs.
  */
-export function chooseTiling(input: TilingInput): TileLayout | undefined {
+export const HOST_HISTORY_BYTES = 2 * 2 ** 30;
+
+/** Correction pairs that fit {@link HOST_HISTORY_BYTES} for an image (each pair: two optimiser-sized vectors). */
+export function hostHistoryPairs(height: number, width: number, pyramid: boolean, want: number): number {
+  const vector = height * width * 3 * 4 * (pyramid ? 4 / 3 : 1);
+  return Math.max(1, Math.min(want, Math.floor(HOST_HISTORY_BYTES / (2 * vector))));
+}
+
+/** How a scale is evaluated when it is tiled: the tiles, and where the L-BFGS history lives. */
+export interface TilingChoice {
+  layout: TileLayout;
+  /** `'host'` when the backend cannot hold enough correction pairs next to the tiles' pass. */
+  historyOn: 'device' | 'host';
+}
+
+/**
+ * Decides whether a scale is evaluated a tile at a time, and how: as `o.tile` says, or with `'auto'` when the
+ * whole image does not fit with {@link MIN_HISTORY_UNTILED} pairs — the largest tile whose pass fits, with the
+ * L-BFGS history on the device when {@link MIN_HISTORY_ON_DEVICE} pairs fit there too, else on the host.
+ * Undefined: the whole image at once.
+ */
+export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   const { o, height, width, lossPoints, pass, fits } = input;
   const layoutOf = (size: number) => tileLayout({ height, width, lossPoints, tileSize: size, halo: o.tile.halo });
-  let layout: TileLayout | undefined;
-  if (o.tile.mode === 'always') layout = layoutOf(o.tile.size);
-  // 'auto' never tiles a run that needs whole activations: it keeps the whole image (and may run out of memory).
-  else if (o.tile.mode === 'auto' && fits && !input.taps && !o.normalizeGradients) {
-    const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
-    const enough = Math.min(want, MIN_HISTORY_UNTILED);
-    if (fits(input.untiled(enough))) return undefined;
-    const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
+  const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
+  const enough = Math.min(want, MIN_HISTORY_ON_DEVICE);
+  const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
+  // With a memory cap and L-BFGS, a history that does not fit next to the tiles goes to the host.
+  const where = (l: TileLayout): 'device' | 'host' => (fits && want > 0 && !fits(memory(l, enough)) ? 'host' : 'device');
+  let choice: TilingChoice | undefined;
+  if (o.tile.mode === 'always') {
+    const layout = layoutOf(o.tile.size);
+    choice = { layout, historyOn: where(layout) };
+  } else if (o.tile.mode === 'auto' && fits && !input.taps && !o.normalizeGradients) {
+    // 'auto' never tiles a run that needs whole activations: it keeps the whole image (and may run out of memory).
+    if (fits(input.untiled(Math.min(want, MIN_HISTORY_UNTILED)))) return undefined;
     const candidates = AUTO_SIZES.filter((s) => s < Math.max(height, width)).map(layoutOf);
-    layout =
-      candidates.find((l) => fits(memory(l, enough))) ??
-      candidates.find((l) => fits(memory(l, Math.min(want, 5)))) ??
-      candidates[candidates.length - 1];
+    // The largest tile wins (halos and the second forward pass cost less): its history stays on the device when
+    // enough pairs fit there, else moves to the host (one read-back per iteration, far cheaper than smaller tiles).
+    const layout = candidates.find((l) => fits(memory(l, want > 0 ? 0 : enough))) ?? candidates[candidates.length - 1] ?? layoutOf(AUTO_SIZES[AUTO_SIZES.length - 1]);
+    choice = { layout, historyOn: where(layout) };
   }
-  if (layout && (input.taps || o.normalizeGradients)) {
+  if (choice && (input.taps || o.normalizeGradients)) {
     const what = input.taps ? '`taps`' : '`normalizeGradients`';
     throw new StyleTransferError(
       'INVALID_OPTION',
@@ -60,7 +86,7 @@ export function chooseTiling(input: TilingInput): TileLayout | undefined {
       { field: input.taps ? 'taps' : 'normalizeGradients', width, height },
     );
   }
-  return layout;
+  return choice;
 }
 
 /** What {@link tiledStepMemory} needs from the options, with a given L-BFGS history. */
