@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, lbfgs, type Objective } from '../src/node.js';
+import { ready } from '../src/adapters/node.js';
+import { lbfgs, type Objective } from '../src/core.js';
 
 let c: tf.Tensor1D; // curvatures 1 … 961
 beforeAll(async () => {

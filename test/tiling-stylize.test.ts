@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadVgg19, ready, stylize, StyleTransferError, type StylizeRequest, type StylizeResult, type TileInfo, type Vgg19 } from '../src/node.js';
+import { loadVgg19, ready, stylize, StyleTransferError, type StylizeRequest, type StylizeResult, type TileInfo, type Vgg19 } from '../src/adapters/node.js';
 import { resolveOptions } from '../src/stylize/options.js';
 import { planRun } from '../src/stylize/plan.js';
 import { synthetic } from './helpers/synthetic.js';

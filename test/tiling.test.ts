@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadVgg19, ready, resolveLayer, type Vgg19 } from '../src/node.js';
-import { gramMatrix } from '../src/gram.js';
+import { loadVgg19, ready, resolveLayer, type Vgg19 } from '../src/adapters/node.js';
+import { gramMatrix } from '../src/core/gram.js';
 import { activeKernels } from '../src/kernels/index.js';
-import { contentLoss, styleLoss } from '../src/losses.js';
-import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss } from '../src/network.js';
+import { contentLoss, styleLoss } from '../src/core/losses.js';
+import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss } from '../src/core/network.js';
 import { tiledLossAndGradient, type TiledLossSpec } from '../src/stylize/tiling/evaluate.js';
 import { edgeReach, exactHalo, interiorAt, tileLayout } from '../src/stylize/tiling/layout.js';
 import { synthetic } from './helpers/synthetic.js';

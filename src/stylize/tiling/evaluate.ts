@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
-import type { NetworkPoint } from '../../layers.js';
-import type { LossNormalization } from '../../losses.js';
-import type { Vgg19 } from '../../model.js';
-import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss, type Pooling } from '../../network.js';
+import type { NetworkPoint } from '../../core/layers.js';
+import type { LossNormalization } from '../../core/losses.js';
+import type { Vgg19 } from '../../core/model.js';
+import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss, type Pooling } from '../../core/network.js';
 import { interiorAt, type Tile, type TileLayout } from './layout.js';
 
 /**

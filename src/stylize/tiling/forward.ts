@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
-import type { LayerName, NetworkPoint } from '../../layers.js';
-import type { Vgg19 } from '../../model.js';
-import { activationShape, forward, preprocess, type Pooling } from '../../network.js';
+import type { LayerName, NetworkPoint } from '../../core/layers.js';
+import type { Vgg19 } from '../../core/model.js';
+import { activationShape, forward, preprocess, type Pooling } from '../../core/network.js';
 import { interiorAt, tileLayout, type Tile, type TileLayout } from './layout.js';
 
 /**

@@ -1,5 +1,5 @@
 import { StyleTransferError } from '../../errors.js';
-import { NETWORK_POINTS, type NetworkPoint } from '../../layers.js';
+import { NETWORK_POINTS, type NetworkPoint } from '../../core/layers.js';
 
 /**
  * The geometry of tiled evaluation: where the tiles are, how much halo each needs, and which rows and columns of

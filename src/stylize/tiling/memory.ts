@@ -1,6 +1,6 @@
-import type { NetworkPoint } from '../../layers.js';
-import { activationBytes, stepMemory, type MemoryEstimate } from '../../memory.js';
-import type { PassPlan } from '../../network.js';
+import type { NetworkPoint } from '../../core/layers.js';
+import { activationBytes, stepMemory, type MemoryEstimate } from '../../core/memory.js';
+import type { PassPlan } from '../../core/network.js';
 import type { TileLayout } from './layout.js';
 
 const F32 = 4;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
-import { tvLoss } from '../../losses.js';
-import type { Vgg19 } from '../../model.js';
+import { tvLoss } from '../../core/losses.js';
+import type { Vgg19 } from '../../core/model.js';
 import type { Objective } from '../../optim/types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Targets } from '../targets.js';

@@ -1,7 +1,7 @@
 import { StyleTransferError } from '../../errors.js';
-import type { MemoryEstimate } from '../../memory.js';
-import type { NetworkPoint } from '../../layers.js';
-import type { PassPlan } from '../../network.js';
+import type { MemoryEstimate } from '../../core/memory.js';
+import type { NetworkPoint } from '../../core/layers.js';
+import type { PassPlan } from '../../core/network.js';
 import type { ResolvedOptions } from '../options.js';
 import { tileLayout, type TileLayout } from './layout.js';
 import { tiledStepMemory } from './memory.js';
