@@ -156,5 +156,5 @@ describe('tiledLossAndGradient', () => {
     expect(errors[0]).toBeLessThan(0.5);
     tf.dispose([...whole.values, whole.grad, x]);
     t.dispose();
-  });
+  }, 300_000);
 });
