@@ -6,7 +6,8 @@
 //   npm run bench -- --sizes 128,256 --backends wasm --reps 3
 //   npm run bench -- --stylize         # + wall time of a default stylize() (256 px, 100 L-BFGS iterations)
 //   npm run bench -- --time-to-quality # + time to reach plain L-BFGS's 100-iteration loss at 256 px
-//   npm run bench -- --large           # + a 1024 px coarse-to-fine stylisation on WASM (~10 min)
+//   npm run bench -- --large           # + bench/large.mjs: 2048 px coarse-to-fine, tiled, on WASM (long;
+//                                      #   --large-size N --large-scales F,F --large-iterations N,N --large-tile N)
 //   npm run bench -- --backends none --stylize   # only the extra runs
 //   npm run bench -- --gpu             # WebGL + WebGPU on this machine's GPU in headless Chromium (bench/gpu.mjs)
 //   npm run bench -- --gpu --software --sizes 64 --reps 2   # the same on SwiftShader (no GPU needed)
@@ -95,9 +96,11 @@ if (flag('stylize')) {
   results.push(runNode({ mode: 'stylize', backend: 'wasm', threads, options: {} }));
 }
 if (flag('large')) {
-  log('… 1024 px coarse-to-fine on wasm');
-  const outFile = join(here, '..', 'docs', 'generated', 'large-1024.png');
-  results.push(runNode({ mode: 'large', backend: 'wasm', threads, size: 1024, scales: [0.25, 0.5, 1], iterations: [100, 40, 10], out: outFile }));
+  // bench/large.mjs in its own process; --large-size, --large-scales, --large-iterations, --large-tile pass through.
+  const pass = ['size', 'scales', 'iterations', 'tile'].flatMap((k) => (value(`large-${k}`) ? [`--${k}`, value(`large-${k}`)] : []));
+  log(`… large stylisation on wasm (bench/large.mjs ${pass.join(' ') || 'defaults: 2048 px'}; long)`);
+  const r = spawnSync(process.execPath, [join(here, 'large.mjs'), '--json', ...pass], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  results.push(r.status === 0 ? { mode: 'large', ...JSON.parse(r.stdout) } : { mode: 'large', backend: 'wasm', error: `bench/large.mjs exited with ${r.status}` });
 }
 if (flag('time-to-quality')) {
   log('… time to quality on wasm (256 px)');
@@ -118,7 +121,8 @@ if (json) {
     console.log(`\ndefault stylize() on ${r.backend} (${r.threads} threads): ${r.width}x${r.height}, ${r.iterations} iterations, ${r.evaluations} evaluations, ${f(r.wallSeconds, 1)} s, final loss ${r.finalLoss?.toExponential(4)}, peak RSS ${f(r.peakRssMB, 0)} MB`);
   }
   for (const r of results.filter((x) => x.mode === 'large')) {
-    console.log(`\n${r.width}x${r.height} on ${r.backend} (${r.threads} threads), scales ${JSON.stringify(r.scales)}, iterations ${JSON.stringify(r.iterations)}: ${f(r.wallSeconds, 0)} s, peak RSS ${f(r.peakRssMB, 0)} MB, WASM heap ${f(r.peakBackendMB, 0)} MB; ${r.warnings.join(' ')}`);
+    if (r.error) console.log(`\nlarge: ${r.error}`);
+    else console.log(`\n${r.width}x${r.height} on ${r.backend}, scales ${JSON.stringify(r.scales)}, iterations ${JSON.stringify(r.iterations)}: ${f(r.wallSeconds, 0)} s, final loss ${r.finalLoss?.toExponential(4)}, peak RSS ${f(r.peakRssMB, 0)} MB, backend ${f(r.peakBackendMB, 0)} MB; per scale: ${r.perScale.map((s) => `${s.width}x${s.height} ${s.plan?.tiling ? `${s.plan.tiling.tiles} tiles` : 'whole'}, history ${s.plan?.historySize}`).join('; ')}`);
   }
   for (const r of results.filter((x) => x.mode === 'time-to-quality')) {
     console.log(`\ntime to quality at ${r.size}x${r.size} on ${r.backend} (${r.threads} threads): plain single-scale L-BFGS, ${r.singleScale.iterations} iterations (${r.singleScale.evaluations} evaluations): ${f(r.singleScale.seconds, 1)} s, loss ${r.singleScale.finalLoss.toExponential(4)}`);

@@ -89,29 +89,6 @@ if (cfg.mode === 'iteration') {
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   };
   r.dispose();
-} else if (cfg.mode === 'large') {
-  // A large output on the WASM backend despite its 4 GiB heap: coarse-to-fine, most iterations at the cheap
-  // scales, the memory plan shortening the L-BFGS history where needed. Uses the full (uncropped) content.
-  const full = await nst.readImage(join(shared, 'tubingen.jpg')).catch(() => content);
-  const s = performance.now();
-  const scaleLog = [];
-  const r = await nst.stylize({
-    model: vgg, content: full, style, size: cfg.size, scales: cfg.scales, iterations: cfg.iterations,
-    onIteration: (i) => {
-      const last = scaleLog[i.scale];
-      if (!last) scaleLog[i.scale] = { width: i.width, height: i.height, first: i.iteration, seconds: 0, loss: 0 };
-      scaleLog[i.scale].last = i.iteration;
-      scaleLog[i.scale].seconds = (performance.now() - s) / 1000;
-      scaleLog[i.scale].loss = i.loss.total;
-    },
-  });
-  if (cfg.out) await nst.writeImage(cfg.out, await r.toPixels());
-  out = {
-    mode: 'large', backend, threads, size: cfg.size, width: r.width, height: r.height, scales: cfg.scales, iterations: cfg.iterations,
-    wallSeconds: (performance.now() - s) / 1000, evaluations: r.evaluations, stopReason: r.stopReason, warnings: r.warnings, perScale: scaleLog,
-    peakRssMB: process.resourceUsage().maxRSS / 1024, peakBackendMB: backendBytes() / 2 ** 20, out: cfg.out,
-  };
-  r.dispose();
 } else if (cfg.mode === 'time-to-quality') {
   // Target: the loss that plain single-scale L-BFGS (pixels, no preconditioner, torch's 100-pair history: the
   // reference's algorithm) reaches

@@ -51,6 +51,9 @@ const S = {
   seed: 0,
   hero: { size: px(320), iterations: q(100), panelHeight: px(240) }, // README: content | style | result
   styleSize: px(128), smallSize: px(96), iters: [q(20), q(80)], long: q(80), ratioIters: q(60), featureSize: px(224),
+  // docs/performance.md: a 2048 px result, tiled where the memory plan says so (WASM: the 2048 px scale); shown
+  // at 1024 px with a 512 px crop at full resolution. Long (see docs/performance.md).
+  large: { size: px(2048), scales: [0.25, 0.5, 1], iterations: [q(100), q(30), q(8)], styleScale: 0.5, shownWidth: px(1024), crop: px(512) },
 };
 /** JPEG quality of the photographic figures (results, contact sheets); line art and heat maps are PNG. */
 const JPEG_QUALITY = 85;
@@ -261,6 +264,29 @@ const FIGURES = {
       await save('features.png', a);
       await save('grams.png', b);
       return { width: a.width, height: a.height, runs: 0 };
+    },
+  },
+  // docs/performance.md: a large result (tiled evaluation), reduced, and a crop of it at full resolution.
+  large: {
+    files: ['large.jpg', 'large-crop.jpg'],
+    make: async () => {
+      const { size, scales, iterations, styleScale, shownWidth, crop } = S.large;
+      const result = await stylizer.stylize(content, starry, {
+        size, scales, iterations, styleScale, seed: S.seed,
+        onTile: (t) => status(`large: iteration ${t.iteration}, ${t.width}x${t.height}, ${t.pass} tile ${t.tile + 1}/${t.tiles}`),
+      });
+      const output = await result.toPixels();
+      const notes = [...result.warnings, ...result.scales.map((sc) => `${sc.width}x${sc.height}: ${sc.tiling ? `${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px, halo ${sc.tiling.halo}` : 'whole'}, L-BFGS history ${sc.historySize}`)];
+      result.dispose();
+      endStatus();
+      await save('large.jpg', resizeRgba(output, shownWidth, Math.round((output.height * shownWidth) / output.width)));
+      // The crop: full resolution, from the middle of the picture.
+      const x0 = (output.width - crop) >> 1;
+      const y0 = (output.height - crop) >> 1;
+      const cut = createImage(crop, crop);
+      for (let y = 0; y < crop; y++) cut.data.set(output.data.subarray(((y0 + y) * output.width + x0) * 4, ((y0 + y) * output.width + x0 + crop) * 4), y * crop * 4);
+      await save('large-crop.jpg', cut);
+      return { width: output.width, height: output.height, runs: 1, notes };
     },
   },
 };

@@ -19,6 +19,7 @@ import {
   type NodeBackendName,
   type RgbaImage,
   type StylizeOptions,
+  type TileInfo,
   type Vgg19,
 } from '../adapters/node.js';
 import { fitSize, gramMatrix, resizeImage, toImageTensor, DEFAULT_MAX_INPUT_PIXELS } from '../core.js';
@@ -167,7 +168,33 @@ function stylizeFlags(f: Flags): Partial<StylizeOptions> & { initPath?: string }
   if (bw !== undefined) o.styleBlendWeights = numberList('style-blend-weights', bw);
   const sc = str(f, 'scales');
   if (sc !== undefined) o.scales = numberList('scales', sc);
+  const tile = tileFlags(str(f, 'tile'), str(f, 'tile-halo'));
+  if (tile !== undefined) o.tile = tile;
   return o;
+}
+
+/** --tile N|auto|off and --tile-halo N|exact as the `tile` option (ranges are checked by stylize()). */
+function tileFlags(tile: string | undefined, halo: string | undefined): StylizeOptions['tile'] | undefined {
+  const int = (flag: string, v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new StyleTransferError('INVALID_OPTION', `--${flag} takes a whole number of pixels${flag === 'tile' ? ', "auto" or "off"' : ' or "exact"'}; got "${v}".`, { field: flag });
+    return n;
+  };
+  if (halo !== undefined && (tile === undefined || tile === 'auto' || tile === 'off')) {
+    throw new StyleTransferError('INVALID_OPTION', '--tile-halo needs a tile size: --tile N.', { field: 'tile-halo' });
+  }
+  if (tile === undefined || tile === 'auto') return tile;
+  if (tile === 'off') return false;
+  const size = int('tile', tile);
+  return halo === undefined ? size : { size, halo: halo === 'exact' ? 'exact' : int('tile-halo', halo) };
+}
+
+/** Reports a tiled evaluation's progress (tile and scale) to the bar and, with --json, stdout. */
+function tileReporter(ctx: Ctx, bar: ProgressBar, planned: number) {
+  return (t: TileInfo): void => {
+    bar.update(t.iteration - 1, planned, `scale ${t.scale + 1} ${t.width}x${t.height}, ${t.pass === 'grams' ? 'Grams' : 'gradient'} tile ${t.tile + 1}/${t.tiles}`);
+    ctx.emit({ event: 'tile', iteration: t.iteration, scale: t.scale, width: t.width, height: t.height, tile: t.tile, tiles: t.tiles, pass: t.pass });
+  };
 }
 
 /** Reports a stylize run's iterations to the bar and, with --json, stdout. */
@@ -239,6 +266,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
     const result = await stylizer.stylize(content, style, {
       ...options,
       signal: ctx.signal,
+      onTile: tileReporter(ctx, bar, planned),
       onIteration: iterationReporter(ctx, bar, async (info) => {
         if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
           const p = OutputPlan.numbered(out, info.iteration);
@@ -252,9 +280,10 @@ export async function runStylize(ctx: Ctx): Promise<void> {
       await outputs.commit(ctx.signal);
       bar.done();
       for (const w of result.warnings) ctx.say(`note: ${w}`);
+      for (const sc of result.scales) if (sc.tiling) ctx.say(`note: ${sc.width}x${sc.height} was evaluated in ${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px (halo ${sc.tiling.halo} px${sc.tiling.exact ? ', exact' : ', approximate'}), L-BFGS history ${sc.historySize}.`);
       const last = result.history[result.history.length - 1];
       ctx.say(`wrote ${out} (${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)} on ${result.backend})`);
-      ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings, backend: result.backend, warnings: result.warnings });
+      ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings, backend: result.backend, warnings: result.warnings, scales: result.scales });
     } finally {
       result.dispose();
     }
@@ -570,6 +599,7 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
       bar.done();
       const last = result.history[result.history.length - 1];
       for (const w of result.warnings) ctx.say(`note: ${w}`);
+      for (const sc of result.scales) if (sc.tiling) ctx.say(`note: ${sc.width}x${sc.height} was evaluated in ${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px (halo ${sc.tiling.halo} px${sc.tiling.exact ? ', exact' : ', approximate'}), L-BFGS history ${sc.historySize}.`);
       ctx.say(`wrote ${out} (${kind} reconstruction from ${layer ?? layersText}, ${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)})`);
       ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings });
     } finally {

@@ -38,6 +38,8 @@ const STYLIZE_FLAGS: FlagSpec[] = [
   { name: 'style-scale', type: 'number', arg: 'X', help: `style images resized to size·X (${rangeText(R.styleScale)})`, default: t(D.styleScale) },
   { name: 'style-blend-weights', type: 'string', arg: 'W,W,…', help: 'relative weights of several style images', default: 'equal' },
   { name: 'scales', type: 'string', arg: 'F,F,…', help: 'coarse-to-fine fractions of --size ending in 1, e.g. 0.5,1', default: t(D.scales) },
+  { name: 'tile', type: 'string', arg: 'N|auto|off', help: 'evaluate in tiles of N px (for images larger than the backend holds); auto: only when the whole image does not fit', default: 'auto' },
+  { name: 'tile-halo', type: 'string', arg: 'N|exact', help: 'with --tile N: context around each tile in px; fewer than exact is faster but approximate', default: 'exact (160 px for the default layers)' },
 ];
 
 export const STYLIZE: CommandSpec = {

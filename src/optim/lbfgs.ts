@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
+import { deviceHistory, hostHistory, type History } from './lbfgs-history.js';
 import type { Evaluation, Objective, OptimizerStep } from './types.js';
 
 const D = STYLIZE_DEFAULTS.lbfgs;
@@ -18,6 +19,12 @@ export interface LbfgsOptions {
    * and on large images the loss change of such a step drowns in float32 rounding and the search stalls.
    */
   initialStep?: 'torch' | number;
+  /**
+   * Where the correction pairs live: `'device'` (default: tensors on the backend, the two-loop recursion there) or
+   * `'host'` (Float32Arrays in JS memory, the recursion in JS: for images whose history does not fit the backend,
+   * e.g. the WASM heap at 2048 px; costs two read-backs and one upload per iteration).
+   */
+  historyOn?: 'device' | 'host';
   /** Stop once max |grad| falls below this. Default 1e-7. */
   toleranceGrad?: number;
   /** Stop once loss or step changes less than this. Default 1e-9. */
@@ -163,9 +170,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   const maxEvals = opts.maxEvaluations ?? 2 * iterations + D.extraEvaluations;
 
   let x = tf.clone(x0);
-  const dirs: tf.Tensor[] = []; // y = g_{k+1} − g_k
-  const steps: tf.Tensor[] = []; // s = t·d
-  const ro: number[] = [];
+  const history: History = opts.historyOn === 'host' ? hostHistory(historySize) : deviceHistory(historySize);
   let hDiag = 1;
   let d: tf.Tensor | undefined;
   let t = lr;
@@ -201,31 +206,10 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
         const [, yy, yd] = await scalarsOf(ev);
         const ys = t * yd;
         if (ys > 1e-10) {
-          if (dirs.length === historySize) {
-            dirs.shift()!.dispose();
-            steps.shift()!.dispose();
-            ro.shift();
-          }
-          dirs.push(y);
-          steps.push(s);
-          ro.push(1 / ys);
+          await history.push(y, s, 1 / ys);
           hDiag = ys / yy;
         } else tf.dispose([y, s]);
-        const newD = tf.tidy(() => {
-          // Two-loop recursion; the α_i stay on the device as scalars.
-          let q: tf.Tensor = tf.neg(g);
-          const al: tf.Tensor[] = new Array(dirs.length);
-          for (let i = dirs.length - 1; i >= 0; i--) {
-            al[i] = tf.mul(tf.sum(tf.mul(steps[i], q)), ro[i]);
-            q = tf.sub(q, tf.mul(dirs[i], al[i]));
-          }
-          let r = tf.mul(q, hDiag);
-          for (let i = 0; i < dirs.length; i++) {
-            const be = tf.mul(tf.sum(tf.mul(dirs[i], r)), ro[i]);
-            r = tf.add(r, tf.mul(steps[i], tf.sub(al[i], be)));
-          }
-          return r;
-        });
+        const newD = await history.direction(g, hDiag);
         d!.dispose();
         d = newD;
       }
@@ -274,7 +258,8 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       if (converged) return;
     }
   } finally {
-    tf.dispose([x, ev.grad, ...dirs, ...steps]);
+    tf.dispose([x, ev.grad]);
+    history.dispose();
     d?.dispose();
     prevGrad?.dispose();
   }

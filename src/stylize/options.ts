@@ -6,6 +6,9 @@ import type { LossNormalization } from '../core/losses.js';
 import type { Vgg19 } from '../core/model.js';
 import type { Pooling, Taps } from '../core/network.js';
 import { STYLIZE_DEFAULTS as D, STYLIZE_RANGES as R } from '../defaults.js';
+import type { TilingInfo } from './tiling/layout.js';
+import { resolveTile, type ResolvedTile, type TileOption } from './tiling/options.js';
+import type { TileProgress } from './tiling/objective.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
@@ -37,6 +40,17 @@ export interface StepInfo {
   evaluations: number;
   /** Milliseconds since the call started (time waiting in the session's queue excluded). */
   elapsedMs: number;
+  /** When this scale is evaluated a tile at a time (see {@link StylizeOptions.tile}): how. */
+  tiling?: TilingInfo;
+}
+
+/** What `onTile` receives before each tile of a tiled evaluation. */
+export interface TileInfo extends TileProgress {
+  /** The iteration the evaluation belongs to, and the scale (index, size) it runs at. */
+  iteration: number;
+  scale: number;
+  width: number;
+  height: number;
 }
 
 /** What `onIteration` receives after each iteration. */
@@ -124,6 +138,17 @@ export interface StylizeOptions {
    * e.g. `[0.5, 1]`. The last must be 1. Default `[1]`.
    */
   scales?: readonly number[];
+  /**
+   * Evaluate the loss a tile at a time, for images larger than the backend holds (see `docs/performance.md`):
+   * `'auto'` (default) tiles a scale only when the memory plan says the whole image does not fit (backends with a
+   * known cap, e.g. WASM's 4 GiB heap); `false` never tiles; a number N (or `{ size: N, halo }`) always tiles, with
+   * interiors of N px rounded up to a multiple of 16 (for the default layers). `halo`: context around each tile in
+   * px, `'exact'` (default; 160 px for the default layers: the loss and gradient equal the whole image's) or less
+   * for speed, at a measured error. Not combinable with `taps` or `normalizeGradients`.
+   */
+  tile?: TileOption;
+  /** Called before each tile of each evaluation when a scale is tiled (progress within a long iteration). */
+  onTile?: (info: TileInfo) => void | Promise<void>;
   /** Called after every iteration. May be async (awaited). */
   onIteration?: (info: IterationInfo) => void | Promise<void>;
   /** Attach a preview image to `onIteration` every N iterations (and on the last). Default: never. */
@@ -190,14 +215,18 @@ export interface ResolvedOptions {
   taps?: Taps;
   tapEvery: number;
   memoryBudget?: number;
+  tile: ResolvedTile;
+  onTile?: (info: TileInfo) => void | Promise<void>;
 }
 
+export type { TilingInfo, TileOption };
 
 const KNOWN = new Set([
   'styleBlendWeights', 'pixelRange', 'onQueue', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
   'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
   'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
   'memoryBudget',
+  'tile', 'onTile',
 ]);
 
 /** A number option checked against its range in {@link STYLIZE_RANGES} (`range`: the table key, when not `field`). */
@@ -290,6 +319,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
   }
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
   if (o.onQueue !== undefined && typeof o.onQueue !== 'function') invalidOption('onQueue', o.onQueue, 'a function');
+  if (o.onTile !== undefined && typeof o.onTile !== 'function') invalidOption('onTile', o.onTile, 'a function');
   if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as AbortSignal).aborted !== 'boolean')) invalidOption('signal', o.signal, 'an AbortSignal');
   const lb = o.lbfgs ?? {};
   if (typeof lb !== 'object' || lb === null) invalidOption('lbfgs', lb, 'an object { historySize, lineSearch, maxEvaluations }');
@@ -338,6 +368,8 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
     tapEvery: num('taps.every', o.taps?.every, D.tapEvery),
     // The default depends on the backend (STYLIZE_DEFAULTS.memoryBudget); the run plan fills it in.
     memoryBudget: o.memoryBudget === undefined ? undefined : num('memoryBudget', o.memoryBudget, 0),
+    tile: resolveTile(o.tile),
+    onTile: o.onTile,
   };
 }
 

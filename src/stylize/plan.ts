@@ -8,6 +8,9 @@ import { assertFits, planPass, type PassPlan } from '../core/network.js';
 import { deviceCheck, deviceLimitError, gib } from './device-fit.js';
 import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
+import type { TileLayout } from './tiling/layout.js';
+import { tiledStepMemory } from './tiling/memory.js';
+import { chooseTiling, hostHistoryPairs, tiledMemoryInput } from './tiling/plan.js';
 
 /** One scale of a run, as planned before any work. */
 export interface ScalePlan {
@@ -20,10 +23,14 @@ export interface ScalePlan {
   styleShapes: readonly { height: number; width: number }[];
   /** L-BFGS correction pairs (the requested history, or shortened to fit the backend's memory; 0 with Adam). */
   historySize: number;
+  /** Where the L-BFGS history lives: on the backend, or in JS memory when it does not fit there (tiled scales). */
+  historyOn: 'device' | 'host';
   /** Levels of the pyramid parametrisation (0: the optimiser works on plain pixels). */
   pyramidLevels: number;
   /** Estimated peak bytes of one step at this scale. */
   memory: MemoryEstimate;
+  /** When the scale is evaluated a tile at a time (`tile` option, or the whole image does not fit): the tiles. */
+  tiling?: TileLayout;
 }
 
 /**
@@ -142,19 +149,38 @@ export function planRun(input: RunPlanInput): RunPlan {
     const { height, width, styleShapes } = shapesAt(size);
     checkFits('content', height, width, lossPoints.concat(tapPoints), '`size`');
     styleShapes.forEach((st, i) => checkFits(input.styles.length > 1 ? `style[${i}]` : 'style', st.height, st.width, stylePoints, '`size` or `styleScale`'));
-    const over = device?.over(height, width, styleShapes);
-    if (over) throw deviceLimitError(over, limits!, backend, fittingSize());
     const styleSize = styleSizeFor(o, size);
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
-    const at = (historySize: number) => memoryAt(height, width, historySize);
-    const historySize = budget === undefined ? want : affordableHistory(want, at, budget, { width, height, backend, lbfgs: o.optimizer === 'lbfgs', note: cap!.note, fittingSize }, warnings);
-    const memory = at(historySize);
+    const untiled = (historySize: number) => memoryAt(height, width, historySize);
+    const fits = budget === undefined ? undefined : (m: MemoryEstimate) => m.total * MEMORY_SLACK <= budget;
+    const tiled = chooseTiling({ o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits, untiled });
+    const tiling = tiled?.layout;
+    // On a GPU no single tensor may pass the device's limits: checked on the whole image, or, when tiled, on the
+    // largest tile's crop (the style image is evaluated in tiles too then).
+    const over = tiling ? device?.over(tiling.maxCrop.height, tiling.maxCrop.width, []) : device?.over(height, width, styleShapes);
+    if (over) throw deviceLimitError(over, limits!, backend, fittingSize());
+    const historyOn = tiled?.historyOn ?? 'device';
+    const stepAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize)) : untiled;
+    const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize };
+    let historySize: number;
+    let memory: MemoryEstimate;
+    if (historyOn === 'host') {
+      // The pairs live in JS memory; the device holds the tiles' pass and the optimiser's working vectors.
+      historySize = hostHistoryPairs(height, width, pyramid, want);
+      memory = stepAt(0);
+      // Even without pairs the step may not fit: affordableHistory(0, …) then throws OUT_OF_MEMORY.
+      if (budget !== undefined && memory.total * MEMORY_SLACK > budget) affordableHistory(0, stepAt, budget, { ...fitting, lbfgs: false }, warnings);
+      warnings.push(`At ${width}x${height} the L-BFGS history (${historySize} pairs) is kept in JS memory: next to the tiles' pass it does not fit the ${backend} backend's memory.`);
+    } else {
+      historySize = budget === undefined ? want : affordableHistory(want, stepAt, budget, { ...fitting, lbfgs: o.optimizer === 'lbfgs' }, warnings);
+      memory = stepAt(historySize);
+    }
     if (budget !== undefined && tapsInPass) {
       // On a tap iteration the best evaluation's tapped activations wait for the step while the next pass runs.
       const tapBytes = 2 * tapPoints.reduce((a, p) => a + activationBytes(p, height, width), 0);
       tapsInPass = (memory.total + tapBytes) * MEMORY_SLACK <= budget;
     }
-    return { size, height, width, styleSize, styleShapes, historySize, pyramidLevels, memory };
+    return { size, height, width, styleSize, styleShapes, historySize, historyOn, pyramidLevels, memory, tiling };
   });
   return { scales, pass, tappedPass, tapsInPass, warnings };
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toImageData, toRgba, type RgbaImage } from '../image/input.js';
 import type { LossBreakdown, StepInfo } from './options.js';
+import type { ScalePlan } from './plan.js';
+import { describeTiling, type TilingInfo } from './tiling/layout.js';
 
 /** One entry of the loss history. */
 export interface HistoryEntry {
@@ -78,6 +80,29 @@ export interface StylizeResult {
   };
   /** The TF.js backend that did the work. */
   backend: string;
+  /**
+   * How each scale was planned: its size, the L-BFGS history it kept (shortened where the backend's memory is
+   * capped), whether it was evaluated in tiles, and the estimated peak bytes of a step.
+   */
+  scales: ScaleReport[];
+}
+
+/** One scale of a run as planned (see {@link StylizeResult.scales}). */
+export interface ScaleReport {
+  width: number;
+  height: number;
+  /** L-BFGS correction pairs kept (0 with Adam). */
+  historySize: number;
+  /** Where they were kept: on the backend, or in JS memory (when they did not fit the backend next to the tiles). */
+  historyOn: 'device' | 'host';
+  /** Estimated peak bytes of one step (the plan's estimate, without the model's weights). */
+  memoryBytes: number;
+  /** Present when the scale was evaluated a tile at a time. */
+  tiling?: TilingInfo;
+}
+
+export function scaleReport(s: ScalePlan): ScaleReport {
+  return { width: s.width, height: s.height, historySize: s.historySize, historyOn: s.historyOn, memoryBytes: s.memory.total, ...(s.tiling && { tiling: describeTiling(s.tiling) }) };
 }
 
 export function makeResult(image: tf.Tensor3D, fields: Omit<StylizeResult, 'image' | 'width' | 'height' | 'toTensor' | 'toPixels' | 'toImageData' | 'dispose'>): StylizeResult {

@@ -15,9 +15,11 @@ import type { Objective, OptimizerStep } from '../optim/types.js';
 import { noiseImage } from '../image/noise.js';
 import type { LossBreakdown, ResolvedOptions, StepInfo } from './options.js';
 import { planRun, type RunPlan, type ScalePlan } from './plan.js';
-import type { StopReason } from './result.js';
+import { scaleReport, type ScaleReport, type StopReason } from './result.js';
 import type { PreparedStyle } from './style-handle.js';
 import { RunTaps, type ObservedEvaluation } from './taps.js';
+import { describeTiling } from './tiling/layout.js';
+import { makeTiledObjective } from './tiling/objective.js';
 import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
 
 /** Yields to the event loop so timers (and with them AbortSignal.timeout, UI events) get to run. */
@@ -60,6 +62,8 @@ export interface RunSummary {
   evaluations: number;
   setupMs: number;
   iterationMs: number[];
+  /** How each scale was planned (size, L-BFGS history, tiling, memory). */
+  scales: ScaleReport[];
 }
 
 /**
@@ -216,13 +220,21 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       targets = next;
       setupMs += now() - ts;
       // Evaluations made from now until the next step belong to iteration + 1.
-      const objectiveX = makeObjective(model, targets, o, plan, kernels, taps, () => iteration + 1, signal);
+      const tiling = scale.tiling;
+      const objectiveX = tiling
+        ? makeTiledObjective(model, targets, o, tiling, kernels, async (p) => {
+            await yieldToEventLoop();
+            abortCheck();
+            await o.onTile?.({ ...p, iteration: iteration + 1, scale: si, width: next.width, height: next.height });
+          })
+        : makeObjective(model, targets, o, plan, kernels, taps, () => iteration + 1, signal);
+      const tilingInfo = tiling && describeTiling(tiling);
       const pyr = o.precondition ? makePyramid(targets.height, targets.width, { levels: scale.pyramidLevels, decay: o.precondition.decay }, kernels) : undefined;
       const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
       const z0 = pyr ? pyr.encode(x) : x;
       const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
         ? adam(objective, z0, o.iterations[si], { learningRate: o.learningRate })
-        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize });
+        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn });
       const evalsBefore = evaluations;
       let tIter = now();
       // The backend's conv state for this size (WASM: Winograd's transformed weights), freed when the scale ends.
@@ -253,6 +265,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
             loss: breakdown(o, ev.loss, ev.parts),
             evaluations,
             elapsedMs: now() - t0,
+            ...(tilingInfo && { tiling: tilingInfo }),
             last,
             finished: () => finish(current, t, o),
           };
@@ -272,7 +285,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       }
       if (stopReason === 'non-finite-loss') break;
     }
-    return { image: finish(x!, targets!, o), stopReason, warnings, iterations: iteration, evaluations, setupMs, iterationMs };
+    return { image: finish(x!, targets!, o), stopReason, warnings, iterations: iteration, evaluations, setupMs, iterationMs, scales: plan.scales.map(scaleReport) };
   } catch (e) {
     throw await withPartial(e, x, targets, o, iteration);
   } finally {

@@ -110,7 +110,7 @@ class Session implements Stylizer {
     summary.image.dispose();
     return makeResult(image, {
       history, snapshots, iterations: summary.iterations, evaluations: summary.evaluations, stopReason: summary.stopReason,
-      warnings: summary.warnings, backend, timings,
+      warnings: summary.warnings, backend, timings, scales: summary.scales,
     });
   }
 
@@ -238,7 +238,7 @@ class Session implements Stylizer {
       collect.snapshots.push({ iteration, image: await toRgba(img).finally(() => img.dispose()), loss, elapsedMs });
     }
     if (options.onIteration) {
-      const info: IterationInfo = { iteration, iterations: step.iterations, scale: step.scale, width: step.width, height: step.height, loss, evaluations, elapsedMs };
+      const info: IterationInfo = { iteration, iterations: step.iterations, scale: step.scale, width: step.width, height: step.height, loss, evaluations, elapsedMs, ...(step.tiling && { tiling: step.tiling }) };
       if (o.previewEvery > 0 && (iteration % o.previewEvery === 0 || step.last)) {
         const img = step.finished();
         info.preview = await toRgba(img).finally(() => img.dispose());

@@ -130,7 +130,7 @@ export class PreparedStyle implements StyleHandle {
   private async computeGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
     const style = await prepareStyleImage(this.images[i], scale.styleShapes[i], o, content);
     try {
-      return await styleGramsOf(model, style, points, o, kernels);
+      return await styleGramsOf(model, style, points, o, kernels, scale.tiling);
     } finally {
       style.dispose();
     }

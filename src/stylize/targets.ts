@@ -9,6 +9,8 @@ import type { NetworkPoint } from '../core/layers.js';
 import { forward, preprocess } from '../core/network.js';
 import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
+import { tiledFeatures, tiledGrams } from './tiling/forward.js';
+import type { TileLayout } from './tiling/layout.js';
 
 /** The content side of one scale: the images and content-layer activations. Owns its tensors. */
 export interface ContentTargets {
@@ -49,7 +51,9 @@ export async function computeContentTargets(model: Vgg19, contentFull: tf.Tensor
   const content = o.preserveColors === 'luminance' ? luminanceImage(contentColor) : tf.clone(contentColor);
   try {
     const input = preprocess(content);
-    const acts = await forward(model, input, o.contentLayers.map((l) => l.point), o.pooling).finally(() => input.dispose());
+    const points = o.contentLayers.map((l) => l.point);
+    // A tiled scale does not fit whole: its content activations are made a tile at a time too.
+    const acts = await (scale.tiling ? tiledFeatures(model, content, points, o.pooling, scale.tiling) : forward(model, input, points, o.pooling)).finally(() => input.dispose());
     const contentFeatures = new Map<number, tf.Tensor4D>();
     for (const l of o.contentLayers) contentFeatures.set(l.point.index, acts.get(l.point.name)!);
     return { height, width, content, contentColor, contentFeatures };
@@ -83,7 +87,9 @@ export async function prepareStyleImage(styleFull: tf.Tensor4D, shape: { height:
 }
 
 /** Gram matrices of one (prepared) style image at the given points, keyed by point index. Caller owns them. */
-export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions, kernels: Kernels): Promise<Map<number, tf.Tensor2D>> {
+export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions, kernels: Kernels, tiling?: TileLayout): Promise<Map<number, tf.Tensor2D>> {
+  // With a tiled scale, the style image is taken in tiles of the same size (exact: the Grams are sums).
+  if (tiling && Math.max(style.shape[1], style.shape[2]) > tiling.tileSize) return tiledGrams(model, style, points, o.pooling, kernels, { tileSize: tiling.tileSize, halo: tiling.halo });
   const input = preprocess(style);
   const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());
   const grams = new Map<number, tf.Tensor2D>();

@@ -3,6 +3,7 @@
  * thread, so the page answers input while a run goes on.
  */
 import { LossChart } from './chart';
+import { describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX, tileFor } from './estimate';
 import type { FromWorker, Pixels, StylizeParams, ToWorker } from './protocol';
 import { samples, type Sample } from './samples';
 
@@ -28,6 +29,7 @@ const el = {
   styleLayers: $('style-layers'),
   contentLayer: $<HTMLSelectElement>('content-layer-select'),
   size: $<HTMLInputElement>('size-input'),
+  sizeEstimate: $('size-estimate'),
   iterations: $<HTMLInputElement>('iterations-input'),
   optimizer: $<HTMLSelectElement>('optimizer-select'),
   previewEvery: $<HTMLInputElement>('preview-every-input'),
@@ -152,6 +154,7 @@ function drawThumb(canvas: HTMLCanvasElement, px: Pixels): void {
 
 function setImage(role: 'content' | 'style', name: string, px: Pixels): void {
   picked[role] = { key: `${role}-${++imageSeq}`, name, pixels: px };
+  requestEstimate();
   drawThumb(role === 'content' ? el.contentPreview : el.stylePreview, px);
   if (role === 'content' && currentTab === 'layers') requestFeatures();
 }
@@ -286,6 +289,15 @@ function onWorkerMessage(m: FromWorker): void {
       el.backend.title = m.renderer ? `TensorFlow.js backend "${m.backend}" on ${m.renderer}` : `TensorFlow.js backend "${m.backend}"`;
       el.backend.dataset.backend = m.backend;
       if (m.renderer && /swiftshader|llvmpipe|software/i.test(m.renderer)) softwareRendering();
+      else if (m.renderer) {
+        // A hardware GPU: sizes up to 4096 px (tiled above 1024).
+        maxSize = GPU_MAX;
+        el.size.max = String(GPU_MAX);
+      }
+      requestEstimate();
+      break;
+    case 'estimate':
+      if (m.size === Number(el.size.value)) el.sizeEstimate.textContent = describeEstimate(m.size, Number(el.iterations.value) || 0, m.memoryBytes, m.tiles);
       break;
     case 'weights-progress':
       el.weightsProgress.max = m.total;
@@ -337,6 +349,8 @@ function onWorkerMessage(m: FromWorker): void {
       if (m.id === cancelledId) return; // it finished just as Cancel was pressed
       el.progress.value = el.progress.max;
       stat('speed').textContent = `${m.perIterationMs.toFixed(0)} ms (median)`;
+      if (lastRunSize) recordSpeed(lastRunSize, m.perIterationMs);
+      requestEstimate();
       el.progressText.textContent = `Done: ${m.iterations} iteration${m.iterations === 1 ? '' : 's'} in ${(m.totalMs / 1000).toFixed(1)} s.${m.warnings.length ? ` ${m.warnings.join(' ')}` : ''}`;
       hasResult = true;
       el.download.disabled = false;
@@ -414,11 +428,29 @@ function readNumber(input: HTMLInputElement, name: string, min: number, max: num
   return v;
 }
 
+// ---------------------------------------------------------------- size estimate
+/** Largest size offered: 1024 px, 4096 px with a hardware GPU (see estimate.ts). */
+let maxSize = SOFTWARE_MAX;
+let lastRunSize = 0;
+
+/** Asks the worker for the memory a run at the chosen size needs; the answer fills the line under Size. */
+function requestEstimate(): void {
+  const size = Number(el.size.value);
+  const content = picked.content?.pixels;
+  if (!worker || !content || !Number.isInteger(size) || size < 32 || size > maxSize) {
+    el.sizeEstimate.textContent = size > maxSize ? `Up to ${maxSize} px here${maxSize < GPU_MAX ? ' (4096 px with a GPU)' : ''}.` : '';
+    return;
+  }
+  send({ type: 'estimate', size, width: content.width, height: content.height, optimizer: el.optimizer.value as 'lbfgs' | 'adam', tile: tileFor(size) });
+}
+for (const input of [el.size, el.iterations, el.optimizer]) input.addEventListener('input', requestEstimate);
+
 function readParams(): StylizeParams {
   const styleLayers = selectedStyleLayers();
   if (styleLayers.length === 0) throw new Error('Choose at least one style layer.');
   return {
-    size: readNumber(el.size, 'Size', 32, 1024, true),
+    size: readNumber(el.size, 'Size', 32, maxSize, true),
+    tile: tileFor(Number(el.size.value)),
     iterations: readNumber(el.iterations, 'Iterations', 1, 2000, true),
     previewEvery: readNumber(el.previewEvery, 'Preview every', 1, 100, true),
     optimizer: el.optimizer.value as 'lbfgs' | 'adam',
@@ -453,6 +485,7 @@ function stylize(): void {
   showTab('result');
   setState('running');
   setWorkerBusy(true);
+  lastRunSize = p.size;
   send({ type: 'stylize', id: runId, content: picked.content.pixels, contentKey: picked.content.key, style: picked.style.pixels, styleKey: picked.style.key, params: p });
 }
 

@@ -18,6 +18,8 @@ export interface StylizeParams {
   tvWeight: number;
   preserveColors: false | 'luminance' | 'histogram';
   init: 'content' | 'noise';
+  /** Tiles of this many px (sizes above what one pass holds); absent: the library decides. */
+  tile?: number;
 }
 
 export type ToWorker =
@@ -25,6 +27,8 @@ export type ToWorker =
   /** `contentKey`/`styleKey` name the images: the same key means the same pixels (the worker reuses targets). */
   | { type: 'stylize'; id: number; content: Pixels; contentKey: string; style: Pixels; styleKey: string; params: StylizeParams }
   | { type: 'cancel'; id: number }
+  /** The memory a run at `size` (longest side) of a `width`x`height` content would need. */
+  | { type: 'estimate'; size: number; width: number; height: number; optimizer: 'lbfgs' | 'adam'; tile?: number }
   | { type: 'features'; id: number; image: Pixels; imageKey: string; layer: string; size: number; maxTiles: number };
 
 export interface LossParts {
@@ -51,4 +55,5 @@ export type FromWorker =
   | { type: 'done'; id: number; image: Pixels; iterations: number; stopReason: string; perIterationMs: number; totalMs: number; warnings: string[] }
   | { type: 'cancelled'; id: number; image?: Pixels; iterations: number }
   | { type: 'features'; id: number; layer: string; width: number; height: number; channels: number; tiles: FeatureTile[]; pixels: Uint8ClampedArray<ArrayBuffer> }
+  | { type: 'estimate'; size: number; memoryBytes: number; tiles: number }
   | { type: 'error'; id?: number; message: string; code?: string };

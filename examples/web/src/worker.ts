@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { StyleHandle, Stylizer, StylizeResult, Vgg19 } from 'neural-style-tfjs';
-import { fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
+import { estimateMemory, fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 import type { FeatureTile, FromWorker, Pixels, ToWorker } from './protocol';
 
 type Lib = typeof import('neural-style-tfjs/webgl');
@@ -36,6 +36,9 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'cancel':
       runs.get(msg.id)?.abort(new Error('cancelled by the user'));
+      break;
+    case 'estimate':
+      void estimate(msg);
       break;
     case 'features':
       void runFeatures(msg);
@@ -113,6 +116,27 @@ function styleFor(stylizer: Stylizer, key: string, pixels: Pixels): Promise<Styl
   return handle;
 }
 
+/**
+ * The library's memory estimate for a run: the whole image's step, or with tiles one crop's pass (interior plus
+ * the 160 px halo of the default layers) with the optimiser's state at the whole size.
+ */
+async function estimate(msg: Extract<ToWorker, { type: 'estimate' }>): Promise<void> {
+  if (!setup) return;
+  const { lib } = await setup;
+  const scale = msg.size / Math.max(msg.width, msg.height);
+  const [height, width] = [Math.round(msg.height * scale), Math.round(msg.width * scale)];
+  const lossPoints = [...lib.STYLIZE_DEFAULTS.contentLayers, ...lib.STYLIZE_DEFAULTS.styleLayers].map((n) => lib.resolveLayer(n));
+  const at = (h: number, w: number) => estimateMemory({ height: h, width: w, lossPoints, optimizer: msg.optimizer, pyramid: msg.optimizer === 'lbfgs' });
+  const whole = at(height, width);
+  if (!msg.tile) {
+    post({ type: 'estimate', size: msg.size, memoryBytes: whole.total, tiles: 1 });
+    return;
+  }
+  const crop = at(Math.min(height, msg.tile + 320), Math.min(width, msg.tile + 320));
+  const tiles = Math.ceil(height / msg.tile) * Math.ceil(width / msg.tile);
+  post({ type: 'estimate', size: msg.size, memoryBytes: crop.activations + crop.backward + whole.optimizer + whole.targets, tiles });
+}
+
 async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<void> {
   const controller = new AbortController();
   runs.set(msg.id, controller);
@@ -134,6 +158,7 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
       tvWeight: p.tvWeight,
       preserveColors: p.preserveColors,
       init: p.init,
+      ...(p.tile ? { tile: p.tile } : {}),
       previewEvery: p.previewEvery,
       signal: controller.signal,
       onIteration: (info) => {

@@ -1,0 +1,27 @@
+import type { NetworkPoint } from '../../core/layers.js';
+import { activationBytes, stepMemory, type MemoryEstimate } from '../../core/memory.js';
+import type { PassPlan } from '../../core/network.js';
+import type { TileLayout } from './layout.js';
+
+const F32 = 4;
+
+/**
+ * Peak memory of one step evaluated a tile at a time: one crop's pass (its activations and backward sweep, at the
+ * largest crop), the optimiser's state and the content targets at the whole image's size, and the image-sized
+ * tensors that live through an evaluation (the image, its gradient's tiles and their assembly, the TV loss's
+ * temporaries: about ten images). The targets are the content activations at the whole size and the Grams.
+ */
+export function tiledStepMemory(
+  pass: PassPlan,
+  layout: TileLayout,
+  input: { optimizer: 'lbfgs' | 'adam'; historySize: number; pyramid: boolean; contentPoints: readonly NetworkPoint[]; stylePoints: readonly NetworkPoint[] },
+): MemoryEstimate {
+  const crop = stepMemory(pass, { height: layout.maxCrop.height, width: layout.maxCrop.width, optimizer: input.optimizer, historySize: 0 });
+  const whole = stepMemory(pass, { height: layout.height, width: layout.width, optimizer: input.optimizer, historySize: input.historySize, pyramid: input.pyramid });
+  const targets =
+    input.contentPoints.reduce((a, p) => a + activationBytes(p, layout.height, layout.width), 0) + input.stylePoints.reduce((a, p) => a + p.channels ** 2 * F32, 0);
+  const backward = crop.backward + 10 * layout.height * layout.width * 3 * F32;
+  const activations = crop.activations;
+  // Not counted here: WASM's Winograd weights, prepared per scale (≤ ~0.3 GB at 512 px; docs/performance.md).
+  return { activations, backward, optimizer: whole.optimizer, targets, convWeights: 0, total: activations + backward + whole.optimizer + targets };
+}

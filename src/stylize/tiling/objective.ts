@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Kernels } from '../../kernels/index.js';
+import { tvLoss } from '../../core/losses.js';
+import type { Vgg19 } from '../../core/model.js';
+import type { Objective } from '../../optim/types.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Targets } from '../targets.js';
+import { tiledLossAndGradient } from './evaluate.js';
+import type { Tile, TileLayout } from './layout.js';
+
+/** Where a tiled evaluation is, for progress: the tile (0-based) of how many, and which of the two passes. */
+export interface TileProgress {
+  tile: number;
+  tiles: number;
+  /** `'grams'`: the forward pass that sums the Grams; `'gradient'`: the forward and backward pass. */
+  pass: 'grams' | 'gradient';
+}
+
+/**
+ * The run's objective for one scale evaluated a tile at a time: the same loss parts as the whole-image objective
+ * (content layers, style layers, TV) and one read-back per evaluation. The TV loss is cheap and image-sized, so it
+ * is taken on the whole image. `beforeTile` is awaited before each tile (abort checks, progress).
+ */
+export function makeTiledObjective(
+  model: Vgg19,
+  t: Targets,
+  o: ResolvedOptions,
+  layout: TileLayout,
+  kernels: Kernels,
+  beforeTile: (p: TileProgress) => void | Promise<void>,
+): Objective {
+  const spec = {
+    layout,
+    pooling: o.pooling,
+    normalization: o.lossNormalization,
+    kernels,
+    content: o.contentLayers.map((l) => ({ point: l.point, target: t.contentFeatures.get(l.point.index)!, weight: o.contentWeight * l.weight })),
+    style: o.styleLayers.map((l) => ({ point: l.point, target: t.styleGrams.get(l.point.index)!, weight: o.styleWeight * l.weight })),
+    beforeTile: (tile: Tile, pass: 1 | 2) => beforeTile({ tile: tile.index, tiles: layout.tiles.length, pass: pass === 1 ? 'grams' : 'gradient' }),
+  };
+  return async (x, direction) => {
+    const net = await tiledLossAndGradient(model, x as tf.Tensor4D, spec);
+    let read: tf.Tensor1D;
+    let grad: tf.Tensor4D;
+    try {
+      ({ read, grad } = tf.tidy(() => {
+        const tv = tvLoss(x as tf.Tensor4D, o.tvWeight);
+        const parts = [...net.values, tv.value];
+        const g = tf.add(net.grad, tv.grad) as tf.Tensor4D;
+        return { read: tf.stack([tf.addN(parts), ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0)]) as tf.Tensor1D, grad: g };
+      }));
+    } finally {
+      tf.dispose([...net.values, net.grad]);
+    }
+    const values = await read.data();
+    read.dispose();
+    return { loss: values[0], parts: Array.from(values.subarray(1, values.length - 1)), grad, gtd: direction ? values[values.length - 1] : undefined };
+  };
+}

@@ -1,0 +1,101 @@
+import { StyleTransferError } from '../../errors.js';
+import type { MemoryEstimate } from '../../core/memory.js';
+import type { NetworkPoint } from '../../core/layers.js';
+import type { PassPlan } from '../../core/network.js';
+import type { ResolvedOptions } from '../options.js';
+import { tileLayout, type TileLayout } from './layout.js';
+import { tiledStepMemory } from './memory.js';
+
+/** Interior sides `'auto'` tries, largest first (larger tiles waste less on halos). */
+const AUTO_SIZES = [2048, 1536, 1024, 768, 640, 512, 384, 256, 192, 128, 64];
+
+/**
+ * With `'auto'`, a scale keeps the whole image as long as it fits with this many L-BFGS pairs (the run plan
+ * shortens longer histories, as before tiling existed): a tiled evaluation costs a second forward pass and its
+ * halos (4.4x a whole evaluation at 1024x1024 with 4 tiles), far more than a shorter history loses.
+ */
+export const MIN_HISTORY_UNTILED = 5;
+
+/** A tiled scale keeps its L-BFGS history on the device when this many pairs fit there next to the tiles' pass. */
+export const MIN_HISTORY_ON_DEVICE = 10;
+
+export interface TilingInput {
+  o: ResolvedOptions;
+  height: number;
+  width: number;
+  lossPoints: readonly NetworkPoint[];
+  pass: PassPlan;
+  /** Whether taps observe this run (they need whole activations). */
+  taps: boolean;
+  /** Whether a step's memory fits the backend (with the plan's headroom); undefined: no cap known. */
+  fits: ((m: MemoryEstimate) => boolean) | undefined;
+  /** The whole image's step memory with a given L-BFGS history. */
+  untiled: (historySize: number) => MemoryEstimate;
+}
+
+/**
+ * The most JS memory an L-BFGS history kept on the host may take (2 GiB): at 2048x2048 with the pyramid, 15 pairs.
+ */
+export const HOST_HISTORY_BYTES = 2 * 2 ** 30;
+
+/** Correction pairs that fit {@link HOST_HISTORY_BYTES} for an image (each pair: two optimiser-sized vectors). */
+export function hostHistoryPairs(height: number, width: number, pyramid: boolean, want: number): number {
+  const vector = height * width * 3 * 4 * (pyramid ? 4 / 3 : 1);
+  return Math.max(1, Math.min(want, Math.floor(HOST_HISTORY_BYTES / (2 * vector))));
+}
+
+/** How a scale is evaluated when it is tiled: the tiles, and where the L-BFGS history lives. */
+export interface TilingChoice {
+  layout: TileLayout;
+  /** `'host'` when the backend cannot hold enough correction pairs next to the tiles' pass. */
+  historyOn: 'device' | 'host';
+}
+
+/**
+ * Decides whether a scale is evaluated a tile at a time, and how: as `o.tile` says, or with `'auto'` when the
+ * whole image does not fit with {@link MIN_HISTORY_UNTILED} pairs — the largest tile whose pass fits, with the
+ * L-BFGS history on the device when {@link MIN_HISTORY_ON_DEVICE} pairs fit there too, else on the host.
+ * Undefined: the whole image at once.
+ */
+export function chooseTiling(input: TilingInput): TilingChoice | undefined {
+  const { o, height, width, lossPoints, pass, fits } = input;
+  const layoutOf = (size: number) => tileLayout({ height, width, lossPoints, tileSize: size, halo: o.tile.halo });
+  const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
+  const enough = Math.min(want, MIN_HISTORY_ON_DEVICE);
+  const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
+  // With a memory cap and L-BFGS, a history that does not fit next to the tiles goes to the host.
+  const where = (l: TileLayout): 'device' | 'host' => (fits && want > 0 && !fits(memory(l, enough)) ? 'host' : 'device');
+  let choice: TilingChoice | undefined;
+  if (o.tile.mode === 'always') {
+    const layout = layoutOf(o.tile.size);
+    choice = { layout, historyOn: where(layout) };
+  } else if (o.tile.mode === 'auto' && fits && !input.taps && !o.normalizeGradients) {
+    // 'auto' never tiles a run that needs whole activations: it keeps the whole image (and may run out of memory).
+    if (fits(input.untiled(Math.min(want, MIN_HISTORY_UNTILED)))) return undefined;
+    const candidates = AUTO_SIZES.filter((s) => s < Math.max(height, width)).map(layoutOf);
+    // The largest tile wins (halos and the second forward pass cost less): its history stays on the device when
+    // enough pairs fit there, else moves to the host (one read-back per iteration, far cheaper than smaller tiles).
+    const layout = candidates.find((l) => fits(memory(l, want > 0 ? 0 : enough))) ?? candidates[candidates.length - 1] ?? layoutOf(AUTO_SIZES[AUTO_SIZES.length - 1]);
+    choice = { layout, historyOn: where(layout) };
+  }
+  if (choice && (input.taps || o.normalizeGradients)) {
+    const what = input.taps ? '`taps`' : '`normalizeGradients`';
+    throw new StyleTransferError(
+      'INVALID_OPTION',
+      `The \`tile\` option evaluates the image in tiles, and ${what} needs whole-image activations: leave out one or the other.`,
+      { field: input.taps ? 'taps' : 'normalizeGradients', width, height },
+    );
+  }
+  return choice;
+}
+
+/** What {@link tiledStepMemory} needs from the options, with a given L-BFGS history. */
+export function tiledMemoryInput(o: ResolvedOptions, historySize: number): Parameters<typeof tiledStepMemory>[2] {
+  return {
+    optimizer: o.optimizer,
+    historySize,
+    pyramid: o.precondition !== undefined,
+    contentPoints: o.contentLayers.map((l) => l.point),
+    stylePoints: o.styleLayers.map((l) => l.point),
+  };
+}
