@@ -25,6 +25,8 @@ export type StyleTransferErrorCode =
   | 'BACKEND'
   | 'OUT_OF_MEMORY'
   | 'NON_FINITE_LOSS'
+  /** The backend stores floats in 16 bits (WebGL without float32 render targets): style transfer would overflow. */
+  | 'FLOAT16_BACKEND'
   | 'ABORTED';
 
 export class StyleTransferError extends Error {

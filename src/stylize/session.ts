@@ -3,6 +3,7 @@ import { StyleTransferError, describe } from '../errors.js';
 import { readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image.js';
 import { loadVgg19, type Vgg19 } from '../model.js';
 import { kernelsFor } from '../kernels/index.js';
+import { assertFloat32Backend } from './precision.js';
 import { resolveTapPoints } from '../network.js';
 import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './config.js';
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
@@ -208,6 +209,7 @@ class Session implements Stylizer {
       // The backend's kernels, chosen once for the run (a session normally sees one backend; choosing per call
       // stays right if the app switches backends between calls).
       const backend = tf.getBackend();
+      assertFloat32Backend();
       const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, backend, kernels: kernelsFor(backend), signal });
       try {
         let r = await loop.next();
