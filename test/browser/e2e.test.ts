@@ -22,7 +22,9 @@ const shots = `${repo}docs/generated/`;
  * The run both backends make from the same two pictures, so their results can be compared: small, because WebGPU
  * on SwiftShader is the slowest engine here.
  */
-const COMPARED_RUN: RunSettings = { size: 64, iterations: 8, previewEvery: 2 };
+const COMPARED_RUN: RunSettings = { size: 64, iterations: 4, previewEvery: 2 };
+/** The result must differ from the content picture by more than this mean |Δ| (0–255 per channel value). */
+const MOVED_FROM_CONTENT = 8;
 
 /**
  * The WebGL run's pictures and result, which the WebGPU suite reuses and compares with (set by the WebGL suite,
@@ -72,7 +74,6 @@ async function stylizeAndCheck(page: Page, settings: RunSettings, pngs: { conten
   const pixels = await resultPixels(page);
   expect(Math.max(pixels.width, pixels.height)).toBe(settings.size);
   const fromContent = meanAbsDiff(pixels.data, await contentAt(page, pngs.contentPng, pixels.width, pixels.height));
-  expect(fromContent).toBeGreaterThan(8);
   return { ms, losses, pixels, fromContent };
 }
 
@@ -127,6 +128,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
     await chooseTestPictures(page, pngs);
     const run = await stylizeAndCheck(page, COMPARED_RUN, pngs);
     webglRun = { ...run, pngs };
+    timings.meanAbsDiffFromContent = run.fromContent;
+    expect(run.fromContent).toBeGreaterThan(MOVED_FROM_CONTENT);
     timings.stylizeMs = run.ms;
     timings.iterationsDone = run.losses.length;
     timings.perIterationMs = Number.parseFloat((await page.textContent('[data-stat="speed"]')) ?? 'NaN');
@@ -317,7 +320,9 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
   it('cancels a run promptly without an error', async () => {
     await fillSettings(page, { size: COMPARED_RUN.size, iterations: 20, previewEvery: 1 });
     await page.click(tid('stylize-button'));
-    await page.waitForFunction(() => ((document.querySelector('[data-testid="loss-chart"]') as HTMLElement).dataset.losses ?? '').split(',').filter(Boolean).length >= 1, null, { timeout: 300_000, polling: 200 });
+    // Cancel while the first evaluation runs (an iteration takes tens of seconds on this adapter).
+    await page.waitForFunction(() => document.body.dataset.state === 'running' && document.body.dataset.worker === 'busy', null, { timeout: 60_000, polling: 100 });
+    await page.waitForTimeout(2000);
     const t = Date.now();
     await page.click(tid('cancel-button'));
     await waitStateOf(page, ['cancelled', 'error', 'done'], 10_000);
@@ -327,7 +332,7 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
     timings.cancelWorkerStoppedMs = Date.now() - t;
     expect(await errorTextOf(page)).toBe('');
     expect(await page.textContent(tid('progress-text'))).toMatch(/Cancelled after \d+ iteration/);
-    expect((await lossCurve(page)).length).toBeLessThan(20);
+    expect((await lossCurve(page)).length).toBeLessThanOrEqual(1);
     expect(await page.isEnabled(tid('stylize-button'))).toBe(true);
   });
 
