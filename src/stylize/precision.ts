@@ -30,8 +30,8 @@ export function floatPrecision(): FloatPrecision {
  * Scaling the Grams alone does not help: the squared Gram differences and the weighted loss overflow as well.
  * Feature extraction is not affected: activations stay below ~1e4 and are accurate to ~1e-3.
  */
-export function assertFloat32Backend(): void {
-  const { backend, floatBits } = floatPrecision();
+export function assertFloat32Backend(precision: FloatPrecision = floatPrecision()): void {
+  const { backend, floatBits } = precision;
   if (floatBits === 32) return;
   throw new StyleTransferError(
     'FLOAT16_BACKEND',

@@ -187,6 +187,7 @@ class Session implements Stylizer {
     const styleCount = isHandle(styleInput) ? styleInput.count : Array.isArray(styleInput) ? styleInput.length : 1;
     if (styleCount === 0) throw new StyleTransferError('INVALID_OPTION', '`style` is an empty list; give at least one style image.', { field: 'style' });
     const o = resolveOptions(options, styleCount);
+    assertFloat32Backend();
     const tapPoints = resolveTapPoints(o.taps);
     const { signal } = options;
     if (isHandle(styleInput)) {
@@ -209,7 +210,6 @@ class Session implements Stylizer {
       // The backend's kernels, chosen once for the run (a session normally sees one backend; choosing per call
       // stays right if the app switches backends between calls).
       const backend = tf.getBackend();
-      assertFloat32Backend();
       const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, backend, kernels: kernelsFor(backend), signal });
       try {
         let r = await loop.next();
