@@ -271,9 +271,10 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
   let page: Page;
   const consoleErrors: string[] = [];
   const timings: Record<string, number> = {};
-  const t0 = Date.now();
+  let t0 = 0;
 
   beforeAll(async () => {
+    t0 = Date.now();
     assertBuilt();
     server = await serveStatic(site);
     browser = await launchChromium(CHROMIUM_GPU_ARGS);
