@@ -48,28 +48,31 @@ interface Variant {
   /** The page's query: ?backend= and, for a forward-only run, &pass=forward. */
   query: string;
   backend: string;
+  /** Bits per stored float the backend must report (16: the float16 flag took effect). */
+  floatBits: 16 | 32;
   /**
    * Relative tolerance per quantity. A quantity left out is one float16 cannot hold: the test then requires that
    * it is within the float32 bound anyway (a fix would show here) or that stylize() refuses the backend with
    * FLOAT16_BACKEND.
    */
   tolerances: Partial<Tolerances>;
-  /** Forward passes only: no loss-and-gradient pass (see the float16 variant). */
+  /** Forward passes only: no loss-and-gradient pass (the float16 and WebGPU variants, unless NST_GOLDEN_FULL=1). */
   forwardOnly?: boolean;
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'WebGL float32', query: 'backend=webgl', backend: 'webgl', tolerances: FLOAT32 },
+  { name: 'WebGL float32', query: 'backend=webgl', backend: 'webgl', floatBits: 32, tolerances: FLOAT32 },
   {
     // Half floats: ~3 significant digits per stored value, compounded over 16 layers (measured ≤ 3.7e-3 on
     // activations and on the JS-summed content loss). Everything built on a Gram or a sum of squares exceeds 65504
-    // and overflows. The backward pass is left out here: on SwiftShader it takes ~18 min in float16 (against ~1 min
-    // in float32) and its loss is Inf from the first Gram on (measured once, docs/browser.md).
+    // and overflows. The backward pass is left out unless NST_GOLDEN_FULL=1: on SwiftShader it took 18 min in
+    // float16 (against 4 min in float32, same loaded machine), and its loss is Inf from the first Gram on.
     name: 'WebGL float16 (forced)',
-    query: 'backend=webgl-f16&pass=forward',
+    query: `backend=webgl-f16${FULL ? '' : '&pass=forward'}`,
     backend: 'webgl',
+    floatBits: 16,
     tolerances: { activation: 1e-2, contentLossJs: 1e-2 },
-    forwardOnly: true,
+    forwardOnly: !FULL,
   },
   {
     // Forward passes only unless NST_GOLDEN_FULL=1: on SwiftShader's Vulkan compute a 224 px backward pass took
@@ -78,6 +81,7 @@ const VARIANTS: Variant[] = [
     name: 'WebGPU',
     query: `backend=webgpu${FULL ? '' : '&pass=forward'}`,
     backend: 'webgpu',
+    floatBits: 32,
     tolerances: FLOAT32,
     forwardOnly: !FULL,
   },
@@ -135,6 +139,7 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('golden checks in headless Chromiu
 
     it('runs on the backend asked for, leaks no tensor and logs no error', () => {
       expect(run.backend).toBe(variant.backend);
+      expect(run.floatBits).toBe(variant.floatBits);
       expect(run.leakedTensors).toBe(0);
       expect(errors).toEqual([]);
     });
