@@ -81,13 +81,13 @@ async function run(): Promise<GoldenRun> {
   const styleLossTf: Record<string, { mean: number; paper: number }> = {};
   for (const k of STYLE_LAYERS) {
     const gx = await download(gramMatrix(tubActs[k]));
-    const gs = await download(gramMatrix(starryActs[k]));
+    const target = gramMatrix(starryActs[k]);
+    const gs = (await target.data()) as Float32Array;
     gram.tubingen[k] = gramSummary(gx);
     gram.starry_night[k] = gramSummary(gs);
     let s = 0;
     for (let i = 0; i < gx.length; i++) s += (gx[i] - gs[i]) ** 2;
     styleLossJs[k] = s;
-    const target = gramMatrix(starryActs[k]);
     const mean = styleLoss(tubActs[k], target, 1, 'mean');
     const paper = styleLoss(tubActs[k], target, 1 / 5, 'paper');
     styleLossTf[k] = { mean: (await download(mean.value))[0], paper: (await download(paper.value))[0] };
