@@ -9,15 +9,17 @@ export interface FloatPrecision {
 
 /**
  * The active backend's storage precision. Only WebGL can be float16: it keeps tensors in textures, and on GPUs that
- * cannot render to float32 textures (or with the TF.js flag `WEBGL_FORCE_F16_TEXTURES`) it falls back to half
- * floats. TF.js's own probe (`floatPrecision()`, which checks that 1e-8 survives a round trip) decides, so a driver
- * that quietly keeps 32 bits in "half-float" textures counts as float32.
+ * cannot render to float32 textures (or with the TF.js flag `WEBGL_FORCE_F16_TEXTURES`) TF.js sets
+ * `WEBGL_RENDER_FLOAT32_ENABLED` false and falls back to half-float textures. Then TF.js's own probe,
+ * `floatPrecision()` (does 1e-8 survive a round trip?), decides, so a driver that quietly keeps 32 bits in its
+ * "half-float" textures counts as float32. (The probe alone is no test: in tfjs-backend-webgl 4.22 it answers 16
+ * whenever float32 rendering is enabled.)
  */
 export function floatPrecision(): FloatPrecision {
   const backend = tf.getBackend();
+  if (backend !== 'webgl' || tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return { backend, floatBits: 32 };
   const impl = tf.backend() as unknown as { floatPrecision?: () => number };
-  const bits = backend === 'webgl' && typeof impl.floatPrecision === 'function' ? impl.floatPrecision() : 32;
-  return { backend, floatBits: bits === 16 ? 16 : 32 };
+  return { backend, floatBits: impl.floatPrecision?.() === 32 ? 32 : 16 };
 }
 
 /**
