@@ -10,16 +10,26 @@ export interface FloatPrecision {
 /**
  * The active backend's storage precision. Only WebGL can be float16: it keeps tensors in textures, and on GPUs that
  * cannot render to float32 textures (or with the TF.js flag `WEBGL_FORCE_F16_TEXTURES`) TF.js sets
- * `WEBGL_RENDER_FLOAT32_ENABLED` false and falls back to half-float textures. Then TF.js's own probe,
- * `floatPrecision()` (does 1e-8 survive a round trip?), decides, so a driver that quietly keeps 32 bits in its
- * "half-float" textures counts as float32. (The probe alone is no test: in tfjs-backend-webgl 4.22 it answers 16
- * whenever float32 rendering is enabled.)
+ * `WEBGL_RENDER_FLOAT32_ENABLED` false and falls back to half-float textures. A probe then decides, so a driver
+ * that quietly keeps 32 bits in its "half-float" textures counts as float32: 1e-8 (below float16's smallest
+ * value) stored and read back. TF.js's own `floatPrecision()` is no help: in tfjs-backend-webgl 4.22 it answers 16
+ * whenever float32 rendering is on, and its one-element probe runs on the CPU (small ops are forwarded there).
  */
 export function floatPrecision(): FloatPrecision {
   const backend = tf.getBackend();
   if (backend !== 'webgl' || tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return { backend, floatBits: 32 };
-  const impl = tf.backend() as unknown as { floatPrecision?: () => number };
-  return { backend, floatBits: impl.floatPrecision?.() === 32 ? 32 : 16 };
+  // 1024 values: large enough that WebGL runs the op itself rather than forwarding it to the CPU backend. DEBUG
+  // mode would reject the upload of a value float16 cannot hold, so it is off for the probe (as TF.js does).
+  const debug = tf.env().getBool('DEBUG');
+  tf.env().set('DEBUG', false);
+  try {
+    const probe = tf.tidy(() => tf.abs(tf.fill([1024], 1e-8)));
+    const survived = (probe.dataSync() as Float32Array)[0] > 0;
+    probe.dispose();
+    return { backend, floatBits: survived ? 32 : 16 };
+  } finally {
+    tf.env().set('DEBUG', debug);
+  }
 }
 
 /**
