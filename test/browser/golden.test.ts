@@ -56,8 +56,10 @@ interface Variant {
    * FLOAT16_BACKEND.
    */
   tolerances: Partial<Tolerances>;
-  /** Forward passes only: no loss-and-gradient pass (the float16 and WebGPU variants, unless NST_GOLDEN_FULL=1). */
+  /** Forward passes only: no loss-and-gradient pass (the WebGPU variant, unless NST_GOLDEN_FULL=1). */
   forwardOnly?: boolean;
+  /** No golden numbers: only the backend, its float bits and what stylize() says (float16, unless NST_GOLDEN_FULL=1). */
+  probeOnly?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -65,14 +67,16 @@ const VARIANTS: Variant[] = [
   {
     // Half floats: ~3 significant digits per stored value, compounded over 16 layers (measured ≤ 3.7e-3 on
     // activations and on the JS-summed content loss). Everything built on a Gram or a sum of squares exceeds 65504
-    // and overflows. The backward pass is left out unless NST_GOLDEN_FULL=1: on SwiftShader it took 18 min in
-    // float16 (against 4 min in float32, same loaded machine), and its loss is Inf from the first Gram on.
+    // and overflows. In CI only the probe runs (the backend is float16, stylize() refuses it): on SwiftShader the
+    // float16 forward measurements took 17 min and the backward pass 18 min (a loaded machine), against seconds
+    // and 4 min in float32. NST_GOLDEN_FULL=1 measures everything (docs/browser.md has the numbers).
     name: 'WebGL float16 (forced)',
-    query: `backend=webgl-f16${FULL ? '' : '&pass=forward'}`,
+    query: `backend=webgl-f16&pass=${FULL ? 'full' : 'probe'}`,
     backend: 'webgl',
     floatBits: 16,
     tolerances: { activation: 1e-2, contentLossJs: 1e-2 },
     forwardOnly: !FULL,
+    probeOnly: !FULL,
   },
   {
     // Forward passes only unless NST_GOLDEN_FULL=1: on SwiftShader's Vulkan compute a 224 px backward pass took
@@ -111,7 +115,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('golden checks in headless Chromiu
     writeFileSync(`${repo}docs/generated/golden-browser.json`, `${JSON.stringify(report, null, 2)}\n`);
   });
 
-  describe.each(VARIANTS)('$name', (variant) => {
+  // NST_GOLDEN_ONLY=WebGPU (a part of a variant's name) runs that variant alone.
+  describe.each(VARIANTS.filter((v) => !process.env.NST_GOLDEN_ONLY || v.name.includes(process.env.NST_GOLDEN_ONLY)))('$name', (variant) => {
     let run: GoldenRun;
     let all: Pair[];
     const errors: string[] = [];
@@ -149,8 +154,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('golden checks in headless Chromiu
       else expect(run.stylizeProbe).toMatchObject({ ok: false, code: 'FLOAT16_BACKEND' });
     });
 
-    const measured = (Object.keys(FLOAT32) as Quantity[]).filter((q) => !variant.forwardOnly || !['fullLossTf', 'gradient', 'gradientAt'].includes(q));
-    it.each(measured)('%s within its tolerance, or refused by the library', (q) => {
+    const measured = variant.probeOnly ? [] : (Object.keys(FLOAT32) as Quantity[]).filter((q) => !variant.forwardOnly || !['fullLossTf', 'gradient', 'gradientAt'].includes(q));
+    it.skipIf(measured.length === 0).each(measured.length ? measured : (['activation'] as Quantity[]))('%s within its tolerance, or refused by the library', (q) => {
       const rtol = variant.tolerances[q] ?? FLOAT32[q];
       const bad = all.filter((p) => p.quantity === q && !(Math.abs(p.actual - p.expected) <= rtol * Math.abs(p.expected) + p.atol));
       const failures = bad.map((p) => `${p.where}: got ${p.actual}, expected ${p.expected} (rel ${relError(p).toExponential(2)}, rtol ${rtol})`);

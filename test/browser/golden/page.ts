@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { activeKernels, contentLoss, extractFeatures, floatPrecision, gramMatrix, loadVgg19, lossPass, NETWORK_POINTS, planPass, readyBackend, resolveLayer, styleLoss, stylize, tvLoss, type PointLoss, type Vgg19 } from './lib.js';
-import type { GoldenRun, LayerSummary } from './types.js';
+import type { GoldenRun, GramSummary, LayerSummary } from './types.js';
 
 /** The golden fixture's shape, as far as the page reads it. */
 interface GoldenJson {
@@ -51,11 +51,20 @@ async function run(): Promise<GoldenRun> {
   const model = await loadVgg19({ weights: new URL('./weights/', location.href).href });
   const timings: Record<string, number> = { setupMs: performance.now() - t0 };
   const startTensors = tf.memory().numTensors;
+  const pass = new URLSearchParams(location.search).get('pass');
+  if (pass === 'probe') {
+    // ?pass=probe: only what the backend is and what stylize() says on it (seconds, where float16 measurements
+    // take a quarter of an hour on SwiftShader).
+    const stylizeProbe = await probeStylize(model, tubingen);
+    const leakedTensors = tf.memory().numTensors - startTensors;
+    model.dispose();
+    return { backend, floatBits: floatPrecision().floatBits, stylizeProbe, device: deviceName(backend), leakedTensors, timings };
+  }
 
   // Starry Night to block5_conv1 (the style targets and the content-loss image), then one loss-and-gradient pass
   // on Tübingen that also hands over all 16 activations as it computes them: a 224 px pass on software WebGL takes
   // tens of seconds, so no pass is run twice. With ?pass=forward, Tübingen only goes forward (no gradient).
-  const forwardOnly = new URLSearchParams(location.search).get('pass') === 'forward';
+  const forwardOnly = pass === 'forward';
   let t = performance.now();
   const starryActs = await extractFeatures(model, { data: starry, width: SIZE, height: SIZE }, [...STYLE_LAYERS, contentLayer]);
   let tubActs: Record<string, tf.Tensor4D>;
@@ -76,7 +85,7 @@ async function run(): Promise<GoldenRun> {
   t = performance.now();
   const layers: Record<string, LayerSummary> = {};
   for (const k of keras) layers[k] = await summarize(tubActs[k], golden.layers[k].positions);
-  const gram: GoldenRun['gram'] = { tubingen: {}, starry_night: {} };
+  const gram: NonNullable<GoldenRun['gram']> = { tubingen: {}, starry_night: {} };
   const styleLossJs: Record<string, number> = {};
   const styleLossTf: Record<string, { mean: number; paper: number }> = {};
   for (const k of STYLE_LAYERS) {
@@ -107,13 +116,8 @@ async function run(): Promise<GoldenRun> {
 
   tf.dispose([...Object.values(tubActs), ...Object.values(starryActs)]);
 
-  // What stylize() says on this backend: a 32 px, one-iteration run (refused at once on float16 WebGL).
   t = performance.now();
-  const small = { data: tubingen.subarray(0, 32 * 32 * 3), width: 32, height: 32 };
-  const stylizeProbe = await stylize({ model, content: small, style: small, size: 32, iterations: 1 }).then(
-    (r) => (r.dispose(), { ok: true }),
-    (e: unknown) => ({ ok: false, code: (e as { code?: string }).code, message: String((e as Error).message) }),
-  );
+  const stylizeProbe = await probeStylize(model, tubingen);
   timings.stylizeProbeMs = performance.now() - t;
   const leakedTensors = tf.memory().numTensors - startTensors;
   model.dispose();
@@ -130,6 +134,15 @@ async function run(): Promise<GoldenRun> {
     leakedTensors,
     timings,
   };
+}
+
+/** What stylize() says on this backend: a 32 px, one-iteration run (refused at once on float16 WebGL). */
+async function probeStylize(model: Vgg19, pixels: Uint8Array): Promise<GoldenRun['stylizeProbe']> {
+  const small = { data: pixels.subarray(0, 32 * 32 * 3), width: 32, height: 32 };
+  return stylize({ model, content: small, style: small, size: 32, iterations: 1 }).then(
+    (r) => (r.dispose(), { ok: true }),
+    (e: unknown) => ({ ok: false, code: (e as { code?: string }).code, message: String((e as Error).message) }),
+  );
 }
 
 /** A line the test prints as it goes (a variant takes minutes on a software GPU). */
@@ -182,7 +195,7 @@ async function summarize(a: tf.Tensor4D, positions: { y: number; x: number; c: n
   };
 }
 
-function gramSummary(m: Float32Array): GoldenRun['gram']['tubingen'][string] {
+function gramSummary(m: Float32Array): GramSummary {
   const c = Math.round(Math.sqrt(m.length));
   let trace = 0;
   let sum = 0;

@@ -30,16 +30,16 @@ export interface GoldenRun {
   stylizeProbe: { ok: boolean; code?: string; message?: string };
   /** WebGL renderer string or WebGPU adapter vendor/architecture. */
   device: string;
-  /** Post-ReLU activations of tubingen-224, by Keras layer name. */
-  layers: Record<string, LayerSummary>;
-  gram: Record<'tubingen' | 'starry_night', Record<string, GramSummary>>;
-  styleLoss: {
+  /** Post-ReLU activations of tubingen-224, by Keras layer name (this and the rest: absent with ?pass=probe). */
+  layers?: Record<string, LayerSummary>;
+  gram?: Record<'tubingen' | 'starry_night', Record<string, GramSummary>>;
+  styleLoss?: {
     /** styleLoss() values through the backend's tf.sum: "mean" (weight 1) and "paper" (weight 1/5). */
     tf: Record<string, { mean: number; paper: number }>;
     /** Σ(Gx − Gs)² over the downloaded Grams, in JS doubles. */
     sumSqDiffJs: Record<string, number>;
   };
-  contentLoss: { mean: number; paper: number; sumSqDiffJs: number };
+  contentLoss?: { mean: number; paper: number; sumSqDiffJs: number };
   /** The full loss and its gradient; absent when the page ran forward passes only (?pass=forward). */
   fullLoss?: {
     content: number;
