@@ -24,7 +24,8 @@ export {
   DEFAULT_MAX_INPUT_PIXELS,
   type ImageInputOptions,
 } from './image/input.js';
-export { kernelsFor, genericKernels, wasmKernels, webglKernels, webgpuKernels, type Kernels, type DeviceLimits, type PlannedTensor } from './kernels/index.js';
+export { kernelsFor, genericKernels, wasmKernels, wasmKernelsWith, webglKernels, webgpuKernels, type Kernels, type DeviceLimits, type PlannedTensor, type WasmKernelOptions } from './kernels/index.js';
+export { transformWeights, winogradConv2d, winogradTensors, type WinogradTile, type WinogradWeights } from './kernels/winograd.js';
 export { STYLIZE_DEFAULTS, STYLIZE_RANGES } from './defaults.js';
 export { urlWeightsSource } from './weights/source.js';
 export { configurePlatform, getPlatform, type Platform } from './platform.js';

@@ -1,5 +1,5 @@
 import { NETWORK_POINTS, type NetworkPoint } from './layers.js';
-import { kernelsFor, activeKernels, type DeviceLimits, type PlannedTensor } from '../kernels/index.js';
+import { kernelsFor, activeKernels, type ConvUse, type DeviceLimits, type PlannedTensor } from '../kernels/index.js';
 import { activationShape, planPass, type PassPlan } from './network.js';
 
 /** What a memory estimate is for. */
@@ -17,8 +17,9 @@ export interface MemoryEstimateInput {
    */
   pyramid?: boolean;
   /**
-   * A GPU backend (`'webgl'`, `'webgpu'`), started: also report the largest single tensor of a step against the
-   * live device's limit ({@link MemoryEstimate.largest}). Default: none.
+   * A backend: count its per-run conv weights (WASM: Winograd's, see `Kernels.preparedConvBytes`) and, for a GPU
+   * backend (`'webgl'`, `'webgpu'`) that has started, report the largest single tensor of a step against the live
+   * device's limit ({@link MemoryEstimate.largest}). Default: none.
    */
   backend?: string;
 }
@@ -45,6 +46,8 @@ export interface MemoryEstimate {
   optimizer: number;
   /** Style Grams and content features. */
   targets: number;
+  /** The backend's per-run conv weights (WASM: Winograd-transformed kernels and XNNPACK's packed copies). */
+  convWeights: number;
   /** Sum of the above (weights not included: see `Vgg19.bytes`). */
   total: number;
   /** With a GPU `backend`: the step's largest single tensor; it fits when `size <= limit`. */
@@ -63,7 +66,7 @@ export function activationBytes(p: NetworkPoint, height: number, width: number):
  * retains, about four of the largest activations during the backward sweep, the optimiser's state and the targets.
  * The engine's run plan and {@link estimateMemory} both call this.
  */
-export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints'>): MemoryEstimate {
+export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints' | 'backend'> & { convWeightBytes?: number }): MemoryEstimate {
   const { height, width } = input;
   let activations = 0;
   let largest = 0;
@@ -79,7 +82,14 @@ export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'los
   const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? 50) + 6 : 5;
   const optimizer = vectors * image * (input.pyramid ? 4 / 3 : 1);
   const targets = [...pass.lossPoints].reduce((a, i) => a + Math.max(NETWORK_POINTS[i].channels ** 2 * F32, activationBytes(NETWORK_POINTS[i], height, width)), 0);
-  return { activations, backward, optimizer, targets, total: activations + backward + optimizer + targets };
+  const convWeights = input.convWeightBytes ?? 0;
+  return { activations, backward, optimizer, targets, convWeights, total: activations + backward + optimizer + targets + convWeights };
+}
+
+/** The convs a pass runs (forward up to `pass.last`, backward from `pass.deepestLoss`) at an input size. */
+export function convUse(pass: PassPlan, height: number, width: number): ConvUse {
+  const convs = (i: number) => (i < 0 ? 0 : NETWORK_POINTS[i].convIndex + 1);
+  return { height, width, forward: convs(pass.last), backward: convs(pass.deepestLoss) };
 }
 
 /**
@@ -89,7 +99,8 @@ export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'los
  */
 export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
   const pass = planPass({ pooling: 'max', losses: input.lossPoints });
-  const estimate = stepMemory(pass, input);
+  const convWeightBytes = input.backend === undefined ? 0 : kernelsFor(input.backend).preparedConvBytes(convUse(pass, input.height, input.width));
+  const estimate = stepMemory(pass, { ...input, convWeightBytes });
   const limits = input.backend === undefined ? undefined : kernelsFor(input.backend).deviceLimits?.();
   if (!limits) return estimate;
   const { tensor, size } = largestTensor(passTensors(pass, input.height, input.width, limits), limits);

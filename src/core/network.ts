@@ -95,8 +95,8 @@ export function planPass(spec: { pooling: Pooling; losses?: readonly NetworkPoin
   return { pooling: spec.pooling, last, deepestLoss, lossPoints: new Set(losses.map((p) => p.index)), retained };
 }
 
-function layer(model: Vgg19, p: NetworkPoint, x: tf.Tensor4D, pooling: Pooling): tf.Tensor4D {
-  if (p.kind === 'conv') return tf.tidy(() => tf.add(tf.conv2d(x, model.kernel(p.convIndex), 1, 'same'), model.bias(p.convIndex)) as tf.Tensor4D);
+function layer(model: Vgg19, p: NetworkPoint, x: tf.Tensor4D, pooling: Pooling, kernels: Kernels): tf.Tensor4D {
+  if (p.kind === 'conv') return kernels.conv(x, model, p.convIndex, 'forward');
   if (p.kind === 'relu') return tf.relu(x);
   return pooling === 'avg' ? tf.avgPool(x, 2, 2, 'valid') : tf.maxPool(x, 2, 2, 'valid');
 }
@@ -113,7 +113,7 @@ interface Computed {
  * does not retain is freed once the next one exists; the retained ones are returned by point index (the caller
  * owns them). Stopped early (`return()` or a throw), it frees everything it made.
  */
-function* sweep(model: Vgg19, input: tf.Tensor4D, plan: PassPlan): Generator<Computed, (tf.Tensor4D | undefined)[], void> {
+function* sweep(model: Vgg19, input: tf.Tensor4D, plan: PassPlan, kernels: Kernels): Generator<Computed, (tf.Tensor4D | undefined)[], void> {
   const kept: (tf.Tensor4D | undefined)[] = new Array(plan.last + 1);
   let transient: tf.Tensor4D | undefined; // the latest activation, when not retained
   let complete = false;
@@ -121,7 +121,7 @@ function* sweep(model: Vgg19, input: tf.Tensor4D, plan: PassPlan): Generator<Com
     let x = input;
     for (let i = 0; i <= plan.last; i++) {
       const point = NETWORK_POINTS[i];
-      const y = layer(model, point, x, plan.pooling);
+      const y = layer(model, point, x, plan.pooling, kernels);
       transient?.dispose();
       transient = undefined;
       if (plan.retained.has(i)) kept[i] = y;
@@ -154,7 +154,7 @@ export async function forward(
   if (plan.last < 0) return out;
   assertFits(input.shape[1], input.shape[2], NETWORK_POINTS[plan.last]);
   const tapped = new Set((taps?.points ?? []).map((p) => p.index));
-  const walk = sweep(model, input, plan);
+  const walk = sweep(model, input, plan, activeKernels());
   try {
     let r = walk.next();
     while (!r.done) {
@@ -226,7 +226,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
   let acts: (tf.Tensor4D | undefined)[] = [];
   let g: tf.Tensor4D | undefined;
   try {
-    const walk = sweep(model, input, plan);
+    const walk = sweep(model, input, plan, kernels);
     try {
       let r = walk.next();
       while (!r.done) {
@@ -265,7 +265,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
       } else if (p.kind === 'relu') {
         if (reluDone !== i) replace(tf.tidy(() => tf.mul(dy, tf.step(a!)) as tf.Tensor4D));
       } else {
-        replace(tf.conv2d(dy, model.flippedKernel(p.convIndex), 1, 'same'));
+        replace(kernels.conv(dy, model, p.convIndex, 'backward'));
       }
       a?.dispose();
       acts[i] = undefined;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Kernels } from './types.js';
+import type { ConvDirection, ConvWeights, Kernels, PreparedConvs } from './types.js';
 
 const POOL_2X2 = { filterSize: 2, strides: 2, pad: 'valid' } as const;
 
@@ -7,6 +7,14 @@ function maxPoolBackward(dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4
   // Called directly: tfjs-core's Node bundle registers no gradients, so there is no op for it.
   return tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, { ...POOL_2X2 }) as tf.Tensor4D;
 }
+
+/** The network's conv: `tf.conv2d` with the kernel plus the bias, or with the flipped kernel for the input gradient. */
+export function plainConv(x: tf.Tensor4D, weights: ConvWeights, i: number, direction: ConvDirection): tf.Tensor4D {
+  if (direction === 'backward') return tf.conv2d(x, weights.flippedKernel(i), 1, 'same');
+  return tf.tidy(() => tf.add(tf.conv2d(x, weights.kernel(i), 1, 'same'), weights.bias(i)) as tf.Tensor4D);
+}
+
+const NOTHING_PREPARED: PreparedConvs = { bytes: 0, dispose: () => {} };
 
 /**
  * `FᵀF` as one matMul that reads F transposed (`transposeA`), with no transposed copy of F. On WebGL and WebGPU the
@@ -38,5 +46,8 @@ export const genericKernels: Kernels = {
   // the label right there and is a no-op elsewhere. Found by running the kernel tests on cpu (npm run test:backends).
   resizeBilinearAdjoint: (dy, height, width) =>
     tf.tidy(() => tf.reshape(tf.engine().runKernel('ResizeBilinearGrad', { images: tf.zeros([1, height, width, dy.shape[3]]), dy }, { alignCorners: true }) as tf.Tensor4D, [1, height, width, dy.shape[3]])),
+  conv: plainConv,
+  prepareConvs: () => NOTHING_PREPARED,
+  preparedConvBytes: () => 0,
   memoryLimit: undefined,
 };

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { genericKernels } from './generic.js';
 import type { Kernels } from './types.js';
-import { wasmKernels } from './wasm.js';
+import { wasmKernels, wasmKernelsWith, type WasmKernelOptions } from './wasm.js';
 import { webglKernels } from './webgl.js';
 import { webgpuKernels } from './webgpu.js';
 
-export type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
+export type { DeviceLimits, Kernels, PlannedTensor, ConvWeights, ConvDirection, ConvUse, PreparedConvs } from './types.js';
 export { genericKernels } from './generic.js';
-export { wasmKernels } from './wasm.js';
+export { wasmKernels, wasmKernelsWith, type WasmKernelOptions } from './wasm.js';
 export { webglKernels } from './webgl.js';
 export { webgpuKernels } from './webgpu.js';
 
@@ -18,8 +18,9 @@ const BY_BACKEND = new Map<string, Kernels>([
   ['webgpu', webgpuKernels],
 ]);
 
-/** The kernels for a TF.js backend by name (`'wasm'`, `'webgl'`, …). */
-export function kernelsFor(backend: string): Kernels {
+/** The kernels for a TF.js backend by name (`'wasm'`, `'webgl'`, …); `options` tune the WASM ones. */
+export function kernelsFor(backend: string, options: WasmKernelOptions = {}): Kernels {
+  if (backend === 'wasm' && options.winograd !== undefined) return wasmKernelsWith(options);
   return BY_BACKEND.get(backend) ?? genericKernels;
 }
 

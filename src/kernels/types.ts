@@ -1,5 +1,34 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
+/** The weights a 3x3 'same' conv layer reads (a `Vgg19` is one), by conv index. */
+export interface ConvWeights {
+  /** One entry per conv layer, in order. */
+  readonly convLayers: readonly string[];
+  /** HWIO `[3, 3, in, out]`. */
+  kernel(i: number): tf.Tensor4D;
+  bias(i: number): tf.Tensor1D;
+  /** The kernel rotated 180° with in/out swapped: the backward pass's input gradient is a forward conv with it. */
+  flippedKernel(i: number): tf.Tensor4D;
+}
+
+/** `'forward'`: conv with the kernel, plus the bias. `'backward'`: the input gradient (flipped kernel, no bias). */
+export type ConvDirection = 'forward' | 'backward';
+
+/** Which convs a pass runs, at which input size: conv layers `0…forward-1` forward, `0…backward-1` backward. */
+export interface ConvUse {
+  height: number;
+  width: number;
+  forward: number;
+  backward: number;
+}
+
+/** Per-run state of {@link Kernels.conv} (WASM: Winograd-transformed weights), freed by `dispose()`. */
+export interface PreparedConvs {
+  /** Bytes it holds (0 when the kernels prepare nothing). */
+  readonly bytes: number;
+  dispose(): void;
+}
+
 /**
  * The few operations whose fastest form depends on the backend, behind one interface. The maths (Gram matrices,
  * the backward pass, the pyramid, memory planning) calls these and never asks which backend runs: a session picks
@@ -28,6 +57,19 @@ export interface Kernels {
    * `[1, H, W, C]` back to `[1, height, width, C]`.
    */
   resizeBilinearAdjoint(dy: tf.Tensor4D, height: number, width: number): tf.Tensor4D;
+  /**
+   * One 3x3 stride-1 'same' conv layer of `weights` on `x` `[1, H, W, Cin]`, forward (plus bias) or backward (the
+   * input gradient). Generic: `tf.conv2d`. Faster forms (WASM: Winograd) apply only between {@link prepareConvs}
+   * and its `dispose()`; outside, every implementation is the generic one.
+   */
+  conv(x: tf.Tensor4D, weights: ConvWeights, convIndex: number, direction: ConvDirection): tf.Tensor4D;
+  /**
+   * Makes what `conv` needs to run fastest on `weights` for a pass like `use` (the engine calls it once per scale
+   * of a run and disposes it at the end). Several may be alive for one model (concurrent runs share what they can).
+   */
+  prepareConvs(weights: ConvWeights, use: ConvUse): PreparedConvs;
+  /** Bytes {@link prepareConvs} would hold for `use`, for memory estimates. */
+  preparedConvBytes(use: ConvUse): number;
   /** The most bytes the backend can hold when it has a hard cap (WASM: its 4 GiB heap); undefined when unknown. */
   readonly memoryLimit: number | undefined;
   /**

@@ -22,6 +22,11 @@ export interface StylizerConfig {
   maxPixels?: number;
   /** Aborts loading the model (rejects with ABORTED). */
   signal?: AbortSignal;
+  /**
+   * Winograd convolutions on the WASM backend where they are faster than `tf.conv2d` (docs/performance.md). Other
+   * backends ignore it. Default: on, unless the environment variable `NST_WINOGRAD` is `0`, `off` or `false`.
+   */
+  winograd?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -31,9 +36,10 @@ export interface ResolvedConfig {
   maxQueue: number;
   maxPixels: number;
   signal?: AbortSignal;
+  winograd?: boolean;
 }
 
-const KNOWN = ['model', 'load', 'cacheSize', 'maxQueue', 'maxPixels', 'signal'];
+const KNOWN = ['model', 'load', 'cacheSize', 'maxQueue', 'maxPixels', 'signal', 'winograd'];
 
 /** Validates a {@link StylizerConfig} and fills in defaults; every error names the field and what it accepts. */
 export function resolveConfig(c: StylizerConfig = {}): ResolvedConfig {
@@ -54,6 +60,7 @@ export function resolveConfig(c: StylizerConfig = {}): ResolvedConfig {
   const maxQueue = c.maxQueue ?? Infinity;
   if (typeof maxQueue !== 'number' || !(maxQueue === Infinity || (Number.isInteger(maxQueue) && maxQueue >= 0))) invalidOption('maxQueue', c.maxQueue, 'an integer ≥ 0 or Infinity');
   if (c.signal !== undefined && (typeof c.signal !== 'object' || c.signal === null || typeof c.signal.aborted !== 'boolean')) invalidOption('signal', c.signal, 'an AbortSignal');
+  if (c.winograd !== undefined && typeof c.winograd !== 'boolean') invalidOption('winograd', c.winograd, 'true or false');
   return {
     model: c.model,
     load: c.load ?? {},
@@ -61,5 +68,6 @@ export function resolveConfig(c: StylizerConfig = {}): ResolvedConfig {
     maxQueue,
     maxPixels: int('maxPixels', DEFAULT_MAX_INPUT_PIXELS, 1, 1_000_000_000),
     signal: c.signal,
+    winograd: c.winograd,
   };
 }

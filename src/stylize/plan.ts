@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
 import { fitSize } from '../image/input.js';
 import type { NetworkPoint } from '../core/layers.js';
-import { activationBytes, stepMemory, type MemoryEstimate } from '../core/memory.js';
-import type { DeviceLimits } from '../kernels/index.js';
+import { activationBytes, convUse, stepMemory, type MemoryEstimate } from '../core/memory.js';
+import type { ConvUse, DeviceLimits } from '../kernels/index.js';
 import { assertFits, planPass, type PassPlan } from '../core/network.js';
 import { deviceCheck, deviceLimitError, gib } from './device-fit.js';
 import { autoPyramidLevels } from '../optim/pyramid.js';
@@ -56,6 +56,8 @@ export interface RunPlanInput {
   backend: string;
   /** The backend's hard memory cap (see `Kernels.memoryLimit`); undefined: no check. */
   memoryLimit: number | undefined;
+  /** Bytes the backend's prepared convs hold for a pass (`Kernels.preparedConvBytes`); default none. */
+  convBytes?: (use: ConvUse) => number;
   /** A GPU device's limits (see `Kernels.deviceLimits`); undefined: no per-allocation check. */
   deviceLimits?: DeviceLimits;
 }
@@ -93,7 +95,9 @@ export function planRun(input: RunPlanInput): RunPlan {
   const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
   const limits = input.deviceLimits;
   const device = limits && deviceCheck(limits, tapPoints.length ? tappedPass : pass, { ...planPass({ pooling: o.pooling, losses: stylePoints }), deepestLoss: -1 });
-  const memoryAt = (height: number, width: number, historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid });
+  // The backend's per-run conv weights (WASM: Winograd's) count too.
+  const memoryAt = (height: number, width: number, historySize: number) =>
+    stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid, convWeightBytes: input.convBytes?.(convUse(tappedPass, height, width)) ?? 0 });
   const shapesAt = (size: number) => {
     const [height, width] = fitSize(input.content.height, input.content.width, size);
     const styleShapes = input.styles.map((st) => {

@@ -6,6 +6,7 @@ import type { Kernels } from '../kernels/index.js';
 import type { NetworkPoint } from '../core/layers.js';
 import type { Vgg19 } from '../core/model.js';
 import { lossPass, type PointLoss } from '../core/network.js';
+import { convUse } from '../core/memory.js';
 import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../core/losses.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
@@ -182,7 +183,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
     abortCheck();
     const plan = planRun({
       o, content: { height: contentFull.shape[1], width: contentFull.shape[2] }, styles: style.sizes, tapPoints: input.tapPoints,
-      backend: input.backend, memoryLimit: kernels.memoryLimit, deviceLimits: kernels.deviceLimits?.(),
+      backend: input.backend, memoryLimit: kernels.memoryLimit, deviceLimits: kernels.deviceLimits?.(), convBytes: kernels.preparedConvBytes,
     });
     const warnings = plan.warnings;
     if (o.taps && input.tapPoints.length) {
@@ -224,6 +225,8 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
         : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize });
       const evalsBefore = evaluations;
       let tIter = now();
+      // The backend's conv state for this size (WASM: Winograd's transformed weights), freed when the scale ends.
+      const convs = kernels.prepareConvs(model, convUse(plan.tappedPass, targets.height, targets.width));
       try {
         for await (const step of steps) {
           const ev = step.evaluation;
@@ -265,6 +268,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       } finally {
         await steps.return(undefined);
         if (pyr) z0.dispose();
+        convs.dispose();
       }
       if (stopReason === 'non-finite-loss') break;
     }

@@ -210,7 +210,7 @@ class Session implements Stylizer {
       // The backend's kernels, chosen once for the run (a session normally sees one backend; choosing per call
       // stays right if the app switches backends between calls).
       const backend = tf.getBackend();
-      const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, backend, kernels: kernelsFor(backend), signal });
+      const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, backend, kernels: kernelsFor(backend, { winograd: this.config.winograd }), signal });
       try {
         let r = await loop.next();
         while (!r.done) {

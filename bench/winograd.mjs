@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// Winograd vs tf.conv2d on WASM, side by side and interleaved in ONE process (the machine may be loaded: only
+// ratios measured together mean anything). Run through `npm run bench -- --winograd [--layers]`, or directly:
+//   node bench/winograd.mjs [--threads 2] [--sizes 256,512] [--reps 5] [--layers]
+// --layers [--max-side N]: every VGG-19 conv shape (at most N px a side) (forward, and backward = Cin/Cout swapped) at each size, tf.conv2d vs F(2,3)
+//           vs F(4,3): the measurements behind WINOGRAD_TABLE (src/kernels/winograd-plan.ts).
+// --loss [--iterations 100]: final loss of a stylisation at the first size, with and without Winograd.
+// default:  the conv stack of one forward+backward (the 13 forward and 13 backward convs up to relu5_1), and one
+//           lossAndGradient evaluation (content relu4_2 + style relu1_1…relu5_1), with and without Winograd, peak RSS.
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const value = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
+process.env.NST_WASM_THREADS = value('threads', '2');
+const here = dirname(fileURLToPath(import.meta.url));
+const nst = await import(join(here, '..', 'dist', 'node.js'));
+const core = await import(join(here, '..', 'dist', 'core.js'));
+const tf = await import('@tensorflow/tfjs-core');
+await nst.ready('wasm');
+const threads = nst.wasmThreads()?.threads ?? 1;
+const sizes = value('sizes', '256,512').split(',').map(Number);
+const reps = Number(value('reps', '5'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+let peakRss = process.memoryUsage().rss;
+const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const out = { threads, cpu: cpus()[0]?.model, loadAvgStart: loadavg().map((x) => +x.toFixed(2)), reps, results: [] };
+const log = (m) => process.stderr.write(`${m}\n`);
+
+/** Times each of `fns` `reps` times, interleaved round-robin after one warm-up each: medians in ms. */
+async function interleaved(fns) {
+  const times = fns.map(() => []);
+  for (let r = -1; r < reps; r++) {
+    for (let f = 0; f < fns.length; f++) {
+      const t = performance.now();
+      const y = fns[f]();
+      await y.data();
+      y.dispose();
+      sampleRss();
+      if (r >= 0) times[f].push(performance.now() - t);
+    }
+  }
+  return times.map(median);
+}
+
+const SHAPES = [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 512], [512, 512]];
+const POOLS_BEFORE = { 64: 0, 128: 1, 256: 2, 512: 3 }; // by Cout of the forward conv (512→512 also at /16)
+
+if (args.includes('--loss')) {
+  // The final loss of a default stylisation (L-BFGS, --iterations, first --sizes) with and without Winograd.
+  const vgg = await nst.loadVgg19();
+  const images = join(here, '..', '..', 'shared', 'images');
+  const content = await nst.readImage(join(images, 'tubingen.jpg'));
+  const style = await nst.readImage(join(images, 'starry_night.jpg'));
+  const iterations = Number(value('iterations', '100'));
+  const loss = {};
+  for (const winograd of [false, true]) {
+    const stylizer = await nst.createStylizer({ model: vgg, winograd });
+    const t = performance.now();
+    const r = await stylizer.stylize(content, style, { size: sizes[0], iterations });
+    loss[winograd ? 'winograd' : 'conv2d'] = { finalLoss: r.history.at(-1).loss.total, seconds: +((performance.now() - t) / 1000).toFixed(1), evaluations: r.evaluations };
+    sampleRss();
+    r.dispose();
+    await stylizer.dispose?.();
+  }
+  const r = { size: sizes[0], iterations, ...loss, relativeDifference: Math.abs(loss.winograd.finalLoss - loss.conv2d.finalLoss) / loss.conv2d.finalLoss };
+  log(JSON.stringify(r));
+  out.results.push(r);
+  vgg.dispose();
+} else if (args.includes('--layers')) {
+  for (const size of sizes) {
+    for (const [cin, cout] of SHAPES) {
+      const levels = cin === 512 ? [3, 4] : [POOLS_BEFORE[cout]];
+      for (const level of levels) {
+        const side = size >> level;
+        if (side > Number(value('max-side', '100000'))) continue;
+        for (const [i, o, direction] of [[cin, cout, 'forward'], [cout, cin, 'backward']]) {
+          const x = tf.randomNormal([1, side, side, i], 0, 10);
+          const k = tf.randomNormal([3, 3, i, o], 0, 0.05);
+          const w2 = core.transformWeights(k, 2);
+          const w4 = core.transformWeights(k, 4);
+          const [plain, f2, f4] = await interleaved([
+            () => tf.conv2d(x, k, 1, 'same'),
+            () => core.winogradConv2d(x, w2),
+            () => core.winogradConv2d(x, w4),
+          ]);
+          const r = { size, side, direction, inChannels: i, outChannels: o, conv2dMs: +plain.toFixed(1), f23Ms: +f2.toFixed(1), f43Ms: +f4.toFixed(1) };
+          log(JSON.stringify(r));
+          out.results.push(r);
+          tf.dispose([x, k, ...w2.u, ...w4.u]);
+        }
+      }
+    }
+  }
+} else {
+  const vgg = await nst.loadVgg19();
+  const on = core.wasmKernelsWith({ winograd: true });
+  const off = core.wasmKernelsWith({ winograd: false });
+  // Point indices (src/core/layers.ts): relu1_1 1, relu2_1 6, relu3_1 11, relu4_1 20, relu4_2 22, relu5_1 29.
+  const STYLE = [1, 6, 11, 20, 29];
+  const CONTENT = 22;
+  const CONV_SIDE = [0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4]; // pools before conv1_1 … conv5_1
+  for (const size of sizes) {
+    const use = { height: size, width: size, forward: 13, backward: 13 };
+    const tPrep = performance.now();
+    const prepared = on.prepareConvs(vgg, use);
+    const prepareMs = performance.now() - tPrep;
+    sampleRss();
+    // The conv stack: conv1_1 … conv5_1 forward and backward, each on a random input of its shape.
+    const xs = CONV_SIDE.map((l, i) => tf.randomNormal([1, size >> l, size >> l, vgg.kernel(i).shape[2]], 0, 20));
+    const dys = CONV_SIDE.map((l, i) => tf.randomNormal([1, size >> l, size >> l, vgg.kernel(i).shape[3]], 0, 1));
+    const stack = (k) => () => {
+      for (let i = 0; i < 13; i++) {
+        tf.dispose([k.conv(xs[i], vgg, i, 'forward'), k.conv(dys[i], vgg, i, 'backward')]);
+      }
+      return tf.zeros([1]);
+    };
+    // One forward+backward: content at relu4_2, style at relu1_1 … relu5_1 (zero targets: the work is the same).
+    const rgb = tf.randomUniform([1, size, size, 3], 0, 255);
+    const targets = new Map([[CONTENT, null], ...STYLE.map((i) => [i, null])]);
+    const losses = (k) => new Map([...targets.keys()].map((i) => [i, (a) => {
+      if (i === CONTENT) return core.contentLoss(a, tf.zerosLike(a), 1, 'mean');
+      return core.styleLoss(a, tf.zeros([a.shape[3], a.shape[3]]), 1, 'mean', k);
+    }]));
+    const evaluation = (k) => () => {
+      const { values, grad } = core.lossAndGradient(vgg, rgb, losses(k), 'max', k);
+      tf.dispose(values);
+      return grad;
+    };
+    const [stackOff, stackOn, evalOff, evalOn] = await interleaved([stack(off), stack(on), evaluation(off), evaluation(on)]);
+    const r = {
+      size, loadAvg: loadavg().map((x) => +x.toFixed(1)), preparedMB: +(prepared.bytes / 2 ** 20).toFixed(1), prepareMs: Math.round(prepareMs),
+      estimateMB: +(on.preparedConvBytes(use) / 2 ** 20).toFixed(1),
+      convStackMs: { conv2d: Math.round(stackOff), winograd: Math.round(stackOn), speedup: +(stackOff / stackOn).toFixed(3) },
+      forwardBackwardMs: { conv2d: Math.round(evalOff), winograd: Math.round(evalOn), speedup: +(evalOff / evalOn).toFixed(3) },
+    };
+    log(JSON.stringify(r));
+    out.results.push(r);
+    tf.dispose([...xs, ...dys, rgb]);
+    prepared.dispose();
+  }
+  vgg.dispose();
+}
+out.loadAvgEnd = loadavg().map((x) => +x.toFixed(2));
+out.peakRssMB = Math.round(peakRss / 2 ** 20);
+console.log(JSON.stringify(out));
+process.exit(0);
