@@ -27,6 +27,8 @@ export type StyleTransferErrorCode =
   /** A tensor of the run would exceed a GPU's per-allocation limit (WebGL texture size, WebGPU buffer size); `details.fitSize` is the largest `size` that fits. */
   | 'DEVICE_LIMIT'
   | 'NON_FINITE_LOSS'
+  /** The backend stores floats in 16 bits (WebGL without float32 render targets): style transfer would overflow. */
+  | 'FLOAT16_BACKEND'
   | 'ABORTED';
 
 export class StyleTransferError extends Error {

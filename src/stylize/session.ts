@@ -4,6 +4,7 @@ import { readImageInput, toImageData, toRgba, type ImageInput, type PixelRange }
 import { loadVgg19, type Vgg19 } from '../core/model.js';
 import { kernelsFor } from '../kernels/index.js';
 import { resolveTapPoints } from '../core/network.js';
+import { assertFloat32Backend } from './precision.js';
 import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './config.js';
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
 import { RunQueue } from './queue.js';
@@ -186,6 +187,7 @@ class Session implements Stylizer {
     const styleCount = isHandle(styleInput) ? styleInput.count : Array.isArray(styleInput) ? styleInput.length : 1;
     if (styleCount === 0) throw new StyleTransferError('INVALID_OPTION', '`style` is an empty list; give at least one style image.', { field: 'style' });
     const o = resolveOptions(options, styleCount);
+    assertFloat32Backend();
     const tapPoints = resolveTapPoints(o.taps);
     const { signal } = options;
     if (isHandle(styleInput)) {

@@ -25,14 +25,23 @@ export interface StaticServer {
 /**
  * Serves `root` on 127.0.0.1 (a free port) the way a static host does: ETag + Last-Modified validators and
  * `Cache-Control: no-cache`, so a browser keeps what it fetched and revalidates it (304) on the next load.
+ * `root` is one folder, or folders by URL prefix (`{ '/': site, '/golden/': fixtures }`; the longest prefix wins).
  */
-export function serveStatic(root: string): Promise<StaticServer> {
+export function serveStatic(root: string | Record<string, string>): Promise<StaticServer> {
+  const mounts = Object.entries(typeof root === 'string' ? { '/': root } : root).sort(([a], [b]) => b.length - a.length);
   const log: StaticServer['log'] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
     const done = (status: number) => log.push({ path, status });
-    if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) {
+    const mount = mounts.find(([prefix]) => path.startsWith(prefix));
+    if (!mount) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return done(404);
+    }
+    const [prefix, dir] = mount;
+    const rel = path.slice(prefix.length - 1);
+    const file = normalize(join(dir, rel.endsWith('/') ? `${rel}index.html` : rel));
+    if (!file.startsWith(normalize(dir + sep)) && file !== normalize(dir)) {
       res.writeHead(403).end();
       return done(403);
     }
