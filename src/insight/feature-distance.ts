@@ -75,10 +75,41 @@ export async function featureDistances(model: Vgg19, image: ImageInput, referenc
 }
 
 /**
+ * The Gram matrices of `image` at `layers`, keyed by canonical name (e.g. a style's targets, to compare many images
+ * with by {@link compareGrams}). Each Gram is made as its activation passes (a tap), so only one layer's activation
+ * is alive at a time. The caller disposes the returned tensors.
+ */
+export async function styleGrams(model: Vgg19, image: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Map<string, tf.Tensor2D>> {
+  checkLayers(layers, 'layers');
+  const names = [...new Set(layers.map((l) => resolveLayer(l, 'layers').name))];
+  const byName = new Map<string, tf.Tensor2D>();
+  try {
+    await extractFeatures(model, image, [], { ...options, taps: { layers: names, onActivation: (name, act) => void byName.set(name, gramMatrix(act)) } });
+    return byName;
+  } catch (e) {
+    tf.dispose([...byName.values()]);
+    throw e;
+  }
+}
+
+/** Each layer's Gram distance between `image` and target Grams (from {@link styleGrams}); see {@link gramDistances}. */
+export async function compareGrams(model: Vgg19, image: ImageInput, targets: ReadonlyMap<string, tf.Tensor2D>, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+  const grams = await styleGrams(model, image, [...targets.keys()], options);
+  try {
+    const out: Record<string, LayerDistance> = {};
+    for (const [name, target] of targets) out[name] = await compare(grams.get(name)!, target);
+    return out;
+  } finally {
+    tf.dispose([...grams.values()]);
+  }
+}
+
+/**
  * Each layer's Gram-matrix distance between `image` and `style` (default: all 16 conv layers): `mse` is the
  * style loss of that layer with weight 1 and `'mean'` normalisation (Grams normalised by C·H·W), `relative`
  * divides by the style Gram's energy, so layers compare. Sizes may differ (a Gram is C x C). 0 for an image
- * against itself. A run that optimised only some layers shows here what it did not match in the others.
+ * against itself. A run that optimised only some layers shows here what it did not match in the others. Keyed by
+ * the names as given.
  *
  * @example
  * ```ts
@@ -86,30 +117,11 @@ export async function featureDistances(model: Vgg19, image: ImageInput, referenc
  * ```
  */
 export async function gramDistances(model: Vgg19, image: ImageInput, style: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
-  checkLayers(layers, 'layers');
-  // Each Gram is made as its activation passes (a tap), so only one layer's activation is alive at a time.
-  const names = layers.map((l) => resolveLayer(l, 'layers').name);
-  const grams = async (img: ImageInput): Promise<tf.Tensor2D[]> => {
-    const byName = new Map<string, tf.Tensor2D>();
-    try {
-      await extractFeatures(model, img, [], { ...options, taps: { layers: names, onActivation: (name, act) => void byName.set(name, gramMatrix(act)) } });
-      return names.map((n) => byName.get(n)!);
-    } catch (e) {
-      tf.dispose([...byName.values()]);
-      throw e;
-    }
-  };
-  const a = await grams(image);
+  const targets = await styleGrams(model, style, layers, options);
   try {
-    const b = await grams(style);
-    try {
-      const out: Record<string, LayerDistance> = {};
-      for (let i = 0; i < layers.length; i++) out[layers[i]] = await compare(a[i], b[i]);
-      return out;
-    } finally {
-      tf.dispose(b);
-    }
+    const byName = await compareGrams(model, image, targets, options);
+    return Object.fromEntries(layers.map((l) => [l, byName[resolveLayer(l, 'layers').name]]));
   } finally {
-    tf.dispose(a);
+    tf.dispose([...targets.values()]);
   }
 }
