@@ -107,7 +107,7 @@ export function lineChart(o: LineChartOptions): string {
     parts.push(`<text transform="translate(${x} ${m.top + ph + 8}) rotate(45)" fill="#222" font-size="10">${esc(label)}</text>`);
     if (o.xSub?.[i]) parts.push(`<text x="${x}" y="${H - 8}" text-anchor="middle" fill="#777" font-size="9">${esc(o.xSub[i])}</text>`);
   });
-  if (o.xSubLabel) parts.push(`<text x="4" y="${H - 8}" fill="#777" font-size="9">${esc(o.xSubLabel)}</text>`);
+  if (o.xSubLabel) parts.push(`<text x="${m.left + pw + 10}" y="${H - 8}" fill="#777" font-size="9">← ${esc(o.xSubLabel)}</text>`);
   o.series.forEach((s, si) => {
     let d = '';
     let pen = false;
@@ -150,7 +150,7 @@ export function heatMap(o: HeatMapOptions): string {
   const c = o.cell ?? 22;
   const left = 110;
   const top = 82;
-  const W = left + o.columns.length * c + 120;
+  const W = left + o.columns.length * c + 150;
   const H = top + o.rows.length * c + 16;
   const lut = colorMapLut('viridis');
   const tr = (v: number | null | undefined): number | undefined => (finite(v, log) ? (log ? Math.log10(v) : v) : undefined);
@@ -180,7 +180,7 @@ export function heatMap(o: HeatMapOptions): string {
   for (let k = 0; k < 32; k++) parts.push(`<rect x="${bx}" y="${(top + bh - ((k + 1) * bh) / 32).toFixed(1)}" width="14" height="${(bh / 32 + 0.5).toFixed(1)}" fill="${colour(lo + ((hi - lo) * (k + 0.5)) / 32)}"/>`);
   const lab = (v: number) => fmt(log ? 10 ** v : v);
   parts.push(`<text x="${bx + 18}" y="${top + 6}" fill="#222">${lab(hi)}</text><text x="${bx + 18}" y="${top + bh}" fill="#222">${lab(lo)}</text>`);
-  parts.push(`<text transform="translate(${bx + 50} ${top + bh / 2}) rotate(90)" text-anchor="middle" fill="#444">${esc(o.legend)}${log ? ' (log)' : ''}</text>`);
+  parts.push(`<text transform="translate(${bx + 64} ${top + bh / 2}) rotate(90)" text-anchor="middle" fill="#444">${esc(o.legend)}${log ? ' (log)' : ''}</text>`);
   parts.push('</svg>');
   return parts.join('');
 }

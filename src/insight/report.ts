@@ -57,8 +57,8 @@ function receptiveFieldPicture(p: StudyPairResult, encode: StudyReportOptions['e
       return `${sq(r.theoretical, true)}${sq(r.effective, false)}`;
     })
     .join('');
-  const legend = rows.map((r, i) => `<span style="color:${COLORS[i % COLORS.length]}">■ ${esc(r.layer)}: ${r.effective} px effective / ${r.theoretical} px theoretical</span>`).join('<br>');
-  return `<figure class="rf"><div style="position:relative;width:${w * scale}px;height:${h * scale}px">${img(p.content, encode, 'content', ` style="width:${w * scale}px;height:${h * scale}px;image-rendering:pixelated"`)}<svg style="position:absolute;left:0;top:0;overflow:visible" width="${w * scale}" height="${h * scale}">${rects}</svg></div><figcaption>Receptive fields of a centre unit over the content image (dashed: theoretical; solid: holding 95% of the input gradient).<br>${legend}</figcaption></figure>`;
+  const legend = rows.map((r, i) => `<span style="color:${COLORS[i % COLORS.length]}">■ ${esc(r.layer)}: ${r.effective} px effective / ${r.theoretical} px theoretical${r.clipped ? ' (larger than the image)' : ''}</span>`).join('<br>');
+  return `<figure class="rf"><div style="position:relative;width:${w * scale}px;height:${h * scale}px">${img(p.content, encode, 'content', ` style="width:${w * scale}px;height:${h * scale}px;image-rendering:pixelated"`)}<svg style="position:absolute;left:0;top:0;overflow:hidden;margin:0" width="${w * scale}" height="${h * scale}">${rects}</svg></div><figcaption>Receptive fields of a centre unit over the content image (dashed: theoretical; solid: holding 95% of the input gradient).<br>${legend}</figcaption></figure>`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -79,7 +79,7 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
   if (single) {
     const layers = single.sweep.rows!.labels;
     out.push('<h3>Style from one layer at a time</h3>');
-    out.push(img(renderContactSheet(single.sweep, { title: `Style from each layer alone: ${p.name}` }), o.encodePng, 'contact sheet: style from each layer alone'));
+    out.push(img(renderContactSheet(single.sweep, { tileSize: tile(p), title: `Style from each layer alone: ${p.name}` }), o.encodePng, 'contact sheet: style from each layer alone'));
     const series = [
       { name: 'theoretical RF', values: layers.map((l) => rf.get(l)?.theoretical), color: '#555', dashed: true },
       { name: 'effective RF (95%)', values: layers.map((l) => rf.get(l)?.effective), color: '#111' },
@@ -105,7 +105,7 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
   if (cumulative) {
     const sets = cumulative.sweep.rows!.labels;
     out.push('<h3>Cumulative layer sets</h3>');
-    out.push(img(renderContactSheet(cumulative.sweep, { title: `Style from conv1_1 … convN_1: ${p.name}` }), o.encodePng, 'contact sheet: cumulative style layer sets'));
+    out.push(img(renderContactSheet(cumulative.sweep, { tileSize: tile(p), title: `Style from conv1_1 … convN_1: ${p.name}` }), o.encodePng, 'contact sheet: cumulative style layer sets'));
     const mean = (m: CellMeasurements) => CONV_LAYERS.reduce((s, l) => s + (m.gram?.[l] ?? 0), 0) / CONV_LAYERS.length;
     const deepest = sets.map((s) => s.split('..').pop()!);
     out.push(lineChart({
@@ -121,7 +121,7 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
   if (content) {
     const layers = content.sweep.rows!.labels;
     out.push('<h3>Content reconstructed from one layer (from noise)</h3>');
-    out.push(img(renderContactSheet(content.sweep, { title: `Content reconstructions: ${p.name}` }), o.encodePng, 'contact sheet: content reconstructions'));
+    out.push(img(renderContactSheet(content.sweep, { tileSize: tile(p), title: `Content reconstructions: ${p.name}` }), o.encodePng, 'contact sheet: content reconstructions'));
     out.push(lineChart({ title: 'How much content survives: PSNR vs the content image', x: layers, xSub: sub(layers), xSubLabel: subLabel, yLabel: 'PSNR (dB)', series: iterations.map((n, ci) => ({ name: `${n} it`, values: column(content, ci).map((m) => m.psnr), color: COLORS[ci % COLORS.length] })) }));
     out.push(lineChart({
       title: 'SSIM, and relu1_1 / relu2_1 feature distance (relative)', x: layers, xSub: sub(layers), xSubLabel: subLabel, yLabel: 'SSIM / distance',
@@ -140,6 +140,9 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
   out.push('</section>');
   return out.join('\n');
 }
+
+/** Contact-sheet tiles at least 96 px on their longest side (small studies are enlarged to be seen). */
+const tile = (p: StudyPairResult): number => Math.max(96, p.content.width, p.content.height);
 
 const theoreticalOf = (l: string, p: StudyPairResult): number | string => p.receptiveFields.find((r) => r.layer === l)?.theoretical ?? '–';
 
