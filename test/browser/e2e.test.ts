@@ -157,6 +157,11 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
     const progress = await page.$eval(tid('progress'), (p) => ({ value: (p as HTMLProgressElement).value, max: (p as HTMLProgressElement).max }));
     expect(progress.value).toBe(progress.max);
+    // The Layers view's live Gram distances: the run's taps measured all 16 style layers (the last at iteration 10).
+    const grams = await page.$eval(tid('gram-chart'), (c) => ({ iteration: Number((c as HTMLElement).dataset.iteration), values: JSON.parse((c as HTMLElement).dataset.distances ?? '[]') as number[] }));
+    expect(grams.iteration).toBe(10);
+    expect(grams.values).toHaveLength(16);
+    expect(grams.values.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
     const speed = await page.textContent('[data-stat="speed"]');
     timings.perIterationMs = Number.parseFloat(speed ?? 'NaN');
     timings.iterationsDone = losses.length;
@@ -217,6 +222,13 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
     expect(grid.lo).toBe(0);
     expect(grid.hi).toBe(255);
     expect(await page.textContent(tid('layers-info'))).toMatch(/relu2_1: 128 channels/);
+    // relu2_1's receptive field over the content image: 10 px in theory, the gradient's 95% within it.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="receptive-field-canvas"]') as HTMLElement).dataset.layer === 'relu2_1', null, { timeout: 120_000 });
+    const field = await page.$eval(tid('receptive-field-canvas'), (c) => ({ theoretical: Number((c as HTMLElement).dataset.theoretical), effective: Number((c as HTMLElement).dataset.effective) }));
+    expect(field.theoretical).toBe(10);
+    expect(field.effective).toBeGreaterThan(1);
+    expect(field.effective).toBeLessThanOrEqual(10);
+    expect(await page.textContent(tid('receptive-field-info'))).toMatch(/relu2_1: theoretical field 10 px/);
     expect(await errorText()).toBe('');
     await page.screenshot({ path: `${shots}web-layers.png` });
   });
