@@ -83,7 +83,7 @@ export class GramBars {
     const lo = Math.log10(Math.min(...vals, 1)) - 0.1;
     const hi = Math.log10(Math.max(...vals, 1)) + 0.1;
     const left = 34;
-    const bottom = 34;
+    const bottom = 50;
     const ph = h - bottom - 16;
     const bw = (w - left - 8) / d.distances.length;
     const y = (v: number) => 16 + ph * (1 - (Math.log10(v) - lo) / (hi - lo));
