@@ -19,14 +19,23 @@ const weightsIntegrity = existsSync(manifest) ? createHash('sha256').update(read
  * drop a chunk they believe pure. That holds as long as no entry imports another adapter; the CLI, which uses the
  * Node adapter, imports it as the separate file `./node.js` (see `cliUsesBuiltNodeAdapter`).
  */
-const LIBRARY = { index: 'src/index.ts', node: 'src/node.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts', wasm: 'src/wasm.ts', 'wasm-node': 'src/wasm-node.ts' };
+const LIBRARY = {
+  index: 'src/index.ts',
+  core: 'src/core.ts',
+  experiments: 'src/experiments.ts',
+  node: 'src/adapters/node.ts',
+  webgl: 'src/adapters/webgl.ts',
+  webgpu: 'src/adapters/webgpu.ts',
+  wasm: 'src/adapters/wasm.ts',
+  'wasm-node': 'src/adapters/wasm-node.ts',
+};
 
-/** The CLI's imports of `src/node.ts` become imports of the built `dist/node.js` (same folder as the CLI's files). */
+/** The CLI's imports of `src/adapters/node.ts` become imports of the built `dist/node.js` (same folder as the CLI's files). */
 const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'cli-uses-built-node-adapter',
   setup(build) {
-    const nodeAdapter = resolve('src/node.ts');
-    build.onResolve({ filter: /^\.\.\/node\.js$/ }, (args) => {
+    const nodeAdapter = resolve('src/adapters/node.ts');
+    build.onResolve({ filter: /^\.\.\/adapters\/node\.js$/ }, (args) => {
       if (!args.importer.includes(`${resolve('src/cli')}`)) return undefined;
       if (resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) !== nodeAdapter) return undefined;
       return { path: './node.js', external: true };
@@ -35,7 +44,7 @@ const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = 
 };
 
 export default defineConfig({
-  entry: { ...LIBRARY, cli: 'src/cli.ts' },
+  entry: { ...LIBRARY, cli: 'src/cli/bin.ts' },
   format: ['esm', 'cjs'],
   dts: { entry: LIBRARY },
   sourcemap: true,

@@ -34,13 +34,14 @@ const out = mkdtempSync(join(tmpdir(), 'nst-bench-'));
 await build({
   stdin: {
     contents: `
-      import * as nst from ${JSON.stringify(join(root, 'src', 'webgl.ts'))};
+      import * as nst from ${JSON.stringify(join(root, 'src', 'adapters', 'webgl.ts'))};
+      import { noiseImage } from ${JSON.stringify(join(root, 'src', 'core.ts'))};
       import * as tf from '@tensorflow/tfjs-core';
       window.runBench = async (size, reps) => {
         const t0 = performance.now();
         const backend = await nst.ready();
         const vgg = window.vgg ??= await nst.loadVgg19({ weights: '/weights/' });
-        const mk = (h, w, seed) => nst.noiseImage(h, w, seed);
+        const mk = (h, w, seed) => noiseImage(h, w, seed);
         const content = mk(512, 512, 1), style = mk(512, 512, 2);
         const times = []; let last = performance.now(); let first; let peak = 0;
         const r = await nst.stylize({ model: vgg, content, style, size, iterations: reps + 1, optimizer: 'adam',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Does fusing bias + ReLU into the conv (tf.fused.conv2d) pay on this backend? Times VGG-19's conv stack up to
-// relu5_1 both ways (median of N). Used to decide where src/network.ts fuses.
+// relu5_1 both ways (median of N). Used to decide where src/core/network.ts fuses.
 //   node bench/fused.mjs [--backend wasm|cpu] [--size 256] [--reps 5]
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

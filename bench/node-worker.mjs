@@ -10,6 +10,7 @@ if (cfg.threads) process.env.NST_WASM_THREADS = String(cfg.threads);
 const t0 = performance.now();
 const here = dirname(fileURLToPath(import.meta.url));
 const nst = await import(join(here, '..', 'dist', 'node.js'));
+const core = await import(join(here, '..', 'dist', 'core.js'));
 const tf = await import('@tensorflow/tfjs-core');
 const backend = await nst.ready(cfg.backend);
 const shared = join(here, '..', '..', 'shared', 'images');
@@ -18,7 +19,7 @@ const shared = join(here, '..', '..', 'shared', 'images');
 async function image(name, seed) {
   const path = join(shared, name);
   if (!existsSync(path)) {
-    const t = nst.noiseImage(512, 512, seed);
+    const t = core.noiseImage(512, 512, seed);
     const data = await t.data();
     t.dispose();
     return { data, width: 512, height: 512, channels: 3 };

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { ready, loadVgg19, createStylizer, fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/node';
+import { ready, loadVgg19, createStylizer } from 'neural-style-tfjs/node';
+import { fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '4' }, size: { type: 'string', default: '128' }, iterations: { type: 'string', default: '10' } } });
 const calls = Number(values.calls);

@@ -116,6 +116,7 @@ function runChildOnce(threads) {
 async function child() {
   const processStart = Date.now() - performance.now();
   const lib = await import(pathToFileURL(DIST).href);
+  const core = await import(pathToFileURL(DIST.replace(/node\.js$/, 'core.js')).href);
   const tf = await import('@tensorflow/tfjs-core');
   const t0 = performance.now();
   const backend = await lib.ready();
@@ -127,9 +128,9 @@ async function child() {
   const style = tf.tidy(() => tf.mul(tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 8), 255));
   const styleLayers = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
   const feats = await lib.extractFeatures(vgg, style, styleLayers);
-  const grams = styleLayers.map((l) => lib.gramMatrix(feats[l]));
+  const grams = styleLayers.map((l) => core.gramMatrix(feats[l]));
   tf.dispose(Object.values(feats));
-  const losses = new Map(styleLayers.map((l, i) => [lib.resolveLayer(l).index, (act) => lib.styleLoss(act, grams[i], 1)]));
+  const losses = new Map(styleLayers.map((l, i) => [lib.resolveLayer(l).index, (act) => core.styleLoss(act, grams[i], 1)]));
 
   const forward = async () => {
     const { relu5_4 } = await lib.extractFeatures(vgg, image, ['relu5_4']);
@@ -138,7 +139,7 @@ async function child() {
   };
   const fwdbwd = async () => {
     const { values, grad } = tf.tidy(() => {
-      const r = lib.lossAndGradient(vgg, image, losses, 'max');
+      const r = core.lossAndGradient(vgg, image, losses, 'max');
       return { values: tf.addN(r.values), grad: r.grad };
     });
     await Promise.all([values.data(), grad.data()]);

@@ -17,8 +17,8 @@ import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateSweepRecord } from '../src/experiments/record-validate.js';
-import { encodeImage } from '../src/node/image-io.js';
+import { validateSweepRecord } from '../src/experiments/sweep/record-validate.js';
+import { encodeImage } from '../src/adapters/node/image-io.js';
 import { loadImage } from './helpers/images.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -13,7 +13,16 @@ import {
   loadVgg19,
   createStylizer,
   extractFeatures,
-  gramMatrix,
+  readImage,
+  writeImage,
+  decodeImage,
+  encodeImage,
+  StyleTransferError,
+  type RgbaImage,
+  type Vgg19,
+} from '../src/adapters/node.js';
+import { gramMatrix } from '../src/core.js';
+import {
   sweep,
   replaySweep,
   renderContactSheet,
@@ -22,19 +31,12 @@ import {
   reconstruct,
   reconstructionOptions,
   layerSetLabel,
+  createImage,
   drawText,
   measureText,
-  createImage,
-  readImage,
-  writeImage,
-  decodeImage,
-  encodeImage,
-  StyleTransferError,
-  type RgbaImage,
   type SweepRecord,
   type SweepResult,
-  type Vgg19,
-} from '../src/node.js';
+} from '../src/experiments.js';
 import { loadImage, type RgbPixels } from './helpers/images.js';
 
 let model: Vgg19;

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, loadVgg19, extractFeatures, NETWORK_POINTS, StyleTransferError, type LayerName, type TapInfo, type Vgg19 } from '../src/node.js';
+import { loadVgg19, extractFeatures, NETWORK_POINTS, StyleTransferError, type LayerName, type TapInfo, type Vgg19 } from '../src/adapters/node.js';
+import { readyTestBackend } from './helpers/backend.js';
 
 const H = 40;
 const W = 56;
@@ -51,7 +52,7 @@ const rgb = rgbBytes();
 let reference: Float32Array; // relu1_2 of `rgb` from RGB bytes
 
 beforeAll(async () => {
-  expect(await ready('wasm')).toBe('wasm');
+  await readyTestBackend();
   model = await loadVgg19();
   const { relu1_2 } = await extractFeatures(model, { data: rgb, width: W, height: H }, ['relu1_2']);
   reference = relu1_2.dataSync() as Float32Array;

@@ -5,7 +5,9 @@
  * The reference used the uint8 Keras weights only, so the exact comparisons load the uint8-only weight set that
  * test/setup/global-setup.ts builds (`--exact none`). A last block checks the package's default weights loosely.
  *
- * Tolerances (README "Suggested test tolerances", wasm backend):
+ * Runs on the backend `NST_TEST_BACKEND` names (default wasm; `npm run test:backends` runs it on each backend
+ * available in Node). The tolerances are the same on every backend (measured worst cases: docs/backends.md).
+ * Tolerances (README "Suggested test tolerances", measured on wasm):
  * - anything summed in JS doubles over `dataSync()` (layer mean/std/channel means, Gram trace/sum) and single
  *   values (positions, max, Gram entries): rtol 1e-4;
  * - values reduced on the backend with `tf.sum` (styleLoss/contentLoss/tvLoss values): the WASM backend sums
@@ -16,11 +18,12 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ready, loadVgg19, extractFeatures, type Vgg19 } from '../src/node.js';
-import { gramMatrix } from '../src/gram.js';
-import { contentLoss, styleLoss, tvLoss } from '../src/losses.js';
-import { lossAndGradient, type PointLoss } from '../src/network.js';
-import { resolveLayer } from '../src/layers.js';
+import { loadVgg19, extractFeatures, type Vgg19 } from '../src/adapters/node.js';
+import { readyTestBackend } from './helpers/backend.js';
+import { gramMatrix } from '../src/core/gram.js';
+import { contentLoss, styleLoss, tvLoss } from '../src/core/losses.js';
+import { lossAndGradient, type PointLoss } from '../src/core/network.js';
+import { resolveLayer } from '../src/core/layers.js';
 
 const SHARED = new URL('../../shared/', import.meta.url);
 const GOLDEN = new URL('golden/', SHARED);
@@ -98,12 +101,12 @@ function meanStd(v: Float32Array): { mean: number; std: number } {
 
 afterAll(() => {
   const rows = [...worst.entries()].map(([q, { rel, where }]) => `  ${q.padEnd(40)} ${rel.toExponential(2)}  (${where})`);
-  console.log(`golden: worst relative error per quantity (wasm backend)\n${rows.join('\n')}`);
+  console.log(`golden: worst relative error per quantity (${backend} backend)\n${rows.join('\n')}`);
 });
 
 let backend: string;
 beforeAll(async () => {
-  backend = await ready('wasm');
+  backend = await readyTestBackend();
 });
 
 describe('golden fixture files', () => {
@@ -128,7 +131,6 @@ describe('golden: uint8-only weights (as the reference)', () => {
   let startTensors: number;
 
   beforeAll(async () => {
-    expect(backend).toBe('wasm');
     startTensors = tf.memory().numTensors;
     model = await loadVgg19({ weights: inject('uint8WeightsDir') });
     const tub = await extractFeatures(model, readRgb('tubingen'), KERAS_LAYERS);

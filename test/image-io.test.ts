@@ -1,5 +1,5 @@
 /**
- * Image file limits (src/node/image-io.ts): the PNG and JPEG header parsers on crafted bytes, the pixel limit
+ * Image file limits (src/adapters/node/image-io.ts): the PNG and JPEG header parsers on crafted bytes, the pixel limit
  * checked before decoding, and reads confined to regular files under a size cap (FIFOs, devices, sockets and
  * folders are refused without blocking or reading).
  */
@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStyleTransferError, type StyleTransferErrorCode } from '../src/errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../src/image.js';
-import { decodeImage, encodeImage, readImage, readImageHeader, readRegularFile } from '../src/node/image-io.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../src/image/input.js';
+import { decodeImage, encodeImage, readImage, readImageHeader, readRegularFile } from '../src/adapters/node/image-io.js';
 
 const gray = (w: number, h: number) => ({ data: new Uint8Array(w * h * 4).fill(128), width: w, height: h });
 const PNG_40x30 = encodeImage(gray(40, 30), 'png');

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, loadVgg19, CONV_LAYERS, type RgbaImage, type Vgg19 } from '../src/node.js';
+import { ready, loadVgg19, CONV_LAYERS, type RgbaImage, type Vgg19 } from '../src/adapters/node.js';
 import { effectiveReceptiveField, theoreticalReceptiveField } from '../src/insight/receptive-field.js';
 import { textureScale } from '../src/insight/texture-scale.js';
 import { psnr, ssim } from '../src/insight/image-quality.js';

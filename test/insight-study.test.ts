@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, loadVgg19, replaySweep, type Vgg19 } from '../src/node.js';
-import { encodeImage } from '../src/node/image-io.js';
+import { ready, loadVgg19, type Vgg19 } from '../src/adapters/node.js';
+import { replaySweep } from '../src/experiments.js';
+import { encodeImage } from '../src/adapters/node/image-io.js';
 import { study, type StudyCacheEntry, type StudyRecord } from '../src/insight/study.js';
 import { loadImage, type RgbPixels } from './helpers/images.js';
 

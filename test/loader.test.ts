@@ -13,18 +13,18 @@ import {
   ready,
   loadVgg19,
   extractFeatures,
-  urlWeightsSource,
   packagedWeightsDir,
   StyleTransferError,
   isStyleTransferError,
   type LoadProgress,
   type StyleTransferErrorCode,
   type Vgg19,
-} from '../src/node.js';
-import { gramMatrix } from '../src/gram.js';
-import { styleLoss } from '../src/losses.js';
-import { lossAndGradient, type PointLoss } from '../src/network.js';
-import { resolveLayer } from '../src/layers.js';
+} from '../src/adapters/node.js';
+import { urlWeightsSource } from '../src/core.js';
+import { gramMatrix } from '../src/core/gram.js';
+import { styleLoss } from '../src/core/losses.js';
+import { lossAndGradient, type PointLoss } from '../src/core/network.js';
+import { resolveLayer } from '../src/core/layers.js';
 
 const REPO_WEIGHTS = fileURLToPath(new URL('../weights/', import.meta.url));
 const TFJS_MODEL_JSON = fileURLToPath(new URL('../../shared/vgg19/keras-uint8/model.json', import.meta.url));

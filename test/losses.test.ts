@@ -14,15 +14,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, loadVgg19, type Vgg19 } from '../src/node.js';
-import { gramBackward, gramMatrix } from '../src/gram.js';
+import { ready, loadVgg19, type Vgg19 } from '../src/adapters/node.js';
+import { gramBackward, gramMatrix } from '../src/core/gram.js';
 import { genericKernels, kernelsFor, wasmKernels } from '../src/kernels/index.js';
 import { blockedTranspose } from '../src/kernels/wasm.js';
-import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/losses.js';
-import { forward, lossAndGradient, lossPass, planPass, preprocess, type Pooling, type PointLoss } from '../src/network.js';
-import { resolveLayer, type LayerName } from '../src/layers.js';
-import { colorStats, combineLuminance, luminanceImage, matchColorHistogram, matchLuminance, rgbToYiq, symPow, yiqToRgb } from '../src/color.js';
-import { mulberry32 } from '../src/stylize/noise.js';
+import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/core/losses.js';
+import { forward, lossAndGradient, lossPass, planPass, preprocess, type Pooling, type PointLoss } from '../src/core/network.js';
+import { resolveLayer, type LayerName } from '../src/core/layers.js';
+import { colorStats, combineLuminance, luminanceImage, matchColorHistogram, matchLuminance, rgbToYiq, symPow, yiqToRgb } from '../src/image/color.js';
+import { mulberry32 } from '../src/image/noise.js';
 import { loadImage } from './helpers/images.js';
 
 beforeAll(async () => {

@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendMemoryLimit, estimateMemory, loadVgg19, ready, resolveLayer, stylize, StyleTransferError, NETWORK_POINTS, type Vgg19 } from '../src/node.js';
-import { stepMemory } from '../src/memory.js';
-import { planPass } from '../src/network.js';
+import { loadVgg19, ready, resolveLayer, stylize, StyleTransferError, NETWORK_POINTS, type Vgg19 } from '../src/adapters/node.js';
+import { backendMemoryLimit, estimateMemory } from '../src/core.js';
+import { stepMemory } from '../src/core/memory.js';
+import { planPass } from '../src/core/network.js';
 import { resolveOptions, type StylizeOptions } from '../src/stylize/options.js';
 import { planRun } from '../src/stylize/plan.js';
 

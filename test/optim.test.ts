@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ready, adam, lbfgs, type Objective, type OptimizerStep } from '../src/node.js';
+import { ready } from '../src/adapters/node.js';
+import { adam, lbfgs, type Objective, type OptimizerStep } from '../src/core.js';
 import { cubicInterpolate } from '../src/optim/lbfgs.js';
 
 beforeAll(async () => {

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ready, lbfgs, type Objective } from '../src/node.js';
+import { ready } from '../src/adapters/node.js';
+import { lbfgs, type Objective } from '../src/core.js';
 import { autoPyramidLevels, makePyramid } from '../src/optim/pyramid.js';
 import { kernelsFor } from '../src/kernels/index.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, encodeImage } from '../src/node/image-io.js';
+import { decodeImage, encodeImage } from '../src/adapters/node/image-io.js';
 import { loadImage } from './helpers/images.js';
 
 const SERVER = fileURLToPath(new URL('../examples/server/server.mjs', import.meta.url));

@@ -16,7 +16,7 @@ import {
   type StylizeResult,
   type StyleTransferErrorCode,
   type Vgg19,
-} from '../src/node.js';
+} from '../src/adapters/node.js';
 import { loadImage, type RgbPixels } from './helpers/images.js';
 
 let model: Vgg19;

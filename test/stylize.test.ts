@@ -16,13 +16,13 @@ import {
   createStylizer,
   extractFeatures,
   StyleTransferError,
-  DEFAULT_STYLE_LAYERS,
+  STYLIZE_DEFAULTS,
   type IterationInfo,
   type StyleTransferErrorCode,
   type StylizeRequest,
   type StylizeResult,
   type Vgg19,
-} from '../src/node.js';
+} from '../src/adapters/node.js';
 import { loadImage, meanChroma, type RgbPixels } from './helpers/images.js';
 
 let model: Vgg19;
@@ -148,7 +148,7 @@ describe('end to end (64 px, default layers and weights)', () => {
       for (const e of h) {
         expect(Math.abs(e.loss.total - (e.loss.content + e.loss.style + e.loss.tv)) / e.loss.total).toBeLessThan(1e-5);
         expect(Object.keys(e.loss.contentLayers)).toEqual(['relu4_2']);
-        expect(Object.keys(e.loss.styleLayers)).toEqual([...DEFAULT_STYLE_LAYERS]);
+        expect(Object.keys(e.loss.styleLayers)).toEqual([...STYLIZE_DEFAULTS.styleLayers]);
       }
       // L-BFGS with the strong-Wolfe line search never accepts a step that raises the loss.
       for (let i = 1; i < h.length; i++) expect(h[i].loss.total).toBeLessThanOrEqual(h[i - 1].loss.total);

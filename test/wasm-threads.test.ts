@@ -1,5 +1,5 @@
 /**
- * Multi-threaded WASM in Node (src/node/wasm-threads.ts, wired into src/node.ts).
+ * Multi-threaded WASM in Node (src/adapters/node/wasm-threads.ts, wired into src/adapters/node.ts).
  *
  * The thread pool is fixed when the backend starts, once per process, so each case runs a child Node process on
  * a script bundled from the sources with esbuild (tfjs stays external, i.e. the installed packages). The child
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { threadsFromEnv } from '../src/node/wasm-threads.js';
+import { threadsFromEnv } from '../src/adapters/node/wasm-threads.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 // Inside the repo so that the external @tensorflow/* imports resolve to its node_modules.
@@ -21,8 +21,8 @@ const CHILD = join(WORK, 'child.mjs');
 
 const CHILD_SOURCE = `
 import * as tf from '@tensorflow/tfjs-core';
-import { ready, setWasmThreads, wasmThreads } from ${JSON.stringify(join(ROOT, 'src', 'node.ts'))};
-import { enableWasmThreads } from ${JSON.stringify(join(ROOT, 'src', 'node', 'wasm-threads.ts'))};
+import { ready, setWasmThreads, wasmThreads } from ${JSON.stringify(join(ROOT, 'src', 'adapters', 'node.ts'))};
+import { enableWasmThreads } from ${JSON.stringify(join(ROOT, 'src', 'adapters', 'node', 'wasm-threads.ts'))};
 
 const env = process.env;
 const plan = env.FAULT

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, loadVgg19, fileWeightsSource, StyleTransferError, type StyleTransferErrorCode, type WeightsSource } from '../src/node.js';
+import { ready, loadVgg19, fileWeightsSource, StyleTransferError, type StyleTransferErrorCode, type WeightsSource } from '../src/adapters/node.js';
 import { MAX_MANIFEST_BYTES, MAX_WEIGHTS_BYTES, validateManifest } from '../src/weights/manifest.js';
 
 const REPO_WEIGHTS = fileURLToPath(new URL('../weights/', import.meta.url));

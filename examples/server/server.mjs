@@ -21,7 +21,8 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, decodeImage, fitSize, readImage, ready, resizeImage, toImageTensor, isStyleTransferError } from 'neural-style-tfjs/node';
+import { createStylizer, decodeImage, readImage, ready, isStyleTransferError } from 'neural-style-tfjs/node';
+import { fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 
 const { values: args } = parseArgs({
   options: {

@@ -26,7 +26,7 @@ export default defineConfig({
   base: './',
   resolve: {
     alias: [
-      { find: /^neural-style-tfjs\/(webgl|webgpu|wasm)$/, replacement: `${dist}$1.js` },
+      { find: /^neural-style-tfjs\/(webgl|webgpu|wasm|core|experiments)$/, replacement: `${dist}$1.js` },
       { find: /^neural-style-tfjs$/, replacement: `${dist}index.js` },
     ],
   },

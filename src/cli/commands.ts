@@ -8,38 +8,40 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   createStylizer,
   extractFeatures,
-  fitSize,
-  gramMatrix,
   loadVgg19,
   ready,
+  resolveLayer,
+  StyleTransferError,
+  STYLIZE_DEFAULTS,
+  VERSION,
+  type IterationInfo,
+  type LayerWeights,
+  type NodeBackendName,
+  type RgbaImage,
+  type StylizeOptions,
+  type Vgg19,
+} from '../adapters/node.js';
+import { fitSize, gramMatrix, resizeImage, toImageTensor, DEFAULT_MAX_INPUT_PIXELS } from '../core.js';
+import {
   reconstruct,
   reconstructionOptions,
   renderContactSheet,
   renderFeatureMaps,
   renderGram,
   replaySweep,
-  resizeImage,
-  resolveLayer,
   sweep,
-  toImageTensor,
-  DEFAULT_MAX_INPUT_PIXELS,
-  StyleTransferError,
-  VERSION,
   type ContactSheetOptions,
-  type IterationInfo,
-  type LayerWeights,
-  type NodeBackendName,
-  type RgbaImage,
-  type StylizeOptions,
   type SweepOptions,
   type SweepRecord,
   type SweepVary,
-  type Vgg19,
-} from '../node.js';
-import { DEFAULT_MAX_BYTES, formatFromPath, readImage, readRegularFile } from '../node/image-io.js';
+  blit,
+  createImage,
+  drawText,
+  fitText,
+} from '../experiments.js';
+import { DEFAULT_MAX_BYTES, formatFromPath, readImage, readRegularFile } from '../adapters/node/image-io.js';
 import { resolveOptions } from '../stylize/options.js';
-import { checkSweepVary, validateSweepRecord } from '../experiments/record-validate.js';
-import { blit, createImage, drawText, fitText } from '../experiments/font.js';
+import { checkSweepVary, validateSweepRecord } from '../experiments/sweep/record-validate.js';
 import { UsageError, parseNumber, type Parsed } from './args.js';
 import { OutputPlan, throwIfAborted } from './outputs.js';
 import { createProgress, fmtMs, silentProgress, type ProgressBar } from './progress.js';
@@ -442,7 +444,7 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   const out = outFlag ? await outputs.output('-o', outFlag) : undefined;
   const gramOut = gramFlag ? await outputs.output('--gram', gramFlag) : undefined;
   backendFlag(f);
-  const size = numFlag(f, 'size') ?? 256;
+  const size = numFlag(f, 'size') ?? STYLIZE_DEFAULTS.size;
   const chText = str(f, 'channels');
   const channels = chText === undefined ? undefined : chText.includes(',') ? numberList('channels', chText, true) : parseNumber('channels', chText, true);
   if (typeof channels === 'number' && channels < 1) throw new UsageError(`--channels is ${channels}; give a count ≥ 1`);

@@ -14,7 +14,7 @@ import { constants as fsConstants, unlinkSync } from 'node:fs';
 import { access, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { StyleTransferError } from '../errors.js';
-import { encodeImage, fileKind, formatFromPath, tempPathBeside, writeTempBeside, type WritablePixels } from '../node/image-io.js';
+import { encodeImage, fileKind, formatFromPath, tempPathBeside, writeTempBeside, type WritablePixels } from '../adapters/node/image-io.js';
 import { UsageError } from './args.js';
 
 interface Identity {

@@ -1,4 +1,7 @@
 /** The CLI's commands and flags (help text and parsing both read these). */
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
+import { DEFAULT_MAX_BYTES } from '../adapters/node/image-io.js';
+import { STYLIZE_DEFAULTS as D, STYLIZE_RANGES as R, defaultText as t, rangeText } from '../defaults.js';
 import type { CommandSpec, FlagSpec } from './args.js';
 
 export const BIN = 'neural-style-tfjs';
@@ -9,32 +12,32 @@ export const COMMON_FLAGS: FlagSpec[] = [
   { name: 'json', type: 'boolean', help: 'machine-readable progress on stdout: one JSON object per line' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'TF.js backend: tensorflow (needs @tensorflow/tfjs-node), wasm or cpu', default: 'best available' },
   { name: 'weights', type: 'string', arg: 'DIR', help: 'VGG-19 weight folder (or manifest.json)', default: 'the weights shipped in the package' },
-  { name: 'max-megapixels', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'refuse input images with more pixels (read from the header, before decoding)', default: '50' },
-  { name: 'max-file-mb', type: 'number', arg: 'X', min: 0.01, max: 65536, help: 'refuse input files larger than X MiB', default: '256' },
+  { name: 'max-megapixels', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'refuse input images with more pixels (read from the header, before decoding)', default: String(DEFAULT_MAX_INPUT_PIXELS / 1e6) },
+  { name: 'max-file-mb', type: 'number', arg: 'X', min: 0.01, max: 65536, help: 'refuse input files larger than X MiB', default: String(DEFAULT_MAX_BYTES / 2 ** 20) },
 ];
 
 /** Flags that map onto stylize() options (shared by stylize and, as the base of every cell, sweep). */
 const STYLIZE_FLAGS: FlagSpec[] = [
-  { name: 'size', type: 'int', arg: 'N', help: 'longest side of the output in pixels (16–4096)', default: '256' },
-  { name: 'style-layers', type: 'string', arg: 'LAYERS', help: 'style layers: "conv1_1,conv3_1" (equal weights) or "relu1_1:1,relu2_1:0.5"', default: 'relu1_1,relu2_1,relu3_1,relu4_1,relu5_1' },
-  { name: 'content-layers', type: 'string', arg: 'LAYERS', help: 'content layers, same syntax', default: 'relu4_2' },
-  { name: 'content-weight', type: 'number', arg: 'X', help: 'content loss weight (alpha)', default: '5' },
-  { name: 'style-weight', type: 'number', arg: 'X', help: 'style loss weight (beta)', default: '100' },
-  { name: 'tv-weight', type: 'number', arg: 'X', help: 'total-variation (smoothness) weight', default: '1e-3' },
-  { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: 'mean' },
-  { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: 'lbfgs' },
-  { name: 'learning-rate', type: 'number', arg: 'X', help: 'L-BFGS step multiplier / Adam step size', default: '1 (lbfgs), 10 (adam)' },
-  { name: 'lbfgs-history', type: 'int', arg: 'N', help: 'L-BFGS correction pairs kept', default: '50' },
-  { name: 'line-search', type: 'string', arg: 'strong-wolfe|none', help: 'L-BFGS line search', default: 'strong-wolfe' },
-  { name: 'precondition', type: 'string', arg: 'pyramid|none', help: 'what the optimiser moves: a multi-scale pyramid or plain pixels', default: 'pyramid (lbfgs), none (adam)' },
+  { name: 'size', type: 'int', arg: 'N', help: `longest side of the output in pixels (${rangeText(R.size)})`, default: t(D.size) },
+  { name: 'style-layers', type: 'string', arg: 'LAYERS', help: 'style layers: "conv1_1,conv3_1" (equal weights) or "relu1_1:1,relu2_1:0.5"', default: t(D.styleLayers) },
+  { name: 'content-layers', type: 'string', arg: 'LAYERS', help: 'content layers, same syntax', default: t(D.contentLayers) },
+  { name: 'content-weight', type: 'number', arg: 'X', help: 'content loss weight (alpha)', default: t(D.contentWeight) },
+  { name: 'style-weight', type: 'number', arg: 'X', help: 'style loss weight (beta)', default: t(D.styleWeight) },
+  { name: 'tv-weight', type: 'number', arg: 'X', help: 'total-variation (smoothness) weight', default: D.tvWeight.toExponential() },
+  { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: t(D.lossNormalization) },
+  { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: t(D.optimizer) },
+  { name: 'learning-rate', type: 'number', arg: 'X', help: 'L-BFGS step multiplier / Adam step size', default: t(D.learningRate) },
+  { name: 'lbfgs-history', type: 'int', arg: 'N', help: 'L-BFGS correction pairs kept', default: t(D.lbfgs.historySize) },
+  { name: 'line-search', type: 'string', arg: 'strong-wolfe|none', help: 'L-BFGS line search', default: t(D.lbfgs.lineSearch) },
+  { name: 'precondition', type: 'string', arg: 'pyramid|none', help: 'what the optimiser moves: a multi-scale pyramid or plain pixels', default: t(D.precondition) },
   { name: 'normalize-gradients', type: 'boolean', help: "divide each layer's gradient by its L1 norm" },
   { name: 'preserve-colors', type: 'optional-string', arg: 'luminance|histogram', help: "keep the content's colours (alone: luminance)", choices: ['luminance', 'histogram'] },
-  { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
-  { name: 'init', type: 'string', arg: 'content|style|noise|FILE', help: 'start image', default: 'content' },
-  { name: 'seed', type: 'int', arg: 'N', help: 'seed for --init noise', default: '0' },
-  { name: 'style-scale', type: 'number', arg: 'X', help: 'style images resized to size·X (0.05–8)', default: '1' },
+  { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: t(D.pooling) },
+  { name: 'init', type: 'string', arg: 'content|style|noise|FILE', help: 'start image', default: t(D.init) },
+  { name: 'seed', type: 'int', arg: 'N', help: 'seed for --init noise', default: t(D.seed) },
+  { name: 'style-scale', type: 'number', arg: 'X', help: `style images resized to size·X (${rangeText(R.styleScale)})`, default: t(D.styleScale) },
   { name: 'style-blend-weights', type: 'string', arg: 'W,W,…', help: 'relative weights of several style images', default: 'equal' },
-  { name: 'scales', type: 'string', arg: 'F,F,…', help: 'coarse-to-fine fractions of --size ending in 1, e.g. 0.5,1', default: '1' },
+  { name: 'scales', type: 'string', arg: 'F,F,…', help: 'coarse-to-fine fractions of --size ending in 1, e.g. 0.5,1', default: t(D.scales) },
 ];
 
 export const STYLIZE: CommandSpec = {
@@ -45,7 +48,7 @@ export const STYLIZE: CommandSpec = {
   positionals: { min: 2, max: 64 },
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
-    { name: 'iterations', short: 'i', type: 'string', arg: 'N', help: 'iterations (with --scales: one count, or one per scale "100,50")', default: '100' },
+    { name: 'iterations', short: 'i', type: 'string', arg: 'N', help: 'iterations (with --scales: one count, or one per scale "100,50")', default: t(D.iterations) },
     ...STYLIZE_FLAGS,
     { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
@@ -72,7 +75,7 @@ export const SWEEP: CommandSpec = {
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'contact sheet (.png or .jpg) — required' },
     { name: 'vary', type: 'string', arg: 'NAME=VALUES', repeat: true, help: 'a setting to vary (see below); give one or two' },
-    { name: 'iterations', short: 'i', type: 'string', arg: 'N[,N…]', help: 'iterations; a list is an axis (columns), taken from one run per row', default: '100' },
+    { name: 'iterations', short: 'i', type: 'string', arg: 'N[,N…]', help: 'iterations; a list is an axis (columns), taken from one run per row', default: t(D.iterations) },
     { name: 'record', type: 'string', arg: 'FILE', help: 'where to write the JSON record', default: '<output>.json' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the sweep a JSON record describes (images from the record unless given)' },
     { name: 'preset-kind', type: 'string', arg: 'conv|relu', help: 'layers the single/cumulative/all presets use', default: 'conv' },
@@ -109,7 +112,7 @@ export const FEATURES: CommandSpec = {
     { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'any of the 37 points: conv1_1…conv5_4, relu1_1…relu5_4, pool1…pool5 — required' },
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'feature-map grid (.png or .jpg)' },
     { name: 'gram', type: 'string', arg: 'FILE', help: 'Gram-matrix heat map (.png or .jpg)' },
-    { name: 'size', type: 'int', arg: 'N', min: 16, max: 4096, help: 'resize the image to N pixels on its longest side first (16–4096)', default: '256' },
+    { name: 'size', type: 'int', arg: 'N', min: R.size.min, max: R.size.max, help: `resize the image to N pixels on its longest side first (${rangeText(R.size)})`, default: t(D.size) },
     { name: 'channels', type: 'string', arg: 'N|I,I,…', help: 'how many channels (the most active first), or which', default: '64' },
     { name: 'sort', type: 'string', arg: 'energy|index', help: 'order of the channels shown', default: 'energy' },
     { name: 'columns', type: 'int', arg: 'N', min: 1, help: 'tiles per row', default: '√channels' },
@@ -139,10 +142,10 @@ export const RECONSTRUCT: CommandSpec = {
     { name: 'seed', type: 'int', arg: 'N', help: 'seed of the white-noise start', default: '0' },
     { name: 'weight', type: 'number', arg: 'X', help: 'weight of the loss term', default: '1 (content), 1000 (style)' },
     { name: 'tv-weight', type: 'number', arg: 'X', help: 'total-variation weight', default: '0' },
-    { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: 'lbfgs' },
+    { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: t(D.optimizer) },
     { name: 'learning-rate', type: 'number', arg: 'X', help: 'step multiplier / size' },
     { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
-    { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: 'mean' },
+    { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: t(D.lossNormalization) },
     { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
   ],

@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../node.js';
-import { decodeImage, encodeImage, readRegularFile, writeFileAtomic } from '../node/image-io.js';
+import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../adapters/node.js';
+import { decodeImage, encodeImage, readRegularFile, writeFileAtomic } from '../adapters/node/image-io.js';
 import { resolveOptions } from '../stylize/options.js';
 import { study, type StudyCache, type StudyCacheEntry, type StudyOptions, type StudyPair, type StudyRecord } from '../insight/study.js';
 import { studyOptionsOf, validateStudyRecord } from '../insight/record.js';

@@ -5,11 +5,11 @@
  * @module
  */
 import { StyleTransferError, describe } from '../errors.js';
-import type { ImageInput } from '../image.js';
-import { resolveLayer } from '../layers.js';
-import type { LossNormalization } from '../losses.js';
-import type { Vgg19 } from '../model.js';
-import type { Pooling } from '../network.js';
+import type { ImageInput } from '../image/input.js';
+import { resolveLayer } from '../core/layers.js';
+import type { LossNormalization } from '../core/losses.js';
+import type { Vgg19 } from '../core/model.js';
+import type { Pooling } from '../core/network.js';
 import { createStylizer, type Stylizer } from '../stylize/session.js';
 import type { IterationInfo, LayerWeights, StylizeRequest } from '../stylize/options.js';
 import type { StylizeResult } from '../stylize/result.js';

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
-import type { RgbaImage } from '../image.js';
-import { blit, createImage, type Color } from './font.js';
+import type { RgbaImage } from '../image/input.js';
+import { blit, createImage, type Color } from './raster.js';
 
 /**
  * Colour maps for single-channel pictures. `viridis`/`magma`/`inferno` are perceptually uniform; `coolwarm` is

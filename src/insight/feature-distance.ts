@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
-import { extractFeatures } from '../features.js';
-import { gramMatrix } from '../gram.js';
-import type { ImageInput } from '../image.js';
-import { CONV_LAYERS, resolveLayer } from '../layers.js';
-import type { Vgg19 } from '../model.js';
-import type { Pooling } from '../network.js';
+import { extractFeatures } from '../core/features.js';
+import { gramMatrix } from '../core/gram.js';
+import type { ImageInput } from '../image/input.js';
+import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
+import type { Vgg19 } from '../core/model.js';
+import type { Pooling } from '../core/network.js';
 
 /** One layer's distance between an image and a reference. */
 export interface LayerDistance {

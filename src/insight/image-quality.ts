@@ -3,7 +3,7 @@
  * @module
  */
 import { StyleTransferError } from '../errors.js';
-import type { ImageInput } from '../image.js';
+import type { ImageInput } from '../image/input.js';
 import { assertSameSize, luma, readRgb, type RgbFloat } from './pixels.js';
 
 /**

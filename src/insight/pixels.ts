@@ -1,5 +1,5 @@
 import { StyleTransferError } from '../errors.js';
-import { toImageTensor, type ImageInput } from '../image.js';
+import { toImageTensor, type ImageInput } from '../image/input.js';
 
 /** An image as float RGB values 0–255, row-major `[H, W, 3]`, for measurements done on the host. */
 export interface RgbFloat {

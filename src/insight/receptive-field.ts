@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
-import { toImageTensor, type ImageInput } from '../image.js';
-import { NETWORK_POINTS, resolveLayer, type LayerName, type NetworkPoint } from '../layers.js';
-import type { Vgg19 } from '../model.js';
-import { activationShape, assertFits, lossAndGradient, type PointLoss, type Pooling } from '../network.js';
+import { toImageTensor, type ImageInput } from '../image/input.js';
+import { NETWORK_POINTS, resolveLayer, type LayerName, type NetworkPoint } from '../core/layers.js';
+import type { Vgg19 } from '../core/model.js';
+import { activationShape, assertFits, lossAndGradient, type PointLoss, type Pooling } from '../core/network.js';
 
 /** The theoretical receptive field of a network point. */
 export interface TheoreticalReceptiveField {

@@ -4,7 +4,7 @@
  * @module
  */
 import { StyleTransferError, describe } from '../errors.js';
-import { resolveLayer } from '../layers.js';
+import { resolveLayer } from '../core/layers.js';
 import type { StudyOptions, StudyRecord } from './study.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -5,9 +5,9 @@
  * (`<script type="application/json" id="study-record">`).
  * @module
  */
-import type { RgbaImage } from '../image.js';
-import { CONV_LAYERS } from '../layers.js';
-import { renderContactSheet } from '../experiments/sweep.js';
+import type { RgbaImage } from '../image/input.js';
+import { CONV_LAYERS } from '../core/layers.js';
+import { renderContactSheet } from '../experiments/sweep/contact-sheet.js';
 import { esc, heatMap, lineChart } from './charts.js';
 import type { CellMeasurements, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study.js';
 

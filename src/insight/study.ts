@@ -8,11 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
-import { fitSize, readImageInput, resizeImage, toRgba, type ImageInput, type RgbaImage } from '../image.js';
-import { CONV_LAYERS, resolveLayer } from '../layers.js';
-import type { Vgg19 } from '../model.js';
+import { fitSize, readImageInput, resizeImage, toRgba, type ImageInput, type RgbaImage } from '../image/input.js';
+import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
+import type { Vgg19 } from '../core/model.js';
 import { reconstructionOptions } from '../experiments/reconstruct.js';
-import { layerSetLabel, sweep, type InputInfo, type SweepAxis, type SweepRecord, type SweepResult } from '../experiments/sweep.js';
+import { layerSetLabel } from '../experiments/sweep/axes.js';
+import { sweep } from '../experiments/sweep/run.js';
+import type { InputInfo, SweepAxis, SweepRecord, SweepResult } from '../experiments/sweep/types.js';
 import { createStylizer, type Stylizer } from '../stylize/session.js';
 import type { StylizeOptions } from '../stylize/options.js';
 import { VERSION } from '../version.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { STYLIZE_DEFAULTS } from '../defaults.js';
 import type { Objective, OptimizerStep } from './types.js';
 
 export interface AdamOptions {
@@ -16,7 +17,7 @@ export interface AdamOptions {
  * step and disposes what it made when the generator finishes or is returned early.
  */
 export async function* adam(objective: Objective, x0: tf.Tensor, iterations: number, opts: AdamOptions = {}): AsyncGenerator<OptimizerStep> {
-  const lr = opts.learningRate ?? 10;
+  const lr = opts.learningRate ?? STYLIZE_DEFAULTS.learningRate.adam;
   const b1 = opts.beta1 ?? 0.9;
   const b2 = opts.beta2 ?? 0.999;
   const eps = opts.epsilon ?? 1e-8;

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { STYLIZE_DEFAULTS } from '../defaults.js';
 import type { Evaluation, Objective, OptimizerStep } from './types.js';
+
+const D = STYLIZE_DEFAULTS.lbfgs;
 
 export interface LbfgsOptions {
   /** Step length multiplier (torch's `lr`). Default 1. */
   learningRate?: number;
-  /** Correction pairs kept (memory: 2 · historySize image-sized vectors). Default 100 (torch, minFunc). */
+  /** Correction pairs kept (memory: 2 · historySize image-sized vectors). Default 50 (torch and minFunc keep 100; see `STYLIZE_DEFAULTS.lbfgs`). */
   historySize?: number;
   /** `'strong-wolfe'` (default; cubic interpolation as torch.optim.LBFGS / minFunc) or `'none'` (fixed step). */
   lineSearch?: 'strong-wolfe' | 'none';
@@ -20,7 +23,7 @@ export interface LbfgsOptions {
   /** Stop once loss or step changes less than this. Default 1e-9. */
   toleranceChange?: number;
   /**
-   * Cap on objective evaluations. Default 2 · iterations + 25: room for the first direction's line search (its
+   * Cap on objective evaluations. Default 2 · iterations + 25 (`STYLIZE_DEFAULTS.lbfgs.extraEvaluations`): room for the first direction's line search (its
    * initial step, min(1, 1/‖g‖₁), is tiny for image losses, so it extrapolates for several evaluations) and
    * one or two evaluations per later iteration. torch's default is ⌊1.25 · iterations⌋; pass that to match it.
    */
@@ -150,13 +153,13 @@ async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf
  * algorithm branches on (loss, curvature yᵀs, directional derivatives). One iteration = one search direction.
  */
 export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: number, opts: LbfgsOptions = {}): AsyncGenerator<OptimizerStep> {
-  const lr = opts.learningRate ?? 1;
-  const historySize = opts.historySize ?? 100;
-  const lineSearch = opts.lineSearch ?? 'strong-wolfe';
+  const lr = opts.learningRate ?? STYLIZE_DEFAULTS.learningRate.lbfgs;
+  const historySize = opts.historySize ?? D.historySize;
+  const lineSearch = opts.lineSearch ?? D.lineSearch;
   const initialStep = opts.initialStep ?? 'torch';
   const tolGrad = opts.toleranceGrad ?? 1e-7;
   const tolChange = opts.toleranceChange ?? 1e-9;
-  const maxEvals = opts.maxEvaluations ?? 2 * iterations + 25;
+  const maxEvals = opts.maxEvaluations ?? 2 * iterations + D.extraEvaluations;
 
   let x = tf.clone(x0);
   const dirs: tf.Tensor[] = []; // y = g_{k+1} − g_k

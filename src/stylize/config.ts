@@ -1,6 +1,6 @@
 import { StyleTransferError, invalidOption } from '../errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image.js';
-import { Vgg19, type LoadVgg19Options } from '../model.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
+import { Vgg19, type LoadVgg19Options } from '../core/model.js';
 
 /** Configuration of {@link createStylizer}. Every field has a default. */
 export interface StylizerConfig {

@@ -1,10 +1,11 @@
-import type { PreserveColors } from '../color.js';
+import type { PreserveColors } from '../image/color.js';
 import { StyleTransferError, describe, invalidOption } from '../errors.js';
-import type { ImageInput, PixelRange, RgbaImage } from '../image.js';
-import { resolveLayer, type LayerName, type NetworkPoint } from '../layers.js';
-import type { LossNormalization } from '../losses.js';
-import type { Vgg19 } from '../model.js';
-import type { Pooling, Taps } from '../network.js';
+import type { ImageInput, PixelRange, RgbaImage } from '../image/input.js';
+import { resolveLayer, type LayerName, type NetworkPoint } from '../core/layers.js';
+import type { LossNormalization } from '../core/losses.js';
+import type { Vgg19 } from '../core/model.js';
+import type { Pooling, Taps } from '../core/network.js';
+import { STYLIZE_DEFAULTS as D, STYLIZE_RANGES as R } from '../defaults.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
@@ -184,8 +185,6 @@ export interface ResolvedOptions {
   tapEvery: number;
 }
 
-export const DEFAULT_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] as const;
-export const DEFAULT_CONTENT_LAYERS = ['relu4_2'] as const;
 
 const KNOWN = new Set([
   'styleBlendWeights', 'pixelRange', 'onQueue', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
@@ -193,7 +192,10 @@ const KNOWN = new Set([
   'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
 ]);
 
-function num(field: string, v: unknown, def: number, min: number, max: number, integer = false): number {
+/** A number option checked against its range in {@link STYLIZE_RANGES} (`range`: the table key, when not `field`). */
+function num(field: string, v: unknown, def: number, range: keyof typeof R = field as keyof typeof R): number {
+  const { min, max } = R[range];
+  const integer = 'integer' in R[range];
   if (v === undefined) return def;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
     invalidOption(field, v, `${integer ? 'an integer' : 'a finite number'} in [${min}, ${max}]`);
@@ -253,10 +255,10 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
     if (!(sum > 0)) invalidOption('styleBlendWeights', b, 'weights with a positive sum');
     blend = b.map((w) => w / sum);
   }
-  const lossNormalization = oneOf('lossNormalization', o.lossNormalization, 'mean', ['mean', 'paper'] as const);
-  const optimizer = oneOf('optimizer', o.optimizer, 'lbfgs', ['lbfgs', 'adam'] as const);
-  const scales = o.scales === undefined ? [1] : [...o.scales];
-  if (!Array.isArray(o.scales ?? []) || scales.length === 0 || scales.length > 8) invalidOption('scales', o.scales, 'a list of 1–8 fractions ending in 1, e.g. [0.5, 1]');
+  const lossNormalization = oneOf('lossNormalization', o.lossNormalization, D.lossNormalization, ['mean', 'paper'] as const);
+  const optimizer = oneOf('optimizer', o.optimizer, D.optimizer, ['lbfgs', 'adam'] as const);
+  const scales = o.scales === undefined ? [...D.scales] : [...o.scales];
+  if (!Array.isArray(o.scales ?? []) || scales.length < R.scales.min || scales.length > R.scales.max) invalidOption('scales', o.scales, `a list of ${R.scales.min}–${R.scales.max} fractions ending in 1, e.g. [0.5, 1]`);
   scales.forEach((s, i) => {
     if (typeof s !== 'number' || !(s > 0 && s <= 1)) invalidOption(`scales[${i}]`, s, 'a fraction in (0, 1]');
     if (i > 0 && s <= scales[i - 1]) invalidOption('scales', o.scales, 'increasing fractions ending in 1');
@@ -265,18 +267,18 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
   let iterations: number[];
   if (Array.isArray(o.iterations)) {
     if (o.iterations.length !== scales.length) invalidOption('iterations', o.iterations, `one count per scale (${scales.length})`);
-    iterations = o.iterations.map((n, i) => num(`iterations[${i}]`, n, 100, 1, 100000, true));
+    iterations = o.iterations.map((n, i) => num(`iterations[${i}]`, n, D.iterations, 'iterations'));
   } else {
-    const n = num('iterations', o.iterations, 100, 1, 100000, true);
+    const n = num('iterations', o.iterations, D.iterations);
     iterations = scales.map(() => n);
   }
-  const init = o.init ?? 'content';
+  const init = o.init ?? D.init;
   if (typeof init === 'string' && !['content', 'style', 'noise'].includes(init)) invalidOption('init', init, '"content", "style", "noise" or an image');
-  const preserveColors = oneOf('preserveColors', o.preserveColors, false, [false, 'luminance', 'histogram'] as const);
+  const preserveColors = oneOf('preserveColors', o.preserveColors, D.preserveColors, [false, 'luminance', 'histogram'] as const);
   const snapshots = new Set<number>();
   if (o.snapshots !== undefined) {
     if (!Array.isArray(o.snapshots)) invalidOption('snapshots', o.snapshots, 'a list of iteration numbers');
-    for (const s of o.snapshots) snapshots.add(num('snapshots[]', s, 0, 1, 1e6, true));
+    for (const s of o.snapshots) snapshots.add(num('snapshots[]', s, 0, 'snapshots'));
   }
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
   if (o.onQueue !== undefined && typeof o.onQueue !== 'function') invalidOption('onQueue', o.onQueue, 'a function');
@@ -286,46 +288,46 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
   for (const k of Object.keys(lb)) {
     if (!['historySize', 'lineSearch', 'maxEvaluations', 'initialStep'].includes(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`lbfgs.${k}\`. Known: historySize, lineSearch, maxEvaluations, initialStep.`, { field: `lbfgs.${k}` });
   }
-  const pc = o.precondition ?? (optimizer === 'lbfgs' ? 'pyramid' : 'none');
+  const pc = o.precondition ?? D.precondition[optimizer];
   let precondition: ResolvedOptions['precondition'];
-  if (pc === 'pyramid') precondition = { levels: 0, decay: 0.6 };
+  if (pc === 'pyramid') precondition = { levels: 0, decay: D.pyramidDecay };
   else if (typeof pc === 'object' && pc !== null && !Array.isArray(pc)) {
     for (const k of Object.keys(pc)) {
       if (k !== 'levels' && k !== 'decay') throw new StyleTransferError('INVALID_OPTION', `Unknown option \`precondition.${k}\`. Known: levels, decay.`, { field: `precondition.${k}` });
     }
-    precondition = { levels: num('precondition.levels', pc.levels, 0, 1, 12, true), decay: num('precondition.decay', pc.decay, 0.6, 0, 4) };
+    precondition = { levels: num('precondition.levels', pc.levels, 0), decay: num('precondition.decay', pc.decay, D.pyramidDecay) };
   } else if (pc !== 'none') invalidOption('precondition', pc, '"pyramid", "none" or { levels, decay }');
   return {
-    size: num('size', o.size, 256, 16, 4096, true),
-    styleScale: num('styleScale', o.styleScale, 1, 0.05, 8),
-    contentLayers: layers('contentLayers', o.contentLayers, DEFAULT_CONTENT_LAYERS, lossNormalization),
-    styleLayers: layers('styleLayers', o.styleLayers, DEFAULT_STYLE_LAYERS, lossNormalization),
-    contentWeight: num('contentWeight', o.contentWeight, 5, 0, 1e12),
-    styleWeight: num('styleWeight', o.styleWeight, 100, 0, 1e12),
-    tvWeight: num('tvWeight', o.tvWeight, 1e-3, 0, 1e12),
+    size: num('size', o.size, D.size),
+    styleScale: num('styleScale', o.styleScale, D.styleScale),
+    contentLayers: layers('contentLayers', o.contentLayers, D.contentLayers, lossNormalization),
+    styleLayers: layers('styleLayers', o.styleLayers, D.styleLayers, lossNormalization),
+    contentWeight: num('contentWeight', o.contentWeight, D.contentWeight),
+    styleWeight: num('styleWeight', o.styleWeight, D.styleWeight),
+    tvWeight: num('tvWeight', o.tvWeight, D.tvWeight),
     lossNormalization,
-    pooling: oneOf('pooling', o.pooling, 'max', ['max', 'avg'] as const),
+    pooling: oneOf('pooling', o.pooling, D.pooling, ['max', 'avg'] as const),
     init,
-    seed: num('seed', o.seed, 0, 0, 2 ** 32 - 1, true),
+    seed: num('seed', o.seed, D.seed),
     optimizer,
-    learningRate: num('learningRate', o.learningRate, optimizer === 'adam' ? 10 : 1, 1e-12, 1e6),
+    learningRate: num('learningRate', o.learningRate, D.learningRate[optimizer]),
     iterations,
     lbfgs: {
-      historySize: num('lbfgs.historySize', lb.historySize, 50, 1, 1000, true),
-      lineSearch: oneOf('lbfgs.lineSearch', lb.lineSearch, 'strong-wolfe', ['strong-wolfe', 'none'] as const),
-      maxEvaluations: lb.maxEvaluations === undefined ? undefined : num('lbfgs.maxEvaluations', lb.maxEvaluations, 0, 1, 1e7, true),
-      initialStep: lb.initialStep === 'torch' ? 'torch' : num('lbfgs.initialStep', lb.initialStep, 1, 1e-12, 1e6),
+      historySize: num('lbfgs.historySize', lb.historySize, D.lbfgs.historySize),
+      lineSearch: oneOf('lbfgs.lineSearch', lb.lineSearch, D.lbfgs.lineSearch, ['strong-wolfe', 'none'] as const),
+      maxEvaluations: lb.maxEvaluations === undefined ? undefined : num('lbfgs.maxEvaluations', lb.maxEvaluations, 0),
+      initialStep: lb.initialStep === 'torch' ? 'torch' : num('lbfgs.initialStep', lb.initialStep, D.lbfgs.initialStep),
     },
     precondition,
-    normalizeGradients: oneOf('normalizeGradients', o.normalizeGradients, false, [true, false] as const),
+    normalizeGradients: oneOf('normalizeGradients', o.normalizeGradients, D.normalizeGradients, [true, false] as const),
     preserveColors,
     scales,
-    previewEvery: num('previewEvery', o.previewEvery, 0, 0, 1e6, true),
+    previewEvery: num('previewEvery', o.previewEvery, D.previewEvery),
     snapshots,
     blend,
-    pixelRange: oneOf('pixelRange', o.pixelRange, '0-255', ['0-255', '0-1'] as const),
+    pixelRange: oneOf('pixelRange', o.pixelRange, D.pixelRange, ['0-255', '0-1'] as const),
     taps: o.taps,
-    tapEvery: num('taps.every', o.taps?.every, 10, 1, 1e6, true),
+    tapEvery: num('taps.every', o.taps?.every, D.tapEvery),
   };
 }
 

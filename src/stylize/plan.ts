@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
-import { fitSize } from '../image.js';
-import type { NetworkPoint } from '../layers.js';
-import { activationBytes, stepMemory, type MemoryEstimate } from '../memory.js';
-import { assertFits, planPass, type PassPlan } from '../network.js';
+import { fitSize } from '../image/input.js';
+import type { NetworkPoint } from '../core/layers.js';
+import { activationBytes, stepMemory, type MemoryEstimate } from '../core/memory.js';
+import { assertFits, planPass, type PassPlan } from '../core/network.js';
 import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { toImageData, toRgba, type RgbaImage } from '../image.js';
+import { toImageData, toRgba, type RgbaImage } from '../image/input.js';
 import type { LossBreakdown, StepInfo } from './options.js';
 
 /** One entry of the loss history. */

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
-import { readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image.js';
-import { loadVgg19, type Vgg19 } from '../model.js';
+import { readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image/input.js';
+import { loadVgg19, type Vgg19 } from '../core/model.js';
 import { kernelsFor } from '../kernels/index.js';
-import { resolveTapPoints } from '../network.js';
+import { resolveTapPoints } from '../core/network.js';
 import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './config.js';
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
 import { RunQueue } from './queue.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
-import type { NetworkPoint } from '../layers.js';
+import type { NetworkPoint } from '../core/layers.js';
 import type { Kernels } from '../kernels/index.js';
-import type { Vgg19 } from '../model.js';
+import type { Vgg19 } from '../core/model.js';
 import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
 import { blendGrams, prepareStyleImage, styleGramsOf, type ContentTargets } from './targets.js';

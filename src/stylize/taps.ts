@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NetworkPoint } from '../layers.js';
-import type { Vgg19 } from '../model.js';
-import { forward, preprocess, type PassObserver, type Pooling, type Taps } from '../network.js';
+import type { NetworkPoint } from '../core/layers.js';
+import type { Vgg19 } from '../core/model.js';
+import { forward, preprocess, type PassObserver, type Pooling, type Taps } from '../core/network.js';
 import type { Evaluation } from '../optim/types.js';
 
 /** Tapped activations of one evaluation: zero-copy clones of the pass's tensors, in forward order. */

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { luminanceImage, matchColorHistogram, matchLuminance } from '../color.js';
+import { luminanceImage, matchColorHistogram, matchLuminance } from '../image/color.js';
 import { StyleTransferError } from '../errors.js';
-import { gramMatrix } from '../gram.js';
-import { resizeImage } from '../image.js';
+import { gramMatrix } from '../core/gram.js';
+import { resizeImage } from '../image/input.js';
 import type { Kernels } from '../kernels/index.js';
-import type { Vgg19 } from '../model.js';
-import type { NetworkPoint } from '../layers.js';
-import { forward, preprocess } from '../network.js';
+import type { Vgg19 } from '../core/model.js';
+import type { NetworkPoint } from '../core/layers.js';
+import { forward, preprocess } from '../core/network.js';
 import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
 

@@ -1,5 +1,5 @@
 import { StyleTransferError, describe } from '../errors.js';
-import { CONV_LAYERS } from '../layers.js';
+import { CONV_LAYERS } from '../core/layers.js';
 
 /** How one tensor is stored in the concatenated shard bytes. */
 export interface TensorEntry {

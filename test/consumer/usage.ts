@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { extractFeatures, loadVgg19, ready, readImage, stylize, StyleTransferError, writeImage, type RgbaImage } from 'neural-style-tfjs/node';
 import * as browser from 'neural-style-tfjs/browser';
 import * as wasm from 'neural-style-tfjs/wasm';
-import { isStyleTransferError } from 'neural-style-tfjs';
+import { isStyleTransferError, STYLIZE_DEFAULTS } from 'neural-style-tfjs';
+import { gramMatrix, fitSize, type LbfgsOptions } from 'neural-style-tfjs/core';
+import { renderGram, type SweepOptions } from 'neural-style-tfjs/experiments';
 
 export async function nodeApp(): Promise<void> {
   const backend: string = await ready();
@@ -18,7 +20,14 @@ export async function nodeApp(): Promise<void> {
   await writeImage('out.png', pixels);
   const { relu1_1 } = await extractFeatures(model, pixels, ['relu1_1']);
   const shape: number[] = relu1_1.shape;
-  console.log(backend, data.length, image.shape, shape);
+  // The building blocks and experiments subpaths, beside the adapter.
+  const gram = gramMatrix(relu1_1);
+  const picture: RgbaImage = await renderGram(gram);
+  const [h, w]: [number, number] = fitSize(480, 640, STYLIZE_DEFAULTS.size);
+  const history: LbfgsOptions = { historySize: STYLIZE_DEFAULTS.lbfgs.historySize };
+  const sweepOptions: Partial<SweepOptions> = { vary: { styleLayers: 'single' } };
+  console.log(backend, data.length, image.shape, shape, picture.width, h, w, history, sweepOptions);
+  gram.dispose();
   relu1_1.dispose();
   result.dispose();
   content.dispose();

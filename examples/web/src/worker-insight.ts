@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Taps, Vgg19 } from 'neural-style-tfjs';
+import { fitSize, gramMatrix, lossAndGradient, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 import type { FromWorker, Pixels } from './protocol';
 
 type Lib = typeof import('neural-style-tfjs/webgl');
@@ -38,9 +39,9 @@ export function theoreticalReceptiveField(lib: Lib, layer: string): { size: numb
  */
 export async function receptiveField(lib: Lib, model: Vgg19, image: Pixels, layer: string, size: number, id: number): Promise<Extract<FromWorker, { type: 'receptive-field' }>> {
   const rgb = tf.tidy(() => {
-    const x = lib.toImageTensor(image);
-    const [h, w] = lib.fitSize(x.shape[1], x.shape[2], size);
-    return lib.resizeImage(x, h, w);
+    const x = toImageTensor(image);
+    const [h, w] = fitSize(x.shape[1], x.shape[2], size);
+    return resizeImage(x, h, w);
   });
   try {
     const [, height, width] = rgb.shape;
@@ -58,7 +59,7 @@ export async function receptiveField(lib: Lib, model: Vgg19, image: Pixels, laye
           grad: tf.pad(tf.ones([1, 1, 1, c]), [[0, 0], [row, ah - 1 - row], [col, aw - 1 - col], [0, 0]]) as tf.Tensor4D,
         };
       });
-    const { values, grad } = lib.lossAndGradient(model, rgb, new Map([[theo.index, unit]]), 'max');
+    const { values, grad } = lossAndGradient(model, rgb, new Map([[theo.index, unit]]), 'max');
     tf.dispose(values);
     const g = await grad.data().finally(() => grad.dispose());
     const cy = s * row + (s - 1) / 2;
@@ -104,12 +105,12 @@ export function gramTracker(lib: Lib, model: Vgg19, kind: 'conv' | 'relu', optim
   return {
     async targets(style: Pixels, size: number): Promise<void> {
       const small = tf.tidy(() => {
-        const x = lib.toImageTensor(style);
-        const [h, w] = lib.fitSize(x.shape[1], x.shape[2], size);
-        return lib.resizeImage(x, h, w);
+        const x = toImageTensor(style);
+        const [h, w] = fitSize(x.shape[1], x.shape[2], size);
+        return resizeImage(x, h, w);
       });
       try {
-        await lib.extractFeatures(model, small, [], { taps: { layers, onActivation: (name, act) => void targets.set(name, lib.gramMatrix(act)) } });
+        await lib.extractFeatures(model, small, [], { taps: { layers, onActivation: (name, act) => void targets.set(name, gramMatrix(act)) } });
       } finally {
         small.dispose();
       }
@@ -122,7 +123,7 @@ export function gramTracker(lib: Lib, model: Vgg19, kind: 'conv' | 'relu', optim
           const target = targets.get(name);
           if (!target) return;
           const d = tf.tidy(() => {
-            const g = lib.gramMatrix(act);
+            const g = gramMatrix(act);
             return tf.div(tf.sum(tf.square(tf.sub(g, target))), tf.maximum(tf.sum(tf.square(target)), 1e-12));
           });
           pending.set(name, (await d.data())[0]);

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { StyleHandle, Stylizer, StylizeResult, Vgg19 } from 'neural-style-tfjs';
+import { fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 import type { FeatureTile, FromWorker, Pixels, ToWorker } from './protocol';
 import { gramTracker, receptiveField } from './worker-insight';
 
@@ -189,9 +190,9 @@ async function runFeatures(msg: Extract<ToWorker, { type: 'features' }>): Promis
     const { lib, model } = await setup;
     const image = keep(`c:${msg.imageKey}`, msg.image);
     const small = tf.tidy(() => {
-      const x = lib.toImageTensor(image);
-      const [h, w] = lib.fitSize(x.shape[1], x.shape[2], msg.size);
-      return lib.resizeImage(x, h, w);
+      const x = toImageTensor(image);
+      const [h, w] = fitSize(x.shape[1], x.shape[2], msg.size);
+      return resizeImage(x, h, w);
     });
     let out: Extract<FromWorker, { type: 'features' }> | undefined;
     try {

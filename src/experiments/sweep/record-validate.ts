@@ -5,10 +5,10 @@
  * the field, e.g. `options.vary.iterations[1]`.
  * @module
  */
-import { StyleTransferError, describe } from '../errors.js';
-import { resolveLayer } from '../layers.js';
-import { resolveOptions, type StylizeOptions } from '../stylize/options.js';
-import type { SweepParameter, SweepRecord, SweepVary } from './sweep.js';
+import { StyleTransferError, describe } from '../../errors.js';
+import { resolveLayer } from '../../core/layers.js';
+import { resolveOptions, type StylizeOptions } from '../../stylize/options.js';
+import type { SweepParameter, SweepRecord, SweepVary } from './types.js';
 
 const PARAMS: readonly SweepParameter[] = ['styleLayers', 'contentLayers', 'weightRatio', 'iterations', 'pooling', 'init'];
 /** A sweep axis holds at most this many values (as sweep() enforces). */

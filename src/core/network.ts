@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from './errors.js';
+import { StyleTransferError } from '../errors.js';
 import { NETWORK_POINTS, resolveLayer, type LayerName, type NetworkPoint } from './layers.js';
-import { activeKernels, type Kernels } from './kernels/index.js';
+import { activeKernels, type Kernels } from '../kernels/index.js';
 import type { Vgg19 } from './model.js';
 
 /** Pooling between blocks: the network's own max pooling, or average pooling (Gatys et al. found it smoother). */

@@ -11,11 +11,11 @@ import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { readyBackend } from './backend.js';
-import { StyleTransferError } from './errors.js';
-import { configurePlatform } from './platform.js';
-import { besidePackageWeights } from './weights/source.js';
+import { StyleTransferError } from '../errors.js';
+import { configurePlatform } from '../platform.js';
+import { besidePackageWeights } from '../weights/source.js';
 
-export * from './index.js';
+export * from '../index.js';
 
 configurePlatform({ adapter: 'webgpu', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError, describe } from './errors.js';
+import { StyleTransferError, describe } from '../errors.js';
 
 /** Raw pixels: RGB or RGBA bytes (or floats in 0–255), row-major, top row first. */
 export interface PixelData {

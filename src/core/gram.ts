@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from './errors.js';
-import { activeKernels, type Kernels } from './kernels/index.js';
+import { StyleTransferError } from '../errors.js';
+import { activeKernels, type Kernels } from '../kernels/index.js';
 
 /**
  * Gram matrix of an activation `[1,H,W,C]` (or `[H,W,C]`): `G = FᵀF / (C·H·W)` with F the activation reshaped to

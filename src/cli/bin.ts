@@ -4,7 +4,7 @@
  * See docs/cli.md, or run `neural-style-tfjs --help`.
  * @module
  */
-import { main } from './cli/main.js';
+import { main } from './main.js';
 
 // A reader that stops early (`neural-style-tfjs stylize … --json | head -1`) closes the pipe: the next write fails
 // with EPIPE. Like any Unix filter, stop quietly then; nobody is left to read the rest. (Without this listener the

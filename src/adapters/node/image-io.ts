@@ -17,8 +17,8 @@ import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { StyleTransferError, invalidOption } from '../errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS, type RgbaImage } from '../image.js';
+import { StyleTransferError, invalidOption } from '../../errors.js';
+import { DEFAULT_MAX_INPUT_PIXELS, type RgbaImage } from '../../image/input.js';
 
 /** Image file formats read and written. */
 export type ImageFormat = 'png' | 'jpeg';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from './errors.js';
+import { StyleTransferError } from '../errors.js';
 
 /** The npm package that provides each TF.js backend (all optional or peer dependencies of this package). */
 const BACKEND_PACKAGES: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { StyleTransferError } from './errors.js';
+import { StyleTransferError } from '../errors.js';
 
 /**
  * Canonical VGG-19 layer names. Each conv layer `convN_M` is followed by its ReLU `reluN_M`; each block ends in a

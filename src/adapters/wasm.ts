@@ -8,10 +8,10 @@
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readyBackend } from './backend.js';
-import { configurePlatform } from './platform.js';
-import { besidePackageWeights } from './weights/source.js';
+import { configurePlatform } from '../platform.js';
+import { besidePackageWeights } from '../weights/source.js';
 
-export * from './index.js';
+export * from '../index.js';
 export { setWasmPaths };
 
 configurePlatform({ adapter: 'wasm', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from './errors.js';
-import { toImageTensor, type ImageInput } from './image.js';
+import { StyleTransferError } from '../errors.js';
+import { toImageTensor, type ImageInput } from '../image/input.js';
 import { deepestPoint, resolveLayer, type LayerName } from './layers.js';
 import type { Vgg19 } from './model.js';
 import { forward, preprocess, resolveTapPoints, type Pooling, type Taps } from './network.js';

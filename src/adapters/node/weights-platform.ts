@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Platform } from '../platform.js';
-import { urlWeightsSource } from '../weights/source.js';
+import type { Platform } from '../../platform.js';
+import { urlWeightsSource } from '../../weights/source.js';
 import { fileWeightsSource, packagedWeightsDir } from './file-source.js';
 import { packageRequire } from './wasm-files.js';
 

@@ -2,10 +2,10 @@ import { constants, existsSync, type Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StyleTransferError } from '../errors.js';
-import { throwIfAborted, type ReadLimits } from '../weights/load.js';
-import { MAX_MANIFEST_BYTES, MAX_WEIGHTS_BYTES, isPlainFileName } from '../weights/manifest.js';
-import type { WeightsSource } from '../weights/source.js';
+import { StyleTransferError } from '../../errors.js';
+import { throwIfAborted, type ReadLimits } from '../../weights/load.js';
+import { MAX_MANIFEST_BYTES, MAX_WEIGHTS_BYTES, isPlainFileName } from '../../weights/manifest.js';
+import type { WeightsSource } from '../../weights/source.js';
 
 /** Bytes per read() call: between calls an abort is noticed. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -95,9 +95,9 @@ function checkRegular(st: Stats, path: string, file: string, maxBytes: number): 
 
 /**
  * The weights shipped in the package: `weights/` beside `dist/` (from the bundle, `dist/*.js`), or the repo's
- * `weights/` when running from the sources (`src/node/file-source.ts`, e.g. under vitest or tsx).
+ * `weights/` when running from the sources (`src/adapters/node/file-source.ts`, e.g. under vitest or tsx).
  */
 export function packagedWeightsDir(): string {
-  const candidates = [fileURLToPath(new URL('../weights/', import.meta.url)), fileURLToPath(new URL('../../weights/', import.meta.url))];
+  const candidates = [fileURLToPath(new URL('../weights/', import.meta.url)), fileURLToPath(new URL('../../../weights/', import.meta.url))];
   return candidates.find((d) => existsSync(join(d, 'manifest.json'))) ?? candidates[0];
 }

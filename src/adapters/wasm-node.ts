@@ -8,12 +8,12 @@
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readyBackend } from './backend.js';
-import { configurePlatform } from './platform.js';
+import { configurePlatform } from '../platform.js';
 import { detachEmscriptenListeners } from './node/emscripten-listeners.js';
 import { wasmDir } from './node/wasm-files.js';
 import { nodeWeights } from './node/weights-platform.js';
 
-export * from './index.js';
+export * from '../index.js';
 export { setWasmPaths };
 
 setWasmPaths(wasmDir());

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gramBackward, gramMatrix } from './gram.js';
-import { activeKernels, type Kernels } from './kernels/index.js';
+import { activeKernels, type Kernels } from '../kernels/index.js';
 
 /**
  * How losses are scaled.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from './errors.js';
+import { StyleTransferError } from '../errors.js';
 import { CONV_LAYERS, type ConvName } from './layers.js';
-import { loadWeights, throwIfAborted, validateLoadOptions, weightsToTensors, type LoadWeightsOptions } from './weights/load.js';
+import { loadWeights, throwIfAborted, validateLoadOptions, weightsToTensors, type LoadWeightsOptions } from '../weights/load.js';
 
 /** Options for {@link loadVgg19}. */
 export type LoadVgg19Options = LoadWeightsOptions;

@@ -9,10 +9,10 @@
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { readyBackend } from './backend.js';
-import { configurePlatform } from './platform.js';
-import { besidePackageWeights } from './weights/source.js';
+import { configurePlatform } from '../platform.js';
+import { besidePackageWeights } from '../weights/source.js';
 
-export * from './index.js';
+export * from '../index.js';
 
 configurePlatform({ adapter: 'webgl', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });
 

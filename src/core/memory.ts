@@ -1,5 +1,5 @@
 import { NETWORK_POINTS, type NetworkPoint } from './layers.js';
-import { kernelsFor, activeKernels } from './kernels/index.js';
+import { kernelsFor, activeKernels } from '../kernels/index.js';
 import { activationShape, planPass, type PassPlan } from './network.js';
 
 /** What a memory estimate is for. */

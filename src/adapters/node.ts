@@ -14,14 +14,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readyBackend } from './backend.js';
-import { configurePlatform } from './platform.js';
+import { configurePlatform } from '../platform.js';
 import { fileWeightsSource, packagedWeightsDir } from './node/file-source.js';
 import { detachEmscriptenListeners } from './node/emscripten-listeners.js';
 import { packageRequire, wasmDir } from './node/wasm-files.js';
 import { nodeWeights } from './node/weights-platform.js';
 import { enableWasmThreads, threadsFromEnv, wasmThreads, type WasmThreadsResult } from './node/wasm-threads.js';
 
-export * from './index.js';
+export * from '../index.js';
 export {
   readImage,
   writeImage,

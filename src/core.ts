@@ -1,0 +1,30 @@
+/**
+ * `neural-style-tfjs/core`: the building blocks under `stylize()`, for people who compose their own objective or
+ * loop: preprocessing, Gram matrices, the losses, one loss+gradient pass through VGG-19, the optimisers (L-BFGS,
+ * Adam), colour transfer, image conversion helpers, memory estimates and the backend kernels. Registers no backend
+ * (import an adapter too).
+ * @packageDocumentation
+ */
+export { BGR_MEAN, preprocess, lossAndGradient, type PointLoss } from './core/network.js';
+export { gramMatrix } from './core/gram.js';
+export { contentLoss, styleLoss, tvLoss, type LossNormalization, type LossTerm } from './core/losses.js';
+export { estimateMemory, backendMemoryLimit, type MemoryEstimate, type MemoryEstimateInput } from './core/memory.js';
+export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
+export { adam, type AdamOptions } from './optim/adam.js';
+export type { Objective, Evaluation, OptimizerStep } from './optim/types.js';
+export { matchColorHistogram, combineLuminance, luminanceImage, colorStats, type PreserveColors } from './image/color.js';
+export { noiseImage } from './image/noise.js';
+export {
+  toImageTensor,
+  readImageInput,
+  resizeImage,
+  fitSize,
+  toRgba,
+  toImageData,
+  DEFAULT_MAX_INPUT_PIXELS,
+  type ImageInputOptions,
+} from './image/input.js';
+export { kernelsFor, genericKernels, wasmKernels, type Kernels } from './kernels/index.js';
+export { STYLIZE_DEFAULTS, STYLIZE_RANGES } from './defaults.js';
+export { urlWeightsSource } from './weights/source.js';
+export { configurePlatform, getPlatform, type Platform } from './platform.js';

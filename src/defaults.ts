@@ -1,0 +1,90 @@
+/**
+ * The one table of style-transfer defaults and ranges. `resolveOptions` validates against it, the CLI's help text
+ * prints it, sweeps fill their settings from it, and docs/defaults.md is generated from it
+ * (`npm run docs:defaults`). Change a default here and nowhere else.
+ * @module
+ */
+
+/** Every default of {@link StylizeOptions}, by option name (nested as the options are). */
+export const STYLIZE_DEFAULTS = {
+  size: 256,
+  styleScale: 1,
+  contentLayers: ['relu4_2'],
+  styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
+  /** jcjohnson/neural-style's defaults, with the `'mean'` normalisation. */
+  contentWeight: 5,
+  styleWeight: 100,
+  tvWeight: 1e-3,
+  lossNormalization: 'mean',
+  pooling: 'max',
+  init: 'content',
+  seed: 0,
+  optimizer: 'lbfgs',
+  /** L-BFGS: a step multiplier; Adam: a step size in 0–255 pixel units. */
+  learningRate: { lbfgs: 1, adam: 10 },
+  iterations: 100,
+  lbfgs: {
+    /**
+     * torch's default is 100; at 256x256 with the pyramid, 50 and 100 reached the same loss after 100 iterations
+     * (2.446e6 vs 2.445e6) and 20 reached 2.458e6; 50 halves the optimiser's memory and per-iteration vector work.
+     */
+    historySize: 50,
+    lineSearch: 'strong-wolfe',
+    /** The first step moves the largest pixel value by this much (0–255 units). */
+    initialStep: 1,
+    /** Evaluations per scale: `2 · iterations + this` (the run stops early, with a warning, once used up). */
+    extraEvaluations: 25,
+  },
+  /** What the optimiser moves, per optimiser. */
+  precondition: { lbfgs: 'pyramid', adam: 'none' },
+  /** The pyramid's decay per level (levels: automatic, down to ~4 px, at most 8). */
+  pyramidDecay: 0.6,
+  normalizeGradients: false,
+  preserveColors: false,
+  scales: [1],
+  /** 0 = never. */
+  previewEvery: 0,
+  tapEvery: 10,
+  pixelRange: '0-255',
+} as const;
+
+/** Inclusive ranges of the numeric options (`integer`: whole numbers only). */
+export const STYLIZE_RANGES = {
+  size: { min: 16, max: 4096, integer: true },
+  styleScale: { min: 0.05, max: 8 },
+  contentWeight: { min: 0, max: 1e12 },
+  styleWeight: { min: 0, max: 1e12 },
+  tvWeight: { min: 0, max: 1e12 },
+  seed: { min: 0, max: 2 ** 32 - 1, integer: true },
+  learningRate: { min: 1e-12, max: 1e6 },
+  iterations: { min: 1, max: 100000, integer: true },
+  'lbfgs.historySize': { min: 1, max: 1000, integer: true },
+  'lbfgs.maxEvaluations': { min: 1, max: 1e7, integer: true },
+  'lbfgs.initialStep': { min: 1e-12, max: 1e6 },
+  'precondition.levels': { min: 1, max: 12, integer: true },
+  'precondition.decay': { min: 0, max: 4 },
+  previewEvery: { min: 0, max: 1e6, integer: true },
+  'taps.every': { min: 1, max: 1e6, integer: true },
+  snapshots: { min: 1, max: 1e6, integer: true },
+  /** Coarse-to-fine scales: at most this many. */
+  scales: { min: 1, max: 8, integer: true },
+} as const;
+
+/** A range of {@link STYLIZE_RANGES}. */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+  readonly integer?: boolean;
+}
+
+/** `"16–4096"`-style text for help and docs. */
+export function rangeText(r: Range): string {
+  return `${r.min}–${r.max}`;
+}
+
+/** A default as the CLI and docs print it: lists comma-joined, objects per optimiser as `1 (lbfgs), 10 (adam)`. */
+export function defaultText(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (value && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${String(v)} (${k})`).join(', ');
+  return String(value);
+}

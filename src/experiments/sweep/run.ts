@@ -1,0 +1,205 @@
+/**
+ * Runs a sweep: every cell validated first, then one stylisation per row on one stylizer, the iteration columns
+ * taken as snapshots; and replays a sweep from its record.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError, describe } from '../../errors.js';
+import { toImageTensor, type ImageInput } from '../../image/input.js';
+import { createStylizer, type Stylizer } from '../../stylize/session.js';
+import type { StylizeOptions } from '../../stylize/options.js';
+import { VERSION } from '../../version.js';
+import { sha256Hex } from '../../weights/sha256.js';
+import { applyAxis, buildAxes, settingsOf } from './axes.js';
+import { validateSweepRecord } from './record-validate.js';
+import type { InputInfo, SweepAxis, SweepCell, SweepOptions, SweepRecord, SweepResult } from './types.js';
+
+async function inputInfo(img: ImageInput, field: string): Promise<InputInfo> {
+  const t = toImageTensor(img, field);
+  try {
+    const v = await t.data();
+    const bytes = new Uint8Array(v.length);
+    for (let i = 0; i < v.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(v[i])));
+    return { width: t.shape[2], height: t.shape[1], sha256: await sha256Hex(bytes) };
+  } finally {
+    t.dispose();
+  }
+}
+
+/** The JSON-able part of the options (what a replay needs besides the images). */
+function recordOptions(o: SweepOptions): Record<string, unknown> {
+  const skip = new Set(['content', 'style', 'stylizer', 'model', 'onProgress', 'signal']);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (skip.has(k) || v === undefined) continue;
+    if (k === 'init' && typeof v !== 'string') {
+      out.init = 'image';
+      continue;
+    }
+    out[k] = v;
+  }
+  return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+}
+
+/**
+ * Runs a grid of stylisations varying one or two settings, on one stylizer (so the model is loaded once and style
+ * targets are reused where the layers allow). Iteration counts are taken from one run as snapshots. Every option
+ * is validated for every cell before the first run starts.
+ *
+ * @example
+ * ```ts
+ * const result = await sweep({ content, style, size: 128, seed: 0,
+ *   vary: { styleLayers: 'single' }, iterations: [50, 200] });      // 5 rows × 2 columns, 5 runs
+ * const sheet = renderContactSheet(result);                          // one labelled RGBA image
+ * await writeImage('sheet.png', sheet);
+ * await writeFile('sheet.json', JSON.stringify(sheet.record, null, 2));
+ * ```
+ */
+export async function sweep(options: SweepOptions): Promise<SweepResult> {
+  const t0 = now();
+  if (!options || typeof options !== 'object') throw new StyleTransferError('INVALID_OPTION', '`sweep()` takes an options object with content, style and vary.', { field: 'options' });
+  const axes = buildAxes(options);
+  const iterAxis = axes.find((a) => a.parameter === 'iterations');
+  const other = axes.filter((a) => a.parameter !== 'iterations');
+  const rows: SweepAxis | undefined = axes.length === 2 ? axes[0] : undefined;
+  const columns = axes.length === 2 ? axes[1] : axes[0];
+  const counts = iterAxis ? (iterAxis.values as number[]) : [typeof options.iterations === 'number' ? options.iterations : 100];
+  const maxIter = Math.max(...counts);
+
+  const { vary: _v, presetKind: _p, stylizer: given, model, onProgress, iterations: _i, content, style, ...base } = options;
+  void _v, void _p, void _i;
+  const styleCount = Array.isArray(style) ? style.length : 1;
+  // One run per combination of the non-iteration settings.
+  const combos: number[][] = other.length === 0 ? [[]] : other.length === 1 ? other[0].values.map((_, i) => [i]) : other[0].values.flatMap((_, i) => other[1].values.map((_, j) => [i, j]));
+  const plans = combos.map((idx) => {
+    const opts: StylizeOptions = { ...base } as StylizeOptions;
+    idx.forEach((vi, ai) => applyAxis(opts, other[ai], vi));
+    const nScales = (opts.scales ?? [1]).length;
+    opts.iterations = Math.ceil(maxIter / nScales);
+    const settings = counts.map((n) => settingsOf(opts, n, styleCount)); // validates every cell up front
+    const label = idx.map((vi, ai) => other[ai].labels[vi]).join(', ') || 'run';
+    return { idx, opts, settings, label };
+  });
+
+  const stylizer = given ?? (await createStylizer({ model, signal: options.signal }));
+  const cells: SweepCell[] = [];
+  try {
+    const vgg = stylizer.model;
+    const styles = (Array.isArray(style) ? style : [style]) as ImageInput[];
+    const inputs = {
+      content: await inputInfo(content, 'content'),
+      style: await Promise.all(styles.map((s, i) => inputInfo(s, `style[${i}]`))),
+    };
+    // One style handle for every run: the Grams of each layer set are computed once per size.
+    const handle = await stylizer.prepareStyle(styles, { pixelRange: options.pixelRange, signal: options.signal });
+    try {
+    for (let run = 0; run < plans.length; run++) {
+      const plan = plans[run];
+      const result = await stylizer.stylize(content, handle, {
+        ...plan.opts,
+        snapshots: counts,
+        onIteration: onProgress
+          ? (info) => onProgress({ run, runs: plans.length, label: plan.label, iteration: info.iteration, iterations: info.iterations, loss: info.loss, elapsedMs: now() - t0 })
+          : undefined,
+      });
+      try {
+        const finalImage = await result.toPixels();
+        const last = result.history[result.history.length - 1];
+        counts.forEach((n, ci) => {
+          const snap = result.snapshots.find((s) => s.iteration === n);
+          const cell: SweepCell = {
+            row: 0,
+            column: 0,
+            rowLabel: '',
+            columnLabel: '',
+            settings: plan.settings[ci],
+            image: snap?.image ?? finalImage,
+            iterationsDone: snap ? n : result.iterations,
+            loss: snap?.loss ?? last.loss,
+            elapsedMs: snap?.elapsedMs ?? last.elapsedMs,
+            runMs: result.timings.totalMs,
+            perIterationMs: result.timings.perIterationMs,
+            stopReason: snap ? 'completed' : result.stopReason,
+          };
+          if (!snap) cell.note = `stopped at iteration ${result.iterations} of ${n}${result.warnings.length ? `: ${result.warnings[result.warnings.length - 1]}` : ''}`;
+          // Place the tile: the iteration axis (if any) or the other setting picks the column.
+          const pos = (a: SweepAxis | undefined): number => {
+            if (!a) return 0;
+            if (a.parameter === 'iterations') return ci;
+            return plan.idx[other.indexOf(a)];
+          };
+          cell.row = pos(rows);
+          cell.column = pos(columns);
+          cell.rowLabel = rows ? rows.labels[cell.row] : '';
+          cell.columnLabel = columns.labels[cell.column];
+          cells.push(cell);
+        });
+      } finally {
+        result.dispose();
+      }
+    }
+    } finally {
+      handle.dispose();
+    }
+    cells.sort((a, b) => a.row - b.row || a.column - b.column);
+    const timings = { totalMs: now() - t0, runs: plans.length };
+    const record: SweepRecord = {
+      format: 'neural-style-tfjs/sweep@1',
+      library: { name: 'neural-style-tfjs', version: VERSION },
+      created: new Date().toISOString(),
+      backend: tf.getBackend(),
+      weightsSha256: vgg.weightsSha256,
+      seed: options.seed ?? 0,
+      options: recordOptions(options),
+      inputs,
+      rows,
+      columns,
+      cells: cells.map(({ image: _img, ...rest }) => rest),
+      timings,
+    };
+    return {
+      rows,
+      columns,
+      cells,
+      at: (r, c) => {
+        const cell = cells.find((x) => x.row === r && x.column === c);
+        if (!cell) throw new StyleTransferError('INVALID_OPTION', `No tile at row ${r}, column ${c}.`);
+        return cell;
+      },
+      record,
+      timings,
+    };
+  } finally {
+    if (!given) stylizer.dispose();
+  }
+}
+
+/**
+ * Re-runs a sweep from its JSON record on the same images: `replaySweep(record, { content, style })`. Throws
+ * INVALID_IMAGE when the images' pixels differ from those recorded (`checkInputs: false` to allow it).
+ */
+export async function replaySweep(
+  record: SweepRecord,
+  run: Pick<SweepOptions, 'content' | 'style' | 'stylizer' | 'model' | 'onProgress' | 'signal'> & { checkInputs?: boolean; init?: ImageInput },
+): Promise<SweepResult> {
+  record = validateSweepRecord(record); // field by field: a record is often read from a file
+  const { checkInputs = true, init, ...rest } = run;
+  if (checkInputs) {
+    const styles = Array.isArray(run.style) ? run.style : [run.style];
+    const pairs: [ImageInput, InputInfo | undefined, string][] = [[run.content, record.inputs.content, 'content'], ...styles.map((s, i): [ImageInput, InputInfo | undefined, string] => [s as ImageInput, record.inputs.style[i], `style[${i}]`])];
+    for (const [img, info, field] of pairs) {
+      const now = await inputInfo(img, field);
+      if (!info || now.sha256 !== info.sha256) {
+        throw new StyleTransferError('INVALID_IMAGE', `${field} differs from the recorded one (${info ? `${info.width}x${info.height}, sha256 ${info.sha256.slice(0, 12)}…` : 'none recorded'}; got ${now.width}x${now.height}, sha256 ${now.sha256.slice(0, 12)}…).`, { field });
+      }
+    }
+  }
+  const options = { ...(record.options as unknown as SweepOptions), ...rest } as SweepOptions;
+  if (record.options.init === 'image') {
+    if (!init) throw new StyleTransferError('INVALID_OPTION', 'This sweep started from an image (`init`); pass it as `init`.', { field: 'init' });
+    options.init = init;
+  }
+  return sweep(options);
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
