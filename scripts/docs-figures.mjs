@@ -273,7 +273,7 @@ const FIGURES = {
  * the report's charts — its own inline SVGs, picked by their titles — into docs/figures/.
  */
 const STUDY_CHARTS = {
-  'study-texture.svg': 'Texture scale (spectral peak) and receptive field vs the style layer',
+  'study-texture.svg': 'Texture scale of what the style added, and receptive field, vs the style layer',
   'study-grams.svg': 'Gram distance at every layer after',
   'study-content.svg': 'How much content survives: PSNR vs the content image',
 };

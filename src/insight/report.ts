@@ -83,10 +83,10 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
     const series = [
       { name: 'theoretical RF', values: layers.map((l) => rf.get(l)?.theoretical), color: '#555', dashed: true },
       { name: 'effective RF (95%)', values: layers.map((l) => rf.get(l)?.effective), color: '#111' },
-      ...iterations.map((n, ci) => ({ name: `added texture, ${n} it`, values: column(single, ci).map((m) => m.addedTexture?.peak), color: COLORS[ci % COLORS.length] })),
-      { name: `result texture, ${iterations[last]} it`, values: column(single, last).map((m) => m.texture.peak), color: COLORS[4], dashed: true },
+      ...iterations.map((n, ci) => ({ name: `added, centroid, ${n} it`, values: column(single, ci).map((m) => m.addedTexture?.centroid), color: COLORS[ci % COLORS.length] })),
+      { name: `added, peak, ${iterations[last]} it`, values: column(single, last).map((m) => m.addedTexture?.peak), color: COLORS[4], dashed: true },
     ];
-    out.push(lineChart({ title: 'Texture scale (spectral peak) and receptive field vs the style layer', x: layers, xSub: sub(layers), xSubLabel: subLabel, yLabel: 'pixels', series, log: true }));
+    out.push(lineChart({ title: 'Texture scale of what the style added, and receptive field, vs the style layer', x: layers, xSub: sub(layers), xSubLabel: subLabel, yLabel: 'pixels', series, log: true }));
     const own = iterations.map((n, ci) => ({ name: `${n} it`, values: column(single, ci).map((m, i) => m.gram?.[layers[i]]), color: COLORS[ci % COLORS.length] }));
     out.push(lineChart({ title: 'Gram distance at the optimised layer (relative)', x: layers, xSub: sub(layers), xSubLabel: subLabel, yLabel: '‖G − A‖² / ‖A‖²', series: [{ name: 'content image (start)', values: layers.map((l) => p.baseline[l]), color: '#555', dashed: true }, ...own], log: true }));
     out.push(heatMap({
@@ -96,9 +96,9 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
       values: [...column(single, last).map((m) => CONV_LAYERS.map((l) => m.gram?.[l])), CONV_LAYERS.map((l) => p.baseline[l])],
       legend: 'relative Gram distance',
     }));
-    out.push(table(['style layer', 'RF theor.', 'RF eff.', ...iterations.flatMap((n) => [`added texture @${n}`, `own Gram dist @${n}`]), `PSNR @${iterations[last]}`, `SSIM @${iterations[last]}`], layers.map((l, i) => [
+    out.push(table(['style layer', 'RF theor.', 'RF eff.', ...iterations.flatMap((n) => [`added texture centroid / peak @${n}`, `own Gram dist @${n}`]), `PSNR @${iterations[last]}`, `SSIM @${iterations[last]}`], layers.map((l, i) => [
       l, String(rf.get(l)?.theoretical ?? '–'), String(rf.get(l)?.effective ?? '–'),
-      ...iterations.flatMap((_, ci) => [fmt(column(single, ci)[i].addedTexture?.peak), fmt(column(single, ci)[i].gram?.[l])]),
+      ...iterations.flatMap((_, ci) => [`${fmt(column(single, ci)[i].addedTexture?.centroid)} / ${fmt(column(single, ci)[i].addedTexture?.peak)}`, fmt(column(single, ci)[i].gram?.[l])]),
       fmt(column(single, last)[i].psnr), fmt(column(single, last)[i].ssim),
     ])));
   }
@@ -112,7 +112,7 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
       title: 'Cumulative sets: texture scale, and Gram distance averaged over all 16 layers',
       x: sets, xSub: sub(deepest), xSubLabel: 'RF of deepest', yLabel: 'pixels / distance',
       series: [
-        ...iterations.map((n, ci) => ({ name: `added texture, ${n} it`, values: column(cumulative, ci).map((m) => m.addedTexture?.peak), color: COLORS[ci % COLORS.length] })),
+        ...iterations.map((n, ci) => ({ name: `added texture (centroid), ${n} it`, values: column(cumulative, ci).map((m) => m.addedTexture?.centroid), color: COLORS[ci % COLORS.length] })),
         ...iterations.map((n, ci) => ({ name: `mean Gram dist, ${n} it`, values: column(cumulative, ci).map(mean), color: COLORS[(ci + 2) % COLORS.length], dashed: true })),
       ],
       log: true,
@@ -179,7 +179,7 @@ code{background:#f4f4f4;padding:1px 4px}
 <h1>${esc(title)}</h1>
 <p>${esc(settings.join(' · '))}${extra.length ? `<br>stylize options: ${esc(extra.join(', '))}` : ''}</p>
 ${r.command ? `<p>Made with <code>${esc(r.command)}</code>; run it again with <code>neural-style-tfjs study --replay &lt;record.json&gt;</code>.</p>` : ''}
-<p>Measurements: <b>texture scale</b> = wavelength (px) of the ring of the radially averaged power spectrum (luma, Hann window) holding the most energy — of the result minus the content image ("added"), or of the result; <b>Gram distance</b> = ‖G − A‖²/‖A‖² between the result's and the style image's Gram matrices at a layer; <b>PSNR/SSIM</b> against the content image at the same size (SSIM: 11x11 Gaussian window, σ 1.5, on luma); <b>feature distance</b> = ‖F − P‖²/‖P‖² at relu1_1 and relu2_1; <b>receptive field</b>: theoretical side from the layer table, effective side of the centred square holding 95% of a centre unit's input gradient (clipped by the image when the field is larger).</p>
+<p>Measurements: <b>texture scale</b> of the result minus the content image ("added"), or of the result, from the radially averaged power spectrum of its luma (Hann window): the <i>centroid</i> is the wavelength (px) at the spectrum's power-weighted mean frequency, the <i>peak</i> that of the frequency ring holding the most energy (a broad colour shift puts it at the image's size); <b>Gram distance</b> = ‖G − A‖²/‖A‖² between the result's and the style image's Gram matrices at a layer; <b>PSNR/SSIM</b> against the content image at the same size (SSIM: 11x11 Gaussian window, σ 1.5, on luma); <b>feature distance</b> = ‖F − P‖²/‖P‖² at relu1_1 and relu2_1; <b>receptive field</b>: theoretical side from the layer table, effective side of the centred square holding 95% of a centre unit's input gradient (clipped by the image when the field is larger).</p>
 ${result.pairs.map((p, i) => pairSection(p, i, r.options.iterations, options)).join('\n')}
 <h2>Record</h2><p>The JSON record (also written beside this page) is embedded below as <code>#study-record</code>.</p>
 <script type="application/json" id="study-record">${embedJson(r)}</script>
