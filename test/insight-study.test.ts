@@ -75,7 +75,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nst-study-'));
   writeFileSync(join(dir, 'content.png'), encodeImage(rgba(content()), 'png'));
   writeFileSync(join(dir, 'style.png'), encodeImage(rgba(style()), 'png'));
-});
+}, 600_000); // loading the weights takes minutes when the shared machine is busy
 
 afterAll(() => {
   model?.dispose();

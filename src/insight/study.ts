@@ -229,7 +229,7 @@ function experimentBase(r: Resolved, experiment: StudyExperimentName, content: I
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }
 
-/** A cache key: everything a run's result depends on. */
+/** A cache key: everything a run's result and measurements depend on (the measurements' definitions: the library version). */
 function runKey(parts: Record<string, unknown>): string {
   return JSON.stringify(parts);
 }
