@@ -43,7 +43,7 @@ for (const name of names) {
   }
   console.log(`== ${name}: ${SPEC.join(' ')}`);
   const t0 = Date.now();
-  const r = spawnSync('npx', ['vitest', 'run', ...SPEC], { stdio: 'inherit', env: { ...process.env, ...BACKENDS[name] } });
+  const r = spawnSync('npx', ['vitest', 'run', '--testTimeout=900000', '--hookTimeout=900000', ...SPEC], { stdio: 'inherit', env: { ...process.env, ...BACKENDS[name] } });
   const s = ((Date.now() - t0) / 1000).toFixed(0);
   results.push([name, r.status === 0 ? `passed in ${s} s` : `FAILED (exit ${r.status}) after ${s} s`]);
 }

@@ -21,6 +21,7 @@ const CHILD = join(WORK, 'child.mjs');
 
 const CHILD_SOURCE = `
 import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
 import { ready, setWasmThreads, wasmThreads } from ${JSON.stringify(join(ROOT, 'src', 'adapters', 'node.ts'))};
 import { enableWasmThreads } from ${JSON.stringify(join(ROOT, 'src', 'adapters', 'node', 'wasm-threads.ts'))};
 
@@ -48,7 +49,10 @@ const outputs = cases.map((f) => { const t = tf.tidy(f); const v = t.dataSync();
 const after = env.AFTER_THREADS ? await setWasmThreads(Number(env.AFTER_THREADS)) : undefined;
 // Give late events from abandoned workers (a failed threaded start) time to surface before reporting.
 await new Promise((r) => setTimeout(r, Number(env.LINGER_MS ?? 0)));
-process.stdout.write(JSON.stringify({ plan, backend, threads: wasmThreads(), after, outputs, doneAt: Date.now() }) + '\\n');
+// What start-up must leave behind: no global Worker (Node has none), os.cpus() reporting the real cores, no
+// process-wide listeners from the emscripten glue.
+const globals = { worker: typeof globalThis.Worker, cpus: os.cpus().length, parallelism: os.availableParallelism(), uncaught: process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection') };
+process.stdout.write(JSON.stringify({ plan, backend, threads: wasmThreads(), after, outputs, globals, doneAt: Date.now() }) + '\\n');
 `;
 
 interface ChildResult {
@@ -57,6 +61,7 @@ interface ChildResult {
   threads?: { threads: number; reason?: string };
   after?: { threads: number; reason?: string };
   outputs: Float32Array[];
+  globals: { worker: string; cpus: number; parallelism: number; uncaught: number };
   /** ms between the child's last line and its exit. */
   exitLagMs: number;
   stderr: string;
@@ -136,6 +141,10 @@ describe('WASM threads in Node', () => {
     expect(threaded.backend).toBe('wasm');
     expect(threaded.threads).toEqual({ threads: 2 });
     expect(threaded.stderr).not.toMatch(WARNING);
+  });
+
+  it('leaves nothing patched after start-up: no global Worker, the real os.cpus(), no process listeners', () => {
+    for (const r of [threaded, single]) expect(r.globals).toEqual({ worker: 'undefined', cpus: r.globals.parallelism, parallelism: r.globals.parallelism, uncaught: 0 });
   });
 
   it('NST_WASM_THREADS=1 turns threading off, silently', () => {

@@ -24,8 +24,10 @@ export const genericKernels: Kernels = {
     g.dispose();
     return dx;
   },
-  // ResizeBilinearGrad reads only the shape of `images`.
+  // ResizeBilinearGrad reads only the shape of `images`. tfjs-backend-cpu (4.22) labels its result
+  // [1, width, height, C] although the data is laid out [1, height, width, C]; the reshape (free: no copy) makes
+  // the label right there and is a no-op elsewhere. Found by running the kernel tests on cpu (npm run test:backends).
   resizeBilinearAdjoint: (dy, height, width) =>
-    tf.tidy(() => tf.engine().runKernel('ResizeBilinearGrad', { images: tf.zeros([1, height, width, dy.shape[3]]), dy }, { alignCorners: true }) as tf.Tensor4D),
+    tf.tidy(() => tf.reshape(tf.engine().runKernel('ResizeBilinearGrad', { images: tf.zeros([1, height, width, dy.shape[3]]), dy }, { alignCorners: true }) as tf.Tensor4D, [1, height, width, dy.shape[3]])),
   memoryLimit: undefined,
 };

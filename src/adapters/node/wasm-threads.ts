@@ -20,6 +20,9 @@
  *    window only, `os.cpus()` reports twice the requested thread count.
  * 4. Emscripten pre-starts a fixed pool of workers (8 in 4.22) and a pthread created beyond it would deadlock the
  *    main thread → the thread count is capped at pool size + 1 (the calling thread is in XNNPACK's pool too).
+ * Once the backend has started (or failed to), nothing is left patched: `globalThis.Worker` and `os.cpus` are
+ * restored (test/wasm-threads.test.ts checks it). The one lasting change is inside TF.js: the `wasm` entry of its
+ * backend registry is this module's factory, installed by {@link enableWasmThreads} before first use.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -250,22 +253,23 @@ function pthreadWorkerClass(attempt: Attempt, hooks: Hooks, fault: Settings['fau
 
 type Factory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 
-/** Makes `globalThis.Worker` resolve to `cls` until the returned function is called. */
+/**
+ * Makes `globalThis.Worker` resolve to `cls` until the returned function is called, which puts back what was there
+ * before (in Node: nothing). The glue's own `global.Worker = worker_threads.Worker` is absorbed, not kept: after
+ * start-up emscripten only makes a worker when a pthread is created beyond its pre-started pool, which the thread
+ * cap rules out, and a plain `worker_threads.Worker` could not run its `blob:` script anyway.
+ */
 function trapGlobalWorker(cls: typeof NodeWorker): () => void {
   const g = globalThis as Record<string, unknown>;
   const before = Object.getOwnPropertyDescriptor(g, 'Worker');
-  let assigned: { value: unknown } | undefined;
   Object.defineProperty(g, 'Worker', {
     configurable: true,
     enumerable: false,
     get: () => cls,
-    set: (value: unknown) => {
-      assigned = { value }; // the glue's `global.Worker = worker_threads.Worker`
-    },
+    set: () => {}, // the glue's `global.Worker = worker_threads.Worker`
   });
   return () => {
-    if (assigned) Object.defineProperty(g, 'Worker', { configurable: true, writable: true, enumerable: true, value: assigned.value });
-    else if (before) Object.defineProperty(g, 'Worker', before);
+    if (before) Object.defineProperty(g, 'Worker', before);
     else delete g.Worker;
   };
 }
