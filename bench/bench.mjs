@@ -8,6 +8,8 @@
 //   npm run bench -- --time-to-quality # + time to reach plain L-BFGS's 100-iteration loss at 256 px
 //   npm run bench -- --large           # + a 1024 px coarse-to-fine stylisation on WASM (~10 min)
 //   npm run bench -- --backends none --stylize   # only the extra runs
+//   npm run bench -- --gpu             # WebGL + WebGPU on this machine's GPU in headless Chromium (bench/gpu.mjs)
+//   npm run bench -- --gpu --software --sizes 64 --reps 2   # the same on SwiftShader (no GPU needed)
 //
 // Needs the built package (npm run build) and weights (npm run weights).
 import { spawnSync } from 'node:child_process';
@@ -19,6 +21,11 @@ import { convFlops } from './flops.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
+if (args.includes('--gpu')) {
+  // The GPU benchmark has its own runner (one JSON document on stdout); pass the other options through.
+  const r = spawnSync(process.execPath, [join(here, 'gpu.mjs'), ...args.filter((a) => a !== '--gpu')], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const flag = (name) => args.includes(`--${name}`);
 const value = (name, def) => {
   const i = args.indexOf(`--${name}`);

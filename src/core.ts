@@ -8,7 +8,7 @@
 export { BGR_MEAN, preprocess, lossAndGradient, type PointLoss } from './core/network.js';
 export { gramMatrix } from './core/gram.js';
 export { contentLoss, styleLoss, tvLoss, type LossNormalization, type LossTerm } from './core/losses.js';
-export { estimateMemory, backendMemoryLimit, type MemoryEstimate, type MemoryEstimateInput } from './core/memory.js';
+export { estimateMemory, backendMemoryLimit, type LargestAllocation, type MemoryEstimate, type MemoryEstimateInput } from './core/memory.js';
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
 export { adam, type AdamOptions } from './optim/adam.js';
 export type { Objective, Evaluation, OptimizerStep } from './optim/types.js';
@@ -24,7 +24,7 @@ export {
   DEFAULT_MAX_INPUT_PIXELS,
   type ImageInputOptions,
 } from './image/input.js';
-export { kernelsFor, genericKernels, wasmKernels, type Kernels } from './kernels/index.js';
+export { kernelsFor, genericKernels, wasmKernels, webglKernels, webgpuKernels, type Kernels, type DeviceLimits, type PlannedTensor } from './kernels/index.js';
 export { STYLIZE_DEFAULTS, STYLIZE_RANGES } from './defaults.js';
 export { urlWeightsSource } from './weights/source.js';
 export { configurePlatform, getPlatform, type Platform } from './platform.js';

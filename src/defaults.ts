@@ -46,6 +46,11 @@ export const STYLIZE_DEFAULTS = {
   previewEvery: 0,
   tapEvery: 10,
   pixelRange: '0-255',
+  /**
+   * Bytes a call may hold, per backend: browsers report no GPU memory, so a conservative 2 GiB on WebGL and WebGPU
+   * (a 4 GB card or an integrated GPU sharing 8 GB gives a tab that); WASM: its 4 GiB heap; CPU, tensorflow: none.
+   */
+  memoryBudget: { webgl: 2 * 1024 ** 3, webgpu: 2 * 1024 ** 3, wasm: 4 * 1024 ** 3 },
 } as const;
 
 /** Inclusive ranges of the numeric options (`integer`: whole numbers only). */
@@ -68,6 +73,8 @@ export const STYLIZE_RANGES = {
   snapshots: { min: 1, max: 1e6, integer: true },
   /** Coarse-to-fine scales: at most this many. */
   scales: { min: 1, max: 8, integer: true },
+  /** Bytes: 1 MiB to 1 PB. */
+  memoryBudget: { min: 2 ** 20, max: 1e15, integer: true },
 } as const;
 
 /** A range of {@link STYLIZE_RANGES}. */

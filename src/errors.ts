@@ -24,6 +24,8 @@ export type StyleTransferErrorCode =
   | 'STEP_EXPIRED'
   | 'BACKEND'
   | 'OUT_OF_MEMORY'
+  /** A tensor of the run would exceed a GPU's per-allocation limit (WebGL texture size, WebGPU buffer size); `details.fitSize` is the largest `size` that fits. */
+  | 'DEVICE_LIMIT'
   | 'NON_FINITE_LOSS'
   | 'ABORTED';
 

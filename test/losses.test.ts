@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, loadVgg19, type Vgg19 } from '../src/adapters/node.js';
 import { gramBackward, gramMatrix } from '../src/core/gram.js';
-import { genericKernels, kernelsFor, wasmKernels } from '../src/kernels/index.js';
+import { genericKernels, kernelsFor, wasmKernels, webglKernels, webgpuKernels } from '../src/kernels/index.js';
 import { blockedTranspose } from '../src/kernels/wasm.js';
 import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/core/losses.js';
 import { forward, lossAndGradient, lossPass, planPass, preprocess, type Pooling, type PointLoss } from '../src/core/network.js';
@@ -209,11 +209,23 @@ describe('loss gradients vs finite differences', () => {
 });
 
 describe('backend kernels', () => {
-  it('are chosen by backend name: WASM its own, every other backend the generic ones', () => {
+  it('are chosen by backend name: WASM, WebGL and WebGPU their own, every other backend the generic ones', () => {
     expect(kernelsFor('wasm')).toBe(wasmKernels);
-    for (const b of ['cpu', 'webgl', 'webgpu', 'tensorflow', 'constructor']) expect(kernelsFor(b)).toBe(genericKernels);
+    expect(kernelsFor('webgl')).toBe(webglKernels);
+    expect(kernelsFor('webgpu')).toBe(webgpuKernels);
+    for (const b of ['cpu', 'tensorflow', 'constructor']) expect(kernelsFor(b)).toBe(genericKernels);
     expect(wasmKernels.memoryLimit).toBe(4 * 1024 ** 3);
     expect(genericKernels.memoryLimit).toBeUndefined();
+  });
+
+  it('the GPU backends’ Gram (one transposed-read matMul) equals the generic one', () => {
+    const before = tf.memory().numTensors;
+    const f = tf.randomNormal([300, 24]) as tf.Tensor2D;
+    const [a, b] = [webglKernels.gram(f), genericKernels.gram(f)];
+    expect(webgpuKernels.gram).toBe(webglKernels.gram);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])).toBeLessThan(1e-3);
+    tf.dispose([f, a, b]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('WASM Grams equal the generic ones (the blocked transpose is exact), through gramMatrix too', () => {

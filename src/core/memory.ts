@@ -1,5 +1,5 @@
 import { NETWORK_POINTS, type NetworkPoint } from './layers.js';
-import { kernelsFor, activeKernels } from '../kernels/index.js';
+import { kernelsFor, activeKernels, type DeviceLimits, type PlannedTensor } from '../kernels/index.js';
 import { activationShape, planPass, type PassPlan } from './network.js';
 
 /** What a memory estimate is for. */
@@ -16,6 +16,23 @@ export interface MemoryEstimateInput {
    * vectors are then up to 4/3 of the image's size. Default false.
    */
   pyramid?: boolean;
+  /**
+   * A GPU backend (`'webgl'`, `'webgpu'`), started: also report the largest single tensor of a step against the
+   * live device's limit ({@link MemoryEstimate.largest}). Default: none.
+   */
+  backend?: string;
+}
+
+/** The largest single tensor of a step on a GPU, against the device's per-allocation limit. */
+export interface LargestAllocation {
+  /** What it is (`'conv1_1 input gradient im2col matrix'`) and its shape. */
+  what: string;
+  shape: number[];
+  /** Its size in the limit's unit (WebGL: texels on the texture's longer side; WebGPU: bytes). */
+  size: number;
+  /** The limit on `size`, and its name (`'WebGL MAX_TEXTURE_SIZE 8192'`). */
+  limit: number;
+  limitName: string;
 }
 
 /** Bytes, by what holds them. */
@@ -30,6 +47,8 @@ export interface MemoryEstimate {
   targets: number;
   /** Sum of the above (weights not included: see `Vgg19.bytes`). */
   total: number;
+  /** With a GPU `backend`: the step's largest single tensor; it fits when `size <= limit`. */
+  largest?: LargestAllocation;
 }
 
 const F32 = 4;
@@ -65,17 +84,57 @@ export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'los
 
 /**
  * Estimates the peak memory of one optimisation step of {@link stylize} at a given size (max pooling), from the
- * same pass plan the engine uses. Measured on the WASM backend in Node at 512 px (Adam), the WASM heap grew by
+ * same pass plan the engine uses; with a GPU `backend`, also its largest single tensor against the device's limit. Measured on the WASM backend in Node at 512 px (Adam), the WASM heap grew by
  * 826 MiB for an estimate of 727 MiB; callers add headroom (the engine uses 1.3x).
  */
 export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
-  return stepMemory(planPass({ pooling: 'max', losses: input.lossPoints }), input);
+  const pass = planPass({ pooling: 'max', losses: input.lossPoints });
+  const estimate = stepMemory(pass, input);
+  const limits = input.backend === undefined ? undefined : kernelsFor(input.backend).deviceLimits?.();
+  if (!limits) return estimate;
+  const { tensor, size } = largestTensor(passTensors(pass, input.height, input.width, limits), limits);
+  return { ...estimate, largest: { what: tensor.what, shape: [...tensor.shape], size, limit: limits.maxAllocation, limitName: limits.limitName } };
 }
 
 /**
  * The most a backend can hold, in bytes, when it has a hard cap: 4 GiB for WASM (its 32-bit heap); `undefined`
- * when unknown (CPU: host RAM; WebGL: the driver decides). Default: the active backend.
+ * when unknown (CPU: host RAM; WebGL, WebGPU: the driver decides — runs there are checked against a budget, the
+ * `memoryBudget` option). Default: the active backend.
  */
 export function backendMemoryLimit(backend?: string): number | undefined {
   return (backend === undefined ? activeKernels() : kernelsFor(backend)).memoryLimit;
+}
+
+/**
+ * The large tensors one pass of `pass` allocates at `height`x`width` on a device with `limits`: the input, every
+ * activation up to the deepest point computed, each 3x3 conv's scratch (WebGL: its im2col matrix), the Gram
+ * matrices' transposed features; with a backward pass (`pass.deepestLoss` ≥ 0) also each conv's input gradient
+ * (a conv with the flipped kernel, Cout → Cin) and its scratch. Small tensors (weights, Grams, scalars) are left out.
+ */
+export function passTensors(pass: PassPlan, height: number, width: number, limits: DeviceLimits): PlannedTensor[] {
+  const out: PlannedTensor[] = [{ shape: [1, height, width, 3], what: 'input image' }];
+  let cin = 3;
+  for (const p of NETWORK_POINTS.slice(0, pass.last + 1)) {
+    const [, h, w, c] = activationShape(p, height, width);
+    out.push({ shape: [1, h, w, c], what: p.name });
+    if (p.kind === 'conv') {
+      for (const t of limits.convScratch(h, w, cin, c)) out.push({ ...t, what: `${p.name} ${t.what}` });
+      if (p.index <= pass.deepestLoss) {
+        for (const t of limits.convScratch(h, w, c, cin)) out.push({ ...t, what: `${p.name} input gradient ${t.what}` });
+      }
+      cin = c;
+    }
+    if (pass.lossPoints.has(p.index)) out.push({ shape: [c, h * w], what: `${p.name} transposed features (Gram)` });
+  }
+  return out;
+}
+
+/** The tensor of `tensors` that is largest in the device's allocation unit, with that size. */
+export function largestTensor(tensors: readonly PlannedTensor[], limits: DeviceLimits): { tensor: PlannedTensor; size: number } {
+  let best = { tensor: tensors[0], size: limits.allocationSize(tensors[0]) };
+  for (const t of tensors.slice(1)) {
+    const size = limits.allocationSize(t);
+    if (size > best.size) best = { tensor: t, size };
+  }
+  return best;
 }

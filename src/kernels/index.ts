@@ -2,13 +2,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { genericKernels } from './generic.js';
 import type { Kernels } from './types.js';
 import { wasmKernels } from './wasm.js';
+import { webglKernels } from './webgl.js';
+import { webgpuKernels } from './webgpu.js';
 
-export type { Kernels } from './types.js';
+export type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 export { genericKernels } from './generic.js';
 export { wasmKernels } from './wasm.js';
+export { webglKernels } from './webgl.js';
+export { webgpuKernels } from './webgpu.js';
 
 /** Backends with their own kernels; every other backend gets {@link genericKernels}. */
-const BY_BACKEND = new Map<string, Kernels>([['wasm', wasmKernels]]);
+const BY_BACKEND = new Map<string, Kernels>([
+  ['wasm', wasmKernels],
+  ['webgl', webglKernels],
+  ['webgpu', webgpuKernels],
+]);
 
 /** The kernels for a TF.js backend by name (`'wasm'`, `'webgl'`, …). */
 export function kernelsFor(backend: string): Kernels {

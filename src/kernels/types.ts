@@ -30,4 +30,39 @@ export interface Kernels {
   resizeBilinearAdjoint(dy: tf.Tensor4D, height: number, width: number): tf.Tensor4D;
   /** The most bytes the backend can hold when it has a hard cap (WASM: its 4 GiB heap); undefined when unknown. */
   readonly memoryLimit: number | undefined;
+  /**
+   * GPU backends: reads the live device's limits (WebGL's texture size, WebGPU's buffer sizes) for planning a run
+   * before it allocates anything. Absent on backends without per-allocation limits (WASM, CPU, tensorflow).
+   */
+  deviceLimits?(): DeviceLimits;
+}
+
+/** One tensor a step allocates, as the planner checks it against {@link DeviceLimits}. */
+export interface PlannedTensor {
+  /** Its shape (float32). */
+  shape: readonly number[];
+  /** WebGL: stored packed (2x2 values per RGBA texel, as the im2col matrix of a conv); otherwise one value per texel. */
+  packed?: boolean;
+  /** What it is, for messages (`'conv1_2 input gradient im2col'`). */
+  what: string;
+}
+
+/**
+ * What one GPU device can hold: a limit on each single allocation (WebGL: the texture side; WebGPU: the storage
+ * buffer binding size), and a default budget for all of a run's tensors (browsers report no GPU memory).
+ */
+export interface DeviceLimits {
+  /** The per-allocation limit, for messages (`'WebGL MAX_TEXTURE_SIZE 8192'`). */
+  readonly limitName: string;
+  /** The largest allowed value of {@link DeviceLimits.allocationSize}. */
+  readonly maxAllocation: number;
+  /** The size of one tensor in the limit's unit (WebGL: its texture's longer side in texels; WebGPU: bytes). */
+  allocationSize(t: PlannedTensor): number;
+  /** An allocation of that size in words, for messages (`'a texture 12288 texels wide'`). */
+  describe(size: number): string;
+  /** Tensors a 3x3 stride-1 'same' conv of `[1, height, width, inChannels]` allocates besides its output. */
+  convScratch(height: number, width: number, inChannels: number, outChannels: number): PlannedTensor[];
+  /** Bytes a run may hold in all when the caller sets no `memoryBudget`, and why that number. */
+  readonly defaultBudget: number;
+  readonly budgetNote: string;
 }

@@ -31,8 +31,9 @@ export interface LbfgsOptions {
 }
 
 /**
- * Reads several scalar reductions back in one transfer (each read stalls a GPU pipeline, so the iteration
- * batches what it needs: [yᵀs, yᵀy], [gᵀd, max|d|, Σ|g|], [max|g|, max|d|]).
+ * Reads several scalar reductions back in one transfer (each read stalls a GPU pipeline, so an iteration reads
+ * twice: [gᵀd, max|d|, Σ|g|] for the new direction, and the scalars it branches on after the step — max|g|, yᵀy,
+ * yᵀd — ride along in each evaluation's own read-back; this reads them only from an objective that ignores `extra`).
  */
 async function readScalars(make: () => tf.Scalar[]): Promise<Float32Array | Int32Array | Uint8Array> {
   const s = tf.tidy(() => tf.stack(make()));
@@ -66,11 +67,11 @@ interface Point {
  * Strong-Wolfe line search along `d` from `x` (torch.optim.LBFGS's `_strong_wolfe`, same constants).
  * Returns the accepted point; disposes every other gradient it made.
  */
-async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf.Tensor, dNorm: number, start: Evaluation, gtd0: number, toleranceChange: number, maxLs = 25, c1 = 1e-4, c2 = 0.9): Promise<{ t: number; ev: Evaluation; evals: number }> {
+async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf.Tensor, dNorm: number, start: Evaluation, gtd0: number, toleranceChange: number, extra?: (g: tf.Tensor) => tf.Scalar[], maxLs = 25, c1 = 1e-4, c2 = 0.9): Promise<{ t: number; ev: Evaluation; evals: number }> {
   const made: tf.Tensor[] = [];
   const evalAt = async (t: number): Promise<Point> => {
     const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)));
-    const ev = await objective(xt, d)
+    const ev = await objective(xt, d, extra)
       .catch((e: unknown) => {
         tf.dispose(made); // the objective threw (e.g. aborted) mid-search: free the gradients made so far
         throw e;
@@ -169,7 +170,14 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   let d: tf.Tensor | undefined;
   let t = lr;
   let prevGrad: tf.Tensor | undefined;
-  let ev = await objective(x).catch((e: unknown) => {
+  // After each step the loop branches on max|g| and, for the curvature pair y = g − g_prev, s = t·d, on yᵀy and
+  // yᵀs = t·yᵀd: asked of the evaluations themselves, so they come back with the loss in one read.
+  let gPrev: tf.Tensor | undefined;
+  const stepScalars = (g: tf.Tensor): tf.Scalar[] =>
+    gPrev && d ? [maxAbsOf(g), tf.tidy(() => dotOf(tf.sub(g, gPrev!), tf.sub(g, gPrev!))), tf.tidy(() => dotOf(tf.sub(g, gPrev!), d!))] : [maxAbsOf(g)];
+  /** [max|g|, yᵀy, yᵀd] of an evaluation made with `stepScalars` (read now if the objective ignored them). */
+  const scalarsOf = async (e: Evaluation): Promise<number[]> => e.extra ?? Array.from(await readScalars(() => stepScalars(e.grad)));
+  let ev = await objective(x, undefined, stepScalars).catch((e: unknown) => {
     x.dispose();
     throw e;
   });
@@ -180,7 +188,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       yield { iteration: 1, x, evaluation: ev, evaluations: evals };
       return;
     }
-    if ((await readScalars(() => [maxAbsOf(ev.grad)]))[0] <= tolGrad) {
+    if ((await scalarsOf(ev))[0] <= tolGrad) {
       yield { iteration: 0, x, evaluation: ev, evaluations: evals, converged: 'gradient below tolerance at start' };
       return;
     }
@@ -190,7 +198,8 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
         d = tf.neg(g);
       } else {
         const [y, s] = tf.tidy(() => [tf.sub(g, prevGrad!), tf.mul(d!, t)]);
-        const [ys, yy] = await readScalars(() => [dotOf(y, s), dotOf(y, y)]);
+        const [, yy, yd] = await scalarsOf(ev);
+        const ys = t * yd;
         if (ys > 1e-10) {
           if (dirs.length === historySize) {
             dirs.shift()!.dispose();
@@ -222,6 +231,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       }
       prevGrad?.dispose();
       prevGrad = tf.clone(g);
+      gPrev = prevGrad;
       const prevLoss = ev.loss;
       const [gtd, dNorm, l1] = await readScalars(() => [dotOf(g, d!), maxAbsOf(d!), tf.sum(tf.abs(g)) as tf.Scalar]);
       // On the first iteration d = −g, so max|g| = dNorm.
@@ -232,7 +242,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       }
       let lsEvals = 0;
       if (lineSearch === 'strong-wolfe') {
-        const res = await strongWolfe(objective, x, t, d!, dNorm, ev, gtd, tolChange);
+        const res = await strongWolfe(objective, x, t, d!, dNorm, ev, gtd, tolChange, stepScalars);
         t = res.t;
         lsEvals = res.evals;
         const xNew = tf.tidy(() => tf.add(x, tf.mul(d!, t)));
@@ -246,7 +256,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
         const xNew = tf.tidy(() => tf.add(x, tf.mul(d!, t)));
         x.dispose();
         x = xNew;
-        const next = await objective(x);
+        const next = await objective(x, undefined, stepScalars);
         ev.grad.dispose();
         ev = next;
         lsEvals = 1;
@@ -254,7 +264,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       evals += lsEvals;
       let converged: string | undefined;
       if (Number.isFinite(ev.loss)) {
-        const gMax = (await readScalars(() => [maxAbsOf(ev.grad)]))[0];
+        const gMax = (await scalarsOf(ev))[0];
         if (evals >= maxEvals && k < iterations) converged = `evaluation budget (${maxEvals}) used`;
         else if (gMax <= tolGrad) converged = 'gradient below tolerance';
         else if (Math.abs(t) * dNorm <= tolChange) converged = 'step below tolerance';

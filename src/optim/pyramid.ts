@@ -70,14 +70,20 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
   return {
     encode: (x) => tf.tidy(() => (levels > 1 ? tf.concat([tf.reshape(x, [-1]), tf.zeros([coarseSize])]) : tf.reshape(x, [-1])) as tf.Tensor1D),
     decode,
-    wrap: (objective) => async (z, direction) => {
+    wrap: (objective) => async (z, direction, extra) => {
       const x = decode(z);
       const dx = direction ? decode(direction) : undefined;
+      // The extra scalars are of the gradient w.r.t. z: map it inside the objective's read-back, and keep it.
+      let gz: tf.Tensor | undefined;
+      const extraX = extra && ((gx: tf.Tensor) => extra((gz = tf.keep(adjoint(gx as tf.Tensor4D)))));
       try {
-        const ev = await objective(x, dx);
-        const grad = adjoint(ev.grad as tf.Tensor4D);
+        const ev = await objective(x, dx, extraX);
+        const grad = gz ?? adjoint(ev.grad as tf.Tensor4D);
         ev.grad.dispose();
         return { ...ev, grad };
+      } catch (e) {
+        gz?.dispose();
+        throw e;
       } finally {
         x.dispose();
         dx?.dispose();

@@ -10,10 +10,16 @@ export interface Evaluation {
   grad: tf.Tensor;
   /** When a direction was given: grad · direction. */
   gtd?: number;
+  /** When `extra` was given: its scalars' values, in order. */
+  extra?: number[];
 }
 
-/** Evaluates the objective at `x` (and grad·`direction` when given, in the same read-back). */
-export type Objective = (x: tf.Tensor, direction?: tf.Tensor) => Promise<Evaluation>;
+/**
+ * Evaluates the objective at `x`, and in the same read-back grad·`direction` (when given) and the scalars
+ * `extra(grad)` makes (when given; an objective may ignore it, leaving `Evaluation.extra` unset). Each read-back
+ * stalls a GPU pipeline, so an optimiser asks for what it will branch on here rather than reading it later.
+ */
+export type Objective = (x: tf.Tensor, direction?: tf.Tensor, extra?: (grad: tf.Tensor) => tf.Scalar[]) => Promise<Evaluation>;
 
 /** What an optimiser yields after each iteration. `x` and `evaluation.grad` stay owned by the optimiser. */
 export interface OptimizerStep {

@@ -79,6 +79,12 @@ export interface StylizeOptions {
   lossNormalization?: LossNormalization;
   /** Default `'max'`. */
   pooling?: Pooling;
+  /**
+   * Bytes this call may hold on the backend, checked before any work (OUT_OF_MEMORY, or a shortened L-BFGS history,
+   * when a step would not fit). Default: WebGL and WebGPU 2 GiB (browsers report no GPU memory: raise it for a
+   * larger GPU); WASM its 4 GiB heap (a larger value is capped there); CPU and tensorflow unchecked.
+   */
+  memoryBudget?: number;
   /** Starting image: the content (default), the (first) style resized to the output, seeded noise, or an image. */
   init?: 'content' | 'style' | 'noise' | ImageInput;
   /** Seed for `init: 'noise'`. Default 0. */
@@ -183,6 +189,7 @@ export interface ResolvedOptions {
   pixelRange: PixelRange;
   taps?: Taps;
   tapEvery: number;
+  memoryBudget?: number;
 }
 
 
@@ -190,6 +197,7 @@ const KNOWN = new Set([
   'styleBlendWeights', 'pixelRange', 'onQueue', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
   'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
   'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
+  'memoryBudget',
 ]);
 
 /** A number option checked against its range in {@link STYLIZE_RANGES} (`range`: the table key, when not `field`). */
@@ -328,6 +336,8 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
     pixelRange: oneOf('pixelRange', o.pixelRange, D.pixelRange, ['0-255', '0-1'] as const),
     taps: o.taps,
     tapEvery: num('taps.every', o.taps?.every, D.tapEvery),
+    // The default depends on the backend (STYLIZE_DEFAULTS.memoryBudget); the run plan fills it in.
+    memoryBudget: o.memoryBudget === undefined ? undefined : num('memoryBudget', o.memoryBudget, 0),
   };
 }
 

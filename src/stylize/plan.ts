@@ -3,7 +3,9 @@ import { StyleTransferError } from '../errors.js';
 import { fitSize } from '../image/input.js';
 import type { NetworkPoint } from '../core/layers.js';
 import { activationBytes, stepMemory, type MemoryEstimate } from '../core/memory.js';
+import type { DeviceLimits } from '../kernels/index.js';
 import { assertFits, planPass, type PassPlan } from '../core/network.js';
+import { deviceCheck, deviceLimitError, gib } from './device-fit.js';
 import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -54,6 +56,8 @@ export interface RunPlanInput {
   backend: string;
   /** The backend's hard memory cap (see `Kernels.memoryLimit`); undefined: no check. */
   memoryLimit: number | undefined;
+  /** A GPU device's limits (see `Kernels.deviceLimits`); undefined: no per-allocation check. */
+  deviceLimits?: DeviceLimits;
 }
 
 /** Headroom for allocator fragmentation and backend workspaces on top of the estimate. */
@@ -63,16 +67,18 @@ function checkFits(field: string, height: number, width: number, points: readonl
   assertFits(height, width, points.reduce((a, p) => (p.stride > a.stride ? p : a)), field, hint);
 }
 
-/** The output's longest side at a scale factor. */
-const scaleSize = (o: ResolvedOptions, scale: number): number => Math.max(16, Math.round(o.size * scale));
+/** The output's longest side at a scale factor, for an output of longest side `size`. */
+const scaleSize = (size: number, scale: number): number => Math.max(16, Math.round(size * scale));
 /** The longest side a style image is resized to for an output of longest side `size`. */
 const styleSizeFor = (o: ResolvedOptions, size: number): number => Math.max(16, Math.round(size * o.styleScale));
 
 /**
  * Plans a run: the sizes at each scale, checked to reach every layer they must (INVALID_IMAGE otherwise); the
- * pass (what the backward pass keeps); and, on a backend with a memory cap, the L-BFGS history each scale can
- * afford (shortened with a warning, or OUT_OF_MEMORY saying what to change) and whether taps can observe the
- * objective's pass. Reads the tensors in use now (`tf.memory()`) for the budget.
+ * pass (what the backward pass keeps); on a GPU, that no single tensor exceeds the device's limit (DEVICE_LIMIT
+ * otherwise); against the memory budget (the call's `memoryBudget`, else the backend's cap or default budget) the
+ * L-BFGS history each scale can afford (shortened with a warning, or OUT_OF_MEMORY); and whether taps can observe
+ * the objective's pass. Both errors say which `size` would fit. Reads the tensors in use now (`tf.memory()`) for
+ * the budget. Allocates nothing.
  */
 export function planRun(input: RunPlanInput): RunPlan {
   const { o, tapPoints, backend } = input;
@@ -81,24 +87,64 @@ export function planRun(input: RunPlanInput): RunPlan {
   const pass = planPass({ pooling: o.pooling, losses: lossPoints });
   const tappedPass = planPass({ pooling: o.pooling, losses: lossPoints, observe: tapPoints });
   const warnings: string[] = [];
-  const budget = input.memoryLimit === undefined ? undefined : input.memoryLimit - tf.memory().numBytes;
+  const cap = memoryCap(o, input);
+  const budget = cap === undefined ? undefined : cap.bytes - tf.memory().numBytes;
   const pyramid = o.precondition !== undefined;
   const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
-  let tapsInPass = tapPoints.length > 0;
-  const scales = o.scales.map((s): ScalePlan => {
-    const size = scaleSize(o, s);
+  const limits = input.deviceLimits;
+  const device = limits && deviceCheck(limits, tapPoints.length ? tappedPass : pass, { ...planPass({ pooling: o.pooling, losses: stylePoints }), deepestLoss: -1 });
+  const memoryAt = (height: number, width: number, historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid });
+  const shapesAt = (size: number) => {
     const [height, width] = fitSize(input.content.height, input.content.width, size);
-    checkFits('content', height, width, lossPoints.concat(tapPoints), '`size`');
-    const styleSize = styleSizeFor(o, size);
-    const styleShapes = input.styles.map((st, i) => {
-      const [sh, sw] = fitSize(st.height, st.width, styleSize);
-      checkFits(input.styles.length > 1 ? `style[${i}]` : 'style', sh, sw, stylePoints, '`size` or `styleScale`');
+    const styleShapes = input.styles.map((st) => {
+      const [sh, sw] = fitSize(st.height, st.width, styleSizeFor(o, size));
       return { height: sh, width: sw };
     });
+    return { height, width, styleShapes };
+  };
+  // The largest `size` below the requested one at which every scale fits the device and the budget: what the
+  // errors suggest. Binary search (what fits shrinks with the size).
+  const fittingSize = (): number | undefined => {
+    const deepest = lossPoints.concat(tapPoints).reduce((a, p) => Math.max(a, p.stride), 1);
+    const styleDeepest = stylePoints.reduce((a, p) => Math.max(a, p.stride), 1);
+    const bigEnough = (size: number) =>
+      o.scales.every((sc) => {
+        const g = shapesAt(scaleSize(size, sc));
+        return Math.min(g.height, g.width) >= deepest && g.styleShapes.every((st) => Math.min(st.height, st.width) >= styleDeepest);
+      });
+    const fitsAll = (size: number) =>
+      o.scales.every((sc) => {
+        const g = shapesAt(scaleSize(size, sc));
+        if (device?.over(g.height, g.width, g.styleShapes)) return false;
+        return budget === undefined || memoryAt(g.height, g.width, Math.min(want, 5)).total * MEMORY_SLACK <= budget;
+      });
+    // Both predicates change once as the size grows: the smallest size that reaches the layers, then the
+    // largest below the requested one that still fits.
+    const search = (lo: number, hi: number, ok: (size: number) => boolean, first: boolean): number => {
+      while (lo < hi) {
+        const mid = first ? Math.floor((lo + hi) / 2) : Math.ceil((lo + hi) / 2);
+        if (ok(mid) === first) hi = first ? mid : mid - 1;
+        else lo = first ? mid + 1 : mid;
+      }
+      return lo;
+    };
+    const lowest = search(16, o.size, bigEnough, true);
+    if (lowest >= o.size || !fitsAll(lowest)) return undefined;
+    return search(lowest, o.size - 1, fitsAll, false);
+  };
+  let tapsInPass = tapPoints.length > 0;
+  const scales = o.scales.map((s): ScalePlan => {
+    const size = scaleSize(o.size, s);
+    const { height, width, styleShapes } = shapesAt(size);
+    checkFits('content', height, width, lossPoints.concat(tapPoints), '`size`');
+    styleShapes.forEach((st, i) => checkFits(input.styles.length > 1 ? `style[${i}]` : 'style', st.height, st.width, stylePoints, '`size` or `styleScale`'));
+    const over = device?.over(height, width, styleShapes);
+    if (over) throw deviceLimitError(over, limits!, backend, fittingSize());
+    const styleSize = styleSizeFor(o, size);
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
-    const memoryAt = (historySize: number) => stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid });
-    const historySize = budget === undefined ? want : affordableHistory(want, memoryAt, budget, { width, height, backend, lbfgs: o.optimizer === 'lbfgs' }, warnings);
-    const memory = memoryAt(historySize);
+    const at = (historySize: number) => memoryAt(height, width, historySize);
+    const historySize = budget === undefined ? want : affordableHistory(want, at, budget, { width, height, backend, lbfgs: o.optimizer === 'lbfgs', note: cap!.note, fittingSize }, warnings);
+    const memory = at(historySize);
     if (budget !== undefined && tapsInPass) {
       // On a tap iteration the best evaluation's tapped activations wait for the step while the next pass runs.
       const tapBytes = 2 * tapPoints.reduce((a, p) => a + activationBytes(p, height, width), 0);
@@ -109,30 +155,45 @@ export function planRun(input: RunPlanInput): RunPlan {
   return { scales, pass, tappedPass, tapsInPass, warnings };
 }
 
+/**
+ * The bytes a run may hold: the call's `memoryBudget`, else the GPU's default budget, else the backend's hard cap
+ * (never more than that cap); undefined when there is nothing to check against (CPU, tensorflow).
+ */
+function memoryCap(o: ResolvedOptions, input: RunPlanInput): { bytes: number; note: string } | undefined {
+  const hard = input.memoryLimit ?? Infinity;
+  if (o.memoryBudget !== undefined) return { bytes: Math.min(o.memoryBudget, hard), note: o.memoryBudget <= hard ? 'your `memoryBudget`' : `the ${input.backend} backend's limit` };
+  if (input.deviceLimits) return { bytes: Math.min(input.deviceLimits.defaultBudget, hard), note: input.deviceLimits.budgetNote };
+  return input.memoryLimit === undefined ? undefined : { bytes: input.memoryLimit, note: `the ${input.backend} backend's limit` };
+}
+
 /** The longest L-BFGS history (≤ `want`) whose step fits `budget`, or OUT_OF_MEMORY. */
 function affordableHistory(
   want: number,
   memoryAt: (history: number) => MemoryEstimate,
   budget: number,
-  at: { width: number; height: number; backend: string; lbfgs: boolean },
+  at: { width: number; height: number; backend: string; lbfgs: boolean; note: string; fittingSize: () => number | undefined },
   warnings: string[],
 ): number {
   const { width: w, height: h, backend } = at;
   const fits = (history: number) => memoryAt(history).total * MEMORY_SLACK <= budget;
   if (fits(want)) return want;
   if (at.lbfgs) {
-    for (let hist = Math.min(want, 50); hist >= 5; hist = Math.floor(hist * 0.7)) {
+    // Down to 5 pairs (or fewer when fewer were asked for): the history the error's estimate and `fitSize` assume.
+    const least = Math.min(want, 5);
+    for (let hist = Math.min(want, 50); ; hist = Math.max(least, Math.floor(hist * 0.7))) {
       if (fits(hist)) {
         warnings.push(`At ${w}x${h} the L-BFGS history was shortened from ${want} to ${hist} pairs to fit the ${backend} backend's memory.`);
         return hist;
       }
+      if (hist === least) break;
     }
   }
   const need = memoryAt(Math.min(want, 5)).total * MEMORY_SLACK;
+  const fitSize = at.fittingSize();
   throw new StyleTransferError(
     'OUT_OF_MEMORY',
-    `A ${w}x${h} image needs about ${(need / 2 ** 30).toFixed(1)} GiB on the ${backend} backend, more than the ${(budget / 2 ** 30).toFixed(1)} GiB it has left. ` +
-      'Use a smaller `size`, style layers that stop earlier, or the tensorflow (tfjs-node) backend.',
-    { width: w, height: h, bytes: need, budget },
+    `A ${w}x${h} image needs about ${gib(need)} GiB on the ${backend} backend, more than the ${gib(budget)} GiB left of ${at.note}. ` +
+      `${fitSize === undefined ? 'No smaller `size` fits either: use' : `\`size: ${fitSize}\` is the largest that fits; or use`} style layers that stop earlier, a larger \`memoryBudget\` if the device has it, or the tensorflow (tfjs-node) backend.`,
+    { width: w, height: h, bytes: need, budget, fitSize },
   );
 }

@@ -87,7 +87,7 @@ function makeObjective(model: Vgg19, t: Targets, o: ResolvedOptions, plan: RunPl
     const target = t.styleGrams.get(l.point.index)!;
     add(l.point.index, (a) => normalize(styleLoss(a, target, o.styleWeight * l.weight, o.lossNormalization, kernels)));
   }
-  return async (x, direction): Promise<ObservedEvaluation> => {
+  return async (x, direction, extra): Promise<ObservedEvaluation> => {
     throwIfAborted(signal, 'stylize()');
     const observing = taps?.observer(iteration());
     let read: tf.Tensor1D;
@@ -99,7 +99,8 @@ function makeObjective(model: Vgg19, t: Targets, o: ResolvedOptions, plan: RunPl
         const parts = [...slots.map(([i, k]) => net.values.get(i)![k]), tv.value];
         const g = tf.add(net.grad, tv.grad);
         const total = tf.addN(parts);
-        return { read: tf.stack([total, ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0)]) as tf.Tensor1D, grad: g };
+        // One read-back per evaluation: the loss, its parts, grad·direction and the optimiser's extra scalars.
+        return { read: tf.stack([total, ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0), ...(extra?.(g) ?? [])]) as tf.Tensor1D, grad: g };
       }));
     } catch (e) {
       observing?.observation.dispose();
@@ -108,11 +109,13 @@ function makeObjective(model: Vgg19, t: Targets, o: ResolvedOptions, plan: RunPl
     const values = await read.data();
     read.dispose();
     if (observing) taps!.settle(observing.observation, values[0]);
+    const nParts = slots.length + 1;
     return {
       loss: values[0],
-      parts: Array.from(values.subarray(1, 1 + slots.length + 1)),
+      parts: Array.from(values.subarray(1, 1 + nParts)),
       grad,
-      gtd: direction ? values[values.length - 1] : undefined,
+      gtd: direction ? values[1 + nParts] : undefined,
+      extra: extra ? Array.from(values.subarray(2 + nParts)) : undefined,
       observation: observing?.observation,
     };
   };
@@ -179,7 +182,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
     abortCheck();
     const plan = planRun({
       o, content: { height: contentFull.shape[1], width: contentFull.shape[2] }, styles: style.sizes, tapPoints: input.tapPoints,
-      backend: input.backend, memoryLimit: kernels.memoryLimit,
+      backend: input.backend, memoryLimit: kernels.memoryLimit, deviceLimits: kernels.deviceLimits?.(),
     });
     const warnings = plan.warnings;
     if (o.taps && input.tapPoints.length) {
