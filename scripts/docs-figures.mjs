@@ -16,6 +16,7 @@
  *
  * Uses the BUILT package (`npm run build`).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -54,6 +55,7 @@ const S = {
   // docs/performance.md: a 2048 px result, tiled where the memory plan says so (WASM: the 2048 px scale); shown
   // at 1024 px with a 512 px crop at full resolution. Long (see docs/performance.md).
   large: { size: px(2048), scales: [0.25, 0.5, 1], iterations: [q(100), q(30), q(8)], styleScale: 0.5, shownWidth: px(1024), crop: px(512) },
+  studyIters: [q(20), q(60)],
 };
 /** JPEG quality of the photographic figures (results, contact sheets); line art and heat maps are PNG. */
 const JPEG_QUALITY = 85;
@@ -288,6 +290,34 @@ const FIGURES = {
       await save('large-crop.jpg', cut);
       return { width: output.width, height: output.height, runs: 1, notes };
     },
+  },
+};
+
+/**
+ * The layer study, measured (docs/layers.md, "Measured"): `neural-style-tfjs study` on the photo and the painting
+ * (the 16 single layers and the 5 content reconstructions; the cumulative sets are left out to keep it under an hour),
+ * its HTML report and record into docs/generated/ (with its state file, so a rerun only re-renders), and three of
+ * the report's charts — its own inline SVGs, picked by their titles — into docs/figures/.
+ */
+const STUDY_CHARTS = {
+  'study-texture.svg': 'Texture scale of what the style added, and receptive field, vs the style layer',
+  'study-grams.svg': 'Gram distance at every layer after',
+  'study-content.svg': 'How much content survives: PSNR vs the content image',
+};
+FIGURES.study = {
+  files: Object.keys(STUDY_CHARTS),
+  make: async () => {
+    const report = join(RECORDS, 'study.html');
+    const args = [join(ROOT, 'dist', 'cli.js'), 'study', join(IMAGES, 'tubingen.jpg'), join(IMAGES, 'starry_night.jpg'), '--size', String(S.smallSize), '--iterations', S.studyIters.join(','), '--no-cumulative', '-o', report, '--quiet'];
+    execFileSync(process.execPath, args, { stdio: 'inherit' });
+    const html = readFileSync(report, 'utf8');
+    for (const [file, title] of Object.entries(STUDY_CHARTS)) {
+      const svg = [...html.matchAll(/<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*aria-label="([^"]*)"[\s\S]*?<\/svg>/g)].find((m) => m[1].startsWith(title));
+      if (!svg) throw new Error(`docs:figures: the study report has no chart titled "${title}…"`);
+      await writeFile(join(OUT, file), `${svg[0]}\n`);
+    }
+    const record = JSON.parse(readFileSync(join(RECORDS, 'study.json'), 'utf8'));
+    return { width: 0, height: 0, runs: record.timings.runs, notes: record.timings.cached ? [`${record.timings.cached} runs kept from docs/generated/study.state.json`] : [] };
   },
 };
 

@@ -46,10 +46,11 @@ import { checkSweepVary, validateSweepRecord } from '../experiments/sweep/record
 import { UsageError, parseNumber, type Parsed } from './args.js';
 import { OutputPlan, throwIfAborted } from './outputs.js';
 import { createProgress, fmtMs, silentProgress, type ProgressBar } from './progress.js';
+import { runStudy } from './study.js';
 
-type Flags = Parsed['flags'];
+export type Flags = Parsed['flags'];
 
-interface Ctx {
+export interface Ctx {
   flags: Flags;
   positionals: string[];
   signal: AbortSignal;
@@ -61,11 +62,11 @@ interface Ctx {
   argv: readonly string[];
 }
 
-const str = (f: Flags, name: string): string | undefined => {
+export const str = (f: Flags, name: string): string | undefined => {
   const v = f.get(name);
   return v === undefined || typeof v === 'boolean' ? (v === true ? '' : undefined) : String(v);
 };
-const numFlag = (f: Flags, name: string): number | undefined => f.get(name) as number | undefined;
+export const numFlag = (f: Flags, name: string): number | undefined => f.get(name) as number | undefined;
 
 /** `conv1_1,conv3_1` → list; `relu1_1:1,relu2_1:0.5` → map (entries without a weight get 1). Names are checked. */
 export function parseLayerSpec(flag: string, text: string): LayerWeights {
@@ -80,13 +81,13 @@ export function parseLayerSpec(flag: string, text: string): LayerWeights {
   return weighted ? Object.fromEntries(entries) : entries.map(([n]) => n);
 }
 
-const numberList = (flag: string, text: string, integer = false): number[] => {
+export const numberList = (flag: string, text: string, integer = false): number[] => {
   const parts = text.split(',').map((s) => s.trim());
   if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(`--${flag} needs a comma-separated list of numbers, got ${JSON.stringify(text)}`);
   return parts.map((p) => parseNumber(flag, p, integer));
 };
 
-function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+export function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if (!allowed.includes(v as T)) throw new UsageError(`--${flag} is ${JSON.stringify(v)}; use ${allowed.join(' or ')}`);
   return v as T;
@@ -103,7 +104,7 @@ async function requiredOutput(outputs: OutputPlan, f: Flags): Promise<string> {
 const PIXEL: RgbaImage = { data: new Uint8ClampedArray(4), width: 1, height: 1 };
 
 /** `--weights` as a file, so no output can replace the manifest. */
-const weightsManifest = (f: Flags): string | undefined => {
+export const weightsManifest = (f: Flags): string | undefined => {
   const w = str(f, 'weights');
   return w ? (extname(w).toLowerCase() === '.json' ? w : join(w, 'manifest.json')) : undefined;
 };
@@ -114,12 +115,12 @@ function noteQuality(ctx: Ctx, quality: number | undefined, out: string): void {
   if (quality !== undefined && formatFromPath(out) !== 'jpeg') ctx.say(`note: --quality applies to JPEG outputs; ${out} is written as PNG`);
 }
 
-function backendFlag(f: Flags): NodeBackendName | undefined {
+export function backendFlag(f: Flags): NodeBackendName | undefined {
   return oneOf('backend', str(f, 'backend'), ['tensorflow', 'wasm', 'cpu'] as const);
 }
 
 /** Loads VGG-19 (a `loading` event first, for --json readers); Ctrl-C during the load is honoured after it. */
-async function loadModel(ctx: Ctx): Promise<Vgg19> {
+export async function loadModel(ctx: Ctx): Promise<Vgg19> {
   throwIfAborted(ctx.signal);
   ctx.emit({ event: 'loading' });
   await ready(backendFlag(ctx.flags));
@@ -133,7 +134,7 @@ async function loadModel(ctx: Ctx): Promise<Vgg19> {
 }
 
 /** The stylize() options the shared flags describe (images excluded). */
-function stylizeFlags(f: Flags): Partial<StylizeOptions> & { initPath?: string } {
+export function stylizeFlags(f: Flags): Partial<StylizeOptions> & { initPath?: string } {
   const o: Partial<StylizeOptions> & { initPath?: string } = {};
   const set = <K extends keyof StylizeOptions>(k: K, v: StylizeOptions[K] | undefined): void => {
     if (v !== undefined) o[k] = v;
@@ -207,14 +208,14 @@ function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: IterationIn
 }
 
 /** The input limits the flags set: --max-megapixels (as pixels) and --max-file-mb (as bytes). */
-function inputLimits(f: Flags): { maxPixels: number; maxBytes: number } {
+export function inputLimits(f: Flags): { maxPixels: number; maxBytes: number } {
   const mp = numFlag(f, 'max-megapixels');
   const mb = numFlag(f, 'max-file-mb');
   return { maxPixels: mp === undefined ? DEFAULT_MAX_INPUT_PIXELS : Math.round(mp * 1e6), maxBytes: mb === undefined ? DEFAULT_MAX_BYTES : Math.round(mb * 2 ** 20) };
 }
 
 /** Reads input images within --max-megapixels and --max-file-mb; a refusal names the flag to raise. */
-async function readInputs(ctx: Ctx, paths: string[]): Promise<RgbaImage[]> {
+export async function readInputs(ctx: Ctx, paths: string[]): Promise<RgbaImage[]> {
   const limits = inputLimits(ctx.flags);
   const out: RgbaImage[] = [];
   for (const p of paths) {
@@ -633,4 +634,5 @@ export const RUNNERS: Record<string, (ctx: Ctx) => Promise<void>> = {
   sweep: runSweep,
   features: runFeatures,
   reconstruct: runReconstruct,
+  study: runStudy,
 };

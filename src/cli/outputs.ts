@@ -71,11 +71,12 @@ export class OutputPlan {
   private readonly snapshotSeries: { label: string; path: string; every: number; last: number }[] = [];
 
   /**
-   * Adds an output: `kind` `'image'` needs .png/.jpg/.jpeg, `'json'` needs .json. Checks the folder exists and is
+   * Adds an output: `kind` `'image'` needs .png/.jpg/.jpeg, `'json'` needs .json, `'html'` .html/.htm. Checks the folder exists and is
    * writable and that the path is not a folder or a special file. Resolves to the path.
    */
-  async output(label: string, path: string, kind: 'image' | 'json' = 'image'): Promise<string> {
+  async output(label: string, path: string, kind: 'image' | 'json' | 'html' = 'image'): Promise<string> {
     const ext = extname(path);
+    if (kind === 'html' && !/^\.html?$/i.test(ext)) throw new UsageError(`${label} ${path}: the report is HTML; give a .html file name`);
     if (kind === 'image' && !formatFromPath(path)) throw new UsageError(`${label} ${path}: unknown image type "${ext || '(none)'}"; use .png, .jpg or .jpeg`);
     if (kind === 'json' && ext.toLowerCase() !== '.json') throw new UsageError(`${label} ${path}: the record is JSON; give a .json file name`);
     const dir = dirname(resolve(path));

@@ -154,7 +154,45 @@ export const RECONSTRUCT: CommandSpec = {
   examples: [`${BIN} reconstruct photo.jpg --layer conv4_2 --kind content -o rec.png`, `${BIN} reconstruct painting.jpg --layers conv1_1,conv2_1,conv3_1 --kind style -o tex.png`],
 };
 
-export const COMMANDS: CommandSpec[] = [STYLIZE, SWEEP, FEATURES, RECONSTRUCT];
+/** Stylize flags a study passes to every style run (size, seed and style layers are the study's own). */
+const STUDY_STYLIZE = ['content-layers', 'content-weight', 'style-weight', 'tv-weight', 'loss-normalization', 'optimizer', 'learning-rate', 'lbfgs-history', 'line-search', 'precondition', 'normalize-gradients', 'pooling', 'init', 'style-scale'];
+
+export const STUDY: CommandSpec = {
+  name: 'study',
+  short: 'the layer study, measured: one HTML report with contact sheets, charts and a JSON record',
+  usage: `${BIN} study <content> <style> [--pairs C:S,C:S] [--layers LAYERS] [--iterations A,B] [--out report.html] [options]`,
+  summary:
+    'Runs the layer study on each content/style pair — style from each conv layer alone and from the cumulative sets conv1_1..convN_1 at two iteration counts, content reconstructed from one layer per block — measures every result (texture scale, Gram distance at all 16 layers, PSNR/SSIM, feature distance; receptive fields) and writes one self-contained HTML report plus its JSON record. Finished runs are kept in a state file, so an interrupted study resumes.',
+  positionals: { min: 0, max: 2 },
+  flags: [
+    { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'the HTML report', default: 'study.html' },
+    { name: 'out', type: 'string', arg: 'FILE', help: 'same as --output' },
+    { name: 'pairs', type: 'string', arg: 'C:S,C:S', help: 'more content:style pairs (after the positional pair, if any)' },
+    { name: 'layers', type: 'string', arg: 'LAYERS', help: 'layers that each give the style alone', default: 'all 16 conv layers' },
+    { name: 'reconstruct-layers', type: 'string', arg: 'LAYERS|none', help: 'layers the content is reconstructed from', default: 'conv1_2,conv2_2,conv3_2,conv4_2,conv5_2' },
+    { name: 'cumulative', type: 'boolean', help: 'also the sets conv1_1, conv1_1+conv2_1, … (--no-cumulative to skip)', default: 'on' },
+    { name: 'iterations', short: 'i', type: 'string', arg: 'A,B', help: 'iteration counts (snapshots of one run each)', default: '20,80' },
+    { name: 'size', type: 'int', arg: 'N', min: 16, max: 4096, help: 'longest side of every result in pixels', default: '128' },
+    { name: 'seed', type: 'int', arg: 'N', help: 'seed of every run', default: '0' },
+    { name: 'record', type: 'string', arg: 'FILE', help: 'where to write the JSON record', default: '<output>.json' },
+    { name: 'state', type: 'string', arg: 'FILE', help: 'finished runs, kept so a rerun skips them', default: '<output>.state.json' },
+    { name: 'fresh', type: 'boolean', help: 'ignore (and replace) the state file' },
+    { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the study a JSON record describes (images from the record unless given)' },
+    ...STYLIZE_FLAGS.filter((fl) => STUDY_STYLIZE.includes(fl.name)),
+  ],
+  notes: [
+    'Runs: (layers + 5 cumulative + reconstruct-layers) per pair, each for the largest iteration count. At 128 px on',
+    'WASM a run of 80 iterations takes minutes: start small (--size 64 --iterations 10,40 --layers conv1_1,conv3_1,conv5_1).',
+    'Ctrl-C keeps every finished run in the state file; the same command again picks up where it stopped.',
+  ],
+  examples: [
+    `${BIN} study photo.jpg starry_night.jpg --size 96 --iterations 20,80 -o study.html`,
+    `${BIN} study --pairs a.jpg:starry.jpg,b.jpg:scream.jpg --layers conv1_1,conv2_1,conv3_1,conv4_1,conv5_1 -o two.html`,
+    `${BIN} study --replay study.json -o again.html`,
+  ],
+};
+
+export const COMMANDS: CommandSpec[] = [STYLIZE, SWEEP, FEATURES, RECONSTRUCT, STUDY];
 
 export function mainHelp(version: string): string {
   return [

@@ -135,6 +135,11 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
     timings.perIterationMs = Number.parseFloat((await page.textContent('[data-stat="speed"]')) ?? 'NaN');
     timings.networkPasses = Number(await page.textContent('[data-stat="evaluations"]'));
     timings.runSeconds = Number.parseFloat((await page.textContent(tid('progress-text')))?.match(/in ([\d.]+) s/)?.[1] ?? 'NaN');
+    // The Layers view's live Gram distances: the run's taps measured all 16 style layers (the last at the last iteration).
+    const grams = await page.$eval(tid('gram-chart'), (c) => ({ iteration: Number((c as HTMLElement).dataset.iteration), values: JSON.parse((c as HTMLElement).dataset.distances ?? '[]') as number[] }));
+    expect(grams.iteration).toBe(COMPARED_RUN.iterations);
+    expect(grams.values).toHaveLength(16);
+    expect(grams.values.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
 
     // Download saves the canvas as a PNG.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(tid('download-button'))]);
@@ -171,6 +176,13 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page in headless Chromium
     expect(grid.lo).toBe(0);
     expect(grid.hi).toBe(255);
     expect(await page.textContent(tid('layers-info'))).toMatch(/relu2_1: 128 channels/);
+    // relu2_1's receptive field over the content image: 10 px in theory, the gradient's 95% within it.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="receptive-field-canvas"]') as HTMLElement).dataset.layer === 'relu2_1', null, { timeout: 120_000 });
+    const field = await page.$eval(tid('receptive-field-canvas'), (c) => ({ theoretical: Number((c as HTMLElement).dataset.theoretical), effective: Number((c as HTMLElement).dataset.effective) }));
+    expect(field.theoretical).toBe(10);
+    expect(field.effective).toBeGreaterThan(1);
+    expect(field.effective).toBeLessThanOrEqual(10);
+    expect(await page.textContent(tid('receptive-field-info'))).toMatch(/relu2_1: theoretical field 10 px/);
     expect(await errorText()).toBe('');
     await page.screenshot({ path: `${shots}web-layers.png` });
   });

@@ -4,6 +4,7 @@
  */
 import { LossChart } from './chart';
 import { describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX, tileFor } from './estimate';
+import { GramBars, drawReceptiveField } from './insight-view';
 import type { FromWorker, Pixels, StylizeParams, ToWorker } from './protocol';
 import { samples, type Sample } from './samples';
 
@@ -49,6 +50,9 @@ const el = {
   layerImage: $<HTMLSelectElement>('layer-image-select'),
   layersInfo: $('layers-info'),
   grid: $('feature-grid'),
+  rfCanvas: $<HTMLCanvasElement>('receptive-field-canvas'),
+  rfInfo: $('receptive-field-info'),
+  gramChart: $<HTMLCanvasElement>('gram-chart'),
 };
 const stat = (name: string) => document.querySelector<HTMLElement>(`[data-stat="${name}"]`)!;
 
@@ -377,6 +381,16 @@ function onWorkerMessage(m: FromWorker): void {
       if (m.id !== featuresId) return;
       drawFeatures(m);
       break;
+    case 'receptive-field':
+      if (m.id !== fieldId || !fieldImage) return;
+      el.rfInfo.textContent = drawReceptiveField(el.rfCanvas, fieldImage, m);
+      el.rfCanvas.dataset.layer = m.layer;
+      el.rfCanvas.dataset.theoretical = String(m.theoretical);
+      el.rfCanvas.dataset.effective = String(m.effective);
+      break;
+    case 'gram-distances':
+      if (m.id === runId) gramBars.update(m);
+      break;
     case 'error':
       if (m.id !== undefined && m.id === runId) setState('error'), setWorkerBusy(false);
       if (m.id === undefined) setState('error');
@@ -478,6 +492,7 @@ function stylize(): void {
   lossHistory = [];
   delete el.chart.dataset.losses;
   chart.reset(p.iterations);
+  gramBars.reset();
   el.progress.max = p.iterations;
   el.progress.value = 0;
   for (const k of ['iteration', 'total', 'style', 'content', 'tv', 'speed', 'evaluations']) stat(k).textContent = '–';
@@ -564,9 +579,32 @@ function requestFeatures(): void {
   } catch {
     /* keep 256 */
   }
+  requestReceptiveField(size);
   el.layersInfo.textContent = `Computing ${el.layerSelect.value}…`;
   el.grid.setAttribute('aria-busy', 'true');
   send({ type: 'features', id: featuresId, image, imageKey: key, layer: el.layerSelect.value, size, maxTiles: 64 });
+}
+
+/** The chosen layer's receptive field, always over the content image (at the feature maps' size). */
+let fieldId = -1;
+let fieldImage: Pixels | undefined;
+function requestReceptiveField(size: number): void {
+  const content = picked.content?.pixels;
+  if (!content) return;
+  fieldId = nextId++;
+  // The content image at the size the worker measures on, to draw the field over.
+  const scale = size / Math.max(content.width, content.height);
+  const [w, h] = [Math.max(1, Math.round(content.width * scale)), Math.max(1, Math.round(content.height * scale))];
+  const c = document.createElement('canvas');
+  [c.width, c.height] = [w, h];
+  const src = document.createElement('canvas');
+  [src.width, src.height] = [content.width, content.height];
+  src.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(content.data), content.width, content.height), 0, 0);
+  c.getContext('2d')!.drawImage(src, 0, 0, w, h);
+  const d = c.getContext('2d')!.getImageData(0, 0, w, h);
+  fieldImage = { data: d.data, width: w, height: h };
+  el.rfInfo.textContent = `Measuring ${el.layerSelect.value}'s receptive field…`;
+  send({ type: 'receptive-field', id: fieldId, image: content, layer: el.layerSelect.value, size });
 }
 
 function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
@@ -599,6 +637,7 @@ function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
 
 // ---------------------------------------------------------------- start
 buildLayerControls();
+const gramBars = new GramBars(el.gramChart);
 // Settings may also come from the URL, e.g. ?size=96&iterations=20 (handy for links and scripted runs).
 for (const [key, input] of [['size', el.size], ['iterations', el.iterations], ['previewEvery', el.previewEvery]] as const) {
   const v = params.get(key);

@@ -29,7 +29,9 @@ export type ToWorker =
   | { type: 'cancel'; id: number }
   /** The memory a run at `size` (longest side) of a `width`x`height` content would need. */
   | { type: 'estimate'; size: number; width: number; height: number; optimizer: 'lbfgs' | 'adam'; tile?: number }
-  | { type: 'features'; id: number; image: Pixels; imageKey: string; layer: string; size: number; maxTiles: number };
+  | { type: 'features'; id: number; image: Pixels; imageKey: string; layer: string; size: number; maxTiles: number }
+  /** The receptive field of `layer`'s centre unit on `image` at `size` (the Layers view). */
+  | { type: 'receptive-field'; id: number; image: Pixels; layer: string; size: number };
 
 export interface LossParts {
   total: number;
@@ -56,4 +58,8 @@ export type FromWorker =
   | { type: 'cancelled'; id: number; image?: Pixels; iterations: number }
   | { type: 'features'; id: number; layer: string; width: number; height: number; channels: number; tiles: FeatureTile[]; pixels: Uint8ClampedArray<ArrayBuffer> }
   | { type: 'estimate'; size: number; memoryBytes: number; tiles: number }
+  /** `map`: Σ|∂unit/∂pixel| per pixel, square-rooted and scaled to 0–255 (`width`·`height` bytes). */
+  | { type: 'receptive-field'; id: number; layer: string; width: number; height: number; theoretical: number; effective: number; centre: [number, number]; map: Uint8ClampedArray<ArrayBuffer> }
+  /** During a run, every `previewEvery` iterations: ‖G − A‖²/‖A‖² of the current image at each of the 16 style layers. */
+  | { type: 'gram-distances'; id: number; iteration: number; distances: { layer: string; value: number; optimised: boolean }[] }
   | { type: 'error'; id?: number; message: string; code?: string };

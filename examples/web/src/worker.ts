@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { StyleHandle, Stylizer, StylizeResult, Vgg19 } from 'neural-style-tfjs';
 import { estimateMemory, fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 import type { FeatureTile, FromWorker, Pixels, ToWorker } from './protocol';
+import { gramTracker, receptiveField } from './worker-insight';
 
 type Lib = typeof import('neural-style-tfjs/webgl');
 
@@ -42,6 +43,9 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'features':
       void runFeatures(msg);
+      break;
+    case 'receptive-field':
+      void runReceptiveField(msg);
       break;
   }
 };
@@ -141,11 +145,15 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
   const controller = new AbortController();
   runs.set(msg.id, controller);
   let result: StylizeResult | undefined;
+  let grams: ReturnType<typeof gramTracker> | undefined;
   try {
     if (!setup) throw new Error('The worker was not initialised.');
-    const { stylizer } = await setup;
+    const { stylizer, lib: library, model } = await setup;
     const p = msg.params;
     const style = await styleFor(stylizer, msg.styleKey, msg.style);
+    // The Layers view's live bar chart: each style layer's Gram distance, through the run's taps.
+    grams = gramTracker(library, model, p.styleLayers[0]?.startsWith('conv') ? 'conv' : 'relu', p.styleLayers, post, msg.id);
+    await grams.targets(msg.style, p.size);
     let started = false;
     result = await stylizer.stylize(msg.content, style, {
       size: p.size,
@@ -160,6 +168,7 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
       init: p.init,
       ...(p.tile ? { tile: p.tile } : {}),
       previewEvery: p.previewEvery,
+      taps: grams.taps(Math.max(1, p.previewEvery)),
       signal: controller.signal,
       onIteration: (info) => {
         if (!started) {
@@ -190,6 +199,7 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
     }
   } finally {
     result?.dispose();
+    grams?.dispose();
     runs.delete(msg.id);
   }
 }
@@ -244,6 +254,17 @@ async function runFeatures(msg: Extract<ToWorker, { type: 'features' }>): Promis
     }
     if (!out) throw new Error(`No activation was observed for ${msg.layer}.`);
     post(out, [out.pixels.buffer]);
+  } catch (e) {
+    post({ type: 'error', id: msg.id, message: messageOf(e), code: codeOf(e) });
+  }
+}
+
+async function runReceptiveField(msg: Extract<ToWorker, { type: 'receptive-field' }>): Promise<void> {
+  try {
+    if (!setup) throw new Error('The worker was not initialised.');
+    const { lib, model } = await setup;
+    const out = await receptiveField(lib, model, msg.image, msg.layer, msg.size, msg.id);
+    post(out, [out.map.buffer]);
   } catch (e) {
     post({ type: 'error', id: msg.id, message: messageOf(e), code: codeOf(e) });
   }

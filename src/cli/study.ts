@@ -1,0 +1,226 @@
+/**
+ * `neural-style-tfjs study`: the layer study on one or more content/style pairs, measured, written as one HTML
+ * report plus its JSON record. Every finished run is kept in a state file beside the report (written atomically
+ * after each run), so an interrupted study run again skips what is done; `--replay` re-runs a record.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../adapters/node.js';
+import { decodeImage, encodeImage, readRegularFile, writeFileAtomic } from '../adapters/node/image-io.js';
+import { resolveOptions } from '../stylize/options.js';
+import { study, type StudyCache, type StudyCacheEntry, type StudyOptions, type StudyPair, type StudyRecord } from '../insight/study.js';
+import { studyOptionsOf, validateStudyRecord } from '../insight/record.js';
+import { base64, renderStudyReport } from '../insight/report.js';
+import { UsageError } from './args.js';
+import { backendFlag, inputLimits, loadModel, numberList, numFlag, parseLayerSpec, readInputs, str, stylizeFlags, weightsManifest, type Ctx } from './commands.js';
+import { OutputPlan } from './outputs.js';
+import { sha256Hex } from '../weights/sha256.js';
+import { fmtMs } from './progress.js';
+
+const STATE_FORMAT = 'neural-style-tfjs/study-state@1';
+/** The largest record or state file read (a state holds every finished run's images as PNGs). */
+const MAX_FILE_BYTES = 512 * 2 ** 20;
+
+const stemOf = (p: string): string => p.slice(0, p.length - extname(p).length);
+
+/** `a.jpg:b.jpg,c.jpg:d.jpg` → pairs of paths. */
+export function parsePairs(text: string): [string, string][] {
+  const pairs = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (pairs.length === 0) throw new UsageError('--pairs needs content:style pairs, e.g. --pairs photo.jpg:starry.jpg,city.jpg:scream.jpg');
+  return pairs.map((p) => {
+    const i = p.lastIndexOf(':');
+    if (i <= 0 || i === p.length - 1) throw new UsageError(`--pairs: "${p}" is not content:style (two image paths joined by ":")`);
+    return [p.slice(0, i), p.slice(i + 1)];
+  });
+}
+
+/** A list of layer names (no weights) from a flag. */
+function layerList(flag: string, text: string): string[] {
+  const spec = parseLayerSpec(flag, text);
+  if (!Array.isArray(spec)) throw new UsageError(`--${flag} takes layer names without weights, e.g. conv1_1,conv3_1`);
+  return [...(spec as readonly string[])];
+}
+
+/** Images in a state entry are stored as PNG (base64); everything else as JSON. */
+function toJson(entry: StudyCacheEntry): unknown {
+  if (entry.kind !== 'run') return entry;
+  const { images, ...run } = entry.run;
+  return { kind: 'run', run: { ...run, images: images.map((img) => base64(encodeImage(img, 'png'))) } };
+}
+
+function fromJson(v: unknown, source: string): StudyCacheEntry {
+  const e = v as { kind?: string; run?: { images?: unknown } };
+  if (e?.kind === 'receptive-fields') return e as StudyCacheEntry;
+  if (e?.kind !== 'run' || !Array.isArray(e.run?.images)) throw new UsageError(`${source} holds an entry that is not a study run; delete the file or pass --fresh`, 'INVALID_RECORD');
+  const images = (e.run!.images as string[]).map((b) => decodeImage(Uint8Array.from(Buffer.from(b, 'base64')), source));
+  return { kind: 'run', run: { ...(e.run as object), images } } as StudyCacheEntry;
+}
+
+/** The state file as a {@link StudyCache}: read once, rewritten (atomically) after every finished run. */
+async function stateCache(path: string, fresh: boolean): Promise<StudyCache & { entries: number }> {
+  const entries = new Map<string, unknown>();
+  if (!fresh) {
+    const bytes = existsSync(path) ? await readRegularFile(path, MAX_FILE_BYTES, 'INVALID_OPTION') : undefined;
+    if (bytes) {
+      let json: { format?: string; entries?: Record<string, unknown> };
+      try {
+        json = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof json;
+      } catch {
+        throw new UsageError(`--state ${path} is not JSON; delete it or pass --fresh to start over`, 'INVALID_RECORD');
+      }
+      if (json.format !== STATE_FORMAT || typeof json.entries !== 'object' || json.entries === null) throw new UsageError(`--state ${path} is not a study state file (format ${JSON.stringify(json.format)}); give another --state or pass --fresh`, 'INVALID_RECORD');
+      for (const [k, v] of Object.entries(json.entries)) entries.set(k, v);
+    }
+  }
+  const save = () => writeFileAtomic(path, JSON.stringify({ format: STATE_FORMAT, library: VERSION, entries: Object.fromEntries(entries) }));
+  return {
+    get entries() {
+      return entries.size;
+    },
+    get: (key) => (entries.has(key) ? fromJson(entries.get(key), `--state ${path}`) : undefined),
+    put: async (key, entry) => {
+      entries.set(key, toJson(entry));
+      await save();
+    },
+  };
+}
+
+export async function runStudy(ctx: Ctx): Promise<void> {
+  const f = ctx.flags;
+  const outputs = new OutputPlan();
+  if (str(f, 'out') !== undefined && str(f, 'output') !== undefined) throw new UsageError('give the report once: --out or -o/--output');
+  const out = await outputs.output(str(f, 'out') !== undefined ? '--out' : '-o', str(f, 'out') ?? str(f, 'output') ?? 'study.html', 'html');
+  const recordPath = await outputs.output('--record', str(f, 'record') ?? `${stemOf(out)}.json`, 'json');
+  const statePath = await outputs.output('--state', str(f, 'state') ?? `${stemOf(out)}.state.json`, 'json');
+  backendFlag(f);
+
+  let paths: [string, string][] = [];
+  let options: Omit<StudyOptions, 'pairs'>;
+  let names: string[] | undefined;
+  let replayed: StudyRecord | undefined;
+  const replayPath = str(f, 'replay');
+  if (replayPath !== undefined) {
+    for (const fl of ['layers', 'reconstruct-layers', 'iterations', 'size', 'seed', 'cumulative', 'pairs']) if (f.get(fl) !== undefined) throw new UsageError(`--replay takes its settings from the record; drop --${fl}`);
+    await outputs.input('the --replay record', replayPath);
+    const text = Buffer.from(await readRegularFile(replayPath, MAX_FILE_BYTES, 'INVALID_OPTION')).toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`--replay ${replayPath} is not JSON (${(e as Error).message.split('\n')[0]}); expected a record written by "study"`, 'INVALID_RECORD');
+    }
+    const record = (replayed = validateStudyRecord(json, `--replay ${replayPath}`));
+    options = studyOptionsOf(record);
+    names = record.pairs.map((p) => p.name);
+    const dir = dirname(resolve(replayPath));
+    if (ctx.positionals.length === 2) {
+      if (record.pairs.length !== 1) throw new UsageError(`--replay ${replayPath} has ${record.pairs.length} pairs; give no images (they are read from the record)`);
+      paths = [[ctx.positionals[0], ctx.positionals[1]]];
+    } else if (ctx.positionals.length === 0) {
+      paths = record.pairs.map((p, i) => {
+        const [c, s] = [p.inputs.content.path, p.inputs.style.path];
+        if (!c || !s) throw new UsageError(`--replay ${replayPath}: pair ${i + 1} names no image files; give <content> <style> after it`);
+        return [isAbsolute(c) ? c : join(dir, c), isAbsolute(s) ? s : join(dir, s)];
+      });
+    } else throw new UsageError('study --replay takes no images, or <content> <style> for a one-pair record');
+  } else {
+    if (ctx.positionals.length === 1) throw new UsageError('study takes <content> <style> (two images), and/or --pairs content:style,…');
+    if (ctx.positionals.length === 2) paths.push([ctx.positionals[0], ctx.positionals[1]]);
+    const pairsText = str(f, 'pairs');
+    if (pairsText !== undefined) paths.push(...parsePairs(pairsText));
+    if (paths.length === 0) throw new UsageError('study needs <content> <style>, or --pairs content:style,… (or --replay FILE)');
+    if (paths.length > 16) throw new UsageError(`study takes at most 16 pairs; got ${paths.length}`);
+    const it = str(f, 'iterations');
+    const iterations = it === undefined ? undefined : numberList('iterations', it, true);
+    const layersText = str(f, 'layers');
+    const recText = str(f, 'reconstruct-layers');
+    const { initPath, size: _s, seed: _d, styleLayers: _l, ...base } = stylizeFlags(f);
+    void _s, void _d, void _l;
+    if (initPath !== undefined) throw new UsageError('study: --init takes content, style or noise (an image file cannot be recorded for replay)');
+    options = {
+      size: numFlag(f, 'size'),
+      seed: numFlag(f, 'seed'),
+      iterations,
+      styleLayers: layersText === undefined ? undefined : layerList('layers', layersText),
+      contentLayers: recText === undefined ? undefined : recText.trim() === 'none' ? [] : layerList('reconstruct-layers', recText),
+      cumulative: f.get('cumulative') as boolean | undefined,
+      stylize: base,
+    };
+    if (iterations && (new Set(iterations).size !== iterations.length || iterations.some((n) => n < 1))) throw new UsageError(`--iterations ${it}: give distinct counts ≥ 1, e.g. 20,80`);
+  }
+  // Every stylize option checked before any file is read.
+  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 });
+  for (const l of options.styleLayers ?? []) resolveLayer(l, '--layers');
+  for (const [c, s] of paths) {
+    await outputs.input('the content image', c);
+    await outputs.input('the style image', s);
+  }
+  const manifest = weightsManifest(f);
+  if (manifest) await outputs.input('the --weights manifest', manifest);
+  await outputs.check();
+  const images = await readInputs(ctx, paths.flat());
+  if (replayed) await checkSameImages(replayed, paths.flat(), images);
+  const pairs: StudyPair[] = paths.map(([c, s], i) => ({ content: images[2 * i], style: images[2 * i + 1], name: names?.[i] ?? `${basename(c, extname(c))} + ${basename(s, extname(s))}` }));
+  const cache = await stateCache(statePath, f.get('fresh') === true);
+  const model = await loadModel(ctx);
+  const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
+  const bar = ctx.progress('study');
+  try {
+    ctx.emit({ event: 'start', command: 'study', pairs: paths, output: out, record: recordPath, state: statePath, cachedEntries: cache.entries, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+    let current = -1;
+    const result = await study({
+      ...options,
+      pairs,
+      stylizer,
+      cache,
+      signal: ctx.signal,
+      onProgress: (p) => {
+        // Percent of each run (runs differ in length: receptive fields count layers, the others iterations).
+        bar.update(p.run * 100 + Math.round((100 * p.iteration) / Math.max(1, p.iterations)), p.runs * 100, `run ${p.run + 1}/${p.runs} ${p.experiment} ${p.label}${p.cached ? ' (kept)' : ''}`);
+        if (p.run !== current) {
+          current = p.run;
+          ctx.emit({ event: 'run', run: p.run, runs: p.runs, pair: p.pair, experiment: p.experiment, label: p.label, cached: p.cached });
+        }
+        if (!p.cached) ctx.emit({ event: 'iteration', run: p.run, experiment: p.experiment, label: p.label, iteration: p.iteration, iterations: p.iterations });
+      },
+    });
+    const rec: StudyRecord = result.record;
+    // Image paths relative to the record, so the record and the images can move together.
+    const relTo = dirname(resolve(recordPath));
+    const rel = (p: string) => relative(relTo, resolve(p)) || basename(p);
+    rec.pairs.forEach((p, i) => {
+      p.inputs.content.path = rel(paths[i][0]);
+      p.inputs.style.path = rel(paths[i][1]);
+      for (const e of p.experiments) {
+        e.sweep.inputs.content.path = rel(paths[i][0]);
+        e.sweep.inputs.style.forEach((s) => (s.path = rel(e.name === 'content' ? paths[i][0] : paths[i][1])));
+      }
+    });
+    rec.command = ['neural-style-tfjs', ...ctx.argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+    const html = renderStudyReport(result, { encodePng: (img: RgbaImage) => encodeImage(img, 'png'), title: `Layer study: ${pairs.map((p) => p.name).join('; ')}` });
+    await outputs.stage(out, html);
+    await outputs.stage(recordPath, `${JSON.stringify(rec, null, 2)}\n`);
+    await outputs.commit(ctx.signal);
+    bar.done();
+    ctx.say(`wrote ${out} (${(html.length / 2 ** 20).toFixed(1)} MiB) and ${recordPath}; ${rec.timings.runs} runs (${rec.timings.cached} kept from ${statePath}) in ${fmtMs(rec.timings.totalMs)}`);
+    ctx.emit({ event: 'done', output: out, record: recordPath, state: statePath, runs: rec.timings.runs, cached: rec.timings.cached, totalMs: Math.round(rec.timings.totalMs) });
+  } finally {
+    await outputs.discard();
+    bar.done();
+    stylizer.dispose();
+    model.dispose();
+  }
+}
+
+/** A replay runs on the recorded images: their pixels' sha256 must match the record's. */
+async function checkSameImages(record: StudyRecord, paths: string[], images: RgbaImage[]): Promise<void> {
+  for (let i = 0; i < images.length; i++) {
+    const img = images[i];
+    const rgb = new Uint8Array(img.width * img.height * 3);
+    for (let k = 0; k < img.width * img.height; k++) rgb.set(img.data.subarray(4 * k, 4 * k + 3), 3 * k);
+    const want = i % 2 ? record.pairs[i >> 1].inputs.style : record.pairs[i >> 1].inputs.content;
+    if ((await sha256Hex(rgb)) !== want.sha256) throw new StyleTransferError('INVALID_IMAGE', `${paths[i]} differs from the image the record was made with (sha256 ${want.sha256.slice(0, 12)}…); give the recorded images.`, { path: paths[i] });
+  }
+}

@@ -1,0 +1,438 @@
+/**
+ * The layer study as measurements: for each content/style pair, style taken from each conv layer alone and from
+ * the cumulative sets conv1_1…convN_1 (at two iteration counts), content reconstructed from one layer per block,
+ * each result measured (Gram distance at every style layer, texture scale, PSNR/SSIM, feature distance), with
+ * the receptive fields of the 16 conv layers. Every experiment is a {@link sweep} (one run per row, so a cache can
+ * keep finished runs and an interrupted study resumes), and its record stays a replayable sweep record.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError, describe } from '../errors.js';
+import { fitSize, readImageInput, resizeImage, toRgba, type ImageInput, type RgbaImage } from '../image/input.js';
+import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
+import type { Vgg19 } from '../core/model.js';
+import { reconstructionOptions } from '../experiments/reconstruct.js';
+import { layerSetLabel } from '../experiments/sweep/axes.js';
+import { sweep } from '../experiments/sweep/run.js';
+import type { InputInfo, SweepAxis, SweepRecord, SweepResult } from '../experiments/sweep/types.js';
+import { createStylizer, type Stylizer } from '../stylize/session.js';
+import type { StylizeOptions } from '../stylize/options.js';
+import { VERSION } from '../version.js';
+import { compareGrams, featureDistances, styleGrams, type LayerDistance } from './feature-distance.js';
+import { psnrOf, ssimOf } from './image-quality.js';
+import { readRgb, type RgbFloat } from './pixels.js';
+import { sha256Hex } from '../weights/sha256.js';
+import { effectiveReceptiveField, theoreticalReceptiveField } from './receptive-field.js';
+import { radialSpectrumOf, scaleOfSpectrum } from './texture-scale.js';
+
+/** One content/style pair of a study. */
+export interface StudyPair {
+  content: ImageInput;
+  style: ImageInput;
+  /** A label for the report, e.g. `tubingen + starry_night`. Default `pair N`. */
+  name?: string;
+}
+
+/** The three experiments of a study. */
+export type StudyExperimentName = 'single' | 'cumulative' | 'content';
+
+/** Options of {@link study}. */
+export interface StudyOptions {
+  pairs: readonly StudyPair[];
+  /** Longest side of every result, in pixels. Default 128. */
+  size?: number;
+  /** The two (or more) iteration counts, taken from one run each as snapshots. Default [20, 80]. */
+  iterations?: readonly number[];
+  /** Layers that each give the style alone (the `single` experiment). Default all 16 conv layers. */
+  styleLayers?: readonly string[];
+  /** The cumulative sets conv1_1, conv1_1+conv2_1, … conv1_1..conv5_1 (Gatys et al. 2016, Fig. 3). Default true. */
+  cumulative?: boolean;
+  /** Layers the content is reconstructed from (from noise, content term only). Default conv1_2 … conv5_2; [] for none. */
+  contentLayers?: readonly string[];
+  /** Seed of every run. Default 0. */
+  seed?: number;
+  /**
+   * Settings every style run shares (content layers and weights, TV weight, optimiser, pooling, …). Default: the
+   * library's defaults (content relu4_2, α/β = 0.05, L-BFGS, start from the content image).
+   */
+  stylize?: Omit<StylizeOptions, 'iterations' | 'snapshots' | 'onIteration' | 'previewEvery' | 'taps' | 'onQueue' | 'signal' | 'styleLayers' | 'size' | 'seed'>;
+  /** A session to run on. Default: one made for the study (from `model` when given). */
+  stylizer?: Stylizer;
+  model?: Vgg19;
+  /** Where finished runs are kept, so a study run again skips them. Default: none. */
+  cache?: StudyCache;
+  onProgress?: (p: StudyProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** What a {@link StudyCache} keeps: a finished run, or one pair's receptive fields. */
+export type StudyCacheEntry = { kind: 'run'; run: StudyRun } | { kind: 'receptive-fields'; rows: ReceptiveFieldRow[] };
+
+/** Keeps finished work by key (entries hold RGBA images and JSON-able data), so a study run again skips it. */
+export interface StudyCache {
+  get(key: string): StudyCacheEntry | undefined | Promise<StudyCacheEntry | undefined>;
+  put(key: string, entry: StudyCacheEntry): void | Promise<void>;
+}
+
+/** Progress of a study: after every iteration of every run, and once per run taken from the cache. */
+export interface StudyProgress {
+  /** 0-based run and the number of runs (receptive fields count as one per pair). */
+  run: number;
+  runs: number;
+  pair: number;
+  experiment: StudyExperimentName | 'receptive-fields';
+  label: string;
+  iteration: number;
+  iterations: number;
+  /** True when the run was found in the cache. */
+  cached: boolean;
+}
+
+/** Measurements of one result image. */
+export interface CellMeasurements {
+  /** PSNR (dB) and SSIM against the content image at the result's size. */
+  psnr: number;
+  ssim: number;
+  /** Texture scale (pixels) of the result, and of what it added to the content image (style experiments). */
+  texture: { peak: number; centroid: number };
+  addedTexture?: { peak: number; centroid: number };
+  /** Relative Gram distance to the style image at each of the 16 conv layers (style experiments). */
+  gram?: Record<string, number>;
+  /** Relative feature distance to the content image at relu1_1 and relu2_1 (content experiment). */
+  features?: Record<string, number>;
+}
+
+/** A finished run: one sweep row (its record), its images and their measurements, in column order. */
+export interface StudyRun {
+  record: SweepRecord;
+  images: RgbaImage[];
+  measurements: CellMeasurements[];
+}
+
+/** Receptive field of one conv layer, for one content image at the study's size. */
+export interface ReceptiveFieldRow {
+  layer: string;
+  theoretical: number;
+  /** Side of the centred square holding 95% of the centre unit's input gradient. */
+  effective: number;
+  rms: number;
+  clipped: boolean;
+}
+
+/** One experiment of one pair: its sweep (all rows) and each cell's measurements (row-major, like `cells`). */
+export interface StudyExperiment {
+  name: StudyExperimentName;
+  sweep: SweepResult;
+  measurements: CellMeasurements[];
+}
+
+export interface StudyPairResult {
+  name: string;
+  /** The content and style images at the study's size (what the runs saw). */
+  content: RgbaImage;
+  style: RgbaImage;
+  receptiveFields: ReceptiveFieldRow[];
+  /** The content image's own relative Gram distance to the style at each conv layer: where every style run starts. */
+  baseline: Record<string, number>;
+  experiments: StudyExperiment[];
+}
+
+/** The JSON record of a study: its settings, and each pair's sweep records and measurements. */
+export interface StudyRecord {
+  format: 'neural-style-tfjs/study@1';
+  library: { name: 'neural-style-tfjs'; version: string };
+  created: string;
+  backend: string;
+  weightsSha256: string;
+  options: { size: number; iterations: number[]; styleLayers: string[]; cumulative: boolean; contentLayers: string[]; seed: number; stylize: Record<string, unknown> };
+  pairs: {
+    name: string;
+    /** The pair's images as given (size and sha256 of the RGB bytes; `path` set by the CLI). */
+    inputs: { content: InputInfo; style: InputInfo };
+    receptiveFields: ReceptiveFieldRow[];
+    baseline: Record<string, number>;
+    /** Each experiment's sweep record (replayable with `replaySweep`) and its cells' measurements. */
+    experiments: { name: StudyExperimentName; sweep: SweepRecord; measurements: CellMeasurements[] }[];
+  }[];
+  timings: { totalMs: number; runs: number; cached: number };
+  /** The command line that made it (set by the CLI). */
+  command?: string;
+}
+
+export interface StudyResult {
+  pairs: StudyPairResult[];
+  record: StudyRecord;
+}
+
+export const DEFAULT_STUDY_CONTENT_LAYERS = ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2'] as const;
+const FEATURE_LAYERS = ['relu1_1', 'relu2_1'];
+
+/** Checked and defaulted study options. */
+function resolveStudy(o: StudyOptions) {
+  if (!o || typeof o !== 'object') throw new StyleTransferError('INVALID_OPTION', '`study()` takes an options object with pairs.', { field: 'options' });
+  if (!Array.isArray(o.pairs) || o.pairs.length === 0 || o.pairs.length > 16) throw new StyleTransferError('INVALID_OPTION', `\`pairs\` is ${describe(o.pairs)}; expected a list of 1–16 { content, style } pairs.`, { field: 'pairs' });
+  o.pairs.forEach((p, i) => {
+    if (!p || typeof p !== 'object' || !p.content || !p.style) throw new StyleTransferError('INVALID_OPTION', `\`pairs[${i}]\` needs a content and a style image.`, { field: `pairs[${i}]` });
+  });
+  const iterations = [...(o.iterations ?? [20, 80])];
+  if (iterations.length === 0 || iterations.some((n) => !Number.isInteger(n) || n < 1 || n > 100000) || new Set(iterations).size !== iterations.length) {
+    throw new StyleTransferError('INVALID_OPTION', `\`iterations\` is ${describe(o.iterations)}; expected distinct whole numbers 1–100000, e.g. [20, 80].`, { field: 'iterations' });
+  }
+  const layers = (v: readonly string[] | undefined, def: readonly string[], field: string, allowEmpty: boolean): string[] => {
+    const list = v ?? def;
+    if (!Array.isArray(list) || (!allowEmpty && list.length === 0)) throw new StyleTransferError('INVALID_OPTION', `\`${field}\` is ${describe(v)}; expected a list of layer names.`, { field });
+    return list.map((l) => resolveLayer(l, field).name);
+  };
+  const size = o.size ?? 128;
+  if (!Number.isInteger(size) || size < 16 || size > 4096) throw new StyleTransferError('INVALID_OPTION', `\`size\` is ${describe(size)}; expected a whole number 16–4096.`, { field: 'size' });
+  const seed = o.seed ?? 0;
+  return {
+    size,
+    seed,
+    iterations: iterations.sort((a, b) => a - b),
+    styleLayers: layers(o.styleLayers, CONV_LAYERS, 'styleLayers', false),
+    cumulative: o.cumulative ?? true,
+    contentLayers: layers(o.contentLayers, DEFAULT_STUDY_CONTENT_LAYERS, 'contentLayers', true),
+    stylize: JSON.parse(JSON.stringify(o.stylize ?? {})) as Record<string, unknown>,
+  };
+}
+
+type Resolved = ReturnType<typeof resolveStudy>;
+
+/** One planned run: a one-row sweep. */
+interface PlannedRun {
+  experiment: StudyExperimentName;
+  /** The row's layer set (style layers, or the content layer). */
+  set: string[];
+  label: string;
+}
+
+function planRuns(r: Resolved): PlannedRun[] {
+  const runs: PlannedRun[] = r.styleLayers.map((l) => ({ experiment: 'single', set: [l], label: l }));
+  if (r.cumulative) {
+    const firsts = [1, 2, 3, 4, 5].map((b) => `conv${b}_1`);
+    firsts.forEach((_, i) => {
+      const set = firsts.slice(0, i + 1);
+      runs.push({ experiment: 'cumulative', set, label: layerSetLabel(set) });
+    });
+  }
+  for (const l of r.contentLayers) runs.push({ experiment: 'content', set: [l], label: l });
+  return runs;
+}
+
+/** The sweep options of an experiment, without its varied axis (shared by every row, so rows merge into one sweep). */
+function experimentBase(r: Resolved, experiment: StudyExperimentName, content: ImageInput): Record<string, unknown> {
+  if (experiment !== 'content') return { ...r.stylize, size: r.size, seed: r.seed };
+  // The reconstruction recipe of reconstruct(), with conv1_1 as the (weight 0) style layer every row shares.
+  const { content: _c, style: _s, contentLayers: _l, iterations: _i, snapshots: _n, onIteration: _o, signal: _g, ...rest } = reconstructionOptions({ image: content, kind: 'content', layer: 'conv1_1', size: r.size, seed: r.seed });
+  void _c, void _s, void _l, void _i, void _n, void _o, void _g;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+/** A cache key: everything a run's result and measurements depend on (the measurements' definitions: the library version). */
+function runKey(parts: Record<string, unknown>): string {
+  return JSON.stringify(parts);
+}
+
+/** Merges one-row sweeps (in row order) into one sweep whose row axis is `axis`. */
+function mergeRows(runs: StudyRun[], axis: SweepAxis, vary: Record<string, unknown>): SweepResult {
+  const first = runs[0].record;
+  const cells = runs.flatMap((run, row) =>
+    run.record.cells.map((c, i) => ({ ...c, row, rowLabel: axis.labels[row], image: run.images[i] })),
+  );
+  const timings = { totalMs: runs.reduce((s, r) => s + r.record.timings.totalMs, 0), runs: runs.length };
+  const record: SweepRecord = {
+    ...first,
+    created: new Date().toISOString(),
+    options: { ...first.options, vary },
+    rows: axis,
+    cells: cells.map(({ image: _img, ...rest }) => rest),
+    timings,
+  };
+  delete record.sheet;
+  return {
+    rows: axis,
+    columns: first.columns,
+    cells,
+    at: (r, c) => {
+      const cell = cells.find((x) => x.row === r && x.column === c);
+      if (!cell) throw new StyleTransferError('INVALID_OPTION', `No tile at row ${r}, column ${c}.`);
+      return cell;
+    },
+    record,
+    timings,
+  };
+}
+
+/** Reads an image, resized as a run resizes it (longest side `size`), as a tensor the caller frees. */
+async function atSize(img: ImageInput, field: string, size: number): Promise<tf.Tensor4D> {
+  const t = await readImageInput(img, field);
+  try {
+    const [h, w] = fitSize(t.shape[1], t.shape[2], size);
+    return resizeImage(t, h, w);
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * Runs the layer study on every pair and measures every result. Resolves to the merged sweeps (images included,
+ * for contact sheets), the measurements, and a JSON record. Runs found in `cache` are not run again.
+ *
+ * @example
+ * ```ts
+ * const s = await study({ pairs: [{ content, style }], size: 96, iterations: [20, 80] });
+ * const single = s.pairs[0].experiments.find((e) => e.name === 'single')!;
+ * single.measurements.map((m) => m.addedTexture?.peak); // texture scale of each layer's result, in px
+ * ```
+ */
+export async function study(options: StudyOptions): Promise<StudyResult> {
+  const t0 = now();
+  const r = resolveStudy(options);
+  const planned = planRuns(r);
+  const runsTotal = options.pairs.length * (planned.length + 1);
+  const stylizer = options.stylizer ?? (await createStylizer({ model: options.model, signal: options.signal }));
+  let runIndex = 0;
+  let cachedCount = 0;
+  const progress = async (p: Omit<StudyProgress, 'run' | 'runs'>) => options.onProgress?.({ ...p, run: runIndex, runs: runsTotal });
+  const pairs: StudyPairResult[] = [];
+  try {
+    const model = stylizer.model;
+    const backend = tf.getBackend();
+    for (let pi = 0; pi < options.pairs.length; pi++) {
+      const pair = options.pairs[pi];
+      const name = pair.name ?? `pair ${pi + 1}`;
+      const contentT = await atSize(pair.content, `pairs[${pi}].content`, r.size);
+      const styleScale = (r.stylize.styleScale as number | undefined) ?? 1;
+      let styleT: tf.Tensor4D | undefined;
+      let grams: Map<string, tf.Tensor2D> | undefined;
+      try {
+        styleT = await atSize(pair.style, `pairs[${pi}].style`, Math.round(r.size * styleScale));
+        const content = await toRgba(contentT);
+        const style = await toRgba(styleT);
+        const contentRgb = await readRgb(content);
+        const ids = { content: await sha(content), style: await sha(style) };
+        grams = await styleGrams(model, styleT, CONV_LAYERS);
+        const baseline = gramsRelative(await compareGrams(model, content, grams));
+        const common = { v: VERSION, backend, weights: model.weightsSha256, size: r.size, seed: r.seed, iterations: r.iterations, ...ids };
+
+        // Receptive fields of the 16 conv layers on this content image.
+        const rfKey = runKey({ ...common, kind: 'receptive-fields' });
+        const rfHit = await options.cache?.get(rfKey);
+        let rf = rfHit?.kind === 'receptive-fields' ? rfHit.rows : undefined;
+        await progress({ pair: pi, experiment: 'receptive-fields', label: 'receptive fields', iteration: 0, iterations: CONV_LAYERS.length, cached: Boolean(rf) });
+        if (rf) cachedCount++;
+        else {
+          rf = [];
+          for (const [i, l] of CONV_LAYERS.entries()) {
+            throwIfAborted(options.signal);
+            const e = await effectiveReceptiveField(model, contentT, l);
+            rf.push({ layer: l, theoretical: theoreticalReceptiveField(l).size, effective: e.size, rms: round(e.rms), clipped: e.clipped });
+            await progress({ pair: pi, experiment: 'receptive-fields', label: `receptive field ${l}`, iteration: i + 1, iterations: CONV_LAYERS.length, cached: false });
+          }
+          await options.cache?.put(rfKey, { kind: 'receptive-fields', rows: rf });
+        }
+        runIndex++;
+
+        const byExperiment = new Map<StudyExperimentName, StudyRun[]>();
+        for (const plan of planned) {
+          throwIfAborted(options.signal);
+          const base = experimentBase(r, plan.experiment, pair.content);
+          const key = runKey({ ...common, experiment: plan.experiment, set: plan.set, base });
+          const hit = await options.cache?.get(key);
+          let run = hit?.kind === 'run' ? hit.run : undefined;
+          const iterations = r.iterations[r.iterations.length - 1];
+          if (run) {
+            cachedCount++;
+            await progress({ pair: pi, experiment: plan.experiment, label: plan.label, iteration: iterations, iterations, cached: true });
+          } else {
+            const axis = plan.experiment === 'content' ? { contentLayers: [plan.set] } : { styleLayers: [plan.set] };
+            const res = await sweep({
+              ...(base as object),
+              content: pair.content,
+              style: plan.experiment === 'content' ? pair.content : pair.style,
+              vary: axis,
+              iterations: r.iterations,
+              stylizer,
+              signal: options.signal,
+              onProgress: (p) => progress({ pair: pi, experiment: plan.experiment, label: plan.label, iteration: p.iteration, iterations: p.iterations, cached: false }),
+            });
+            const measurements: CellMeasurements[] = [];
+            for (const cell of res.cells) measurements.push(await measureCell(model, cell.image, contentRgb, plan.experiment === 'content' ? undefined : grams));
+            run = { record: res.record, images: res.cells.map((c) => c.image), measurements };
+            await options.cache?.put(key, { kind: 'run', run });
+          }
+          runIndex++;
+          byExperiment.set(plan.experiment, [...(byExperiment.get(plan.experiment) ?? []), run]);
+        }
+
+        const experiments: StudyExperiment[] = [];
+        for (const [exp, runs] of byExperiment) {
+          const sets = planned.filter((p) => p.experiment === exp);
+          const parameter = exp === 'content' ? 'contentLayers' : 'styleLayers';
+          const axis: SweepAxis = { parameter, labels: sets.map((s) => s.label), values: sets.map((s) => s.set) };
+          const merged = mergeRows(runs, axis, { [parameter]: axis.values });
+          experiments.push({ name: exp, sweep: merged, measurements: runs.flatMap((x) => x.measurements) });
+        }
+        pairs.push({ name, content, style, receptiveFields: rf, baseline, experiments });
+      } finally {
+        contentT.dispose();
+        styleT?.dispose();
+        if (grams) tf.dispose([...grams.values()]);
+      }
+    }
+    const record: StudyRecord = {
+      format: 'neural-style-tfjs/study@1',
+      library: { name: 'neural-style-tfjs', version: VERSION },
+      created: new Date().toISOString(),
+      backend: tf.getBackend(),
+      weightsSha256: model.weightsSha256,
+      options: { size: r.size, iterations: r.iterations, styleLayers: r.styleLayers, cumulative: r.cumulative, contentLayers: r.contentLayers, seed: r.seed, stylize: r.stylize },
+      pairs: pairs.map((p) => ({
+        name: p.name,
+        inputs: { content: p.experiments[0].sweep.record.inputs.content, style: p.experiments[0].sweep.record.inputs.style[0] },
+        receptiveFields: p.receptiveFields,
+        baseline: p.baseline,
+        experiments: p.experiments.map((e) => ({ name: e.name, sweep: e.sweep.record, measurements: e.measurements })),
+      })),
+      timings: { totalMs: now() - t0, runs: runsTotal, cached: cachedCount },
+    };
+    return { pairs, record };
+  } finally {
+    if (!options.stylizer) stylizer.dispose();
+  }
+}
+
+/** Measures one result against the content image (and the style's Grams, for style runs). */
+async function measureCell(model: Vgg19, image: RgbaImage, content: RgbFloat, grams: Map<string, tf.Tensor2D> | undefined): Promise<CellMeasurements> {
+  const rgb = await readRgb(image);
+  const s = scaleOfSpectrum(radialSpectrumOf(rgb));
+  const m: CellMeasurements = { psnr: round(psnrOf(rgb, content)), ssim: round(ssimOf(rgb, content)), texture: { peak: round(s.peakPeriod), centroid: round(s.centroidPeriod) } };
+  if (grams) {
+    const a = scaleOfSpectrum(radialSpectrumOf(rgb, { reference: content }));
+    m.addedTexture = { peak: round(a.peakPeriod), centroid: round(a.centroidPeriod) };
+    const d = await compareGrams(model, image, grams);
+    m.gram = gramsRelative(d);
+  } else {
+    const f = await featureDistances(model, image, { data: content.data, width: content.width, height: content.height, channels: 3 }, FEATURE_LAYERS);
+    m.features = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, round(v.relative)]));
+  }
+  return m;
+}
+
+const gramsRelative = (d: Record<string, LayerDistance>): Record<string, number> => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, round(v.relative)]));
+
+/** Rounds to 5 significant digits (the record stays short and readable); keeps ∞ and NaN as they are. */
+const round = (v: number): number => (Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(5)) : v);
+
+async function sha(img: RgbaImage): Promise<string> {
+  const rgb = new Uint8Array(img.width * img.height * 3);
+  for (let i = 0; i < img.width * img.height; i++) rgb.set(img.data.subarray(4 * i, 4 * i + 3), 3 * i);
+  return sha256Hex(rgb);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StyleTransferError('ABORTED', 'The study was aborted.');
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
