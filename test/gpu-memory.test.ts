@@ -125,15 +125,17 @@ describe('the run plan on a GPU', () => {
 
   it('checks the total against the default GPU budget, or the call’s memoryBudget, with the size that fits', () => {
     const limits = webgpuDeviceLimits({ maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 31 });
-    // 2 GiB by default: 1024x768 with the default layers needs more.
-    const e = refusal(() => plan({ size: 1024 }, limits));
+    // 2 GiB by default: 1024x768 with the default layers needs more. By default the run is then tiled (the tiles
+    // fit); with tiling off it is refused with the size that fits.
+    expect(plan({ size: 1024 }, limits).scales[0].tiling).toBeDefined();
+    const e = refusal(() => plan({ size: 1024, tile: false }, limits));
     expect(e.code).toBe('OUT_OF_MEMORY');
     expect(e.message).toMatch(/left of the default GPU budget .*`size: \d+` is the largest that fits/);
     const fit = e.details!.fitSize as number;
-    expect(plan({ size: fit }, limits).scales[0].width).toBe(fit);
+    expect(plan({ size: fit, tile: false }, limits).scales[0].width).toBe(fit);
     // A larger budget lets it run; a smaller one refuses 512 too, naming the option.
     expect(plan({ size: 1024, memoryBudget: 8 * 2 ** 30 }, limits).scales[0].width).toBe(1024);
-    expect(refusal(() => plan({ size: 512, memoryBudget: 256 * MiB }, limits)).message).toMatch(/left of your `memoryBudget`/);
+    expect(refusal(() => plan({ size: 512, memoryBudget: 256 * MiB, tile: false }, limits)).message).toMatch(/left of your `memoryBudget`/);
     // On a pure CPU backend with no cap, only an explicit budget is checked.
     expect(planRun({ o: resolveOptions({ size: 1024 }, 1), content: { height: 768, width: 1024 }, styles: [{ height: 512, width: 512 }], tapPoints: [], backend: 'cpu', memoryLimit: undefined }).scales[0].width).toBe(1024);
   });

@@ -343,13 +343,14 @@ describe('options', () => {
     // The content squeezed into 64–192, so that a few iterations never clip: the step's output is the optimised image.
     const mid = { ...content48, data: content48.data.map((v) => 64 + (v >> 1)) };
     const stylizer = await createStylizer({ model, cacheSize: 0 });
-    // Every pass through the network starts with conv1_1's kernel.
-    const kernel = vi.spyOn(model, 'kernel');
-    const passes = () => kernel.mock.calls.filter(([i]) => i === 0).length;
+    // Every forward pass through the network adds conv1_1's bias once (whichever conv kernel runs: the WASM kernels
+    // also read conv1_1's weights to choose between tf.conv2d and Winograd).
+    const bias = vi.spyOn(model, 'bias');
+    const passes = () => bias.mock.calls.filter(([i]) => i === 0).length;
     const before = tf.memory().numTensors;
     try {
       for (const optimizer of ['adam', 'lbfgs'] as const) {
-        kernel.mockClear();
+        bias.mockClear();
         const tapped = new Map<number, tf.Tensor4D>();
         let checks = 0;
         let last = { iteration: 0, evaluations: 0 };
@@ -374,7 +375,7 @@ describe('options', () => {
         tf.dispose([...tapped.values()]);
       }
       // L-BFGS stopping early (its evaluation budget) on an iteration the taps did not expect: one forward pass then.
-      kernel.mockClear();
+      bias.mockClear();
       const seenAt: number[] = [];
       const r = await stylizer.stylize(mid, starry48, { size: 32, iterations: 8, lbfgs: { maxEvaluations: 4 }, taps: { layers: ['pool1'], every: 10, onActivation: (_, a, info) => void seenAt.push(info.iteration!) } });
       expect(r.stopReason).toBe('max-evaluations');
@@ -382,7 +383,7 @@ describe('options', () => {
       expect(passes()).toBe(2 + r.evaluations + 1);
       r.dispose();
     } finally {
-      kernel.mockRestore();
+      bias.mockRestore();
       stylizer.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
