@@ -12,6 +12,7 @@ import { textureScale } from '../src/insight/texture-scale.js';
 import { psnr, ssim } from '../src/insight/image-quality.js';
 import { featureDistances, gramDistances } from '../src/insight/feature-distance.js';
 import { loadImage } from './helpers/images.js';
+import { mulberry32 as rng } from '../src/image/noise.js';
 
 let model: Vgg19;
 beforeAll(async () => {
@@ -31,18 +32,6 @@ function synth(width: number, height: number, f: (x: number, y: number) => numbe
     }
   }
   return { data, width, height };
-}
-
-/** A seeded pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Within 1% (the peak is interpolated between frequency rings). */
