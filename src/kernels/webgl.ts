@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { GPU_BUDGET_NOTE } from './gpu-budget.js';
 import { genericKernels, gramTransposeA } from './generic.js';
-import { reluMaxPoolBackwardByMask } from './relu-max-pool.js';
 import type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 
 const squarish = (size: number): [number, number] => {
@@ -68,16 +67,15 @@ export function webglDeviceLimits(maxTextureSize: number): DeviceLimits {
 
 /**
  * tfjs-backend-webgl: the Gram as one transposed-read matMul (no transposed copy; as fast or faster than the generic
- * transpose + matMul, where WASM's blocked transpose is up to 8x slower), ReLU + max-pool backward in the mask form
- * (2–3x faster than MaxPoolGrad on SwiftShader; its 1e-30 floor needs float32 textures, so float16 contexts keep
- * MaxPoolGrad), and the context's texture limit for planning. docs/performance.md has the numbers.
+ * transpose + matMul, where WASM's blocked transpose is up to 8x slower) and the context's texture limit for
+ * planning. ReLU + max-pool backward stays MaxPoolGrad: the mask form measured 2–3x faster on SwiftShader, but with
+ * it the page's 64 px WebGL run no longer matched WebGPU's (first-iteration loss 0.23% apart, where the two agreed to
+ * 6 digits with MaxPoolGrad), which is not explained yet. docs/performance.md has the numbers.
  */
 export const webglKernels: Kernels = {
   ...genericKernels,
   name: 'webgl',
   gram: gramTransposeA,
-  reluMaxPoolBackward: (dy, reluOut, pooled) =>
-    (tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? reluMaxPoolBackwardByMask : genericKernels.reluMaxPoolBackward)(dy, reluOut, pooled),
   // Read when a run is planned: the flag is TF.js's reading of the context's MAX_TEXTURE_SIZE (an app or test may
   // lower it to plan for a smaller GPU; TF.js then enforces the lower value too).
   deviceLimits: () => webglDeviceLimits(tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE')),
