@@ -91,36 +91,54 @@ describe('the run plan on a GPU', () => {
     throw new Error('expected a StyleTransferError');
   };
 
-  it('refuses a size over the WebGL texture limit with DEVICE_LIMIT and the largest size that fits', () => {
+  it('with tiling off, refuses a size over the WebGL texture limit with DEVICE_LIMIT, the largest size and a tile that fit', () => {
     const limits = webglDeviceLimits(8192);
-    const e = refusal(() => plan({ size: 1024, memoryBudget: 64 * 2 ** 30 }, limits));
+    const e = refusal(() => plan({ size: 1024, memoryBudget: 64 * 2 ** 30, tile: false }, limits));
     expect(e.code).toBe('DEVICE_LIMIT');
-    expect(e.message).toMatch(/At 1024x768 the content's conv1_1 input gradient im2col matrix \[1, 576, 786432\] would need a texture \d+ texels wide on the webgl backend, over its limit \(WebGL MAX_TEXTURE_SIZE 8192\)\. `size: \d+` is the largest that fits/);
+    expect(e.message).toMatch(/At 1024x768 the content's conv1_1 input gradient im2col matrix \[1, 576, 786432\] would need a texture \d+ texels wide on the webgl backend, over its limit \(WebGL MAX_TEXTURE_SIZE 8192\)\. `size: \d+` is the largest that fits; `tile: 512` evaluates this size in tiles that fit\./);
+    expect(e.details!.fitTile).toBe(512);
     const fit = e.details!.fitSize as number;
     // 576·H·W/4 values in a near-square texture of 2x2-value texels within 8192²: H·W ≤ 8192²/144 ≈ 682². The
     // square style image (resized to \`size\`) reaches that first.
     expect(fit).toBeGreaterThanOrEqual(680);
     expect(fit).toBeLessThanOrEqual(683);
-    expect(plan({ size: fit, memoryBudget: 64 * 2 ** 30 }, limits).scales[0].width).toBe(fit);
-    expect(refusal(() => plan({ size: fit + 1, memoryBudget: 64 * 2 ** 30 }, limits)).code).toBe('DEVICE_LIMIT');
+    expect(plan({ size: fit, memoryBudget: 64 * 2 ** 30, tile: false }, limits).scales[0].width).toBe(fit);
+    expect(refusal(() => plan({ size: fit + 1, memoryBudget: 64 * 2 ** 30, tile: false }, limits)).code).toBe('DEVICE_LIMIT');
+  });
+
+  it('by default tiles a size over the device limit, with the largest tile whose crop fits', () => {
+    const limits = webglDeviceLimits(8192);
+    const s = plan({ size: 1024, memoryBudget: 64 * 2 ** 30 }, limits).scales[0];
+    // A 768 px tile's crop (with the exact 160 px halo) is 1024x768 again; 512's is 832x768, under 682² texels·144.
+    expect(s.tiling?.tileSize).toBe(512);
+    expect(s.tiling!.maxCrop.height * s.tiling!.maxCrop.width).toBeLessThanOrEqual((8192 * 8192) / 144);
+    // A forced tile too large for the device is refused, naming a tile that fits.
+    const e = refusal(() => plan({ size: 1024, memoryBudget: 64 * 2 ** 30, tile: 1024 }, limits));
+    expect(e.code).toBe('DEVICE_LIMIT');
+    expect(e.details!.image).toBe('content tile');
+    expect(e.details!.fitTile).toBe(512);
+    // Taps need whole activations: never tiled, so refused.
+    expect(refusal(() => planRun({ o: resolveOptions({ size: 1024, memoryBudget: 64 * 2 ** 30 }, 1), content: { height: 768, width: 1024 }, styles: [{ height: 512, width: 512 }], tapPoints: [resolveLayer('relu1_1')], backend: 'webgl', memoryLimit: undefined, deviceLimits: limits })).code).toBe('DEVICE_LIMIT');
   });
 
   it('checks every scale, and the style images at their own size', () => {
     const limits = webglDeviceLimits(4096);
-    const e = refusal(() => plan({ size: 380, styleScale: 2, memoryBudget: 64 * 2 ** 30 }, limits));
+    const e = refusal(() => plan({ size: 380, styleScale: 2, memoryBudget: 64 * 2 ** 30, tile: false }, limits));
     expect(e.details!.image).toBe('style');
     expect(e.message).toMatch(/\(or lower `styleScale`\)/);
     const fit = e.details!.fitSize as number;
-    expect(plan({ size: fit, styleScale: 2, memoryBudget: 64 * 2 ** 30 }, limits).scales).toHaveLength(1);
+    expect(plan({ size: fit, styleScale: 2, memoryBudget: 64 * 2 ** 30, tile: false }, limits).scales).toHaveLength(1);
   });
 
-  it('refuses a size over a WebGPU buffer limit', () => {
+  it('refuses a size over a WebGPU buffer limit (tiling off), and tiles it by default', () => {
     const limits = webgpuDeviceLimits({ maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 256 * MiB });
-    const e = refusal(() => plan({ size: 1024, memoryBudget: 64 * 2 ** 30 }, limits, { height: 1024, width: 1024 }));
+    const e = refusal(() => plan({ size: 1024, memoryBudget: 64 * 2 ** 30, tile: false }, limits, { height: 1024, width: 1024 }));
     expect(e.code).toBe('DEVICE_LIMIT');
     // 1024·1024·64·4 bytes = 256 MiB; 128 MiB holds 724² 64-channel activations.
     expect(e.details!.fitSize).toBe(724);
     expect(e.details!.shape).toEqual([1, 1024, 1024, 64]);
+    const tiled = plan({ size: 1024, memoryBudget: 64 * 2 ** 30 }, limits, { height: 1024, width: 1024 }).scales[0].tiling!;
+    expect(tiled.maxCrop.height * tiled.maxCrop.width * 64 * 4).toBeLessThanOrEqual(128 * MiB);
   });
 
   it('checks the total against the default GPU budget, or the call’s memoryBudget, with the size that fits', () => {

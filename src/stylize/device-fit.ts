@@ -39,15 +39,19 @@ export function deviceCheck(limits: DeviceLimits, pass: PassPlan, stylePass: Pas
 
 export const gib = (bytes: number): string => (bytes / 2 ** 30).toFixed(1);
 
-/** DEVICE_LIMIT: which tensor is too large for which limit, and the `size` that would fit (undefined: none). */
-export function deviceLimitError(over: OverLimit, limits: DeviceLimits, backend: string, fitSize: number | undefined): StyleTransferError {
+/**
+ * DEVICE_LIMIT: which tensor is too large for which limit, and what would fit: the largest `size` (undefined: none)
+ * and, where the run could be tiled, the largest tile side whose crop fits.
+ */
+export function deviceLimitError(over: OverLimit, limits: DeviceLimits, backend: string, fitSize: number | undefined, fitTile?: number): StyleTransferError {
   const { tensor, size, image, width, height } = over;
-  const fix = fitSize === undefined
-    ? 'No smaller `size` fits either: use layers that stop earlier or another backend.'
-    : `\`size: ${fitSize}\` is the largest that fits${image === 'content' ? '' : ' (or lower `styleScale`)'}.`;
+  const sizeFix = fitSize === undefined ? undefined : `\`size: ${fitSize}\` is the largest that fits${image === 'content' ? '' : ' (or lower `styleScale`)'}`;
+  const tileFix = fitTile === undefined ? undefined : `\`tile: ${fitTile}\` evaluates this size in tiles that fit`;
+  const fixes = [sizeFix, tileFix].filter((f) => f !== undefined);
+  const fix = fixes.length ? `${fixes.join('; ')}.` : 'No smaller `size` fits either: use layers that stop earlier or another backend.';
   return new StyleTransferError(
     'DEVICE_LIMIT',
     `At ${width}x${height} the ${image}'s ${tensor.what} [${tensor.shape.join(', ')}] would need ${limits.describe(size)} on the ${backend} backend, over its limit (${limits.limitName}). ${fix}`,
-    { image, width, height, tensor: tensor.what, shape: [...tensor.shape], size, limit: limits.maxAllocation, limitName: limits.limitName, fitSize },
+    { image, width, height, tensor: tensor.what, shape: [...tensor.shape], size, limit: limits.maxAllocation, limitName: limits.limitName, fitSize, ...(fitTile !== undefined ? { fitTile } : {}) },
   );
 }

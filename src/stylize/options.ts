@@ -141,7 +141,8 @@ export interface StylizeOptions {
   /**
    * Evaluate the loss a tile at a time, for images larger than the backend holds (see `docs/performance.md`):
    * `'auto'` (default) tiles a scale only when the memory plan says the whole image does not fit (backends with a
-   * known cap, e.g. WASM's 4 GiB heap); `false` never tiles; a number N (or `{ size: N, halo }`) always tiles, with
+   * known cap: WASM's 4 GiB heap, the GPU's `memoryBudget`) or, on a GPU, exceeds the device's per-allocation
+   * limit; `false` never tiles (too large is then refused: OUT_OF_MEMORY, DEVICE_LIMIT); a number N (or `{ size: N, halo }`) always tiles, with
    * interiors of N px rounded up to a multiple of 16 (for the default layers). `halo`: context around each tile in
    * px, `'exact'` (default; 160 px for the default layers: the loss and gradient equal the whole image's) or less
    * for speed, at a measured error. Not combinable with `taps` or `normalizeGradients`.

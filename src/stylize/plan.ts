@@ -10,7 +10,7 @@ import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
 import type { TileLayout } from './tiling/layout.js';
 import { tiledStepMemory } from './tiling/memory.js';
-import { chooseTiling, hostHistoryPairs, tiledMemoryInput } from './tiling/plan.js';
+import { chooseTiling, hostHistoryPairs, largestFittingTile, tiledMemoryInput } from './tiling/plan.js';
 
 /** One scale of a run, as planned before any work. */
 export interface ScalePlan {
@@ -153,12 +153,18 @@ export function planRun(input: RunPlanInput): RunPlan {
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
     const untiled = (historySize: number) => memoryAt(height, width, historySize);
     const fits = budget === undefined ? undefined : (m: MemoryEstimate) => m.total * MEMORY_SLACK <= budget;
-    const tiled = chooseTiling({ o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits, untiled });
-    const tiling = tiled?.layout;
     // On a GPU no single tensor may pass the device's limits: checked on the whole image, or, when tiled, on the
     // largest tile's crop (the style image is evaluated in tiles too then).
-    const over = tiling ? device?.over(tiling.maxCrop.height, tiling.maxCrop.width, []) : device?.over(height, width, styleShapes);
-    if (over) throw deviceLimitError(over, limits!, backend, fittingSize());
+    const cropFits = device && ((h: number, w: number) => !device.over(h, w, []));
+    const wholeOver = device?.over(height, width, styleShapes);
+    const tiled = chooseTiling({ o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits, untiled, device: cropFits && { wholeFits: !wholeOver, cropFits } });
+    const tiling = tiled?.layout;
+    const cropOver = tiling && device?.over(tiling.maxCrop.height, tiling.maxCrop.width, []);
+    const over = tiling ? cropOver && { ...cropOver, image: 'content tile' } : wholeOver;
+    if (over) {
+      const tile = !tapPoints.length && !o.normalizeGradients && cropFits ? largestFittingTile({ o, height, width, lossPoints }, cropFits) : undefined;
+      throw deviceLimitError(over, limits!, backend, fittingSize(), tile);
+    }
     const historyOn = tiled?.historyOn ?? 'device';
     const stepAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize)) : untiled;
     const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize };

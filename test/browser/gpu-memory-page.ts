@@ -123,11 +123,12 @@ const harness = {
     return { code: e.code, message: e.message, details: e.details, before, after };
   },
 
-  /** One iteration (Adam: one forward + backward pass) at `options.size`: the loss, the size and tf.memory() after. */
+  /** One iteration (Adam: one forward + backward pass) at `options.size`: the loss, the size, the tiles (if any) and tf.memory() after. */
   async runStep(options: nst.StylizeOptions) {
     const before = snapshot();
     const r = await nst.stylize({ model: model!, content: image(1), style: image(3), iterations: 1, optimizer: 'adam', ...options });
-    const out = { width: r.width, height: r.height, loss: r.history[r.history.length - 1].loss.total };
+    const tiling = r.scales[0].tiling;
+    const out = { width: r.width, height: r.height, loss: r.history[r.history.length - 1].loss.total, tiles: tiling?.tiles, tileSize: tiling?.tileSize };
     r.dispose();
     return { ...out, before, after: snapshot() };
   },

@@ -1,8 +1,8 @@
 /**
  * GPU memory planning against real devices, in headless Chromium: WebGL (ANGLE on SwiftShader) and WebGPU
- * (SwiftShader's Vulkan adapter). The planner gets images too large for the device and must refuse them before
- * allocating (tf.memory() unchanged) with DEVICE_LIMIT and the largest `size` that fits — and that size must
- * really run. To run a step at that size here (software GPUs are slow), the device is shrunk the way a smaller GPU
+ * (SwiftShader's Vulkan adapter). With tiling off (`tile: false`) the planner gets images too large for the device
+ * and must refuse them before allocating (tf.memory() unchanged) with DEVICE_LIMIT and the largest `size` that
+ * fits — and that size must really run; by default (`tile: 'auto'`) it tiles them instead, and that run too. To run a step at that size here (software GPUs are slow), the device is shrunk the way a smaller GPU
  * would be: WebGL with MAX_TEXTURE_SIZE 2048 (TF.js then enforces 2048 itself); WebGPU with the adapter reporting
  * WebGPU's default limits (128 MiB bindings, enforced by WebGPU), and for the run a device reporting 8 MiB (below
  * what WebGPU allows a device to have, so only the planner sees it). The real limits are checked too, without
@@ -91,8 +91,9 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('GPU memory planning in headless C
     expect(started.maxTextureSize).toBe(2048);
     const real = started.realMaxTextureSize!;
 
-    // A 2048 context: conv1_1's input gradient builds a [576, H·W] im2col texture, over the limit at 256 px.
-    const r = await call('refuse', { size: 256, ...SHALLOW });
+    // A 2048 context: conv1_1's input gradient builds a [576, H·W] im2col texture, over the limit at 256 px. With
+    // tiling off the size is refused …
+    const r = await call('refuse', { size: 256, tile: false, ...SHALLOW });
     expect(r.code, r.message).toBe('DEVICE_LIMIT');
     expect(r.message).toMatch(/At 256x256 the content's conv1_1 input gradient im2col matrix \[1, 576, 65536\] would need a texture \d+ texels wide on the webgl backend, over its limit \(WebGL MAX_TEXTURE_SIZE 2048\)/);
     expectNothingAllocated(r);
@@ -107,10 +108,15 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('GPU memory planning in headless C
     expect([step.width, step.height]).toEqual([170, 170]);
     expect(Number.isFinite(step.loss) && step.loss > 0).toBe(true);
     expect(step.after.numTensors).toBe(step.before.numTensors);
+    // … and by default the 256 px run is tiled: the largest tile whose crop fits (128 px: 130² texels·144 ≤ 2048²).
+    const tiled = await call('runStep', { size: 256, ...SHALLOW });
+    expect([tiled.width, tiled.height, tiled.tiles, tiled.tileSize]).toEqual([256, 256, 4, 128]);
+    expect(Number.isFinite(tiled.loss) && tiled.loss > 0).toBe(true);
+    expect(tiled.after.numTensors).toBe(tiled.before.numTensors);
 
     // The context's real limit (8192 on SwiftShader): the default layers at 1024 px are refused, 682 px suggested.
     await call('restoreMaxTextureSize', real);
-    const big = await call('refuse', { size: 1024 });
+    const big = await call('refuse', { size: 1024, tile: false });
     expect(big.code, big.message).toBe('DEVICE_LIMIT');
     expect(big.details!.limitName).toBe(`WebGL MAX_TEXTURE_SIZE ${real}`);
     expectNothingAllocated(big);
@@ -131,7 +137,7 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('GPU memory planning in headless C
     expect(started.limits).toEqual({ maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 256 * MiB });
     // 1024²·64 float32 = 256 MiB per conv1_1 activation, over the 128 MiB binding limit; 724² fits. (Not run: a
     // step at 724 px takes minutes on a software GPU; the next test runs a suggested size.)
-    const r = await call('refuse', { size: 1024, ...SHALLOW });
+    const r = await call('refuse', { size: 1024, tile: false, ...SHALLOW });
     expect(r.code, r.message).toBe('DEVICE_LIMIT');
     expect(r.message).toMatch(/At 1024x1024 the content's conv1_1 \[1, 1024, 1024, 64\] would need a 256 MiB buffer on the webgpu backend, over its limit \(WebGPU maxStorageBufferBindingSize 134217728\)/);
     expectNothingAllocated(r);
@@ -142,7 +148,7 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('GPU memory planning in headless C
   it('WebGPU: the suggested size runs (a device reporting 8 MiB buffers)', async () => {
     const { call } = await open(WEBGPU_ARGS);
     await call('start', 'webgpu', { deviceBufferLimit: 8 * MiB, model: true });
-    const r = await call('refuse', { size: 256, ...SHALLOW });
+    const r = await call('refuse', { size: 256, tile: false, ...SHALLOW });
     expect(r.code, r.message).toBe('DEVICE_LIMIT');
     expectNothingAllocated(r);
     // 8 MiB holds 181² 64-channel float32 activations.

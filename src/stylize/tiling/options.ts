@@ -3,8 +3,9 @@ import { invalidOption, StyleTransferError } from '../../errors.js';
 /**
  * The `tile` option: whether and how an image is evaluated a tile at a time (see `tiling/evaluate.ts`).
  * - `'auto'` (default): tile only where the run's memory plan says the whole image does not fit the backend (on
- *   backends with a known cap: WASM's 4 GiB heap), with the largest tile that fits.
- * - `false`: never (a size that does not fit fails with OUT_OF_MEMORY, as before tiling existed).
+ *   backends with a known cap: WASM's 4 GiB heap, a GPU's `memoryBudget`; on a GPU also when a tensor exceeds the
+ *   device's per-allocation limit), with the largest tile that fits.
+ * - `false`: never (a size that does not fit fails with OUT_OF_MEMORY or DEVICE_LIMIT, as before tiling existed).
  * - a number N, or `{ size: N, halo }`: always tile, with interiors of N px (rounded up to a multiple of the deepest
  *   loss layer's stride, 16 for the default layers). `halo`: pixels of context around each tile, `'exact'` (default:
  *   the loss and gradient equal the whole image's; 160 px for the default layers) or fewer, for speed.

@@ -31,6 +31,11 @@ export interface TilingInput {
   fits: ((m: MemoryEstimate) => boolean) | undefined;
   /** The whole image's step memory with a given L-BFGS history. */
   untiled: (historySize: number) => MemoryEstimate;
+  /**
+   * A GPU's per-allocation limit (texture side, buffer size): whether the whole image's pass stays within it, and
+   * whether a crop of `height`x`width` does. Undefined: no such limit (WASM, CPU, tfjs-node).
+   */
+  device?: { wholeFits: boolean; cropFits: (height: number, width: number) => boolean };
 }
 
 /**
@@ -53,32 +58,39 @@ export interface TilingChoice {
 
 /**
  * Decides whether a scale is evaluated a tile at a time, and how: as `o.tile` says, or with `'auto'` when the
- * whole image does not fit with {@link MIN_HISTORY_UNTILED} pairs — the largest tile whose pass fits, with the
+ * whole image does not fit — not in the memory budget with {@link MIN_HISTORY_UNTILED} pairs, or not within a GPU's
+ * per-allocation limit — the largest tile whose pass fits the budget and whose crop fits the device, with the
  * L-BFGS history on the device when {@link MIN_HISTORY_ON_DEVICE} pairs fit there too, else on the host.
- * Undefined: the whole image at once.
+ * Undefined: the whole image at once (also when no tile's crop fits the device: the caller then refuses the size
+ * with DEVICE_LIMIT).
  */
 export function chooseTiling(input: TilingInput): TilingChoice | undefined {
-  const { o, height, width, lossPoints, pass, fits } = input;
+  const { o, height, width, lossPoints, pass, fits, device } = input;
   const layoutOf = (size: number) => tileLayout({ height, width, lossPoints, tileSize: size, halo: o.tile.halo });
   const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
   const enough = Math.min(want, MIN_HISTORY_ON_DEVICE);
   const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
   // With a memory cap and L-BFGS, a history that does not fit next to the tiles goes to the host.
   const where = (l: TileLayout): 'device' | 'host' => (fits && want > 0 && !fits(memory(l, enough)) ? 'host' : 'device');
+  const needsWhole = input.taps || o.normalizeGradients;
   let choice: TilingChoice | undefined;
   if (o.tile.mode === 'always') {
     const layout = layoutOf(o.tile.size);
     choice = { layout, historyOn: where(layout) };
-  } else if (o.tile.mode === 'auto' && fits && !input.taps && !o.normalizeGradients) {
+  } else if (o.tile.mode === 'auto' && !needsWhole) {
     // 'auto' never tiles a run that needs whole activations: it keeps the whole image (and may run out of memory).
-    if (fits(input.untiled(Math.min(want, MIN_HISTORY_UNTILED)))) return undefined;
-    const candidates = AUTO_SIZES.filter((s) => s < Math.max(height, width)).map(layoutOf);
+    const wholeFitsBudget = !fits || fits(input.untiled(Math.min(want, MIN_HISTORY_UNTILED)));
+    if (wholeFitsBudget && (device?.wholeFits ?? true)) return undefined;
+    const candidates = AUTO_SIZES.filter((s) => s < Math.max(height, width))
+      .map(layoutOf)
+      .filter((l) => device?.cropFits(l.maxCrop.height, l.maxCrop.width) ?? true);
+    if (candidates.length === 0) return undefined;
     // The largest tile wins (halos and the second forward pass cost less): its history stays on the device when
     // enough pairs fit there, else moves to the host (one read-back per iteration, far cheaper than smaller tiles).
-    const layout = candidates.find((l) => fits(memory(l, want > 0 ? 0 : enough))) ?? candidates[candidates.length - 1] ?? layoutOf(AUTO_SIZES[AUTO_SIZES.length - 1]);
+    const layout = candidates.find((l) => !fits || fits(memory(l, want > 0 ? 0 : enough))) ?? candidates[candidates.length - 1];
     choice = { layout, historyOn: where(layout) };
   }
-  if (choice && (input.taps || o.normalizeGradients)) {
+  if (choice && needsWhole) {
     const what = input.taps ? '`taps`' : '`normalizeGradients`';
     throw new StyleTransferError(
       'INVALID_OPTION',
@@ -87,6 +99,14 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
     );
   }
   return choice;
+}
+
+/** The largest tile side {@link chooseTiling} would try whose crop fits `cropFits` (for DEVICE_LIMIT's advice). */
+export function largestFittingTile(input: Pick<TilingInput, 'o' | 'height' | 'width' | 'lossPoints'>, cropFits: (height: number, width: number) => boolean): number | undefined {
+  return AUTO_SIZES.find((s) => {
+    const l = tileLayout({ height: input.height, width: input.width, lossPoints: input.lossPoints, tileSize: s, halo: input.o.tile.halo });
+    return cropFits(l.maxCrop.height, l.maxCrop.width);
+  });
 }
 
 /** What {@link tiledStepMemory} needs from the options, with a given L-BFGS history. */
