@@ -2,9 +2,9 @@
 // A large stylisation (default 2048 px, WASM): wall time, peak memory and loss per scale, with the tiling and
 // L-BFGS history the memory plan chose. Long: every budget is a flag. Not a test.
 //
-//   node bench/large.mjs                                   # 2048 px, scales 0.25,0.5,1, iterations 100,30,8
+//   node bench/large.mjs                                   # 2048 px, the library's schedule (512→1024→2048 px, 100+30+9)
 //   npm run bench -- --large                               # the same, from the benchmark runner
-//   node bench/large.mjs --size 1024 --iterations 20,5,2   # a reduced budget
+//   node bench/large.mjs --size 1024 --scales 0.25,0.5,1 --iterations 20,5,2   # a reduced budget
 //   node bench/large.mjs --tile 512 --halo 64              # force tiles / a smaller halo
 //   node bench/large.mjs --out docs/generated/large.png --json
 //
@@ -24,8 +24,9 @@ const list = (s) => s.split(',').map(Number);
 const cfg = {
   backend: value('backend', 'wasm'),
   size: Number(value('size', '2048')),
-  scales: list(value('scales', '0.25,0.5,1')),
-  iterations: list(value('iterations', '100,30,8')),
+  // Undefined: the library's defaults (coarse-to-fine above 1024 px).
+  scales: value('scales') && list(value('scales')),
+  iterations: value('iterations') && list(value('iterations')),
   tile: value('tile', 'auto'),
   halo: value('halo', 'exact'),
   styleScale: Number(value('style-scale', '0.5')),
@@ -35,6 +36,7 @@ const json = args.includes('--json');
 const log = (...m) => (json ? process.stderr : process.stdout).write(`${m.join(' ')}\n`);
 
 const nst = await import(join(here, '..', 'dist', 'node.js'));
+const { noiseImage } = await import(join(here, '..', 'dist', 'core.js'));
 const tf = await import('@tensorflow/tfjs-core');
 const backend = await nst.ready(cfg.backend);
 const shared = join(here, '..', '..', 'shared', 'images');
@@ -42,7 +44,7 @@ const shared = join(here, '..', '..', 'shared', 'images');
 async function image(name, seed) {
   const path = join(shared, name);
   if (existsSync(path)) return nst.readImage(path);
-  const t = nst.noiseImage(768, 1024, seed);
+  const t = noiseImage(768, 1024, seed);
   const data = await t.data();
   t.dispose();
   return { data, width: 1024, height: 768, channels: 3 };
@@ -59,13 +61,15 @@ const content = await image('tubingen.jpg', 1);
 const style = await image('starry_night.jpg', 2);
 const model = await nst.loadVgg19();
 const tile = cfg.tile === 'auto' ? 'auto' : cfg.tile === 'off' ? false : cfg.halo === 'exact' ? Number(cfg.tile) : { size: Number(cfg.tile), halo: Number(cfg.halo) };
-log(`${cfg.size} px on ${backend}: scales ${cfg.scales}, iterations ${cfg.iterations}, tile ${JSON.stringify(tile)}, style scale ${cfg.styleScale}`);
+log(`${cfg.size} px on ${backend}: scales ${cfg.scales ?? 'auto'}, iterations ${cfg.iterations ?? 'auto'}, tile ${JSON.stringify(tile)}, style scale ${cfg.styleScale}`);
 
 const perScale = [];
 const t0 = performance.now();
 let lastTileLog = 0;
 const r = await nst.stylize({
-  model, content, style, size: cfg.size, scales: cfg.scales, iterations: cfg.scales.length === cfg.iterations.length ? cfg.iterations : cfg.iterations[0],
+  model, content, style, size: cfg.size,
+  ...(cfg.scales ? { scales: cfg.scales } : {}),
+  ...(cfg.iterations ? { iterations: cfg.iterations.length === 1 ? cfg.iterations[0] : cfg.iterations } : {}),
   styleScale: cfg.styleScale, tile,
   onTile: (t) => {
     sampleBackend();
@@ -81,7 +85,7 @@ const r = await nst.stylize({
     s.iterations++;
     s.endSeconds = (performance.now() - t0) / 1000;
     s.loss = i.loss.total;
-    if (i.iteration % 10 === 0 || i.scale === cfg.scales.length - 1) log(`  ${s.endSeconds.toFixed(0)} s: iteration ${i.iteration}/${i.iterations} at ${i.width}x${i.height}, loss ${i.loss.total.toExponential(4)}`);
+    if (i.iteration % 10 === 0 || i.width * i.height > 2 ** 21) log(`  ${s.endSeconds.toFixed(0)} s: iteration ${i.iteration}/${i.iterations} at ${i.width}x${i.height}, loss ${i.loss.total.toExponential(4)}`);
   },
 });
 const wallSeconds = (performance.now() - t0) / 1000;

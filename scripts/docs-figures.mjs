@@ -16,7 +16,7 @@
  *
  * Uses the BUILT package (`npm run build`).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -32,11 +32,11 @@ if (!existsSync(join(IMAGES, 'tubingen.jpg'))) {
   console.error(`docs:figures: the shared images are missing (expected ${IMAGES}/tubingen.jpg and friends).`);
   process.exit(1);
 }
+const { ready, loadVgg19, createStylizer, extractFeatures, readImage, writeImage, VERSION } = await import('neural-style-tfjs/node');
+const { gramMatrix, fitSize, resizeImage, toImageTensor } = await import('neural-style-tfjs/core');
 const {
-  ready, loadVgg19, createStylizer, sweep, renderContactSheet, reconstruct, extractFeatures, gramMatrix,
-  renderFeatureMaps, renderGram, readImage, writeImage, createImage, drawText, measureText, wrapText, blit, resizeRgba,
-  fitSize, resizeImage, toImageTensor, VERSION,
-} = await import('neural-style-tfjs/node');
+  sweep, renderContactSheet, reconstruct, renderFeatureMaps, renderGram, createImage, drawText, measureText, wrapText, blit, resizeRgba,
+} = await import('neural-style-tfjs/experiments');
 const tf = await import('@tensorflow/tfjs-core');
 
 const argv = process.argv.slice(2);
@@ -52,9 +52,10 @@ const S = {
   seed: 0,
   hero: { size: px(320), iterations: q(100), panelHeight: px(240) }, // README: content | style | result
   styleSize: px(128), smallSize: px(96), iters: [q(20), q(80)], long: q(80), ratioIters: q(60), featureSize: px(224),
-  // docs/performance.md: a 2048 px result, tiled where the memory plan says so (WASM: the 2048 px scale); shown
-  // at 1024 px with a 512 px crop at full resolution. Long (see docs/performance.md).
-  large: { size: px(2048), scales: [0.25, 0.5, 1], iterations: [q(100), q(30), q(8)], styleScale: 0.5, shownWidth: px(1024), crop: px(512) },
+  // docs/performance.md: a 2048 px result by the CLI with its defaults (coarse-to-fine 512 → 1024 → 2048 px, 100 +
+  // 30 + 9 iterations; tiled where the memory plan says so: WASM, the 2048 px scale) and the style at 1024 px;
+  // shown at 1024 px with a 512 px crop at full resolution. Long (see docs/performance.md).
+  large: { size: px(2048), styleScale: 0.5, shownWidth: px(1024), crop: px(512) },
   studyIters: [q(20), q(60)],
 };
 /** JPEG quality of the photographic figures (results, contact sheets); line art and heat maps are PNG. */
@@ -268,19 +269,47 @@ const FIGURES = {
       return { width: a.width, height: a.height, runs: 0 };
     },
   },
-  // docs/performance.md: a large result (tiled evaluation), reduced, and a crop of it at full resolution.
+  // docs/performance.md: a large result made by the CLI (its automatic coarse-to-fine schedule, tiled where the
+  // memory plan says so), reduced, and a crop of it at full resolution. The CLI's --json lines (settings, per-scale
+  // tiling, timings) and its peak RSS go to docs/generated/large.jsonl.
   large: {
     files: ['large.jpg', 'large-crop.jpg'],
     make: async () => {
-      const { size, scales, iterations, styleScale, shownWidth, crop } = S.large;
-      const result = await stylizer.stylize(content, starry, {
-        size, scales, iterations, styleScale, seed: S.seed,
-        onTile: (t) => status(`large: iteration ${t.iteration}, ${t.width}x${t.height}, ${t.pass} tile ${t.tile + 1}/${t.tiles}`),
+      const { size, styleScale, shownWidth, crop } = S.large;
+      const png = join(RECORDS, 'large.png');
+      const args = [join(ROOT, 'dist', 'cli.js'), 'stylize', join(IMAGES, 'tubingen.jpg'), join(IMAGES, 'starry_night.jpg'), '-o', png,
+        '--size', String(size), '--style-scale', String(styleScale), '--seed', String(S.seed), '--backend', 'wasm', '--json'];
+      if (quick) args.push('--iterations', '8');
+      // GNU time's "%M": the CLI process's peak RSS in KiB (where /usr/bin/time exists).
+      const timed = existsSync('/usr/bin/time');
+      const lines = await new Promise((done, fail) => {
+        const child = spawn(timed ? '/usr/bin/time' : process.execPath, timed ? ['-f', 'peakRssKiB %M', process.execPath, ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = [];
+        let err = '';
+        child.stdout.setEncoding('utf8');
+        let buffered = '';
+        child.stdout.on('data', (d) => {
+          buffered += d;
+          const parts = buffered.split('\n');
+          buffered = parts.pop();
+          for (const l of parts) {
+            out.push(l);
+            const e = JSON.parse(l);
+            if (e.event === 'iteration') status(`large: iteration ${e.iteration}/${e.iterations} at ${e.width}x${e.height}, loss ${e.loss.total.toExponential(3)}`);
+            if (e.event === 'tile') status(`large: ${e.width}x${e.height}, ${e.pass} tile ${e.tile + 1}/${e.tiles}`);
+          }
+        });
+        child.stderr.on('data', (d) => (err += d));
+        child.on('close', (code) => {
+          const rss = /peakRssKiB (\d+)/.exec(err);
+          if (code !== 0) fail(new Error(`large: the CLI exited with ${code}:\n${err}`));
+          else done([...out, ...(rss ? [JSON.stringify({ event: 'peak-rss', bytes: Number(rss[1]) * 1024 })] : [])]);
+        });
       });
-      const output = await result.toPixels();
-      const notes = [...result.warnings, ...result.scales.map((sc) => `${sc.width}x${sc.height}: ${sc.tiling ? `${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px, halo ${sc.tiling.halo}` : 'whole'}, L-BFGS history ${sc.historySize}`)];
-      result.dispose();
+      await writeFile(join(RECORDS, 'large.jsonl'), `${lines.join('\n')}\n`);
       endStatus();
+      const doneEvent = lines.map((l) => JSON.parse(l)).find((e) => e.event === 'done');
+      const output = await readImage(png);
       await save('large.jpg', resizeRgba(output, shownWidth, Math.round((output.height * shownWidth) / output.width)));
       // The crop: full resolution, from the middle of the picture.
       const x0 = (output.width - crop) >> 1;
@@ -288,6 +317,7 @@ const FIGURES = {
       const cut = createImage(crop, crop);
       for (let y = 0; y < crop; y++) cut.data.set(output.data.subarray(((y0 + y) * output.width + x0) * 4, ((y0 + y) * output.width + x0 + crop) * 4), y * crop * 4);
       await save('large-crop.jpg', cut);
+      const notes = [...doneEvent.warnings, ...doneEvent.scales.map((sc) => `${sc.width}x${sc.height}: ${sc.tiling ? `${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px, halo ${sc.tiling.halo}` : 'whole'}, L-BFGS history ${sc.historySize}`)];
       return { width: output.width, height: output.height, runs: 1, notes };
     },
   },

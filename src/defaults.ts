@@ -41,7 +41,19 @@ export const STYLIZE_DEFAULTS = {
   pyramidDecay: 0.6,
   normalizeGradients: false,
   preserveColors: false,
-  scales: [1],
+  /**
+   * `'auto'`: one scale up to {@link STYLIZE_DEFAULTS.coarseToFine}`.above` px; above it, coarse-to-fine (see
+   * `coarseToFine`). A list of fractions ending in 1 sets the scales.
+   */
+  scales: 'auto',
+  /**
+   * The automatic coarse-to-fine schedule (`scales` not given): above `above` px the run starts at the smallest
+   * halving of `size` that is still ≥ `coarsest` px and doubles up to `size` (2048 → 512, 1024, 2048); a single
+   * `iterations` count N is spent at the coarsest scale and each doubling gets `iterationDecay` times the one before
+   * (100 → 100, 30, 9), since an evaluation costs ~4x more per doubling. An `iterations` list without `scales`
+   * gives one scale per count, halving from the last (`[100, 20]` → scales `[0.5, 1]`).
+   */
+  coarseToFine: { above: 1024, coarsest: 512, iterationDecay: 0.3 },
   /** 0 = never. */
   previewEvery: 0,
   tapEvery: 10,

@@ -24,6 +24,22 @@ describe('the defaults table', () => {
     expect(resolveOptions({ optimizer: 'adam' }).precondition).toBeUndefined();
   });
 
+  it('runs sizes above coarseToFine.above coarse-to-fine unless scales are given', () => {
+    const at = (o: Parameters<typeof resolveOptions>[0]) => {
+      const r = resolveOptions(o);
+      return [r.scales, r.iterations];
+    };
+    expect(at({ size: D.coarseToFine.above })).toEqual([[1], [100]]);
+    expect(at({ size: 2048 })).toEqual([[0.25, 0.5, 1], [100, 30, 9]]);
+    expect(at({ size: 1536, iterations: 40 })).toEqual([[0.5, 1], [40, 12]]);
+    expect(at({ size: 4096, iterations: 10 })).toEqual([[0.125, 0.25, 0.5, 1], [10, 3, 1, 1]]);
+    // Given scales get the count each; an iterations list without scales sets how many, halving from 1.
+    expect(at({ size: 2048, scales: [1], iterations: 5 })).toEqual([[1], [5]]);
+    expect(at({ size: 2048, scales: [0.5, 1], iterations: 5 })).toEqual([[0.5, 1], [5, 5]]);
+    expect(at({ size: 256, iterations: [100, 20] })).toEqual([[0.5, 1], [100, 20]]);
+    expect(() => resolveOptions({ scales: 0.5 as never })).toThrow(/scales/);
+  });
+
   it('bounds what resolveOptions accepts', () => {
     expect(resolveOptions({ size: R.size.max }).size).toBe(R.size.max);
     expect(() => resolveOptions({ size: R.size.max + 1 })).toThrow(/size/);
@@ -38,6 +54,7 @@ describe('the defaults table', () => {
     expect(flag('lbfgs-history')).toBe(defaultText(D.lbfgs.historySize));
     expect(flag('learning-rate')).toBe('1 (lbfgs), 10 (adam)');
     expect(flag('iterations')).toBe(defaultText(D.iterations));
+    expect(flag('scales')).toBe('auto');
   });
 
   it('docs/defaults.md is current (npm run docs:defaults)', () => {

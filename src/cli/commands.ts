@@ -42,6 +42,7 @@ import {
 } from '../experiments.js';
 import { DEFAULT_MAX_BYTES, formatFromPath, readImage, readRegularFile } from '../adapters/node/image-io.js';
 import { resolveOptions } from '../stylize/options.js';
+import { scaleSize } from '../stylize/plan.js';
 import { checkSweepVary, validateSweepRecord } from '../experiments/sweep/record-validate.js';
 import { UsageError, parseNumber, type Parsed } from './args.js';
 import { OutputPlan, throwIfAborted } from './outputs.js';
@@ -260,8 +261,12 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   if (initPath !== undefined) [options.init] = await readInputs(ctx, [initPath]);
   noteQuality(ctx, quality, out);
   const model = await loadModel(ctx);
+  if (options.scales === undefined && resolved.scales.length > 1) {
+    const sizes = resolved.scales.map((s) => scaleSize(resolved.size, s));
+    ctx.say(`note: coarse-to-fine at ${sizes.join(' → ')} px, ${resolved.iterations.join(' + ')} iterations (--scales 1 for one scale).`);
+  }
   const bar = ctx.progress('stylize');
-  ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+  ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, scales: resolved.scales, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
   const stylizer = await createStylizer({ model, cacheSize: 0, maxPixels: inputLimits(f).maxPixels });
   try {
     const result = await stylizer.stylize(content, style, {

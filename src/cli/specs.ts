@@ -37,7 +37,7 @@ const STYLIZE_FLAGS: FlagSpec[] = [
   { name: 'seed', type: 'int', arg: 'N', help: 'seed for --init noise', default: t(D.seed) },
   { name: 'style-scale', type: 'number', arg: 'X', help: `style images resized to size·X (${rangeText(R.styleScale)})`, default: t(D.styleScale) },
   { name: 'style-blend-weights', type: 'string', arg: 'W,W,…', help: 'relative weights of several style images', default: 'equal' },
-  { name: 'scales', type: 'string', arg: 'F,F,…', help: 'coarse-to-fine fractions of --size ending in 1, e.g. 0.5,1', default: t(D.scales) },
+  { name: 'scales', type: 'string', arg: 'F,F,…', help: `coarse-to-fine fractions of --size ending in 1, e.g. 0.5,1; auto: 1 up to ${D.coarseToFine.above} px, above it halvings from ≥ ${D.coarseToFine.coarsest} px (2048: 0.25,0.5,1)`, default: t(D.scales) },
   { name: 'tile', type: 'string', arg: 'N|auto|off', help: 'evaluate in tiles of N px (for images larger than the backend holds); auto: only when the whole image does not fit', default: 'auto' },
   { name: 'tile-halo', type: 'string', arg: 'N|exact', help: 'with --tile N: context around each tile in px; fewer than exact is faster but approximate', default: 'exact (160 px for the default layers)' },
 ];
@@ -50,7 +50,7 @@ export const STYLIZE: CommandSpec = {
   positionals: { min: 2, max: 64 },
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
-    { name: 'iterations', short: 'i', type: 'string', arg: 'N', help: 'iterations (with --scales: one count, or one per scale "100,50")', default: t(D.iterations) },
+    { name: 'iterations', short: 'i', type: 'string', arg: 'N', help: `iterations: one count (with automatic scales: at the coarsest, ${D.coarseToFine.iterationDecay}x per doubling), or one per scale "100,50"`, default: t(D.iterations) },
     ...STYLIZE_FLAGS,
     { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },

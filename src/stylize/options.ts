@@ -107,7 +107,7 @@ export interface StylizeOptions {
   optimizer?: 'lbfgs' | 'adam';
   /** L-BFGS: step multiplier (default 1). Adam: step size in pixel units (default 10). */
   learningRate?: number;
-  /** Iterations (L-BFGS: search directions; Adam: evaluations, i.e. iterations − 1 updates). Range 1–100000. Default 100. With `scales`, one per scale allowed. */
+  /** Iterations (L-BFGS: search directions; Adam: evaluations, i.e. iterations − 1 updates). Range 1–100000. Default 100. Or one count per scale (without `scales`: that many scales, halving from 1). */
   iterations?: number | readonly number[];
   /**
    * L-BFGS tuning: `historySize` 50 correction pairs (torch's default is 100; at 256x256 with the pyramid, 50 and
@@ -135,7 +135,10 @@ export interface StylizeOptions {
   preserveColors?: PreserveColors;
   /**
    * Coarse-to-fine: fractions of `size` optimised in turn, each starting from the previous result upsampled,
-   * e.g. `[0.5, 1]`. The last must be 1. Default `[1]`.
+   * e.g. `[0.5, 1]`. The last must be 1. Default: one scale up to 1024 px; above it, coarse-to-fine from the
+   * smallest halving still ≥ 512 px (2048 → `[0.25, 0.5, 1]`), with a single `iterations` count N spent at the
+   * coarsest scale and 0.3x as many at each doubling (100 → 100, 30, 9). An `iterations` list without `scales`
+   * gives one scale per count, halving from the last. See `STYLIZE_DEFAULTS.coarseToFine`.
    */
   scales?: readonly number[];
   /**
@@ -272,6 +275,18 @@ function layers(field: string, v: unknown, def: readonly string[], norm: LossNor
 export const STYLIZE_OPTION_KEYS: ReadonlySet<string> = KNOWN;
 
 /**
+ * The scales when `scales` is not given: with `counts` (an `iterations` list), that many, halving from 1; else
+ * one scale up to `STYLIZE_DEFAULTS.coarseToFine.above` px and, above it, halvings from the smallest still ≥
+ * `coarsest` px (2048 → [0.25, 0.5, 1]).
+ */
+export function autoScales(size: number, counts?: number): number[] {
+  const { above, coarsest } = D.coarseToFine;
+  let levels = counts ?? 1;
+  if (counts === undefined && size > above) while (size / 2 ** levels >= coarsest) levels++;
+  return Array.from({ length: Math.max(1, levels) }, (_, i) => 1 / 2 ** (levels - 1 - i));
+}
+
+/**
  * Validates and fills in defaults in one place; every error names the field and what it accepts. `styleCount` is
  * the number of style images the call blends (for `styleBlendWeights`).
  */
@@ -295,8 +310,10 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
   }
   const lossNormalization = oneOf('lossNormalization', o.lossNormalization, D.lossNormalization, ['mean', 'paper'] as const);
   const optimizer = oneOf('optimizer', o.optimizer, D.optimizer, ['lbfgs', 'adam'] as const);
-  const scales = o.scales === undefined ? [...D.scales] : [...o.scales];
-  if (!Array.isArray(o.scales ?? []) || scales.length < R.scales.min || scales.length > R.scales.max) invalidOption('scales', o.scales, `a list of ${R.scales.min}–${R.scales.max} fractions ending in 1, e.g. [0.5, 1]`);
+  const size = num('size', o.size, D.size);
+  if (o.scales !== undefined && !Array.isArray(o.scales)) invalidOption('scales', o.scales, `a list of ${R.scales.min}–${R.scales.max} fractions ending in 1, e.g. [0.5, 1]`);
+  const scales = o.scales === undefined ? autoScales(size, Array.isArray(o.iterations) ? o.iterations.length : undefined) : [...o.scales];
+  if (scales.length < R.scales.min || scales.length > R.scales.max) invalidOption('scales', o.scales, `a list of ${R.scales.min}–${R.scales.max} fractions ending in 1, e.g. [0.5, 1]`);
   scales.forEach((s, i) => {
     if (typeof s !== 'number' || !(s > 0 && s <= 1)) invalidOption(`scales[${i}]`, s, 'a fraction in (0, 1]');
     if (i > 0 && s <= scales[i - 1]) invalidOption('scales', o.scales, 'increasing fractions ending in 1');
@@ -308,7 +325,9 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
     iterations = o.iterations.map((n, i) => num(`iterations[${i}]`, n, D.iterations, 'iterations'));
   } else {
     const n = num('iterations', o.iterations, D.iterations);
-    iterations = scales.map(() => n);
+    // The automatic schedule spends N at the coarsest scale and fewer at each finer one; given scales get N each.
+    const decay = o.scales === undefined ? D.coarseToFine.iterationDecay : 1;
+    iterations = scales.map((_, i) => Math.max(1, Math.round(n * decay ** i)));
   }
   const init = o.init ?? D.init;
   if (typeof init === 'string' && !['content', 'style', 'noise'].includes(init)) invalidOption('init', init, '"content", "style", "noise" or an image');
@@ -337,7 +356,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
     precondition = { levels: num('precondition.levels', pc.levels, 0), decay: num('precondition.decay', pc.decay, D.pyramidDecay) };
   } else if (pc !== 'none') invalidOption('precondition', pc, '"pyramid", "none" or { levels, decay }');
   return {
-    size: num('size', o.size, D.size),
+    size,
     styleScale: num('styleScale', o.styleScale, D.styleScale),
     contentLayers: layers('contentLayers', o.contentLayers, D.contentLayers, lossNormalization),
     styleLayers: layers('styleLayers', o.styleLayers, D.styleLayers, lossNormalization),

@@ -77,7 +77,7 @@ function checkFits(field: string, height: number, width: number, points: readonl
 }
 
 /** The output's longest side at a scale factor, for an output of longest side `size`. */
-const scaleSize = (size: number, scale: number): number => Math.max(16, Math.round(size * scale));
+export const scaleSize = (size: number, scale: number): number => Math.max(16, Math.round(size * scale));
 /** The longest side a style image is resized to for an output of longest side `size`. */
 const styleSizeFor = (o: ResolvedOptions, size: number): number => Math.max(16, Math.round(size * o.styleScale));
 
