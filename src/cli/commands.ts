@@ -19,6 +19,7 @@ import {
   type NodeBackendName,
   type RgbaImage,
   type StylizeOptions,
+  type StylizeResult,
   type TileInfo,
   type Vgg19,
 } from '../adapters/node.js';
@@ -199,6 +200,14 @@ function tileReporter(ctx: Ctx, bar: ProgressBar, planned: number) {
   };
 }
 
+/** The notes a finished run prints: its warnings, and each tiled scale's tiles and L-BFGS history. */
+function sayRunNotes(ctx: Ctx, result: StylizeResult): void {
+  for (const w of result.warnings) ctx.say(`note: ${w}`);
+  for (const sc of result.scales) {
+    if (sc.tiling) ctx.say(`note: ${sc.width}x${sc.height} was evaluated in ${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px (halo ${sc.tiling.halo} px${sc.tiling.exact ? ', exact' : ', approximate'}), L-BFGS history ${sc.historySize}.`);
+  }
+}
+
 /** Reports a stylize run's iterations to the bar and, with --json, stdout. */
 function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: IterationInfo) => Promise<void> | void = () => {}) {
   return async (info: IterationInfo): Promise<void> => {
@@ -285,8 +294,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
       await outputs.stageImage(out, await result.toPixels(), quality);
       await outputs.commit(ctx.signal);
       bar.done();
-      for (const w of result.warnings) ctx.say(`note: ${w}`);
-      for (const sc of result.scales) if (sc.tiling) ctx.say(`note: ${sc.width}x${sc.height} was evaluated in ${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px (halo ${sc.tiling.halo} px${sc.tiling.exact ? ', exact' : ', approximate'}), L-BFGS history ${sc.historySize}.`);
+      sayRunNotes(ctx, result);
       const last = result.history[result.history.length - 1];
       ctx.say(`wrote ${out} (${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)} on ${result.backend})`);
       ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings, backend: result.backend, warnings: result.warnings, scales: result.scales });
@@ -604,8 +612,7 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
       await outputs.commit(ctx.signal);
       bar.done();
       const last = result.history[result.history.length - 1];
-      for (const w of result.warnings) ctx.say(`note: ${w}`);
-      for (const sc of result.scales) if (sc.tiling) ctx.say(`note: ${sc.width}x${sc.height} was evaluated in ${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px (halo ${sc.tiling.halo} px${sc.tiling.exact ? ', exact' : ', approximate'}), L-BFGS history ${sc.historySize}.`);
+      sayRunNotes(ctx, result);
       ctx.say(`wrote ${out} (${kind} reconstruction from ${layer ?? layersText}, ${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)})`);
       ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings });
     } finally {

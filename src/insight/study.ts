@@ -13,7 +13,7 @@ import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
 import type { Vgg19 } from '../core/model.js';
 import { reconstructionOptions } from '../experiments/reconstruct.js';
 import { layerSetLabel } from '../experiments/sweep/axes.js';
-import { sweep } from '../experiments/sweep/run.js';
+import { cellAt, sweep } from '../experiments/sweep/run.js';
 import type { InputInfo, SweepAxis, SweepRecord, SweepResult } from '../experiments/sweep/types.js';
 import { createStylizer, type Stylizer } from '../stylize/session.js';
 import type { StylizeOptions } from '../stylize/options.js';
@@ -254,11 +254,7 @@ function mergeRows(runs: StudyRun[], axis: SweepAxis, vary: Record<string, unkno
     rows: axis,
     columns: first.columns,
     cells,
-    at: (r, c) => {
-      const cell = cells.find((x) => x.row === r && x.column === c);
-      if (!cell) throw new StyleTransferError('INVALID_OPTION', `No tile at row ${r}, column ${c}.`);
-      return cell;
-    },
+    at: cellAt(cells),
     record,
     timings,
   };

@@ -55,6 +55,15 @@ function recordOptions(o: SweepOptions): Record<string, unknown> {
  * await writeFile('sheet.json', JSON.stringify(sheet.record, null, 2));
  * ```
  */
+/** `SweepResult.at`: the cell at a row and column of `cells`, or INVALID_OPTION. */
+export function cellAt(cells: readonly SweepCell[]): SweepResult['at'] {
+  return (r, c) => {
+    const cell = cells.find((x) => x.row === r && x.column === c);
+    if (!cell) throw new StyleTransferError('INVALID_OPTION', `No tile at row ${r}, column ${c}.`);
+    return cell;
+  };
+}
+
 export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const t0 = now();
   if (!options || typeof options !== 'object') throw new StyleTransferError('INVALID_OPTION', '`sweep()` takes an options object with content, style and vary.', { field: 'options' });
@@ -161,11 +170,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       rows,
       columns,
       cells,
-      at: (r, c) => {
-        const cell = cells.find((x) => x.row === r && x.column === c);
-        if (!cell) throw new StyleTransferError('INVALID_OPTION', `No tile at row ${r}, column ${c}.`);
-        return cell;
-      },
+      at: cellAt(cells),
       record,
       timings,
     };
