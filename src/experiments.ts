@@ -1,7 +1,8 @@
 /**
  * `neural-style-tfjs/experiments`: looking inside VGG-19. Sweeps (grids of stylisations varying layers, weights,
  * iterations…) with contact sheets and replayable JSON records, feature-map and Gram pictures, and Gatys-style
- * reconstructions from one layer; plus the small RGBA drawing helpers they use. Registers no backend (import an
+ * reconstructions from one layer; the layer study and its measurements (feature and Gram distances, PSNR/SSIM,
+ * receptive fields, texture scale); plus the small RGBA drawing helpers they use. Registers no backend (import an
  * adapter too).
  * @packageDocumentation
  */
@@ -25,3 +26,11 @@ export { renderFeatureMaps, renderGram, colorMapLut, type ColorMap, type Feature
 export { reconstruct, reconstructionOptions, type ReconstructOptions } from './experiments/reconstruct.js';
 export { drawText, measureText, fitText, wrapText } from './experiments/font.js';
 export { createImage, blit, resizeRgba, type Color } from './experiments/raster.js';
+// The layer study (`neural-style-tfjs study`, docs/layers.md) and the measurements it is made of.
+export { study, type StudyOptions, type StudyPair, type StudyExperimentName, type StudyCache, type StudyCacheEntry, type StudyProgress, type StudyRun, type StudyResult, type StudyRecord, type StudyExperiment, type StudyPairResult, type CellMeasurements, type ReceptiveFieldRow } from './insight/study.js';
+export { renderStudyReport, type StudyReportOptions } from './insight/report.js';
+export { validateStudyRecord } from './insight/record.js';
+export { featureDistances, gramDistances, styleGrams, type LayerDistance, type DistanceOptions } from './insight/feature-distance.js';
+export { psnr, ssim } from './insight/image-quality.js';
+export { theoreticalReceptiveField, effectiveReceptiveField, type TheoreticalReceptiveField, type EffectiveReceptiveField, type EffectiveReceptiveFieldOptions } from './insight/receptive-field.js';
+export { textureScale, radialPowerSpectrum, type TextureScale, type RadialSpectrum, type SpectrumOptions } from './insight/texture-scale.js';
