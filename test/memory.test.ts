@@ -118,5 +118,11 @@ describe('stylize() memory check', () => {
     expect((err as StyleTransferError).code).toBe('OUT_OF_MEMORY');
     expect((err as Error).message).toMatch(/4096x4096 image needs about [\d.]+ GiB on the wasm backend/);
     expect(tf.memory().numTensors).toBe(before);
+    // The size it suggests is one that fits in tiles (whole, 5 pairs fit up to ~1190 px), and it plans.
+    const fit = (err as StyleTransferError).details!.fitSize as number;
+    expect(fit).toBeGreaterThan(2048);
+    expect(fit).toBeLessThan(4096);
+    const planned = planRun({ o: resolveOptions({ size: fit }, 1), content: { height: 64, width: 64 }, styles: [{ height: 64, width: 64 }], tapPoints: [], backend: 'wasm', memoryLimit: backendMemoryLimit() });
+    expect(planned.scales.at(-1)!.tiling).toBeDefined();
   });
 });

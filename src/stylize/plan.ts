@@ -113,8 +113,20 @@ export function planRun(input: RunPlanInput): RunPlan {
     });
     return { height, width, styleShapes };
   };
-  // The largest `size` below the requested one at which every scale fits the device and the budget: what the
-  // errors suggest. Binary search (what fits shrinks with the size).
+  const fits = budget === undefined ? undefined : (m: MemoryEstimate) => m.total * MEMORY_SLACK <= budget;
+  // On a GPU no single tensor may pass the device's limits: checked on the whole image, or, when tiled, on the
+  // largest tile's crop (the style image is evaluated in tiles too then).
+  const cropFits = device && ((h: number, w: number) => !device.over(h, w, []));
+  /** How a scale of this size is evaluated, as `o.tile`, the budget and the device say (undefined: whole). */
+  const tilingAt = (height: number, width: number, styleShapes: readonly { height: number; width: number }[]) =>
+    chooseTiling({
+      o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits,
+      untiled: (historySize) => memoryAt(height, width, historySize),
+      device: cropFits && { wholeFits: !device!.over(height, width, styleShapes), cropFits },
+    });
+  // The largest `size` below the requested one at which every scale fits the device and the budget — whole, or in
+  // the tiles `tile` allows (their L-BFGS history then in JS memory if need be): what the errors suggest. Binary
+  // search (what fits shrinks with the size).
   const fittingSize = (): number | undefined => {
     const deepest = lossPoints.concat(tapPoints).reduce((a, p) => Math.max(a, p.stride), 1);
     const styleDeepest = stylePoints.reduce((a, p) => Math.max(a, p.stride), 1);
@@ -126,8 +138,10 @@ export function planRun(input: RunPlanInput): RunPlan {
     const fitsAll = (size: number) =>
       o.scales.every((sc) => {
         const g = shapesAt(scaleSize(size, sc));
+        const tiled = tilingAt(g.height, g.width, g.styleShapes)?.layout;
+        if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0))));
         if (device?.over(g.height, g.width, g.styleShapes)) return false;
-        return budget === undefined || memoryAt(g.height, g.width, Math.min(want, 5)).total * MEMORY_SLACK <= budget;
+        return !fits || fits(memoryAt(g.height, g.width, Math.min(want, 5)));
       });
     // Both predicates change once as the size grows: the smallest size that reaches the layers, then the
     // largest below the requested one that still fits.
@@ -152,15 +166,10 @@ export function planRun(input: RunPlanInput): RunPlan {
     const styleSize = styleSizeFor(o, size);
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
     const untiled = (historySize: number) => memoryAt(height, width, historySize);
-    const fits = budget === undefined ? undefined : (m: MemoryEstimate) => m.total * MEMORY_SLACK <= budget;
-    // On a GPU no single tensor may pass the device's limits: checked on the whole image, or, when tiled, on the
-    // largest tile's crop (the style image is evaluated in tiles too then).
-    const cropFits = device && ((h: number, w: number) => !device.over(h, w, []));
-    const wholeOver = device?.over(height, width, styleShapes);
-    const tiled = chooseTiling({ o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits, untiled, device: cropFits && { wholeFits: !wholeOver, cropFits } });
+    const tiled = tilingAt(height, width, styleShapes);
     const tiling = tiled?.layout;
     const cropOver = tiling && device?.over(tiling.maxCrop.height, tiling.maxCrop.width, []);
-    const over = tiling ? cropOver && { ...cropOver, image: 'content tile' } : wholeOver;
+    const over = tiling ? cropOver && { ...cropOver, image: 'content tile' } : device?.over(height, width, styleShapes);
     if (over) {
       const tile = !tapPoints.length && !o.normalizeGradients && cropFits ? largestFittingTile({ o, height, width, lossPoints }, cropFits) : undefined;
       throw deviceLimitError(over, limits!, backend, fittingSize(), tile);
