@@ -1,6 +1,7 @@
 /**
  * Sizes past what one pass holds: above {@link UNTILED_MAX} px the page asks for tiles of {@link PAGE_TILE} px
- * (the library's `tile` option; WebGL and WebGPU report no memory cap, so the automatic choice never tiles there),
+ * (the library's `tile` option: a fixed tile keeps the page's estimate simple; the automatic choice would tile
+ * only past the GPU's 2 GiB default budget or its texture/buffer limits),
  * and up to {@link GPU_MAX} px when a hardware GPU runs the worker. Before a run the page shows the worker's memory
  * estimate and, once a run has measured a speed, the time it expects.
  */

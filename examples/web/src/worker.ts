@@ -157,6 +157,9 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
     let started = false;
     result = await stylizer.stylize(msg.content, style, {
       size: p.size,
+      // One scale: the page's time estimate and progress bar count every iteration at `size` (without `scales` the
+      // library runs sizes above 1024 px coarse-to-fine).
+      scales: [1],
       iterations: p.iterations,
       optimizer: p.optimizer,
       contentLayers: p.contentLayers,
