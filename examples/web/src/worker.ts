@@ -169,9 +169,9 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
       tvWeight: p.tvWeight,
       preserveColors: p.preserveColors,
       init: p.init,
-      ...(p.tile ? { tile: p.tile } : {}),
+      // Taps need whole activations, so a tiled run has no Gram-distance chart.
+      ...(p.tile ? { tile: p.tile } : { taps: grams.taps(Math.max(1, p.previewEvery)) }),
       previewEvery: p.previewEvery,
-      taps: grams.taps(Math.max(1, p.previewEvery)),
       signal: controller.signal,
       onIteration: (info) => {
         if (!started) {
