@@ -11,6 +11,7 @@ import { stepMemory } from '../src/core/memory.js';
 import { planPass } from '../src/core/network.js';
 import { resolveOptions, type StylizeOptions } from '../src/stylize/options.js';
 import { planRun } from '../src/stylize/plan.js';
+import { guardWasmMalloc } from '../src/kernels/wasm-malloc-guard.js';
 
 const DEFAULT_POINTS = ['relu4_2', 'relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'].map((n) => resolveLayer(n));
 let model: Vgg19;
@@ -124,5 +125,46 @@ describe('stylize() memory check', () => {
     expect(fit).toBeLessThan(4096);
     const planned = planRun({ o: resolveOptions({ size: fit }, 1), content: { height: 64, width: 64 }, styles: [{ height: 64, width: 64 }], tapPoints: [], backend: 'wasm', memoryLimit: backendMemoryLimit() });
     expect(planned.scales.at(-1)!.tiling).toBeDefined();
+  });
+});
+
+describe('the WASM heap guard', () => {
+  it('turns a failed heap allocation into OUT_OF_MEMORY instead of a write at address 0', () => {
+    const module = { HEAPU8: new Uint8Array(16), calls: [] as number[], _malloc(bytes: number) {
+      module.calls.push(bytes);
+      return bytes > 100 ? 0 : 8;
+    } };
+    guardWasmMalloc({ wasm: module });
+    guardWasmMalloc({ wasm: module }); // once per module
+    expect(module._malloc(10)).toBe(8);
+    expect(() => module._malloc(1000)).toThrow(/The WASM heap could not hold another 0\.0 MiB tensor/);
+    // Sizes past 32 bits are refused before they reach malloc (which would wrap them).
+    expect(() => module._malloc(2 ** 32 + 8)).toThrow(StyleTransferError);
+    expect(module.calls).toEqual([10, 1000]);
+  });
+
+  it('is on the WASM backend once a run starts: a tensor past the heap fails cleanly', async () => {
+    const content = { data: new Uint8Array(32 * 32 * 3).fill(128), width: 32, height: 32 };
+    (await stylize({ model, content, style: content, size: 32, iterations: 1 })).dispose();
+    const before = tf.memory().numTensors;
+    // 4.6 GB: tfjs-backend-wasm would pass the byte count to malloc as a 32-bit number and write past the block.
+    const err = (() => {
+      try {
+        tf.zeros([1100, 1024, 1024]).dispose();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(StyleTransferError);
+    expect((err as StyleTransferError).code).toBe('OUT_OF_MEMORY');
+    expect(tf.memory().numTensors).toBe(before);
+    // The real failure: a heap that cannot grow (2.2 GB held, 2.2 GB more asked of the 4 GiB heap) makes malloc
+    // return 0; unguarded, TF.js would write the second tensor at address 0.
+    const held = tf.zeros([550, 1024, 1024]);
+    expect(() => tf.zeros([550, 1024, 1024])).toThrow(/The WASM heap could not hold another 2200\.0 MiB tensor/);
+    held.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    // The backend still works.
+    expect(Array.from(tf.tidy(() => tf.add(tf.ones([2]), 1)).dataSync())).toEqual([2, 2]);
   });
 });
