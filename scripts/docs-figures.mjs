@@ -300,13 +300,15 @@ const FIGURES = {
           }
         });
         child.stderr.on('data', (d) => (err += d));
-        child.on('close', (code) => {
+        child.on('close', async (code) => {
           const rss = /peakRssKiB (\d+)/.exec(err);
-          if (code !== 0) fail(new Error(`large: the CLI exited with ${code}:\n${err}`));
-          else done([...out, ...(rss ? [JSON.stringify({ event: 'peak-rss', bytes: Number(rss[1]) * 1024 })] : [])]);
+          const all = [...out, ...(rss ? [JSON.stringify({ event: 'peak-rss', bytes: Number(rss[1]) * 1024 })] : [])];
+          // Kept either way: a failed run's progress says how far it got and how long each scale took.
+          await writeFile(join(RECORDS, 'large.jsonl'), `${all.join('\n')}\n`);
+          if (code !== 0) fail(new Error(`large: the CLI exited with ${code} (its --json lines: ${join(RECORDS, 'large.jsonl')}):\n${err}`));
+          else done(all);
         });
       });
-      await writeFile(join(RECORDS, 'large.jsonl'), `${lines.join('\n')}\n`);
       endStatus();
       const doneEvent = lines.map((l) => JSON.parse(l)).find((e) => e.event === 'done');
       const output = await readImage(png);
