@@ -114,7 +114,7 @@ describe('stylize() with tiles', () => {
 
 describe('planRun chooses tiles from the memory plan', () => {
   const plan = (memoryLimit: number | undefined, size: number, extra = {}) =>
-    planRun({ o: resolveOptions({ size, ...extra }), content: { height: size, width: size }, styles: [{ height: size, width: size }], tapPoints: [], backend: 'wasm', memoryLimit });
+    planRun({ o: resolveOptions({ size, scales: [1], ...extra }), content: { height: size, width: size }, styles: [{ height: size, width: size }], tapPoints: [], backend: 'wasm', memoryLimit });
 
   it('keeps the whole image while it fits, tiles when it does not, and never tiles without a cap', () => {
     expect(plan(4 * 2 ** 30, 512).scales[0].tiling).toBeUndefined();
@@ -130,6 +130,10 @@ describe('planRun chooses tiles from the memory plan', () => {
     // Coarse-to-fine: only the scale that needs it is tiled.
     const c2f = plan(4 * 2 ** 30, 2048, { scales: [0.25, 1], iterations: [10, 2] });
     expect(c2f.scales.map((s) => s.tiling !== undefined)).toEqual([false, true]);
+    // The default schedule above 1024 px (512 → 1024 → 2048): the coarsest scale whole, the last tiled.
+    const auto = plan(4 * 2 ** 30, 2048, { scales: undefined }).scales;
+    expect(auto.map((s) => s.width)).toEqual([512, 1024, 2048]);
+    expect([auto[0].tiling, auto[2].tiling !== undefined]).toEqual([undefined, true]);
     expect(() => plan(4 * 2 ** 30, 2048, { tile: false })).toThrow(/OUT_OF_MEMORY|needs about/);
   });
 });
