@@ -6,7 +6,7 @@ import * as browser from 'neural-style-tfjs/browser';
 import * as wasm from 'neural-style-tfjs/wasm';
 import { isStyleTransferError, STYLIZE_DEFAULTS } from 'neural-style-tfjs';
 import { gramMatrix, fitSize, type LbfgsOptions } from 'neural-style-tfjs/core';
-import { renderGram, type SweepOptions } from 'neural-style-tfjs/experiments';
+import { renderGram, theoreticalReceptiveField, type StudyOptions, type SweepOptions } from 'neural-style-tfjs/experiments';
 
 export async function nodeApp(): Promise<void> {
   const backend: string = await ready();
@@ -26,7 +26,9 @@ export async function nodeApp(): Promise<void> {
   const [h, w]: [number, number] = fitSize(480, 640, STYLIZE_DEFAULTS.size);
   const history: LbfgsOptions = { historySize: STYLIZE_DEFAULTS.lbfgs.historySize };
   const sweepOptions: Partial<SweepOptions> = { vary: { styleLayers: 'single' } };
-  console.log(backend, data.length, image.shape, shape, picture.width, h, w, history, sweepOptions);
+  const field: number = theoreticalReceptiveField('relu3_1').size;
+  const studyOptions: Partial<StudyOptions> = { size: 64, cumulative: false };
+  console.log(backend, data.length, image.shape, shape, picture.width, h, w, history, sweepOptions, field, studyOptions);
   gram.dispose();
   relu1_1.dispose();
   result.dispose();
