@@ -170,7 +170,8 @@ export function stylizeFlags(f: Flags): Partial<StylizeOptions> & { initPath?: s
   const bw = str(f, 'style-blend-weights');
   if (bw !== undefined) o.styleBlendWeights = numberList('style-blend-weights', bw);
   const sc = str(f, 'scales');
-  if (sc !== undefined) o.scales = numberList('scales', sc);
+  // "auto" (the default, as --help prints it) leaves the schedule to the library.
+  if (sc !== undefined && sc.trim() !== 'auto') o.scales = numberList('scales', sc);
   const tile = tileFlags(str(f, 'tile'), str(f, 'tile-halo'));
   if (tile !== undefined) o.tile = tile;
   return o;
