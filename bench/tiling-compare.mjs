@@ -5,8 +5,9 @@
 //
 //   node bench/tiling-compare.mjs                                 # 256 px, 10 iterations, tiles of 128, halos exact and 32
 //   node bench/tiling-compare.mjs --size 512 --tile 256 --halos exact,64 --iterations 20
+//   node bench/tiling-compare.mjs --content photo.jpg --style painting.jpg   # your own pictures
 //
-// Needs the built package. Content tubingen.jpg, style starry_night.jpg from ../shared/images.
+// Needs the built package. Default pictures: tubingen.jpg and starry_night.jpg from ../shared/images.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,8 +25,8 @@ const halos = value('halos', 'exact,32').split(',').map((h) => (h === 'exact' ? 
 const nst = await import(join(here, '..', 'dist', 'node.js'));
 const backend = await nst.ready(value('backend', 'wasm'));
 const shared = join(here, '..', '..', 'shared', 'images');
-const content = await nst.readImage(join(shared, 'tubingen.jpg'));
-const style = await nst.readImage(join(shared, 'starry_night.jpg'));
+const content = await nst.readImage(value('content', join(shared, 'tubingen.jpg')));
+const style = await nst.readImage(value('style', join(shared, 'starry_night.jpg')));
 const model = await nst.loadVgg19();
 
 /** Mean squared neighbour difference across the tile borders (multiples of the tile size) and elsewhere. */

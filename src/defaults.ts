@@ -50,10 +50,10 @@ export const STYLIZE_DEFAULTS = {
    * The automatic coarse-to-fine schedule (`scales` not given): above `above` px the run starts at the smallest
    * halving of `size` that is still ≥ `coarsest` px and doubles up to `size` (2048 → 512, 1024, 2048); a single
    * `iterations` count N is spent at the coarsest scale and each doubling gets `iterationDecay` times the one before
-   * (100 → 100, 30, 9), since an evaluation costs ~4x more per doubling. An `iterations` list without `scales`
+   * (100 → 100, 20, 4), since an evaluation costs ~4x more per doubling and ~12x at a tiled one (2048 px on WASM). An `iterations` list without `scales`
    * gives one scale per count, halving from the last (`[100, 20]` → scales `[0.5, 1]`).
    */
-  coarseToFine: { above: 1024, coarsest: 512, iterationDecay: 0.3 },
+  coarseToFine: { above: 1024, coarsest: 512, iterationDecay: 0.2 },
   /** 0 = never. */
   previewEvery: 0,
   tapEvery: 10,

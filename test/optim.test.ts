@@ -220,6 +220,39 @@ describe('L-BFGS', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('initialCurvature H₀ makes the first step −H₀·g, taken at once by the line search; steps report the curvature', async () => {
+    const before = tf.memory().numTensors;
+    // A diagonal quadratic with curvature 4 everywhere: ½·4·|x|² − bᵀx, minimum b/4. H₀ = 1/4 is its exact inverse.
+    const b = [8, -4, 2];
+    const objective: Objective = async (x, direction) => {
+      const [loss, gtd, grad] = tf.tidy(() => {
+        const g = tf.sub(tf.mul(x, 4), tf.tensor1d(b));
+        const f = tf.sub(tf.mul(tf.sum(tf.square(x)), 2), tf.sum(tf.mul(x, tf.tensor1d(b))));
+        return [f, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0), tf.keep(g)];
+      });
+      const [l, d] = [(await loss.data())[0], (await gtd.data())[0]];
+      tf.dispose([loss, gtd]);
+      return { loss: l, parts: [l], grad, gtd: direction ? d : undefined };
+    };
+    const x0 = tf.zeros([3]);
+    const gen = lbfgs(objective, x0, 2, { initialCurvature: 0.25 });
+    const first = (await gen.next()).value as OptimizerStep;
+    // The start and one step: the exact minimiser.
+    expect(first.evaluations).toBe(2);
+    expect(Array.from(await first.x.data())).toEqual(b.map((v) => v / 4));
+    expect(first.curvature).toBe(0.25);
+    await gen.return(undefined);
+    // Without it the first step is blind (initialStep: here a small one, which the search extrapolates), and the
+    // curvature unknown until a pair exists.
+    const blindGen = lbfgs(objective, x0, 1, { initialStep: 0.01 });
+    const blind = (await blindGen.next()).value as OptimizerStep;
+    expect(blind.evaluations).toBeGreaterThan(2);
+    expect(blind.curvature).toBeUndefined();
+    await blindGen.return(undefined);
+    x0.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops at once when the starting gradient is already below tolerance', async () => {
     const { A: A2, b: b2, solution: s2 } = quadraticProblem(3);
     const x0 = tf.tensor2d(s2, [3, 1]);

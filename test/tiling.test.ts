@@ -11,7 +11,7 @@ import { activeKernels } from '../src/kernels/index.js';
 import { contentLoss, styleLoss } from '../src/core/losses.js';
 import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss } from '../src/core/network.js';
 import { tiledLossAndGradient, type TiledLossSpec } from '../src/stylize/tiling/evaluate.js';
-import { edgeReach, exactHalo, interiorAt, tileLayout } from '../src/stylize/tiling/layout.js';
+import { edgeReach, exactHalo, forwardHalo, interiorAt, tileLayout, withHalo } from '../src/stylize/tiling/layout.js';
 import { synthetic } from './helpers/synthetic.js';
 
 let model: Vgg19;
@@ -30,9 +30,15 @@ describe('tileLayout', () => {
     expect(exactHalo([P('relu1_1'), P('relu5_1'), P('relu4_2')], 16)).toBe(160);
     expect(exactHalo([P('relu4_2')], 8)).toBe(80);
     expect(exactHalo([P('relu3_1')], 4)).toBe(24);
+    // The forward-only passes need half: the interior's own activations, not what they influence.
+    expect(forwardHalo([P('relu1_1'), P('relu5_1'), P('relu4_2')], 16)).toBe(80);
+    expect(forwardHalo([P('relu3_1')], 4)).toBe(12);
+    const L = tileLayout({ height: 2048, width: 2048, lossPoints: [P('relu1_1'), P('relu5_1')], tileSize: 512 });
+    expect([L.halo, L.forwardHalo]).toEqual([160, 80]);
+    expect(tileLayout({ height: 2048, width: 2048, lossPoints: [P('relu5_1')], tileSize: 512, halo: 32 }).forwardHalo).toBe(32);
   });
 
-  it('cuts every axis into aligned interiors that cover each position of every point exactly once', () => {
+  it('cuts every axis into aligned interiors that cover each position of every point exactly once (with either halo)', () => {
     const points = [P('relu1_1'), P('relu3_1'), P('relu4_1')];
     for (const [h, w, size] of [[200, 136, 48], [97, 131, 40], [64, 64, 64]] as const) {
       const L = tileLayout({ height: h, width: w, lossPoints: points, tileSize: size });
@@ -41,12 +47,13 @@ describe('tileLayout', () => {
       for (const p of points) {
         const [, ph, pw] = activationShape(p, h, w);
         const seen = new Uint8Array(ph * pw);
-        for (const t of L.tiles) {
+        // The gradient pass's crops and the forward passes' smaller ones (same interiors).
+        for (const t of [...L.tiles, ...L.tiles.map((t) => withHalo(t, L.forwardHalo, L))]) {
           const [, ch, cw] = activationShape(p, t.y.cropEnd - t.y.cropStart, t.x.cropEnd - t.x.cropStart);
           const r = interiorAt(t, p.stride, ch, cw);
           for (let y = 0; y < r.rows; y++) for (let x = 0; x < r.cols; x++) seen[(t.y.cropStart / p.stride + r.top + y) * pw + t.x.cropStart / p.stride + r.left + x]++;
         }
-        expect([...seen].every((c) => c === 1)).toBe(true);
+        expect([...seen].every((c) => c === 2)).toBe(true);
       }
     }
   });

@@ -20,6 +20,13 @@ export interface LbfgsOptions {
    */
   initialStep?: 'torch' | number;
   /**
+   * The inverse curvature H₀ to start from: the first direction is −H₀·g with a unit step (times `learningRate`),
+   * instead of `initialStep`'s. For a warm start: coarse-to-fine passes the previous scale's last
+   * {@link OptimizerStep.curvature}, so the first iteration at a larger size does not spend evaluations searching
+   * for the step length.
+   */
+  initialCurvature?: number;
+  /**
    * Where the correction pairs live: `'device'` (default: tensors on the backend, the two-loop recursion there) or
    * `'host'` (Float32Arrays in JS memory, the recursion in JS: for images whose history does not fit the backend,
    * e.g. the WASM heap at 2048 px; costs two read-backs and one upload per iteration).
@@ -171,7 +178,9 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
 
   let x = tf.clone(x0);
   const history: History = opts.historyOn === 'host' ? hostHistory(historySize) : deviceHistory(historySize);
-  let hDiag = 1;
+  let hDiag = opts.initialCurvature ?? 1;
+  // Whether hDiag is a measured curvature (from a pair, or given) rather than the placeholder 1.
+  let curvatureKnown = opts.initialCurvature !== undefined;
   let d: tf.Tensor | undefined;
   let t = lr;
   let prevGrad: tf.Tensor | undefined;
@@ -200,7 +209,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
     for (let k = 1; k <= iterations; k++) {
       const g = ev.grad;
       if (k === 1) {
-        d = tf.neg(g);
+        d = opts.initialCurvature ? tf.mul(g, -opts.initialCurvature) : tf.neg(g);
       } else {
         const [y, s] = tf.tidy(() => [tf.sub(g, prevGrad!), tf.mul(d!, t)]);
         const [, yy, yd] = await scalarsOf(ev);
@@ -208,6 +217,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
         if (ys > 1e-10) {
           await history.push(y, s, 1 / ys);
           hDiag = ys / yy;
+          curvatureKnown = true;
         } else tf.dispose([y, s]);
         const newD = await history.direction(g, hDiag);
         d!.dispose();
@@ -218,8 +228,8 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       gPrev = prevGrad;
       const prevLoss = ev.loss;
       const [gtd, dNorm, l1] = await readScalars(() => [dotOf(g, d!), maxAbsOf(d!), tf.sum(tf.abs(g)) as tf.Scalar]);
-      // On the first iteration d = −g, so max|g| = dNorm.
-      t = k > 1 ? lr : (typeof initialStep === 'number' ? initialStep / dNorm : Math.min(1, 1 / l1)) * lr;
+      // On the first iteration d = −g (without initialCurvature), so max|g| = dNorm.
+      t = k > 1 || opts.initialCurvature ? lr : (typeof initialStep === 'number' ? initialStep / dNorm : Math.min(1, 1 / l1)) * lr;
       if (gtd > -tolChange) {
         yield { iteration: k, x, evaluation: ev, evaluations: evals, converged: 'directional derivative above -toleranceChange' };
         return;
@@ -254,7 +264,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
         else if (Math.abs(t) * dNorm <= tolChange) converged = 'step below tolerance';
         else if (Math.abs(ev.loss - prevLoss) < tolChange) converged = 'loss change below tolerance';
       }
-      yield { iteration: k, x, evaluation: ev, evaluations: evals, converged, budgetExhausted: converged !== undefined && evals >= maxEvals };
+      yield { iteration: k, x, evaluation: ev, evaluations: evals, converged, budgetExhausted: converged !== undefined && evals >= maxEvals, ...(curvatureKnown && { curvature: hDiag }) };
       if (converged) return;
     }
   } finally {

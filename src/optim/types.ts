@@ -32,4 +32,6 @@ export interface OptimizerStep {
   converged?: string;
   /** True when the early stop was the evaluation budget running out rather than convergence. */
   budgetExhausted?: boolean;
+  /** L-BFGS: its inverse-curvature scale yᵀs/yᵀy (H₀ of the two-loop recursion) after this iteration. */
+  curvature?: number;
 }

@@ -182,6 +182,8 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
   let evaluations = 0;
   let setupMs = 0;
   let stopReason: StopReason = 'completed';
+  // L-BFGS's inverse curvature at the end of the previous scale, for the next scale's first step.
+  let curvature: number | undefined;
   const abortCheck = () => throwIfAborted(signal, 'stylize()');
   try {
     abortCheck();
@@ -232,9 +234,14 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       const pyr = o.precondition ? makePyramid(targets.height, targets.width, { levels: scale.pyramidLevels, decay: o.precondition.decay }, kernels) : undefined;
       const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
       const z0 = pyr ? pyr.encode(x) : x;
+      // The previous scale's inverse curvature is a good first step here: the line search takes it at once, where
+      // a blind first step (\`initialStep\`) costs 1–2 more evaluations. Measured at 512 px (128 → 256 → 512): the
+      // curvature stays within ~3x across scales, and scaling it by the pixel ratio (4x) overshot the first step.
+      const initialCurvature = curvature;
       const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
         ? adam(objective, z0, o.iterations[si], { learningRate: o.learningRate })
-        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn });
+        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn, initialCurvature });
+      curvature = undefined;
       const evalsBefore = evaluations;
       let tIter = now();
       // The backend's conv state for this size (WASM: Winograd's transformed weights), freed when the scale ends.
@@ -249,6 +256,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
           }
           iteration++;
           evaluations = evalsBefore + step.evaluations;
+          if (step.curvature !== undefined) curvature = step.curvature;
           x.dispose();
           x = pyr ? pyr.decode(step.x) : tf.clone(step.x as tf.Tensor4D);
           iterationMs.push(now() - tIter);

@@ -4,15 +4,15 @@ import type { NetworkPoint } from '../../core/layers.js';
 import type { LossNormalization } from '../../core/losses.js';
 import type { Vgg19 } from '../../core/model.js';
 import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss, type Pooling } from '../../core/network.js';
-import { interiorAt, type Tile, type TileLayout } from './layout.js';
+import { interiorAt, withHalo, type Tile, type TileLayout } from './layout.js';
 
 /**
  * Gatys' loss and its gradient for an image of any size, a tile at a time, equal to the whole image's where the
  * halo is the layout's exact one.
  *
  * The content loss is a sum over positions, and the style loss depends on the image only through Gram matrices,
- * which are sums over positions too. So: pass 1 runs the network forward on each tile's crop (interior + halo) and
- * adds up, over the tile's interior positions only, each style layer's FᵀF and each content layer's squared
+ * which are sums over positions too. So: pass 1 runs the network forward on each tile's crop (interior + the
+ * forward halo, half the exact one: enough for the interior's own activations) and adds up, over the tile's interior positions only, each style layer's FᵀF and each content layer's squared
  * difference; then the whole image's Grams, the loss and ∂L/∂G are known. Pass 2 runs forward and backward on each
  * crop with the activation gradients that ∂L/∂G and the content targets give (they depend on the activation at the
  * position only), and keeps the input gradient of the tile's interior. Peak memory is one crop's pass, not the
@@ -98,8 +98,10 @@ export async function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec:
   const coefficients: tf.Tensor2D[] = []; // per style term: (dG + dGᵀ) / (N·C) of the whole image
   const pieces: tf.Tensor4D[][] = Array.from({ length: layout.rows }, () => []);
   try {
-    for (const tile of layout.tiles) {
-      await spec.beforeTile?.(tile, 1);
+    for (const whole of layout.tiles) {
+      await spec.beforeTile?.(whole, 1);
+      // A forward pass summed over the interior needs only the forward halo (half the exact one).
+      const tile = withHalo(whole, layout.forwardHalo, layout);
       const input = tf.tidy(() => preprocess(cropOf(rgb, tile)));
       const acts = await forward(model, input, lossPoints, spec.pooling).finally(() => input.dispose());
       try {

@@ -3,17 +3,19 @@ import type { Kernels } from '../../kernels/index.js';
 import type { LayerName, NetworkPoint } from '../../core/layers.js';
 import type { Vgg19 } from '../../core/model.js';
 import { activationShape, forward, preprocess, type Pooling } from '../../core/network.js';
-import { interiorAt, tileLayout, type Tile, type TileLayout } from './layout.js';
+import { interiorAt, tileLayout, withHalo, type Tile, type TileLayout } from './layout.js';
 
 /**
  * Forward-only passes a tile at a time, for the targets of a tiled scale: the content activations (assembled from
  * the tiles' interiors) and Gram matrices (summed over them). With the layout's exact halo they equal the whole
- * image's; each tile's crop is the only full-depth pass alive at a time.
+ * image's; each tile's crop (interior + the forward halo) is the only full-depth pass alive at a time.
  */
 
 /** Runs each tile's crop of `rgb` and hands the kept activations to `use` (freed after it returns). */
 async function eachTile(model: Vgg19, rgb: tf.Tensor4D, points: readonly NetworkPoint[], pooling: Pooling, layout: TileLayout, use: (tile: Tile, acts: Map<LayerName, tf.Tensor4D>) => void): Promise<void> {
-  for (const t of layout.tiles) {
+  for (const whole of layout.tiles) {
+    // Only the interior's activations are kept: the forward halo makes them exact.
+    const t = withHalo(whole, layout.forwardHalo, layout);
     const input = tf.tidy(() => preprocess(tf.slice(rgb, [0, t.y.cropStart, t.x.cropStart, 0], [1, t.y.cropEnd - t.y.cropStart, t.x.cropEnd - t.x.cropStart, 3])));
     const acts = await forward(model, input, points, pooling).finally(() => input.dispose());
     try {

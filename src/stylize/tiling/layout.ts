@@ -43,6 +43,11 @@ export interface TileLayout {
   halo: number;
   /** The halo that makes the tiled loss and gradient equal to the whole image's (see {@link exactHalo}). */
   exactHalo: number;
+  /**
+   * The halo of the forward-only passes (the Grams' pass 1, the targets): the interior's activations are exact with
+   * half the exact halo (see {@link forwardHalo}), so those crops are smaller. At most `halo`.
+   */
+  forwardHalo: number;
   /** Tile borders and halo are multiples of this (the deepest stride the pass reaches). */
   align: number;
   rows: number;
@@ -76,6 +81,22 @@ export function edgeReach(p: NetworkPoint): number {
 export function exactHalo(points: readonly NetworkPoint[], align: number): number {
   const need = Math.max(0, ...points.map((p) => 2 * p.stride * edgeReach(p)));
   return roundUp(need, align);
+}
+
+/**
+ * The smallest halo (a multiple of `align`) that makes a tile's *own* activations at `points` equal to the whole
+ * image's: every interior position must be at least `edgeReach` positions from the crop's edge, so stride ·
+ * edgeReach at the worst point, half of {@link exactHalo} (80 px for the default layers). Enough for a forward pass
+ * that only sums over the interior (Grams, content differences); the gradient needs the exact halo.
+ */
+export function forwardHalo(points: readonly NetworkPoint[], align: number): number {
+  return roundUp(Math.max(0, ...points.map((p) => p.stride * edgeReach(p))), align);
+}
+
+/** The tile with its crop cut to `halo` on each side (same interior): for the forward-only passes. */
+export function withHalo(t: Tile, halo: number, layout: Pick<TileLayout, 'height' | 'width'>): Tile {
+  const span = (s: Span, length: number): Span => ({ ...s, cropStart: Math.max(0, s.start - halo), cropEnd: Math.min(length, s.end + halo) });
+  return { ...t, y: span(t.y, layout.height), x: span(t.x, layout.width) };
 }
 
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
@@ -120,7 +141,8 @@ export function tileLayout(spec: TileLayoutSpec): TileLayout {
     height: Math.max(...ys.map((s) => s.cropEnd - s.cropStart)),
     width: Math.max(...xs.map((s) => s.cropEnd - s.cropStart)),
   };
-  return { height, width, tileSize, halo, exactHalo: exact, align, rows: ys.length, cols: xs.length, tiles, maxCrop };
+  const fwd = Math.min(halo, forwardHalo(lossPoints, align));
+  return { height, width, tileSize, halo, exactHalo: exact, forwardHalo: fwd, align, rows: ys.length, cols: xs.length, tiles, maxCrop };
 }
 
 /**
