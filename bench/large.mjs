@@ -2,7 +2,7 @@
 // A large stylisation (default 2048 px, WASM): wall time, peak memory and loss per scale, with the tiling and
 // L-BFGS history the memory plan chose. Long: every budget is a flag. Not a test.
 //
-//   node bench/large.mjs                                   # 2048 px, the library's schedule (512→1024→2048 px, 100+20+4)
+//   node bench/large.mjs                                   # 2048 px, the library's schedule (512→1024→2048 px, 100+18+3)
 //   npm run bench -- --large                               # the same, from the benchmark runner
 //   node bench/large.mjs --size 1024 --scales 0.25,0.5,1 --iterations 20,5,2   # a reduced budget
 //   node bench/large.mjs --tile 512 --halo 64              # force tiles / a smaller halo

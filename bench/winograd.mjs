@@ -5,6 +5,8 @@
 // --layers [--max-side N]: every VGG-19 conv shape (at most N px a side) (forward, and backward = Cin/Cout swapped) at each size, tf.conv2d vs F(2,3)
 //           vs F(4,3): the measurements behind WINOGRAD_TABLE (src/kernels/winograd-plan.ts).
 // --loss [--iterations 100]: final loss of a stylisation at the first size, with and without Winograd.
+//   --only conv2d|winograd: just that one, so the process's peak RSS is that run's (the RSS comparison:
+//   `node bench/winograd.mjs --loss --sizes 512 --iterations 10 --only conv2d`, then `--only winograd`).
 // default:  the conv stack of one forward+backward (the 13 forward and 13 backward convs up to relu5_1), and one
 //           lossAndGradient evaluation (content relu4_2 + style relu1_1…relu5_1), with and without Winograd, peak RSS.
 import { cpus, loadavg } from 'node:os';
@@ -55,7 +57,9 @@ if (args.includes('--loss')) {
   const style = await nst.readImage(join(images, 'starry_night.jpg'));
   const iterations = Number(value('iterations', '100'));
   const loss = {};
-  for (const winograd of [false, true]) {
+  const only = value('only', undefined);
+  if (only !== undefined && only !== 'conv2d' && only !== 'winograd') throw new Error(`--only takes conv2d or winograd, not ${only}`);
+  for (const winograd of only ? [only === 'winograd'] : [false, true]) {
     const stylizer = await nst.createStylizer({ model: vgg, winograd });
     const t = performance.now();
     const r = await stylizer.stylize(content, style, { size: sizes[0], iterations });
@@ -64,7 +68,7 @@ if (args.includes('--loss')) {
     r.dispose();
     await stylizer.dispose?.();
   }
-  const r = { size: sizes[0], iterations, ...loss, relativeDifference: Math.abs(loss.winograd.finalLoss - loss.conv2d.finalLoss) / loss.conv2d.finalLoss };
+  const r = { size: sizes[0], iterations, ...loss, ...(!only && { relativeDifference: Math.abs(loss.winograd.finalLoss - loss.conv2d.finalLoss) / loss.conv2d.finalLoss }) };
   log(JSON.stringify(r));
   out.results.push(r);
   vgg.dispose();

@@ -44,7 +44,7 @@ ${rows.join('\n')}
 
 \`scales\`: \`"auto"\` is one scale up to \`coarseToFine.above\` px and, above it, coarse-to-fine from the smallest
 halving of \`size\` still ≥ \`coarseToFine.coarsest\` px (2048 → scales 0.25, 0.5, 1), a single \`iterations\` count
-N at the coarsest scale and \`iterationDecay\` times as many at each doubling (100 → 100, 20, 4); an \`iterations\`
+N at the coarsest scale and \`iterationDecay\` times as many at each doubling (100 → 100, 18, 3); an \`iterations\`
 list without \`scales\` gives one scale per count, halving from 1.
 \`lbfgs.extraEvaluations\`: the evaluation budget per scale is \`2 · iterations + extraEvaluations\` unless
 \`lbfgs.maxEvaluations\` is given. \`pyramidDecay\` is \`precondition: { decay }\`'s default; \`tapEvery\` is

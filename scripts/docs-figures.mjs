@@ -63,7 +63,7 @@ const S = {
   hero: { size: px(320), iterations: q(100), panelHeight: px(240) }, // README: content | style | result
   styleSize: px(128), smallSize: px(96), iters: [q(20), q(80)], long: q(80), ratioIters: q(60), featureSize: px(224),
   // docs/performance.md: a 2048x2048 result by the CLI with its defaults (coarse-to-fine 512 → 1024 → 2048 px, 100 +
-  // 20 + 4 iterations; tiled where the memory plan says so: WASM, the 2048 px scale) from a square centre crop of
+  // 18 + 3 iterations; tiled where the memory plan says so: WASM, the 2048 px scale) from a square centre crop of
   // the photo; shown at 1024 px with a 512 px crop at full resolution. Long (see docs/performance.md).
   large: { size: px(2048), shownWidth: px(1024), crop: px(512) },
   studyIters: [q(20), q(60)],
@@ -88,9 +88,17 @@ const starry = await readImage(join(IMAGES, 'starry_night.jpg'));
 const t0 = Date.now();
 const made = [];
 const secs = (ms) => `${(ms / 1000).toFixed(0)}s`;
-// Progress redrawn in place on a terminal; in a log only the one summary line per figure.
+// Progress redrawn in place on a terminal; in a log (CI, a file) a line at most every 30 s, so a long figure still
+// shows where it is, and the one summary line per figure.
 const tty = Boolean(process.stdout.isTTY);
-const status = (text) => tty && process.stdout.write(`\r\x1b[2K  ${text}`);
+let lastStatusLine = 0;
+const status = (text) => {
+  if (tty) process.stdout.write(`\r\x1b[2K  ${text}`);
+  else if (Date.now() - lastStatusLine > 30_000) {
+    lastStatusLine = Date.now();
+    console.log(`  ${new Date().toISOString().slice(11, 19)} ${text}`);
+  }
+};
 const endStatus = () => tty && process.stdout.write('\r\x1b[2K');
 const progress = (name) => (p) => {
   if (p.iteration === p.iterations || p.iteration % 5 === 0) status(`${name}: run ${p.run + 1}/${p.runs} ${p.label} ${p.iteration}/${p.iterations}`);

@@ -50,10 +50,11 @@ export const STYLIZE_DEFAULTS = {
    * The automatic coarse-to-fine schedule (`scales` not given): above `above` px the run starts at the smallest
    * halving of `size` that is still ≥ `coarsest` px and doubles up to `size` (2048 → 512, 1024, 2048); a single
    * `iterations` count N is spent at the coarsest scale and each doubling gets `iterationDecay` times the one before
-   * (100 → 100, 20, 4), since an evaluation costs ~4x more per doubling and ~12x at a tiled one (2048 px on WASM). An `iterations` list without `scales`
-   * gives one scale per count, halving from the last (`[100, 20]` → scales `[0.5, 1]`).
+   * (100 → 100, 18, 3), since an evaluation costs ~4.6x more per doubling, and ~12x at a tiled doubling (2048 px on
+   * WASM): so `size: 2048` finishes within an hour on 2 cores (docs/performance.md). An `iterations` list without `scales` gives one scale per count, halving from the last (`[100, 20]` →
+   * scales `[0.5, 1]`).
    */
-  coarseToFine: { above: 1024, coarsest: 512, iterationDecay: 0.2 },
+  coarseToFine: { above: 1024, coarsest: 512, iterationDecay: 0.18 },
   /** 0 = never. */
   previewEvery: 0,
   tapEvery: 10,

@@ -30,8 +30,8 @@ describe('the defaults table', () => {
       return [r.scales, r.iterations];
     };
     expect(at({ size: D.coarseToFine.above })).toEqual([[1], [100]]);
-    expect(at({ size: 2048 })).toEqual([[0.25, 0.5, 1], [100, 20, 4]]);
-    expect(at({ size: 1536, iterations: 40 })).toEqual([[0.5, 1], [40, 8]]);
+    expect(at({ size: 2048 })).toEqual([[0.25, 0.5, 1], [100, 18, 3]]);
+    expect(at({ size: 1536, iterations: 40 })).toEqual([[0.5, 1], [40, 7]]);
     expect(at({ size: 4096, iterations: 10 })).toEqual([[0.125, 0.25, 0.5, 1], [10, 2, 1, 1]]);
     // Given scales get the count each; an iterations list without scales sets how many, halving from 1.
     expect(at({ size: 2048, scales: [1], iterations: 5 })).toEqual([[1], [5]]);

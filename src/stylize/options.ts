@@ -137,7 +137,7 @@ export interface StylizeOptions {
    * Coarse-to-fine: fractions of `size` optimised in turn, each starting from the previous result upsampled,
    * e.g. `[0.5, 1]`. The last must be 1. Default: one scale up to 1024 px; above it, coarse-to-fine from the
    * smallest halving still ≥ 512 px (2048 → `[0.25, 0.5, 1]`), with a single `iterations` count N spent at the
-   * coarsest scale and 0.2x as many at each doubling (100 → 100, 20, 4). An `iterations` list without `scales`
+   * coarsest scale and 0.18x as many at each doubling (100 → 100, 18, 3). An `iterations` list without `scales`
    * gives one scale per count, halving from the last. See `STYLIZE_DEFAULTS.coarseToFine`.
    */
   scales?: readonly number[];

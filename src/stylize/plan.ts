@@ -10,7 +10,7 @@ import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
 import type { TileLayout } from './tiling/layout.js';
 import { tiledStepMemory } from './tiling/memory.js';
-import { chooseTiling, hostHistoryPairs, largestFittingTile, tiledMemoryInput } from './tiling/plan.js';
+import { chooseTiling, hostHistoryPairs, largestFittingTile, MIN_HISTORY_UNTILED, tiledMemoryInput } from './tiling/plan.js';
 
 /** One scale of a run, as planned before any work. */
 export interface ScalePlan {
@@ -141,7 +141,7 @@ export function planRun(input: RunPlanInput): RunPlan {
         const tiled = tilingAt(g.height, g.width, g.styleShapes)?.layout;
         if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0))));
         if (device?.over(g.height, g.width, g.styleShapes)) return false;
-        return !fits || fits(memoryAt(g.height, g.width, Math.min(want, 5)));
+        return !fits || fits(memoryAt(g.height, g.width, Math.min(want, MIN_HISTORY_UNTILED)));
       });
     // Both predicates change once as the size grows: the smallest size that reaches the layers, then the
     // largest below the requested one that still fits.
@@ -223,8 +223,9 @@ function affordableHistory(
   const fits = (history: number) => memoryAt(history).total * MEMORY_SLACK <= budget;
   if (fits(want)) return want;
   if (at.lbfgs) {
-    // Down to 5 pairs (or fewer when fewer were asked for): the history the error's estimate and `fitSize` assume.
-    const least = Math.min(want, 5);
+    // Down to MIN_HISTORY_UNTILED pairs (or fewer when fewer were asked for): the history the error's estimate and
+    // `fitSize` assume.
+    const least = Math.min(want, MIN_HISTORY_UNTILED);
     for (let hist = Math.min(want, 50); ; hist = Math.max(least, Math.floor(hist * 0.7))) {
       if (fits(hist)) {
         warnings.push(`At ${w}x${h} the L-BFGS history was shortened from ${want} to ${hist} pairs to fit the ${backend} backend's memory.`);
@@ -233,7 +234,7 @@ function affordableHistory(
       if (hist === least) break;
     }
   }
-  const need = memoryAt(Math.min(want, 5)).total * MEMORY_SLACK;
+  const need = memoryAt(Math.min(want, MIN_HISTORY_UNTILED)).total * MEMORY_SLACK;
   const fitSize = at.fittingSize();
   throw new StyleTransferError(
     'OUT_OF_MEMORY',

@@ -235,8 +235,9 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
       const z0 = pyr ? pyr.encode(x) : x;
       // The previous scale's inverse curvature is a good first step here: the line search takes it at once, where
-      // a blind first step (\`initialStep\`) costs 1–2 more evaluations. Measured at 512 px (128 → 256 → 512): the
-      // curvature stays within ~3x across scales, and scaling it by the pixel ratio (4x) overshot the first step.
+      // a blind first step (`initialStep`) costs 1–2 more evaluations. Measured at 512 px (128 → 256 → 512,
+      // bench/coarse-to-fine.mjs): the curvature stays within ~3x across scales, and scaling it by the pixel ratio
+      // (4x) overshot the first step.
       const initialCurvature = curvature;
       const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
         ? adam(objective, z0, o.iterations[si], { learningRate: o.learningRate })

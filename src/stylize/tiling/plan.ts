@@ -10,11 +10,13 @@ import { tiledStepMemory } from './memory.js';
 const AUTO_SIZES = [2048, 1536, 1024, 768, 640, 512, 384, 256, 192, 128, 64];
 
 /**
- * With `'auto'`, a scale keeps the whole image as long as it fits with this many L-BFGS pairs (the run plan
- * shortens longer histories, as before tiling existed): a tiled evaluation costs a second forward pass and its
- * halos (4.4x a whole evaluation at 1024x1024 with 4 tiles), far more than a shorter history loses.
+ * The fewest L-BFGS pairs a whole image runs with: the run plan shortens longer histories down to this before it
+ * tiles a scale (`'auto'`) or refuses the size. A tiled evaluation costs a second forward pass and its halos (2.2x
+ * a whole evaluation at 1024x1024 in 4 tiles of 768 px on WASM: 65 s, where 1024x768 whole took 21.4 s), far more than a shorter
+ * history loses. 3, not 5: at 1024x1024 on WASM the step with 5 pairs was 0.5% over the heap's budget, so the
+ * middle scale of a 2048 px run was tiled.
  */
-export const MIN_HISTORY_UNTILED = 5;
+export const MIN_HISTORY_UNTILED = 3;
 
 /** A tiled scale keeps its L-BFGS history on the device when this many pairs fit there next to the tiles' pass. */
 export const MIN_HISTORY_ON_DEVICE = 10;
