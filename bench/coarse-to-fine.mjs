@@ -7,25 +7,13 @@
 //   node bench/coarse-to-fine.mjs --content photo.jpg --style painting.jpg
 //
 // Needs the built package. Default pictures: tubingen.jpg and starry_night.jpg from ../shared/images.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { stylizeInputs, value } from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const value = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
-};
 const size = Number(value('size', '512'));
 const iterations = value('iterations', '40,10,4').split(',').map(Number);
 const scales = iterations.map((_, i) => 1 / 2 ** (iterations.length - 1 - i));
 
-const nst = await import(join(here, '..', 'dist', 'node.js'));
-const backend = await nst.ready(value('backend', 'wasm'));
-const shared = join(here, '..', '..', 'shared', 'images');
-const content = await nst.readImage(value('content', join(shared, 'tubingen.jpg')));
-const style = await nst.readImage(value('style', join(shared, 'starry_night.jpg')));
-const model = await nst.loadVgg19();
+const { nst, backend, content, style, model } = await stylizeInputs();
 
 console.log(`${size} px on ${backend}, scales ${scales.join(', ')}, iterations ${iterations.join(' + ')}`);
 console.log('| scale | size | iteration | evaluations | loss |');

@@ -13,13 +13,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag, value } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const value = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
-};
 const list = (s) => s.split(',').map(Number);
 const cfg = {
   backend: value('backend', 'wasm'),
@@ -32,7 +28,7 @@ const cfg = {
   styleScale: Number(value('style-scale', '0.5')),
   out: value('out', undefined),
 };
-const json = args.includes('--json');
+const json = flag('json');
 const log = (...m) => (json ? process.stderr : process.stdout).write(`${m.join(' ')}\n`);
 
 const nst = await import(join(here, '..', 'dist', 'node.js'));

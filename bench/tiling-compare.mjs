@@ -8,26 +8,14 @@
 //   node bench/tiling-compare.mjs --content photo.jpg --style painting.jpg   # your own pictures
 //
 // Needs the built package. Default pictures: tubingen.jpg and starry_night.jpg from ../shared/images.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { stylizeInputs, value } from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const value = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
-};
 const size = Number(value('size', '256'));
 const tileSize = Number(value('tile', '128'));
 const iterations = Number(value('iterations', '10'));
 const halos = value('halos', 'exact,32').split(',').map((h) => (h === 'exact' ? 'exact' : Number(h)));
 
-const nst = await import(join(here, '..', 'dist', 'node.js'));
-const backend = await nst.ready(value('backend', 'wasm'));
-const shared = join(here, '..', '..', 'shared', 'images');
-const content = await nst.readImage(value('content', join(shared, 'tubingen.jpg')));
-const style = await nst.readImage(value('style', join(shared, 'starry_night.jpg')));
-const model = await nst.loadVgg19();
+const { nst, backend, content, style, model } = await stylizeInputs();
 
 /** Mean squared neighbour difference across the tile borders (multiples of the tile size) and elsewhere. */
 function edgeEnergy(px, w, h, step) {

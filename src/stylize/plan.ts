@@ -69,8 +69,20 @@ export interface RunPlanInput {
   deviceLimits?: DeviceLimits;
 }
 
-/** Headroom for allocator fragmentation and backend workspaces on top of the estimate. */
-export const MEMORY_SLACK = 1.3;
+/**
+ * Headroom for allocator fragmentation and backend workspaces on top of a whole-image step's estimate. Measured on
+ * WASM (heap high-water over estimate): 1.14 at 512 px, 0.98 at 1024x768 (2 Adam iterations, 2026-12-02). It was
+ * 1.3 for both, and 1024x1024 with 5 L-BFGS pairs then missed the heap by 0.5%: a 2048 px run's middle scale was
+ * tiled, 65 s per evaluation instead of ~29 s.
+ */
+export const MEMORY_SLACK = 1.2;
+
+/**
+ * The same for a tiled step, whose estimate is rougher (the image-sized tensors of an evaluation are counted, not
+ * traced): at 2048x1536 in 768 px tiles the WASM heap passed its 4 GiB cap where the estimate, as counted then, was
+ * 3.3 GiB (docs/performance.md).
+ */
+export const TILED_MEMORY_SLACK = 1.3;
 
 function checkFits(field: string, height: number, width: number, points: readonly NetworkPoint[], hint: string): void {
   assertFits(height, width, points.reduce((a, p) => (p.stride > a.stride ? p : a)), field, hint);
@@ -113,7 +125,7 @@ export function planRun(input: RunPlanInput): RunPlan {
     });
     return { height, width, styleShapes };
   };
-  const fits = budget === undefined ? undefined : (m: MemoryEstimate) => m.total * MEMORY_SLACK <= budget;
+  const fits = budget === undefined ? undefined : (m: MemoryEstimate, tiled = false) => m.total * (tiled ? TILED_MEMORY_SLACK : MEMORY_SLACK) <= budget;
   // On a GPU no single tensor may pass the device's limits: checked on the whole image, or, when tiled, on the
   // largest tile's crop (the style image is evaluated in tiles too then).
   const cropFits = device && ((h: number, w: number) => !device.over(h, w, []));
@@ -139,7 +151,7 @@ export function planRun(input: RunPlanInput): RunPlan {
       o.scales.every((sc) => {
         const g = shapesAt(scaleSize(size, sc));
         const tiled = tilingAt(g.height, g.width, g.styleShapes)?.layout;
-        if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0))));
+        if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0)), true));
         if (device?.over(g.height, g.width, g.styleShapes)) return false;
         return !fits || fits(memoryAt(g.height, g.width, Math.min(want, MIN_HISTORY_UNTILED)));
       });
@@ -176,7 +188,8 @@ export function planRun(input: RunPlanInput): RunPlan {
     }
     const historyOn = tiled?.historyOn ?? 'device';
     const stepAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize)) : untiled;
-    const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize };
+    const slack = tiling ? TILED_MEMORY_SLACK : MEMORY_SLACK;
+    const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize, slack };
     let historySize: number;
     let memory: MemoryEstimate;
     if (historyOn === 'host') {
@@ -184,7 +197,7 @@ export function planRun(input: RunPlanInput): RunPlan {
       historySize = hostHistoryPairs(height, width, pyramid, want);
       memory = stepAt(0);
       // Even without pairs the step may not fit: affordableHistory(0, …) then throws OUT_OF_MEMORY.
-      if (budget !== undefined && memory.total * MEMORY_SLACK > budget) affordableHistory(0, stepAt, budget, { ...fitting, lbfgs: false }, warnings);
+      if (budget !== undefined && memory.total * slack > budget) affordableHistory(0, stepAt, budget, { ...fitting, lbfgs: false }, warnings);
       warnings.push(`At ${width}x${height} the L-BFGS history (${historySize} pairs) is kept in JS memory: next to the tiles' pass it does not fit the ${backend} backend's memory.`);
     } else {
       historySize = budget === undefined ? want : affordableHistory(want, stepAt, budget, { ...fitting, lbfgs: o.optimizer === 'lbfgs' }, warnings);
@@ -193,7 +206,7 @@ export function planRun(input: RunPlanInput): RunPlan {
     if (budget !== undefined && tapsInPass) {
       // On a tap iteration the best evaluation's tapped activations wait for the step while the next pass runs.
       const tapBytes = 2 * tapPoints.reduce((a, p) => a + activationBytes(p, height, width), 0);
-      tapsInPass = (memory.total + tapBytes) * MEMORY_SLACK <= budget;
+      tapsInPass = (memory.total + tapBytes) * slack <= budget;
     }
     return { size, height, width, styleSize, styleShapes, historySize, historyOn, pyramidLevels, memory, tiling };
   });
@@ -216,11 +229,11 @@ function affordableHistory(
   want: number,
   memoryAt: (history: number) => MemoryEstimate,
   budget: number,
-  at: { width: number; height: number; backend: string; lbfgs: boolean; note: string; fittingSize: () => number | undefined },
+  at: { width: number; height: number; backend: string; lbfgs: boolean; note: string; fittingSize: () => number | undefined; slack: number },
   warnings: string[],
 ): number {
   const { width: w, height: h, backend } = at;
-  const fits = (history: number) => memoryAt(history).total * MEMORY_SLACK <= budget;
+  const fits = (history: number) => memoryAt(history).total * at.slack <= budget;
   if (fits(want)) return want;
   if (at.lbfgs) {
     // Down to MIN_HISTORY_UNTILED pairs (or fewer when fewer were asked for): the history the error's estimate and
@@ -234,7 +247,7 @@ function affordableHistory(
       if (hist === least) break;
     }
   }
-  const need = memoryAt(Math.min(want, MIN_HISTORY_UNTILED)).total * MEMORY_SLACK;
+  const need = memoryAt(Math.min(want, MIN_HISTORY_UNTILED)).total * at.slack;
   const fitSize = at.fittingSize();
   throw new StyleTransferError(
     'OUT_OF_MEMORY',

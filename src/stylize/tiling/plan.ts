@@ -13,8 +13,7 @@ const AUTO_SIZES = [2048, 1536, 1024, 768, 640, 512, 384, 256, 192, 128, 64];
  * The fewest L-BFGS pairs a whole image runs with: the run plan shortens longer histories down to this before it
  * tiles a scale (`'auto'`) or refuses the size. A tiled evaluation costs a second forward pass and its halos (2.2x
  * a whole evaluation at 1024x1024 in 4 tiles of 768 px on WASM: 65 s, where 1024x768 whole took 21.4 s), far more than a shorter
- * history loses. 3, not 5: at 1024x1024 on WASM the step with 5 pairs was 0.5% over the heap's budget, so the
- * middle scale of a 2048 px run was tiled.
+ * history loses.
  */
 export const MIN_HISTORY_UNTILED = 3;
 
@@ -29,8 +28,8 @@ export interface TilingInput {
   pass: PassPlan;
   /** Whether taps observe this run (they need whole activations). */
   taps: boolean;
-  /** Whether a step's memory fits the backend (with the plan's headroom); undefined: no cap known. */
-  fits: ((m: MemoryEstimate) => boolean) | undefined;
+  /** Whether a step's memory fits the backend (with the plan's headroom, larger for a tiled step); undefined: no cap known. */
+  fits: ((m: MemoryEstimate, tiled?: boolean) => boolean) | undefined;
   /** The whole image's step memory with a given L-BFGS history. */
   untiled: (historySize: number) => MemoryEstimate;
   /**
@@ -73,7 +72,7 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   const enough = Math.min(want, MIN_HISTORY_ON_DEVICE);
   const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
   // With a memory cap and L-BFGS, a history that does not fit next to the tiles goes to the host.
-  const where = (l: TileLayout): 'device' | 'host' => (fits && want > 0 && !fits(memory(l, enough)) ? 'host' : 'device');
+  const where = (l: TileLayout): 'device' | 'host' => (fits && want > 0 && !fits(memory(l, enough), true) ? 'host' : 'device');
   const needsWhole = input.taps || o.normalizeGradients;
   let choice: TilingChoice | undefined;
   if (o.tile.mode === 'always') {
@@ -89,7 +88,7 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
     if (candidates.length === 0) return undefined;
     // The largest tile wins (halos and the second forward pass cost less): its history stays on the device when
     // enough pairs fit there, else moves to the host (one read-back per iteration, far cheaper than smaller tiles).
-    const layout = candidates.find((l) => !fits || fits(memory(l, want > 0 ? 0 : enough))) ?? candidates[candidates.length - 1];
+    const layout = candidates.find((l) => !fits || fits(memory(l, want > 0 ? 0 : enough), true)) ?? candidates[candidates.length - 1];
     choice = { layout, historyOn: where(layout) };
   }
   if (choice && needsWhole) {
