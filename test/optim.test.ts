@@ -249,6 +249,7 @@ describe('L-BFGS', () => {
     expect(blind.evaluations).toBeGreaterThan(2);
     expect(blind.curvature).toBeUndefined();
     await blindGen.return(undefined);
+    for (const bad of [0, -1, Number.NaN]) await expect(lbfgs(objective, x0, 1, { initialCurvature: bad }).next()).rejects.toThrow(/initialCurvature/);
     x0.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

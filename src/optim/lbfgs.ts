@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
+import { invalidOption } from '../errors.js';
 import { deviceHistory, hostHistory, type History } from './lbfgs-history.js';
 import type { Evaluation, Objective, OptimizerStep } from './types.js';
 
@@ -25,7 +26,7 @@ export interface LbfgsOptions {
    * {@link OptimizerStep.curvature}, so the first iteration at a larger size does not spend evaluations searching
    * for the step length.
    */
-  initialCurvature?: number;
+  initialCurvature?: number; // > 0; anything else is INVALID_OPTION
   /**
    * Where the correction pairs live: `'device'` (default: tensors on the backend, the two-loop recursion there) or
    * `'host'` (Float32Arrays in JS memory, the recursion in JS: for images whose history does not fit the backend,
@@ -176,6 +177,8 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
   const tolChange = opts.toleranceChange ?? 1e-9;
   const maxEvals = opts.maxEvaluations ?? 2 * iterations + D.extraEvaluations;
 
+  const h0 = opts.initialCurvature;
+  if (h0 !== undefined && !(typeof h0 === 'number' && Number.isFinite(h0) && h0 > 0)) invalidOption('initialCurvature', h0, 'a finite number > 0');
   let x = tf.clone(x0);
   const history: History = opts.historyOn === 'host' ? hostHistory(historySize) : deviceHistory(historySize);
   let hDiag = opts.initialCurvature ?? 1;
