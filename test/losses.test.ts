@@ -18,6 +18,7 @@ import { ready, loadVgg19, type Vgg19 } from '../src/adapters/node.js';
 import { gramBackward, gramMatrix } from '../src/core/gram.js';
 import { genericKernels, kernelsFor, wasmKernels, webglKernels, webgpuKernels } from '../src/kernels/index.js';
 import { blockedTranspose } from '../src/kernels/wasm.js';
+import { tvLossHost } from '../src/core/losses.js';
 import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/core/losses.js';
 import { forward, lossAndGradient, lossPass, planPass, preprocess, type Pooling, type PointLoss } from '../src/core/network.js';
 import { resolveLayer, type LayerName } from '../src/core/layers.js';
@@ -543,5 +544,20 @@ describe('colour helpers', () => {
       expect(Math.sqrt(scalarOf(m.variance))).toBeCloseTo(Math.sqrt(scalarOf(r.variance)), 2);
     });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('tvLossHost', () => {
+  it('equals tvLoss on an image in JS memory (odd sizes, 0–255 values)', () => {
+    for (const [h, w] of [[7, 5], [1, 6], [9, 1]] as const) {
+      const x = tf.randomUniform([1, h, w, 3], 0, 255, 'float32', h * 10 + w) as tf.Tensor4D;
+      const device = tvLoss(x, 0.3);
+      const host = tvLossHost(x.dataSync() as Float32Array, h, w, 0.3);
+      const v = device.value.dataSync()[0];
+      expect(Math.abs(host.value - v) / Math.max(1, Math.abs(v))).toBeLessThan(1e-5);
+      const g = device.grad.dataSync();
+      for (let i = 0; i < g.length; i++) expect(Math.abs(host.grad[i] - g[i])).toBeLessThan(1e-3);
+      tf.dispose([x, device.value, device.grad]);
+    }
   });
 });

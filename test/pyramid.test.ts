@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../src/adapters/node.js';
 import { lbfgs, type Objective } from '../src/core.js';
 import { autoPyramidLevels, makePyramid } from '../src/optim/pyramid.js';
+import { makeHostPyramid } from '../src/optim/pyramid-host.js';
 import { kernelsFor } from '../src/kernels/index.js';
 
 beforeAll(async () => {
@@ -118,6 +119,37 @@ describe('pyramid parametrisation', () => {
     expect(pyr).toBeLessThan(initial * 1e-4);
     expect(pyr).toBeLessThan(plain / 10);
     tf.dispose([target, kernel, start]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('in JS memory (makeHostPyramid): decode and the wrapped gradient equal the device pyramid’s', async () => {
+    const before = tf.memory().numTensors;
+    for (const [h, w] of [[37, 23], [32, 48]] as const) {
+      const device = makePyramid(h, w, {}, kernelsFor(tf.getBackend()));
+      const host = makeHostPyramid(h, w, {});
+      const z = tf.tidy(() => device.encode(smoothImage(h, w, 1)));
+      const coarse = tf.tidy(() => tf.concat([tf.slice(z, 0, h * w * 3), tf.randomNormal([z.size - h * w * 3], 0, 20, 'float32', 5)]));
+      const zHost = coarse.dataSync().slice() as Float32Array;
+      const xDevice = device.decode(coarse);
+      const xHost = host.decode(zHost);
+      const xd = xDevice.dataSync();
+      let err = 0;
+      for (let i = 0; i < xd.length; i++) err = Math.max(err, Math.abs(xd[i] - xHost[i]));
+      expect(err).toBeLessThan(1e-3);
+      // The gradient of ½‖x‖² through each: Pᵀx.
+      const dObjective: Objective = async (x) => ({ loss: 0, parts: [], grad: tf.clone(x) });
+      const hObjective = async (x: Float32Array) => ({ loss: 0, parts: [], grad: x.slice() });
+      const gDevice = (await device.wrap(dObjective)(coarse)).grad;
+      const gHost = (await host.wrap(hObjective)(zHost)).grad;
+      const gd = gDevice.dataSync();
+      let gErr = 0;
+      let gMax = 0;
+      for (let i = 0; i < gd.length; i++) ((gErr = Math.max(gErr, Math.abs(gd[i] - gHost[i]))), (gMax = Math.max(gMax, Math.abs(gd[i]))));
+      expect(gHost.length).toBe(gd.length);
+      expect(gErr / gMax).toBeLessThan(1e-5);
+      expect(Array.from(host.encode(zHost.subarray(0, h * w * 3)).subarray(h * w * 3)).every((v) => v === 0)).toBe(true);
+      tf.dispose([z, coarse, xDevice, gDevice]);
+    }
     expect(tf.memory().numTensors).toBe(before);
   });
 });

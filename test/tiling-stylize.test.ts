@@ -82,6 +82,52 @@ describe('stylize() with tiles', () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 400_000);
 
+  it('with the optimiser state in JS memory (too little device memory for it) optimises as on the device, and leaks nothing', async () => {
+    // The memory budget at which the plan keeps the whole L-BFGS state on the host: above what the tiles' pass
+    // needs alone, below what it needs with the image-sized vectors on the device.
+    const planAt = (memoryBudget: number) => {
+      try {
+        const o = resolveOptions({ size: 96, iterations: 5, ...SHALLOW, tile: 32, memoryBudget });
+        return planRun({ o, content: { height: 72, width: 96 }, styles: [{ height: 64, width: 64 }], tapPoints: [], backend: 'wasm', memoryLimit: 4 * 2 ** 30 }).scales[0].stateOn;
+      } catch {
+        return 'none';
+      }
+    };
+    const lowest = (ok: (b: number) => boolean) => {
+      let [lo, hi] = [tf.memory().numBytes, tf.memory().numBytes + 2 ** 30];
+      while (hi - lo > 1024) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (ok(mid)) hi = mid;
+        else lo = mid;
+      }
+      return hi;
+    };
+    const fitsHost = lowest((b) => planAt(b) !== 'none');
+    const fitsDevice = lowest((b) => planAt(b) === 'device');
+    expect(fitsDevice - fitsHost).toBeGreaterThan(10 * 96 * 72 * 3 * 4);
+    const memoryBudget = Math.round((fitsHost + fitsDevice) / 2);
+    expect(planAt(memoryBudget)).toBe('host');
+
+    const before = tf.memory().numTensors;
+    const device = await run({ tile: 32 });
+    const host = await run({ tile: 32, memoryBudget });
+    expect(host.scales[0]).toMatchObject({ stateOn: 'host', historyOn: 'host', tiling: { tiles: 9 } });
+    expect(device.scales[0]).toMatchObject({ stateOn: 'device' });
+    expect(host.warnings.join(' ')).toMatch(/optimiser's state .* JS memory/);
+    const lh = host.history.map((h) => h.loss.total);
+    const ld = device.history.map((h) => h.loss.total);
+    expect(Math.abs(lh[0] - ld[0]) / ld[0]).toBeLessThan(1e-5);
+    expect(Math.abs(lh.at(-1)! - ld.at(-1)!) / ld.at(-1)!).toBeLessThan(0.01);
+    expect(lh.at(-1)!).toBeLessThan(lh[0]);
+    tf.dispose([host, device].map((r) => r.image));
+
+    // Aborted between tiles: ABORTED, nothing left behind.
+    const ac = new AbortController();
+    const e = await run({ tile: 32, memoryBudget, signal: ac.signal, onTile: (t) => void (t.iteration === 2 && t.tile === 3 && ac.abort()) }).catch((err: unknown) => err);
+    expect((e as StyleTransferError).code).toBe('ABORTED');
+    expect(tf.memory().numTensors).toBe(before);
+  }, 400_000);
+
   it('a halo below the exact one is reported as inexact and still optimises', async () => {
     const r = await run({ tile: { size: 48, halo: 8 }, iterations: 2 });
     expect(r.scales[0].tiling).toEqual({ tiles: 4, tileSize: 48, halo: 8, exact: false });
@@ -135,5 +181,14 @@ describe('planRun chooses tiles from the memory plan', () => {
     expect(auto.map((s) => s.width)).toEqual([512, 1024, 2048]);
     expect([auto[0].tiling, auto[2].tiling !== undefined]).toEqual([undefined, true]);
     expect(() => plan(4 * 2 ** 30, 2048, { tile: false })).toThrow(/OUT_OF_MEMORY|needs about/);
+    expect(big.stateOn).toBe('device');
+    // 4096x4096: even without pairs the optimiser's vectors do not fit next to any tile's pass, so the whole state
+    // goes to JS memory (the history's 2 GiB then hold 4 pairs of 4/3-image vectors), leaving the device the tiles.
+    const huge = plan(4 * 2 ** 30, 4096).scales[0];
+    expect(huge).toMatchObject({ stateOn: 'host', historyOn: 'host', historySize: 4 });
+    expect(huge.memory.optimizer).toBe(0);
+    expect(huge.memory.total * 1.3).toBeLessThanOrEqual(4 * 2 ** 30);
+    // With Adam (whose state has no home in JS memory) the size is refused as before.
+    expect(() => plan(4 * 2 ** 30, 4096, { optimizer: 'adam' })).toThrow(/needs about/);
   });
 });

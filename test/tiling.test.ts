@@ -10,7 +10,7 @@ import { gramMatrix } from '../src/core/gram.js';
 import { activeKernels } from '../src/kernels/index.js';
 import { contentLoss, styleLoss } from '../src/core/losses.js';
 import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss } from '../src/core/network.js';
-import { tiledLossAndGradient, type TiledLossSpec } from '../src/stylize/tiling/evaluate.js';
+import { tiledLossAndGradient, tiledLossAndGradientHost, type TiledLossSpec } from '../src/stylize/tiling/evaluate.js';
 import { edgeReach, exactHalo, forwardHalo, interiorAt, tileLayout, withHalo } from '../src/stylize/tiling/layout.js';
 import { synthetic } from './helpers/synthetic.js';
 
@@ -141,6 +141,25 @@ describe('tiledLossAndGradient', () => {
     tf.dispose([...tiled.values, tiled.grad, ...whole.values, whole.grad]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(x);
+    t.dispose();
+  });
+
+  it('on an image in JS memory (tiledLossAndGradientHost) gives the same loss and gradient as on a tensor', async () => {
+    const [h, w] = [80, 96];
+    const t = await targets(['relu2_2'], ['relu1_1', 'relu2_1', 'relu3_1'], h, w);
+    const x = tf.tensor4d(synthetic('image', h, w), [1, h, w, 3]);
+    const layout = tileLayout({ height: h, width: w, lossPoints: [P('relu2_2'), P('relu1_1'), P('relu2_1'), P('relu3_1')], tileSize: 48 });
+    const spec = { ...t.spec, layout, kernels: activeKernels() };
+    const device = await tiledLossAndGradient(model, x, spec);
+    const before = tf.memory().numTensors;
+    const host = await tiledLossAndGradientHost(model, (await x.data()) as Float32Array, spec);
+    expect(tf.memory().numTensors).toBe(before + host.values.length);
+    expect(host.grad).toBeInstanceOf(Float32Array);
+    const dv = await Promise.all(device.values.map((v) => v.data()));
+    const hv = await Promise.all(host.values.map((v) => v.data()));
+    hv.forEach((v, i) => expect(v[0]).toBe(dv[i][0]));
+    expect(relErr(host.grad, (await device.grad.data()) as Float32Array)).toBe(0);
+    tf.dispose([...device.values, device.grad, ...host.values, x]);
     t.dispose();
   });
 

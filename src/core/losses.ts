@@ -69,3 +69,27 @@ export function tvLoss(image: tf.Tensor4D, weight: number): LossTerm {
     return { value: tf.mul(value, weight) as tf.Scalar, grad: tf.mul(grad, weight) as tf.Tensor4D };
   });
 }
+
+/**
+ * {@link tvLoss} of an image in JS memory (`[H,W,3]` row-major, as a `[1,H,W,3]` tensor's data), in JS: for an
+ * image the backend does not hold (the optimiser's state on the host). The value is summed in float64.
+ */
+export function tvLossHost(image: Float32Array, height: number, width: number, weight: number): { value: number; grad: Float32Array } {
+  const grad = new Float32Array(image.length);
+  let value = 0;
+  // Each difference d = x[j] − x[i] between neighbours adds d² and moves 2d into x[j]'s gradient, −2d into x[i]'s.
+  const pair = (i: number, j: number) => {
+    const d = image[j] - image[i];
+    value += d * d;
+    grad[j] += 2 * weight * d;
+    grad[i] -= 2 * weight * d;
+  };
+  const row = width * 3;
+  for (let r = 0; r < height; r++) {
+    for (let k = r * row; k < (r + 1) * row; k++) {
+      if (r + 1 < height) pair(k, k + row);
+      if (k + 3 < (r + 1) * row) pair(k, k + 3);
+    }
+  }
+  return { value: value * weight, grad };
+}

@@ -1,8 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { invalidOption } from '../errors.js';
-import { deviceHistory, hostHistory, type History } from './lbfgs-history.js';
+import { deviceHistory, hostHistory, hostVectorHistory, type History } from './lbfgs-history.js';
 import type { Evaluation, Objective, OptimizerStep } from './types.js';
+import { vectorsFor, type ScalarOf, type VectorOps } from './vector.js';
 
 const D = STYLIZE_DEFAULTS.lbfgs;
 
@@ -28,9 +29,10 @@ export interface LbfgsOptions {
    */
   initialCurvature?: number; // > 0; anything else is INVALID_OPTION
   /**
-   * Where the correction pairs live: `'device'` (default: tensors on the backend, the two-loop recursion there) or
-   * `'host'` (Float32Arrays in JS memory, the recursion in JS: for images whose history does not fit the backend,
-   * e.g. the WASM heap at 2048 px; costs two read-backs and one upload per iteration).
+   * Where the correction pairs of a tensor `x0` live: `'device'` (default: tensors on the backend, the two-loop
+   * recursion there) or `'host'` (Float32Arrays in JS memory, the recursion in JS: for images whose history does
+   * not fit the backend, e.g. the WASM heap at 2048 px; costs two read-backs and one upload per iteration). With a
+   * Float32Array `x0` everything is in JS memory and this is ignored.
    */
   historyOn?: 'device' | 'host';
   /** Stop once max |grad| falls below this. Default 1e-7. */
@@ -45,20 +47,6 @@ export interface LbfgsOptions {
   maxEvaluations?: number;
 }
 
-/**
- * Reads several scalar reductions back in one transfer (each read stalls a GPU pipeline, so an iteration reads
- * twice: [gᵀd, max|d|, Σ|g|] for the new direction, and the scalars it branches on after the step — max|g|, yᵀy,
- * yᵀd — ride along in each evaluation's own read-back; this reads them only from an objective that ignores `extra`).
- */
-async function readScalars(make: () => tf.Scalar[]): Promise<Float32Array | Int32Array | Uint8Array> {
-  const s = tf.tidy(() => tf.stack(make()));
-  const v = await s.data();
-  s.dispose();
-  return v as Float32Array;
-}
-const dotOf = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b)) as tf.Scalar;
-const maxAbsOf = (a: tf.Tensor) => tf.max(tf.abs(a)) as tf.Scalar;
-
 /** Minimiser of the cubic through (x1,f1,g1), (x2,f2,g2), clamped to bounds (torch's `_cubic_interpolate`). */
 export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
   const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
@@ -72,9 +60,9 @@ export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number,
   return (lo + hi) / 2;
 }
 
-interface Point {
+interface Point<V> {
   t: number;
-  ev: Evaluation;
+  ev: Evaluation<V>;
   gtd: number;
 }
 
@@ -82,25 +70,25 @@ interface Point {
  * Strong-Wolfe line search along `d` from `x` (torch.optim.LBFGS's `_strong_wolfe`, same constants).
  * Returns the accepted point; disposes every other gradient it made.
  */
-async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf.Tensor, dNorm: number, start: Evaluation, gtd0: number, toleranceChange: number, extra?: (g: tf.Tensor) => tf.Scalar[], maxLs = 25, c1 = 1e-4, c2 = 0.9): Promise<{ t: number; ev: Evaluation; evals: number }> {
-  const made: tf.Tensor[] = [];
-  const evalAt = async (t: number): Promise<Point> => {
-    const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)));
-    const ev = await objective(xt, d, extra)
+async function strongWolfe<V, S>(ops: VectorOps<V, S>, objective: (x: V, d: V) => Promise<Evaluation<V>>, x: V, t0: number, d: V, dNorm: number, start: Evaluation<V>, gtd0: number, toleranceChange: number, maxLs = 25, c1 = 1e-4, c2 = 0.9): Promise<{ t: number; ev: Evaluation<V>; evals: number }> {
+  const made: V[] = [];
+  const evalAt = async (t: number): Promise<Point<V>> => {
+    const xt = ops.addScaled(x, t, d);
+    const ev = await objective(xt, d)
       .catch((e: unknown) => {
-        tf.dispose(made); // the objective threw (e.g. aborted) mid-search: free the gradients made so far
+        ops.dispose(made); // the objective threw (e.g. aborted) mid-search: free the gradients made so far
         throw e;
       })
-      .finally(() => xt.dispose());
+      .finally(() => ops.dispose([xt]));
     made.push(ev.grad);
     return { t, ev, gtd: ev.gtd! };
   };
   const f = start.loss;
   let evals = 0;
-  let prev: Point = { t: 0, ev: start, gtd: gtd0 };
+  let prev: Point<V> = { t: 0, ev: start, gtd: gtd0 };
   let cur = await evalAt(t0);
   evals++;
-  let bracket: Point[] | undefined;
+  let bracket: Point<V>[] | undefined;
   let done = false;
   let lsIter = 0;
   while (lsIter < maxLs) {
@@ -159,16 +147,19 @@ async function strongWolfe(objective: Objective, x: tf.Tensor, t0: number, d: tf
     }
   }
   const best = bracket.length > 1 ? bracket[low] : bracket[0];
-  for (const g of made) if (g !== best.ev.grad) g.dispose();
+  ops.dispose(made.filter((g) => g !== best.ev.grad));
   return { t: best.t, ev: best.ev, evals };
 }
 
 /**
  * Limited-memory BFGS, a port of torch.optim.LBFGS (two-loop recursion, torch's initial step, optional strong
- * Wolfe line search) with all vector algebra on the device: the only values read back are the scalars the
- * algorithm branches on (loss, curvature yᵀs, directional derivatives). One iteration = one search direction.
+ * Wolfe line search). With a tensor `x0` all vector algebra is on the device: the only values read back are the
+ * scalars the algorithm branches on (loss, curvature yᵀs, directional derivatives), two transfers per iteration:
+ * [gᵀd, max|d|, Σ|g|] for the new direction, and max|g|, yᵀy, yᵀd riding along in each evaluation's own read-back.
+ * With a Float32Array `x0` (and an objective of Float32Arrays) it all happens in JS memory, for optimiser state
+ * larger than the backend holds. One iteration = one search direction.
  */
-export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: number, opts: LbfgsOptions = {}): AsyncGenerator<OptimizerStep> {
+export async function* lbfgs<V extends tf.Tensor | Float32Array = tf.Tensor>(objective: Objective<V>, x0: V, iterations: number, opts: LbfgsOptions = {}): AsyncGenerator<OptimizerStep<V>> {
   const lr = opts.learningRate ?? STYLIZE_DEFAULTS.learningRate.lbfgs;
   const historySize = opts.historySize ?? D.historySize;
   const lineSearch = opts.lineSearch ?? D.lineSearch;
@@ -179,23 +170,32 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
 
   const h0 = opts.initialCurvature;
   if (h0 !== undefined && !(typeof h0 === 'number' && Number.isFinite(h0) && h0 > 0)) invalidOption('initialCurvature', h0, 'a finite number > 0');
-  let x = tf.clone(x0);
-  const history: History = opts.historyOn === 'host' ? hostHistory(historySize) : deviceHistory(historySize);
+  const ops = vectorsFor(x0);
+  let x = ops.clone(x0);
+  const history = (ops.home === 'host' ? hostVectorHistory(historySize) : opts.historyOn === 'host' ? hostHistory(historySize) : deviceHistory(historySize)) as History<V>;
   let hDiag = opts.initialCurvature ?? 1;
   // Whether hDiag is a measured curvature (from a pair, or given) rather than the placeholder 1.
   let curvatureKnown = opts.initialCurvature !== undefined;
-  let d: tf.Tensor | undefined;
+  let d: V | undefined;
   let t = lr;
-  let prevGrad: tf.Tensor | undefined;
+  let prevGrad: V | undefined;
   // After each step the loop branches on max|g| and, for the curvature pair y = g − g_prev, s = t·d, on yᵀy and
   // yᵀs = t·yᵀd: asked of the evaluations themselves, so they come back with the loss in one read.
-  let gPrev: tf.Tensor | undefined;
-  const stepScalars = (g: tf.Tensor): tf.Scalar[] =>
-    gPrev && d ? [maxAbsOf(g), tf.tidy(() => dotOf(tf.sub(g, gPrev!), tf.sub(g, gPrev!))), tf.tidy(() => dotOf(tf.sub(g, gPrev!), d!))] : [maxAbsOf(g)];
+  let gPrev: V | undefined;
+  const stepScalars = (g: V): ScalarOf<V>[] => {
+    if (!gPrev || !d) return [ops.maxAbs(g)];
+    const y = ops.sub(g, gPrev);
+    try {
+      return [ops.maxAbs(g), ops.dot(y, y), ops.dot(y, d)];
+    } finally {
+      ops.dispose([y]);
+    }
+  };
   /** [max|g|, yᵀy, yᵀd] of an evaluation made with `stepScalars` (read now if the objective ignored them). */
-  const scalarsOf = async (e: Evaluation): Promise<number[]> => e.extra ?? Array.from(await readScalars(() => stepScalars(e.grad)));
-  let ev = await objective(x, undefined, stepScalars).catch((e: unknown) => {
-    x.dispose();
+  const scalarsOf = async (e: Evaluation<V>): Promise<number[]> => e.extra ?? (await ops.read(stepScalars(e.grad)));
+  const evaluate = (at: V, direction?: V) => objective(at, direction, stepScalars);
+  let ev = await evaluate(x).catch((e: unknown) => {
+    ops.dispose([x]);
     throw e;
   });
   let evals = 1;
@@ -212,25 +212,24 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
     for (let k = 1; k <= iterations; k++) {
       const g = ev.grad;
       if (k === 1) {
-        d = opts.initialCurvature ? tf.mul(g, -opts.initialCurvature) : tf.neg(g);
+        d = ops.scale(g, -(opts.initialCurvature ?? 1));
       } else {
-        const [y, s] = tf.tidy(() => [tf.sub(g, prevGrad!), tf.mul(d!, t)]);
         const [, yy, yd] = await scalarsOf(ev);
         const ys = t * yd;
         if (ys > 1e-10) {
-          await history.push(y, s, 1 / ys);
+          await history.push(ops.sub(g, prevGrad!), ops.scale(d!, t), 1 / ys);
           hDiag = ys / yy;
           curvatureKnown = true;
-        } else tf.dispose([y, s]);
+        }
         const newD = await history.direction(g, hDiag);
-        d!.dispose();
+        ops.dispose([d]);
         d = newD;
       }
-      prevGrad?.dispose();
-      prevGrad = tf.clone(g);
+      ops.dispose([prevGrad]);
+      prevGrad = ops.clone(g);
       gPrev = prevGrad;
       const prevLoss = ev.loss;
-      const [gtd, dNorm, l1] = await readScalars(() => [dotOf(g, d!), maxAbsOf(d!), tf.sum(tf.abs(g)) as tf.Scalar]);
+      const [gtd, dNorm, l1] = await ops.read([ops.dot(g, d!), ops.maxAbs(d!), ops.sumAbs(g)]);
       // On the first iteration d = −g (without initialCurvature), so max|g| = dNorm.
       t = k > 1 || opts.initialCurvature ? lr : (typeof initialStep === 'number' ? initialStep / dNorm : Math.min(1, 1 / l1)) * lr;
       if (gtd > -tolChange) {
@@ -239,22 +238,22 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       }
       let lsEvals = 0;
       if (lineSearch === 'strong-wolfe') {
-        const res = await strongWolfe(objective, x, t, d!, dNorm, ev, gtd, tolChange, stepScalars);
+        const res = await strongWolfe(ops, evaluate, x, t, d!, dNorm, ev, gtd, tolChange);
         t = res.t;
         lsEvals = res.evals;
-        const xNew = tf.tidy(() => tf.add(x, tf.mul(d!, t)));
-        x.dispose();
+        const xNew = ops.addScaled(x, t, d!);
+        ops.dispose([x]);
         x = xNew;
         if (res.ev !== ev) {
-          ev.grad.dispose();
+          ops.dispose([ev.grad]);
           ev = res.ev;
         }
       } else {
-        const xNew = tf.tidy(() => tf.add(x, tf.mul(d!, t)));
-        x.dispose();
+        const xNew = ops.addScaled(x, t, d!);
+        ops.dispose([x]);
         x = xNew;
-        const next = await objective(x, undefined, stepScalars);
-        ev.grad.dispose();
+        const next = await evaluate(x);
+        ops.dispose([ev.grad]);
         ev = next;
         lsEvals = 1;
       }
@@ -271,9 +270,7 @@ export async function* lbfgs(objective: Objective, x0: tf.Tensor, iterations: nu
       if (converged) return;
     }
   } finally {
-    tf.dispose([x, ev.grad]);
+    ops.dispose([x, ev.grad, d, prevGrad]);
     history.dispose();
-    d?.dispose();
-    prevGrad?.dispose();
   }
 }

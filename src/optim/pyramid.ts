@@ -39,12 +39,47 @@ export function autoPyramidLevels(height: number, width: number): number {
   return Math.max(1, Math.min(8, 1 + Math.floor(Math.log2(Math.min(height, width) / 4))));
 }
 
-/** `kernels`: where the resize adjoint comes from (the backend's; see `kernels/`). */
-export function makePyramid(height: number, width: number, options: PyramidOptions, kernels: Kernels): Pyramid {
+/** The levels' shapes `[1,h,w,3]` (level 0: the image's) and weights decayᵏ, shared by both homes of a pyramid. */
+export function pyramidLevels(height: number, width: number, options: PyramidOptions): { shapes: [number, number, number, number][]; weights: number[] } {
   const levels = options.levels || autoPyramidLevels(height, width);
   const decay = options.decay ?? 0.6;
   const shapes: [number, number, number, number][] = [];
   for (let k = 0; k < levels; k++) shapes.push([1, Math.max(2, Math.round(height / 2 ** k)), Math.max(2, Math.round(width / 2 ** k)), 3]);
+  return { shapes, weights: shapes.map((_, k) => decay ** k) };
+}
+
+/**
+ * An objective of x as an objective of z, given the pyramid's maps: the evaluation is the objective's own, with
+ * its gradient replaced by Pᵀg. The extra scalars are of the gradient w.r.t. z: mapped inside the objective's
+ * read-back, and kept for the result.
+ */
+export function wrapObjective<V>(
+  objective: Objective<V>,
+  maps: { decode(z: V): V; adjoint(g: V): V; keep(v: V): V; dispose(v: (V | undefined)[]): void },
+): Objective<V> {
+  return async (z, direction, extra) => {
+    const x = maps.decode(z);
+    const dx = direction ? maps.decode(direction) : undefined;
+    let gz: V | undefined;
+    const extraX = extra && ((gx: V) => extra((gz = maps.keep(maps.adjoint(gx)))));
+    try {
+      const ev = await objective(x, dx, extraX);
+      const grad = gz ?? maps.adjoint(ev.grad);
+      maps.dispose([ev.grad]);
+      return { ...ev, grad };
+    } catch (e) {
+      maps.dispose([gz]);
+      throw e;
+    } finally {
+      maps.dispose([x, dx]);
+    }
+  };
+}
+
+/** `kernels`: where the resize adjoint comes from (the backend's; see `kernels/`). */
+export function makePyramid(height: number, width: number, options: PyramidOptions, kernels: Kernels): Pyramid {
+  const { shapes, weights } = pyramidLevels(height, width, options);
+  const levels = shapes.length;
   const sizes = shapes.map((s) => s[1] * s[2] * 3);
   const coarseSize = sizes.slice(1).reduce((a, b) => a + b, 0);
 
@@ -54,40 +89,22 @@ export function makePyramid(height: number, width: number, options: PyramidOptio
       let x = tf.reshape(parts[0], shapes[0]) as tf.Tensor4D;
       for (let k = 1; k < levels; k++) {
         const up = tf.image.resizeBilinear(tf.reshape(parts[k], shapes[k]) as tf.Tensor4D, [height, width], true);
-        x = tf.add(x, tf.mul(up, decay ** k));
+        x = tf.add(x, tf.mul(up, weights[k]));
       }
       return x;
     });
-  const adjoint = (g: tf.Tensor4D): tf.Tensor1D =>
+  const adjoint = (g: tf.Tensor): tf.Tensor =>
     tf.tidy(() => {
       const out: tf.Tensor[] = [tf.reshape(g, [-1])];
       for (let k = 1; k < levels; k++) {
-        const gk = kernels.resizeBilinearAdjoint(g, shapes[k][1], shapes[k][2]);
-        out.push(tf.reshape(tf.mul(gk, decay ** k), [-1]));
+        const gk = kernels.resizeBilinearAdjoint(g as tf.Tensor4D, shapes[k][1], shapes[k][2]);
+        out.push(tf.reshape(tf.mul(gk, weights[k]), [-1]));
       }
       return (levels > 1 ? tf.concat(out) : out[0]) as tf.Tensor1D;
     });
   return {
     encode: (x) => tf.tidy(() => (levels > 1 ? tf.concat([tf.reshape(x, [-1]), tf.zeros([coarseSize])]) : tf.reshape(x, [-1])) as tf.Tensor1D),
     decode,
-    wrap: (objective) => async (z, direction, extra) => {
-      const x = decode(z);
-      const dx = direction ? decode(direction) : undefined;
-      // The extra scalars are of the gradient w.r.t. z: map it inside the objective's read-back, and keep it.
-      let gz: tf.Tensor | undefined;
-      const extraX = extra && ((gx: tf.Tensor) => extra((gz = tf.keep(adjoint(gx as tf.Tensor4D)))));
-      try {
-        const ev = await objective(x, dx, extraX);
-        const grad = gz ?? adjoint(ev.grad as tf.Tensor4D);
-        ev.grad.dispose();
-        return { ...ev, grad };
-      } catch (e) {
-        gz?.dispose();
-        throw e;
-      } finally {
-        x.dispose();
-        dx?.dispose();
-      }
-    },
+    wrap: (objective) => wrapObjective(objective, { decode, adjoint, keep: tf.keep, dispose: (v) => tf.dispose(v.filter((t): t is tf.Tensor => t !== undefined)) }),
   };
 }

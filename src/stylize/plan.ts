@@ -25,6 +25,11 @@ export interface ScalePlan {
   historySize: number;
   /** Where the L-BFGS history lives: on the backend, or in JS memory when it does not fit there (tiled scales). */
   historyOn: 'device' | 'host';
+  /**
+   * Where the optimiser's working vectors live (image, gradient, direction, pyramid): on the backend, or — for a
+   * tiled L-BFGS scale where even they do not fit next to the tiles' pass — in JS memory with the history.
+   */
+  stateOn: 'device' | 'host';
   /** Levels of the pyramid parametrisation (0: the optimiser works on plain pixels). */
   pyramidLevels: number;
   /** Estimated peak bytes of one step at this scale. */
@@ -150,8 +155,9 @@ export function planRun(input: RunPlanInput): RunPlan {
     const fitsAll = (size: number) =>
       o.scales.every((sc) => {
         const g = shapesAt(scaleSize(size, sc));
-        const tiled = tilingAt(g.height, g.width, g.styleShapes)?.layout;
-        if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0)), true));
+        const choice = tilingAt(g.height, g.width, g.styleShapes);
+        const tiled = choice?.layout;
+        if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0, choice.stateOn)), true));
         if (device?.over(g.height, g.width, g.styleShapes)) return false;
         return !fits || fits(memoryAt(g.height, g.width, Math.min(want, MIN_HISTORY_UNTILED)));
       });
@@ -187,7 +193,8 @@ export function planRun(input: RunPlanInput): RunPlan {
       throw deviceLimitError(over, limits!, backend, fittingSize(), tile);
     }
     const historyOn = tiled?.historyOn ?? 'device';
-    const stepAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize)) : untiled;
+    const stateOn = tiled?.stateOn ?? 'device';
+    const stepAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize, stateOn)) : untiled;
     const slack = tiling ? TILED_MEMORY_SLACK : MEMORY_SLACK;
     const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize, slack };
     let historySize: number;
@@ -198,7 +205,11 @@ export function planRun(input: RunPlanInput): RunPlan {
       memory = stepAt(0);
       // Even without pairs the step may not fit: affordableHistory(0, …) then throws OUT_OF_MEMORY.
       if (budget !== undefined && memory.total * slack > budget) affordableHistory(0, stepAt, budget, { ...fitting, lbfgs: false }, warnings);
-      warnings.push(`At ${width}x${height} the L-BFGS history (${historySize} pairs) is kept in JS memory: next to the tiles' pass it does not fit the ${backend} backend's memory.`);
+      warnings.push(
+        stateOn === 'host'
+          ? `At ${width}x${height} the optimiser's state (the image, its gradient, the L-BFGS history of ${historySize} pairs) is kept in JS memory: next to the tiles' pass it does not fit the ${backend} backend's memory.`
+          : `At ${width}x${height} the L-BFGS history (${historySize} pairs) is kept in JS memory: next to the tiles' pass it does not fit the ${backend} backend's memory.`,
+      );
     } else {
       historySize = budget === undefined ? want : affordableHistory(want, stepAt, budget, { ...fitting, lbfgs: o.optimizer === 'lbfgs' }, warnings);
       memory = stepAt(historySize);
@@ -208,7 +219,7 @@ export function planRun(input: RunPlanInput): RunPlan {
       const tapBytes = 2 * tapPoints.reduce((a, p) => a + activationBytes(p, height, width), 0);
       tapsInPass = (memory.total + tapBytes) * slack <= budget;
     }
-    return { size, height, width, styleSize, styleShapes, historySize, historyOn, pyramidLevels, memory, tiling };
+    return { size, height, width, styleSize, styleShapes, historySize, historyOn, stateOn, pyramidLevels, memory, tiling };
   });
   return { scales, pass, tappedPass, tapsInPass, warnings };
 }

@@ -95,14 +95,19 @@ export interface ScaleReport {
   historySize: number;
   /** Where they were kept: on the backend, or in JS memory (when they did not fit the backend next to the tiles). */
   historyOn: 'device' | 'host';
-  /** Estimated peak bytes of one step (the plan's estimate, without the model's weights). */
+  /**
+   * Where the optimiser's working vectors (image, gradient, search direction, pyramid) were kept: on the backend,
+   * or in JS memory with the history (a tiled scale where they did not fit the backend either; L-BFGS only).
+   */
+  stateOn: 'device' | 'host';
+  /** Estimated peak bytes of one step on the backend (the plan's estimate, without the model's weights). */
   memoryBytes: number;
   /** Present when the scale was evaluated a tile at a time. */
   tiling?: TilingInfo;
 }
 
 export function scaleReport(s: ScalePlan): ScaleReport {
-  return { width: s.width, height: s.height, historySize: s.historySize, historyOn: s.historyOn, memoryBytes: s.memory.total, ...(s.tiling && { tiling: describeTiling(s.tiling) }) };
+  return { width: s.width, height: s.height, historySize: s.historySize, historyOn: s.historyOn, stateOn: s.stateOn, memoryBytes: s.memory.total, ...(s.tiling && { tiling: describeTiling(s.tiling) }) };
 }
 
 export function makeResult(image: tf.Tensor3D, fields: Omit<StylizeResult, 'image' | 'width' | 'height' | 'toTensor' | 'toPixels' | 'toImageData' | 'dispose'>): StylizeResult {

@@ -11,6 +11,7 @@ import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../core/losses.js
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import { makePyramid } from '../optim/pyramid.js';
+import { makeHostPyramid } from '../optim/pyramid-host.js';
 import type { Objective, OptimizerStep } from '../optim/types.js';
 import { noiseImage } from '../image/noise.js';
 import type { LossBreakdown, ResolvedOptions, StepInfo } from './options.js';
@@ -19,7 +20,7 @@ import { scaleReport, type ScaleReport, type StopReason } from './result.js';
 import type { PreparedStyle } from './style-handle.js';
 import { RunTaps, type ObservedEvaluation } from './taps.js';
 import { describeTiling } from './tiling/layout.js';
-import { makeTiledObjective } from './tiling/objective.js';
+import { makeHostTiledObjective, makeTiledObjective, type TileProgress } from './tiling/objective.js';
 import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
 
 /** Yields to the event loop so timers (and with them AbortSignal.timeout, UI events) get to run. */
@@ -157,6 +158,72 @@ async function initImage(input: RunInput, t: ContentTargets, scale: ScalePlan): 
   }
 }
 
+/** One scale's optimiser: its steps, and the image `[1,H,W,3]` of a step's x (a new tensor). */
+interface ScaleOptimizer {
+  steps: AsyncGenerator<OptimizerStep<tf.Tensor | Float32Array>>;
+  image(x: tf.Tensor | Float32Array): tf.Tensor4D;
+  dispose(): void;
+}
+
+interface ScaleSetup {
+  input: RunInput;
+  plan: RunPlan;
+  scale: ScalePlan;
+  targets: Targets;
+  /** Where it starts (owned by the caller). */
+  x: tf.Tensor4D;
+  iterations: number;
+  initialCurvature: number | undefined;
+  taps: RunTaps | undefined;
+  /** The iteration the evaluations made now belong to. */
+  iteration: () => number;
+  beforeTile: (p: TileProgress) => Promise<void>;
+}
+
+/**
+ * The optimiser of one scale on the device: the objective (whole or tiled), through the pyramid when
+ * preconditioned, minimised by Adam or L-BFGS on tensors.
+ */
+function deviceOptimizer(s: ScaleSetup): ScaleOptimizer {
+  const { input, scale, targets, plan } = s;
+  const { model, o, kernels } = input;
+  const objectiveX = scale.tiling
+    ? makeTiledObjective(model, targets, o, scale.tiling, kernels, s.beforeTile)
+    : makeObjective(model, targets, o, plan, kernels, s.taps, s.iteration, input.signal);
+  const pyr = o.precondition ? makePyramid(targets.height, targets.width, { levels: scale.pyramidLevels, decay: o.precondition.decay }, kernels) : undefined;
+  const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
+  const z0 = pyr ? pyr.encode(s.x) : s.x;
+  const steps = o.optimizer === 'adam'
+    ? adam(objective, z0, s.iterations, { learningRate: o.learningRate })
+    : lbfgs(objective, z0, s.iterations, { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn, initialCurvature: s.initialCurvature });
+  return {
+    steps: steps as ScaleOptimizer['steps'],
+    image: (x) => (pyr ? pyr.decode(x as tf.Tensor) : tf.clone(x as tf.Tensor4D)),
+    dispose: () => void (pyr && z0.dispose()),
+  };
+}
+
+/**
+ * The optimiser of a tiled L-BFGS scale whose state does not fit the backend (`ScalePlan.stateOn: 'host'`): the
+ * image, gradient, pyramid and history are Float32Arrays in JS memory; the backend runs one tile's pass at a time.
+ */
+async function hostOptimizer(s: ScaleSetup): Promise<ScaleOptimizer> {
+  const { input, scale, targets } = s;
+  const { model, o, kernels } = input;
+  const { height, width } = targets;
+  const objectiveX = makeHostTiledObjective(model, targets, o, scale.tiling!, kernels, s.beforeTile);
+  const pyr = o.precondition ? makeHostPyramid(height, width, { levels: scale.pyramidLevels, decay: o.precondition.decay }) : undefined;
+  const start = (await s.x.data()) as Float32Array;
+  const steps = lbfgs(pyr ? pyr.wrap(objectiveX) : objectiveX, pyr ? pyr.encode(start) : start, s.iterations, {
+    learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, initialCurvature: s.initialCurvature,
+  });
+  return {
+    steps: steps as ScaleOptimizer['steps'],
+    image: (x) => tf.tensor4d(pyr ? pyr.decode(x as Float32Array) : (x as Float32Array), [1, height, width, 3]),
+    dispose: () => undefined,
+  };
+}
+
 /** Adds the last image, as RGBA bytes, to an ABORTED error (a new error: the caller owns no tensor). */
 async function withPartial(e: unknown, x: tf.Tensor4D | undefined, t: ContentTargets | undefined, o: ResolvedOptions, iteration: number): Promise<unknown> {
   if (!(e instanceof StyleTransferError) || e.code !== 'ABORTED' || !x || !t || iteration === 0) return e;
@@ -221,27 +288,25 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       if (targets) disposeTargets(targets);
       targets = next;
       setupMs += now() - ts;
-      // Evaluations made from now until the next step belong to iteration + 1.
-      const tiling = scale.tiling;
-      const objectiveX = tiling
-        ? makeTiledObjective(model, targets, o, tiling, kernels, async (p) => {
-            await yieldToEventLoop();
-            abortCheck();
-            await o.onTile?.({ ...p, iteration: iteration + 1, scale: si, width: next.width, height: next.height });
-          })
-        : makeObjective(model, targets, o, plan, kernels, taps, () => iteration + 1, signal);
-      const tilingInfo = tiling && describeTiling(tiling);
-      const pyr = o.precondition ? makePyramid(targets.height, targets.width, { levels: scale.pyramidLevels, decay: o.precondition.decay }, kernels) : undefined;
-      const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
-      const z0 = pyr ? pyr.encode(x) : x;
-      // The previous scale's inverse curvature is a good first step here: the line search takes it at once, where
-      // a blind first step (`initialStep`) costs 1–2 more evaluations. Measured at 512 px (128 → 256 → 512,
-      // bench/coarse-to-fine.mjs): the curvature stays within ~3x across scales, and scaling it by the pixel ratio
-      // (4x) overshot the first step.
-      const initialCurvature = curvature;
-      const steps: AsyncGenerator<OptimizerStep> = o.optimizer === 'adam'
-        ? adam(objective, z0, o.iterations[si], { learningRate: o.learningRate })
-        : lbfgs(objective, z0, o.iterations[si], { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn, initialCurvature });
+      const tilingInfo = scale.tiling && describeTiling(scale.tiling);
+      const setup: ScaleSetup = {
+        input, plan, scale, targets, x, taps,
+        iterations: o.iterations[si],
+        // The previous scale's inverse curvature is a good first step here: the line search takes it at once, where
+        // a blind first step (`initialStep`) costs 1–2 more evaluations. Measured at 512 px (128 → 256 → 512,
+        // bench/coarse-to-fine.mjs): the curvature stays within ~3x across scales, and scaling it by the pixel ratio
+        // (4x) overshot the first step.
+        initialCurvature: curvature,
+        // Evaluations made from now until the next step belong to iteration + 1.
+        iteration: () => iteration + 1,
+        beforeTile: async (p) => {
+          await yieldToEventLoop();
+          abortCheck();
+          await o.onTile?.({ ...p, iteration: iteration + 1, scale: si, width: next.width, height: next.height });
+        },
+      };
+      const optimizer = scale.stateOn === 'host' ? await hostOptimizer(setup) : deviceOptimizer(setup);
+      const { steps } = optimizer;
       curvature = undefined;
       const evalsBefore = evaluations;
       let tIter = now();
@@ -259,7 +324,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
           evaluations = evalsBefore + step.evaluations;
           if (step.curvature !== undefined) curvature = step.curvature;
           x.dispose();
-          x = pyr ? pyr.decode(step.x) : tf.clone(step.x as tf.Tensor4D);
+          x = optimizer.image(step.x);
           iterationMs.push(now() - tIter);
           const current = x;
           const t = targets;
@@ -289,7 +354,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
         }
       } finally {
         await steps.return(undefined);
-        if (pyr) z0.dispose();
+        optimizer.dispose();
         convs.dispose();
       }
       if (stopReason === 'non-finite-loss') break;

@@ -47,15 +47,66 @@ export interface TiledLossSpec {
 }
 
 /** What {@link tiledLossAndGradient} returns; the caller owns the tensors. */
-export interface TiledLoss {
+export interface TiledLoss<G = tf.Tensor4D> {
   /** Each content term's value, then each style term's, in the order given. */
   values: tf.Scalar[];
   /** Gradient of their sum with respect to the RGB input `[1,H,W,3]` (0–255 units). */
-  grad: tf.Tensor4D;
+  grad: G;
 }
 
-const cropOf = (rgb: tf.Tensor4D, t: Tile): tf.Tensor4D =>
-  tf.slice(rgb, [0, t.y.cropStart, t.x.cropStart, 0], [1, t.y.cropEnd - t.y.cropStart, t.x.cropEnd - t.x.cropStart, 3]);
+/**
+ * Where a tiled evaluation reads the image and puts the gradient: a tensor on the device, or a Float32Array in JS
+ * memory (a crop uploaded per tile, each tile's interior gradient read back into place).
+ */
+interface TiledImage<G> {
+  /** The tile's crop `[1,h,w,3]`, a new tensor. */
+  crop(t: Tile): tf.Tensor4D;
+  /** Takes the tile's interior gradient (ownership passes). */
+  put(t: Tile, g: tf.Tensor4D): Promise<void>;
+  /** The whole gradient, once every tile is in. */
+  gradient(): G;
+  /** Frees what `put` kept (after an error). */
+  dispose(): void;
+}
+
+function deviceImage(rgb: tf.Tensor4D, rows: number): TiledImage<tf.Tensor4D> {
+  const pieces: tf.Tensor4D[][] = Array.from({ length: rows }, () => []);
+  const free = () => tf.dispose(pieces.flat().filter((p) => !p.isDisposed));
+  return {
+    crop: (t) => tf.slice(rgb, [0, t.y.cropStart, t.x.cropStart, 0], [1, t.y.cropEnd - t.y.cropStart, t.x.cropEnd - t.x.cropStart, 3]),
+    put: async (t, g) => void pieces[t.row].push(g),
+    gradient() {
+      const grad = tf.tidy(() => tf.concat(pieces.map((row) => tf.concat(row, 2)), 1) as tf.Tensor4D);
+      free();
+      return grad;
+    },
+    dispose: free,
+  };
+}
+
+/** An image `[H,W,3]` (row-major RGB, as a `[1,H,W,3]` tensor's data) in JS memory. */
+function hostImage(rgb: Float32Array, height: number, width: number): TiledImage<Float32Array> {
+  const grad = new Float32Array(height * width * 3);
+  return {
+    crop(t) {
+      const h = t.y.cropEnd - t.y.cropStart;
+      const w = t.x.cropEnd - t.x.cropStart;
+      const out = new Float32Array(h * w * 3);
+      for (let r = 0; r < h; r++) {
+        const from = ((t.y.cropStart + r) * width + t.x.cropStart) * 3;
+        out.set(rgb.subarray(from, from + w * 3), r * w * 3);
+      }
+      return tf.tensor4d(out, [1, h, w, 3]);
+    },
+    async put(t, g) {
+      const [, h, w] = g.shape;
+      const data = await g.data().finally(() => g.dispose());
+      for (let r = 0; r < h; r++) grad.set(data.subarray(r * w * 3, (r + 1) * w * 3), ((t.y.start + r) * width + t.x.start) * 3);
+    },
+    gradient: () => grad,
+    dispose: () => undefined,
+  };
+}
 
 /** The tile's interior of a crop activation at a point of stride `s`. */
 function interiorOf(a: tf.Tensor4D, t: Tile, s: number): tf.Tensor4D {
@@ -69,7 +120,19 @@ function underCrop(whole: tf.Tensor4D, t: Tile, s: number, like: tf.Tensor4D): t
 }
 
 /** Loss and gradient of `rgb` `[1,H,W,3]` (its size must be the layout's), tile by tile. See the module comment. */
-export async function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec: TiledLossSpec): Promise<TiledLoss> {
+export function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec: TiledLossSpec): Promise<TiledLoss> {
+  return tiledLoss(model, deviceImage(rgb, spec.layout.rows), spec);
+}
+
+/**
+ * The same for an image in JS memory (`[H,W,3]` row-major, the layout's size): the device holds one crop's pass at
+ * a time; the gradient comes back as a Float32Array.
+ */
+export function tiledLossAndGradientHost(model: Vgg19, rgb: Float32Array, spec: TiledLossSpec): Promise<TiledLoss<Float32Array>> {
+  return tiledLoss(model, hostImage(rgb, spec.layout.height, spec.layout.width), spec);
+}
+
+async function tiledLoss<G>(model: Vgg19, image: TiledImage<G>, spec: TiledLossSpec): Promise<TiledLoss<G>> {
   const { layout, content, style, kernels, normalization } = spec;
   const { height, width } = layout;
   const lossPoints = [...new Map([...content, ...style].map((c) => [c.point.index, c.point])).values()];
@@ -96,13 +159,12 @@ export async function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec:
   };
   const values: tf.Scalar[] = [];
   const coefficients: tf.Tensor2D[] = []; // per style term: (dG + dGᵀ) / (N·C) of the whole image
-  const pieces: tf.Tensor4D[][] = Array.from({ length: layout.rows }, () => []);
   try {
     for (const whole of layout.tiles) {
       await spec.beforeTile?.(whole, 1);
       // A forward pass summed over the interior needs only the forward halo (half the exact one).
       const tile = withHalo(whole, layout.forwardHalo, layout);
-      const input = tf.tidy(() => preprocess(cropOf(rgb, tile)));
+      const input = tf.tidy(() => preprocess(image.crop(tile)));
       const acts = await forward(model, input, lossPoints, spec.pooling).finally(() => input.dispose());
       try {
         style.forEach((term, i) => {
@@ -156,26 +218,25 @@ export async function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec:
     for (const tile of layout.tiles) {
       await spec.beforeTile?.(tile, 2);
       current = tile;
-      const crop = cropOf(rgb, tile);
+      const crop = image.crop(tile);
+      let interior: tf.Tensor4D;
       try {
         const r = lossPass(model, crop, plan, terms, kernels);
         tf.dispose([...r.values.values()].flat());
-        pieces[tile.row].push(interiorOf(r.grad, tile, 1));
+        interior = interiorOf(r.grad, tile, 1);
         r.grad.dispose();
       } finally {
         crop.dispose();
       }
+      await image.put(tile, interior);
     }
-    const grad = tf.tidy(() => tf.concat(pieces.map((row) => tf.concat(row, 2)), 1) as tf.Tensor4D);
-    tf.dispose(pieces.flat());
-    return { values, grad };
+    return { values, grad: image.gradient() };
   } catch (e) {
     tf.dispose(values);
+    image.dispose();
     throw e;
   } finally {
     freeSums();
     tf.dispose(coefficients);
-    // On success the pieces are already freed (concat copied them); on error they are freed here.
-    for (const row of pieces) for (const p of row) if (!p.isDisposed) p.dispose();
   }
 }

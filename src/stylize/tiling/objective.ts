@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
-import { tvLoss } from '../../core/losses.js';
+import { tvLoss, tvLossHost } from '../../core/losses.js';
 import type { Vgg19 } from '../../core/model.js';
 import type { Objective } from '../../optim/types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Targets } from '../targets.js';
-import { tiledLossAndGradient } from './evaluate.js';
+import { tiledLossAndGradient, tiledLossAndGradientHost, type TiledLossSpec } from './evaluate.js';
 import type { Tile, TileLayout } from './layout.js';
 
 /** Where a tiled evaluation is, for progress: the tile (0-based) of how many, and which of the two passes. */
@@ -14,6 +14,19 @@ export interface TileProgress {
   tiles: number;
   /** `'grams'`: the forward pass that sums the Grams; `'gradient'`: the forward and backward pass. */
   pass: 'grams' | 'gradient';
+}
+
+/** The tiled loss of a scale's targets and options; `beforeTile` is awaited before each tile of each pass. */
+function lossSpec(t: Targets, o: ResolvedOptions, layout: TileLayout, kernels: Kernels, beforeTile: (p: TileProgress) => void | Promise<void>): TiledLossSpec {
+  return {
+    layout,
+    pooling: o.pooling,
+    normalization: o.lossNormalization,
+    kernels,
+    content: o.contentLayers.map((l) => ({ point: l.point, target: t.contentFeatures.get(l.point.index)!, weight: o.contentWeight * l.weight })),
+    style: o.styleLayers.map((l) => ({ point: l.point, target: t.styleGrams.get(l.point.index)!, weight: o.styleWeight * l.weight })),
+    beforeTile: (tile: Tile, pass: 1 | 2) => beforeTile({ tile: tile.index, tiles: layout.tiles.length, pass: pass === 1 ? 'grams' : 'gradient' }),
+  };
 }
 
 /**
@@ -29,15 +42,7 @@ export function makeTiledObjective(
   kernels: Kernels,
   beforeTile: (p: TileProgress) => void | Promise<void>,
 ): Objective {
-  const spec = {
-    layout,
-    pooling: o.pooling,
-    normalization: o.lossNormalization,
-    kernels,
-    content: o.contentLayers.map((l) => ({ point: l.point, target: t.contentFeatures.get(l.point.index)!, weight: o.contentWeight * l.weight })),
-    style: o.styleLayers.map((l) => ({ point: l.point, target: t.styleGrams.get(l.point.index)!, weight: o.styleWeight * l.weight })),
-    beforeTile: (tile: Tile, pass: 1 | 2) => beforeTile({ tile: tile.index, tiles: layout.tiles.length, pass: pass === 1 ? 'grams' : 'gradient' }),
-  };
+  const spec = lossSpec(t, o, layout, kernels, beforeTile);
   return async (x, direction) => {
     const net = await tiledLossAndGradient(model, x as tf.Tensor4D, spec);
     let read: tf.Tensor1D;
@@ -55,5 +60,38 @@ export function makeTiledObjective(
     const values = await read.data();
     read.dispose();
     return { loss: values[0], parts: Array.from(values.subarray(1, values.length - 1)), grad, gtd: direction ? values[values.length - 1] : undefined };
+  };
+}
+
+/**
+ * The same objective of an image in JS memory (`[H,W,3]` row-major; see `optim/pyramid-host.ts`): the backend holds
+ * only one crop's pass and the targets; each tile's crop is uploaded and its interior gradient read back, and the
+ * TV loss, gᵀd and the optimiser's extra scalars are computed in JS. Reads back once per tile of pass 2, plus the
+ * loss values.
+ */
+export function makeHostTiledObjective(
+  model: Vgg19,
+  t: Targets,
+  o: ResolvedOptions,
+  layout: TileLayout,
+  kernels: Kernels,
+  beforeTile: (p: TileProgress) => void | Promise<void>,
+): Objective<Float32Array> {
+  const spec = lossSpec(t, o, layout, kernels, beforeTile);
+  return async (x, direction, extra) => {
+    const net = await tiledLossAndGradientHost(model, x, spec);
+    const read = tf.stack(net.values);
+    tf.dispose(net.values);
+    const values = Array.from(await read.data().finally(() => read.dispose()));
+    const tv = tvLossHost(x, layout.height, layout.width, o.tvWeight);
+    const grad = net.grad;
+    for (let i = 0; i < grad.length; i++) grad[i] += tv.grad[i];
+    const parts = [...values, tv.value];
+    let gtd: number | undefined;
+    if (direction) {
+      gtd = 0;
+      for (let i = 0; i < grad.length; i++) gtd += grad[i] * direction[i];
+    }
+    return { loss: parts.reduce((a, b) => a + b, 0), parts, grad, gtd, extra: extra?.(grad) };
   };
 }

@@ -3,7 +3,7 @@ import type { MemoryEstimate } from '../../core/memory.js';
 import type { NetworkPoint } from '../../core/layers.js';
 import type { PassPlan } from '../../core/network.js';
 import type { ResolvedOptions } from '../options.js';
-import { tileLayout, type TileLayout } from './layout.js';
+import { tileLayout, withHalo, type TileLayout } from './layout.js';
 import { tiledStepMemory } from './memory.js';
 
 /** Interior sides `'auto'` tries, largest first (larger tiles waste less on halos). */
@@ -50,20 +50,26 @@ export function hostHistoryPairs(height: number, width: number, pyramid: boolean
   return Math.max(1, Math.min(want, Math.floor(HOST_HISTORY_BYTES / (2 * vector))));
 }
 
-/** How a scale is evaluated when it is tiled: the tiles, and where the L-BFGS history lives. */
+/** How a scale is evaluated when it is tiled: the tiles, and where the optimiser's state lives. */
 export interface TilingChoice {
   layout: TileLayout;
   /** `'host'` when the backend cannot hold enough correction pairs next to the tiles' pass. */
   historyOn: 'device' | 'host';
+  /**
+   * Where the optimiser's working vectors (image, gradient, direction, pyramid) live: `'host'` (JS memory, the
+   * history there too) when even without correction pairs they do not fit next to the tiles' pass (L-BFGS only).
+   */
+  stateOn: 'device' | 'host';
 }
 
 /**
  * Decides whether a scale is evaluated a tile at a time, and how: as `o.tile` says, or with `'auto'` when the
  * whole image does not fit — not in the memory budget with {@link MIN_HISTORY_UNTILED} pairs, or not within a GPU's
  * per-allocation limit — the largest tile whose pass fits the budget and whose crop fits the device, with the
- * L-BFGS history on the device when {@link MIN_HISTORY_ON_DEVICE} pairs fit there too, else on the host.
- * Undefined: the whole image at once (also when no tile's crop fits the device: the caller then refuses the size
- * with DEVICE_LIMIT).
+ * L-BFGS history on the device when {@link MIN_HISTORY_ON_DEVICE} pairs fit there too, else on the host; and when
+ * no tile fits with the optimiser's vectors on the device, L-BFGS keeps its whole state on the host and the largest
+ * tile that fits then is taken. Undefined: the whole image at once (also when no tile's crop fits the device: the
+ * caller then refuses the size with DEVICE_LIMIT).
  */
 export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   const { o, height, width, lossPoints, pass, fits, device } = input;
@@ -71,13 +77,18 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
   const enough = Math.min(want, MIN_HISTORY_ON_DEVICE);
   const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
-  // With a memory cap and L-BFGS, a history that does not fit next to the tiles goes to the host.
-  const where = (l: TileLayout): 'device' | 'host' => (fits && want > 0 && !fits(memory(l, enough), true) ? 'host' : 'device');
+  const hostStateFits = (l: TileLayout) => want > 0 && fits!(tiledStepMemory(pass, l, tiledMemoryInput(o, 0, 'host')), true);
+  // With a memory cap and L-BFGS, a history that does not fit next to the tiles goes to the host; vectors that do
+  // not fit either go with it.
+  const where = (l: TileLayout): Omit<TilingChoice, 'layout'> => {
+    if (!fits || want === 0 || fits(memory(l, enough), true)) return { historyOn: 'device', stateOn: 'device' };
+    return { historyOn: 'host', stateOn: fits(memory(l, 0), true) || !hostStateFits(l) ? 'device' : 'host' };
+  };
   const needsWhole = input.taps || o.normalizeGradients;
   let choice: TilingChoice | undefined;
   if (o.tile.mode === 'always') {
     const layout = layoutOf(o.tile.size);
-    choice = { layout, historyOn: where(layout) };
+    choice = { layout, ...where(layout) };
   } else if (o.tile.mode === 'auto' && !needsWhole) {
     // 'auto' never tiles a run that needs whole activations: it keeps the whole image (and may run out of memory).
     const wholeFitsBudget = !fits || fits(input.untiled(Math.min(want, MIN_HISTORY_UNTILED)));
@@ -88,8 +99,17 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
     if (candidates.length === 0) return undefined;
     // The largest tile wins (halos and the second forward pass cost less): its history stays on the device when
     // enough pairs fit there, else moves to the host (one read-back per iteration, far cheaper than smaller tiles).
-    const layout = candidates.find((l) => !fits || fits(memory(l, want > 0 ? 0 : enough), true)) ?? candidates[candidates.length - 1];
-    choice = { layout, historyOn: where(layout) };
+    // With the whole state on the host the device has room for larger tiles: taken when no tile fits otherwise, or
+    // when they save a quarter of the evaluation's pixels (the host state costs an upload and a read-back per tile
+    // and the vector algebra in JS).
+    const onDevice = candidates.find((l) => !fits || fits(memory(l, want > 0 ? 0 : enough), true));
+    const onHost = fits && candidates.find((l) => hostStateFits(l));
+    if (onHost && (!onDevice || evaluationPixels(onHost) < HOST_STATE_MIN_SAVING * evaluationPixels(onDevice))) {
+      choice = { layout: onHost, historyOn: 'host', stateOn: 'host' };
+    } else {
+      const layout = onDevice ?? candidates[candidates.length - 1];
+      choice = { layout, ...where(layout) };
+    }
   }
   if (choice && needsWhole) {
     const what = input.taps ? '`taps`' : '`normalizeGradients`';
@@ -102,6 +122,17 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   return choice;
 }
 
+/** A tiled scale keeps the optimiser's state on the host for larger tiles when they need this share of the pixels or less. */
+const HOST_STATE_MIN_SAVING = 0.75;
+
+/** Pixels a tiled evaluation feeds the network: each tile's crop with the forward halo (pass 1) and the exact one (pass 2). */
+export function evaluationPixels(l: TileLayout): number {
+  return l.tiles.reduce((a, t) => {
+    const f = withHalo(t, l.forwardHalo, l);
+    return a + (t.y.cropEnd - t.y.cropStart) * (t.x.cropEnd - t.x.cropStart) + (f.y.cropEnd - f.y.cropStart) * (f.x.cropEnd - f.x.cropStart);
+  }, 0);
+}
+
 /** The largest tile side {@link chooseTiling} would try whose crop fits `cropFits` (for DEVICE_LIMIT's advice). */
 export function largestFittingTile(input: Pick<TilingInput, 'o' | 'height' | 'width' | 'lossPoints'>, cropFits: (height: number, width: number) => boolean): number | undefined {
   return AUTO_SIZES.find((s) => {
@@ -110,11 +141,12 @@ export function largestFittingTile(input: Pick<TilingInput, 'o' | 'height' | 'wi
   });
 }
 
-/** What {@link tiledStepMemory} needs from the options, with a given L-BFGS history. */
-export function tiledMemoryInput(o: ResolvedOptions, historySize: number): Parameters<typeof tiledStepMemory>[2] {
+/** What {@link tiledStepMemory} needs from the options, with a given L-BFGS history and optimiser state's home. */
+export function tiledMemoryInput(o: ResolvedOptions, historySize: number, stateOn: 'device' | 'host' = 'device'): Parameters<typeof tiledStepMemory>[2] {
   return {
     optimizer: o.optimizer,
     historySize,
+    stateOn,
     pyramid: o.precondition !== undefined,
     contentPoints: o.contentLayers.map((l) => l.point),
     stylePoints: o.styleLayers.map((l) => l.point),
