@@ -120,6 +120,7 @@ describe('stylize() memory check', () => {
     expect(err).toBeInstanceOf(StyleTransferError);
     expect((err as StyleTransferError).code).toBe('OUT_OF_MEMORY');
     expect((err as Error).message).toMatch(/4096x4096 image needs about [\d.]+ GiB on the wasm backend/);
+    expect((err as Error).message).toMatch(/L-BFGS .* keeps its state in JS memory/);
     expect(tf.memory().numTensors).toBe(before);
     // The size it suggests is one that fits in tiles, and it plans.
     const fit = (err as StyleTransferError).details!.fitSize as number;

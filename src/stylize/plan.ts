@@ -196,7 +196,9 @@ export function planRun(input: RunPlanInput): RunPlan {
     const stateOn = tiled?.stateOn ?? 'device';
     const stepAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize, stateOn)) : untiled;
     const slack = tiling ? TILED_MEMORY_SLACK : MEMORY_SLACK;
-    const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize, slack };
+    // Adam's state has no home in JS memory: L-BFGS (the default) may fit where it does not.
+    const adamNote = o.optimizer === 'adam' && tiling ? ' L-BFGS (`optimizer: \'lbfgs\'`, the default) keeps its state in JS memory when a tiled image needs it, and may fit.' : '';
+    const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize, slack, adamNote };
     let historySize: number;
     let memory: MemoryEstimate;
     if (historyOn === 'host') {
@@ -240,7 +242,7 @@ function affordableHistory(
   want: number,
   memoryAt: (history: number) => MemoryEstimate,
   budget: number,
-  at: { width: number; height: number; backend: string; lbfgs: boolean; note: string; fittingSize: () => number | undefined; slack: number },
+  at: { width: number; height: number; backend: string; lbfgs: boolean; note: string; fittingSize: () => number | undefined; slack: number; adamNote: string },
   warnings: string[],
 ): number {
   const { width: w, height: h, backend } = at;
@@ -263,7 +265,7 @@ function affordableHistory(
   throw new StyleTransferError(
     'OUT_OF_MEMORY',
     `A ${w}x${h} image needs about ${gib(need)} GiB on the ${backend} backend, more than the ${gib(budget)} GiB left of ${at.note}. ` +
-      `${fitSize === undefined ? 'No smaller `size` fits either: use' : `\`size: ${fitSize}\` is the largest that fits; or use`} style layers that stop earlier, a larger \`memoryBudget\` if the device has it, or the tensorflow (tfjs-node) backend.`,
+      `${fitSize === undefined ? 'No smaller `size` fits either: use' : `\`size: ${fitSize}\` is the largest that fits; or use`} style layers that stop earlier, a larger \`memoryBudget\` if the device has it, or the tensorflow (tfjs-node) backend.${at.adamNote}`,
     { width: w, height: h, bytes: need, budget, fitSize },
   );
 }
