@@ -20,7 +20,7 @@ import { scaleReport, type ScaleReport, type StopReason } from './result.js';
 import type { PreparedStyle } from './style-handle.js';
 import { RunTaps, type ObservedEvaluation } from './taps.js';
 import { describeTiling } from './tiling/layout.js';
-import { makeHostTiledObjective, makeTiledObjective, type TileProgress } from './tiling/objective.js';
+import { makeHostTiledObjective, makeTiledObjective, tiledLossSpec, type TileProgress } from './tiling/objective.js';
 import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
 
 /** Yields to the event loop so timers (and with them AbortSignal.timeout, UI events) get to run. */
@@ -188,7 +188,7 @@ function deviceOptimizer(s: ScaleSetup): ScaleOptimizer {
   const { input, scale, targets, plan } = s;
   const { model, o, kernels } = input;
   const objectiveX = scale.tiling
-    ? makeTiledObjective(model, targets, o, scale.tiling, kernels, s.beforeTile)
+    ? makeTiledObjective(model, tiledLossSpec(targets, o, scale.tiling, kernels, s.beforeTile), o.tvWeight)
     : makeObjective(model, targets, o, plan, kernels, s.taps, s.iteration, input.signal);
   const pyr = o.precondition ? makePyramid(targets.height, targets.width, { levels: scale.pyramidLevels, decay: o.precondition.decay }, kernels) : undefined;
   const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
@@ -211,7 +211,7 @@ async function hostOptimizer(s: ScaleSetup): Promise<ScaleOptimizer> {
   const { input, scale, targets } = s;
   const { model, o, kernels } = input;
   const { height, width } = targets;
-  const objectiveX = makeHostTiledObjective(model, targets, o, scale.tiling!, kernels, s.beforeTile);
+  const objectiveX = makeHostTiledObjective(model, tiledLossSpec(targets, o, scale.tiling!, kernels, s.beforeTile), o.tvWeight);
   const pyr = o.precondition ? makeHostPyramid(height, width, { levels: scale.pyramidLevels, decay: o.precondition.decay }) : undefined;
   const start = (await s.x.data()) as Float32Array;
   const steps = lbfgs(pyr ? pyr.wrap(objectiveX) : objectiveX, pyr ? pyr.encode(start) : start, s.iterations, {

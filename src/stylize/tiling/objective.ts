@@ -17,7 +17,7 @@ export interface TileProgress {
 }
 
 /** The tiled loss of a scale's targets and options; `beforeTile` is awaited before each tile of each pass. */
-function lossSpec(t: Targets, o: ResolvedOptions, layout: TileLayout, kernels: Kernels, beforeTile: (p: TileProgress) => void | Promise<void>): TiledLossSpec {
+export function tiledLossSpec(t: Targets, o: ResolvedOptions, layout: TileLayout, kernels: Kernels, beforeTile: (p: TileProgress) => void | Promise<void>): TiledLossSpec {
   return {
     layout,
     pooling: o.pooling,
@@ -30,26 +30,18 @@ function lossSpec(t: Targets, o: ResolvedOptions, layout: TileLayout, kernels: K
 }
 
 /**
- * The run's objective for one scale evaluated a tile at a time: the same loss parts as the whole-image objective
- * (content layers, style layers, TV) and one read-back per evaluation. The TV loss is cheap and image-sized, so it
- * is taken on the whole image. `beforeTile` is awaited before each tile (abort checks, progress).
+ * The run's objective for one scale evaluated a tile at a time ({@link tiledLossSpec}): the same loss parts as the
+ * whole-image objective (content layers, style layers, TV) and one read-back per evaluation. The TV loss is cheap
+ * and image-sized, so it is taken on the whole image.
  */
-export function makeTiledObjective(
-  model: Vgg19,
-  t: Targets,
-  o: ResolvedOptions,
-  layout: TileLayout,
-  kernels: Kernels,
-  beforeTile: (p: TileProgress) => void | Promise<void>,
-): Objective {
-  const spec = lossSpec(t, o, layout, kernels, beforeTile);
+export function makeTiledObjective(model: Vgg19, spec: TiledLossSpec, tvWeight: number): Objective {
   return async (x, direction) => {
     const net = await tiledLossAndGradient(model, x as tf.Tensor4D, spec);
     let read: tf.Tensor1D;
     let grad: tf.Tensor4D;
     try {
       ({ read, grad } = tf.tidy(() => {
-        const tv = tvLoss(x as tf.Tensor4D, o.tvWeight);
+        const tv = tvLoss(x as tf.Tensor4D, tvWeight);
         const parts = [...net.values, tv.value];
         const g = tf.add(net.grad, tv.grad) as tf.Tensor4D;
         return { read: tf.stack([tf.addN(parts), ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0)]) as tf.Tensor1D, grad: g };
@@ -69,21 +61,14 @@ export function makeTiledObjective(
  * TV loss, gᵀd and the optimiser's extra scalars are computed in JS. Reads back once per tile of pass 2, plus the
  * loss values.
  */
-export function makeHostTiledObjective(
-  model: Vgg19,
-  t: Targets,
-  o: ResolvedOptions,
-  layout: TileLayout,
-  kernels: Kernels,
-  beforeTile: (p: TileProgress) => void | Promise<void>,
-): Objective<Float32Array> {
-  const spec = lossSpec(t, o, layout, kernels, beforeTile);
+export function makeHostTiledObjective(model: Vgg19, spec: TiledLossSpec, tvWeight: number): Objective<Float32Array> {
+  const { height, width } = spec.layout;
   return async (x, direction, extra) => {
     const net = await tiledLossAndGradientHost(model, x, spec);
     const read = tf.stack(net.values);
     tf.dispose(net.values);
     const values = Array.from(await read.data().finally(() => read.dispose()));
-    const tv = tvLossHost(x, layout.height, layout.width, o.tvWeight);
+    const tv = tvLossHost(x, height, width, tvWeight);
     const grad = net.grad;
     for (let i = 0; i < grad.length; i++) grad[i] += tv.grad[i];
     const parts = [...values, tv.value];
