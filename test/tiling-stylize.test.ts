@@ -83,12 +83,14 @@ describe('stylize() with tiles', () => {
   }, 400_000);
 
   it('with the optimiser state in JS memory (too little device memory for it) optimises as on the device, and leaks nothing', async () => {
+    const SMALL = { size: 128, iterations: 5, styleLayers: ['relu1_1', 'relu2_1'], contentLayers: ['relu2_1'] };
     // The memory budget at which the plan keeps the whole L-BFGS state on the host: above what the tiles' pass
-    // needs alone, below what it needs with the image-sized vectors on the device.
+    // needs alone (with its headroom), below what it needs with the image-sized vectors on the device. At 128x96 in
+    // tiles of 32, with layers to relu2_1, the vectors outweigh a crop's pass.
     const planAt = (memoryBudget: number) => {
       try {
-        const o = resolveOptions({ size: 96, iterations: 5, ...SHALLOW, tile: 32, memoryBudget });
-        return planRun({ o, content: { height: 72, width: 96 }, styles: [{ height: 64, width: 64 }], tapPoints: [], backend: 'wasm', memoryLimit: 4 * 2 ** 30 }).scales[0].stateOn;
+        const o = resolveOptions({ ...SMALL, tile: 32, memoryBudget });
+        return planRun({ o, content: { height: 96, width: 128 }, styles: [{ height: 64, width: 64 }], tapPoints: [], backend: 'wasm', memoryLimit: 4 * 2 ** 30 }).scales[0].stateOn;
       } catch {
         return 'none';
       }
@@ -104,26 +106,28 @@ describe('stylize() with tiles', () => {
     };
     const fitsHost = lowest((b) => planAt(b) !== 'none');
     const fitsDevice = lowest((b) => planAt(b) === 'device');
-    expect(fitsDevice - fitsHost).toBeGreaterThan(10 * 96 * 72 * 3 * 4);
+    expect(fitsDevice - fitsHost).toBeGreaterThan(5 * 128 * 96 * 3 * 4); // room for what a run holds besides
     const memoryBudget = Math.round((fitsHost + fitsDevice) / 2);
     expect(planAt(memoryBudget)).toBe('host');
 
     const before = tf.memory().numTensors;
-    const device = await run({ tile: 32 });
-    const host = await run({ tile: 32, memoryBudget });
-    expect(host.scales[0]).toMatchObject({ stateOn: 'host', historyOn: 'host', tiling: { tiles: 9 } });
+    const device = await run({ ...SMALL, tile: 32 });
+    const host = await run({ ...SMALL, tile: 32, memoryBudget });
+    expect(host.scales[0]).toMatchObject({ stateOn: 'host', historyOn: 'host', tiling: { tiles: 12 } });
     expect(device.scales[0]).toMatchObject({ stateOn: 'device' });
     expect(host.warnings.join(' ')).toMatch(/optimiser's state .* JS memory/);
     const lh = host.history.map((h) => h.loss.total);
     const ld = device.history.map((h) => h.loss.total);
-    expect(Math.abs(lh[0] - ld[0]) / ld[0]).toBeLessThan(1e-5);
+    // JS sums in float64 where the device sums in float32, so the line searches land a little apart (measured:
+    // 1.3e-4 after the first iteration).
+    expect(Math.abs(lh[0] - ld[0]) / ld[0]).toBeLessThan(1e-3);
     expect(Math.abs(lh.at(-1)! - ld.at(-1)!) / ld.at(-1)!).toBeLessThan(0.01);
     expect(lh.at(-1)!).toBeLessThan(lh[0]);
     tf.dispose([host, device].map((r) => r.image));
 
     // Aborted between tiles: ABORTED, nothing left behind.
     const ac = new AbortController();
-    const e = await run({ tile: 32, memoryBudget, signal: ac.signal, onTile: (t) => void (t.iteration === 2 && t.tile === 3 && ac.abort()) }).catch((err: unknown) => err);
+    const e = await run({ ...SMALL, tile: 32, memoryBudget, signal: ac.signal, onTile: (t) => void (t.iteration === 2 && t.tile === 3 && ac.abort()) }).catch((err: unknown) => err);
     expect((e as StyleTransferError).code).toBe('ABORTED');
     expect(tf.memory().numTensors).toBe(before);
   }, 400_000);
@@ -187,7 +191,7 @@ describe('planRun chooses tiles from the memory plan', () => {
     const huge = plan(4 * 2 ** 30, 4096).scales[0];
     expect(huge).toMatchObject({ stateOn: 'host', historyOn: 'host', historySize: 4 });
     expect(huge.memory.optimizer).toBe(0);
-    expect(huge.memory.total * 1.3).toBeLessThanOrEqual(4 * 2 ** 30);
+    expect(huge.memory.total * 1.6).toBeLessThanOrEqual(4 * 2 ** 30);
     // With Adam (whose state has no home in JS memory) the size is refused as before.
     expect(() => plan(4 * 2 ** 30, 4096, { optimizer: 'adam' })).toThrow(/needs about/);
   });

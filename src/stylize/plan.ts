@@ -89,6 +89,19 @@ export const MEMORY_SLACK = 1.2;
  */
 export const TILED_MEMORY_SLACK = 1.3;
 
+/**
+ * The same for a tiled step with the optimiser's state in JS memory, where the device holds little besides the
+ * crop's pass: at 4096x3072 in 35 tiles of 640 px (crops of 960 px) the WASM heap ran out in the first evaluation's
+ * pass 2, at the third 960 px crop, for an estimate of 2.80 GiB (so at least 1.43x: the allocator's fragmentation
+ * and XNNPACK's per-operator buffers, which grow with the crop, are not counted). With 1.6, 4096 and 3072 px take
+ * 512 px tiles (crops of 832 px, as the 2048 px run's).
+ */
+export const HOST_STATE_MEMORY_SLACK = 1.6;
+
+/** How a step is evaluated, for its headroom: whole, tiled, or tiled with the optimiser's state in JS memory. */
+export type StepKind = 'whole' | 'tiled' | 'host-state';
+const SLACK: Record<StepKind, number> = { whole: MEMORY_SLACK, tiled: TILED_MEMORY_SLACK, 'host-state': HOST_STATE_MEMORY_SLACK };
+
 function checkFits(field: string, height: number, width: number, points: readonly NetworkPoint[], hint: string): void {
   assertFits(height, width, points.reduce((a, p) => (p.stride > a.stride ? p : a)), field, hint);
 }
@@ -130,7 +143,7 @@ export function planRun(input: RunPlanInput): RunPlan {
     });
     return { height, width, styleShapes };
   };
-  const fits = budget === undefined ? undefined : (m: MemoryEstimate, tiled = false) => m.total * (tiled ? TILED_MEMORY_SLACK : MEMORY_SLACK) <= budget;
+  const fits = budget === undefined ? undefined : (m: MemoryEstimate, kind: StepKind = 'whole') => m.total * SLACK[kind] <= budget;
   // On a GPU no single tensor may pass the device's limits: checked on the whole image, or, when tiled, on the
   // largest tile's crop (the style image is evaluated in tiles too then).
   const cropFits = device && ((h: number, w: number) => !device.over(h, w, []));
@@ -157,7 +170,7 @@ export function planRun(input: RunPlanInput): RunPlan {
         const g = shapesAt(scaleSize(size, sc));
         const choice = tilingAt(g.height, g.width, g.styleShapes);
         const tiled = choice?.layout;
-        if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0, choice.stateOn)), true));
+        if (tiled) return (cropFits?.(tiled.maxCrop.height, tiled.maxCrop.width) ?? true) && (!fits || fits(tiledStepMemory(pass, tiled, tiledMemoryInput(o, 0, choice.stateOn)), choice.stateOn === 'host' ? 'host-state' : 'tiled'));
         if (device?.over(g.height, g.width, g.styleShapes)) return false;
         return !fits || fits(memoryAt(g.height, g.width, Math.min(want, MIN_HISTORY_UNTILED)));
       });
@@ -195,7 +208,7 @@ export function planRun(input: RunPlanInput): RunPlan {
     const historyOn = tiled?.historyOn ?? 'device';
     const stateOn = tiled?.stateOn ?? 'device';
     const stepAt = tiling ? (historySize: number) => tiledStepMemory(pass, tiling, tiledMemoryInput(o, historySize, stateOn)) : untiled;
-    const slack = tiling ? TILED_MEMORY_SLACK : MEMORY_SLACK;
+    const slack = SLACK[!tiling ? 'whole' : stateOn === 'host' ? 'host-state' : 'tiled'];
     // Adam's state has no home in JS memory: L-BFGS (the default) may fit where it does not.
     const adamNote = o.optimizer === 'adam' && tiling ? ' L-BFGS (`optimizer: \'lbfgs\'`, the default) keeps its state in JS memory when a tiled image needs it, and may fit.' : '';
     const fitting = { width, height, backend, note: cap?.note ?? `the ${backend} backend's limit`, fittingSize, slack, adamNote };

@@ -3,6 +3,7 @@ import type { MemoryEstimate } from '../../core/memory.js';
 import type { NetworkPoint } from '../../core/layers.js';
 import type { PassPlan } from '../../core/network.js';
 import type { ResolvedOptions } from '../options.js';
+import type { StepKind } from '../plan.js';
 import { tileLayout, withHalo, type TileLayout } from './layout.js';
 import { tiledStepMemory } from './memory.js';
 
@@ -28,8 +29,8 @@ export interface TilingInput {
   pass: PassPlan;
   /** Whether taps observe this run (they need whole activations). */
   taps: boolean;
-  /** Whether a step's memory fits the backend (with the plan's headroom, larger for a tiled step); undefined: no cap known. */
-  fits: ((m: MemoryEstimate, tiled?: boolean) => boolean) | undefined;
+  /** Whether a step's memory fits the backend (with the plan's headroom for its kind of step); undefined: no cap known. */
+  fits: ((m: MemoryEstimate, kind?: StepKind) => boolean) | undefined;
   /** The whole image's step memory with a given L-BFGS history. */
   untiled: (historySize: number) => MemoryEstimate;
   /**
@@ -77,12 +78,12 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
   const enough = Math.min(want, MIN_HISTORY_ON_DEVICE);
   const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
-  const hostStateFits = (l: TileLayout) => want > 0 && fits!(tiledStepMemory(pass, l, tiledMemoryInput(o, 0, 'host')), true);
+  const hostStateFits = (l: TileLayout) => want > 0 && fits!(tiledStepMemory(pass, l, tiledMemoryInput(o, 0, 'host')), 'host-state');
   // With a memory cap and L-BFGS, a history that does not fit next to the tiles goes to the host; vectors that do
   // not fit either go with it.
   const where = (l: TileLayout): Omit<TilingChoice, 'layout'> => {
-    if (!fits || want === 0 || fits(memory(l, enough), true)) return { historyOn: 'device', stateOn: 'device' };
-    return { historyOn: 'host', stateOn: fits(memory(l, 0), true) || !hostStateFits(l) ? 'device' : 'host' };
+    if (!fits || want === 0 || fits(memory(l, enough), 'tiled')) return { historyOn: 'device', stateOn: 'device' };
+    return { historyOn: 'host', stateOn: fits(memory(l, 0), 'tiled') || !hostStateFits(l) ? 'device' : 'host' };
   };
   const needsWhole = input.taps || o.normalizeGradients;
   let choice: TilingChoice | undefined;
@@ -102,7 +103,7 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
     // With the whole state on the host the device has room for larger tiles: taken when no tile fits otherwise, or
     // when they save a quarter of the evaluation's pixels (the host state costs an upload and a read-back per tile
     // and the vector algebra in JS).
-    const onDevice = candidates.find((l) => !fits || fits(memory(l, want > 0 ? 0 : enough), true));
+    const onDevice = candidates.find((l) => !fits || fits(memory(l, want > 0 ? 0 : enough), 'tiled'));
     const onHost = fits && candidates.find((l) => hostStateFits(l));
     if (onHost && (!onDevice || evaluationPixels(onHost) < HOST_STATE_MIN_SAVING * evaluationPixels(onDevice))) {
       choice = { layout: onHost, historyOn: 'host', stateOn: 'host' };
