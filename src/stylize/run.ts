@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { combineLuminance } from '../image/color.js';
 import { StyleTransferError } from '../errors.js';
 import { readImageInput, resizeImage, toRgba } from '../image/input.js';
-import type { Kernels } from '../kernels/index.js';
+import type { Kernels, PreparedConvs } from '../kernels/index.js';
 import type { NetworkPoint } from '../core/layers.js';
 import type { Vgg19 } from '../core/model.js';
 import { lossPass, type PointLoss } from '../core/network.js';
@@ -311,7 +311,13 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       const evalsBefore = evaluations;
       let tIter = now();
       // The backend's conv state for this size (WASM: Winograd's transformed weights), freed when the scale ends.
-      const convs = kernels.prepareConvs(model, convUse(plan.tappedPass, targets.height, targets.width));
+      let convs: PreparedConvs;
+      try {
+        convs = kernels.prepareConvs(model, convUse(plan.tappedPass, targets.height, targets.width));
+      } catch (e) {
+        optimizer.dispose(); // e.g. OUT_OF_MEMORY: the optimizer's start (the pyramid's z0) must not leak
+        throw e;
+      }
       try {
         for await (const step of steps) {
           const ev = step.evaluation;
