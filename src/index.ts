@@ -9,11 +9,11 @@
  *
  * @packageDocumentation
  */
-export { stylize, createStylizer, type Stylizer, type StyleInput, type PrepareStyleOptions } from './stylize/session.js';
+export { stylize, createStylizer, type Stylizer, type StyleInput, type PrepareStyleOptions, type ImageSize } from './stylize/session.js';
 export type { StylizerConfig } from './stylize/config.js';
 export type { StyleHandle } from './stylize/style-handle.js';
 export type { StylizeOptions, StylizeRequest, IterationInfo, StepInfo, LossBreakdown, LayerWeights, TileInfo, TilingInfo, TileOption } from './stylize/options.js';
-export type { StylizeResult, StylizeStep, HistoryEntry, Snapshot, StopReason, ScaleReport } from './stylize/result.js';
+export type { StylizeResult, StylizeStep, HistoryEntry, Snapshot, StopReason, ScaleReport, StylizePlan } from './stylize/result.js';
 export { STYLIZE_DEFAULTS } from './defaults.js';
 export { extractFeatures, type ExtractOptions } from './core/features.js';
 export type { Pooling, TapInfo, Taps } from './core/network.js';

@@ -72,7 +72,7 @@ export function toImageTensor(input: ImageInput, field = 'image', options: Image
   }
   if (isA(input, 'OffscreenCanvas')) {
     const c = input as OffscreenCanvas;
-    checkSize(c.width, c.height, field, limits.maxPixels);
+    checkImageSize(c.width, c.height, field, limits.maxPixels);
     const ctx = c.getContext('2d') as OffscreenCanvasRenderingContext2D | null;
     if (!ctx) throw new StyleTransferError('UNSUPPORTED_IMAGE', `\`${field}\`: cannot read a WebGL OffscreenCanvas; draw it to a 2D canvas first.`, { field });
     return fromPixels(ctx.getImageData(0, 0, c.width, c.height), field, { ...limits, scale: 1 });
@@ -81,7 +81,7 @@ export function toImageTensor(input: ImageInput, field = 'image', options: Image
     const el = input as HTMLImageElement;
     const w = (el as HTMLImageElement).naturalWidth ?? el.width;
     const h = (el as HTMLImageElement).naturalHeight ?? el.height;
-    checkSize(w, h, field, limits.maxPixels, isA(input, 'HTMLImageElement') ? ' (has the image finished loading? await img.decode() first)' : '');
+    checkImageSize(w, h, field, limits.maxPixels, isA(input, 'HTMLImageElement') ? ' (has the image finished loading? await img.decode() first)' : '');
     return tf.tidy(() => tf.expandDims(tf.cast(tf.browser.fromPixels(input as HTMLImageElement, 3), 'float32'), 0) as tf.Tensor4D);
   }
   // ImageData holds bytes (0–255) whatever pixelRange says.
@@ -147,7 +147,8 @@ function checkValues(field: string, s: ValueStats, scale: number): void {
   }
 }
 
-function checkSize(width: number, height: number, field: string, maxPixels: number, hint = ''): void {
+/** INVALID_IMAGE unless `width`x`height` is at least 1x1 whole pixels; IMAGE_TOO_LARGE past `maxPixels`. */
+export function checkImageSize(width: number, height: number, field: string, maxPixels = DEFAULT_MAX_INPUT_PIXELS, hint = ''): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new StyleTransferError('INVALID_IMAGE', `\`${field}\` is ${width}x${height}: an image needs at least 1x1 pixels${hint}.`, { field, width, height });
   }
@@ -165,7 +166,7 @@ const isByteArray = (d: unknown): boolean => d instanceof Uint8Array || d instan
 function fromPixels(p: PixelData | ImageData, field: string, limits: { maxPixels: number; scale: number }): tf.Tensor4D {
   const { width, height } = p;
   const data = p.data as PixelData['data'] | string;
-  checkSize(width, height, field, limits.maxPixels);
+  checkImageSize(width, height, field, limits.maxPixels);
   const numeric = Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView) && !(typeof BigInt64Array !== 'undefined' && (data instanceof BigInt64Array || data instanceof BigUint64Array)));
   if (!numeric) {
     throw new StyleTransferError('INVALID_IMAGE', `\`${field}.data\` is ${describe(data)}; expected a Uint8Array, Uint8ClampedArray, Float32Array or number[] of pixel values.`, { field });
@@ -207,7 +208,7 @@ function fromTensor(t: tf.Tensor, field: string, limits: { maxPixels: number; sc
   if (shape.length !== 4 || shape[0] !== 1 || (shape[3] !== 3 && shape[3] !== 4)) {
     throw new StyleTransferError('INVALID_IMAGE', `\`${field}\` has shape [${t.shape}]; expected [H,W,3], [H,W,4] or [1,H,W,3|4] with values 0–255.`, { field, shape: t.shape });
   }
-  checkSize(shape[2], shape[1], field, limits.maxPixels);
+  checkImageSize(shape[2], shape[1], field, limits.maxPixels);
   return tf.tidy(() => {
     let x = tf.reshape(tf.cast(t, 'float32'), shape as [number, number, number, number]) as tf.Tensor4D;
     if (shape[3] === 4) x = tf.slice(x, [0, 0, 0, 0], [1, shape[1], shape[2], 3]);

@@ -55,6 +55,8 @@ export interface RunPlan {
   tapsInPass: boolean;
   /** Notes for the result (e.g. a shortened L-BFGS history). */
   warnings: string[];
+  /** The bytes the run may hold and where that number comes from; undefined when nothing bounds it (CPU, tfjs-node). */
+  budget?: { bytes: number; note: string };
 }
 
 export interface RunPlanInput {
@@ -72,6 +74,11 @@ export interface RunPlanInput {
   convBytes?: (use: ConvUse) => number;
   /** A GPU device's limits (see `Kernels.deviceLimits`); undefined: no per-allocation check. */
   deviceLimits?: DeviceLimits;
+  /**
+   * Bytes the run will hold that are not allocated yet, counted against the budget like those in use (the input
+   * images, when planning before they are read: `Stylizer.plan`). Default 0.
+   */
+  pendingBytes?: number;
 }
 
 /**
@@ -127,7 +134,7 @@ export function planRun(input: RunPlanInput): RunPlan {
   const tappedPass = planPass({ pooling: o.pooling, losses: lossPoints, observe: tapPoints });
   const warnings: string[] = [];
   const cap = memoryCap(o, input);
-  const budget = cap === undefined ? undefined : cap.bytes - tf.memory().numBytes;
+  const budget = cap === undefined ? undefined : cap.bytes - tf.memory().numBytes - (input.pendingBytes ?? 0);
   const pyramid = o.precondition !== undefined;
   const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
   const limits = input.deviceLimits;
@@ -236,7 +243,7 @@ export function planRun(input: RunPlanInput): RunPlan {
     }
     return { size, height, width, styleSize, styleShapes, historySize, historyOn, stateOn, pyramidLevels, memory, tiling };
   });
-  return { scales, pass, tappedPass, tapsInPass, warnings };
+  return { scales, pass, tappedPass, tapsInPass, warnings, ...(cap && { budget: cap }) };
 }
 
 /**

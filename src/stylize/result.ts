@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { toImageData, toRgba, type RgbaImage } from '../image/input.js';
 import type { LossBreakdown, StepInfo } from './options.js';
 import type { ScalePlan } from './plan.js';
+import type { Stylizer } from './session.js';
 import { describeTiling, type TilingInfo } from './tiling/layout.js';
 
 /** One entry of the loss history. */
@@ -104,6 +105,24 @@ export interface ScaleReport {
   memoryBytes: number;
   /** Present when the scale was evaluated a tile at a time. */
   tiling?: TilingInfo;
+}
+
+/** What a call would do, planned before any work: see {@link Stylizer.plan}. */
+export interface StylizePlan {
+  /** The TF.js backend it was planned for (the one active when `plan` was called). */
+  backend: string;
+  /** Each scale as the result's `scales` will report it: size, tiles, L-BFGS pairs, where the state lives, bytes. */
+  scales: ScaleReport[];
+  /** Iterations at each scale. */
+  iterations: number[];
+  /**
+   * The bytes a run may hold on the backend and where that number comes from (your `memoryBudget`, a GPU's default
+   * budget, WASM's 4 GiB heap). Each scale's `memoryBytes` times the plan's headroom (1.2–1.6x) fits in it less what
+   * the backend already held when planned. Absent where nothing bounds memory (CPU, tfjs-node).
+   */
+  memoryBudget?: { bytes: number; note: string };
+  /** What the run would warn about (e.g. a shortened history, the optimiser's state kept in JS memory). */
+  warnings: string[];
 }
 
 export function scaleReport(s: ScalePlan): ScaleReport {

@@ -3,9 +3,9 @@
  * thread, so the page answers input while a run goes on.
  */
 import { LossChart } from './chart';
-import { describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX, tileFor } from './estimate';
+import { DEFAULT_GPU_GB, describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX } from './estimate';
 import { GramBars, drawReceptiveField } from './insight-view';
-import type { FromWorker, Pixels, StylizeParams, ToWorker } from './protocol';
+import type { FromWorker, Pixels, PlanSummary, StylizeParams, ToWorker } from './protocol';
 import { samples, type Sample } from './samples';
 
 // ---------------------------------------------------------------- elements
@@ -31,6 +31,7 @@ const el = {
   contentLayer: $<HTMLSelectElement>('content-layer-select'),
   size: $<HTMLInputElement>('size-input'),
   sizeEstimate: $('size-estimate'),
+  gpuMemory: $<HTMLInputElement>('gpu-memory-input'),
   iterations: $<HTMLInputElement>('iterations-input'),
   optimizer: $<HTMLSelectElement>('optimizer-select'),
   previewEvery: $<HTMLInputElement>('preview-every-input'),
@@ -294,14 +295,17 @@ function onWorkerMessage(m: FromWorker): void {
       el.backend.dataset.backend = m.backend;
       if (m.renderer && /swiftshader|llvmpipe|software/i.test(m.renderer)) softwareRendering();
       else if (m.renderer) {
-        // A hardware GPU: sizes up to 4096 px (tiled above 1024).
+        // A hardware GPU: sizes up to 4096 px (tiled where the GPU memory given does not hold the whole image).
         maxSize = GPU_MAX;
         el.size.max = String(GPU_MAX);
       }
       requestEstimate();
       break;
     case 'estimate':
-      if (m.size === Number(el.size.value)) el.sizeEstimate.textContent = describeEstimate(m.size, Number(el.iterations.value) || 0, m.memoryBytes, m.tiles);
+      if (m.size !== Number(el.size.value)) break; // an answer for a size since changed
+      planned = { size: m.size, plan: m.plan };
+      el.sizeEstimate.textContent = describeEstimate(m.size, Number(el.iterations.value) || 0, m.plan);
+      el.sizeEstimate.dataset.fits = String(m.plan.fits);
       break;
     case 'weights-progress':
       el.weightsProgress.max = m.total;
@@ -353,7 +357,7 @@ function onWorkerMessage(m: FromWorker): void {
       if (m.id === cancelledId) return; // it finished just as Cancel was pressed
       el.progress.value = el.progress.max;
       stat('speed').textContent = `${m.perIterationMs.toFixed(0)} ms (median)`;
-      if (lastRunSize) recordSpeed(lastRunSize, m.perIterationMs);
+      if (lastRunSize) recordSpeed(lastRunSize, m.perIterationMs, lastRunCost);
       requestEstimate();
       el.progressText.textContent = `Done: ${m.iterations} iteration${m.iterations === 1 ? '' : 's'} in ${(m.totalMs / 1000).toFixed(1)} s.${m.warnings.length ? ` ${m.warnings.join(' ')}` : ''}`;
       hasResult = true;
@@ -446,25 +450,38 @@ function readNumber(input: HTMLInputElement, name: string, min: number, max: num
 /** Largest size offered: 1024 px, 4096 px with a hardware GPU (see estimate.ts). */
 let maxSize = SOFTWARE_MAX;
 let lastRunSize = 0;
+/** The work per iteration the plan gave the last run (tiles cost more), for its speed per megapixel. */
+let lastRunCost = 1;
+/** The worker's last plan, for the size it was asked for. */
+let planned: { size: number; plan: PlanSummary } | undefined;
 
-/** Asks the worker for the memory a run at the chosen size needs; the answer fills the line under Size. */
+/** Asks the worker what a run with the current settings needs; the answer fills the line under Size. */
 function requestEstimate(): void {
   const size = Number(el.size.value);
   const content = picked.content?.pixels;
-  if (!worker || !content || !Number.isInteger(size) || size < 32 || size > maxSize) {
-    el.sizeEstimate.textContent = size > maxSize ? `Up to ${maxSize} px here${maxSize < GPU_MAX ? ' (4096 px with a GPU)' : ''}.` : '';
+  const style = picked.style?.pixels;
+  if (size > maxSize) {
+    el.sizeEstimate.textContent = `Up to ${maxSize} px here${maxSize < GPU_MAX ? ' (4096 px with a GPU)' : ''}.`;
     return;
   }
-  send({ type: 'estimate', size, width: content.width, height: content.height, optimizer: el.optimizer.value as 'lbfgs' | 'adam', tile: tileFor(size) });
+  let params: StylizeParams;
+  try {
+    if (!worker || !content || !style) throw new Error('not ready');
+    params = readParams();
+  } catch {
+    el.sizeEstimate.textContent = ''; // the settings say what is wrong when Stylize is pressed
+    return;
+  }
+  send({ type: 'estimate', content: { width: content.width, height: content.height }, style: { width: style.width, height: style.height }, params });
 }
-for (const input of [el.size, el.iterations, el.optimizer]) input.addEventListener('input', requestEstimate);
+for (const input of [el.size, el.iterations, el.optimizer, el.gpuMemory, el.contentLayer, el.styleLayers]) input.addEventListener('input', requestEstimate);
+el.styleLayers.addEventListener('change', requestEstimate);
 
 function readParams(): StylizeParams {
   const styleLayers = selectedStyleLayers();
   if (styleLayers.length === 0) throw new Error('Choose at least one style layer.');
   return {
     size: readNumber(el.size, 'Size', 32, maxSize, true),
-    tile: tileFor(Number(el.size.value)),
     iterations: readNumber(el.iterations, 'Iterations', 1, 2000, true),
     previewEvery: readNumber(el.previewEvery, 'Preview every', 1, 100, true),
     optimizer: el.optimizer.value as 'lbfgs' | 'adam',
@@ -475,6 +492,7 @@ function readParams(): StylizeParams {
     tvWeight: readNumber(el.tvWeight, 'TV weight', 0, 1e9),
     preserveColors: (el.preserveColors.value || false) as StylizeParams['preserveColors'],
     init: el.init.value as 'content' | 'noise',
+    memoryBudget: Math.round(readNumber(el.gpuMemory, 'GPU memory', 0.25, 1024) * 2 ** 30),
   };
 }
 
@@ -501,6 +519,7 @@ function stylize(): void {
   setState('running');
   setWorkerBusy(true);
   lastRunSize = p.size;
+  lastRunCost = planned?.size === p.size && planned.plan.fits ? planned.plan.cost : 1;
   send({ type: 'stylize', id: runId, content: picked.content.pixels, contentKey: picked.content.key, style: picked.style.pixels, styleKey: picked.style.key, params: p });
 }
 
@@ -638,8 +657,9 @@ function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
 // ---------------------------------------------------------------- start
 buildLayerControls();
 const gramBars = new GramBars(el.gramChart);
-// Settings may also come from the URL, e.g. ?size=96&iterations=20 (handy for links and scripted runs).
-for (const [key, input] of [['size', el.size], ['iterations', el.iterations], ['previewEvery', el.previewEvery]] as const) {
+// Settings may also come from the URL, e.g. ?size=96&iterations=20&gpuMemory=8 (handy for links and scripted runs).
+el.gpuMemory.value = String(DEFAULT_GPU_GB);
+for (const [key, input] of [['size', el.size], ['iterations', el.iterations], ['previewEvery', el.previewEvery], ['gpuMemory', el.gpuMemory]] as const) {
   const v = params.get(key);
   if (v !== null) input.value = v;
 }

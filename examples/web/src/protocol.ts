@@ -18,17 +18,34 @@ export interface StylizeParams {
   tvWeight: number;
   preserveColors: false | 'luminance' | 'histogram';
   init: 'content' | 'noise';
-  /** Tiles of this many px (sizes above what one pass holds); absent: the library decides. */
-  tile?: number;
+  /** Bytes of GPU memory the run may use (the library's `memoryBudget`; browsers do not report it). */
+  memoryBudget: number;
 }
+
+/** What the library plans for a run (`Stylizer.plan`), or why it refuses, for the line under Size. */
+export type PlanSummary =
+  | {
+      fits: true;
+      /** The largest scale's estimated bytes per step, and the budget they were planned against. */
+      memoryBytes: number;
+      budgetBytes?: number;
+      tiles: number;
+      tileSize?: number;
+      /** Where the optimiser's state lives (host: the worker's JS memory, not the GPU). */
+      stateOn: 'device' | 'host';
+      /** Work per iteration over the whole image's in one pass: the tiles' halos and their second forward pass. */
+      cost: number;
+    }
+  /** OUT_OF_MEMORY gives what was needed, the budget left and the largest size that fits (when one does). */
+  | { fits: false; code?: string; message: string; width?: number; height?: number; needBytes?: number; budgetBytes?: number; fitSize?: number };
 
 export type ToWorker =
   | { type: 'init'; backend: 'webgl' | 'webgpu'; weightsUrl: string }
   /** `contentKey`/`styleKey` name the images: the same key means the same pixels (the worker reuses targets). */
   | { type: 'stylize'; id: number; content: Pixels; contentKey: string; style: Pixels; styleKey: string; params: StylizeParams }
   | { type: 'cancel'; id: number }
-  /** The memory a run at `size` (longest side) of a `width`x`height` content would need. */
-  | { type: 'estimate'; size: number; width: number; height: number; optimizer: 'lbfgs' | 'adam'; tile?: number }
+  /** What a run with `params` on these images' sizes would need (the worker asks the library's planner). */
+  | { type: 'estimate'; content: { width: number; height: number }; style: { width: number; height: number }; params: StylizeParams }
   | { type: 'features'; id: number; image: Pixels; imageKey: string; layer: string; size: number; maxTiles: number }
   /** The receptive field of `layer`'s centre unit on `image` at `size` (the Layers view). */
   | { type: 'receptive-field'; id: number; image: Pixels; layer: string; size: number };
@@ -57,7 +74,7 @@ export type FromWorker =
   | { type: 'done'; id: number; image: Pixels; iterations: number; stopReason: string; perIterationMs: number; totalMs: number; warnings: string[] }
   | { type: 'cancelled'; id: number; image?: Pixels; iterations: number }
   | { type: 'features'; id: number; layer: string; width: number; height: number; channels: number; tiles: FeatureTile[]; pixels: Uint8ClampedArray<ArrayBuffer> }
-  | { type: 'estimate'; size: number; memoryBytes: number; tiles: number }
+  | { type: 'estimate'; size: number; plan: PlanSummary }
   /** `map`: Σ|∂unit/∂pixel| per pixel, square-rooted and scaled to 0–255 (`width`·`height` bytes). */
   | { type: 'receptive-field'; id: number; layer: string; width: number; height: number; theoretical: number; effective: number; centre: [number, number]; map: Uint8ClampedArray<ArrayBuffer> }
   /** During a run, every `previewEvery` iterations: ‖G − A‖²/‖A‖² of the current image at each of the 16 style layers. */

@@ -7,9 +7,9 @@
  * same style reuses its Gram matrices) and answers the messages in protocol.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { StyleHandle, Stylizer, StylizeResult, Vgg19 } from 'neural-style-tfjs';
-import { estimateMemory, fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
-import type { FeatureTile, FromWorker, Pixels, ToWorker } from './protocol';
+import type { StyleHandle, Stylizer, StylizeOptions, StylizeResult, Vgg19 } from 'neural-style-tfjs';
+import { fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
+import type { FeatureTile, FromWorker, Pixels, StylizeParams, ToWorker } from './protocol';
 import { gramTracker, receptiveField } from './worker-insight';
 
 type Lib = typeof import('neural-style-tfjs/webgl');
@@ -120,25 +120,49 @@ function styleFor(stylizer: Stylizer, key: string, pixels: Pixels): Promise<Styl
   return handle;
 }
 
-/**
- * The library's memory estimate for a run: the whole image's step, or with tiles one crop's pass (interior plus
- * the 160 px halo of the default layers) with the optimiser's state at the whole size.
- */
+/** The library's options for the page's parameters: the same for the plan and the run. */
+function runOptions(p: StylizeParams): StylizeOptions {
+  return {
+    size: p.size,
+    // One scale: the page's time estimate and progress bar count every iteration at `size` (without `scales` the
+    // library runs sizes above 1024 px coarse-to-fine).
+    scales: [1],
+    iterations: p.iterations,
+    optimizer: p.optimizer,
+    contentLayers: p.contentLayers,
+    styleLayers: p.styleLayers,
+    contentWeight: p.contentWeight,
+    styleWeight: p.styleWeight,
+    tvWeight: p.tvWeight,
+    preserveColors: p.preserveColors,
+    init: p.init,
+    previewEvery: p.previewEvery,
+    memoryBudget: p.memoryBudget,
+  };
+}
+
+/** What the library plans for a run (tiles, memory), or why it refuses and what size would fit. */
 async function estimate(msg: Extract<ToWorker, { type: 'estimate' }>): Promise<void> {
   if (!setup) return;
-  const { lib } = await setup;
-  const scale = msg.size / Math.max(msg.width, msg.height);
-  const [height, width] = [Math.round(msg.height * scale), Math.round(msg.width * scale)];
-  const lossPoints = [...lib.STYLIZE_DEFAULTS.contentLayers, ...lib.STYLIZE_DEFAULTS.styleLayers].map((n) => lib.resolveLayer(n));
-  const at = (h: number, w: number) => estimateMemory({ height: h, width: w, lossPoints, optimizer: msg.optimizer, pyramid: msg.optimizer === 'lbfgs' });
-  const whole = at(height, width);
-  if (!msg.tile) {
-    post({ type: 'estimate', size: msg.size, memoryBytes: whole.total, tiles: 1 });
-    return;
+  const { stylizer } = await setup;
+  const size = msg.params.size;
+  try {
+    const plan = await stylizer.plan(msg.content, msg.style, runOptions(msg.params));
+    const last = plan.scales[plan.scales.length - 1];
+    const t = last.tiling;
+    // A tiled evaluation computes each tile's crop (interior + halo on each side), and runs a second forward pass.
+    const crops = t ? t.tiles * Math.min(last.height, t.tileSize + 2 * t.halo) * Math.min(last.width, t.tileSize + 2 * t.halo) : 0;
+    post({
+      type: 'estimate', size,
+      plan: {
+        fits: true, memoryBytes: Math.max(...plan.scales.map((s) => s.memoryBytes)), budgetBytes: plan.memoryBudget?.bytes,
+        tiles: t?.tiles ?? 1, tileSize: t?.tileSize, stateOn: last.stateOn, cost: t ? ((crops / (last.width * last.height)) * 4) / 3 : 1,
+      },
+    });
+  } catch (e) {
+    const d = (e as { details?: { width?: number; height?: number; bytes?: number; budget?: number; fitSize?: number } }).details ?? {};
+    post({ type: 'estimate', size, plan: { fits: false, code: codeOf(e), message: messageOf(e), width: d.width, height: d.height, needBytes: d.bytes, budgetBytes: d.budget, fitSize: d.fitSize } });
   }
-  const crop = at(Math.min(height, msg.tile + 320), Math.min(width, msg.tile + 320));
-  const tiles = Math.ceil(height / msg.tile) * Math.ceil(width / msg.tile);
-  post({ type: 'estimate', size: msg.size, memoryBytes: crop.activations + crop.backward + whole.optimizer + whole.targets, tiles });
 }
 
 async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<void> {
@@ -151,27 +175,19 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
     const { stylizer, lib: library, model } = await setup;
     const p = msg.params;
     const style = await styleFor(stylizer, msg.styleKey, msg.style);
-    // The Layers view's live bar chart: each style layer's Gram distance, through the run's taps.
-    grams = gramTracker(library, model, p.styleLayers[0]?.startsWith('conv') ? 'conv' : 'relu', p.styleLayers, post, msg.id);
-    await grams.targets(msg.style, p.size);
+    const options = runOptions(p);
+    // Taps need whole activations, so a run the library tiles (too large for the GPU memory given) has no
+    // Gram-distance chart; one that does not fit is refused here, before any work, with the size that fits.
+    const tiled = (await stylizer.plan(msg.content, style, options)).scales.some((s) => s.tiling);
+    if (!tiled) {
+      // The Layers view's live bar chart: each style layer's Gram distance, through the run's taps.
+      grams = gramTracker(library, model, p.styleLayers[0]?.startsWith('conv') ? 'conv' : 'relu', p.styleLayers, post, msg.id);
+      await grams.targets(msg.style, p.size);
+    }
     let started = false;
     result = await stylizer.stylize(msg.content, style, {
-      size: p.size,
-      // One scale: the page's time estimate and progress bar count every iteration at `size` (without `scales` the
-      // library runs sizes above 1024 px coarse-to-fine).
-      scales: [1],
-      iterations: p.iterations,
-      optimizer: p.optimizer,
-      contentLayers: p.contentLayers,
-      styleLayers: p.styleLayers,
-      contentWeight: p.contentWeight,
-      styleWeight: p.styleWeight,
-      tvWeight: p.tvWeight,
-      preserveColors: p.preserveColors,
-      init: p.init,
-      // Taps need whole activations, so a tiled run has no Gram-distance chart.
-      ...(p.tile ? { tile: p.tile } : { taps: grams.taps(Math.max(1, p.previewEvery)) }),
-      previewEvery: p.previewEvery,
+      ...options,
+      ...(grams && { taps: grams.taps(Math.max(1, p.previewEvery)) }),
       signal: controller.signal,
       onIteration: (info) => {
         if (!started) {
