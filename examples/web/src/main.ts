@@ -302,7 +302,8 @@ function onWorkerMessage(m: FromWorker): void {
       requestEstimate();
       break;
     case 'estimate':
-      if (m.size !== Number(el.size.value)) break; // an answer for a size since changed
+      if (m.id !== estimateSeq) break; // the settings changed since: a newer answer is on its way
+      delete el.sizeEstimate.dataset.pending;
       planned = { size: m.size, plan: m.plan };
       el.sizeEstimate.textContent = describeEstimate(m.size, Number(el.iterations.value) || 0, m.plan);
       el.sizeEstimate.dataset.fits = String(m.plan.fits);
@@ -454,9 +455,13 @@ let lastRunSize = 0;
 let lastRunCost = 1;
 /** The worker's last plan, for the size it was asked for. */
 let planned: { size: number; plan: PlanSummary } | undefined;
+/** The latest estimate asked for: only its answer is shown (`data-pending` on the line until it comes). */
+let estimateSeq = 0;
 
 /** Asks the worker what a run with the current settings needs; the answer fills the line under Size. */
 function requestEstimate(): void {
+  const id = ++estimateSeq;
+  delete el.sizeEstimate.dataset.pending;
   const size = Number(el.size.value);
   const content = picked.content?.pixels;
   const style = picked.style?.pixels;
@@ -472,7 +477,8 @@ function requestEstimate(): void {
     el.sizeEstimate.textContent = ''; // the settings say what is wrong when Stylize is pressed
     return;
   }
-  send({ type: 'estimate', content: { width: content.width, height: content.height }, style: { width: style.width, height: style.height }, params });
+  el.sizeEstimate.dataset.pending = 'true';
+  send({ type: 'estimate', id, content: { width: content.width, height: content.height }, style: { width: style.width, height: style.height }, params });
 }
 for (const input of [el.size, el.iterations, el.optimizer, el.gpuMemory, el.contentLayer, el.styleLayers]) input.addEventListener('input', requestEstimate);
 el.styleLayers.addEventListener('change', requestEstimate);

@@ -45,7 +45,7 @@ export type ToWorker =
   | { type: 'stylize'; id: number; content: Pixels; contentKey: string; style: Pixels; styleKey: string; params: StylizeParams }
   | { type: 'cancel'; id: number }
   /** What a run with `params` on these images' sizes would need (the worker asks the library's planner). */
-  | { type: 'estimate'; content: { width: number; height: number }; style: { width: number; height: number }; params: StylizeParams }
+  | { type: 'estimate'; id: number; content: { width: number; height: number }; style: { width: number; height: number }; params: StylizeParams }
   | { type: 'features'; id: number; image: Pixels; imageKey: string; layer: string; size: number; maxTiles: number }
   /** The receptive field of `layer`'s centre unit on `image` at `size` (the Layers view). */
   | { type: 'receptive-field'; id: number; image: Pixels; layer: string; size: number };
@@ -74,7 +74,7 @@ export type FromWorker =
   | { type: 'done'; id: number; image: Pixels; iterations: number; stopReason: string; perIterationMs: number; totalMs: number; warnings: string[] }
   | { type: 'cancelled'; id: number; image?: Pixels; iterations: number }
   | { type: 'features'; id: number; layer: string; width: number; height: number; channels: number; tiles: FeatureTile[]; pixels: Uint8ClampedArray<ArrayBuffer> }
-  | { type: 'estimate'; size: number; plan: PlanSummary }
+  | { type: 'estimate'; id: number; size: number; plan: PlanSummary }
   /** `map`: Σ|∂unit/∂pixel| per pixel, square-rooted and scaled to 0–255 (`width`·`height` bytes). */
   | { type: 'receptive-field'; id: number; layer: string; width: number; height: number; theoretical: number; effective: number; centre: [number, number]; map: Uint8ClampedArray<ArrayBuffer> }
   /** During a run, every `previewEvery` iterations: ‖G − A‖²/‖A‖² of the current image at each of the 16 style layers. */

@@ -145,7 +145,7 @@ function runOptions(p: StylizeParams): StylizeOptions {
 async function estimate(msg: Extract<ToWorker, { type: 'estimate' }>): Promise<void> {
   if (!setup) return;
   const { stylizer } = await setup;
-  const size = msg.params.size;
+  const { id, params: { size } } = msg;
   try {
     const plan = await stylizer.plan(msg.content, msg.style, runOptions(msg.params));
     const last = plan.scales[plan.scales.length - 1];
@@ -153,7 +153,7 @@ async function estimate(msg: Extract<ToWorker, { type: 'estimate' }>): Promise<v
     // A tiled evaluation computes each tile's crop (interior + halo on each side), and runs a second forward pass.
     const crops = t ? t.tiles * Math.min(last.height, t.tileSize + 2 * t.halo) * Math.min(last.width, t.tileSize + 2 * t.halo) : 0;
     post({
-      type: 'estimate', size,
+      type: 'estimate', id, size,
       plan: {
         fits: true, memoryBytes: Math.max(...plan.scales.map((s) => s.memoryBytes)), budgetBytes: plan.memoryBudget?.bytes,
         tiles: t?.tiles ?? 1, tileSize: t?.tileSize, stateOn: last.stateOn, cost: t ? ((crops / (last.width * last.height)) * 4) / 3 : 1,
@@ -161,7 +161,7 @@ async function estimate(msg: Extract<ToWorker, { type: 'estimate' }>): Promise<v
     });
   } catch (e) {
     const d = (e as { details?: { width?: number; height?: number; bytes?: number; budget?: number; fitSize?: number } }).details ?? {};
-    post({ type: 'estimate', size, plan: { fits: false, code: codeOf(e), message: messageOf(e), width: d.width, height: d.height, needBytes: d.bytes, budgetBytes: d.budget, fitSize: d.fitSize } });
+    post({ type: 'estimate', id, size, plan: { fits: false, code: codeOf(e), message: messageOf(e), width: d.width, height: d.height, needBytes: d.bytes, budgetBytes: d.budget, fitSize: d.fitSize } });
   }
 }
 
