@@ -12,6 +12,12 @@ export interface Platform {
   weightsFromLocation?: (location: string, fetchImpl?: typeof fetch) => WeightsSource;
   /** Name of the adapter that configured the platform, for messages. */
   adapter?: string;
+  /**
+   * Bytes of memory this process may use (Node: the machine's, or the container's limit when lower; browsers:
+   * `navigator.deviceMemory`, where the browser reports it). The run plan keeps optimiser state it moves to JS
+   * memory within half of it. Undefined: unknown (the state is then capped at a fixed size only).
+   */
+  hostMemory?: () => number | undefined;
 }
 
 const KEY = Symbol.for('neural-style-tfjs.platform');

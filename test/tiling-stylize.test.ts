@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVgg19, ready, stylize, StyleTransferError, type StylizeRequest, type StylizeResult, type TileInfo, type Vgg19 } from '../src/adapters/node.js';
 import { resolveOptions } from '../src/stylize/options.js';
 import { planRun } from '../src/stylize/plan.js';
+import { configurePlatform, getPlatform } from '../src/platform.js';
 import { synthetic } from './helpers/synthetic.js';
 
 let model: Vgg19;
@@ -194,5 +195,27 @@ describe('planRun chooses tiles from the memory plan', () => {
     expect(huge.memory.total * 1.6).toBeLessThanOrEqual(4 * 2 ** 30);
     // With Adam (whose state has no home in JS memory) the size is refused as before.
     expect(() => plan(4 * 2 ** 30, 4096, { optimizer: 'adam' })).toThrow(/needs about/);
+  });
+
+  it('keeps optimiser state in JS memory within half the host\'s memory: fewer pairs, or OUT_OF_MEMORY that says so', () => {
+    const platform = getPlatform();
+    const saved = platform.hostMemory;
+    expect(saved?.()).toBeGreaterThan(0); // the Node adapter reports the machine's (or the container's) memory
+    try {
+      // 4096x4096 with the pyramid: one optimiser vector is 0.25 GiB; the working vectors (10) take 2.5 GiB.
+      configurePlatform({ hostMemory: () => 8 * 2 ** 30 });
+      const small = plan(4 * 2 ** 30, 4096).scales[0];
+      // Half of 8 GiB less the working vectors leaves 1.5 GiB: 3 pairs (of 4 within the fixed 2 GiB cap).
+      expect(small).toMatchObject({ stateOn: 'host', historySize: 3 });
+      configurePlatform({ hostMemory: () => 4 * 2 ** 30 });
+      expect(() => plan(4 * 2 ** 30, 4096)).toThrow(/JS memory needs about 3\.0 GiB .* 50% of the 4\.0 GiB this process may use/);
+      // 2048x2048 keeps only its history on the host (the working vectors stay on the device): its 16 pairs fit
+      // half of 4 GiB.
+      expect(plan(4 * 2 ** 30, 2048).scales[0]).toMatchObject({ historyOn: 'host', stateOn: 'device', historySize: 16 });
+      configurePlatform({ hostMemory: undefined });
+      expect(plan(4 * 2 ** 30, 4096).scales[0].historySize).toBe(4);
+    } finally {
+      configurePlatform({ hostMemory: saved });
+    }
   });
 });

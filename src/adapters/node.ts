@@ -19,6 +19,7 @@ import { fileWeightsSource, packagedWeightsDir } from './node/file-source.js';
 import { detachEmscriptenListeners } from './node/emscripten-listeners.js';
 import { packageRequire, wasmDir } from './node/wasm-files.js';
 import { nodeWeights } from './node/weights-platform.js';
+import { nodeHostMemory } from './node/host-memory.js';
 import { enableWasmThreads, threadsFromEnv, wasmThreads, type WasmThreadsResult } from './node/wasm-threads.js';
 
 export * from '../index.js';
@@ -73,7 +74,7 @@ export async function setWasmThreads(threads?: number): Promise<WasmThreadsResul
   return enableWasmThreads({ threads: threads ?? threadsFromEnv(process.env.NST_WASM_THREADS) });
 }
 
-configurePlatform({ adapter: 'node', ...nodeWeights });
+configurePlatform({ adapter: 'node', ...nodeWeights, hostMemory: nodeHostMemory });
 
 export type NodeBackendName = 'tensorflow' | 'wasm' | 'cpu';
 

@@ -12,6 +12,7 @@ import { configurePlatform } from '../platform.js';
 import { detachEmscriptenListeners } from './node/emscripten-listeners.js';
 import { wasmDir } from './node/wasm-files.js';
 import { nodeWeights } from './node/weights-platform.js';
+import { nodeHostMemory } from './node/host-memory.js';
 
 export * from '../index.js';
 export { setWasmPaths };
@@ -19,7 +20,7 @@ export { setWasmPaths };
 setWasmPaths(wasmDir());
 detachEmscriptenListeners();
 
-configurePlatform({ adapter: 'wasm', ...nodeWeights });
+configurePlatform({ adapter: 'wasm', ...nodeWeights, hostMemory: nodeHostMemory });
 
 /** Selects the WASM backend and waits for it; resolves to `'wasm'`. */
 export async function ready(): Promise<string> {

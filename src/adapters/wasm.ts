@@ -9,12 +9,13 @@
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readyBackend } from './backend.js';
 import { configurePlatform } from '../platform.js';
+import { browserHostMemory } from './browser-memory.js';
 import { besidePackageWeights } from '../weights/source.js';
 
 export * from '../index.js';
 export { setWasmPaths };
 
-configurePlatform({ adapter: 'wasm', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });
+configurePlatform({ adapter: 'wasm', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl), hostMemory: browserHostMemory });
 
 /** Selects the WASM backend and waits for it; resolves to `'wasm'`. */
 export async function ready(): Promise<string> {

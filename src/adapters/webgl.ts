@@ -10,11 +10,12 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { readyBackend } from './backend.js';
 import { configurePlatform } from '../platform.js';
+import { browserHostMemory } from './browser-memory.js';
 import { besidePackageWeights } from '../weights/source.js';
 
 export * from '../index.js';
 
-configurePlatform({ adapter: 'webgl', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });
+configurePlatform({ adapter: 'webgl', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl), hostMemory: browserHostMemory });
 
 /** Selects WebGL and waits for it; resolves to the backend name. Throws BACKEND if WebGL is unavailable. */
 export async function ready(): Promise<string> {

@@ -13,11 +13,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readyBackend } from './backend.js';
 import { StyleTransferError } from '../errors.js';
 import { configurePlatform } from '../platform.js';
+import { browserHostMemory } from './browser-memory.js';
 import { besidePackageWeights } from '../weights/source.js';
 
 export * from '../index.js';
 
-configurePlatform({ adapter: 'webgpu', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl) });
+configurePlatform({ adapter: 'webgpu', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl), hostMemory: browserHostMemory });
 
 interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown | null>;

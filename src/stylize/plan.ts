@@ -10,7 +10,8 @@ import { autoPyramidLevels } from '../optim/pyramid.js';
 import type { ResolvedOptions } from './options.js';
 import type { TileLayout } from './tiling/layout.js';
 import { tiledStepMemory } from './tiling/memory.js';
-import { chooseTiling, hostHistoryPairs, largestFittingTile, MIN_HISTORY_UNTILED, tiledMemoryInput } from './tiling/plan.js';
+import { getPlatform } from '../platform.js';
+import { chooseTiling, HOST_MEMORY_SHARE, HOST_STATE_VECTORS, hostHistoryPairs, hostPairBytes, largestFittingTile, MIN_HISTORY_UNTILED, optimiserVectorBytes, tiledMemoryInput } from './tiling/plan.js';
 
 /** One scale of a run, as planned before any work. */
 export interface ScalePlan {
@@ -222,8 +223,14 @@ export function planRun(input: RunPlanInput): RunPlan {
     let historySize: number;
     let memory: MemoryEstimate;
     if (historyOn === 'host') {
-      // The pairs live in JS memory; the device holds the tiles' pass and the optimiser's working vectors.
-      historySize = hostHistoryPairs(height, width, pyramid, want);
+      // The pairs live in JS memory; the device holds the tiles' pass and the optimiser's working vectors (or,
+      // with the state in JS memory too, only the pass).
+      const hostMemory = getPlatform().hostMemory?.();
+      historySize = hostHistoryPairs(height, width, pyramid, want, hostPairBytes(optimiserVectorBytes(height, width, pyramid), stateOn, hostMemory));
+      if (historySize < 1) {
+        if (hostMemory !== undefined) throw hostMemoryError(width, height, optimiserVectorBytes(height, width, pyramid) * ((stateOn === 'host' ? HOST_STATE_VECTORS : 0) + 2), hostMemory);
+        historySize = 1; // nothing to check against: one pair, past the fixed cap
+      }
       memory = stepAt(0);
       // Even without pairs the step may not fit: affordableHistory(0, …) then throws OUT_OF_MEMORY.
       if (budget !== undefined && memory.total * slack > budget) affordableHistory(0, stepAt, budget, { ...fitting, lbfgs: false }, warnings);
@@ -255,6 +262,18 @@ function memoryCap(o: ResolvedOptions, input: RunPlanInput): { bytes: number; no
   if (o.memoryBudget !== undefined) return { bytes: Math.min(o.memoryBudget, hard), note: o.memoryBudget <= hard ? 'your `memoryBudget`' : `the ${input.backend} backend's limit` };
   if (input.deviceLimits) return { bytes: Math.min(input.deviceLimits.defaultBudget, hard), note: input.deviceLimits.budgetNote };
   return input.memoryLimit === undefined ? undefined : { bytes: input.memoryLimit, note: `the ${input.backend} backend's limit` };
+}
+
+/** OUT_OF_MEMORY for optimiser state in JS memory that the host's memory cannot hold (see `Platform.hostMemory`). */
+function hostMemoryError(width: number, height: number, need: number, hostMemory: number): StyleTransferError {
+  // The state grows with the pixel count: the size at which it would fit, roughly.
+  const ratio = Math.sqrt((hostMemory * HOST_MEMORY_SHARE) / need);
+  return new StyleTransferError(
+    'OUT_OF_MEMORY',
+    `At ${width}x${height} the optimiser's state in JS memory needs about ${gib(need)} GiB (its working vectors and one L-BFGS pair), more than ${HOST_MEMORY_SHARE * 100}% of the ${gib(hostMemory)} GiB this process may use. ` +
+      `Use a \`size\` about ${Math.round(ratio * 100)}% of this one, or a machine with more memory.`,
+    { width, height, bytes: need, hostMemory },
+  );
 }
 
 /** The longest L-BFGS history (≤ `want`) whose step fits `budget`, or OUT_OF_MEMORY. */

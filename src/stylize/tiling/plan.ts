@@ -45,10 +45,32 @@ export interface TilingInput {
  */
 export const HOST_HISTORY_BYTES = 2 * 2 ** 30;
 
-/** Correction pairs that fit {@link HOST_HISTORY_BYTES} for an image (each pair: two optimiser-sized vectors). */
-export function hostHistoryPairs(height: number, width: number, pyramid: boolean, want: number): number {
-  const vector = height * width * 3 * 4 * (pyramid ? 4 / 3 : 1);
-  return Math.max(1, Math.min(want, Math.floor(HOST_HISTORY_BYTES / (2 * vector))));
+/**
+ * Optimiser-sized vectors an L-BFGS with its state in JS memory holds besides its pairs: the image, its gradient,
+ * the direction, the previous gradient, the line search's point and the gradients it keeps, the pyramid's decoded
+ * image and adjoint.
+ */
+export const HOST_STATE_VECTORS = 10;
+
+/** The share of the host's memory ({@link Platform.hostMemory}) that optimiser state in JS memory may take. */
+export const HOST_MEMORY_SHARE = 0.5;
+
+/** Bytes of one optimiser vector (the image, or the pyramid's levels: 4/3 of it) as float32. */
+export const optimiserVectorBytes = (height: number, width: number, pyramid: boolean): number => height * width * 3 * 4 * (pyramid ? 4 / 3 : 1);
+
+/**
+ * JS memory the correction pairs may take: {@link HOST_HISTORY_BYTES}, or less when the host's memory is known and
+ * its {@link HOST_MEMORY_SHARE}, after the working vectors (when they are in JS memory too), holds less.
+ */
+export function hostPairBytes(vectorBytes: number, stateOn: 'device' | 'host', hostMemory: number | undefined): number {
+  if (hostMemory === undefined) return HOST_HISTORY_BYTES;
+  const working = stateOn === 'host' ? HOST_STATE_VECTORS * vectorBytes : 0;
+  return Math.min(HOST_HISTORY_BYTES, hostMemory * HOST_MEMORY_SHARE - working);
+}
+
+/** Correction pairs (at most `want`; 0 when not one fits) in `pairBytes` of JS memory (each: two optimiser vectors). */
+export function hostHistoryPairs(height: number, width: number, pyramid: boolean, want: number, pairBytes = HOST_HISTORY_BYTES): number {
+  return Math.max(0, Math.min(want, Math.floor(pairBytes / (2 * optimiserVectorBytes(height, width, pyramid)))));
 }
 
 /** How a scale is evaluated when it is tiled: the tiles, and where the optimiser's state lives. */
