@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../src/adapters/node.js';
 import { adam, lbfgs, type Objective, type OptimizerStep } from '../src/core.js';
-import { cubicInterpolate } from '../src/optim/lbfgs.js';
+import { cubicInterpolate, warmStartStep } from '../src/optim/lbfgs.js';
 
 beforeAll(async () => {
   await ready();
@@ -250,6 +250,43 @@ describe('L-BFGS', () => {
     expect(blind.curvature).toBeUndefined();
     await blindGen.return(undefined);
     for (const bad of [0, -1, Number.NaN]) await expect(lbfgs(objective, x0, 1, { initialCurvature: bad }).next()).rejects.toThrow(/initialCurvature/);
+    x0.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a warm start on a loss ≥ 0 lengthens a short unit step from f/|gᵀd| (warmStartStep), and only then', async () => {
+    const before = tf.memory().numTensors;
+    // ½|x − c|², minimum 0 at c; from 0 with H₀ = 0.05 (20x too little) the unit step reduces |g| only 5%, short of
+    // the strong Wolfe curvature condition (10%), so the search extrapolates. With nonNegativeLoss the first step is
+    // 0.4·f/|gᵀd| = 0.4·½|c|²/(0.05·|c|²) = 4: accepted at once.
+    const c = [3, -1, 2];
+    const objective: Objective = async (x, direction) => {
+      const [loss, gtd, grad] = tf.tidy(() => {
+        const g = tf.sub(x, tf.tensor1d(c));
+        return [tf.mul(tf.sum(tf.square(g)), 0.5), direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0), tf.keep(g)];
+      });
+      const [l, d] = [(await loss.data())[0], (await gtd.data())[0]];
+      tf.dispose([loss, gtd]);
+      return { loss: l, parts: [l], grad, gtd: direction ? d : undefined };
+    };
+    const x0 = tf.zeros([3]);
+    const firstStep = async (opts: { nonNegativeLoss?: boolean }) => {
+      const gen = lbfgs(objective, x0, 1, { initialCurvature: 0.05, ...opts });
+      const step = (await gen.next()).value as OptimizerStep;
+      const x = Array.from(await step.x.data());
+      await gen.return(undefined);
+      return { evaluations: step.evaluations, x };
+    };
+    const plain = await firstStep({});
+    const warm = await firstStep({ nonNegativeLoss: true });
+    expect(plain.evaluations).toBeGreaterThan(2);
+    expect(warm.evaluations).toBe(2);
+    // x = 0 + 4 · 0.05 · c
+    warm.x.forEach((v, i) => expect(v).toBeCloseTo(0.2 * c[i], 5));
+    expect(warmStartStep(10, -1)).toBe(4);
+    expect(warmStartStep(1e9, -1)).toBe(10); // at most 10x
+    expect(warmStartStep(0.1, -1)).toBe(1); // never shorter than the unit step
+    expect(warmStartStep(-5, -1)).toBe(1);
     x0.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

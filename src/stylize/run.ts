@@ -195,7 +195,7 @@ function deviceOptimizer(s: ScaleSetup): ScaleOptimizer {
   const z0 = pyr ? pyr.encode(s.x) : s.x;
   const steps = o.optimizer === 'adam'
     ? adam(objective, z0, s.iterations, { learningRate: o.learningRate })
-    : lbfgs(objective, z0, s.iterations, { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn, initialCurvature: s.initialCurvature });
+    : lbfgs(objective, z0, s.iterations, { learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, historyOn: scale.historyOn, initialCurvature: s.initialCurvature, nonNegativeLoss: true });
   return {
     steps: steps as ScaleOptimizer['steps'],
     image: (x) => (pyr ? pyr.decode(x as tf.Tensor) : tf.clone(x as tf.Tensor4D)),
@@ -215,7 +215,7 @@ async function hostOptimizer(s: ScaleSetup): Promise<ScaleOptimizer> {
   const pyr = o.precondition ? makeHostPyramid(height, width, { levels: scale.pyramidLevels, decay: o.precondition.decay }) : undefined;
   const start = (await s.x.data()) as Float32Array;
   const steps = lbfgs(pyr ? pyr.wrap(objectiveX) : objectiveX, pyr ? pyr.encode(start) : start, s.iterations, {
-    learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, initialCurvature: s.initialCurvature,
+    learningRate: o.learningRate, ...o.lbfgs, historySize: scale.historySize, initialCurvature: s.initialCurvature, nonNegativeLoss: true,
   });
   return {
     steps: steps as ScaleOptimizer['steps'],
@@ -292,10 +292,11 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       const setup: ScaleSetup = {
         input, plan, scale, targets, x, taps,
         iterations: o.iterations[si],
-        // The previous scale's inverse curvature is a good first step here: the line search takes it at once, where
-        // a blind first step (`initialStep`) costs 1–2 more evaluations. Measured at 512 px (128 → 256 → 512,
-        // bench/coarse-to-fine.mjs): the curvature stays within ~3x across scales, and scaling it by the pixel ratio
-        // (4x) overshot the first step.
+        // The previous scale's inverse curvature is a good first direction here, where a blind first step
+        // (`initialStep`) costs 1–2 more evaluations. Measured at 512 px (128 → 256 → 512, bench/coarse-to-fine.mjs):
+        // the curvature stays within ~3x across scales, and scaling it by the pixel ratio (4x) overshot the first
+        // step. At 1024–4096 px its unit step fell short instead, so the losses' being ≥ 0 lengthens it where f/|gᵀd|
+        // allows (lbfgs's `nonNegativeLoss`, `warmStartStep`).
         initialCurvature: curvature,
         // Evaluations made from now until the next step belong to iteration + 1.
         iteration: () => iteration + 1,
