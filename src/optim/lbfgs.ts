@@ -162,8 +162,9 @@ async function strongWolfe<V, S>(ops: VectorOps<V, S>, objective: (x: V, d: V) =
  * when the loss allows — a fraction {@link WARM_START_LOSS_FRACTION} of f/|gᵀd|, the step at which the linear model
  * would have removed the whole loss (for a loss ≥ 0 whose quadratic model bottoms out at 0, the best step is 2·f/|gᵀd|).
  * Why: coarse-to-fine passes the previous scale's curvature, and at a new scale the loss is dominated by the fine
- * texture the upsampled image lacks; the unit step then measured 3–20x short of what the line search settled on
- * (1024 px: 9x; 2048: 3.3x; 4096: ≥ 10x, Tübingen/Starry Night) and cost a second evaluation to extrapolate.
+ * texture the upsampled image lacks, and the unit step fell short: on Tübingen/Starry Night the line search
+ * extrapolated to 4.3x it at 1024 px and to 10x at 4096 px (an extra evaluation each: ~20 min at 4096 px on WASM),
+ * and at 2048 px accepted it where ~3.3x was best.
  */
 export function warmStartStep(loss: number, gtd: number): number {
   return gtd < 0 && loss > 0 ? Math.max(1, Math.min(10, (WARM_START_LOSS_FRACTION * loss) / -gtd)) : 1;
