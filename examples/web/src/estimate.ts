@@ -28,7 +28,7 @@ export function describeEstimate(size: number, iterations: number, plan: PlanSum
     }
     return plan.code === 'DEVICE_LIMIT' ? `Does not fit this GPU's limits; ${fit}.` : plan.message;
   }
-  const tiled = plan.tiles > 1 ? `, in ${plan.tiles} tiles of ${plan.tileSize} px${plan.stateOn === 'host' ? ' (optimiser state in the worker's memory)' : ''}` : '';
+  const tiled = plan.tiles > 1 ? `, in ${plan.tiles} tiles of ${plan.tileSize} px${plan.stateOn === 'host' ? ' (optimiser state in the worker\u2019s memory)' : ''}` : '';
   const budget = plan.budgetBytes ? ` of ${gb(plan.budgetBytes)}` : '';
   const memory = `≈ ${gb(plan.memoryBytes)}${budget} of GPU memory per step${tiled}`;
   if (rate === undefined) return `${memory}; time: shown after a first run measures this device's speed.`;
