@@ -7,6 +7,8 @@ import '@tensorflow/tfjs-backend-webgpu';
 import * as nst from '../src/adapters/webgpu.ts';
 import { noiseImage } from '../src/core.ts';
 import { genericKernels, wasmKernels } from '../src/kernels/index.ts';
+import { transformWeights, winogradConv2d, winogradTensors } from '../src/kernels/winograd.ts';
+import { winogradTileFor } from '../src/kernels/winograd-plan.ts';
 
 const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
@@ -143,9 +145,9 @@ window.gpuBench = {
   /**
    * Median milliseconds of each kernel variant at the shapes a run at `size` px uses, each call synchronised by one
    * read. The variants of an operation take turns (round-robin, after one warm-up call each), so drift in a shared
-   * machine's load hits them alike. `only`: a subset of 'gram', 'pool', 'conv'.
+   * machine's load hits them alike. `only`: a subset of 'gram', 'pool', 'conv', 'winograd'.
    */
-  async kernels(size, reps, only = ['gram', 'pool', 'conv']) {
+  async kernels(size, reps, only = ['gram', 'pool', 'conv', 'winograd']) {
     const compare = async (variants) => {
       const once = async (make) => {
         const t = performance.now();
@@ -200,6 +202,27 @@ window.gpuBench = {
         });
       res['conv stack to relu5_1'] = await compare({ separate: stack(false), fused: stack(true) });
       x0.dispose();
+    }
+    if (only.includes('winograd')) {
+      // Issue 16's question for the GPUs: would the WASM kernel's Winograd F(2,3) pay here? Every conv (forward and
+      // backward) that WASM's table runs as Winograd at this size, tf.conv2d vs winogradConv2d, and their sum.
+      const side = [0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4].map((pools) => size >> pools);
+      const total = { conv2d: 0, winograd: 0 };
+      for (let i = 0; i < side.length; i++) {
+        const [, , cin, cout] = model.kernel(i).shape;
+        for (const [direction, kernel, inChannels, outChannels] of [['forward', model.kernel(i), cin, cout], ['backward', model.flippedKernel(i), cout, cin]]) {
+          const tile = winogradTileFor({ height: side[i], width: side[i], inChannels, outChannels });
+          if (tile === undefined) continue;
+          const x = tf.randomNormal([1, side[i], side[i], inChannels]);
+          const w = transformWeights(kernel, tile);
+          const ms = await compare({ conv2d: () => tf.conv2d(x, kernel, 1, 'same'), winograd: () => winogradConv2d(x, w) });
+          res[`conv${i} ${direction} ${side[i]}px ${inChannels}→${outChannels}`] = ms;
+          total.conv2d += ms.conv2d;
+          total.winograd += ms.winograd;
+          tf.dispose([x, ...winogradTensors(w)]);
+        }
+      }
+      res['winograd layers, total'] = { ...total, speedup: +(total.conv2d / total.winograd).toFixed(3) };
     }
     return res;
   },

@@ -7,9 +7,10 @@
 //
 // Options: --sizes 256,512,1024  --reps 5 (timed iterations after the first)  --backends webgl,webgpu
 //          --budget-gb 64 (memoryBudget per run; GPUs report no memory)  --deadline-s 270 (sizes that would not
-//          finish in time are skipped)  --kernels (time the kernel variants: Gram, ReLU+pool backward, fused conv)
+//          finish in time are skipped)  --kernels (time the kernel variants: Gram, ReLU+pool backward, fused conv,
+//          and tf.conv2d vs the WASM kernels' Winograd on the layers WASM runs it on)
 //          --readbacks (read-backs per iteration of whole Adam and L-BFGS runs)  --no-iterations (only the extras)
-//          --kernel-set gram,pool,conv (which variants --kernels times)
+//          --kernel-set gram,pool,conv,winograd (which variants --kernels times)
 // Environment: CHROMIUM_PATH (default: the first of /usr/bin/chromium, chromium-browser, google-chrome).
 //
 // Without --software, it looks for a GPU (/dev/nvidia*, /dev/dri/renderD*); with none it says so in one line and
@@ -174,7 +175,7 @@ try {
         }
       };
       await extra('readbacks', 'read-backs per iteration', () => p.call('readbacks', Math.min(...sizes), 3));
-      const kernelSet = value('kernel-set', 'gram,pool,conv').split(',');
+      const kernelSet = value('kernel-set', 'gram,pool,conv,winograd').split(',');
       await extra('kernels', 'kernel variants', async () => ({ size: Math.min(...sizes), ms: await p.call('kernels', Math.min(...sizes), Math.max(3, reps), kernelSet) }));
       if (p.errors.length) report.backends[b].pageErrors = p.errors;
     } finally {

@@ -4,8 +4,9 @@
 //   node bench/winograd.mjs [--threads 2] [--sizes 256,512] [--reps 5] [--layers]
 // --layers [--max-side N]: every VGG-19 conv shape (at most N px a side) (forward, and backward = Cin/Cout swapped) at each size, tf.conv2d vs F(2,3)
 //           vs F(4,3): the measurements behind WINOGRAD_TABLE (src/kernels/winograd-plan.ts).
-// --loss [--iterations 100]: final loss of a stylisation at the first size, with and without Winograd.
-//   --only conv2d|winograd: just that one, so the process's peak RSS is that run's (the RSS comparison:
+// --loss [--iterations 100] [--content F --style F]: final loss of a stylisation at the first size, with and without
+//   Winograd, and with tf.conv2d summing its input channels in two halves (the float32 noise floor; see below).
+//   --only conv2d|winograd|conv2d-split: just that one, so the process's peak RSS is that run's (the RSS comparison:
 //   `node bench/winograd.mjs --loss --sizes 512 --iterations 10 --only conv2d`, then `--only winograd`).
 // default:  the conv stack of one forward+backward (the 13 forward and 13 backward convs up to relu5_1), and one
 //           lossAndGradient evaluation (content relu4_2 + style relu1_1…relu5_1), with and without Winograd, peak RSS.
@@ -46,29 +47,55 @@ async function interleaved(fns) {
   return times.map(median);
 }
 
+/** tf.conv2d (as the network runs it) with the input-channel sum split in two halves: another rounding order. */
+function splitSumConv(x, model, i, direction) {
+  const cin = x.shape[3];
+  const kernel = direction === 'forward' ? model.kernel(i) : model.flippedKernel(i);
+  return tf.tidy(() => {
+    const h = Math.ceil(cin / 2);
+    const part = (c0, n) => tf.conv2d(tf.slice(x, [0, 0, 0, c0], [-1, -1, -1, n]), tf.slice(kernel, [0, 0, c0, 0], [-1, -1, n, -1]), 1, 'same');
+    const y = cin < 2 ? tf.conv2d(x, kernel, 1, 'same') : tf.add(part(0, h), part(h, cin - h));
+    return direction === 'forward' ? tf.add(y, model.bias(i)) : y;
+  });
+}
+
 const SHAPES = [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 512], [512, 512]];
 const POOLS_BEFORE = { 64: 0, 128: 1, 256: 2, 512: 3 }; // by Cout of the forward conv (512→512 also at /16)
 
 if (args.includes('--loss')) {
-  // The final loss of a default stylisation (L-BFGS, --iterations, first --sizes) with and without Winograd.
+  // The final loss of a default stylisation (L-BFGS, --iterations, first --sizes) with and without Winograd, and —
+  // for scale — with tf.conv2d whose input-channel sum is taken in two halves: the same arithmetic in another
+  // float32 rounding order. Over 100 iterations L-BFGS amplifies any rounding difference (a ReLU or max-pool tie
+  // that flips changes the gradient there outright), so that third run is the noise floor Winograd's difference
+  // is to be read against.
   const vgg = await nst.loadVgg19();
   const images = join(here, '..', '..', 'shared', 'images');
-  const content = await nst.readImage(join(images, 'tubingen.jpg'));
-  const style = await nst.readImage(join(images, 'starry_night.jpg'));
+  const content = await nst.readImage(join(images, value('content', 'tubingen.jpg')));
+  const style = await nst.readImage(join(images, value('style', 'starry_night.jpg')));
   const iterations = Number(value('iterations', '100'));
   const loss = {};
   const only = value('only', undefined);
-  if (only !== undefined && only !== 'conv2d' && only !== 'winograd') throw new Error(`--only takes conv2d or winograd, not ${only}`);
-  for (const winograd of only ? [only === 'winograd'] : [false, true]) {
-    const stylizer = await nst.createStylizer({ model: vgg, winograd });
-    const t = performance.now();
-    const r = await stylizer.stylize(content, style, { size: sizes[0], iterations });
-    loss[winograd ? 'winograd' : 'conv2d'] = { finalLoss: r.history.at(-1).loss.total, seconds: +((performance.now() - t) / 1000).toFixed(1), evaluations: r.evaluations };
-    sampleRss();
-    r.dispose();
-    await stylizer.dispose?.();
+  const VARIANTS = ['conv2d', 'winograd', 'conv2d-split'];
+  if (only !== undefined && !VARIANTS.includes(only)) throw new Error(`--only takes ${VARIANTS.join(', ')}, not ${only}`);
+  for (const variant of only ? [only] : VARIANTS) {
+    // conv2d-split: a stylizer without the `winograd` option uses the shared `wasmKernels` object, whose conv is
+    // swapped for the run's duration (a bench-only patch; NST_WINOGRAD does not matter, nothing is prepared).
+    const patched = variant === 'conv2d-split' && { conv: core.wasmKernels.conv, prepareConvs: core.wasmKernels.prepareConvs };
+    if (patched) Object.assign(core.wasmKernels, { conv: splitSumConv, prepareConvs: () => ({ bytes: 0, dispose() {} }) });
+    try {
+      const stylizer = await nst.createStylizer({ model: vgg, ...(variant !== 'conv2d-split' && { winograd: variant === 'winograd' }) });
+      const t = performance.now();
+      const r = await stylizer.stylize(content, style, { size: sizes[0], iterations });
+      loss[variant] = { finalLoss: r.history.at(-1).loss.total, seconds: +((performance.now() - t) / 1000).toFixed(1), evaluations: r.evaluations };
+      sampleRss();
+      r.dispose();
+      await stylizer.dispose?.();
+    } finally {
+      if (patched) Object.assign(core.wasmKernels, patched);
+    }
   }
-  const r = { size: sizes[0], iterations, ...loss, ...(!only && { relativeDifference: Math.abs(loss.winograd.finalLoss - loss.conv2d.finalLoss) / loss.conv2d.finalLoss }) };
+  const rel = (v) => loss[v] && loss.conv2d && +(Math.abs(loss[v].finalLoss - loss.conv2d.finalLoss) / loss.conv2d.finalLoss).toExponential(2);
+  const r = { size: sizes[0], iterations, ...loss, relativeDifference: { winograd: rel('winograd'), 'conv2d-split': rel('conv2d-split') } };
   log(JSON.stringify(r));
   out.results.push(r);
   vgg.dispose();
@@ -92,7 +119,7 @@ if (args.includes('--loss')) {
           const r = { size, side, direction, inChannels: i, outChannels: o, conv2dMs: +plain.toFixed(1), f23Ms: +f2.toFixed(1), f43Ms: +f4.toFixed(1) };
           log(JSON.stringify(r));
           out.results.push(r);
-          tf.dispose([x, k, ...w2.u, ...w4.u]);
+          tf.dispose([x, k, ...core.winogradTensors(w2), ...core.winogradTensors(w4)]);
         }
       }
     }

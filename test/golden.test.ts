@@ -24,6 +24,7 @@ import { gramMatrix } from '../src/core/gram.js';
 import { contentLoss, styleLoss, tvLoss } from '../src/core/losses.js';
 import { lossAndGradient, type PointLoss } from '../src/core/network.js';
 import { resolveLayer } from '../src/core/layers.js';
+import { activeKernels, wasmKernelsWith } from '../src/kernels/index.js';
 
 const SHARED = new URL('../../shared/', import.meta.url);
 const GOLDEN = new URL('golden/', SHARED);
@@ -256,67 +257,77 @@ describe('golden: uint8-only weights (as the reference)', () => {
     close('content loss (JS doubles)', 'sum_sq_diff', s, ref.sum_sq_diff, 1e-4);
   });
 
-  it('full loss and its gradient with respect to the RGB pixels (lossAndGradient)', () => {
-    const ref = golden.full_loss;
-    const refGrad = ref.grad_wrt_rgb_pixels;
-    const before = tf.memory().numTensors;
-    const out = tf.tidy(() => {
-      const rgb = tf.tensor4d(Float32Array.from(readRgb('tubingen').data), [1, 224, 224, 3]);
-      const contentTarget = acts.tubingen[CONTENT_LAYER];
-      const losses = new Map<number, PointLoss>();
-      losses.set(resolveLayer(CONTENT_LAYER).index, (a) => contentLoss(a, contentTarget, ref.content_weight, 'mean'));
-      for (const keras of STYLE_LAYERS) {
-        const target = gramMatrix(acts.starry_night[keras]);
-        losses.set(resolveLayer(keras).index, (a) => styleLoss(a, target, ref.style_weight, 'mean'));
+  // With Winograd (the kernels stylize() uses on WASM, prepared as a run prepares them) the same tolerances hold:
+  // its F(2,3) rounding is another float32 rounding of the same sums (docs/performance.md, "Winograd convolutions").
+  for (const variant of ['tf.conv2d', 'Winograd'] as const) {
+    it(`full loss and its gradient with respect to the RGB pixels (lossAndGradient, ${variant})`, () => {
+      const before = tf.memory().numTensors;
+      // Unprepared, the active kernels' convs are tf.conv2d; prepared, Winograd runs where WASM's table picks it.
+      const kernels = variant === 'Winograd' ? wasmKernelsWith({ winograd: true }) : activeKernels();
+      const prepared = variant === 'Winograd' ? kernels.prepareConvs(model, { height: 224, width: 224, forward: 13, backward: 13 }) : undefined;
+      if (prepared) expect(prepared.bytes).toBeGreaterThan(0);
+      const ref = golden.full_loss;
+      const refGrad = ref.grad_wrt_rgb_pixels;
+      const out = tf.tidy(() => {
+        const rgb = tf.tensor4d(Float32Array.from(readRgb('tubingen').data), [1, 224, 224, 3]);
+        const contentTarget = acts.tubingen[CONTENT_LAYER];
+        const losses = new Map<number, PointLoss>();
+        losses.set(resolveLayer(CONTENT_LAYER).index, (a) => contentLoss(a, contentTarget, ref.content_weight, 'mean'));
+        for (const keras of STYLE_LAYERS) {
+          const target = gramMatrix(acts.starry_night[keras]);
+          losses.set(resolveLayer(keras).index, (a) => styleLoss(a, target, ref.style_weight, 'mean'));
+        }
+        const { values, grad } = lossAndGradient(model, rgb, losses, 'max', kernels);
+        // TV acts on the image itself, outside the network: add its value and gradient.
+        const tv = tvLoss(rgb, ref.tv_weight);
+        // `values` come in forward order of the loss points: relu1_1, relu2_1, relu3_1, relu4_1, relu4_2, relu5_1.
+        const order = [...losses.keys()].sort((a, b) => a - b);
+        const contentValue = values[order.indexOf(resolveLayer(CONTENT_LAYER).index)];
+        const styleValues = values.filter((v) => v !== contentValue);
+        return {
+          n: values.length,
+          content: contentValue.dataSync()[0],
+          style: tf.addN(styleValues).dataSync()[0],
+          tv: tv.value.dataSync()[0],
+          total: tf.add(tf.addN(values), tv.value).dataSync()[0],
+          grad: tf.add(grad, tv.grad).dataSync() as Float32Array,
+        };
+      });
+      prepared?.dispose();
+      // Nothing allocated inside the tidy survives it, and the prepared weights are freed.
+      expect(tf.memory().numTensors).toBe(before);
+      expect(out.n).toBe(6);
+      expect(out.grad.length).toBe(224 * 224 * 3);
+
+      // x = content image: the content term is 0 up to float32 noise of two identical forward passes.
+      expect(Math.abs(out.content)).toBeLessThanOrEqual(1e-6 * ref.style_term);
+      close(`full loss: terms (tf.sum)${variant === 'Winograd' ? ' (Winograd)' : ''}`, 'style_term ×100', out.style, ref.style_weight * ref.style_term, 2e-3);
+      close('full loss: terms (tf.sum)', 'tv_term ×0.001', out.tv, ref.tv_weight * ref.tv_term, 2e-3);
+      close(`full loss: value (tf.sum)${variant === 'Winograd' ? ' (Winograd)' : ''}`, 'loss', out.total, ref.loss, 2e-3);
+
+      // Gradient summaries in JS doubles. rtol 1e-3 rather than 1e-4: a float32 backward pass differs from the
+      // float64 reference by ~5.6e-4 in relative L2 and by up to 3.8e-3·max|g| in single entries (README, the
+      // float32-vs-float64 run), concentrated in a few pixels where float32 rounding flips a ReLU or max-pool
+      // tie. The summaries land far closer (README measured ≤ 1.3e-6 on wasm), but `max_abs` and the samples are
+      // single entries that could sit on such a pixel; any real mistake (missing term, factor 2, unflipped kernel,
+      // RGB/BGR swap) moves them by ≫ 1e-3.
+      let l2 = 0;
+      let maxAbs = 0;
+      let sum = 0;
+      for (const v of out.grad) {
+        l2 += v * v;
+        sum += v;
+        if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
       }
-      const { values, grad } = lossAndGradient(model, rgb, losses, 'max');
-      // TV acts on the image itself, outside the network: add its value and gradient.
-      const tv = tvLoss(rgb, ref.tv_weight);
-      // `values` come in forward order of the loss points: relu1_1, relu2_1, relu3_1, relu4_1, relu4_2, relu5_1.
-      const order = [...losses.keys()].sort((a, b) => a - b);
-      const contentValue = values[order.indexOf(resolveLayer(CONTENT_LAYER).index)];
-      const styleValues = values.filter((v) => v !== contentValue);
-      return {
-        n: values.length,
-        content: contentValue.dataSync()[0],
-        style: tf.addN(styleValues).dataSync()[0],
-        tv: tv.value.dataSync()[0],
-        total: tf.add(tf.addN(values), tv.value).dataSync()[0],
-        grad: tf.add(grad, tv.grad).dataSync() as Float32Array,
-      };
+      const suffix = variant === 'Winograd' ? ' (Winograd)' : '';
+      close(`gradient l2_norm${suffix}`, 'grad', Math.sqrt(l2), refGrad.l2_norm, 1e-3);
+      close(`gradient max_abs${suffix}`, 'grad', maxAbs, refGrad.max_abs, 1e-3);
+      close(`gradient sum${suffix}`, 'grad', sum, refGrad.sum, 1e-3);
+      for (const p of refGrad.positions) {
+        close(`gradient at positions${suffix}`, `[${p.y},${p.x},${p.c}]`, out.grad[(p.y * 224 + p.x) * 3 + p.c], p.value, 1e-3);
+      }
     });
-    // Nothing allocated inside the tidy survives it.
-    expect(tf.memory().numTensors).toBe(before);
-    expect(out.n).toBe(6);
-    expect(out.grad.length).toBe(224 * 224 * 3);
-
-    // x = content image: the content term is 0 up to float32 noise of two identical forward passes.
-    expect(Math.abs(out.content)).toBeLessThanOrEqual(1e-6 * ref.style_term);
-    close('full loss: terms (tf.sum)', 'style_term ×100', out.style, ref.style_weight * ref.style_term, 2e-3);
-    close('full loss: terms (tf.sum)', 'tv_term ×0.001', out.tv, ref.tv_weight * ref.tv_term, 2e-3);
-    close('full loss: value (tf.sum)', 'loss', out.total, ref.loss, 2e-3);
-
-    // Gradient summaries in JS doubles. rtol 1e-3 rather than 1e-4: a float32 backward pass differs from the
-    // float64 reference by ~5.6e-4 in relative L2 and by up to 3.8e-3·max|g| in single entries (README, the
-    // float32-vs-float64 run), concentrated in a few pixels where float32 rounding flips a ReLU or max-pool
-    // tie. The summaries land far closer (README measured ≤ 1.3e-6 on wasm), but `max_abs` and the samples are
-    // single entries that could sit on such a pixel; any real mistake (missing term, factor 2, unflipped kernel,
-    // RGB/BGR swap) moves them by ≫ 1e-3.
-    let l2 = 0;
-    let maxAbs = 0;
-    let sum = 0;
-    for (const v of out.grad) {
-      l2 += v * v;
-      sum += v;
-      if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
-    }
-    close('gradient l2_norm', 'grad', Math.sqrt(l2), refGrad.l2_norm, 1e-3);
-    close('gradient max_abs', 'grad', maxAbs, refGrad.max_abs, 1e-3);
-    close('gradient sum', 'grad', sum, refGrad.sum, 1e-3);
-    for (const p of refGrad.positions) {
-      close('gradient at positions', `[${p.y},${p.x},${p.c}]`, out.grad[(p.y * 224 + p.x) * 3 + p.c], p.value, 1e-3);
-    }
-  });
+  }
 });
 
 describe('lossAndGradient across calls', () => {

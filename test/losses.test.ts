@@ -9,14 +9,15 @@
  * - the backend kernels: the WASM fast paths (blocked transpose in Grams, fused ReLU + max-pool backward) equal
  *   the generic ones.
  * - lossAndGradient (the hand-written VGG-19 backward pass) on a 20x20 image with the real weights, losses at a
- *   conv (pre-ReLU), ReLU and pool point of blocks 1–2, with max and with average pooling.
+ *   conv (pre-ReLU), ReLU and pool point of blocks 1–2, with max and with average pooling, and with Winograd
+ *   F(2,3) forced on every conv (max pooling).
  * - symPow, matchColorHistogram, matchLuminance, combineLuminance and the RGB↔YIQ round trip.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, loadVgg19, type Vgg19 } from '../src/adapters/node.js';
 import { gramBackward, gramMatrix } from '../src/core/gram.js';
-import { genericKernels, kernelsFor, wasmKernels, webglKernels, webgpuKernels } from '../src/kernels/index.js';
+import { genericKernels, kernelsFor, wasmKernels, wasmKernelsWith, webglKernels, webgpuKernels } from '../src/kernels/index.js';
 import { blockedTranspose } from '../src/kernels/wasm.js';
 import { tvLossHost } from '../src/core/losses.js';
 import { contentLoss, styleLoss, tvLoss, type LossNormalization } from '../src/core/losses.js';
@@ -369,9 +370,14 @@ describe('lossAndGradient through VGG-19 (real weights) vs finite differences', 
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  for (const pooling of ['max', 'avg'] as const) {
-    it(`style (relu2_1) + content (conv2_1 before its ReLU, pool2) losses, ${pooling} pooling`, async () => {
+  // The third run takes the gradient with Winograd F(2,3) forced on every conv of the pass (conv1_1 … conv2_2, forward
+  // and backward); the finite differences still come from tf.conv2d's forward pass.
+  for (const [pooling, winograd] of [['max', false], ['avg', false], ['max', true]] as const) {
+    it(`style (relu2_1) + content (conv2_1 before its ReLU, pool2) losses, ${pooling} pooling${winograd ? ', Winograd on every conv' : ''}`, async () => {
       const before = tf.memory().numTensors;
+      const kernels = winograd ? wasmKernelsWith({ winograd: true, winogradTile: () => 2 }) : undefined;
+      const prepared = kernels?.prepareConvs(model, { height: H, width: W, forward: 4, backward: 4 });
+      if (prepared) expect(prepared.bytes).toBeGreaterThan(0);
       const names: LayerName[] = ['relu2_1', 'conv2_1', 'pool2'];
       const [styleW, contentW] = [1e3, 1];
       // Targets from a nearby image (x plus ±2 noise): the loss stays small, so its float32 rounding is small next
@@ -388,7 +394,7 @@ describe('lossAndGradient through VGG-19 (real weights) vs finite differences', 
         [resolveLayer('pool2').index, (a) => contentLoss(a, targetPool, contentW)],
       ]);
       const { grad, parts } = tf.tidy(() => {
-        const r = lossAndGradient(model, x, losses, pooling);
+        const r = lossAndGradient(model, x, losses, pooling, kernels);
         return { grad: r.grad, parts: tf.stack(r.values) };
       });
       expect(grad.shape).toEqual([1, H, W, 3]);
@@ -444,8 +450,9 @@ describe('lossAndGradient through VGG-19 (real weights) vs finite differences', 
       rels.push(r.rel.toExponential(1));
       expect(r.analytic).toBeGreaterThan(0);
       expect(r.rel, `${pooling} gradient + random: ${r.analytic} vs ${r.numeric}`).toBeLessThan(1e-2);
-      console.log(`lossAndGradient, ${pooling} pooling: loss parts ${partValues.map((v) => v.toPrecision(3)).join(', ')}; relative errors of directional derivatives ${rels.join(', ')}`);
+      console.log(`lossAndGradient, ${pooling} pooling${winograd ? ', Winograd' : ''}: loss parts ${partValues.map((v) => v.toPrecision(3)).join(', ')}; relative errors of directional derivatives ${rels.join(', ')}`);
       tf.dispose([x, other, gram21, targetConv, targetPool, grad, parts, mixed]);
+      prepared?.dispose();
       expect(tf.memory().numTensors).toBe(before);
     });
   }

@@ -13,15 +13,16 @@ export interface ConvShape {
 
 /**
  * Where Winograd beats tf.conv2d on tfjs-backend-wasm 4.22 at 2 threads, from `npm run bench -- --winograd
- * --layers` (per-layer medians, interleaved in one process; numbers and method in docs/performance.md): the
- * first row whose conditions a call meets gives its tile; no row, tf.conv2d. `maxPixels`/`minPixels` bound H·W,
- * `minIn`/`minOut` the channel counts.
+ * --layers` on a quiet machine (per-layer medians, interleaved in one process; numbers and method in
+ * docs/performance.md): the first row whose conditions a call meets gives its tile; no row, tf.conv2d.
+ * `maxPixels`/`minPixels` bound H·W, `minIn`/`minOut` the channel counts.
  */
 export const WINOGRAD_TABLE: readonly { minPixels: number; maxPixels: number; minIn: number; minOut: number; tile: WinogradTile }[] = [
-  // 32x32 … 64x64 with 512 channels on one side: F(2,3) measured 1.3–2.3x faster (conv4_x, conv5_1 at 256 and
-  // 512 px, forward and backward). 256→256 at 64x64 was a tie, 16x16 (conv5_1 at 256 px) and F(4,3) slower.
-  { minPixels: 32 * 32, maxPixels: 64 * 64, minIn: 512, minOut: 256, tile: 2 },
-  { minPixels: 32 * 32, maxPixels: 64 * 64, minIn: 256, minOut: 512, tile: 2 },
+  // F(2,3) measured 1.19–2.0x faster on every conv of 8x8 … 256x256 pixels with at least 128 channels on both
+  // sides (conv2_2 … conv5_1 at 256 and 512 px, conv2_2 … conv5_1 at 128 px, conv3_1 … conv5_1 at 1024 px),
+  // forward and backward. With 64 channels on a side it won at some sizes and lost at others (conv1_2 at 128 px:
+  // 0.59–0.85x); at 512x512 it tied or won by under 10%; F(4,3) never won.
+  { minPixels: 8 * 8, maxPixels: 256 * 256, minIn: 128, minOut: 128, tile: 2 },
 ];
 
 /** Which Winograd tile a conv of this shape uses, or undefined for tf.conv2d. */

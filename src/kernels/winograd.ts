@@ -134,39 +134,55 @@ export function winogradConv2d(x: tf.Tensor4D, w: WinogradWeights, bias?: tf.Ten
   const rowsP = (th + 1) * m; // padded height: 1 above, the rest below (≥ 1 since m ≥ 2)
   const colsP = (tw + 1) * m;
 
-  // The input transform, Bᵀ d B, as depthwise convs with stride m (XNNPACK, multi-threaded; the 'same' padding
-  // and the padding to whole tiles are the convs' explicit padding): first along rows, then along columns.
-  const rowsOf = w.rows.map((f) => tf.depthwiseConv2d(x, f, [m, 1], [[0, 0], [1, rowsP - h - 1], [0, 0], [0, 0]]));
+  const padRows: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, rowsP - h - 1], [0, 0], [0, 0]];
+  const padCols: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 0], [1, colsP - wd - 1], [0, 0]];
 
-  // T[i][s]: the output transform along columns of M[i][·], made per tile row i as soon as its products exist.
-  const partial: tf.Tensor[][] = [];
+  // Every intermediate is disposed as soon as its last reader is done (not at the end of one tidy), so that at
+  // most one input-transform row and one tile row's products live at once. The WASM heap never shrinks, so the
+  // high-water mark of the largest layer is what it costs a run.
+  const live = new Set<tf.Tensor>();
+  const keep = <T extends tf.Tensor>(t: T): T => (live.add(t), t);
+  const drop = (ts: readonly tf.Tensor[]) => ts.forEach((t) => (live.delete(t), t.dispose()));
   try {
+    // T[i][s]: the output transform along columns of M[i][·], made per tile row i as soon as its products exist.
+    const partial: tf.Tensor[][] = [];
     for (let i = 0; i < a; i++) {
-      const products = tf.tidy(() =>
-        w.cols.map((f, j) => {
-          const lhs = tf.reshape(tf.depthwiseConv2d(rowsOf[i], f, [1, m], [[0, 0], [0, 0], [1, colsP - wd - 1], [0, 0]]), [tiles, cin]) as tf.Tensor2D;
-          // M₁₁ is the one product every output pixel sees with weight 1 (column 1 of Aᵀ is all ones): add the bias there.
-          return bias && i === 1 && j === 1 ? tf.fused.matMul({ a: lhs, b: w.u[i * a + j], bias }) : tf.matMul(lhs, w.u[i * a + j]);
-        }),
-      );
-      rowsOf[i].dispose();
-      partial.push(outputTransform1d(products, m));
-      tf.dispose(products);
+      // The input transform, Bᵀ d B, as depthwise convs with stride m (XNNPACK, multi-threaded; the 'same' padding
+      // and the padding to whole tiles are the convs' explicit padding): row i of Bᵀ along rows, then each row of
+      // Bᵀ along columns.
+      const rowT = keep(tf.depthwiseConv2d(x, w.rows[i], [m, 1], padRows));
+      const products = w.cols.map((f, j) => {
+        const lhs = keep(tf.tidy(() => tf.reshape(tf.depthwiseConv2d(rowT, f, [1, m], padCols), [tiles, cin]) as tf.Tensor2D));
+        // M₁₁ is the one product every output pixel sees with weight 1 (column 1 of Aᵀ is all ones): add the bias there.
+        const p = keep(bias && i === 1 && j === 1 ? tf.fused.matMul({ a: lhs, b: w.u[i * a + j], bias }) : tf.matMul(lhs, w.u[i * a + j]));
+        drop([lhs]);
+        return p;
+      });
+      drop([rowT]);
+      partial.push(outputTransform1d(products, m).map(keep));
+      drop(products);
     }
-    return tf.tidy(() => {
-      // ys[s][r]: output pixel (r, s) of every tile, [tiles, Cout].
-      const ys = [];
-      for (let s = 0; s < m; s++) ys.push(outputTransform1d(partial.map((ti) => ti[s]), m));
-      const rows = [];
-      for (let r = 0; r < m; r++) {
-        const cols = ys.map((y) => tf.reshape(y[r], [th, tw, 1, cout]));
-        rows.push(tf.reshape(tf.concat(cols, 2), [th, 1, tw * m, cout]));
-      }
-      const full = tf.reshape(tf.concat(rows, 1), [1, th * m, tw * m, cout]) as tf.Tensor4D;
-      return th * m === h && tw * m === wd ? full : tf.slice(full, [0, 0, 0, 0], [1, h, wd, cout]);
-    });
+    // ys[s][r]: output pixel (r, s) of every tile, [tiles, Cout].
+    const ys: tf.Tensor[][] = [];
+    for (let s = 0; s < m; s++) {
+      const column = partial.map((ti) => ti[s]);
+      ys.push(outputTransform1d(column, m).map(keep));
+      drop(column);
+    }
+    // The m x m output pixels interleaved by two concats (along columns within a row of pixels, then along rows).
+    const rows: tf.Tensor[] = [];
+    for (let r = 0; r < m; r++) {
+      const pixels = ys.map((y) => y[r]);
+      rows.push(keep(tf.tidy(() => tf.reshape(tf.concat(pixels.map((y) => tf.reshape(y, [th, tw, 1, cout])), 2), [th, 1, tw * m, cout]))));
+      drop(pixels);
+    }
+    const full = tf.tidy(() => tf.reshape(tf.concat(rows, 1), [1, th * m, tw * m, cout]) as tf.Tensor4D);
+    drop(rows);
+    if (th * m === h && tw * m === wd) return full;
+    const cropped = tf.slice(full, [0, 0, 0, 0], [1, h, wd, cout]);
+    full.dispose();
+    return cropped;
   } finally {
-    tf.dispose(rowsOf);
-    tf.dispose(partial.flat());
+    drop([...live]);
   }
 }
