@@ -10,6 +10,7 @@ import { genericKernels, wasmKernels } from '../src/kernels/index.ts';
 import { transformWeights, winogradConv2d, winogradTensors } from '../src/kernels/winograd.ts';
 import { winogradTileFor } from '../src/kernels/winograd-plan.ts';
 
+const CONV_NAMES = ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2', 'conv3_3', 'conv3_4', 'conv4_1', 'conv4_2', 'conv4_3', 'conv4_4', 'conv5_1'];
 const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
 /**
@@ -216,13 +217,13 @@ window.gpuBench = {
           const x = tf.randomNormal([1, side[i], side[i], inChannels]);
           const w = transformWeights(kernel, tile);
           const ms = await compare({ conv2d: () => tf.conv2d(x, kernel, 1, 'same'), winograd: () => winogradConv2d(x, w) });
-          res[`conv${i} ${direction} ${side[i]}px ${inChannels}→${outChannels}`] = ms;
+          res[`${CONV_NAMES[i]} ${direction} ${side[i]}px ${inChannels}→${outChannels}`] = { conv2d: +ms.conv2d.toFixed(1), winograd: +ms.winograd.toFixed(1) };
           total.conv2d += ms.conv2d;
           total.winograd += ms.winograd;
           tf.dispose([x, ...winogradTensors(w)]);
         }
       }
-      res['winograd layers, total'] = { ...total, speedup: +(total.conv2d / total.winograd).toFixed(3) };
+      res['winograd layers, total'] = { conv2d: Math.round(total.conv2d), winograd: Math.round(total.winograd), speedup: +(total.conv2d / total.winograd).toFixed(3) };
     }
     return res;
   },

@@ -107,6 +107,25 @@ describe('the run plan', () => {
     expect(plan({ size: 512 }, 64 * 2 ** 30, ['relu1_1']).tapsInPass).toBe(true);
     expect(() => plan({ size: 512 }, 2 ** 20)).toThrow(/needs about [\d.]+ GiB on the test backend/);
   });
+
+  it('runs a scale on plain convs where the prepared ones (Winograd) alone would have it tiled', () => {
+    const run = (convBytes: number, options: StylizeOptions = {}) => {
+      const o = resolveOptions({ size: 512, lbfgs: { historySize: 10 }, ...options }, 1);
+      const input = { o, content: { height: 512, width: 512 }, styles: [{ height: 512, width: 512 }], tapPoints: [], backend: 'test', convBytes: () => convBytes };
+      const plain = planRun({ ...input, convBytes: () => 0, memoryLimit: undefined }).scales[0].memory.total;
+      // A cap the whole image fits with 3 pairs and no prepared convs, and not with 1 GiB of them.
+      return planRun({ ...input, memoryLimit: plain * 1.2 + tf.memory().numBytes + 2 ** 20 });
+    };
+    const small = run(2 ** 20);
+    expect(small.scales[0]).toMatchObject({ prepareConvs: true, tiling: undefined });
+    expect(small.scales[0].memory.convWeights).toBe(2 ** 20);
+    const large = run(2 ** 30);
+    expect(large.scales[0]).toMatchObject({ prepareConvs: false, tiling: undefined });
+    expect(large.scales[0].memory.convWeights).toBe(0);
+    expect(large.warnings).toContainEqual(expect.stringMatching(/512x512 the test backend's prepared convolutions \(Winograd's weights\) are not used/));
+    // Tiles asked for: the convs are prepared (for the crops' pass, which fits).
+    expect(run(2 ** 30, { tile: 256 }).scales[0].prepareConvs).toBe(true);
+  });
 });
 
 describe('stylize() memory check', () => {

@@ -14,7 +14,8 @@ export function plainConv(x: tf.Tensor4D, weights: ConvWeights, i: number, direc
   return tf.tidy(() => tf.add(tf.conv2d(x, weights.kernel(i), 1, 'same'), weights.bias(i)) as tf.Tensor4D);
 }
 
-const NOTHING_PREPARED: PreparedConvs = { bytes: 0, dispose: () => {} };
+/** Prepared convs that hold nothing: backends without per-run conv state, and scales that run plain convs. */
+export const NOTHING_PREPARED: PreparedConvs = { bytes: 0, dispose: () => {} };
 
 /**
  * `FᵀF` as one matMul that reads F transposed (`transposeA`), with no transposed copy of F. On WebGL and WebGPU the

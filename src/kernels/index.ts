@@ -6,7 +6,7 @@ import { webglKernels } from './webgl.js';
 import { webgpuKernels } from './webgpu.js';
 
 export type { DeviceLimits, Kernels, PlannedTensor, ConvWeights, ConvDirection, ConvUse, PreparedConvs } from './types.js';
-export { genericKernels } from './generic.js';
+export { genericKernels, NOTHING_PREPARED } from './generic.js';
 export { wasmKernels, wasmKernelsWith, type WasmKernelOptions } from './wasm.js';
 export { webglKernels } from './webgl.js';
 export { webgpuKernels } from './webgpu.js';

@@ -37,6 +37,12 @@ export interface ScalePlan {
   memory: MemoryEstimate;
   /** When the scale is evaluated a tile at a time (`tile` option, or the whole image does not fit): the tiles. */
   tiling?: TileLayout;
+  /**
+   * Whether the run prepares the backend's conv state for this scale (WASM: Winograd's transformed weights). False
+   * where those weights alone would make the whole image not fit, so it would be tiled (each evaluation about
+   * twice the work) or refused: the scale then runs on plain `tf.conv2d`.
+   */
+  prepareConvs: boolean;
 }
 
 /**
@@ -141,8 +147,8 @@ export function planRun(input: RunPlanInput): RunPlan {
   const limits = input.deviceLimits;
   const device = limits && deviceCheck(limits, tapPoints.length ? tappedPass : pass, { ...planPass({ pooling: o.pooling, losses: stylePoints }), deepestLoss: -1 });
   // The backend's per-run conv weights (WASM: Winograd's) count too.
-  const memoryAt = (height: number, width: number, historySize: number) =>
-    stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid, convWeightBytes: input.convBytes?.(convUse(tappedPass, height, width)) ?? 0 });
+  const memoryAt = (height: number, width: number, historySize: number, withConvs = true) =>
+    stepMemory(pass, { height, width, optimizer: o.optimizer, historySize, pyramid, convWeightBytes: withConvs ? (input.convBytes?.(convUse(tappedPass, height, width)) ?? 0) : 0 });
   const shapesAt = (size: number) => {
     const [height, width] = fitSize(input.content.height, input.content.width, size);
     const styleShapes = input.styles.map((st) => {
@@ -156,10 +162,10 @@ export function planRun(input: RunPlanInput): RunPlan {
   // largest tile's crop (the style image is evaluated in tiles too then).
   const cropFits = device && ((h: number, w: number) => !device.over(h, w, []));
   /** How a scale of this size is evaluated, as `o.tile`, the budget and the device say (undefined: whole). */
-  const tilingAt = (height: number, width: number, styleShapes: readonly { height: number; width: number }[]) =>
+  const tilingAt = (height: number, width: number, styleShapes: readonly { height: number; width: number }[], withConvs = true) =>
     chooseTiling({
       o, height, width, lossPoints, pass, taps: tapPoints.length > 0, fits,
-      untiled: (historySize) => memoryAt(height, width, historySize),
+      untiled: (historySize) => memoryAt(height, width, historySize, withConvs),
       device: cropFits && { wholeFits: !device!.over(height, width, styleShapes), cropFits },
     });
   // The largest `size` below the requested one at which every scale fits the device and the budget — whole, or in
@@ -204,8 +210,14 @@ export function planRun(input: RunPlanInput): RunPlan {
     styleShapes.forEach((st, i) => checkFits(input.styles.length > 1 ? `style[${i}]` : 'style', st.height, st.width, stylePoints, '`size` or `styleScale`'));
     const styleSize = styleSizeFor(o, size);
     const pyramidLevels = o.precondition ? o.precondition.levels || autoPyramidLevels(height, width) : 0;
-    const untiled = (historySize: number) => memoryAt(height, width, historySize);
-    const tiled = tilingAt(height, width, styleShapes);
+    // The prepared convs are a speed-up: where only they keep the whole image from fitting, plain convs it is.
+    let tiled = tilingAt(height, width, styleShapes);
+    const prepareConvs = !tiled || o.tile.mode === 'always' || tilingAt(height, width, styleShapes, false) !== undefined;
+    if (!prepareConvs) {
+      tiled = undefined;
+      warnings.push(`At ${width}x${height} the ${backend} backend's prepared convolutions (Winograd's weights) are not used: without them the whole image fits, with them it would be tiled.`);
+    }
+    const untiled = (historySize: number) => memoryAt(height, width, historySize, prepareConvs);
     const tiling = tiled?.layout;
     const cropOver = tiling && device?.over(tiling.maxCrop.height, tiling.maxCrop.width, []);
     const over = tiling ? cropOver && { ...cropOver, image: 'content tile' } : device?.over(height, width, styleShapes);
@@ -248,7 +260,7 @@ export function planRun(input: RunPlanInput): RunPlan {
       const tapBytes = 2 * tapPoints.reduce((a, p) => a + activationBytes(p, height, width), 0);
       tapsInPass = (memory.total + tapBytes) * slack <= budget;
     }
-    return { size, height, width, styleSize, styleShapes, historySize, historyOn, stateOn, pyramidLevels, memory, tiling };
+    return { size, height, width, styleSize, styleShapes, historySize, historyOn, stateOn, pyramidLevels, memory, tiling, prepareConvs };
   });
   return { scales, pass, tappedPass, tapsInPass, warnings, ...(cap && { budget: cap }) };
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { combineLuminance } from '../image/color.js';
 import { StyleTransferError } from '../errors.js';
 import { readImageInput, resizeImage, toRgba } from '../image/input.js';
-import type { Kernels, PreparedConvs } from '../kernels/index.js';
+import { NOTHING_PREPARED, type Kernels, type PreparedConvs } from '../kernels/index.js';
 import type { NetworkPoint } from '../core/layers.js';
 import type { Vgg19 } from '../core/model.js';
 import { lossPass, type PointLoss } from '../core/network.js';
@@ -311,10 +311,11 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       curvature = undefined;
       const evalsBefore = evaluations;
       let tIter = now();
-      // The backend's conv state for this size (WASM: Winograd's transformed weights), freed when the scale ends.
+      // The backend's conv state for this size (WASM: Winograd's transformed weights), freed when the scale ends;
+      // none where the plan found that it alone would not fit (`ScalePlan.prepareConvs`).
       let convs: PreparedConvs;
       try {
-        convs = kernels.prepareConvs(model, convUse(plan.tappedPass, targets.height, targets.width));
+        convs = scale.prepareConvs ? kernels.prepareConvs(model, convUse(plan.tappedPass, targets.height, targets.width)) : NOTHING_PREPARED;
       } catch (e) {
         optimizer.dispose(); // e.g. OUT_OF_MEMORY: the optimizer's start (the pyramid's z0) must not leak
         throw e;
