@@ -8,6 +8,8 @@
 //   Winograd, and with tf.conv2d summing its input channels in two halves (the float32 noise floor; see below).
 //   --only conv2d|winograd|conv2d-split: just that one, so the process's peak RSS is that run's (the RSS comparison:
 //   `node bench/winograd.mjs --loss --sizes 512 --iterations 10 --only conv2d`, then `--only winograd`).
+// --gradient [--content F --style F]: one evaluation's gradient at the first size with Winograd, and with the
+//   channel sums split as above, each against tf.conv2d's (relative L2, largest difference).
 // default:  the conv stack of one forward+backward (the 13 forward and 13 backward convs up to relu5_1), and one
 //           lossAndGradient evaluation (content relu4_2 + style relu1_1…relu5_1), with and without Winograd, peak RSS.
 import { cpus, loadavg } from 'node:os';
@@ -98,6 +100,52 @@ if (args.includes('--loss')) {
   const r = { size: sizes[0], iterations, ...loss, relativeDifference: { winograd: rel('winograd'), 'conv2d-split': rel('conv2d-split') } };
   log(JSON.stringify(r));
   out.results.push(r);
+  vgg.dispose();
+} else if (args.includes('--gradient')) {
+  // One evaluation's gradient (content relu4_2 of the content image, style relu1_1 … relu5_1 of the style image,
+  // at the content image) with Winograd and with tf.conv2d summing its input channels in two halves, each against
+  // tf.conv2d: relative L2 and largest differences. Forward through a ReLU or max pool, a value within rounding of 0
+  // or of a tie may land on the other side, which changes the gradient there outright.
+  const vgg = await nst.loadVgg19();
+  const images = join(here, '..', '..', 'shared', 'images');
+  const size = sizes[0];
+  const load = async (f) => tf.tidy(() => core.resizeImage(core.toImageTensor(f), size, size));
+  const content = await load(await nst.readImage(join(images, value('content', 'tubingen.jpg'))));
+  const style = await load(await nst.readImage(join(images, value('style', 'starry_night.jpg'))));
+  const STYLE = [1, 6, 11, 20, 29];
+  const CONTENT = 22;
+  const plain = core.wasmKernelsWith({ winograd: false });
+  // The targets: what each loss point's activation gives (captured through a pass with zero losses).
+  const capture = (img, points, f) => {
+    const out = new Map();
+    const r = core.lossAndGradient(vgg, img, new Map(points.map((i) => [i, (a) => (out.set(i, tf.keep(f(a))), { value: tf.scalar(0), grad: tf.zerosLike(a) })])), 'max', plain);
+    tf.dispose([...r.values, r.grad]);
+    return out;
+  };
+  const grams = capture(style, STYLE, (a) => core.gramMatrix(a));
+  const features = capture(content, [CONTENT], (a) => a.clone());
+  const gradient = (k) => {
+    const losses = new Map([[CONTENT, (a) => core.contentLoss(a, features.get(CONTENT), 5, 'mean')], ...STYLE.map((i) => [i, (a) => core.styleLoss(a, grams.get(i), 100, 'mean', k)])]);
+    const r = core.lossAndGradient(vgg, content, losses, 'max', k);
+    tf.dispose(r.values);
+    return r.grad;
+  };
+  const reference = gradient(plain);
+  const winograd = core.wasmKernelsWith({ winograd: true });
+  const prepared = winograd.prepareConvs(vgg, { height: size, width: size, forward: 13, backward: 13 });
+  const r = { size };
+  for (const [name, k] of [['winograd', winograd], ['conv2d-split', { ...plain, conv: splitSumConv }]]) {
+    const g = gradient(k);
+    r[name] = tf.tidy(() => ({
+      relativeL2: +(tf.norm(tf.sub(g, reference)).dataSync()[0] / tf.norm(reference).dataSync()[0]).toExponential(2),
+      largest: +(tf.max(tf.abs(tf.sub(g, reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]).toExponential(2),
+    }));
+    g.dispose();
+  }
+  prepared.dispose();
+  log(JSON.stringify(r));
+  out.results.push(r);
+  tf.dispose([content, style, reference, ...grams.values(), ...features.values()]);
   vgg.dispose();
 } else if (args.includes('--layers')) {
   for (const size of sizes) {
