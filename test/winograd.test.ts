@@ -18,11 +18,6 @@ import { convUse, estimateMemory } from '../src/core/memory.js';
 import { contentLoss } from '../src/core/losses.js';
 import { resolveLayer } from '../src/core/layers.js';
 import { transformWeights, winogradConv2d, winogradTensors, type WinogradTile } from '../src/kernels/winograd.js';
-
-
-
-
-
 import { mulberry32 } from '../src/image/noise.js';
 
 beforeAll(async () => {

@@ -39,8 +39,8 @@ export interface ScalePlan {
   tiling?: TileLayout;
   /**
    * Whether the run prepares the backend's conv state for this scale (WASM: Winograd's transformed weights). False
-   * where those weights alone would make the whole image not fit, so it would be tiled (each evaluation about
-   * twice the work) or refused: the scale then runs on plain `tf.conv2d`.
+   * where those weights alone would tip the whole image into tiles (each evaluation about twice the work): the
+   * scale then runs whole on plain `tf.conv2d`.
    */
   prepareConvs: boolean;
 }
