@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * - the input transform Bᵀ d B is (m+2)(m+3) depthwise convs with stride m (XNNPACK, multi-threaded): m+2 along rows
  *   (row k of Bᵀ as the filter), then m+2 along columns of each; the 'same' padding and the padding to whole
  *   tiles are the convs' explicit padding, so there is no pad and no slice;
- * - the output transform runs per tile row as soon as its matMuls are done, so at most m/(m+2) of the M's live;
+ * - the output transform runs per tile row as soon as its matMuls are done, so only one row of m+2 products (of the
+ *   (m+2)² M's) lives at a time, and every intermediate is freed as soon as it is read;
  * - the bias is folded into the one product every output pixel sees with weight 1 (`M₁₁`, both variants) through
  *   `tf.fused.matMul`'s bias, which saves a full pass over the output;
  * - the m x m output pixels are interleaved by two `concat`s (DepthToSpace or stack + transpose are 3–10x slower).
