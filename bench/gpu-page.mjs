@@ -9,8 +9,10 @@ import { noiseImage } from '../src/core.ts';
 import { genericKernels, wasmKernels } from '../src/kernels/index.ts';
 import { transformWeights, winogradConv2d, winogradTensors } from '../src/kernels/winograd.ts';
 import { winogradTileFor } from '../src/kernels/winograd-plan.ts';
+import { NETWORK_POINTS } from '../src/core/layers.ts';
 
-const CONV_NAMES = ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2', 'conv3_3', 'conv3_4', 'conv4_1', 'conv4_2', 'conv4_3', 'conv4_4', 'conv5_1'];
+/** conv1_1 … conv5_1: each conv's name and the stride at its input. */
+const CONVS = NETWORK_POINTS.filter((p) => p.kind === 'conv').slice(0, 13);
 const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
 /**
@@ -207,7 +209,7 @@ window.gpuBench = {
     if (only.includes('winograd')) {
       // Issue 16's question for the GPUs: would the WASM kernel's Winograd F(2,3) pay here? Every conv (forward and
       // backward) that WASM's table runs as Winograd at this size, tf.conv2d vs winogradConv2d, and their sum.
-      const side = [0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4].map((pools) => size >> pools);
+      const side = CONVS.map((c) => Math.floor(size / c.stride));
       const total = { conv2d: 0, winograd: 0 };
       for (let i = 0; i < side.length; i++) {
         const [, , cin, cout] = model.kernel(i).shape;
@@ -217,7 +219,7 @@ window.gpuBench = {
           const x = tf.randomNormal([1, side[i], side[i], inChannels]);
           const w = transformWeights(kernel, tile);
           const ms = await compare({ conv2d: () => tf.conv2d(x, kernel, 1, 'same'), winograd: () => winogradConv2d(x, w) });
-          res[`${CONV_NAMES[i]} ${direction} ${side[i]}px ${inChannels}→${outChannels}`] = { conv2d: +ms.conv2d.toFixed(1), winograd: +ms.winograd.toFixed(1) };
+          res[`${CONVS[i].name} ${direction} ${side[i]}px ${inChannels}→${outChannels}`] = { conv2d: +ms.conv2d.toFixed(1), winograd: +ms.winograd.toFixed(1) };
           total.conv2d += ms.conv2d;
           total.winograd += ms.winograd;
           tf.dispose([x, ...winogradTensors(w)]);

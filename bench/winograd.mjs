@@ -61,6 +61,11 @@ function splitSumConv(x, model, i, direction) {
   });
 }
 
+const IMAGES = join(here, '..', '..', 'shared', 'images');
+// The default loss's points (src/core/layers.ts): style relu1_1 … relu5_1, content relu4_2.
+const STYLE = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'].map((n) => nst.resolveLayer(n).index);
+const CONTENT = nst.resolveLayer('relu4_2').index;
+
 const SHAPES = [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 512], [512, 512]];
 const POOLS_BEFORE = { 64: 0, 128: 1, 256: 2, 512: 3 }; // by Cout of the forward conv (512→512 also at /16)
 
@@ -71,9 +76,8 @@ if (args.includes('--loss')) {
   // that flips changes the gradient there outright), so that third run is the noise floor Winograd's difference
   // is to be read against.
   const vgg = await nst.loadVgg19();
-  const images = join(here, '..', '..', 'shared', 'images');
-  const content = await nst.readImage(join(images, value('content', 'tubingen.jpg')));
-  const style = await nst.readImage(join(images, value('style', 'starry_night.jpg')));
+  const content = await nst.readImage(join(IMAGES, value('content', 'tubingen.jpg')));
+  const style = await nst.readImage(join(IMAGES, value('style', 'starry_night.jpg')));
   const iterations = Number(value('iterations', '100'));
   const loss = {};
   const only = value('only', undefined);
@@ -107,13 +111,13 @@ if (args.includes('--loss')) {
   // tf.conv2d: relative L2 and largest differences. Forward through a ReLU or max pool, a value within rounding of 0
   // or of a tie may land on the other side, which changes the gradient there outright.
   const vgg = await nst.loadVgg19();
-  const images = join(here, '..', '..', 'shared', 'images');
   const size = sizes[0];
-  const load = async (f) => tf.tidy(() => core.resizeImage(core.toImageTensor(f), size, size));
-  const content = await load(await nst.readImage(join(images, value('content', 'tubingen.jpg'))));
-  const style = await load(await nst.readImage(join(images, value('style', 'starry_night.jpg'))));
-  const STYLE = [1, 6, 11, 20, 29];
-  const CONTENT = 22;
+  const load = async (file) => {
+    const image = await nst.readImage(join(IMAGES, file));
+    return tf.tidy(() => core.resizeImage(core.toImageTensor(image), size, size));
+  };
+  const content = await load(value('content', 'tubingen.jpg'));
+  const style = await load(value('style', 'starry_night.jpg'));
   const plain = core.wasmKernelsWith({ winograd: false });
   // The targets: what each loss point's activation gives (captured through a pass with zero losses).
   const capture = (img, points, f) => {
@@ -176,10 +180,8 @@ if (args.includes('--loss')) {
   const vgg = await nst.loadVgg19();
   const on = core.wasmKernelsWith({ winograd: true });
   const off = core.wasmKernelsWith({ winograd: false });
-  // Point indices (src/core/layers.ts): relu1_1 1, relu2_1 6, relu3_1 11, relu4_1 20, relu4_2 22, relu5_1 29.
-  const STYLE = [1, 6, 11, 20, 29];
-  const CONTENT = 22;
-  const CONV_SIDE = [0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4]; // pools before conv1_1 … conv5_1
+  // The stride at each conv's input, conv1_1 … conv5_1 (1, 1, 2, 2, 4, …, 16).
+  const CONV_STRIDE = nst.NETWORK_POINTS.filter((p) => p.kind === 'conv').slice(0, 13).map((p) => p.stride);
   for (const size of sizes) {
     const use = { height: size, width: size, forward: 13, backward: 13 };
     const tPrep = performance.now();
@@ -187,8 +189,8 @@ if (args.includes('--loss')) {
     const prepareMs = performance.now() - tPrep;
     sampleRss();
     // The conv stack: conv1_1 … conv5_1 forward and backward, each on a random input of its shape.
-    const xs = CONV_SIDE.map((l, i) => tf.randomNormal([1, size >> l, size >> l, vgg.kernel(i).shape[2]], 0, 20));
-    const dys = CONV_SIDE.map((l, i) => tf.randomNormal([1, size >> l, size >> l, vgg.kernel(i).shape[3]], 0, 1));
+    const xs = CONV_STRIDE.map((s, i) => tf.randomNormal([1, Math.floor(size / s), Math.floor(size / s), vgg.kernel(i).shape[2]], 0, 20));
+    const dys = CONV_STRIDE.map((s, i) => tf.randomNormal([1, Math.floor(size / s), Math.floor(size / s), vgg.kernel(i).shape[3]], 0, 1));
     const stack = (k) => () => {
       for (let i = 0; i < 13; i++) {
         tf.dispose([k.conv(xs[i], vgg, i, 'forward'), k.conv(dys[i], vgg, i, 'backward')]);
