@@ -230,7 +230,7 @@ const BAD: BadCase[] = [
   { name: '--scales not ending in 1', args: [...ST, '-o', 'out.png', '--scales', '0.5'], code: 'INVALID_OPTION', message: /--scales .*ends? in 1|last entry is 1/ },
   // "auto" (what --help prints as the default) is accepted: the next check to fail is the iteration count.
   { name: '--scales auto', args: [...ST, '-o', 'out.png', '--scales', 'auto', '--iterations', '0'], code: 'INVALID_OPTION', message: /--iterations is 0/ },
-  { name: 'a blend weight per style image', args: [...ST, '-o', 'out.png', '--style-blend-weights', '1,2'], code: 'INVALID_OPTION', message: /styleBlendWeights.*2 entries but there is 1 style image/ },
+  { name: 'a blend weight per style image', args: [...ST, '-o', 'out.png', '--style-blend-weights', '1,2'], code: 'INVALID_OPTION', message: /--style-blend-weights is an array of length 2; expected one weight per style image \(1\)/ },
   { name: 'unknown style layer', args: [...ST, '-o', 'out.png', '--style-layers', 'conv1_1,conv9_1'], code: 'UNKNOWN_LAYER', message: /unknown VGG-19 layer "conv9_1"/ },
   { name: 'unknown backend', args: [...ST, '-o', 'out.png', '--backend', 'gpu'], code: 'USAGE', message: /--backend is "gpu"; use tensorflow or wasm or cpu/ },
   { name: '--max-megapixels 0', args: [...ST, '-o', 'out.png', '--max-megapixels', '0'], code: 'USAGE', message: /--max-megapixels is 0/ },

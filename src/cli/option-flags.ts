@@ -4,7 +4,7 @@
  * with a `cli` column in src/options/table.ts is a new flag.
  * @module
  */
-import { StyleTransferError } from '../errors.js';
+import { StyleTransferError, describe } from '../errors.js';
 import { resolveLayer } from '../core/layers.js';
 import { defaultText } from '../defaults.js';
 import { rangeText } from '../options/check.js';
@@ -58,6 +58,17 @@ export function flagForField(field: string): string | undefined {
   const name = field.replace(/\[\d*\]/g, '');
   const row = cliRows().find((r) => r.name === name || name.startsWith(`${r.name}.`));
   return row ? `--${row.cli.flag}` : undefined;
+}
+
+/**
+ * An option error as the command line says it: the flag instead of the option (`--lbfgs-history is 0; expected …`),
+ * from the error's `details` (`field`, `expected`, `got`); the library's message when the field has no flag.
+ */
+export function flagMessage(e: StyleTransferError): string {
+  const d = e.details ?? {};
+  const flag = typeof d.field === 'string' ? flagForField(d.field) : undefined;
+  if (!flag || typeof d.expected !== 'string' || !('got' in d) || d.source !== undefined) return e.message;
+  return `${flag} is ${describe(d.got)}; expected ${d.expected}.`;
 }
 
 /** `conv1_1,conv3_1` → list; `relu1_1:1,relu2_1:0.5` → map (entries without a weight get 1). Names are checked. */

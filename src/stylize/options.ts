@@ -252,7 +252,7 @@ function layers(check: Checker, field: string, v: unknown, def: readonly string[
   return entries.map(([name, weight]) => {
     const point = resolveLayer(name, check.name(field));
     const w = check.weight(`${field}.${name}`, weight);
-    if (seen.has(point.index)) check.fail(field, spec, 'each layer once', `\`${check.name(field)}\` names ${point.name} twice.`);
+    if (seen.has(point.index)) check.fail(field, spec, `each layer once (${point.name} is named twice)`, `\`${check.name(field)}\` names ${point.name} twice.`);
     seen.add(point.index);
     return { point, name: name as LayerName, weight: w };
   });
