@@ -172,6 +172,11 @@ export function stylizeOptionsFromFlags(f: FlagValues): Partial<StylizeOptions> 
         if (tile !== undefined) o.tile = tile;
         break;
       }
+      case 'uncovered': {
+        const v = String(raw);
+        o.uncovered = v === 'content' ? v : parseNumber(flag, v, true);
+        break;
+      }
       case 'tile.halo':
         if (f.get('tile') === undefined) tileOption(undefined, String(raw)); // refuses a halo without a size
         break;
