@@ -1,60 +1,52 @@
 /**
- * docs/defaults.md from the one table of defaults (src/defaults.ts, built into dist/): `npm run docs:defaults`
- * writes it; test/defaults.test.ts checks it is current.
+ * docs/defaults.md from the option table (src/options/table.ts, built into dist/): `npm run docs:defaults` writes
+ * it; test/options/table.test.ts checks it is current.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** CLI flag for each option (where the CLI has one). */
-const FLAGS = {
-  size: '--size', styleScale: '--style-scale', contentLayers: '--content-layers', styleLayers: '--style-layers',
-  contentWeight: '--content-weight', styleWeight: '--style-weight', tvWeight: '--tv-weight',
-  lossNormalization: '--loss-normalization', pooling: '--pooling', init: '--init', seed: '--seed',
-  optimizer: '--optimizer', learningRate: '--learning-rate', iterations: '--iterations',
-  'lbfgs.historySize': '--lbfgs-history', 'lbfgs.lineSearch': '--line-search', precondition: '--precondition',
-  normalizeGradients: '--normalize-gradients', preserveColors: '--preserve-colors', scales: '--scales',
-};
+const num = (x) => (x === Infinity ? '∞' : (Math.abs(x) >= 1e6 && !(Number.isInteger(x) && x < 1e10)) || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential() : String(x));
+const value = (v) => (typeof v === 'number' ? num(v) : JSON.stringify(v));
+const text = (v) => (Array.isArray(v) ? v.map((x) => `\`${value(x)}\``).join(', ') : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `\`${value(x)}\` (${k})`).join(', ') : `\`${value(v)}\``);
+const cell = (s) => String(s).replace(/\|/g, '\\|');
 
-const num = (x) => ((Math.abs(x) >= 1e6 && !(Number.isInteger(x) && x < 1e10)) || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential() : String(x));
-const text = (v) => (Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `\`${JSON.stringify(x)}\` (${k})`).join(', ') : `\`${JSON.stringify(v)}\``);
+function row(r) {
+  const def = r.default !== undefined ? text(r.default) : (r.defaultText ?? '—');
+  const accepts = r.choices ? r.choices.map((c) => `\`${JSON.stringify(c)}\``).join(', ') : r.range ? `${num(r.range.min)}–${num(r.range.max)}${r.range.integer ? ', whole' : ''}` : '';
+  const flag = r.cli ? `\`--${r.cli.flag}\`` : '';
+  return `| \`${r.name}\` | ${cell(r.type)} | ${cell(def)} | ${cell(accepts)} | ${flag} | ${r.recorded ? 'yes' : ''} | ${cell(r.doc)} |`;
+}
 
-/** The Markdown page for `defaults` and `ranges` (STYLIZE_DEFAULTS and STYLIZE_RANGES). */
-export function renderDefaultsDoc(defaults, ranges) {
-  const rows = [];
-  const add = (key, value) => {
-    const r = ranges[key];
-    const range = r ? `${num(r.min)}–${num(r.max)}${r.integer ? ', whole' : ''}` : '';
-    rows.push(`| \`${key}\` | ${text(value)} | ${range} | ${FLAGS[key] ? `\`${FLAGS[key]}\`` : ''} |`);
-  };
-  for (const [key, value] of Object.entries(defaults)) {
-    if (key === 'lbfgs') for (const [k, v] of Object.entries(value)) add(`lbfgs.${k}`, v);
-    else add(key, value);
-  }
-  return `# Defaults
+/** The Markdown page for the option table's rows. */
+export function renderDefaultsDoc(table) {
+  const section = (scope, title) => `## ${title}
 
-<!-- Generated from src/defaults.ts by \`npm run docs:defaults\`; test/defaults.test.ts checks it is current. -->
+| option | type | default | accepts | CLI flag | recorded | what it does |
+| --- | --- | --- | --- | --- | --- | --- |
+${table.filter((r) => r.scope === scope).map(row).join('\n')}
+`;
+  return `# Options and defaults
 
-Every default of \`stylize()\` / \`Stylizer.stylize()\` and the CLI comes from one table,
-\`STYLIZE_DEFAULTS\` (exported by every entry point), with the numeric ranges in \`STYLIZE_RANGES\`
-(\`neural-style-tfjs/core\`). Option validation, the CLI's \`--help\`, sweeps and this page all read it.
+<!-- Generated from the option table (src/options/table.ts) by \`npm run docs:defaults\`; test/options/table.test.ts checks it is current. -->
 
-| option | default | range | CLI flag |
-| --- | --- | --- | --- |
-${rows.join('\n')}
+Every option, its default, what it accepts, its CLI flag and whether sweep and study records store it come from one
+table, \`OPTION_TABLE\` (\`neural-style-tfjs/core\`); the default values themselves are \`STYLIZE_DEFAULTS\` (exported
+by every entry point) and the numeric ranges \`STYLIZE_RANGES\`. Option validation, the CLI's flags and \`--help\`,
+sweep records and this page all read it. A value outside what an option accepts is an \`INVALID_OPTION\` error whose
+\`details\` are \`{ field, expected, got }\`.
 
+${section('call', '`stylize()` and `Stylizer.stylize()`')}
 \`scales\`: \`"auto"\` is one scale up to \`coarseToFine.above\` px and, above it, coarse-to-fine from the smallest
 halving of \`size\` still ≥ \`coarseToFine.coarsest\` px (2048 → scales 0.25, 0.5, 1), a single \`iterations\` count
 N at the coarsest scale and \`iterationDecay\` times as many at each doubling (100 → 100, 18, 3); an \`iterations\`
 list without \`scales\` gives one scale per count, halving from 1.
-\`lbfgs.extraEvaluations\`: the evaluation budget per scale is \`2 · iterations + extraEvaluations\` unless
-\`lbfgs.maxEvaluations\` is given. \`pyramidDecay\` is \`precondition: { decay }\`'s default; \`tapEvery\` is
-\`taps.every\`'s.
-`;
+
+${section('session', '`createStylizer()`')}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { STYLIZE_DEFAULTS, STYLIZE_RANGES } = await import('../dist/core.js');
+  const { OPTION_TABLE } = await import('../dist/core.js');
   const out = new URL('../docs/defaults.md', import.meta.url);
-  writeFileSync(out, renderDefaultsDoc(STYLIZE_DEFAULTS, STYLIZE_RANGES));
+  writeFileSync(out, renderDefaultsDoc(OPTION_TABLE));
   console.log(`wrote ${fileURLToPath(out)}`);
 }

@@ -26,6 +26,7 @@ export {
 } from './image/input.js';
 export { kernelsFor, genericKernels, wasmKernels, wasmKernelsWith, webglKernels, webgpuKernels, type Kernels, type DeviceLimits, type PlannedTensor, type WasmKernelOptions } from './kernels/index.js';
 export { transformWeights, winogradConv2d, winogradTensors, type WinogradTile, type WinogradWeights } from './kernels/winograd.js';
-export { STYLIZE_DEFAULTS, STYLIZE_RANGES } from './defaults.js';
+export { STYLIZE_DEFAULTS } from './defaults.js';
+export { STYLIZE_RANGES, OPTION_TABLE, type OptionRow, type OptionScope } from './options/table.js';
 export { urlWeightsSource } from './weights/source.js';
 export { configurePlatform, getPlatform, type Platform } from './platform.js';

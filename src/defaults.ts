@@ -1,7 +1,7 @@
 /**
- * The one table of style-transfer defaults and ranges. `resolveOptions` validates against it, the CLI's help text
- * prints it, sweeps fill their settings from it, and docs/defaults.md is generated from it
- * (`npm run docs:defaults`). Change a default here and nowhere else.
+ * The default values of style transfer. The option table (src/options/table.ts) reads each option's default from
+ * here, and validation, the CLI's help, sweeps, the page and docs/defaults.md read the table; the optimisers and
+ * kernels read their own defaults here. Change a default here and nowhere else.
  * @module
  */
 
@@ -65,42 +65,6 @@ export const STYLIZE_DEFAULTS = {
    */
   memoryBudget: { webgl: 2 * 1024 ** 3, webgpu: 2 * 1024 ** 3, wasm: 4 * 1024 ** 3 },
 } as const;
-
-/** Inclusive ranges of the numeric options (`integer`: whole numbers only). */
-export const STYLIZE_RANGES = {
-  size: { min: 16, max: 4096, integer: true },
-  styleScale: { min: 0.05, max: 8 },
-  contentWeight: { min: 0, max: 1e12 },
-  styleWeight: { min: 0, max: 1e12 },
-  tvWeight: { min: 0, max: 1e12 },
-  seed: { min: 0, max: 2 ** 32 - 1, integer: true },
-  learningRate: { min: 1e-12, max: 1e6 },
-  iterations: { min: 1, max: 100000, integer: true },
-  'lbfgs.historySize': { min: 1, max: 1000, integer: true },
-  'lbfgs.maxEvaluations': { min: 1, max: 1e7, integer: true },
-  'lbfgs.initialStep': { min: 1e-12, max: 1e6 },
-  'precondition.levels': { min: 1, max: 12, integer: true },
-  'precondition.decay': { min: 0, max: 4 },
-  previewEvery: { min: 0, max: 1e6, integer: true },
-  'taps.every': { min: 1, max: 1e6, integer: true },
-  snapshots: { min: 1, max: 1e6, integer: true },
-  /** Coarse-to-fine scales: at most this many. */
-  scales: { min: 1, max: 8, integer: true },
-  /** Bytes: 1 MiB to 1 PB. */
-  memoryBudget: { min: 2 ** 20, max: 1e15, integer: true },
-} as const;
-
-/** A range of {@link STYLIZE_RANGES}. */
-export interface Range {
-  readonly min: number;
-  readonly max: number;
-  readonly integer?: boolean;
-}
-
-/** `"16–4096"`-style text for help and docs. */
-export function rangeText(r: Range): string {
-  return `${r.min}–${r.max}`;
-}
 
 /** A default as the CLI and docs print it: lists comma-joined, objects per optimiser as `1 (lbfgs), 10 (adam)`. */
 export function defaultText(value: unknown): string {

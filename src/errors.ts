@@ -49,9 +49,14 @@ export function isStyleTransferError(e: unknown, code?: StyleTransferErrorCode):
   return e instanceof StyleTransferError && (code === undefined || e.code === code);
 }
 
-/** Throws an INVALID_OPTION error naming the field, what it got and what it accepts. */
-export function invalidOption(field: string, got: unknown, expected: string): never {
-  throw new StyleTransferError('INVALID_OPTION', `Option \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got });
+/**
+ * Throws an INVALID_OPTION error naming the field, what it got and what it accepts, with `details`
+ * `{ field, expected, got }` (and `source`: where the value was read, e.g. a record's file name). `message`
+ * replaces the default sentence. Checks go through `Checker` (src/options/check.ts), which calls this.
+ */
+export function invalidOption(field: string, got: unknown, expected: string, how: { message?: string; source?: string } = {}): never {
+  const text = how.message ?? `Option \`${field}\` is ${describe(got)}; expected ${expected}.`;
+  throw new StyleTransferError('INVALID_OPTION', how.source ? `${how.source}: ${text}` : text, { field, expected, got, ...(how.source ? { source: how.source } : {}) });
 }
 
 export function describe(v: unknown): string {

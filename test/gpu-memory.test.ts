@@ -159,7 +159,7 @@ describe('the run plan on a GPU', () => {
   });
 
   it('memoryBudget is validated', () => {
-    expect(() => resolveOptions({ memoryBudget: -1 })).toThrow(/Option `memoryBudget` is -1; expected an integer in/);
+    expect(() => resolveOptions({ memoryBudget: -1 })).toThrow(/Option `memoryBudget` is -1; expected a whole number/);
     expect(resolveOptions({ memoryBudget: 2 ** 30 }).memoryBudget).toBe(2 ** 30);
   });
 });

@@ -245,7 +245,7 @@ describe('steps(): the loop one iteration at a time', () => {
 describe('validation', () => {
   it('createStylizer config: unknown keys, ranges and types are named (INVALID_OPTION)', async () => {
     const cases: [unknown, RegExp][] = [
-      [{ cachesize: 2 }, /Unknown stylizer option `cachesize`/],
+      [{ cachesize: 2 }, /Unknown option `cachesize` for createStylizer\(\)/],
       [{ cacheSize: -1 }, /`cacheSize` is -1/],
       [{ cacheSize: 1.5 }, /`cacheSize`/],
       [{ cacheSize: 65 }, /`cacheSize`/],

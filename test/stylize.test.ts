@@ -526,9 +526,9 @@ describe('bad input: a StyleTransferError with the right code, naming the field,
 
   it('iterations < 1, sizes out of range, bad enums and unknown keys → INVALID_OPTION', async () => {
     await expectStyleError(small({ iterations: 0 }), 'INVALID_OPTION', /`iterations` is 0/);
-    await expectStyleError(small({ iterations: 2.5 }), 'INVALID_OPTION', /`iterations`.*integer/);
+    await expectStyleError(small({ iterations: 2.5 }), 'INVALID_OPTION', /`iterations`.*whole number/);
     await expectStyleError(small({ scales: [0.5, 1], iterations: [3, 0] }), 'INVALID_OPTION', /iterations\[1\]/);
-    await expectStyleError(small({ size: 8 }), 'INVALID_OPTION', /`size` is 8.*\[16, 4096\]/);
+    await expectStyleError(small({ size: 8 }), 'INVALID_OPTION', /`size` is 8.*16–4096/);
     await expectStyleError(small({ size: 5000 }), 'INVALID_OPTION', /`size` is 5000/);
     await expectStyleError(small({ styleScale: 0 }), 'INVALID_OPTION', /styleScale/);
     await expectStyleError(small({ scales: [1, 0.5] }), 'INVALID_OPTION', /scales/);

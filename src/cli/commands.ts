@@ -45,6 +45,7 @@ import { DEFAULT_MAX_BYTES, formatFromPath, readImage, readRegularFile } from '.
 import { resolveOptions } from '../stylize/options.js';
 import { scaleSize } from '../stylize/plan.js';
 import { checkSweepVary, validateSweepRecord } from '../experiments/sweep/record-validate.js';
+import { parseLayerSpec, numberList, stylizeOptionsFromFlags } from './option-flags.js';
 import { UsageError, parseNumber, type Parsed } from './args.js';
 import { OutputPlan, throwIfAborted } from './outputs.js';
 import { createProgress, fmtMs, silentProgress, type ProgressBar } from './progress.js';
@@ -69,25 +70,6 @@ export const str = (f: Flags, name: string): string | undefined => {
   return v === undefined || typeof v === 'boolean' ? (v === true ? '' : undefined) : String(v);
 };
 export const numFlag = (f: Flags, name: string): number | undefined => f.get(name) as number | undefined;
-
-/** `conv1_1,conv3_1` → list; `relu1_1:1,relu2_1:0.5` → map (entries without a weight get 1). Names are checked. */
-export function parseLayerSpec(flag: string, text: string): LayerWeights {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new UsageError(`--${flag} needs at least one layer, e.g. conv1_1,conv3_1`);
-  const weighted = parts.some((p) => p.includes(':'));
-  const entries = parts.map((p): [string, number] => {
-    const [name, w] = p.split(':');
-    resolveLayer(name.trim(), `--${flag}`);
-    return [name.trim(), w === undefined ? 1 : parseNumber(flag, w)];
-  });
-  return weighted ? Object.fromEntries(entries) : entries.map(([n]) => n);
-}
-
-export const numberList = (flag: string, text: string, integer = false): number[] => {
-  const parts = text.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(`--${flag} needs a comma-separated list of numbers, got ${JSON.stringify(text)}`);
-  return parts.map((p) => parseNumber(flag, p, integer));
-};
 
 export function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
@@ -133,64 +115,6 @@ export async function loadModel(ctx: Ctx): Promise<Vgg19> {
     throwIfAborted(ctx.signal);
   }
   return model;
-}
-
-/** The stylize() options the shared flags describe (images excluded). */
-export function stylizeFlags(f: Flags): Partial<StylizeOptions> & { initPath?: string } {
-  const o: Partial<StylizeOptions> & { initPath?: string } = {};
-  const set = <K extends keyof StylizeOptions>(k: K, v: StylizeOptions[K] | undefined): void => {
-    if (v !== undefined) o[k] = v;
-  };
-  set('size', numFlag(f, 'size'));
-  const sl = str(f, 'style-layers');
-  if (sl !== undefined) o.styleLayers = parseLayerSpec('style-layers', sl);
-  const cl = str(f, 'content-layers');
-  if (cl !== undefined) o.contentLayers = parseLayerSpec('content-layers', cl);
-  set('contentWeight', numFlag(f, 'content-weight'));
-  set('styleWeight', numFlag(f, 'style-weight'));
-  set('tvWeight', numFlag(f, 'tv-weight'));
-  set('lossNormalization', oneOf('loss-normalization', str(f, 'loss-normalization'), ['mean', 'paper'] as const));
-  set('optimizer', oneOf('optimizer', str(f, 'optimizer'), ['lbfgs', 'adam'] as const));
-  set('learningRate', numFlag(f, 'learning-rate'));
-  const hist = numFlag(f, 'lbfgs-history');
-  const ls = oneOf('line-search', str(f, 'line-search'), ['strong-wolfe', 'none'] as const);
-  if (hist !== undefined || ls !== undefined) o.lbfgs = { ...(hist !== undefined ? { historySize: hist } : {}), ...(ls ? { lineSearch: ls } : {}) };
-  set('precondition', oneOf('precondition', str(f, 'precondition'), ['pyramid', 'none'] as const));
-  if (f.get('normalize-gradients') !== undefined) o.normalizeGradients = f.get('normalize-gradients') as boolean;
-  const pc = f.get('preserve-colors');
-  if (pc !== undefined) o.preserveColors = pc === true ? 'luminance' : (oneOf('preserve-colors', String(pc), ['luminance', 'histogram'] as const) ?? false);
-  set('pooling', oneOf('pooling', str(f, 'pooling'), ['max', 'avg'] as const));
-  const init = str(f, 'init');
-  if (init !== undefined) {
-    if (init === 'content' || init === 'style' || init === 'noise') o.init = init;
-    else o.initPath = init;
-  }
-  set('seed', numFlag(f, 'seed'));
-  set('styleScale', numFlag(f, 'style-scale'));
-  const bw = str(f, 'style-blend-weights');
-  if (bw !== undefined) o.styleBlendWeights = numberList('style-blend-weights', bw);
-  const sc = str(f, 'scales');
-  // "auto" (the default, as --help prints it) leaves the schedule to the library.
-  if (sc !== undefined && sc.trim() !== 'auto') o.scales = numberList('scales', sc);
-  const tile = tileFlags(str(f, 'tile'), str(f, 'tile-halo'));
-  if (tile !== undefined) o.tile = tile;
-  return o;
-}
-
-/** --tile N|auto|off and --tile-halo N|exact as the `tile` option (ranges are checked by stylize()). */
-function tileFlags(tile: string | undefined, halo: string | undefined): StylizeOptions['tile'] | undefined {
-  const int = (flag: string, v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new StyleTransferError('INVALID_OPTION', `--${flag} takes a whole number of pixels${flag === 'tile' ? ', "auto" or "off"' : ' or "exact"'}; got "${v}".`, { field: flag });
-    return n;
-  };
-  if (halo !== undefined && (tile === undefined || tile === 'auto' || tile === 'off')) {
-    throw new StyleTransferError('INVALID_OPTION', '--tile-halo needs a tile size: --tile N.', { field: 'tile-halo' });
-  }
-  if (tile === undefined || tile === 'auto') return tile;
-  if (tile === 'off') return false;
-  const size = int('tile', tile);
-  return halo === undefined ? size : { size, halo: halo === 'exact' ? 'exact' : int('tile-halo', halo) };
 }
 
 /** Reports a tiled evaluation's progress (tile and scale) to the bar and, with --json, stdout. */
@@ -252,7 +176,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const saveEvery = numFlag(f, 'save-every');
   const quality = numFlag(f, 'quality');
   backendFlag(f);
-  const { initPath, ...base } = stylizeFlags(f);
+  const { initPath, ...base } = stylizeOptionsFromFlags(f);
   const it = str(f, 'iterations');
   const iterations = it === undefined ? undefined : it.includes(',') ? numberList('iterations', it, true) : parseNumber('iterations', it, true);
   // Every option checked before any file is read (a 1x1 stand-in for an --init image).
@@ -413,7 +337,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     if (Object.keys(vary).length === 0 && !Array.isArray(iterations)) throw new UsageError('sweep needs --vary NAME=VALUES (e.g. --vary style-layers=single) or a list of --iterations');
     if (vary.iterations && Array.isArray(iterations)) throw new UsageError('give the iteration counts once: --iterations 100,500 or --vary iterations=100,500');
     checkSweepVary({ ...vary, ...(Array.isArray(iterations) ? { iterations } : {}) }, '--vary/--iterations');
-    const { initPath, ...base } = stylizeFlags(f);
+    const { initPath, ...base } = stylizeOptionsFromFlags(f);
     if (initPath !== undefined) throw new UsageError('sweep: --init takes content, style or noise (an image file cannot be recorded for replay)');
     const pk = oneOf('preset-kind', str(f, 'preset-kind'), ['conv', 'relu'] as const);
     // The options every cell starts from, checked before any file is read (sweep() checks each cell again).

@@ -8,6 +8,8 @@
 import { UsageError, formatHelp, parseArgs } from './args.js';
 import { COMMANDS, COMMON_FLAGS, mainHelp } from './specs.js';
 import { VERSION } from '../version.js';
+import type { StyleTransferError } from '../errors.js';
+import { flagMessage } from './option-flags.js';
 
 /** Error codes that mean "the input was wrong" (exit 2) rather than "something broke" (exit 1). */
 const INPUT_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_LAYER', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE', 'IMAGE_TOO_LARGE', 'OUT_OF_MEMORY', 'WEIGHTS_MISSING', 'WEIGHTS_MANIFEST', 'WEIGHTS_TRUNCATED', 'WEIGHTS_CHECKSUM', 'WEIGHTS_ARCHITECTURE', 'BACKEND']);
@@ -67,8 +69,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const err = e as { name?: string; code?: string; message?: string };
     if (err?.name === 'StyleTransferError') {
       if (err.code === 'ABORTED') return fail('interrupted; no output written', 130, 'ABORTED');
-      // Library messages name option fields (`styleWeight`); on the command line they are flags (--style-weight).
-      const msg = (err.message ?? String(e)).replace(/^Option `([\w.]+)`/, (_, f: string) => `--${f.replace(/\./g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      // Library errors name option fields (`styleWeight`); on the command line they are flags (--style-weight).
+      const msg = err.code === 'INVALID_OPTION' ? flagMessage(e as StyleTransferError) : (err.message ?? String(e));
       return fail(msg, err.code && INPUT_CODES.has(err.code) ? 2 : 1, err.code);
     }
     if (process.env.NST_DEBUG) console.error(e);

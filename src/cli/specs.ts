@@ -1,8 +1,11 @@
 /** The CLI's commands and flags (help text and parsing both read these). */
 import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
 import { DEFAULT_MAX_BYTES } from '../adapters/node/image-io.js';
-import { STYLIZE_DEFAULTS as D, STYLIZE_RANGES as R, defaultText as t, rangeText } from '../defaults.js';
+import { STYLIZE_DEFAULTS as D, defaultText as t } from '../defaults.js';
+import { rangeText } from '../options/check.js';
+import { STYLIZE_RANGES as R } from '../options/table.js';
 import type { CommandSpec, FlagSpec } from './args.js';
+import { STYLIZE_FLAGS, flagOf } from './option-flags.js';
 
 export const BIN = 'neural-style-tfjs';
 
@@ -16,32 +19,6 @@ export const COMMON_FLAGS: FlagSpec[] = [
   { name: 'max-file-mb', type: 'number', arg: 'X', min: 0.01, max: 65536, help: 'refuse input files larger than X MiB', default: String(DEFAULT_MAX_BYTES / 2 ** 20) },
 ];
 
-/** Flags that map onto stylize() options (shared by stylize and, as the base of every cell, sweep). */
-const STYLIZE_FLAGS: FlagSpec[] = [
-  { name: 'size', type: 'int', arg: 'N', help: `longest side of the output in pixels (${rangeText(R.size)})`, default: t(D.size) },
-  { name: 'style-layers', type: 'string', arg: 'LAYERS', help: 'style layers: "conv1_1,conv3_1" (equal weights) or "relu1_1:1,relu2_1:0.5"', default: t(D.styleLayers) },
-  { name: 'content-layers', type: 'string', arg: 'LAYERS', help: 'content layers, same syntax', default: t(D.contentLayers) },
-  { name: 'content-weight', type: 'number', arg: 'X', help: 'content loss weight (alpha)', default: t(D.contentWeight) },
-  { name: 'style-weight', type: 'number', arg: 'X', help: 'style loss weight (beta)', default: t(D.styleWeight) },
-  { name: 'tv-weight', type: 'number', arg: 'X', help: 'total-variation (smoothness) weight', default: D.tvWeight.toExponential() },
-  { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: t(D.lossNormalization) },
-  { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: t(D.optimizer) },
-  { name: 'learning-rate', type: 'number', arg: 'X', help: 'L-BFGS step multiplier / Adam step size', default: t(D.learningRate) },
-  { name: 'lbfgs-history', type: 'int', arg: 'N', help: 'L-BFGS correction pairs kept', default: t(D.lbfgs.historySize) },
-  { name: 'line-search', type: 'string', arg: 'strong-wolfe|none', help: 'L-BFGS line search', default: t(D.lbfgs.lineSearch) },
-  { name: 'precondition', type: 'string', arg: 'pyramid|none', help: 'what the optimiser moves: a multi-scale pyramid or plain pixels', default: t(D.precondition) },
-  { name: 'normalize-gradients', type: 'boolean', help: "divide each layer's gradient by its L1 norm" },
-  { name: 'preserve-colors', type: 'optional-string', arg: 'luminance|histogram', help: "keep the content's colours (alone: luminance)", choices: ['luminance', 'histogram'] },
-  { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: t(D.pooling) },
-  { name: 'init', type: 'string', arg: 'content|style|noise|FILE', help: 'start image', default: t(D.init) },
-  { name: 'seed', type: 'int', arg: 'N', help: 'seed for --init noise', default: t(D.seed) },
-  { name: 'style-scale', type: 'number', arg: 'X', help: `style images resized to size·X (${rangeText(R.styleScale)})`, default: t(D.styleScale) },
-  { name: 'style-blend-weights', type: 'string', arg: 'W,W,…', help: 'relative weights of several style images', default: 'equal' },
-  { name: 'scales', type: 'string', arg: 'F,F,…', help: `coarse-to-fine fractions of --size ending in 1, e.g. 0.5,1; auto: 1 up to ${D.coarseToFine.above} px, above it halvings from ≥ ${D.coarseToFine.coarsest} px (2048: 0.25,0.5,1)`, default: t(D.scales) },
-  { name: 'tile', type: 'string', arg: 'N|auto|off', help: 'evaluate in tiles of N px (for images larger than the backend holds); auto: only when the whole image does not fit', default: 'auto' },
-  { name: 'tile-halo', type: 'string', arg: 'N|exact', help: 'with --tile N: context around each tile in px; fewer than exact is faster but approximate', default: 'exact (160 px for the default layers)' },
-];
-
 export const STYLIZE: CommandSpec = {
   name: 'stylize',
   short: 'paint a content image in the style of one or more style images',
@@ -50,7 +27,7 @@ export const STYLIZE: CommandSpec = {
   positionals: { min: 2, max: 64 },
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
-    { name: 'iterations', short: 'i', type: 'string', arg: 'N', help: `iterations: one count (with automatic scales: at the coarsest, ${D.coarseToFine.iterationDecay}x per doubling), or one per scale "100,50"`, default: t(D.iterations) },
+    { ...flagOf('iterations'), short: 'i', type: 'string', arg: 'N' },
     ...STYLIZE_FLAGS,
     { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },

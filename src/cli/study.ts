@@ -14,7 +14,8 @@ import { study, type StudyCache, type StudyCacheEntry, type StudyOptions, type S
 import { studyOptionsOf, validateStudyRecord } from '../insight/record.js';
 import { base64, renderStudyReport } from '../insight/report.js';
 import { UsageError } from './args.js';
-import { backendFlag, inputLimits, loadModel, numberList, numFlag, parseLayerSpec, readInputs, str, stylizeFlags, weightsManifest, type Ctx } from './commands.js';
+import { backendFlag, inputLimits, loadModel, numFlag, readInputs, str, weightsManifest, type Ctx } from './commands.js';
+import { numberList, parseLayerSpec, stylizeOptionsFromFlags } from './option-flags.js';
 import { OutputPlan } from './outputs.js';
 import { sha256Hex } from '../weights/sha256.js';
 import { fmtMs } from './progress.js';
@@ -136,7 +137,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
     const iterations = it === undefined ? undefined : numberList('iterations', it, true);
     const layersText = str(f, 'layers');
     const recText = str(f, 'reconstruct-layers');
-    const { initPath, size: _s, seed: _d, styleLayers: _l, ...base } = stylizeFlags(f);
+    const { initPath, size: _s, seed: _d, styleLayers: _l, ...base } = stylizeOptionsFromFlags(f);
     void _s, void _d, void _l;
     if (initPath !== undefined) throw new UsageError('study: --init takes content, style or noise (an image file cannot be recorded for replay)');
     options = {

@@ -4,7 +4,7 @@
  * (its Gram matrices). Built on `stylize()` with the other loss term's weight at 0.
  * @module
  */
-import { StyleTransferError, describe } from '../errors.js';
+import { OPTIONS } from '../options/check.js';
 import type { ImageInput } from '../image/input.js';
 import { resolveLayer } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
@@ -51,26 +51,24 @@ export interface ReconstructOptions {
   signal?: AbortSignal;
 }
 
-const KNOWN = new Set(['image', 'kind', 'layer', 'layers', 'model', 'stylizer', 'iterations', 'size', 'seed', 'optimizer', 'learningRate', 'tvWeight', 'weight', 'pooling', 'lossNormalization', 'snapshots', 'onIteration', 'signal']);
+const KNOWN = ['image', 'kind', 'layer', 'layers', 'model', 'stylizer', 'iterations', 'size', 'seed', 'optimizer', 'learningRate', 'tvWeight', 'weight', 'pooling', 'lossNormalization', 'snapshots', 'onIteration', 'signal'];
 
 /** The `stylize()` options a reconstruction runs with (exposed so the recipe is visible and reusable). */
 export function reconstructionOptions(o: ReconstructOptions): StylizeRequest {
-  if (!o || typeof o !== 'object') throw new StyleTransferError('INVALID_OPTION', '`reconstruct()` takes an options object with image, kind and layer.', { field: 'options' });
-  for (const k of Object.keys(o)) {
-    if (!KNOWN.has(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`${k}\`. Known options: ${[...KNOWN].join(', ')}.`, { field: k });
-  }
-  if (o.kind !== 'content' && o.kind !== 'style') throw new StyleTransferError('INVALID_OPTION', `\`kind\` is ${describe(o.kind)}; expected "content" or "style".`, { field: 'kind' });
+  if (!o || typeof o !== 'object') OPTIONS.fail('options', o, 'an options object with image, kind and layer');
+  OPTIONS.knownKeys(o as unknown as Record<string, unknown>, KNOWN, 'for reconstruct()');
+  OPTIONS.oneOf('kind', o.kind, ['content', 'style']);
   if ((o.layer === undefined) === (o.layers === undefined)) {
-    throw new StyleTransferError('INVALID_OPTION', 'Give exactly one of `layer` (one name, e.g. "conv4_2") and `layers` (a list or a map name → weight).', { field: 'layer' });
+    OPTIONS.fail('layer', o.layer, 'exactly one of `layer` (one name, e.g. "conv4_2") and `layers` (a list or a map name → weight)', 'Give exactly one of `layer` (one name, e.g. "conv4_2") and `layers` (a list or a map name → weight).');
   }
   const layers: LayerWeights = o.layer !== undefined ? [o.layer] : o.layers!;
   const names = Array.isArray(layers) ? (layers as readonly string[]) : Object.keys(layers as Record<string, number>);
-  if (names.length === 0) throw new StyleTransferError('INVALID_OPTION', '`layers` is empty; name at least one layer.', { field: 'layers' });
+  if (names.length === 0) OPTIONS.fail('layers', layers, 'at least one layer', '`layers` is empty; name at least one layer.');
   const points = names.map((n) => resolveLayer(n, o.layer !== undefined ? 'layer' : 'layers'));
   // The other term gets weight 0, on the shallowest named point so it never makes the network run deeper.
   const shallowest = names[points.reduce((best, p, i) => (p.index < points[best].index ? i : best), 0)];
   const w = o.weight ?? (o.kind === 'content' ? 1 : 1000);
-  if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new StyleTransferError('INVALID_OPTION', `\`weight\` is ${describe(w)}; expected a finite number > 0.`, { field: 'weight' });
+  if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) OPTIONS.fail('weight', w, 'a finite number > 0');
   return {
     content: o.image,
     style: o.image,

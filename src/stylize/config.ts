@@ -1,5 +1,6 @@
-import { StyleTransferError, invalidOption } from '../errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
+import { StyleTransferError } from '../errors.js';
+import { OPTIONS } from '../options/check.js';
+import { optionKeys, optionRow } from '../options/table.js';
 import { Vgg19, type LoadVgg19Options } from '../core/model.js';
 
 /** Configuration of {@link createStylizer}. Every field has a default. */
@@ -39,35 +40,29 @@ export interface ResolvedConfig {
   winograd?: boolean;
 }
 
-const KNOWN = ['model', 'load', 'cacheSize', 'maxQueue', 'maxPixels', 'signal', 'winograd'];
-
-/** Validates a {@link StylizerConfig} and fills in defaults; every error names the field and what it accepts. */
+/** Validates a {@link StylizerConfig} and fills in defaults from the option table (`session` rows); every error names the field and what it accepts. */
 export function resolveConfig(c: StylizerConfig = {}): ResolvedConfig {
-  if (!c || typeof c !== 'object' || Array.isArray(c)) invalidOption('config', c, 'an object');
-  for (const k of Object.keys(c)) {
-    if (!KNOWN.includes(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown stylizer option \`${k}\`. Known: ${KNOWN.join(', ')}.`, { field: k });
-  }
-  if (c.model !== undefined && !(c.model instanceof Vgg19)) invalidOption('model', c.model, 'a Vgg19 from loadVgg19()');
+  const check = OPTIONS;
+  if (!c || typeof c !== 'object' || Array.isArray(c)) check.fail('config', c, 'an object');
+  check.knownKeys(c as Record<string, unknown>, optionKeys('session'), 'for createStylizer()');
+  if (c.model !== undefined && !(c.model instanceof Vgg19)) check.fail('model', c.model, 'a Vgg19 from loadVgg19()');
   if (c.model?.disposed) throw new StyleTransferError('MODEL_DISPOSED', 'The `model` given to createStylizer() was disposed: load a new one with loadVgg19().', { field: 'model' });
-  if (c.model !== undefined && c.load !== undefined) invalidOption('load', c.load, 'nothing when `model` is given (the model is already loaded)');
-  if (c.load !== undefined && (typeof c.load !== 'object' || c.load === null)) invalidOption('load', c.load, 'an object of loadVgg19() options');
-  const int = (field: 'cacheSize' | 'maxPixels', def: number, min: number, max: number): number => {
+  if (c.model !== undefined && c.load !== undefined) check.fail('load', c.load, 'nothing when `model` is given (the model is already loaded)');
+  if (c.load !== undefined && (typeof c.load !== 'object' || c.load === null)) check.fail('load', c.load, 'an object of loadVgg19() options');
+  const int = (field: 'cacheSize' | 'maxPixels' | 'maxQueue') => {
+    const row = optionRow(field, 'session');
     const v = c[field];
-    if (v === undefined) return def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) invalidOption(field, v, `an integer in [${min}, ${max}]`);
-    return v;
+    // maxQueue's range ends at Infinity (no limit), which is not an integer.
+    if (field === 'maxQueue' && v === Infinity) return v;
+    return check.number(field, v, row.range!, row.default as number);
   };
-  const maxQueue = c.maxQueue ?? Infinity;
-  if (typeof maxQueue !== 'number' || !(maxQueue === Infinity || (Number.isInteger(maxQueue) && maxQueue >= 0))) invalidOption('maxQueue', c.maxQueue, 'an integer ≥ 0 or Infinity');
-  if (c.signal !== undefined && (typeof c.signal !== 'object' || c.signal === null || typeof c.signal.aborted !== 'boolean')) invalidOption('signal', c.signal, 'an AbortSignal');
-  if (c.winograd !== undefined && typeof c.winograd !== 'boolean') invalidOption('winograd', c.winograd, 'true or false');
   return {
     model: c.model,
     load: c.load ?? {},
-    cacheSize: int('cacheSize', 4, 0, 64),
-    maxQueue,
-    maxPixels: int('maxPixels', DEFAULT_MAX_INPUT_PIXELS, 1, 1_000_000_000),
-    signal: c.signal,
-    winograd: c.winograd,
+    cacheSize: int('cacheSize'),
+    maxQueue: int('maxQueue'),
+    maxPixels: int('maxPixels'),
+    signal: check.signal('signal', c.signal),
+    winograd: c.winograd === undefined ? undefined : check.oneOf('winograd', c.winograd, [true, false]),
   };
 }

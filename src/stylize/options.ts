@@ -1,11 +1,13 @@
 import type { PreserveColors } from '../image/color.js';
-import { StyleTransferError, describe, invalidOption } from '../errors.js';
+import { describe } from '../errors.js';
 import type { ImageInput, PixelRange, RgbaImage } from '../image/input.js';
 import { resolveLayer, type LayerName, type NetworkPoint } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
 import type { Vgg19 } from '../core/model.js';
 import type { Pooling, Taps } from '../core/network.js';
-import { STYLIZE_DEFAULTS as D, STYLIZE_RANGES as R } from '../defaults.js';
+import { STYLIZE_DEFAULTS as D } from '../defaults.js';
+import { OPTIONS, type Checker } from '../options/check.js';
+import { optionKeys, optionRow, rangeOf } from '../options/table.js';
 import type { TilingInfo } from './tiling/layout.js';
 import { resolveTile, type ResolvedTile, type TileOption } from './tiling/options.js';
 import type { TileProgress } from './tiling/objective.js';
@@ -138,9 +140,9 @@ export interface StylizeOptions {
    * e.g. `[0.5, 1]`. The last must be 1. Default: one scale up to 1024 px; above it, coarse-to-fine from the
    * smallest halving still ≥ 512 px (2048 → `[0.25, 0.5, 1]`), with a single `iterations` count N spent at the
    * coarsest scale and 0.18x as many at each doubling (100 → 100, 18, 3). An `iterations` list without `scales`
-   * gives one scale per count, halving from the last. See `STYLIZE_DEFAULTS.coarseToFine`.
+   * gives one scale per count, halving from the last. See `STYLIZE_DEFAULTS.coarseToFine`. `'auto'` is the default.
    */
-  scales?: readonly number[];
+  scales?: readonly number[] | 'auto';
   /**
    * Evaluate the loss a tile at a time, for images larger than the backend holds (see `docs/performance.md`):
    * `'auto'` (default) tiles a scale only when the memory plan says the whole image does not fit (backends with a
@@ -225,54 +227,36 @@ export interface ResolvedOptions {
 
 export type { TilingInfo, TileOption };
 
-const KNOWN = new Set([
-  'styleBlendWeights', 'pixelRange', 'onQueue', 'size', 'styleScale', 'contentLayers', 'styleLayers', 'contentWeight',
-  'styleWeight', 'tvWeight', 'lossNormalization', 'pooling', 'init', 'seed', 'optimizer', 'learningRate', 'iterations',
-  'lbfgs', 'precondition', 'normalizeGradients', 'preserveColors', 'scales', 'onIteration', 'previewEvery', 'snapshots', 'taps', 'signal',
-  'memoryBudget',
-  'tile', 'onTile',
-]);
-
-/** A number option checked against its range in {@link STYLIZE_RANGES} (`range`: the table key, when not `field`). */
-function num(field: string, v: unknown, def: number, range: keyof typeof R = field as keyof typeof R): number {
-  const { min, max } = R[range];
-  const integer = 'integer' in R[range];
-  if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    invalidOption(field, v, `${integer ? 'an integer' : 'a finite number'} in [${min}, ${max}]`);
-  }
-  return v;
+/** A number option checked against its range in the option table (`row`: the table's name, when not `field`). */
+function num(check: Checker, field: string, v: unknown, def: number | undefined, row = field): number {
+  return check.number(field, v, rangeOf(row), def);
 }
 
-function oneOf<T extends string | boolean>(field: string, v: unknown, def: T, allowed: readonly T[]): T {
-  if (v === undefined) return def;
-  if (!allowed.includes(v as T)) invalidOption(field, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
-  return v as T;
+/** A choice option checked against its choices in the option table. */
+function choice<T extends string | boolean>(check: Checker, field: string, v: unknown, def: T): T {
+  return check.oneOf(field, v, optionRow(field).choices as readonly T[], def);
 }
 
-function layers(field: string, v: unknown, def: readonly string[], norm: LossNormalization): ResolvedLayer[] {
+function layers(check: Checker, field: string, v: unknown, def: readonly string[], norm: LossNormalization): ResolvedLayer[] {
   const spec = v ?? def;
-  let entries: [string, number][];
+  let entries: [string, unknown][];
   if (Array.isArray(spec)) {
-    if (spec.length === 0) invalidOption(field, spec, 'at least one layer name');
+    if (spec.length === 0) check.fail(field, spec, 'at least one layer name');
     const w = norm === 'paper' ? 1 / spec.length : 1;
-    entries = spec.map((n) => [n, w]);
+    entries = spec.map((n) => [n as string, w]);
   } else if (spec && typeof spec === 'object') {
-    entries = Object.entries(spec as Record<string, number>);
-    if (entries.length === 0) invalidOption(field, spec, 'at least one layer');
-  } else return invalidOption(field, spec, 'a list of layer names or a map name → weight');
+    entries = Object.entries(spec as Record<string, unknown>);
+    if (entries.length === 0) check.fail(field, spec, 'at least one layer');
+  } else return check.fail(field, spec, 'a list of layer names or a map name → weight');
   const seen = new Set<number>();
   return entries.map(([name, weight]) => {
-    const point = resolveLayer(name, field);
-    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) invalidOption(`${field}.${name}`, weight, 'a finite weight ≥ 0');
-    if (seen.has(point.index)) throw new StyleTransferError('INVALID_OPTION', `\`${field}\` names ${point.name} twice.`, { field });
+    const point = resolveLayer(name, check.name(field));
+    const w = check.weight(`${field}.${name}`, weight);
+    if (seen.has(point.index)) check.fail(field, spec, `each layer once (${point.name} is named twice)`, `\`${check.name(field)}\` names ${point.name} twice.`);
     seen.add(point.index);
-    return { point, name: name as LayerName, weight };
+    return { point, name: name as LayerName, weight: w };
   });
 }
-
-/** The option names {@link resolveOptions} accepts. */
-export const STYLIZE_OPTION_KEYS: ReadonlySet<string> = KNOWN;
 
 /**
  * The scales when `scales` is not given: with `counts` (an `iterations` list), that many, halving from 1; else
@@ -286,110 +270,109 @@ export function autoScales(size: number, counts?: number): number[] {
   return Array.from({ length: Math.max(1, levels) }, (_, i) => 1 / 2 ** (levels - 1 - i));
 }
 
-/**
- * Validates and fills in defaults in one place; every error names the field and what it accepts. `styleCount` is
- * the number of style images the call blends (for `styleBlendWeights`).
- */
-export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): ResolvedOptions {
-  if (!o || typeof o !== 'object') invalidOption('options', o, 'an object');
-  for (const k of Object.keys(o)) {
-    if (!KNOWN.has(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`${k}\`. Known options: ${[...KNOWN].join(', ')}.`, { field: k });
+function blendWeights(check: Checker, b: unknown, styleCount: number): number[] {
+  if (b === undefined) return Array.from({ length: styleCount }, () => 1 / styleCount);
+  if (!Array.isArray(b) || b.length !== styleCount) {
+    const images = styleCount === 1 ? 'is 1 style image' : `are ${styleCount} style images`;
+    check.fail('styleBlendWeights', b, `one weight per style image (${styleCount})`, `\`${check.name('styleBlendWeights')}\` has ${Array.isArray(b) ? b.length : describe(b)} entries but there ${images}; give one weight per style image.`);
   }
-  let blend = Array.from({ length: styleCount }, () => 1 / styleCount);
-  if (o.styleBlendWeights !== undefined) {
-    const b = o.styleBlendWeights;
-    if (!Array.isArray(b) || b.length !== styleCount) {
-      throw new StyleTransferError('INVALID_OPTION', `\`styleBlendWeights\` has ${Array.isArray(b) ? b.length : describe(b)} entries but there ${styleCount === 1 ? 'is 1 style image' : `are ${styleCount} style images`}; give one weight per style image.`, { field: 'styleBlendWeights' });
-    }
-    b.forEach((w, i) => {
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) invalidOption(`styleBlendWeights[${i}]`, w, 'a finite weight ≥ 0');
-    });
-    const sum = b.reduce((a, w) => a + w, 0);
-    if (!(sum > 0)) invalidOption('styleBlendWeights', b, 'weights with a positive sum');
-    blend = b.map((w) => w / sum);
-  }
-  const lossNormalization = oneOf('lossNormalization', o.lossNormalization, D.lossNormalization, ['mean', 'paper'] as const);
-  const optimizer = oneOf('optimizer', o.optimizer, D.optimizer, ['lbfgs', 'adam'] as const);
-  const size = num('size', o.size, D.size);
-  if (o.scales !== undefined && !Array.isArray(o.scales)) invalidOption('scales', o.scales, `a list of ${R.scales.min}–${R.scales.max} fractions ending in 1, e.g. [0.5, 1]`);
-  const scales = o.scales === undefined ? autoScales(size, Array.isArray(o.iterations) ? o.iterations.length : undefined) : [...o.scales];
-  if (scales.length < R.scales.min || scales.length > R.scales.max) invalidOption('scales', o.scales, `a list of ${R.scales.min}–${R.scales.max} fractions ending in 1, e.g. [0.5, 1]`);
-  scales.forEach((s, i) => {
-    if (typeof s !== 'number' || !(s > 0 && s <= 1)) invalidOption(`scales[${i}]`, s, 'a fraction in (0, 1]');
-    if (i > 0 && s <= scales[i - 1]) invalidOption('scales', o.scales, 'increasing fractions ending in 1');
-  });
-  if (scales[scales.length - 1] !== 1) invalidOption('scales', o.scales, 'a list whose last entry is 1');
-  let iterations: number[];
-  if (Array.isArray(o.iterations)) {
-    if (o.iterations.length !== scales.length) invalidOption('iterations', o.iterations, `one count per scale (${scales.length})`);
-    iterations = o.iterations.map((n, i) => num(`iterations[${i}]`, n, D.iterations, 'iterations'));
-  } else {
-    const n = num('iterations', o.iterations, D.iterations);
-    // The automatic schedule spends N at the coarsest scale and fewer at each finer one; given scales get N each.
-    const decay = o.scales === undefined ? D.coarseToFine.iterationDecay : 1;
-    iterations = scales.map((_, i) => Math.max(1, Math.round(n * decay ** i)));
-  }
-  const init = o.init ?? D.init;
-  if (typeof init === 'string' && !['content', 'style', 'noise'].includes(init)) invalidOption('init', init, '"content", "style", "noise" or an image');
-  const preserveColors = oneOf('preserveColors', o.preserveColors, D.preserveColors, [false, 'luminance', 'histogram'] as const);
-  const snapshots = new Set<number>();
-  if (o.snapshots !== undefined) {
-    if (!Array.isArray(o.snapshots)) invalidOption('snapshots', o.snapshots, 'a list of iteration numbers');
-    for (const s of o.snapshots) snapshots.add(num('snapshots[]', s, 0, 'snapshots'));
-  }
-  if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
-  if (o.onQueue !== undefined && typeof o.onQueue !== 'function') invalidOption('onQueue', o.onQueue, 'a function');
-  if (o.onTile !== undefined && typeof o.onTile !== 'function') invalidOption('onTile', o.onTile, 'a function');
-  if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as AbortSignal).aborted !== 'boolean')) invalidOption('signal', o.signal, 'an AbortSignal');
-  const lb = o.lbfgs ?? {};
-  if (typeof lb !== 'object' || lb === null) invalidOption('lbfgs', lb, 'an object { historySize, lineSearch, maxEvaluations }');
-  for (const k of Object.keys(lb)) {
-    if (!['historySize', 'lineSearch', 'maxEvaluations', 'initialStep'].includes(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`lbfgs.${k}\`. Known: historySize, lineSearch, maxEvaluations, initialStep.`, { field: `lbfgs.${k}` });
-  }
-  const pc = o.precondition ?? D.precondition[optimizer];
-  let precondition: ResolvedOptions['precondition'];
-  if (pc === 'pyramid') precondition = { levels: 0, decay: D.pyramidDecay };
-  else if (typeof pc === 'object' && pc !== null && !Array.isArray(pc)) {
-    for (const k of Object.keys(pc)) {
-      if (k !== 'levels' && k !== 'decay') throw new StyleTransferError('INVALID_OPTION', `Unknown option \`precondition.${k}\`. Known: levels, decay.`, { field: `precondition.${k}` });
-    }
-    precondition = { levels: num('precondition.levels', pc.levels, 0), decay: num('precondition.decay', pc.decay, D.pyramidDecay) };
-  } else if (pc !== 'none') invalidOption('precondition', pc, '"pyramid", "none" or { levels, decay }');
-  return {
-    size,
-    styleScale: num('styleScale', o.styleScale, D.styleScale),
-    contentLayers: layers('contentLayers', o.contentLayers, D.contentLayers, lossNormalization),
-    styleLayers: layers('styleLayers', o.styleLayers, D.styleLayers, lossNormalization),
-    contentWeight: num('contentWeight', o.contentWeight, D.contentWeight),
-    styleWeight: num('styleWeight', o.styleWeight, D.styleWeight),
-    tvWeight: num('tvWeight', o.tvWeight, D.tvWeight),
-    lossNormalization,
-    pooling: oneOf('pooling', o.pooling, D.pooling, ['max', 'avg'] as const),
-    init,
-    seed: num('seed', o.seed, D.seed),
-    optimizer,
-    learningRate: num('learningRate', o.learningRate, D.learningRate[optimizer]),
-    iterations,
-    lbfgs: {
-      historySize: num('lbfgs.historySize', lb.historySize, D.lbfgs.historySize),
-      lineSearch: oneOf('lbfgs.lineSearch', lb.lineSearch, D.lbfgs.lineSearch, ['strong-wolfe', 'none'] as const),
-      maxEvaluations: lb.maxEvaluations === undefined ? undefined : num('lbfgs.maxEvaluations', lb.maxEvaluations, 0),
-      initialStep: lb.initialStep === 'torch' ? 'torch' : num('lbfgs.initialStep', lb.initialStep, D.lbfgs.initialStep),
-    },
-    precondition,
-    normalizeGradients: oneOf('normalizeGradients', o.normalizeGradients, D.normalizeGradients, [true, false] as const),
-    preserveColors,
-    scales,
-    previewEvery: num('previewEvery', o.previewEvery, D.previewEvery),
-    snapshots,
-    blend,
-    pixelRange: oneOf('pixelRange', o.pixelRange, D.pixelRange, ['0-255', '0-1'] as const),
-    taps: o.taps,
-    tapEvery: num('taps.every', o.taps?.every, D.tapEvery),
-    // The default depends on the backend (STYLIZE_DEFAULTS.memoryBudget); the run plan fills it in.
-    memoryBudget: o.memoryBudget === undefined ? undefined : num('memoryBudget', o.memoryBudget, 0),
-    tile: resolveTile(o.tile),
-    onTile: o.onTile,
-  };
+  const weights = b.map((w, i) => check.weight(`styleBlendWeights[${i}]`, w));
+  const sum = weights.reduce((a, w) => a + w, 0);
+  if (!(sum > 0)) check.fail('styleBlendWeights', b, 'weights with a positive sum');
+  return weights.map((w) => w / sum);
 }
 
+function scaleList(check: Checker, o: StylizeOptions, size: number): number[] {
+  const r = rangeOf('scales');
+  const expected = `a list of ${r.min}–${r.max} fractions ending in 1, e.g. [0.5, 1]`;
+  const given = o.scales === 'auto' ? undefined : o.scales;
+  if (given !== undefined && !Array.isArray(given)) check.fail('scales', o.scales, expected);
+  const scales = given === undefined ? autoScales(size, Array.isArray(o.iterations) ? o.iterations.length : undefined) : [...given];
+  if (scales.length < r.min || scales.length > r.max) check.fail('scales', o.scales, expected);
+  scales.forEach((s, i) => {
+    if (typeof s !== 'number' || !(s > 0 && s <= 1)) check.fail(`scales[${i}]`, s, 'a fraction in (0, 1]');
+    if (i > 0 && s <= scales[i - 1]) check.fail('scales', o.scales, 'increasing fractions ending in 1');
+  });
+  if (scales[scales.length - 1] !== 1) check.fail('scales', o.scales, 'a list whose last entry is 1');
+  return scales;
+}
+
+function iterationCounts(check: Checker, o: StylizeOptions, scales: number[]): number[] {
+  if (Array.isArray(o.iterations)) {
+    if (o.iterations.length !== scales.length) check.fail('iterations', o.iterations, `one count per scale (${scales.length})`);
+    return o.iterations.map((n, i) => num(check, `iterations[${i}]`, n, D.iterations, 'iterations'));
+  }
+  const n = num(check, 'iterations', o.iterations, D.iterations);
+  // The automatic schedule spends N at the coarsest scale and fewer at each finer one; given scales get N each.
+  const decay = o.scales === undefined || o.scales === 'auto' ? D.coarseToFine.iterationDecay : 1;
+  return scales.map((_, i) => Math.max(1, Math.round(n * decay ** i)));
+}
+
+function precondition(check: Checker, pc: unknown): ResolvedOptions['precondition'] {
+  if (pc === 'pyramid') return { levels: 0, decay: D.pyramidDecay };
+  if (pc === 'none') return undefined;
+  if (typeof pc !== 'object' || pc === null || Array.isArray(pc)) return check.fail('precondition', pc, '"pyramid", "none" or { levels, decay }');
+  const p = check.object('precondition', pc, optionKeys('call', 'precondition'));
+  return { levels: num(check, 'precondition.levels', p.levels, 0), decay: num(check, 'precondition.decay', p.decay, D.pyramidDecay) };
+}
+
+/**
+ * Validates and fills in defaults in one place, from the option table (src/options/table.ts); every error is
+ * INVALID_OPTION (UNKNOWN_LAYER for a layer name) with `details` `{ field, expected, got }`. `styleCount` is the
+ * number of style images the call blends (for `styleBlendWeights`). `check` names where the options came from (a
+ * record's file and `options.` prefix); default: a function's own options.
+ */
+export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Checker = OPTIONS): ResolvedOptions {
+  if (!o || typeof o !== 'object' || Array.isArray(o)) check.fail('options', o, 'an object');
+  check.knownKeys(o as Record<string, unknown>, optionKeys('call'), 'for stylize()');
+  const lossNormalization = choice(check, 'lossNormalization', o.lossNormalization, D.lossNormalization);
+  const optimizer = choice(check, 'optimizer', o.optimizer, D.optimizer);
+  const size = num(check, 'size', o.size, D.size);
+  const scales = scaleList(check, o, size);
+  const init = o.init ?? D.init;
+  if (typeof init === 'string' && !optionRow('init').choices!.includes(init)) check.fail('init', init, '"content", "style", "noise" or an image');
+  const snapshots = new Set<number>();
+  if (o.snapshots !== undefined) for (const s of check.list('snapshots', o.snapshots, 0)) snapshots.add(num(check, 'snapshots[]', s, undefined, 'snapshots'));
+  const lb = o.lbfgs === undefined ? {} : check.object('lbfgs', o.lbfgs, optionKeys('call', 'lbfgs'));
+  if (o.taps !== undefined) check.object('taps', o.taps);
+  // Checked here, used by the session (not part of the resolved options).
+  check.fn('onIteration', o.onIteration);
+  check.fn('onQueue', o.onQueue);
+  check.signal('signal', o.signal);
+  return {
+    size,
+    styleScale: num(check, 'styleScale', o.styleScale, D.styleScale),
+    contentLayers: layers(check, 'contentLayers', o.contentLayers, D.contentLayers, lossNormalization),
+    styleLayers: layers(check, 'styleLayers', o.styleLayers, D.styleLayers, lossNormalization),
+    contentWeight: num(check, 'contentWeight', o.contentWeight, D.contentWeight),
+    styleWeight: num(check, 'styleWeight', o.styleWeight, D.styleWeight),
+    tvWeight: num(check, 'tvWeight', o.tvWeight, D.tvWeight),
+    lossNormalization,
+    pooling: choice(check, 'pooling', o.pooling, D.pooling),
+    init,
+    seed: num(check, 'seed', o.seed, D.seed),
+    optimizer,
+    learningRate: num(check, 'learningRate', o.learningRate, D.learningRate[optimizer]),
+    iterations: iterationCounts(check, o, scales),
+    lbfgs: {
+      historySize: num(check, 'lbfgs.historySize', lb.historySize, D.lbfgs.historySize),
+      lineSearch: choice(check, 'lbfgs.lineSearch', lb.lineSearch, D.lbfgs.lineSearch),
+      maxEvaluations: lb.maxEvaluations === undefined ? undefined : num(check, 'lbfgs.maxEvaluations', lb.maxEvaluations, undefined),
+      initialStep: lb.initialStep === 'torch' ? 'torch' : num(check, 'lbfgs.initialStep', lb.initialStep, D.lbfgs.initialStep),
+    },
+    precondition: precondition(check, o.precondition ?? D.precondition[optimizer]),
+    normalizeGradients: choice(check, 'normalizeGradients', o.normalizeGradients, D.normalizeGradients),
+    preserveColors: choice(check, 'preserveColors', o.preserveColors, D.preserveColors),
+    scales,
+    previewEvery: num(check, 'previewEvery', o.previewEvery, D.previewEvery),
+    snapshots,
+    blend: blendWeights(check, o.styleBlendWeights, styleCount),
+    pixelRange: choice(check, 'pixelRange', o.pixelRange, D.pixelRange),
+    taps: o.taps,
+    tapEvery: num(check, 'taps.every', o.taps?.every, D.tapEvery),
+    // The default depends on the backend (STYLIZE_DEFAULTS.memoryBudget); the run plan fills it in.
+    memoryBudget: o.memoryBudget === undefined ? undefined : num(check, 'memoryBudget', o.memoryBudget, undefined),
+    tile: resolveTile(o.tile, check),
+    onTile: check.fn('onTile', o.onTile),
+  };
+}

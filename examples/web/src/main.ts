@@ -289,6 +289,13 @@ const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 
 function onWorkerMessage(m: FromWorker): void {
   switch (m.type) {
+    case 'defaults':
+      // The form starts from the library's defaults, except where the URL or the user chose a value.
+      for (const [key, value] of Object.entries(m.values) as [keyof typeof m.values, number][]) {
+        const input = el[key];
+        if (!params.has(key) && !touched.has(input)) input.value = String(value);
+      }
+      break;
     case 'backend':
       el.backend.textContent = `backend: ${m.backend}${m.renderer ? ` · ${shortRenderer(m.renderer)}` : ''}`;
       el.backend.title = m.renderer ? `TensorFlow.js backend "${m.backend}" on ${m.renderer}` : `TensorFlow.js backend "${m.backend}"`;
@@ -417,7 +424,7 @@ function softwareRendering(): void {
   if (!params.has('previewEvery') && !touched.has(el.previewEvery)) el.previewEvery.value = '2';
 }
 const touched = new Set<EventTarget>();
-for (const input of [el.size, el.iterations, el.previewEvery]) input.addEventListener('input', () => touched.add(input));
+for (const input of [el.size, el.iterations, el.previewEvery, el.contentWeight, el.styleWeight, el.tvWeight]) input.addEventListener('input', () => touched.add(input));
 
 function shortRenderer(r: string): string {
   if (/swiftshader/i.test(r)) return 'SwiftShader (software)';

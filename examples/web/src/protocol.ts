@@ -66,6 +66,8 @@ export interface FeatureTile {
 }
 
 export type FromWorker =
+  /** The library's defaults (its option table) for the form's fields, sent once the library has loaded. */
+  | { type: 'defaults'; values: FormDefaults }
   | { type: 'backend'; backend: string; renderer?: string }
   | { type: 'weights-progress'; loaded: number; total: number }
   | { type: 'weights-loaded'; bytes: number; ms: number; fromCache: boolean }
@@ -80,3 +82,12 @@ export type FromWorker =
   /** During a run, every `previewEvery` iterations: ‖G − A‖²/‖A‖² of the current image at each of the 16 style layers. */
   | { type: 'gram-distances'; id: number; iteration: number; distances: { layer: string; value: number; optimised: boolean }[] }
   | { type: 'error'; id?: number; message: string; code?: string };
+
+/** The form fields whose starting values are the library's defaults. */
+export interface FormDefaults {
+  size: number;
+  iterations: number;
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+}

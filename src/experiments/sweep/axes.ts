@@ -7,7 +7,8 @@ import { StyleTransferError, describe } from '../../errors.js';
 import { CONV_LAYERS } from '../../core/layers.js';
 import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import type { Pooling } from '../../core/network.js';
-import { resolveOptions, type LayerWeights, type StylizeOptions } from '../../stylize/options.js';
+import { resolveOptions, type LayerWeights, type ResolvedOptions, type StylizeOptions } from '../../stylize/options.js';
+import type { RecordedOption } from '../../options/table.js';
 import type { SweepAxis, SweepOptions, SweepParameter, SweepSettings } from './types.js';
 
 export const PARAMS: readonly SweepParameter[] = ['styleLayers', 'contentLayers', 'weightRatio', 'iterations', 'pooling', 'init'];
@@ -137,28 +138,42 @@ export function applyAxis(opts: StylizeOptions, axis: SweepAxis, i: number): voi
   }
 }
 
+const layerMap = (ls: ResolvedOptions['styleLayers']) => Object.fromEntries(ls.map((l) => [l.name, l.weight]));
+
+/**
+ * How each recorded option (the option table's `recorded` column) is written into a cell's settings, from the
+ * resolved options: the compiler requires one entry per recorded row, so a new recorded option cannot be
+ * forgotten here.
+ */
+const RECORDED: { [K in RecordedOption]: (r: ResolvedOptions) => SweepSettings[K] } = {
+  size: (r) => r.size,
+  iterations: () => 0, // the cell's own count, set by settingsOf
+  styleScale: (r) => r.styleScale,
+  styleLayers: (r) => layerMap(r.styleLayers),
+  contentLayers: (r) => layerMap(r.contentLayers),
+  contentWeight: (r) => r.contentWeight,
+  styleWeight: (r) => r.styleWeight,
+  tvWeight: (r) => r.tvWeight,
+  lossNormalization: (r) => r.lossNormalization,
+  pooling: (r) => r.pooling,
+  init: (r) => (typeof r.init === 'string' ? r.init : 'image'),
+  seed: (r) => r.seed,
+  optimizer: (r) => r.optimizer,
+  learningRate: (r) => r.learningRate,
+  lbfgs: (r) => ({ ...r.lbfgs }),
+  precondition: (r) => (r.precondition ? { ...r.precondition } : 'none'),
+  normalizeGradients: (r) => r.normalizeGradients,
+  preserveColors: (r) => r.preserveColors,
+  scales: (r) => r.scales,
+  styleBlendWeights: (r) => r.blend,
+  tile: (r) => (r.tile.mode === 'auto' ? 'auto' : r.tile.mode === 'off' ? false : { size: r.tile.size, halo: r.tile.halo }),
+  pixelRange: (r) => r.pixelRange,
+};
+
+/** The JSON-able settings of one cell: every recorded option, resolved (defaults filled in). */
 export function settingsOf(opts: StylizeOptions, iterations: number, styleCount: number): SweepSettings {
   const r = resolveOptions(opts, styleCount);
-  const layers = (ls: typeof r.styleLayers) => Object.fromEntries(ls.map((l) => [l.name, l.weight]));
-  return {
-    size: r.size,
-    styleScale: r.styleScale,
-    styleLayers: layers(r.styleLayers),
-    contentLayers: layers(r.contentLayers),
-    contentWeight: r.contentWeight,
-    styleWeight: r.styleWeight,
-    tvWeight: r.tvWeight,
-    lossNormalization: r.lossNormalization,
-    pooling: r.pooling,
-    init: typeof r.init === 'string' ? r.init : 'image',
-    seed: r.seed,
-    optimizer: r.optimizer,
-    learningRate: r.learningRate,
-    iterations,
-    lbfgs: { ...r.lbfgs },
-    normalizeGradients: r.normalizeGradients,
-    preserveColors: r.preserveColors,
-    scales: r.scales,
-    styleBlendWeights: r.blend,
-  };
+  const settings = Object.fromEntries(Object.entries(RECORDED).map(([k, f]) => [k, f(r)])) as unknown as SweepSettings;
+  settings.iterations = iterations;
+  return settings;
 }

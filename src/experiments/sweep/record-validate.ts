@@ -7,66 +7,33 @@
  */
 import { StyleTransferError, describe } from '../../errors.js';
 import { resolveLayer } from '../../core/layers.js';
+import { Checker, isObject } from '../../options/check.js';
+import { optionRows, rangeOf } from '../../options/table.js';
 import { resolveOptions, type StylizeOptions } from '../../stylize/options.js';
+import { PARAMS } from './axes.js';
 import type { SweepParameter, SweepRecord, SweepVary } from './types.js';
 
-const PARAMS: readonly SweepParameter[] = ['styleLayers', 'contentLayers', 'weightRatio', 'iterations', 'pooling', 'init'];
 /** A sweep axis holds at most this many values (as sweep() enforces). */
 const MAX_AXIS = 64;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
-/** Checks fields of one record, naming them in messages as `<source>: \`field\` is …; expected …`. */
-class FieldChecker {
-  constructor(readonly source: string) {}
+/** Whole numbers 1–100000 without repeats: the iteration counts of a sweep axis. */
+function iterationList(c: Checker, field: string, v: unknown): void {
+  const l = c.list(field, v, 1, MAX_AXIS);
+  const r = rangeOf('iterations');
+  l.forEach((n, i) => c.number(`${field}[${i}]`, n, r));
+  if (new Set(l).size !== l.length) c.fail(field, v, 'iteration counts without repeats');
+}
 
-  fail(field: string, got: unknown, expected: string): never {
-    throw new StyleTransferError('INVALID_OPTION', `${this.source}: \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got });
-  }
-
-  object(field: string, v: unknown, known?: readonly string[]): Obj {
-    if (!isObject(v)) this.fail(field, v, 'an object');
-    if (known) for (const k of Object.keys(v)) if (!known.includes(k)) this.fail(`${field}.${k}`, v[k], `no such field (known: ${known.join(', ')})`);
-    return v;
-  }
-
-  list(field: string, v: unknown, min = 1, max = MAX_AXIS): unknown[] {
-    if (!Array.isArray(v) || v.length < min || v.length > max) this.fail(field, v, `a list of ${min === max ? min : `${min}–${max}`} values`);
-    return v;
-  }
-
-  int(field: string, v: unknown, min: number, max: number): number {
-    if (!isInt(v, min, max)) this.fail(field, v, `a whole number ${min}–${max}`);
-    return v;
-  }
-
-  string(field: string, v: unknown, pattern?: RegExp, what = 'a string'): string {
-    if (typeof v !== 'string' || v === '' || (pattern && !pattern.test(v))) this.fail(field, v, what);
-    return v;
-  }
-
-  oneOf<T extends string>(field: string, v: unknown, allowed: readonly T[]): T {
-    if (!allowed.includes(v as T)) this.fail(field, v, allowed.map((a) => JSON.stringify(a)).join(' or '));
-    return v as T;
-  }
-
-  /** A layer set: a name, a list of names, or a map name → weight ≥ 0. */
-  layerSet(field: string, v: unknown): void {
-    const names = typeof v === 'string' ? [v] : Array.isArray(v) ? v : isObject(v) ? Object.keys(v) : this.fail(field, v, 'a layer name, a list of names or a map name → weight');
-    if (names.length === 0) this.fail(field, v, 'at least one layer');
-    names.forEach((n, i) => resolveLayer(n as string, `${this.source}: \`${field}${Array.isArray(v) ? `[${i}]` : ''}\``));
-    if (isObject(v)) for (const [n, w] of Object.entries(v)) if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) this.fail(`${field}.${n}`, w, 'a weight ≥ 0');
-  }
-
-  /** Whole numbers 1–100000 without repeats: the iteration counts of a sweep axis. */
-  iterationList(field: string, v: unknown): void {
-    const l = this.list(field, v);
-    l.forEach((n, i) => this.int(`${field}[${i}]`, n, 1, 100000));
-    if (new Set(l).size !== l.length) this.fail(field, v, 'iteration counts without repeats');
-  }
+/** A layer set: a name, a list of names, or a map name → weight ≥ 0. */
+function layerSet(c: Checker, field: string, v: unknown): void {
+  const names = typeof v === 'string' ? [v] : Array.isArray(v) ? v : isObject(v) ? Object.keys(v) : c.fail(field, v, 'a layer name, a list of names or a map name → weight');
+  if (names.length === 0) c.fail(field, v, 'at least one layer');
+  const where = (i: number) => `${c.source ? `${c.source}: ` : ''}\`${c.name(field)}${Array.isArray(v) ? `[${i}]` : ''}\``;
+  names.forEach((n, i) => resolveLayer(n as string, where(i)));
+  if (isObject(v)) for (const [n, w] of Object.entries(v)) c.weight(`${field}.${n}`, w);
 }
 
 /**
@@ -74,7 +41,7 @@ class FieldChecker {
  * with 1–64 values of the right kind. `field` names the object in messages (e.g. `options.vary`).
  */
 export function checkSweepVary(vary: unknown, source: string, field = 'vary', iterationsList = false): SweepVary {
-  const c = new FieldChecker(source);
+  const c = new Checker(source);
   const v = c.object(field, vary);
   const keys = Object.keys(v).filter((k) => v[k] !== undefined);
   for (const k of keys) if (!PARAMS.includes(k as SweepParameter)) c.fail(`${field}.${k}`, v[k], `no such setting (a sweep varies ${PARAMS.join(', ')})`);
@@ -87,24 +54,24 @@ export function checkSweepVary(vary: unknown, source: string, field = 'vary', it
     switch (k) {
       case 'styleLayers':
         if (typeof value === 'string') c.oneOf(f, value, ['single', 'cumulative', 'all']);
-        else c.list(f, value).forEach((s, i) => c.layerSet(`${f}[${i}]`, s));
+        else c.list(f, value, 1, MAX_AXIS).forEach((s, i) => layerSet(c, `${f}[${i}]`, s));
         break;
       case 'contentLayers':
-        c.list(f, value).forEach((s, i) => c.layerSet(`${f}[${i}]`, s));
+        c.list(f, value, 1, MAX_AXIS).forEach((s, i) => layerSet(c, `${f}[${i}]`, s));
         break;
       case 'weightRatio':
-        c.list(f, value).forEach((x, i) => {
+        c.list(f, value, 1, MAX_AXIS).forEach((x, i) => {
           if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) c.fail(`${f}[${i}]`, x, 'a ratio ≥ 0');
         });
         break;
       case 'iterations':
-        c.iterationList(f, value);
+        iterationList(c, f, value);
         break;
       case 'pooling':
-        c.list(f, value).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, ['max', 'avg']));
+        c.list(f, value, 1, MAX_AXIS).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, ['max', 'avg']));
         break;
       case 'init':
-        c.list(f, value).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, ['content', 'style', 'noise']));
+        c.list(f, value, 1, MAX_AXIS).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, ['content', 'style', 'noise']));
         break;
     }
   }
@@ -113,7 +80,7 @@ export function checkSweepVary(vary: unknown, source: string, field = 'vary', it
 
 const SHEET_FIELDS = ['tileSize', 'gap', 'fontScale', 'title', 'captions', 'background', 'color'] as const;
 
-function checkSheet(c: FieldChecker, sheet: unknown): void {
+function checkSheet(c: Checker, sheet: unknown): void {
   const s = c.object('sheet', sheet, SHEET_FIELDS);
   if (s.tileSize !== undefined) c.int('sheet.tileSize', s.tileSize, 8, 4096);
   if (s.gap !== undefined) c.int('sheet.gap', s.gap, 0, 256);
@@ -127,7 +94,7 @@ function checkSheet(c: FieldChecker, sheet: unknown): void {
   }
 }
 
-function checkInput(c: FieldChecker, field: string, v: unknown): void {
+function checkInput(c: Checker, field: string, v: unknown): void {
   const info = c.object(field, v, ['width', 'height', 'sha256', 'path']);
   c.int(`${field}.width`, info.width, 1, 2 ** 31 - 1);
   c.int(`${field}.height`, info.height, 1, 2 ** 31 - 1);
@@ -135,37 +102,30 @@ function checkInput(c: FieldChecker, field: string, v: unknown): void {
   if (info.path !== undefined) c.string(`${field}.path`, info.path, undefined, 'a file path');
 }
 
-function checkAxis(c: FieldChecker, field: string, v: unknown): void {
+function checkAxis(c: Checker, field: string, v: unknown): void {
   const axis = c.object(field, v, ['parameter', 'labels', 'values']);
   c.oneOf(`${field}.parameter`, axis.parameter, PARAMS);
-  const labels = c.list(`${field}.labels`, axis.labels);
+  const labels = c.list(`${field}.labels`, axis.labels, 1, MAX_AXIS);
   labels.forEach((l, i) => c.string(`${field}.labels[${i}]`, l));
   c.list(`${field}.values`, axis.values, labels.length, labels.length);
 }
 
 /** Options of a record that are not stylize() options, and the stylize() options a record cannot hold. */
-const SWEEP_ONLY = ['vary', 'iterations', 'presetKind'];
-const NOT_RECORDED = ['content', 'style', 'model', 'stylizer', 'onIteration', 'onProgress', 'onQueue', 'signal', 'snapshots', 'previewEvery', 'taps'];
+export const SWEEP_ONLY = ['vary', 'iterations', 'presetKind'];
+const NOT_RECORDED = ['content', 'style', 'model', 'stylizer', 'onProgress', ...optionRows('call').filter((r) => !r.recorded && !r.name.includes('.')).map((r) => r.name)];
 
-function checkOptions(c: FieldChecker, options: unknown, styleCount: number): void {
+function checkOptions(c: Checker, options: unknown, styleCount: number): void {
   const o = c.object('options', options);
   for (const k of NOT_RECORDED) if (o[k] !== undefined) c.fail(`options.${k}`, o[k], 'nothing (a record holds no images, callbacks or models)');
   const list = Array.isArray(o.iterations);
-  if (list) c.iterationList('options.iterations', o.iterations);
+  if (list) iterationList(c, 'options.iterations', o.iterations);
   else if (o.iterations !== undefined) c.int('options.iterations', o.iterations, 1, 100000);
-  checkSweepVary(o.vary, c.source, 'options.vary', list);
+  checkSweepVary(o.vary, c.source ?? 'the sweep record', 'options.vary', list);
   if (o.presetKind !== undefined) c.oneOf('options.presetKind', o.presetKind, ['conv', 'relu']);
   // Every other option is a stylize() option: resolveOptions checks them.
   const base: Obj = Object.fromEntries(Object.entries(o).filter(([k]) => !SWEEP_ONLY.includes(k)));
   if (base.init === 'image') delete base.init; // the start image is passed to the replay, not recorded
-  try {
-    resolveOptions(base as StylizeOptions, styleCount);
-  } catch (e) {
-    if (!(e instanceof StyleTransferError)) throw e;
-    const field = `options.${String(e.details?.field ?? '')}`.replace(/\.$/, '');
-    const message = e.message.replace(/^Option `([^`]+)`/, '`options.$1`').replace(/^Unknown option `([^`]+)`\. Known options: .*$/, '`options.$1` is not a stylize() option.');
-    throw new StyleTransferError(e.code, `${c.source}: ${message}`, { ...e.details, field }, { cause: e });
-  }
+  resolveOptions(base as StylizeOptions, styleCount, c.nested('options'));
 }
 
 /**
@@ -174,7 +134,7 @@ function checkOptions(c: FieldChecker, options: unknown, styleCount: number): vo
  * layer name) naming the first wrong field in the message and in `details.field`.
  */
 export function validateSweepRecord(value: unknown, source = 'the sweep record'): SweepRecord {
-  const c = new FieldChecker(source);
+  const c = new Checker(source);
   if (!isObject(value)) {
     throw new StyleTransferError('INVALID_OPTION', `${source} is not a sweep record: it is ${describe(value)}, not an object with "format": "neural-style-tfjs/sweep@1".`, { field: 'record' });
   }
@@ -189,7 +149,7 @@ export function validateSweepRecord(value: unknown, source = 'the sweep record')
   c.int('seed', r.seed, 0, 2 ** 32 - 1);
   const inputs = c.object('inputs', r.inputs, ['content', 'style']);
   checkInput(c, 'inputs.content', inputs.content);
-  const styles = c.list('inputs.style', inputs.style);
+  const styles = c.list('inputs.style', inputs.style, 1, MAX_AXIS);
   styles.forEach((s, i) => checkInput(c, `inputs.style[${i}]`, s));
   checkOptions(c, r.options, styles.length);
   if (r.rows !== undefined) checkAxis(c, 'rows', r.rows);

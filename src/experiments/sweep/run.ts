@@ -11,7 +11,8 @@ import type { StylizeOptions } from '../../stylize/options.js';
 import { VERSION } from '../../version.js';
 import { sha256Hex } from '../../weights/sha256.js';
 import { applyAxis, buildAxes, settingsOf } from './axes.js';
-import { validateSweepRecord } from './record-validate.js';
+import { SWEEP_ONLY, validateSweepRecord } from './record-validate.js';
+import { optionRows } from '../../options/table.js';
 import type { InputInfo, SweepAxis, SweepCell, SweepOptions, SweepRecord, SweepResult } from './types.js';
 
 async function inputInfo(img: ImageInput, field: string): Promise<InputInfo> {
@@ -26,12 +27,14 @@ async function inputInfo(img: ImageInput, field: string): Promise<InputInfo> {
   }
 }
 
+/** What a record keeps of the sweep's options: its own (vary, iterations, presetKind) and the recorded stylize() options. */
+const RECORD_KEYS = new Set([...SWEEP_ONLY, ...optionRows('call').filter((r) => r.recorded && !r.name.includes('.')).map((r) => r.name)]);
+
 /** The JSON-able part of the options (what a replay needs besides the images). */
 function recordOptions(o: SweepOptions): Record<string, unknown> {
-  const skip = new Set(['content', 'style', 'stylizer', 'model', 'onProgress', 'signal']);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
-    if (skip.has(k) || v === undefined) continue;
+    if (!RECORD_KEYS.has(k) || v === undefined) continue;
     if (k === 'init' && typeof v !== 'string') {
       out.init = 'image';
       continue;

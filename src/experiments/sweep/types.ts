@@ -87,11 +87,15 @@ export interface SweepSettings {
   optimizer: string;
   learningRate: number;
   iterations: number;
-  lbfgs: { historySize: number; lineSearch: string };
+  lbfgs: { historySize: number; lineSearch: string; maxEvaluations?: number; initialStep: number | 'torch' };
+  /** The pyramid's levels (0: automatic) and decay, or `'none'` for plain pixels. */
+  precondition: { levels: number; decay: number } | 'none';
   normalizeGradients: boolean;
   preserveColors: string | false;
   scales: number[];
   styleBlendWeights: number[];
+  tile: 'auto' | false | { size: number; halo: number | 'exact' };
+  pixelRange: string;
 }
 
 /** One tile of the grid. */

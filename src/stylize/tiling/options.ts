@@ -1,4 +1,5 @@
-import { invalidOption, StyleTransferError } from '../../errors.js';
+import { OPTIONS } from '../../options/check.js';
+import { optionKeys, rangeOf } from '../../options/table.js';
 
 /**
  * The `tile` option: whether and how an image is evaluated a tile at a time (see `tiling/evaluate.ts`).
@@ -19,30 +20,15 @@ export interface ResolvedTile {
   halo: number | 'exact';
 }
 
-/** Range of a tile's interior side and of a halo, in pixels. */
-export const TILE_SIZE_RANGE = [16, 4096] as const;
-export const HALO_RANGE = [0, 1024] as const;
-
-export function resolveTile(v: unknown): ResolvedTile {
+/** Checks the `tile` option (ranges from the option table's `tile.size` and `tile.halo` rows). */
+export function resolveTile(v: unknown, check = OPTIONS): ResolvedTile {
   if (v === undefined || v === 'auto') return { mode: 'auto', size: 0, halo: 'exact' };
   if (v === false) return { mode: 'off', size: 0, halo: 'exact' };
-  const size = (field: string, n: unknown): number => {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < TILE_SIZE_RANGE[0] || n > TILE_SIZE_RANGE[1]) {
-      invalidOption(field, n, `an integer tile side in [${TILE_SIZE_RANGE.join(', ')}] px`);
-    }
-    return n;
-  };
-  if (typeof v === 'number') return { mode: 'always', size: size('tile', v), halo: 'exact' };
+  if (typeof v === 'number') return { mode: 'always', size: check.number('tile', v, rangeOf('tile.size')), halo: 'exact' };
   if (v && typeof v === 'object' && !Array.isArray(v)) {
-    for (const k of Object.keys(v)) {
-      if (k !== 'size' && k !== 'halo') throw new StyleTransferError('INVALID_OPTION', `Unknown option \`tile.${k}\`. Known: size, halo.`, { field: `tile.${k}` });
-    }
-    const o = v as { size?: unknown; halo?: unknown };
-    const halo = o.halo;
-    if (halo !== undefined && halo !== 'exact' && (typeof halo !== 'number' || !Number.isInteger(halo) || halo < HALO_RANGE[0] || halo > HALO_RANGE[1])) {
-      invalidOption('tile.halo', halo, `"exact" or an integer in [${HALO_RANGE.join(', ')}] px`);
-    }
-    return { mode: 'always', size: size('tile.size', o.size), halo: (halo as number | 'exact' | undefined) ?? 'exact' };
+    const o = check.object('tile', v, optionKeys('call', 'tile'));
+    const halo = o.halo === undefined || o.halo === 'exact' ? 'exact' : check.number('tile.halo', o.halo, rangeOf('tile.halo'));
+    return { mode: 'always', size: check.number('tile.size', o.size, rangeOf('tile.size')), halo };
   }
-  return invalidOption('tile', v, '"auto", false, a tile size in pixels, or { size, halo }');
+  return check.fail('tile', v, '"auto", false, a tile size in pixels, or { size, halo }');
 }
