@@ -6,9 +6,8 @@ import type { LossNormalization } from '../core/losses.js';
 import type { Vgg19 } from '../core/model.js';
 import type { Pooling, Taps } from '../core/network.js';
 import { STYLIZE_DEFAULTS as D, STYLIZE_RANGES as R } from '../defaults.js';
-import type { TilingInfo } from './tiling/layout.js';
+import type { TileProgress, TilingInfo } from './tiling/layout.js';
 import { resolveTile, type ResolvedTile, type TileOption } from './tiling/options.js';
-import type { TileProgress } from './tiling/objective.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
