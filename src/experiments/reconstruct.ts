@@ -5,6 +5,7 @@
  * @module
  */
 import { StyleTransferError, describe } from '../errors.js';
+import { rejectUnknownKeys } from '../util/checks.js';
 import type { ImageInput } from '../image/input.js';
 import { resolveLayer } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
@@ -56,9 +57,7 @@ const KNOWN = new Set(['image', 'kind', 'layer', 'layers', 'model', 'stylizer', 
 /** The `stylize()` options a reconstruction runs with (exposed so the recipe is visible and reusable). */
 export function reconstructionOptions(o: ReconstructOptions): StylizeRequest {
   if (!o || typeof o !== 'object') throw new StyleTransferError('INVALID_OPTION', '`reconstruct()` takes an options object with image, kind and layer.', { field: 'options' });
-  for (const k of Object.keys(o)) {
-    if (!KNOWN.has(k)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`${k}\`. Known options: ${[...KNOWN].join(', ')}.`, { field: k });
-  }
+  rejectUnknownKeys(o, KNOWN);
   if (o.kind !== 'content' && o.kind !== 'style') throw new StyleTransferError('INVALID_OPTION', `\`kind\` is ${describe(o.kind)}; expected "content" or "style".`, { field: 'kind' });
   if ((o.layer === undefined) === (o.layers === undefined)) {
     throw new StyleTransferError('INVALID_OPTION', 'Give exactly one of `layer` (one name, e.g. "conv4_2") and `layers` (a list or a map name → weight).', { field: 'layer' });

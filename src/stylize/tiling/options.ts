@@ -1,4 +1,5 @@
 import { invalidOption, StyleTransferError } from '../../errors.js';
+import { rejectUnknownKeys } from '../../util/checks.js';
 
 /**
  * The `tile` option: whether and how an image is evaluated a tile at a time (see `tiling/evaluate.ts`).
@@ -34,9 +35,7 @@ export function resolveTile(v: unknown): ResolvedTile {
   };
   if (typeof v === 'number') return { mode: 'always', size: size('tile', v), halo: 'exact' };
   if (v && typeof v === 'object' && !Array.isArray(v)) {
-    for (const k of Object.keys(v)) {
-      if (k !== 'size' && k !== 'halo') throw new StyleTransferError('INVALID_OPTION', `Unknown option \`tile.${k}\`. Known: size, halo.`, { field: `tile.${k}` });
-    }
+    rejectUnknownKeys(v, ['size', 'halo'], 'tile');
     const o = v as { size?: unknown; halo?: unknown };
     const halo = o.halo;
     if (halo !== undefined && halo !== 'exact' && (typeof halo !== 'number' || !Number.isInteger(halo) || halo < HALO_RANGE[0] || halo > HALO_RANGE[1])) {
