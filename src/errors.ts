@@ -51,7 +51,7 @@ export function isStyleTransferError(e: unknown, code?: StyleTransferErrorCode):
 
 /** Throws an INVALID_OPTION error naming the field, what it got and what it accepts. */
 export function invalidOption(field: string, got: unknown, expected: string): never {
-  throw new StyleTransferError('INVALID_OPTION', `Option \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got });
+  throw new StyleTransferError('INVALID_OPTION', `Option \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got, expected });
 }
 
 export function describe(v: unknown): string {

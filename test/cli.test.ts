@@ -291,7 +291,7 @@ const BAD: BadCase[] = [
       ['options.iterations', [0, 2], /`options\.iterations\[0\]` is 0/],
       ['options.size', 'big', /`options\.size` is "big"/],
       ['options.styleWeight', -1, /`options\.styleWeight` is -1/],
-      ['options.colour', 'red', /`options\.colour` is not a stylize\(\) option/],
+      ['options.colour', 'red', /`options\.colour`(: Unknown option `colour`| is not a stylize\(\) option)/],
       ['options.content', 'x.png', /`options\.content` is "x\.png"; expected nothing/],
       ['options.presetKind', 'pool', /`options\.presetKind` is "pool"/],
       ['rows.parameter', 'colour', /`rows\.parameter` is "colour"/],

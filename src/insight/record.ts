@@ -10,7 +10,7 @@ import type { StudyOptions, StudyRecord } from './study.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fail(source: string, field: string, got: unknown, expected: string): never {
-  throw new StyleTransferError('INVALID_OPTION', `${source}: \`${field}\` is ${describe(got)}; expected ${expected}.`, { field });
+  throw new StyleTransferError('INVALID_OPTION', `${source}: \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got, expected, source });
 }
 
 /**

@@ -24,7 +24,7 @@ class FieldChecker {
   constructor(readonly source: string) {}
 
   fail(field: string, got: unknown, expected: string): never {
-    throw new StyleTransferError('INVALID_OPTION', `${this.source}: \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got });
+    throw new StyleTransferError('INVALID_OPTION', `${this.source}: \`${field}\` is ${describe(got)}; expected ${expected}.`, { field, got, expected, source: this.source });
   }
 
   object(field: string, v: unknown, known?: readonly string[]): Obj {
@@ -162,9 +162,17 @@ function checkOptions(c: FieldChecker, options: unknown, styleCount: number): vo
     resolveOptions(base as StylizeOptions, styleCount);
   } catch (e) {
     if (!(e instanceof StyleTransferError)) throw e;
-    const field = `options.${String(e.details?.field ?? '')}`.replace(/\.$/, '');
-    const message = e.message.replace(/^Option `([^`]+)`/, '`options.$1`').replace(/^Unknown option `([^`]+)`\. Known options: .*$/, '`options.$1` is not a stylize() option.');
-    throw new StyleTransferError(e.code, `${c.source}: ${message}`, { ...e.details, field }, { cause: e });
+    // Said from the error's code and details (never its wording): the field inside the record, what it holds and
+    // what it should; without `expected`, the library's own message after the field.
+    const d = e.details ?? {};
+    const inner = typeof d.field === 'string' && d.field !== '' ? d.field : undefined;
+    const field = inner === undefined ? 'options' : `options.${inner}`;
+    const message = Array.isArray(d.known)
+      ? `\`${field}\` is not a stylize() option.`
+      : typeof d.expected === 'string' && 'got' in d
+        ? `\`${field}\` is ${describe(d.got)}; expected ${d.expected}.`
+        : `\`${field}\`: ${e.message}`;
+    throw new StyleTransferError(e.code, `${c.source}: ${message}`, { ...d, field, source: c.source }, { cause: e });
   }
 }
 
