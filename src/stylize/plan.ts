@@ -11,7 +11,7 @@ import type { ResolvedOptions } from './options.js';
 import type { TileLayout } from './tiling/layout.js';
 import { tiledStepMemory } from './tiling/memory.js';
 import { getPlatform } from '../platform.js';
-import { chooseTiling, HOST_MEMORY_SHARE, HOST_STATE_VECTORS, hostHistoryPairs, hostPairBytes, largestFittingTile, MIN_HISTORY_UNTILED, optimiserVectorBytes, tiledMemoryInput } from './tiling/plan.js';
+import { type StepKind, chooseTiling, HOST_MEMORY_SHARE, HOST_STATE_VECTORS, hostHistoryPairs, hostPairBytes, largestFittingTile, MIN_HISTORY_UNTILED, optimiserVectorBytes, tiledMemoryInput } from './tiling/plan.js';
 
 /** One scale of a run, as planned before any work. */
 export interface ScalePlan {
@@ -112,8 +112,7 @@ export const TILED_MEMORY_SLACK = 1.3;
  */
 export const HOST_STATE_MEMORY_SLACK = 1.6;
 
-/** How a step is evaluated, for its headroom: whole, tiled, or tiled with the optimiser's state in JS memory. */
-export type StepKind = 'whole' | 'tiled' | 'host-state';
+export type { StepKind };
 const SLACK: Record<StepKind, number> = { whole: MEMORY_SLACK, tiled: TILED_MEMORY_SLACK, 'host-state': HOST_STATE_MEMORY_SLACK };
 
 function checkFits(field: string, height: number, width: number, points: readonly NetworkPoint[], hint: string): void {

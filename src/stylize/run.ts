@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { combineLuminance } from '../image/color.js';
 import { StyleTransferError } from '../errors.js';
+import { now } from '../util/checks.js';
 import { readImageInput, resizeImage, toRgba } from '../image/input.js';
 import { NOTHING_PREPARED, type Kernels, type PreparedConvs } from '../kernels/index.js';
 import type { NetworkPoint } from '../core/layers.js';
@@ -27,7 +28,7 @@ import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborte
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
-export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+export { now };
 
 /**
  * What one run needs: the model, the content at full size (owned by the caller), the style, the options, and the

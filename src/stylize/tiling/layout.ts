@@ -174,3 +174,11 @@ export interface TilingInfo {
 export function describeTiling(l: TileLayout): TilingInfo {
   return { tiles: l.tiles.length, tileSize: l.tileSize, halo: l.halo, exact: l.halo >= l.exactHalo };
 }
+
+/** Where a tiled evaluation is, for progress: the tile (0-based) of how many, and which of the two passes. */
+export interface TileProgress {
+  tile: number;
+  tiles: number;
+  /** `'grams'`: the forward pass that sums the Grams; `'gradient'`: the forward and backward pass. */
+  pass: 'grams' | 'gradient';
+}

@@ -6,15 +6,9 @@ import type { Objective } from '../../optim/types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Targets } from '../targets.js';
 import { tiledLossAndGradient, tiledLossAndGradientHost, type TiledLossSpec } from './evaluate.js';
-import type { Tile, TileLayout } from './layout.js';
+import type { Tile, TileLayout, TileProgress } from './layout.js';
 
-/** Where a tiled evaluation is, for progress: the tile (0-based) of how many, and which of the two passes. */
-export interface TileProgress {
-  tile: number;
-  tiles: number;
-  /** `'grams'`: the forward pass that sums the Grams; `'gradient'`: the forward and backward pass. */
-  pass: 'grams' | 'gradient';
-}
+export type { TileProgress } from './layout.js';
 
 /** The tiled loss of a scale's targets and options; `beforeTile` is awaited before each tile of each pass. */
 export function tiledLossSpec(t: Targets, o: ResolvedOptions, layout: TileLayout, kernels: Kernels, beforeTile: (p: TileProgress) => void | Promise<void>): TiledLossSpec {

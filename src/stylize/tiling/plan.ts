@@ -3,9 +3,11 @@ import type { MemoryEstimate } from '../../core/memory.js';
 import type { NetworkPoint } from '../../core/layers.js';
 import type { PassPlan } from '../../core/network.js';
 import type { ResolvedOptions } from '../options.js';
-import type { StepKind } from '../plan.js';
 import { tileLayout, withHalo, type TileLayout } from './layout.js';
 import { tiledStepMemory } from './memory.js';
+
+/** How a step is evaluated, for its headroom: whole, tiled, or tiled with the optimiser's state in JS memory. */
+export type StepKind = 'whole' | 'tiled' | 'host-state';
 
 /** Interior sides `'auto'` tries, largest first (larger tiles waste less on halos). */
 const AUTO_SIZES = [2048, 1536, 1024, 768, 640, 512, 384, 256, 192, 128, 64];
