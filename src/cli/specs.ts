@@ -125,8 +125,12 @@ export const RECONSTRUCT: CommandSpec = {
   examples: [`${BIN} reconstruct photo.jpg --layer conv4_2 --kind content -o rec.png`, `${BIN} reconstruct painting.jpg --layers conv1_1,conv2_1,conv3_1 --kind style -o tex.png`],
 };
 
-/** Stylize flags a study passes to every style run (size, seed and style layers are the study's own). */
-const STUDY_STYLIZE = ['content-layers', 'content-weight', 'style-weight', 'tv-weight', 'loss-normalization', 'optimizer', 'learning-rate', 'lbfgs-history', 'line-search', 'precondition', 'normalize-gradients', 'pooling', 'init', 'style-scale'];
+/**
+ * Stylize flags a study does not pass to its runs: the study's own settings (size, seed, the style layers it
+ * varies), and what a study of one style image per pair at one scale cannot use (blend weights, scales, tiles).
+ * Every other stylize flag, a new one included, is a study flag too.
+ */
+const NOT_STUDY_FLAGS = ['size', 'seed', 'style-layers', 'style-blend-weights', 'scales', 'tile', 'tile-halo'];
 
 export const STUDY: CommandSpec = {
   name: 'study',
@@ -149,7 +153,7 @@ export const STUDY: CommandSpec = {
     { name: 'state', type: 'string', arg: 'FILE', help: 'finished runs, kept so a rerun skips them', default: '<output>.state.json' },
     { name: 'fresh', type: 'boolean', help: 'ignore (and replace) the state file' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the study a JSON record describes (images from the record unless given)' },
-    ...STYLIZE_FLAGS.filter((fl) => STUDY_STYLIZE.includes(fl.name)),
+    ...STYLIZE_FLAGS.filter((fl) => !NOT_STUDY_FLAGS.includes(fl.name)),
   ],
   notes: [
     'Runs: (layers + 5 cumulative + reconstruct-layers) per pair, each for the largest iteration count. At 128 px on',
