@@ -7,7 +7,7 @@ import { NOTHING_PREPARED, type Kernels, type PreparedConvs } from '../kernels/i
 import type { NetworkPoint } from '../core/layers.js';
 import type { Vgg19 } from '../core/model.js';
 import { lossPass, type PointLoss } from '../core/network.js';
-import { convUse } from '../core/memory.js';
+import { convUse } from '../plan/memory.js';
 import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../core/losses.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';

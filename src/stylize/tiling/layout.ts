@@ -1,5 +1,6 @@
 import { StyleTransferError } from '../../errors.js';
 import { NETWORK_POINTS, type NetworkPoint } from '../../core/layers.js';
+import { TILE_REMAINDER_DIVISOR } from '../../plan/tuning.js';
 
 /**
  * The geometry of tiled evaluation: where the tiles are, how much halo each needs, and which rows and columns of
@@ -105,9 +106,9 @@ const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
 function spans(length: number, size: number, halo: number): Span[] {
   const out: Span[] = [];
   for (let start = 0; start < length; start += size) {
-    // A remainder shorter than a tile's fifth joins the tile before it (it would cost a whole halo for little).
+    // A short remainder joins the tile before it (it would cost a whole halo for little).
     let end = Math.min(length, start + size);
-    if (length - end > 0 && length - end < size / 5) end = length;
+    if (length - end > 0 && length - end < size / TILE_REMAINDER_DIVISOR) end = length;
     out.push({ start, end, cropStart: Math.max(0, start - halo), cropEnd: Math.min(length, end + halo), last: end === length });
     if (end === length) break;
   }
