@@ -6,8 +6,11 @@
  *   npm run demo                       # tubingen.jpg + starry_night.jpg from ../shared/images, or generated images
  *   npm run demo -- photo.jpg art.png  # your own pair
  *   npm run demo -- --generated        # the generated pair even when ../shared/images is there
+ *   npm run demo -- --quick            # CI's smoke run: the same steps, smaller (64 px, few iterations)
  *
- * Uses the BUILT package (`npm run build`), imported by name as a user would. About 1–2 minutes on 2 CPU cores.
+ * Uses the BUILT package (`npm run build`), imported by name as a user would (`/node` for the essentials,
+ * `/experiments` for the sweep). About 1–2 minutes on 2 CPU cores (--quick: well under a minute). Any failure
+ * prints the error with its stack and exits 1 (2 for a usage mistake), so CI notices.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -19,14 +22,26 @@ if (!existsSync(join(ROOT, 'dist', 'node.js'))) {
   console.error('demo: dist/ is missing; run "npm run build" first (npm ci does it too).');
   process.exit(1);
 }
-const nst = await import('neural-style-tfjs/node');
-const { ready, loadVgg19, createStylizer, sweep, renderContactSheet, readImage, writeImage, VERSION } = nst;
+// Fail loudly: an error anywhere (also in a callback or a stray promise) goes to stderr and exits with code 1.
+const die = (e) => {
+  console.error(`demo failed: ${e?.stack ?? e}`);
+  process.exit(1);
+};
+process.on('unhandledRejection', die);
+process.on('uncaughtException', die);
 
-const SIZE = 128;
-const ITERATIONS = 60;
-const SWEEP_SIZE = 96;
+const { ready, loadVgg19, createStylizer, readImage, writeImage, VERSION } = await import('neural-style-tfjs/node');
+const { sweep, renderContactSheet } = await import('neural-style-tfjs/experiments');
+for (const [name, fn] of Object.entries({ ready, loadVgg19, createStylizer, readImage, writeImage, sweep, renderContactSheet })) {
+  if (typeof fn !== 'function') die(new Error(`the built package exports no function ${name} (neural-style-tfjs/node or /experiments)`));
+}
+
+const quick = process.argv.includes('--quick');
+const SIZE = quick ? 64 : 128;
+const ITERATIONS = quick ? 8 : 60;
+const SWEEP_SIZE = quick ? 48 : 96;
 const SWEEP_LAYERS = ['conv1_1', 'conv3_1', 'conv5_1'];
-const SWEEP_ITERATIONS = [10, 40];
+const SWEEP_ITERATIONS = quick ? [2, 4] : [10, 40];
 
 const OUT = join(ROOT, 'out');
 mkdirSync(OUT, { recursive: true });
@@ -93,10 +108,10 @@ function sampleStyle(w = 256, h = 192) {
 }
 
 const generated = process.argv.includes('--generated');
-const args = process.argv.slice(2).filter((a) => a !== '--generated');
+const args = process.argv.slice(2).filter((a) => a !== '--generated' && a !== '--quick');
 let content, style, names;
-if (args.length === 1 || args.length > 2) {
-  console.error('usage: npm run demo [-- <content> <style>] [-- --generated]');
+if (args.length === 1 || args.length > 2 || args.some((a) => a.startsWith('--'))) {
+  console.error('usage: npm run demo [-- <content> <style>] [-- --generated] [-- --quick]');
   process.exit(2);
 }
 if (args.length === 2) {
@@ -149,8 +164,11 @@ try {
   await writeImage(sheetPath, sheet);
   await writeFile(join(OUT, 'demo-sweep.json'), `${JSON.stringify(sheet.record, null, 2)}\n`);
   console.log(`  wrote ${show(sheetPath)} (${sheet.rows}x${sheet.columns} tiles) and ${show(join(OUT, 'demo-sweep.json'))} (${secs(sw.timings.totalMs)})`);
+  if (sheet.rows !== SWEEP_LAYERS.length || sheet.columns !== SWEEP_ITERATIONS.length) {
+    throw new Error(`the sweep sheet has ${sheet.rows}x${sheet.columns} tiles; expected ${SWEEP_LAYERS.length}x${SWEEP_ITERATIONS.length}`);
+  }
   console.log(`done in ${secs(Date.now() - t0)}. Look at ${show(OUT)}/; the same from the command line:`);
-  console.log('  npx neural-style-tfjs stylize <content> <style> -o out.png --size 128 --iterations 60');
+  console.log(`  npx neural-style-tfjs stylize <content> <style> -o out.png --size ${SIZE} --iterations ${ITERATIONS}`);
   console.log(`  npx neural-style-tfjs sweep <content> <style> --vary style-layers=${SWEEP_LAYERS.join(',')} --iterations ${SWEEP_ITERATIONS.join(',')} --size ${SWEEP_SIZE} -o sheet.png`);
 } finally {
   stylizer.dispose();

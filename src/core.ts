@@ -7,8 +7,10 @@
  */
 export { BGR_MEAN, preprocess, lossAndGradient, type PointLoss } from './core/network.js';
 export { gramMatrix } from './core/gram.js';
-export { contentLoss, styleLoss, tvLoss, type LossNormalization, type LossTerm } from './core/losses.js';
-export { estimateMemory, backendMemoryLimit, type LargestAllocation, type MemoryEstimate, type MemoryEstimateInput } from './core/memory.js';
+export { contentLoss, styleLoss, tvLoss, contentTerm, styleTerm, tvTerm, type LossNormalization, type LossTerm } from './core/losses.js';
+export { wholeImageLoss, type ActivationTerm, type ImageTerm, type LossSpec, type PointTerm, type FinishedTerm, type At } from './core/loss-spec.js';
+export { estimateMemory, backendMemoryLimit } from './plan/estimate.js';
+export type { LargestAllocation, MemoryEstimate, MemoryEstimateInput } from './plan/memory.js';
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
 export { adam, type AdamOptions } from './optim/adam.js';
 export type { Objective, Evaluation, OptimizerStep } from './optim/types.js';

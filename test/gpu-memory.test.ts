@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { webglDeviceLimits, webglTextureShape } from '../src/kernels/webgl.js';
 import { webgpuDeviceLimits } from '../src/kernels/webgpu.js';
 import { resolveLayer } from '../src/core/layers.js';
-import { largestTensor, passTensors } from '../src/core/memory.js';
+import { largestTensor, passTensors } from '../src/plan/memory.js';
 import { planPass } from '../src/core/network.js';
 import { isStyleTransferError, StyleTransferError } from '../src/errors.js';
 import { resolveOptions, type StylizeOptions } from '../src/stylize/options.js';

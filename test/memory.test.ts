@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVgg19, ready, resolveLayer, stylize, StyleTransferError, NETWORK_POINTS, type Vgg19 } from '../src/adapters/node.js';
 import { backendMemoryLimit, estimateMemory } from '../src/core.js';
-import { stepMemory } from '../src/core/memory.js';
+import { stepMemory } from '../src/plan/memory.js';
 import { planPass } from '../src/core/network.js';
 import { resolveOptions, type StylizeOptions } from '../src/stylize/options.js';
 import { planRun } from '../src/stylize/plan.js';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../src/adapters/node.js';
 import { isStyleTransferError } from '../src/errors.js';
-import { assertFloat32Backend, floatPrecision } from '../src/stylize/precision.js';
+import { assertFloat32Backend, floatPrecision } from '../src/kernels/precision.js';
 
 beforeAll(async () => {
   await ready();

@@ -611,6 +611,21 @@ describe('non-finite loss', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('Adam with a huge learning rate: the loss refuses the non-finite point (NON_FINITE_LOSS), the run keeps the last finite image', async () => {
+    const before = tf.memory().numTensors;
+    const r = await stylize(small({ optimizer: 'adam', learningRate: 1e6, styleWeight: 1e12, lossNormalization: 'paper', iterations: 6 }));
+    try {
+      expect(r.stopReason).toBe('non-finite-loss');
+      expect(r.warnings.join('\n')).toMatch(/loss became (NaN|Infinity) at iteration 2; .*Lower the learning rate or the weights/);
+      expect(r.iterations).toBe(1);
+      expect(Number.isFinite(r.history[0].loss.total)).toBe(true);
+      expect(allFinite(await r.image.data())).toBe(true);
+    } finally {
+      r.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('a start image containing NaN or Infinity is refused before any work (INVALID_IMAGE naming `init`)', async () => {
     const init = new Float32Array(32 * 24 * 3).fill(100);
     init[5] = NaN;

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVgg19, ready, resolveLayer, type Vgg19 } from '../src/adapters/node.js';
 import { gramMatrix } from '../src/core/gram.js';
 import { activeKernels } from '../src/kernels/index.js';
-import { contentLoss, styleLoss } from '../src/core/losses.js';
+import { contentLoss, contentTerm, styleLoss, styleTerm } from '../src/core/losses.js';
+import { lossPoints, type LossSpec } from '../src/core/loss-spec.js';
 import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss } from '../src/core/network.js';
-import { tiledLossAndGradient, tiledLossAndGradientHost, type TiledLossSpec } from '../src/stylize/tiling/evaluate.js';
+import { tiledLossAndGradient, tiledLossAndGradientHost } from '../src/stylize/tiling/evaluate.js';
 import { edgeReach, exactHalo, forwardHalo, interiorAt, tileLayout, withHalo } from '../src/stylize/tiling/layout.js';
 import { synthetic } from './helpers/synthetic.js';
 
@@ -59,39 +60,45 @@ describe('tileLayout', () => {
   });
 });
 
-/** Whole-image loss and gradient with the library's own loss terms (several at a point allowed), for comparison. */
-function untiled(spec: Omit<TiledLossSpec, 'layout' | 'kernels'>, x: tf.Tensor4D) {
+/**
+ * Whole-image loss and gradient of the same spec's terms through the public per-point losses (`contentLoss`,
+ * `styleLoss`: the terms on one tile covering the image) in one `lossPass`, several terms at a point allowed.
+ */
+function untiled(t: Awaited<ReturnType<typeof targets>>, x: tf.Tensor4D) {
   const losses = new Map<number, PointLoss[]>();
   const add = (i: number, l: PointLoss) => losses.set(i, [...(losses.get(i) ?? []), l]);
-  for (const c of spec.content) add(c.point.index, (a) => contentLoss(a, c.target, c.weight, spec.normalization));
-  for (const s of spec.style) add(s.point.index, (a) => styleLoss(a, s.target, s.weight, spec.normalization));
-  const plan = planPass({ pooling: spec.pooling, losses: [...spec.content, ...spec.style].map((t) => t.point) });
+  for (const c of t.content) add(c.point.index, (a) => contentLoss(a, c.target, c.weight, 'mean'));
+  for (const s of t.style) add(s.point.index, (a) => styleLoss(a, s.target, s.weight, 'mean'));
+  const plan = planPass({ pooling: t.spec.pooling, losses: lossPoints(t.spec.loss) });
   const r = lossPass(model, x, plan, losses, activeKernels());
   // Terms at a point come back in the order they were added: content first, then style.
   const taken = new Map<number, number>();
-  const values = [...spec.content, ...spec.style].map((t) => {
-    const k = taken.get(t.point.index) ?? 0;
-    taken.set(t.point.index, k + 1);
-    return r.values.get(t.point.index)![k];
+  const values = [...t.content, ...t.style].map((c) => {
+    const k = taken.get(c.point.index) ?? 0;
+    taken.set(c.point.index, k + 1);
+    return r.values.get(c.point.index)![k];
   });
   return { values, grad: r.grad };
 }
 
 async function targets(contentPoints: string[], stylePoints: string[], h: number, w: number) {
-  const content = tf.tensor4d(synthetic('content', h, w), [1, h, w, 3]);
-  const style = tf.tensor4d(synthetic('style', 64, 64), [1, 64, 64, 3]);
-  const ci = preprocess(content);
+  const contentImage = tf.tensor4d(synthetic('content', h, w), [1, h, w, 3]);
+  const styleImage = tf.tensor4d(synthetic('style', 64, 64), [1, 64, 64, 3]);
+  const ci = preprocess(contentImage);
   const ca = await forward(model, ci, contentPoints.map(P), 'max');
-  const si = preprocess(style);
+  const si = preprocess(styleImage);
   const sa = await forward(model, si, stylePoints.map(P), 'max');
-  const spec = {
-    pooling: 'max' as const,
-    normalization: 'mean' as const,
-    content: contentPoints.map((n) => ({ point: P(n), target: ca.get(P(n).name)!, weight: 5 })),
-    style: stylePoints.map((n) => ({ point: P(n), target: gramMatrix(sa.get(P(n).name)!), weight: 100 })),
+  const content = contentPoints.map((n) => ({ point: P(n), target: ca.get(P(n).name)!, weight: 5 }));
+  const style = stylePoints.map((n) => ({ point: P(n), target: gramMatrix(sa.get(P(n).name)!), weight: 100 }));
+  const loss: LossSpec = {
+    points: [
+      ...content.map((c) => ({ point: c.point, term: contentTerm(c.target, c.weight, 'mean') })),
+      ...style.map((s) => ({ point: s.point, term: styleTerm(s.target, s.weight, 'mean') })),
+    ],
+    image: [],
   };
-  tf.dispose([content, style, ci, si, ...sa.values()]);
-  return { spec, dispose: () => tf.dispose([...ca.values(), ...spec.style.map((s) => s.target)]) };
+  tf.dispose([contentImage, styleImage, ci, si, ...sa.values()]);
+  return { spec: { pooling: 'max' as const, loss }, content, style, dispose: () => tf.dispose([...ca.values(), ...style.map((s) => s.target)]) };
 }
 
 /** The 'mean' content loss of `x` in float64. */
@@ -128,12 +135,12 @@ describe('tiledLossAndGradient', () => {
     const seen: number[] = [];
     const tiled = await tiledLossAndGradient(model, x, { ...t.spec, layout, kernels: activeKernels(), beforeTile: (tile, pass) => void seen.push(pass * 10 + tile.index) });
     expect(seen).toEqual([10, 11, 12, 13, 20, 21, 22, 23]);
-    const whole = untiled(t.spec, x);
+    const whole = untiled(t, x);
     const tv = await Promise.all(tiled.values.map((v) => v.data()));
     const wv = await Promise.all(whole.values.map((v) => v.data()));
     // A content loss is one float32 sum over every position (here 245760 terms), whose rounding depends on the
     // order: the reference is the same sum in float64 on the host, which both must match.
-    const reference = await contentInFloat64(x, t.spec.content[0]);
+    const reference = await contentInFloat64(x, t.content[0]);
     expect(Math.abs(tv[0][0] - reference) / reference).toBeLessThan(1e-5);
     expect(Math.abs(wv[0][0] - reference) / reference).toBeLessThan(1e-4);
     for (let i = 1; i < tv.length; i++) expect(Math.abs(tv[i][0] - wv[i][0]) / Math.abs(wv[i][0])).toBeLessThan(1e-5);
@@ -167,7 +174,7 @@ describe('tiledLossAndGradient', () => {
     const [h, w] = [96, 96];
     const t = await targets(['relu3_1'], ['relu1_1', 'relu2_1', 'relu3_1'], h, w);
     const x = tf.tensor4d(synthetic('image', h, w), [1, h, w, 3]);
-    const whole = untiled(t.spec, x);
+    const whole = untiled(t, x);
     const wg = (await whole.grad.data()) as Float32Array;
     const errors: number[] = [];
     for (const halo of [8, 16, 24]) {

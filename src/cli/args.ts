@@ -4,6 +4,7 @@
  * message says what to type instead.
  * @module
  */
+import { closest } from '../util/checks.js';
 
 /** A mistake on the command line (exit code 2). `code` names the kind for `--json` error events. */
 export class UsageError extends Error {
@@ -35,6 +36,11 @@ export interface FlagSpec {
   /** For `number`/`int`: the smallest and largest values accepted (checked while parsing). */
   min?: number;
   max?: number;
+  /**
+   * The library option this flag sets (`styleWeight`, `lbfgs.historySize`): an INVALID_OPTION error whose
+   * `details.field` is this names the flag instead (see `cli/errors.ts`).
+   */
+  field?: string;
 }
 
 export interface CommandSpec {
@@ -55,28 +61,6 @@ export interface Parsed {
   positionals: string[];
   /** Flag values by name (camel-cased not: the flag's own name). Repeated flags give arrays. */
   flags: Map<string, string | number | boolean | (string | number)[]>;
-}
-
-function closest(name: string, names: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = levenshtein(name, n);
-    if (d < bestD) {
-      bestD = d;
-      best = n;
-    }
-  }
-  return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  const m = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) m[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) m[i][j] = Math.min(m[i - 1][j] + 1, m[i][j - 1] + 1, m[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  }
-  return m[a.length][b.length];
 }
 
 /** Parses a number flag value strictly (`1e3`, `0.5`; not `12px`, not empty). */

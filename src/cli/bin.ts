@@ -1,18 +1,15 @@
 #!/usr/bin/env node
 /**
- * The `neural-style-tfjs` command (the package's `bin`): `stylize`, `sweep`, `features` and `reconstruct`.
- * See docs/cli.md, or run `neural-style-tfjs --help`.
+ * The `neural-style-tfjs` command (the package's `bin`): `stylize`, `sweep`, `features`, `reconstruct` and `study`.
+ * Run `neural-style-tfjs --help`; the full documentation is the README's CLI section (docs/cli.md in the repository).
  * @module
  */
 import { main } from './main.js';
+import { watchStdout } from './stdout.js';
 
-// A reader that stops early (`neural-style-tfjs stylize … --json | head -1`) closes the pipe: the next write fails
-// with EPIPE. Like any Unix filter, stop quietly then; nobody is left to read the rest. (Without this listener the
-// 'error' event is unhandled and Node prints a stack trace.)
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
+// A reader that stops early (`… --json | head -1`) closes the pipe: the command goes on without stdout and ends as
+// it would have, so no temp file is left behind (stdout.ts). Without a listener Node would print a stack trace.
+watchStdout();
 
 main(process.argv.slice(2)).then(
   (code) => {

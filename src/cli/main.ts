@@ -1,18 +1,17 @@
 /**
- * The `neural-style-tfjs` command's entry logic: `stylize`, `sweep`, `features` and `reconstruct`. Exit codes: 0 done, 2 bad
- * input (a missing or unreadable file, an unsupported image, an unknown layer or option, an out-of-range value)
- * with one line on stderr saying what to fix, 1 any other failure, 130 interrupted (Ctrl-C). Outputs are written
- * to a temp file and renamed, so a failed run never leaves a half-written file.
+ * The `neural-style-tfjs` command's entry logic for its five commands: `stylize`, `sweep`, `features`,
+ * `reconstruct` and `study`. Exit codes: 0 done, 2 bad input (a missing or unreadable file, an unsupported image,
+ * bad weights, an unknown layer or option, an out-of-range value) with one line on stderr saying what to fix, 1 any
+ * other failure, 130 interrupted (Ctrl-C); the code of every library error is in one table (`errors.ts`). Outputs
+ * are written to a temp file and renamed, so a failed run never leaves a half-written file.
  * @module
  */
 import { UsageError, formatHelp, parseArgs } from './args.js';
+import { errorLine, exitCodeOf } from './errors.js';
 import { COMMANDS, COMMON_FLAGS, mainHelp } from './specs.js';
+import { writeStdout } from './stdout.js';
+import { exitWhenIdle } from './outputs.js';
 import { VERSION } from '../version.js';
-import type { StyleTransferError } from '../errors.js';
-import { flagMessage } from './option-flags.js';
-
-/** Error codes that mean "the input was wrong" (exit 2) rather than "something broke" (exit 1). */
-const INPUT_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_LAYER', 'INVALID_IMAGE', 'UNSUPPORTED_IMAGE', 'IMAGE_TOO_LARGE', 'OUT_OF_MEMORY', 'WEIGHTS_MISSING', 'WEIGHTS_MANIFEST', 'WEIGHTS_TRUNCATED', 'WEIGHTS_CHECKSUM', 'WEIGHTS_ARCHITECTURE', 'BACKEND']);
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
@@ -20,7 +19,7 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 let jsonErrors = false;
 
 function fail(message: string, exitCode: number, code = 'USAGE'): number {
-  if (jsonErrors) process.stdout.write(`${JSON.stringify({ event: 'error', code, message: oneLine(message), exitCode })}\n`);
+  if (jsonErrors) writeStdout(`${JSON.stringify({ event: 'error', code, message: oneLine(message), exitCode })}\n`);
   process.stderr.write(`neural-style-tfjs: ${oneLine(message)}\n`);
   return exitCode;
 }
@@ -32,11 +31,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   jsonErrors = flagArgs.some((a) => a === '--json' || /^--json=(1|true|yes|on)$/i.test(a));
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     const sub = cmd === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    process.stdout.write(`${sub ? formatHelp(sub, COMMON_FLAGS) : mainHelp(VERSION)}\n`);
+    writeStdout(`${sub ? formatHelp(sub, COMMON_FLAGS) : mainHelp(VERSION)}\n`);
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === '--version' || cmd === '-v' || cmd === 'version') {
-    process.stdout.write(`${VERSION}\n`);
+    writeStdout(`${VERSION}\n`);
     return 0;
   }
   const spec = COMMANDS.find((c) => c.name === cmd);
@@ -44,14 +43,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
   let interrupted = false;
   const onSigint = (): void => {
-    if (interrupted) process.exit(130);
+    // A second Ctrl-C exits at once (once no temp file is being created or renamed; the exit hook removes them).
+    if (interrupted) exitWhenIdle(130);
     interrupted = true;
     controller.abort(new Error('interrupted'));
   };
   try {
     const parsed = parseArgs(rest, spec, COMMON_FLAGS);
     if (parsed.flags.get('help') === true) {
-      process.stdout.write(`${formatHelp(spec, COMMON_FLAGS)}\n`);
+      writeStdout(`${formatHelp(spec, COMMON_FLAGS)}\n`);
       return 0;
     }
     const { min, max } = spec.positionals;
@@ -60,18 +60,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       const what = spec.usage.replace(/^\S+ \S+ /, '').split(' -')[0];
       throw new UsageError(`${cmd} takes ${what}; got ${n} file${n === 1 ? '' : 's'} (see "neural-style-tfjs ${cmd} --help")`);
     }
-    process.on('SIGINT', onSigint); // `on`: a second Ctrl-C exits at once (and the exit hook removes temp files)
-    const { RUNNERS, makeCtx } = await import('./commands.js');
+    process.on('SIGINT', onSigint);
+    const { RUNNERS, makeCtx } = await import('./commands/index.js');
     await RUNNERS[cmd](makeCtx(parsed, argv, controller.signal));
     return 0;
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message, 2, e.code);
-    const err = e as { name?: string; code?: string; message?: string };
+    const err = e as { name?: string; code?: string; message?: string; details?: Record<string, unknown> };
     if (err?.name === 'StyleTransferError') {
       if (err.code === 'ABORTED') return fail('interrupted; no output written', 130, 'ABORTED');
-      // Library errors name option fields (`styleWeight`); on the command line they are flags (--style-weight).
-      const msg = err.code === 'INVALID_OPTION' ? flagMessage(e as StyleTransferError) : (err.message ?? String(e));
-      return fail(msg, err.code && INPUT_CODES.has(err.code) ? 2 : 1, err.code);
+      // Read by code and details: an option's field is named as the flag that sets it (--style-weight).
+      return fail(errorLine(err, [...spec.flags, ...COMMON_FLAGS]), exitCodeOf(err.code), err.code);
     }
     if (process.env.NST_DEBUG) console.error(e);
     return fail(`unexpected error: ${err?.message ?? String(e)} (set NST_DEBUG=1 for the stack)`, 1, 'INTERNAL');

@@ -8,12 +8,14 @@
  * - the final outputs are staged as temp files and renamed together at the end, after a last check for Ctrl-C,
  *   so an interrupted or failed run writes none of them and leaves no temp file (also on a second Ctrl-C, which
  *   exits at once: pending temp files are removed on exit). Snapshots (`--save-every`) are written as they come.
+ * - an exit on the spot ({@link exitWhenIdle}) waits for a temp file being created or a rename in progress, so the
+ *   exit hook never races a file system call that would create a file after the hook removed the temp files.
  * @module
  */
 import { constants as fsConstants, unlinkSync } from 'node:fs';
 import { access, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { StyleTransferError } from '../errors.js';
+import { throwIfAborted } from '../util/checks.js';
 import { encodeImage, fileKind, formatFromPath, tempPathBeside, writeTempBeside, type WritablePixels } from '../adapters/node/image-io.js';
 import { UsageError } from './args.js';
 
@@ -59,9 +61,28 @@ async function identify(path: string): Promise<Identity | undefined> {
 
 const same = (a: Identity, b: Identity): boolean => a.real === b.real || (a.ino !== 0n && a.dev === b.dev && a.ino === b.ino);
 
-/** Throws ABORTED when the run was interrupted (Ctrl-C). */
-export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new StyleTransferError('ABORTED', 'Interrupted; no output written.');
+/** File system calls in flight that create or rename a temp file, and the exit code waiting for them. */
+let busy = 0;
+let exitPending: number | undefined;
+
+/** Runs `op` (which creates or renames temp files) so that an exit on the spot waits for it. */
+async function fsCall<T>(op: () => Promise<T>): Promise<T> {
+  busy++;
+  try {
+    return await op();
+  } finally {
+    busy--;
+    if (busy === 0 && exitPending !== undefined) process.exit(exitPending);
+  }
+}
+
+/**
+ * Exits with `code` now, or — while a temp file is being created or renamed — as soon as that call returns, so
+ * the exit hook removes every temp file and no rename publishes part of a run's outputs after it.
+ */
+export function exitWhenIdle(code: number): void {
+  exitPending = code;
+  if (busy === 0) process.exit(code);
 }
 
 export class OutputPlan {
@@ -147,7 +168,7 @@ export class OutputPlan {
     const tmp = tempPathBeside(path);
     track(tmp);
     try {
-      await writeTempBeside(path, bytes, tmp);
+      await fsCall(() => writeTempBeside(path, bytes, tmp));
     } catch (e) {
       pending.delete(tmp);
       throw e;
@@ -158,14 +179,17 @@ export class OutputPlan {
   /** Publishes everything staged, unless the run was interrupted; then (or on any error) removes the temp files. */
   async commit(signal: AbortSignal): Promise<void> {
     try {
-      throwIfAborted(signal);
+      throwIfAborted(signal, 'The command');
       for (const { path } of this.staged) await this.checkNotInput('output', path);
-      while (this.staged.length) {
-        const { tmp, path } = this.staged[0];
-        await rename(tmp, resolve(path));
-        pending.delete(tmp);
-        this.staged.shift();
-      }
+      // All renames as one call: an exit on the spot waits for the last, so a run publishes all or none.
+      await fsCall(async () => {
+        while (this.staged.length) {
+          const { tmp, path } = this.staged[0];
+          await rename(tmp, resolve(path));
+          pending.delete(tmp);
+          this.staged.shift();
+        }
+      });
     } finally {
       await this.discard();
     }
@@ -186,8 +210,10 @@ export class OutputPlan {
     const tmp = tempPathBeside(path);
     track(tmp);
     try {
-      await writeTempBeside(path, bytes, tmp);
-      await rename(tmp, resolve(path));
+      await fsCall(async () => {
+        await writeTempBeside(path, bytes, tmp);
+        await rename(tmp, resolve(path));
+      });
     } finally {
       await unlink(tmp).catch(() => undefined);
       pending.delete(tmp);

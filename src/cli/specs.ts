@@ -1,23 +1,17 @@
-/** The CLI's commands and flags (help text and parsing both read these). */
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
-import { DEFAULT_MAX_BYTES } from '../adapters/node/image-io.js';
+/** The CLI's five commands (stylize, sweep, features, reconstruct, study): usage, flags, notes and examples, which help
+ * text and parsing both read. The shared flags live in `flags.ts`. */
 import { STYLIZE_DEFAULTS as D, defaultText as t } from '../defaults.js';
 import { rangeText } from '../options/check.js';
 import { STYLIZE_RANGES as R } from '../options/table.js';
-import type { CommandSpec, FlagSpec } from './args.js';
-import { STYLIZE_FLAGS, flagOf } from './option-flags.js';
+import type { CommandSpec } from './args.js';
+import { STYLIZE_FLAGS, flagOf } from './flags.js';
+
+export { COMMON_FLAGS, STYLIZE_FLAGS } from './flags.js';
 
 export const BIN = 'neural-style-tfjs';
 
-export const COMMON_FLAGS: FlagSpec[] = [
-  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
-  { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress bar or summary on stderr (errors still print)' },
-  { name: 'json', type: 'boolean', help: 'machine-readable progress on stdout: one JSON object per line' },
-  { name: 'backend', type: 'string', arg: 'NAME', help: 'TF.js backend: tensorflow (needs @tensorflow/tfjs-node), wasm or cpu', default: 'best available' },
-  { name: 'weights', type: 'string', arg: 'DIR', help: 'VGG-19 weight folder (or manifest.json)', default: 'the weights shipped in the package' },
-  { name: 'max-megapixels', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'refuse input images with more pixels (read from the header, before decoding)', default: String(DEFAULT_MAX_INPUT_PIXELS / 1e6) },
-  { name: 'max-file-mb', type: 'number', arg: 'X', min: 0.01, max: 65536, help: 'refuse input files larger than X MiB', default: String(DEFAULT_MAX_BYTES / 2 ** 20) },
-];
+/** Where the full documentation is (package.json's `homepage`; a test keeps them equal). */
+export const DOCS_URL = 'https://github.com/neural-style-tfjs/neural-style-tfjs#readme';
 
 export const STYLIZE: CommandSpec = {
   name: 'stylize',
@@ -29,7 +23,7 @@ export const STYLIZE: CommandSpec = {
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
     { ...flagOf('iterations'), short: 'i', type: 'string', arg: 'N' },
     ...STYLIZE_FLAGS,
-    { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
+    { name: 'save-every', field: 'previewEvery', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
   ],
   notes: [
@@ -54,7 +48,7 @@ export const SWEEP: CommandSpec = {
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'contact sheet (.png or .jpg) — required' },
     { name: 'vary', type: 'string', arg: 'NAME=VALUES', repeat: true, help: 'a setting to vary (see below); give one or two' },
-    { name: 'iterations', short: 'i', type: 'string', arg: 'N[,N…]', help: 'iterations; a list is an axis (columns), taken from one run per row', default: t(D.iterations) },
+    { name: 'iterations', short: 'i', field: 'iterations', type: 'string', arg: 'N[,N…]', help: 'iterations; a list is an axis (columns), taken from one run per row', default: t(D.iterations) },
     { name: 'record', type: 'string', arg: 'FILE', help: 'where to write the JSON record', default: '<output>.json' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the sweep a JSON record describes (images from the record unless given)' },
     { name: 'preset-kind', type: 'string', arg: 'conv|relu', help: 'layers the single/cumulative/all presets use', default: 'conv' },
@@ -91,7 +85,7 @@ export const FEATURES: CommandSpec = {
     { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'any of the 37 points: conv1_1…conv5_4, relu1_1…relu5_4, pool1…pool5 — required' },
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'feature-map grid (.png or .jpg)' },
     { name: 'gram', type: 'string', arg: 'FILE', help: 'Gram-matrix heat map (.png or .jpg)' },
-    { name: 'size', type: 'int', arg: 'N', min: R.size.min, max: R.size.max, help: `resize the image to N pixels on its longest side first (${rangeText(R.size)})`, default: t(D.size) },
+    { name: 'size', field: 'size', type: 'int', arg: 'N', min: R.size.min, max: R.size.max, help: `resize the image to N pixels on its longest side first (${rangeText(R.size)})`, default: t(D.size) },
     { name: 'channels', type: 'string', arg: 'N|I,I,…', help: 'how many channels (the most active first), or which', default: '64' },
     { name: 'sort', type: 'string', arg: 'energy|index', help: 'order of the channels shown', default: 'energy' },
     { name: 'columns', type: 'int', arg: 'N', min: 1, help: 'tiles per row', default: '√channels' },
@@ -113,26 +107,30 @@ export const RECONSTRUCT: CommandSpec = {
   positionals: { min: 1, max: 1 },
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png or .jpg) — required' },
-    { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'one layer (give --layer or --layers)' },
-    { name: 'layers', type: 'string', arg: 'LAYERS', help: 'a layer set, e.g. conv1_1,conv2_1,conv3_1' },
-    { name: 'kind', type: 'string', arg: 'content|style', help: 'which representation to match', default: 'content' },
-    { name: 'iterations', short: 'i', type: 'int', arg: 'N', help: 'iterations', default: '200' },
-    { name: 'size', type: 'int', arg: 'N', help: 'longest side in pixels (16–4096)', default: '128' },
-    { name: 'seed', type: 'int', arg: 'N', help: 'seed of the white-noise start', default: '0' },
-    { name: 'weight', type: 'number', arg: 'X', help: 'weight of the loss term', default: '1 (content), 1000 (style)' },
-    { name: 'tv-weight', type: 'number', arg: 'X', help: 'total-variation weight', default: '0' },
-    { name: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: t(D.optimizer) },
-    { name: 'learning-rate', type: 'number', arg: 'X', help: 'step multiplier / size' },
-    { name: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
-    { name: 'loss-normalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: t(D.lossNormalization) },
-    { name: 'save-every', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
+    { name: 'layer', field: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'one layer (give --layer or --layers)' },
+    { name: 'layers', field: 'layers', type: 'string', arg: 'LAYERS', help: 'a layer set, e.g. conv1_1,conv2_1,conv3_1' },
+    { name: 'kind', field: 'kind', type: 'string', arg: 'content|style', help: 'which representation to match', default: 'content' },
+    { name: 'iterations', field: 'iterations', short: 'i', type: 'int', arg: 'N', help: 'iterations', default: '200' },
+    { name: 'size', field: 'size', type: 'int', arg: 'N', help: 'longest side in pixels (16–4096)', default: '128' },
+    { name: 'seed', field: 'seed', type: 'int', arg: 'N', help: 'seed of the white-noise start', default: '0' },
+    { name: 'weight', field: 'weight', type: 'number', arg: 'X', help: 'weight of the loss term', default: '1 (content), 1000 (style)' },
+    { name: 'tv-weight', field: 'tvWeight', type: 'number', arg: 'X', help: 'total-variation weight', default: '0' },
+    { name: 'optimizer', field: 'optimizer', type: 'string', arg: 'lbfgs|adam', help: 'optimiser', default: t(D.optimizer) },
+    { name: 'learning-rate', field: 'learningRate', type: 'number', arg: 'X', help: 'step multiplier / size' },
+    { name: 'pooling', field: 'pooling', type: 'string', arg: 'max|avg', help: 'pooling between blocks', default: 'max' },
+    { name: 'loss-normalization', field: 'lossNormalization', type: 'string', arg: 'mean|paper', help: 'loss constants', default: t(D.lossNormalization) },
+    { name: 'save-every', field: 'previewEvery', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
   ],
   examples: [`${BIN} reconstruct photo.jpg --layer conv4_2 --kind content -o rec.png`, `${BIN} reconstruct painting.jpg --layers conv1_1,conv2_1,conv3_1 --kind style -o tex.png`],
 };
 
-/** Stylize flags a study passes to every style run (size, seed and style layers are the study's own). */
-const STUDY_STYLIZE = ['content-layers', 'content-weight', 'style-weight', 'tv-weight', 'loss-normalization', 'optimizer', 'learning-rate', 'lbfgs-history', 'line-search', 'precondition', 'normalize-gradients', 'pooling', 'init', 'style-scale'];
+/**
+ * Stylize flags a study does not pass to its runs: the study's own settings (size, seed, the style layers it
+ * varies), and what a study of one style image per pair at one scale cannot use (blend weights, scales, tiles).
+ * Every other stylize flag, a new one included, is a study flag too.
+ */
+const NOT_STUDY_FLAGS = ['size', 'seed', 'style-layers', 'style-blend-weights', 'scales', 'tile', 'tile-halo'];
 
 export const STUDY: CommandSpec = {
   name: 'study',
@@ -149,13 +147,13 @@ export const STUDY: CommandSpec = {
     { name: 'reconstruct-layers', type: 'string', arg: 'LAYERS|none', help: 'layers the content is reconstructed from', default: 'conv1_2,conv2_2,conv3_2,conv4_2,conv5_2' },
     { name: 'cumulative', type: 'boolean', help: 'also the sets conv1_1, conv1_1+conv2_1, … (--no-cumulative to skip)', default: 'on' },
     { name: 'iterations', short: 'i', type: 'string', arg: 'A,B', help: 'iteration counts (snapshots of one run each)', default: '20,80' },
-    { name: 'size', type: 'int', arg: 'N', min: 16, max: 4096, help: 'longest side of every result in pixels', default: '128' },
-    { name: 'seed', type: 'int', arg: 'N', help: 'seed of every run', default: '0' },
+    { name: 'size', field: 'size', type: 'int', arg: 'N', min: 16, max: 4096, help: 'longest side of every result in pixels', default: '128' },
+    { name: 'seed', field: 'seed', type: 'int', arg: 'N', help: 'seed of every run', default: '0' },
     { name: 'record', type: 'string', arg: 'FILE', help: 'where to write the JSON record', default: '<output>.json' },
     { name: 'state', type: 'string', arg: 'FILE', help: 'finished runs, kept so a rerun skips them', default: '<output>.state.json' },
     { name: 'fresh', type: 'boolean', help: 'ignore (and replace) the state file' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the study a JSON record describes (images from the record unless given)' },
-    ...STYLIZE_FLAGS.filter((fl) => STUDY_STYLIZE.includes(fl.name)),
+    ...STYLIZE_FLAGS.filter((fl) => !NOT_STUDY_FLAGS.includes(fl.name)),
   ],
   notes: [
     'Runs: (layers + 5 cumulative + reconstruct-layers) per pair, each for the largest iteration count. At 128 px on',
@@ -181,6 +179,6 @@ export function mainHelp(version: string): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.short}`),
     '',
     'Options: --help, --version. Exit codes: 0 done, 2 bad input (paths, files, options), 1 other failures, 130 interrupted.',
-    'Outputs never replace an input; see docs/cli.md for limits and the overwrite policy.',
+    `Outputs never replace an input. Limits, the overwrite policy and every event of --json: ${DOCS_URL} (the CLI section).`,
   ].join('\n');
 }

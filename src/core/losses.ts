@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gramBackward, gramMatrix } from './gram.js';
+import { wholeImageLoss, type ActivationTerm, type At, type ImageTerm } from './loss-spec.js';
 import { activeKernels, type Kernels } from '../kernels/index.js';
 
 /**
@@ -17,33 +17,70 @@ export interface LossTerm {
   grad: tf.Tensor4D;
 }
 
-/** Content loss between an activation and its target, scaled by `weight`. */
-export function contentLoss(activation: tf.Tensor4D, target: tf.Tensor4D, weight: number, norm: LossNormalization = 'mean'): LossTerm {
-  return tf.tidy(() => {
-    const diff = tf.sub(activation, target);
-    const scale = norm === 'mean' ? weight / activation.size : weight * 0.5;
-    return {
-      value: tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar,
-      grad: tf.mul(diff, 2 * scale) as tf.Tensor4D,
-    };
-  });
+/*
+ * The terms. Every constant of the loss (the normalisations, the Gram's C·H·W) is here; whole-image and tiled
+ * evaluation both read these objects (see loss-spec.ts for what a term is).
+ */
+
+/**
+ * Content term at a point: `weight` · mean((F − P)²) (`'mean'`) or `weight` · ½Σ(F − P)² (`'paper'`), with P the
+ * whole image's target activation. Statistic: Σ(F − P)² over the positions given; gradient 2·scale·(F − P).
+ */
+export function contentTerm(target: tf.Tensor4D, weight: number, norm: LossNormalization = 'mean'): ActivationTerm {
+  const channels = target.shape[3];
+  // The target under an activation lying at `at` (the target itself for the whole image).
+  const under = (a: tf.Tensor4D, at: At): tf.Tensor4D =>
+    at.top === 0 && at.left === 0 && a.shape[1] === target.shape[1] && a.shape[2] === target.shape[2] ? target : tf.slice(target, [0, at.top, at.left, 0], a.shape);
+  return {
+    accumulate: (a, at) => [tf.tidy(() => tf.sum(tf.square(tf.sub(a, under(a, at)))))],
+    finish(sums, positions) {
+      const scale = norm === 'mean' ? weight / (positions * channels) : weight * 0.5;
+      return { value: tf.mul(sums[0], scale) as tf.Scalar, coefficients: [tf.scalar(2 * scale)] };
+    },
+    activationGrad: (a, [twiceScale], at) => tf.tidy(() => tf.mul(tf.sub(a, under(a, at)), twiceScale) as tf.Tensor4D),
+  };
 }
 
 /**
- * Style loss between the Gram of an activation and a target Gram, scaled by `weight`. `kernels`: how the Gram is
- * computed (default: the active backend's).
+ * Style term at a point: `weight` · mean((G − A)²) over the C² Gram entries (`'mean'`) or `weight` · ¼Σ(G − A)²
+ * (`'paper'`), with G = FᵀF/(C·H·W) over the whole image and A the target Gram. Statistic: FᵀF (the `kernels`'
+ * Gram, default the active backend's); gradient F·(dG + dGᵀ)/(C·H·W) with dL/dG = 2·scale·(G − A).
+ */
+export function styleTerm(targetGram: tf.Tensor2D, weight: number, norm: LossNormalization = 'mean', kernels: Kernels = activeKernels()): ActivationTerm {
+  const c = targetGram.shape[0];
+  const scale = norm === 'mean' ? weight / (c * c) : weight * 0.25;
+  return {
+    accumulate: (a) => [tf.tidy(() => kernels.gram(tf.reshape(a, [-1, c]) as tf.Tensor2D))],
+    finish: (sums, positions) =>
+      tf.tidy(() => {
+        const nc = positions * c;
+        const diff = tf.sub(tf.div(sums[0], nc), targetGram);
+        const dG = tf.mul(diff, 2 * scale);
+        return { value: tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar, coefficients: [tf.div(tf.add(dG, tf.transpose(dG)), nc)] };
+      }),
+    activationGrad: (a, [coefficient]) => tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(a, [-1, c]), coefficient as tf.Tensor2D), a.shape) as tf.Tensor4D),
+  };
+}
+
+/** Total variation as an image term ({@link tvLoss} on a tensor, {@link tvLossHost} in JS memory). */
+export function tvTerm(weight: number): ImageTerm {
+  return {
+    evaluate: (image) => tvLoss(image, weight),
+    evaluateHost: (image, height, width) => tvLossHost(image, height, width, weight),
+  };
+}
+
+/** Content loss between an activation and its target, scaled by `weight`: {@link contentTerm} on the whole activation. */
+export function contentLoss(activation: tf.Tensor4D, target: tf.Tensor4D, weight: number, norm: LossNormalization = 'mean'): LossTerm {
+  return wholeImageLoss(contentTerm(target, weight, norm))(activation);
+}
+
+/**
+ * Style loss between the Gram of an activation and a target Gram, scaled by `weight`: {@link styleTerm} on the
+ * whole activation. `kernels`: how the Gram is computed (default: the active backend's).
  */
 export function styleLoss(activation: tf.Tensor4D, targetGram: tf.Tensor2D, weight: number, norm: LossNormalization = 'mean', kernels: Kernels = activeKernels()): LossTerm {
-  return tf.tidy(() => {
-    const c = activation.shape[3];
-    const diff = tf.sub(gramMatrix(activation, kernels), targetGram);
-    const scale = norm === 'mean' ? weight / (c * c) : weight * 0.25;
-    // dL/dG = 2·scale·(G − A); gramBackward takes dL/dG itself (its (dG + dGᵀ) is the Gram's own derivative).
-    return {
-      value: tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar,
-      grad: gramBackward(activation, tf.mul(diff, 2 * scale) as tf.Tensor2D),
-    };
-  });
+  return wholeImageLoss(styleTerm(targetGram, weight, norm, kernels))(activation);
 }
 
 /**

@@ -41,6 +41,12 @@ export interface PreparedConvs {
 export interface Kernels {
   /** Which implementation this is (`'generic'`, `'wasm'`), for logs and tests. */
   readonly name: string;
+  /**
+   * Called with the active backend (`tf.backend()`) before a run allocates: makes a failed heap allocation throw
+   * OUT_OF_MEMORY instead of corrupting memory (WASM: `kernels/wasm-malloc-guard.ts`). Absent where allocations
+   * fail safely on their own.
+   */
+  guardMalloc?(backend: unknown): void;
   /** `FᵀF` for features F `[N, C]` (N positions, C channels): the unnormalised Gram matrix `[C, C]`. */
   gram(features: tf.Tensor2D): tf.Tensor2D;
   /** Gradient w.r.t. the input of 2x2/stride-2 'valid' max pooling, given dy (w.r.t. its output), input and output. */

@@ -3,6 +3,7 @@ import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { genericKernels } from './generic.js';
 import { reluMaxPoolBackwardByMask } from './relu-max-pool.js';
 import type { Kernels } from './types.js';
+import { guardWasmMalloc } from './wasm-malloc-guard.js';
 import { prepareWinograd, winogradBytes, winogradNeeds, winogradOrPlainConv, winogradTileFor, VGG19_CONV_SHAPES, type TileChoice } from './winograd-plan.js';
 
 /**
@@ -44,6 +45,7 @@ export function wasmKernelsWith(options: WasmKernelOptions = {}): Kernels {
   return {
     ...genericKernels,
     name: winograd ? 'wasm' : 'wasm (no winograd)',
+    guardMalloc: guardWasmMalloc,
     // matMul(transpose(F), F) with the blocked transpose is 4–12x faster here than matMul(F, F, true).
     gram: (f) => tf.tidy(() => tf.matMul(blockedTranspose(f), f)),
     reluMaxPoolBackward: reluMaxPoolBackwardByMask,

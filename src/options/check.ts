@@ -6,6 +6,7 @@
  * @module
  */
 import { invalidOption } from '../errors.js';
+import { closest } from '../util/checks.js';
 
 /** An inclusive numeric range (`integer`: whole numbers only). */
 export interface Range {
@@ -73,7 +74,9 @@ export class Checker {
     const list = [...known];
     for (const k of Object.keys(value)) {
       if (!list.includes(k)) {
-        const message = `Unknown ${this.source ? 'field' : 'option'} \`${this.name(k)}\` ${where}. Known: ${list.join(', ')}.`;
+        const guess = closest(k, list);
+        const hint = guess ? ` (did you mean \`${this.name(guess)}\`?)` : '';
+        const message = `Unknown ${this.source ? 'field' : 'option'} \`${this.name(k)}\` ${where}${hint}. Known: ${list.join(', ')}.`;
         this.fail(k, value[k], `one of ${list.join(', ')}`, message);
       }
     }

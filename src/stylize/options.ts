@@ -8,13 +8,12 @@ import type { Pooling, Taps } from '../core/network.js';
 import { STYLIZE_DEFAULTS as D } from '../defaults.js';
 import { OPTIONS, type Checker } from '../options/check.js';
 import { optionKeys, optionRow, rangeOf } from '../options/table.js';
-import type { TilingInfo } from './tiling/layout.js';
+import type { TileProgress, TilingInfo } from './tiling/layout.js';
 import { resolveTile, type ResolvedTile, type TileOption } from './tiling/options.js';
 import type { MaskInput } from '../regions/mask.js';
 import type { PropagationOptions } from '../regions/propagate.js';
 import type { StyleRegion } from '../regions/types.js';
 import { resolveContentWeightMap, resolveRegions, type ResolvedRegions } from '../regions/options.js';
-import type { TileProgress } from './tiling/objective.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { toImageData, toRgba, type RgbaImage } from '../image/input.js';
 import type { LossBreakdown, StepInfo } from './options.js';
 import type { ScalePlan } from './plan.js';
-import type { Stylizer } from './session.js';
 import { describeTiling, type TilingInfo } from './tiling/layout.js';
 
 /** One entry of the loss history. */
@@ -29,7 +28,7 @@ export interface Snapshot {
 export type StopReason = 'completed' | 'converged' | 'max-evaluations' | 'non-finite-loss' | 'aborted';
 
 /**
- * One iteration of {@link Stylizer.steps}. Its image is read only when asked for, and only until the iterator
+ * One iteration of `Stylizer.steps`. Its image is read only when asked for, and only until the iterator
  * moves on (after that the methods throw STEP_EXPIRED): `toTensor()` returns a new tensor the caller owns.
  */
 export interface StylizeStep extends StepInfo {
@@ -107,7 +106,7 @@ export interface ScaleReport {
   tiling?: TilingInfo;
 }
 
-/** What a call would do, planned before any work: see {@link Stylizer.plan}. */
+/** What a call would do, planned before any work: see `Stylizer.plan`. */
 export interface StylizePlan {
   /** The TF.js backend it was planned for (the one active when `plan` was called). */
   backend: string;

@@ -1,24 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { combineLuminance } from '../image/color.js';
-import { StyleTransferError } from '../errors.js';
+import { isStyleTransferError, StyleTransferError } from '../errors.js';
+import { now } from '../util/checks.js';
 import { readImageInput, resizeImage, toRgba } from '../image/input.js';
 import { NOTHING_PREPARED, type Kernels, type PreparedConvs } from '../kernels/index.js';
 import type { NetworkPoint } from '../core/layers.js';
 import type { Vgg19 } from '../core/model.js';
-import { lossPass, type PointLoss } from '../core/network.js';
-import { convUse } from '../core/memory.js';
-import { contentLoss, styleLoss, tvLoss, type LossTerm } from '../core/losses.js';
+import { convUse } from '../plan/memory.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import { makePyramid } from '../optim/pyramid.js';
 import { makeHostPyramid } from '../optim/pyramid-host.js';
-import type { Objective, OptimizerStep } from '../optim/types.js';
+import type { OptimizerStep } from '../optim/types.js';
 import { noiseImage } from '../image/noise.js';
 import type { LossBreakdown, ResolvedOptions, StepInfo } from './options.js';
 import { planRun, type RunPlan, type ScalePlan } from './plan.js';
 import { scaleReport, type ScaleReport, type StopReason } from './result.js';
 import type { PreparedStyle } from './style-handle.js';
 import { RunTaps, type ObservedEvaluation } from './taps.js';
+import { makeObjective, NON_FINITE_ADVICE, runLoss } from './objective.js';
 import { describeTiling } from './tiling/layout.js';
 import { makeHostTiledObjective, makeTiledObjective, tiledLossSpec, type TileProgress } from './tiling/objective.js';
 import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
@@ -27,7 +27,7 @@ import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborte
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
-export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+export { now };
 
 /**
  * What one run needs: the model, the content at full size (owned by the caller), the style, the options, and the
@@ -65,66 +65,6 @@ export interface RunSummary {
   iterationMs: number[];
   /** How each scale was planned (size, L-BFGS history, tiling, memory). */
   scales: ScaleReport[];
-}
-
-/**
- * Builds the objective for one scale: one forward+backward pass (the run's plan says what it computes and keeps),
- * one read-back of every loss part. On iterations where taps fire, the pass also reaches the tapped points and hands
- * their activations to `taps` (see {@link RunTaps}); `iteration()` is the iteration the evaluations belong to.
- */
-function makeObjective(model: Vgg19, t: Targets, o: ResolvedOptions, plan: RunPlan, kernels: Kernels, taps: RunTaps | undefined, iteration: () => number, signal?: AbortSignal): Objective {
-  const normalize = (term: LossTerm): LossTerm => {
-    if (!o.normalizeGradients) return term;
-    return { value: term.value, grad: tf.div(term.grad, tf.add(tf.sum(tf.abs(term.grad)), 1e-8)) as tf.Tensor4D };
-  };
-  // The loss terms by point, and where each part of the breakdown (content layers, style layers) finds its value.
-  const terms = new Map<number, PointLoss[]>();
-  const slots: [point: number, term: number][] = [];
-  const add = (index: number, term: PointLoss) => {
-    const list = terms.get(index) ?? [];
-    terms.set(index, list);
-    slots.push([index, list.push(term) - 1]);
-  };
-  for (const l of o.contentLayers) {
-    const target = t.contentFeatures.get(l.point.index)!;
-    add(l.point.index, (a) => normalize(contentLoss(a, target, o.contentWeight * l.weight, o.lossNormalization)));
-  }
-  for (const l of o.styleLayers) {
-    const target = t.styleGrams.get(l.point.index)!;
-    add(l.point.index, (a) => normalize(styleLoss(a, target, o.styleWeight * l.weight, o.lossNormalization, kernels)));
-  }
-  return async (x, direction, extra): Promise<ObservedEvaluation> => {
-    throwIfAborted(signal, 'stylize()');
-    const observing = taps?.observer(iteration());
-    let read: tf.Tensor1D;
-    let grad: tf.Tensor;
-    try {
-      ({ read, grad } = tf.tidy(() => {
-        const net = lossPass(model, x as tf.Tensor4D, observing ? plan.tappedPass : plan.pass, terms, kernels, observing?.observer);
-        const tv = tvLoss(x as tf.Tensor4D, o.tvWeight);
-        const parts = [...slots.map(([i, k]) => net.values.get(i)![k]), tv.value];
-        const g = tf.add(net.grad, tv.grad);
-        const total = tf.addN(parts);
-        // One read-back per evaluation: the loss, its parts, grad·direction and the optimiser's extra scalars.
-        return { read: tf.stack([total, ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0), ...(extra?.(g) ?? [])]) as tf.Tensor1D, grad: g };
-      }));
-    } catch (e) {
-      observing?.observation.dispose();
-      throw e;
-    }
-    const values = await read.data();
-    read.dispose();
-    if (observing) taps!.settle(observing.observation, values[0]);
-    const nParts = slots.length + 1;
-    return {
-      loss: values[0],
-      parts: Array.from(values.subarray(1, 1 + nParts)),
-      grad,
-      gtd: direction ? values[1 + nParts] : undefined,
-      extra: extra ? Array.from(values.subarray(2 + nParts)) : undefined,
-      observation: observing?.observation,
-    };
-  };
 }
 
 function breakdown(o: ResolvedOptions, total: number, parts: ArrayLike<number>): LossBreakdown {
@@ -188,8 +128,8 @@ function deviceOptimizer(s: ScaleSetup): ScaleOptimizer {
   const { input, scale, targets, plan } = s;
   const { model, o, kernels } = input;
   const objectiveX = scale.tiling
-    ? makeTiledObjective(model, tiledLossSpec(targets, o, scale.tiling, kernels, s.beforeTile), o.tvWeight)
-    : makeObjective(model, targets, o, plan, kernels, s.taps, s.iteration, input.signal);
+    ? makeTiledObjective(model, tiledLossSpec(targets, o, scale.tiling, kernels, s.beforeTile))
+    : makeObjective(model, runLoss(targets, o, kernels), { pass: plan.pass, tappedPass: plan.tappedPass, kernels, normalizeGradients: o.normalizeGradients, taps: s.taps, iteration: s.iteration, signal: input.signal });
   const pyr = o.precondition ? makePyramid(targets.height, targets.width, { levels: scale.pyramidLevels, decay: o.precondition.decay }, kernels) : undefined;
   const objective = pyr ? pyr.wrap(objectiveX) : objectiveX;
   const z0 = pyr ? pyr.encode(s.x) : s.x;
@@ -211,7 +151,7 @@ async function hostOptimizer(s: ScaleSetup): Promise<ScaleOptimizer> {
   const { input, scale, targets } = s;
   const { model, o, kernels } = input;
   const { height, width } = targets;
-  const objectiveX = makeHostTiledObjective(model, tiledLossSpec(targets, o, scale.tiling!, kernels, s.beforeTile), o.tvWeight);
+  const objectiveX = makeHostTiledObjective(model, tiledLossSpec(targets, o, scale.tiling!, kernels, s.beforeTile));
   const pyr = o.precondition ? makeHostPyramid(height, width, { levels: scale.pyramidLevels, decay: o.precondition.decay }) : undefined;
   const start = (await s.x.data()) as Float32Array;
   const steps = lbfgs(pyr ? pyr.wrap(objectiveX) : objectiveX, pyr ? pyr.encode(start) : start, s.iterations, {
@@ -325,7 +265,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
           const ev = step.evaluation;
           if (!Number.isFinite(ev.loss)) {
             stopReason = 'non-finite-loss';
-            warnings.push(`The loss became ${ev.loss} at iteration ${iteration + 1}; stopped and kept the last image with a finite loss. Lower the learning rate or the weights, or use lossNormalization: 'mean'.`);
+            warnings.push(`The loss became ${ev.loss} at iteration ${iteration + 1}; stopped and kept the last image with a finite loss. ${NON_FINITE_ADVICE}`);
             break;
           }
           iteration++;
@@ -360,6 +300,16 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
           abortCheck();
           tIter = now();
         }
+      } catch (e) {
+        // The objective refused a non-finite loss at a point the optimiser moved to (objective.ts `checkFinite`):
+        // keep the last image with a finite loss, or, when there is none yet, reject with the error.
+        if (!isStyleTransferError(e, 'NON_FINITE_LOSS')) throw e;
+        const loss = e.details?.loss;
+        if (iteration === 0) {
+          throw new StyleTransferError('NON_FINITE_LOSS', `The loss became ${loss} at the first evaluation, before any iteration. ${NON_FINITE_ADVICE}`, { ...e.details, iteration: 1, scale: si });
+        }
+        stopReason = 'non-finite-loss';
+        warnings.push(`The loss became ${loss} at iteration ${iteration + 1}; stopped and kept the last image with a finite loss. ${NON_FINITE_ADVICE}`);
       } finally {
         await steps.return(undefined);
         optimizer.dispose();

@@ -3,9 +3,8 @@ import { StyleTransferError, describe } from '../errors.js';
 import { checkImageSize, readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image/input.js';
 import { loadVgg19, type Vgg19 } from '../core/model.js';
 import { kernelsFor } from '../kernels/index.js';
-import { guardWasmMalloc } from '../kernels/wasm-malloc-guard.js';
 import { resolveTapPoints } from '../core/network.js';
-import { assertFloat32Backend } from './precision.js';
+import { assertFloat32Backend } from '../kernels/precision.js';
 import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './config.js';
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
 import { RunQueue } from './queue.js';
@@ -251,14 +250,15 @@ class Session implements Stylizer {
       this.assertLive();
       const queuedMs = now() - tq;
       const t0 = now();
-      // A WASM heap that cannot grow fails the allocation instead of corrupting memory (see the guard).
-      if (tf.getBackend() === 'wasm') guardWasmMalloc(tf.backend());
+      // The backend's kernels, chosen once for the run (a session normally sees one backend; choosing per call
+      // stays right if the app switches backends between calls). A heap that cannot grow then fails the
+      // allocation instead of corrupting memory (the kernels' guard, where the backend needs one).
+      const backend = tf.getBackend();
+      const kernels = kernelsFor(backend, { winograd: this.config.winograd });
+      kernels.guardMalloc?.(tf.backend());
       style ??= await this.styleFor(styleInput as ImageInput | readonly ImageInput[], o.pixelRange, signal);
       content = await readImageInput(contentInput, 'content', { pixelRange: o.pixelRange, maxPixels: this.config.maxPixels });
-      // The backend's kernels, chosen once for the run (a session normally sees one backend; choosing per call
-      // stays right if the app switches backends between calls).
-      const backend = tf.getBackend();
-      const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, backend, kernels: kernelsFor(backend, { winograd: this.config.winograd }), signal });
+      const loop = runStyleTransfer({ model: this.model, content, style, o, maxPixels: this.config.maxPixels, tapPoints, backend, kernels, signal });
       try {
         let r = await loop.next();
         while (!r.done) {

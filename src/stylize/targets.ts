@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { luminanceImage, matchColorHistogram, matchLuminance } from '../image/color.js';
 import { StyleTransferError } from '../errors.js';
+import { throwIfAborted } from '../util/checks.js';
 import { gramMatrix } from '../core/gram.js';
 import { resizeImage } from '../image/input.js';
 import type { Kernels } from '../kernels/index.js';
@@ -34,12 +35,7 @@ export function disposeTargets(t: ContentTargets | Targets): void {
   tf.dispose([t.content, t.contentColor, ...t.contentFeatures.values(), ...('styleGrams' in t ? t.styleGrams.values() : [])]);
 }
 
-/** Throws ABORTED when the signal is aborted; called between network passes. */
-export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (!signal?.aborted) return;
-  const reason = signal.reason instanceof Error ? signal.reason.message : signal.reason !== undefined ? String(signal.reason) : 'aborted';
-  throw new StyleTransferError('ABORTED', `${what} was aborted (${reason}).`, { reason });
-}
+export { throwIfAborted };
 
 /**
  * Resizes the content to the scale's size, makes its grey version when preserving luminance, and runs the network

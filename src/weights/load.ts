@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, invalidOption } from '../errors.js';
+import { OPTIONS } from '../options/check.js';
 import { getPlatform } from '../platform.js';
 import { MAX_MANIFEST_BYTES, isPlainFileName, validateManifest, type TensorEntry, type WeightsManifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
@@ -81,9 +82,7 @@ export function validateLoadOptions(options: unknown): ValidLoadOptions {
   }
   if (validatedOptions.has(options)) return options as ValidLoadOptions;
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.has(key)) throw new StyleTransferError('INVALID_OPTION', `Unknown option \`${key}\` for loadVgg19(); the options are ${[...OPTION_KEYS].join(', ')}.`, { field: key });
-  }
+  OPTIONS.knownKeys(o as Record<string, unknown>, OPTION_KEYS, 'for loadVgg19()');
   const w = o.weights;
   const isSource = typeof w === 'object' && w !== null && !(w instanceof URL) && typeof (w as WeightsSource).read === 'function';
   if (w !== undefined && !(typeof w === 'string' && w !== '') && !(w instanceof URL) && !isSource) {

@@ -11,7 +11,8 @@ import { resolveConfig, type StylizerConfig } from '../../src/stylize/config.js'
 import { settingsOf } from '../../src/experiments/sweep/axes.js';
 import type { SweepSettings } from '../../src/experiments/sweep/types.js';
 import { STYLIZE } from '../../src/cli/specs.js';
-import { STYLIZE_FLAGS, flagForField, stylizeOptionsFromFlags } from '../../src/cli/option-flags.js';
+import { STYLIZE_FLAGS, flagForField } from '../../src/cli/flags.js';
+import { stylizeOptionsFromFlags } from '../../src/cli/stylize-options.js';
 import { StyleTransferError } from '../../src/errors.js';
 // @ts-expect-error — a plain .mjs script without types
 import { renderDefaultsDoc } from '../../scripts/defaults-doc.mjs';
@@ -67,10 +68,10 @@ describe('the option table', () => {
     expect(STYLIZE_FLAGS.map((f) => f.name)).toEqual(flags);
     const f = new Map<string, string | number | boolean>([['lbfgs-history', 20], ['line-search', 'none'], ['style-layers', 'relu1_1:1,relu2_1:0.5'], ['preserve-colors', true], ['init', 'start.png'], ['scales', '0.5,1'], ['tile', '256'], ['tile-halo', '32'], ['precondition', 'none']]);
     expect(stylizeOptionsFromFlags(f)).toEqual({ lbfgs: { historySize: 20, lineSearch: 'none' }, styleLayers: { relu1_1: 1, relu2_1: 0.5 }, preserveColors: 'luminance', initPath: 'start.png', scales: [0.5, 1], tile: { size: 256, halo: 32 }, precondition: 'none' });
-    expect(flagForField('lbfgs.historySize')).toBe('--lbfgs-history');
-    expect(flagForField('scales[2]')).toBe('--scales');
-    expect(flagForField('styleLayers.relu1_1')).toBe('--style-layers');
-    expect(flagForField('memoryBudget')).toBeUndefined();
+    expect(flagForField('lbfgs.historySize', STYLIZE_FLAGS)).toBe('--lbfgs-history');
+    expect(flagForField('scales[2]', STYLIZE_FLAGS)).toBe('--scales[2]');
+    expect(flagForField('styleLayers.relu1_1', STYLIZE_FLAGS)).toBe('--style-layers.relu1_1');
+    expect(flagForField('memoryBudget', STYLIZE_FLAGS)).toBeUndefined();
   });
 
   it('is what resolveOptions fills in', () => {

@@ -3,29 +3,13 @@
  * @module
  */
 import type { RgbaImage } from '../../image/input.js';
-import { blit, createImage, resizeRgba, type Color } from '../raster.js';
+import { blit, createImage, resizeRgba } from '../raster.js';
 import { drawText, fitText, measureText, wrapText } from '../font.js';
 import { StyleTransferError } from '../../errors.js';
 import { layerSetLabel, num } from './axes.js';
-import type { SweepParameter, SweepRecord, SweepResult } from './types.js';
+import type { ContactSheetOptions, SweepParameter, SweepRecord, SweepResult } from './types.js';
 
-/** Options of {@link renderContactSheet}. */
-export interface ContactSheetOptions {
-  /** Scale tiles so their longest side is this many pixels. Default: the images' own size. */
-  tileSize?: number;
-  /** Pixels between tiles and around the sheet. Default 4. */
-  gap?: number;
-  /** Font pixel size multiplier (the font is 5×7). Default 1 for tiles under 160 px, else 2. */
-  fontScale?: number;
-  /** A title line on top; `false` for none. Default: what varies, size and seed. */
-  title?: string | false;
-  /** A caption under each tile with its loss and time. Default true. */
-  captions?: boolean;
-  /** Background colour. Default white. */
-  background?: Color;
-  /** Text colour. Default near-black. */
-  color?: Color;
-}
+export type { ContactSheetOptions } from './types.js';
 
 /** Where a tile sits on the sheet. */
 export interface TilePlacement {

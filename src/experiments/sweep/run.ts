@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../../errors.js';
+import { now } from '../../util/checks.js';
 import { toImageTensor, type ImageInput } from '../../image/input.js';
 import { createStylizer, type Stylizer } from '../../stylize/session.js';
 import type { StylizeOptions } from '../../stylize/options.js';
@@ -210,4 +211,3 @@ export async function replaySweep(
   return sweep(options);
 }
 
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());

@@ -8,7 +8,7 @@ import type { Pooling } from '../../core/network.js';
 import type { Stylizer } from '../../stylize/session.js';
 import type { LayerWeights, LossBreakdown, StylizeRequest } from '../../stylize/options.js';
 import type { StopReason } from '../../stylize/result.js';
-import type { ContactSheetOptions } from './contact-sheet.js';
+import type { Color } from '../raster.js';
 
 /** Settings a sweep can vary. */
 export type SweepParameter = 'styleLayers' | 'contentLayers' | 'weightRatio' | 'iterations' | 'pooling' | 'init';
@@ -164,4 +164,22 @@ export interface SweepResult {
   at(row: number, column: number): SweepCell;
   record: SweepRecord;
   timings: { totalMs: number; runs: number };
+}
+
+/** Options of {@link renderContactSheet}. */
+export interface ContactSheetOptions {
+  /** Scale tiles so their longest side is this many pixels. Default: the images' own size. */
+  tileSize?: number;
+  /** Pixels between tiles and around the sheet. Default 4. */
+  gap?: number;
+  /** Font pixel size multiplier (the font is 5×7). Default 1 for tiles under 160 px, else 2. */
+  fontScale?: number;
+  /** A title line on top; `false` for none. Default: what varies, size and seed. */
+  title?: string | false;
+  /** A caption under each tile with its loss and time. Default true. */
+  captions?: boolean;
+  /** Background colour. Default white. */
+  background?: Color;
+  /** Text colour. Default near-black. */
+  color?: Color;
 }

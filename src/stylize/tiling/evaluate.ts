@@ -1,46 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
-import type { NetworkPoint } from '../../core/layers.js';
-import type { LossNormalization } from '../../core/losses.js';
+import { addSums, lossPoints, type LossSpec } from '../../core/loss-spec.js';
 import type { Vgg19 } from '../../core/model.js';
 import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss, type Pooling } from '../../core/network.js';
 import { interiorAt, withHalo, type Tile, type TileLayout } from './layout.js';
 
 /**
- * Gatys' loss and its gradient for an image of any size, a tile at a time, equal to the whole image's where the
- * halo is the layout's exact one.
+ * A loss's value and gradient for an image of any size, a tile at a time, equal to the whole image's where the
+ * halo is the layout's exact one. The loss is a {@link LossSpec}'s terms at network points (the same objects a
+ * whole-image evaluation uses; see `core/loss-spec.ts`); its image-space terms are the caller's (they are cheap and
+ * taken on the whole image).
  *
- * The content loss is a sum over positions, and the style loss depends on the image only through Gram matrices,
- * which are sums over positions too. So: pass 1 runs the network forward on each tile's crop (interior + the
- * forward halo, half the exact one: enough for the interior's own activations) and adds up, over the tile's interior positions only, each style layer's FᵀF and each content layer's squared
- * difference; then the whole image's Grams, the loss and ∂L/∂G are known. Pass 2 runs forward and backward on each
- * crop with the activation gradients that ∂L/∂G and the content targets give (they depend on the activation at the
- * position only), and keeps the input gradient of the tile's interior. Peak memory is one crop's pass, not the
- * image's; the cost is a second forward pass and the halo's share of every crop.
+ * Every term depends on the image only through sums over positions. So: pass 1 runs the network forward on each
+ * tile's crop (interior + the forward halo, half the exact one: enough for the interior's own activations) and adds
+ * up each term's `accumulate` over the tile's interior positions only; then each term's `finish` gives the whole
+ * image's value and its gradient coefficients (for a style term, from ∂L/∂G). Pass 2 runs forward and backward on
+ * each crop with each term's `activationGrad` (local: it depends on the activation at the position only), and keeps
+ * the input gradient of the tile's interior. Peak memory is one crop's pass, not the image's; the cost is a second
+ * forward pass and the halo's share of every crop.
  */
-
-/** One content loss: `weight` · mean((F − P)²) (`'mean'`) or `weight` · ½Σ(F − P)² (`'paper'`), as `contentLoss`. */
-export interface TiledContentTerm {
-  point: NetworkPoint;
-  /** The whole image's target activation at `point`. */
-  target: tf.Tensor4D;
-  weight: number;
-}
-
-/** One style loss on Grams normalised by C·H·W of the whole image, as `styleLoss`. */
-export interface TiledStyleTerm {
-  point: NetworkPoint;
-  /** Target Gram `[C, C]`. */
-  target: tf.Tensor2D;
-  weight: number;
-}
 
 export interface TiledLossSpec {
   layout: TileLayout;
   pooling: Pooling;
-  content: readonly TiledContentTerm[];
-  style: readonly TiledStyleTerm[];
-  normalization: LossNormalization;
+  /** The loss: its terms at network points are evaluated here, in order; its image terms are the caller's. */
+  loss: LossSpec;
+  /** The backend's kernels for the passes (pooling backward, convs). */
   kernels: Kernels;
   /** Awaited before each tile of each pass (1: Grams, 2: gradient): for progress, and to abort between tiles (throw). */
   beforeTile?: (tile: Tile, pass: 1 | 2) => void | Promise<void>;
@@ -48,7 +33,7 @@ export interface TiledLossSpec {
 
 /** What {@link tiledLossAndGradient} returns; the caller owns the tensors. */
 export interface TiledLoss<G = tf.Tensor4D> {
-  /** Each content term's value, then each style term's, in the order given. */
+  /** Each term's value, in the order of `spec.loss.points`. */
   values: tf.Scalar[];
   /** Gradient of their sum with respect to the RGB input `[1,H,W,3]` (0–255 units). */
   grad: G;
@@ -108,15 +93,13 @@ function hostImage(rgb: Float32Array, height: number, width: number): TiledImage
   };
 }
 
-/** The tile's interior of a crop activation at a point of stride `s`. */
-function interiorOf(a: tf.Tensor4D, t: Tile, s: number): tf.Tensor4D {
+/** The tile's interior of a crop activation at a point of stride `s`, and where it lies in the whole image's activation. */
+function interiorOf(a: tf.Tensor4D, t: Tile, s: number): { interior: tf.Tensor4D; at: { top: number; left: number } } {
   const r = interiorAt(t, s, a.shape[1], a.shape[2]);
-  return tf.slice(a, [0, r.top, r.left, 0], [1, r.rows, r.cols, a.shape[3]]);
-}
-
-/** The part of a whole-image activation `whole` (at stride `s`) that lies under the crop's activation `like`. */
-function underCrop(whole: tf.Tensor4D, t: Tile, s: number, like: tf.Tensor4D): tf.Tensor4D {
-  return tf.slice(whole, [0, t.y.cropStart / s, t.x.cropStart / s, 0], like.shape);
+  return {
+    interior: tf.slice(a, [0, r.top, r.left, 0], [1, r.rows, r.cols, a.shape[3]]),
+    at: { top: t.y.cropStart / s + r.top, left: t.x.cropStart / s + r.left },
+  };
 }
 
 /** Loss and gradient of `rgb` `[1,H,W,3]` (its size must be the layout's), tile by tile. See the module comment. */
@@ -133,97 +116,64 @@ export function tiledLossAndGradientHost(model: Vgg19, rgb: Float32Array, spec: 
 }
 
 async function tiledLoss<G>(model: Vgg19, image: TiledImage<G>, spec: TiledLossSpec): Promise<TiledLoss<G>> {
-  const { layout, content, style, kernels, normalization } = spec;
-  const { height, width } = layout;
-  const lossPoints = [...new Map([...content, ...style].map((c) => [c.point.index, c.point])).values()];
-  const positions = (p: NetworkPoint) => {
-    const [, h, w] = activationShape(p, height, width);
-    return h * w;
-  };
-
-  // Pass 1: Σ FᵀF over interiors per style term, Σ (F − P)² per content term.
-  const gramSums: (tf.Tensor2D | undefined)[] = style.map(() => undefined);
-  const sqSums: (tf.Scalar | undefined)[] = content.map(() => undefined);
-  const accumulate = <T extends tf.Tensor>(list: (T | undefined)[], i: number, v: T) => {
-    const prev = list[i];
-    list[i] = prev ? (tf.add(prev, v) as T) : v;
-    if (prev) {
-      prev.dispose();
-      v.dispose();
-    }
-  };
+  const { layout, kernels } = spec;
+  const terms = spec.loss.points;
+  const points = lossPoints(spec.loss);
+  let sums: (tf.Tensor[] | undefined)[] = terms.map(() => undefined);
   const freeSums = () => {
-    tf.dispose([...gramSums, ...sqSums].filter(Boolean) as tf.Tensor[]);
-    gramSums.fill(undefined);
-    sqSums.fill(undefined);
+    tf.dispose(sums.flat().filter((t): t is tf.Tensor => t !== undefined));
+    sums = terms.map(() => undefined);
   };
   const values: tf.Scalar[] = [];
-  const coefficients: tf.Tensor2D[] = []; // per style term: (dG + dGᵀ) / (N·C) of the whole image
+  const coefficients: tf.Tensor[][] = [];
   try {
+    // Pass 1: each term's sums over the tiles' interiors.
     for (const whole of layout.tiles) {
       await spec.beforeTile?.(whole, 1);
       // A forward pass summed over the interior needs only the forward halo (half the exact one).
       const tile = withHalo(whole, layout.forwardHalo, layout);
       const input = tf.tidy(() => preprocess(image.crop(tile)));
-      const acts = await forward(model, input, lossPoints, spec.pooling).finally(() => input.dispose());
+      const acts = await forward(model, input, points, spec.pooling).finally(() => input.dispose());
       try {
-        style.forEach((term, i) => {
-          const c = term.point.channels;
-          const g = tf.tidy(() => kernels.gram(tf.reshape(interiorOf(acts.get(term.point.name)!, tile, term.point.stride), [-1, c]) as tf.Tensor2D));
-          accumulate(gramSums, i, g);
-        });
-        content.forEach((term, i) => {
-          const s = term.point.stride;
-          const sq = tf.tidy(() => {
-            const a = acts.get(term.point.name)!;
-            return tf.sum(tf.square(tf.sub(interiorOf(a, tile, s), interiorOf(underCrop(term.target, tile, s, a), tile, s)))) as tf.Scalar;
+        terms.forEach(({ point, term }, i) => {
+          const stats = tf.tidy(() => {
+            const { interior, at } = interiorOf(acts.get(point.name)!, tile, point.stride);
+            return term.accumulate(interior, at);
           });
-          accumulate(sqSums, i, sq);
+          sums[i] = addSums(sums[i], stats);
         });
       } finally {
         tf.dispose([...acts.values()]);
       }
     }
 
-    // The whole image's loss values and, per style term, the coefficient of ∂L/∂F = F·(dG + dGᵀ)/(N·C).
-    const contentScale = content.map((t) => (normalization === 'mean' ? t.weight / (positions(t.point) * t.point.channels) : t.weight * 0.5));
-    content.forEach((_, i) => values.push(tf.tidy(() => tf.mul(sqSums[i]!, contentScale[i]))));
-    style.forEach((term, i) => {
-      const c = term.point.channels;
-      const nc = positions(term.point) * c;
-      const scale = normalization === 'mean' ? term.weight / (c * c) : term.weight * 0.25;
-      const [value, coef] = tf.tidy(() => {
-        const diff = tf.sub(tf.div(gramSums[i]!, nc), term.target);
-        const dG = tf.mul(diff, 2 * scale);
-        return [tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar, tf.div(tf.add(dG, tf.transpose(dG)), nc) as tf.Tensor2D];
-      });
-      values.push(value);
-      coefficients.push(coef);
+    // The whole image's values and each term's gradient coefficients.
+    terms.forEach(({ point, term }, i) => {
+      const [, h, w] = activationShape(point, layout.height, layout.width);
+      const done = term.finish(sums[i]!, h * w);
+      values.push(done.value);
+      coefficients.push(done.coefficients);
     });
     freeSums();
 
     // Pass 2: each crop forward and backward with the activation gradients; keep its interior's input gradient.
-    const terms = new Map<number, PointLoss[]>();
-    const add = (p: NetworkPoint, term: PointLoss) => terms.set(p.index, [...(terms.get(p.index) ?? []), term]);
-    const zero = () => tf.scalar(0);
-    content.forEach((term, i) => {
-      const s = term.point.stride;
-      add(term.point, (a) => ({ value: zero(), grad: tf.tidy(() => tf.mul(tf.sub(a, underCrop(term.target, current!, s, a)), 2 * contentScale[i]) as tf.Tensor4D) }));
-    });
-    style.forEach((term, i) => {
-      add(term.point, (a) => ({ value: zero(), grad: tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(a, [-1, term.point.channels]), coefficients[i]), a.shape) as tf.Tensor4D) }));
-    });
-    const plan = planPass({ pooling: spec.pooling, losses: lossPoints });
     let current: Tile | undefined;
+    const byPoint = new Map<number, PointLoss[]>();
+    terms.forEach(({ point, term }, i) => {
+      const at = () => ({ top: current!.y.cropStart / point.stride, left: current!.x.cropStart / point.stride });
+      const loss: PointLoss = (a) => ({ value: tf.scalar(0), grad: term.activationGrad(a, coefficients[i], at()) });
+      byPoint.set(point.index, [...(byPoint.get(point.index) ?? []), loss]);
+    });
+    const plan = planPass({ pooling: spec.pooling, losses: points });
     for (const tile of layout.tiles) {
       await spec.beforeTile?.(tile, 2);
       current = tile;
       const crop = image.crop(tile);
       let interior: tf.Tensor4D;
       try {
-        const r = lossPass(model, crop, plan, terms, kernels);
+        const r = lossPass(model, crop, plan, byPoint, kernels);
         tf.dispose([...r.values.values()].flat());
-        interior = interiorOf(r.grad, tile, 1);
+        interior = interiorOf(r.grad, tile, 1).interior;
         r.grad.dispose();
       } finally {
         crop.dispose();
@@ -237,6 +187,6 @@ async function tiledLoss<G>(model: Vgg19, image: TiledImage<G>, spec: TiledLossS
     throw e;
   } finally {
     freeSums();
-    tf.dispose(coefficients);
+    tf.dispose(coefficients.flat());
   }
 }

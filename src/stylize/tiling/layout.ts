@@ -1,5 +1,6 @@
 import { StyleTransferError } from '../../errors.js';
 import { NETWORK_POINTS, type NetworkPoint } from '../../core/layers.js';
+import { TILE_REMAINDER_DIVISOR } from '../../plan/tuning.js';
 
 /**
  * The geometry of tiled evaluation: where the tiles are, how much halo each needs, and which rows and columns of
@@ -105,9 +106,9 @@ const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
 function spans(length: number, size: number, halo: number): Span[] {
   const out: Span[] = [];
   for (let start = 0; start < length; start += size) {
-    // A remainder shorter than a tile's fifth joins the tile before it (it would cost a whole halo for little).
+    // A short remainder joins the tile before it (it would cost a whole halo for little).
     let end = Math.min(length, start + size);
-    if (length - end > 0 && length - end < size / 5) end = length;
+    if (length - end > 0 && length - end < size / TILE_REMAINDER_DIVISOR) end = length;
     out.push({ start, end, cropStart: Math.max(0, start - halo), cropEnd: Math.min(length, end + halo), last: end === length });
     if (end === length) break;
   }
@@ -173,4 +174,12 @@ export interface TilingInfo {
 
 export function describeTiling(l: TileLayout): TilingInfo {
   return { tiles: l.tiles.length, tileSize: l.tileSize, halo: l.halo, exact: l.halo >= l.exactHalo };
+}
+
+/** Where a tiled evaluation is, for progress: the tile (0-based) of how many, and which of the two passes. */
+export interface TileProgress {
+  tile: number;
+  tiles: number;
+  /** `'grams'`: the forward pass that sums the Grams; `'gradient'`: the forward and backward pass. */
+  pass: 'grams' | 'gradient';
 }

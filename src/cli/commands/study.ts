@@ -1,92 +1,29 @@
 /**
  * `neural-style-tfjs study`: the layer study on one or more content/style pairs, measured, written as one HTML
- * report plus its JSON record. Every finished run is kept in a state file beside the report (written atomically
- * after each run), so an interrupted study run again skips what is done; `--replay` re-runs a record.
+ * report plus its JSON record. Every finished run is kept in a state file beside the report (study-state.ts), so an
+ * interrupted study run again skips what is done; `--replay` re-runs a record. Progress counts runs.
  * @module
  */
-import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../adapters/node.js';
-import { decodeImage, encodeImage, readRegularFile, writeFileAtomic } from '../adapters/node/image-io.js';
-import { resolveOptions } from '../stylize/options.js';
-import { study, type StudyCache, type StudyCacheEntry, type StudyOptions, type StudyPair, type StudyRecord } from '../insight/study.js';
-import { studyOptionsOf, validateStudyRecord } from '../insight/record.js';
-import { base64, renderStudyReport } from '../insight/report.js';
-import { UsageError } from './args.js';
-import { backendFlag, inputLimits, loadModel, numFlag, readInputs, str, weightsManifest, type Ctx } from './commands.js';
-import { numberList, parseLayerSpec, stylizeOptionsFromFlags } from './option-flags.js';
-import { OutputPlan } from './outputs.js';
-import { sha256Hex } from '../weights/sha256.js';
-import { fmtMs } from './progress.js';
-
-const STATE_FORMAT = 'neural-style-tfjs/study-state@1';
-/** The largest record or state file read (a state holds every finished run's images as PNGs). */
-const MAX_FILE_BYTES = 512 * 2 ** 20;
-
-const stemOf = (p: string): string => p.slice(0, p.length - extname(p).length);
-
-/** `a.jpg:b.jpg,c.jpg:d.jpg` → pairs of paths. */
-export function parsePairs(text: string): [string, string][] {
-  const pairs = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (pairs.length === 0) throw new UsageError('--pairs needs content:style pairs, e.g. --pairs photo.jpg:starry.jpg,city.jpg:scream.jpg');
-  return pairs.map((p) => {
-    const i = p.lastIndexOf(':');
-    if (i <= 0 || i === p.length - 1) throw new UsageError(`--pairs: "${p}" is not content:style (two image paths joined by ":")`);
-    return [p.slice(0, i), p.slice(i + 1)];
-  });
-}
-
-/** A list of layer names (no weights) from a flag. */
-function layerList(flag: string, text: string): string[] {
-  const spec = parseLayerSpec(flag, text);
-  if (!Array.isArray(spec)) throw new UsageError(`--${flag} takes layer names without weights, e.g. conv1_1,conv3_1`);
-  return [...(spec as readonly string[])];
-}
-
-/** Images in a state entry are stored as PNG (base64); everything else as JSON. */
-function toJson(entry: StudyCacheEntry): unknown {
-  if (entry.kind !== 'run') return entry;
-  const { images, ...run } = entry.run;
-  return { kind: 'run', run: { ...run, images: images.map((img) => base64(encodeImage(img, 'png'))) } };
-}
-
-function fromJson(v: unknown, source: string): StudyCacheEntry {
-  const e = v as { kind?: string; run?: { images?: unknown } };
-  if (e?.kind === 'receptive-fields') return e as StudyCacheEntry;
-  if (e?.kind !== 'run' || !Array.isArray(e.run?.images)) throw new UsageError(`${source} holds an entry that is not a study run; delete the file or pass --fresh`, 'INVALID_RECORD');
-  const images = (e.run!.images as string[]).map((b) => decodeImage(Uint8Array.from(Buffer.from(b, 'base64')), source));
-  return { kind: 'run', run: { ...(e.run as object), images } } as StudyCacheEntry;
-}
-
-/** The state file as a {@link StudyCache}: read once, rewritten (atomically) after every finished run. */
-async function stateCache(path: string, fresh: boolean): Promise<StudyCache & { entries: number }> {
-  const entries = new Map<string, unknown>();
-  if (!fresh) {
-    const bytes = existsSync(path) ? await readRegularFile(path, MAX_FILE_BYTES, 'INVALID_OPTION') : undefined;
-    if (bytes) {
-      let json: { format?: string; entries?: Record<string, unknown> };
-      try {
-        json = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof json;
-      } catch {
-        throw new UsageError(`--state ${path} is not JSON; delete it or pass --fresh to start over`, 'INVALID_RECORD');
-      }
-      if (json.format !== STATE_FORMAT || typeof json.entries !== 'object' || json.entries === null) throw new UsageError(`--state ${path} is not a study state file (format ${JSON.stringify(json.format)}); give another --state or pass --fresh`, 'INVALID_RECORD');
-      for (const [k, v] of Object.entries(json.entries)) entries.set(k, v);
-    }
-  }
-  const save = () => writeFileAtomic(path, JSON.stringify({ format: STATE_FORMAT, library: VERSION, entries: Object.fromEntries(entries) }));
-  return {
-    get entries() {
-      return entries.size;
-    },
-    get: (key) => (entries.has(key) ? fromJson(entries.get(key), `--state ${path}`) : undefined),
-    put: async (key, entry) => {
-      entries.set(key, toJson(entry));
-      await save();
-    },
-  };
-}
+import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
+import { encodeImage, readRegularFile } from '../../adapters/node/image-io.js';
+import { CONV_LAYERS } from '../../core/layers.js';
+import { resolveOptions } from '../../stylize/options.js';
+import { DEFAULT_STUDY_CONTENT_LAYERS, study, type StudyOptions, type StudyPair, type StudyRecord } from '../../insight/study.js';
+import { studyOptionsOf, validateStudyRecord } from '../../insight/record.js';
+import { renderStudyReport } from '../../insight/report.js';
+import { sha256Hex } from '../../weights/sha256.js';
+import { UsageError } from '../args.js';
+import { numFlag, str, type Ctx } from '../context.js';
+import { backendFlag, inputLimits, numberList, weightsManifest } from '../flag-values.js';
+import { OutputPlan } from '../outputs.js';
+import { fmtMs } from '../progress.js';
+import { commandLine } from '../reporting.js';
+import { loadModel, readInputs } from '../run-io.js';
+import { checkSizeFits, deepestOf } from '../size-check.js';
+import { stylizeOptionsFromFlags } from '../stylize-options.js';
+import { layerList, MAX_FILE_BYTES, parsePairs, stateCache, stemOf } from './study-state.js';
 
 export async function runStudy(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
@@ -163,6 +100,11 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   await outputs.check();
   const images = await readInputs(ctx, paths.flat());
   if (replayed) await checkSameImages(replayed, paths.flat(), images);
+  // An impossible size is refused before the model loads: every pair at the study's size and deepest layers.
+  const size = options.size ?? 128;
+  const styleLayers = (options.styleLayers ?? CONV_LAYERS).map((l) => resolveLayer(l));
+  const all = [...styleLayers, ...(options.contentLayers ?? DEFAULT_STUDY_CONTENT_LAYERS).map((l) => resolveLayer(l))];
+  for (let i = 0; i < images.length; i += 2) checkSizeFits(size, images[i], [images[i + 1]], { deepest: deepestOf(all), deepestStyle: deepestOf(styleLayers), styleScale: options.stylize?.styleScale });
   const pairs: StudyPair[] = paths.map(([c, s], i) => ({ content: images[2 * i], style: images[2 * i + 1], name: names?.[i] ?? `${basename(c, extname(c))} + ${basename(s, extname(s))}` }));
   const cache = await stateCache(statePath, f.get('fresh') === true);
   const model = await loadModel(ctx);
@@ -178,13 +120,13 @@ export async function runStudy(ctx: Ctx): Promise<void> {
       cache,
       signal: ctx.signal,
       onProgress: (p) => {
-        // Percent of each run (runs differ in length: receptive fields count layers, the others iterations).
-        bar.update(p.run * 100 + Math.round((100 * p.iteration) / Math.max(1, p.iterations)), p.runs * 100, `run ${p.run + 1}/${p.runs} ${p.experiment} ${p.label}${p.cached ? ' (kept)' : ''}`);
+        // Counted in runs (runs differ in length: receptive fields count layers, the others iterations).
+        bar.update(p.run, p.runs, `run ${p.run + 1}/${p.runs}: ${p.experiment} ${p.label}${p.cached ? ' (kept)' : ` ${p.iteration}/${p.iterations}`}`);
         if (p.run !== current) {
           current = p.run;
           ctx.emit({ event: 'run', run: p.run, runs: p.runs, pair: p.pair, experiment: p.experiment, label: p.label, cached: p.cached });
         }
-        if (!p.cached) ctx.emit({ event: 'iteration', run: p.run, experiment: p.experiment, label: p.label, iteration: p.iteration, iterations: p.iterations });
+        if (!p.cached) ctx.emit({ event: 'iteration', run: p.run, runs: p.runs, experiment: p.experiment, label: p.label, iteration: p.iteration, iterations: p.iterations });
       },
     });
     const rec: StudyRecord = result.record;
@@ -199,7 +141,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
         e.sweep.inputs.style.forEach((s) => (s.path = rel(e.name === 'content' ? paths[i][0] : paths[i][1])));
       }
     });
-    rec.command = ['neural-style-tfjs', ...ctx.argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+    rec.command = commandLine(ctx.argv);
     const html = renderStudyReport(result, { encodePng: (img: RgbaImage) => encodeImage(img, 'png'), title: `Layer study: ${pairs.map((p) => p.name).join('; ')}` });
     await outputs.stage(out, html);
     await outputs.stage(recordPath, `${JSON.stringify(rec, null, 2)}\n`);

@@ -1,7 +1,11 @@
+/**
+ * A GPU's per-allocation limit (WebGL's texture side, WebGPU's buffer size) against a run's passes, and the
+ * DEVICE_LIMIT error that says which tensor is over it and what would fit.
+ */
 import { StyleTransferError } from '../errors.js';
 import type { DeviceLimits, PlannedTensor } from '../kernels/index.js';
-import { largestTensor, passTensors } from '../core/memory.js';
 import type { PassPlan } from '../core/network.js';
+import { largestTensor, passTensors } from './memory.js';
 
 /** A tensor of a run that exceeds the device's per-allocation limit, and where. */
 export interface OverLimit {
@@ -14,17 +18,22 @@ export interface OverLimit {
   height: number;
 }
 
+/** A run's passes checked against a device's limit; see {@link deviceCheck}. */
+export interface DeviceCheck {
+  /** The first tensor over the limit for content `height`x`width` with these style sizes, or undefined. */
+  over(height: number, width: number, styles: readonly { height: number; width: number }[]): OverLimit | undefined;
+}
+
 /**
  * Checks a run's passes against a device's per-allocation limit: the loss pass at the content's size, the style
  * pass (forward only, with Grams) at each style image's size.
  */
-export function deviceCheck(limits: DeviceLimits, pass: PassPlan, stylePass: PassPlan) {
+export function deviceCheck(limits: DeviceLimits, pass: PassPlan, stylePass: PassPlan): DeviceCheck {
   const check = (p: PassPlan, image: string, height: number, width: number): OverLimit | undefined => {
     const { tensor, size } = largestTensor(passTensors(p, height, width, limits), limits);
     return size > limits.maxAllocation ? { tensor, size, image, width, height } : undefined;
   };
   return {
-    /** The first tensor over the limit for content `height`x`width` with these style sizes, or undefined. */
     over(height: number, width: number, styles: readonly { height: number; width: number }[]): OverLimit | undefined {
       const content = check(pass, 'content', height, width);
       if (content) return content;
@@ -37,6 +46,7 @@ export function deviceCheck(limits: DeviceLimits, pass: PassPlan, stylePass: Pas
   };
 }
 
+/** Bytes in GiB with one decimal, for messages. */
 export const gib = (bytes: number): string => (bytes / 2 ** 30).toFixed(1);
 
 /**

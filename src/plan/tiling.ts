@@ -1,25 +1,15 @@
-import { StyleTransferError } from '../../errors.js';
-import type { MemoryEstimate } from '../../core/memory.js';
-import type { NetworkPoint } from '../../core/layers.js';
-import type { PassPlan } from '../../core/network.js';
-import type { ResolvedOptions } from '../options.js';
-import type { StepKind } from '../plan.js';
-import { tileLayout, withHalo, type TileLayout } from './layout.js';
-import { tiledStepMemory } from './memory.js';
-
-/** Interior sides `'auto'` tries, largest first (larger tiles waste less on halos). */
-const AUTO_SIZES = [2048, 1536, 1024, 768, 640, 512, 384, 256, 192, 128, 64];
-
 /**
- * The fewest L-BFGS pairs a whole image runs with: the run plan shortens longer histories down to this before it
- * tiles a scale (`'auto'`) or refuses the size. A tiled evaluation costs a second forward pass and its halos (2.2x
- * a whole evaluation at 1024x1024 in 4 tiles of 768 px on WASM: 65 s, where 1024x768 whole took 21.4 s), far more than a shorter
- * history loses.
+ * Whether a scale is evaluated a tile at a time, and how: the tile size (`tile` option, or the largest that fits the
+ * budget and the device), and where the L-BFGS history and the optimiser's vectors live then.
  */
-export const MIN_HISTORY_UNTILED = 3;
-
-/** A tiled scale keeps its L-BFGS history on the device when this many pairs fit there next to the tiles' pass. */
-export const MIN_HISTORY_ON_DEVICE = 10;
+import { StyleTransferError } from '../errors.js';
+import type { NetworkPoint } from '../core/layers.js';
+import type { PassPlan } from '../core/network.js';
+import type { ResolvedOptions } from '../stylize/options.js';
+import { tileLayout, withHalo, type TileLayout } from '../stylize/tiling/layout.js';
+import { tiledStepMemory, type MemoryEstimate, type TiledMemoryInput } from './memory.js';
+import { AUTO_TILE_SIZES, HOST_STATE_MIN_SAVING, MIN_HISTORY_ON_DEVICE, MIN_HISTORY_UNTILED } from './tuning.js';
+import type { StateHome, StepKind } from './types.js';
 
 export interface TilingInput {
   o: ResolvedOptions;
@@ -40,49 +30,16 @@ export interface TilingInput {
   device?: { wholeFits: boolean; cropFits: (height: number, width: number) => boolean };
 }
 
-/**
- * The most JS memory an L-BFGS history kept on the host may take (2 GiB): at 2048x2048 with the pyramid, 15 pairs.
- */
-export const HOST_HISTORY_BYTES = 2 * 2 ** 30;
-
-/**
- * Optimiser-sized vectors an L-BFGS with its state in JS memory holds besides its pairs: the image, its gradient,
- * the direction, the previous gradient, the line search's point and the gradients it keeps, the pyramid's decoded
- * image and adjoint.
- */
-export const HOST_STATE_VECTORS = 10;
-
-/** The share of the host's memory ({@link Platform.hostMemory}) that optimiser state in JS memory may take. */
-export const HOST_MEMORY_SHARE = 0.5;
-
-/** Bytes of one optimiser vector (the image, or the pyramid's levels: 4/3 of it) as float32. */
-export const optimiserVectorBytes = (height: number, width: number, pyramid: boolean): number => height * width * 3 * 4 * (pyramid ? 4 / 3 : 1);
-
-/**
- * JS memory the correction pairs may take: {@link HOST_HISTORY_BYTES}, or less when the host's memory is known and
- * its {@link HOST_MEMORY_SHARE}, after the working vectors (when they are in JS memory too), holds less.
- */
-export function hostPairBytes(vectorBytes: number, stateOn: 'device' | 'host', hostMemory: number | undefined): number {
-  if (hostMemory === undefined) return HOST_HISTORY_BYTES;
-  const working = stateOn === 'host' ? HOST_STATE_VECTORS * vectorBytes : 0;
-  return Math.min(HOST_HISTORY_BYTES, hostMemory * HOST_MEMORY_SHARE - working);
-}
-
-/** Correction pairs (at most `want`; 0 when not one fits) in `pairBytes` of JS memory (each: two optimiser vectors). */
-export function hostHistoryPairs(height: number, width: number, pyramid: boolean, want: number, pairBytes = HOST_HISTORY_BYTES): number {
-  return Math.max(0, Math.min(want, Math.floor(pairBytes / (2 * optimiserVectorBytes(height, width, pyramid)))));
-}
-
 /** How a scale is evaluated when it is tiled: the tiles, and where the optimiser's state lives. */
 export interface TilingChoice {
   layout: TileLayout;
   /** `'host'` when the backend cannot hold enough correction pairs next to the tiles' pass. */
-  historyOn: 'device' | 'host';
+  historyOn: StateHome;
   /**
    * Where the optimiser's working vectors (image, gradient, direction, pyramid) live: `'host'` (JS memory, the
    * history there too) when even without correction pairs they do not fit next to the tiles' pass (L-BFGS only).
    */
-  stateOn: 'device' | 'host';
+  stateOn: StateHome;
 }
 
 /**
@@ -116,7 +73,7 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
     // 'auto' never tiles a run that needs whole activations: it keeps the whole image (and may run out of memory).
     const wholeFitsBudget = !fits || fits(input.untiled(Math.min(want, MIN_HISTORY_UNTILED)));
     if (wholeFitsBudget && (device?.wholeFits ?? true)) return undefined;
-    const candidates = AUTO_SIZES.filter((s) => s < Math.max(height, width))
+    const candidates = AUTO_TILE_SIZES.filter((s) => s < Math.max(height, width))
       .map(layoutOf)
       .filter((l) => device?.cropFits(l.maxCrop.height, l.maxCrop.width) ?? true);
     if (candidates.length === 0) return undefined;
@@ -145,9 +102,6 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   return choice;
 }
 
-/** A tiled scale keeps the optimiser's state on the host for larger tiles when they need this share of the pixels or less. */
-const HOST_STATE_MIN_SAVING = 0.75;
-
 /** Pixels a tiled evaluation feeds the network: each tile's crop with the forward halo (pass 1) and the exact one (pass 2). */
 export function evaluationPixels(l: TileLayout): number {
   return l.tiles.reduce((a, t) => {
@@ -158,14 +112,14 @@ export function evaluationPixels(l: TileLayout): number {
 
 /** The largest tile side {@link chooseTiling} would try whose crop fits `cropFits` (for DEVICE_LIMIT's advice). */
 export function largestFittingTile(input: Pick<TilingInput, 'o' | 'height' | 'width' | 'lossPoints'>, cropFits: (height: number, width: number) => boolean): number | undefined {
-  return AUTO_SIZES.find((s) => {
+  return AUTO_TILE_SIZES.find((s) => {
     const l = tileLayout({ height: input.height, width: input.width, lossPoints: input.lossPoints, tileSize: s, halo: input.o.tile.halo });
     return cropFits(l.maxCrop.height, l.maxCrop.width);
   });
 }
 
 /** What {@link tiledStepMemory} needs from the options, with a given L-BFGS history and optimiser state's home. */
-export function tiledMemoryInput(o: ResolvedOptions, historySize: number, stateOn: 'device' | 'host' = 'device'): Parameters<typeof tiledStepMemory>[2] {
+export function tiledMemoryInput(o: ResolvedOptions, historySize: number, stateOn: StateHome = 'device'): TiledMemoryInput {
   return {
     optimizer: o.optimizer,
     historySize,

@@ -1,6 +1,13 @@
-import { NETWORK_POINTS, type NetworkPoint } from './layers.js';
-import { kernelsFor, activeKernels, type ConvUse, type DeviceLimits, type PlannedTensor } from '../kernels/index.js';
-import { activationShape, planPass, type PassPlan } from './network.js';
+/**
+ * Memory estimates of one optimisation step, whole or a tile at a time, and the large tensors one pass allocates
+ * (for a GPU's per-allocation limit): pure arithmetic on the network's shapes, no tensors. The counts they rest on
+ * are in `tuning.ts`.
+ */
+import { NETWORK_POINTS, type NetworkPoint } from '../core/layers.js';
+import { activationShape, type PassPlan } from '../core/network.js';
+import type { ConvUse, DeviceLimits, PlannedTensor } from '../kernels/index.js';
+import type { TileLayout } from '../stylize/tiling/layout.js';
+import { ADAM_VECTORS, BACKWARD_ACTIVATIONS, BACKWARD_IMAGES, IMAGE_SIZED_TENSORS, IMAGE_SIZED_TENSORS_HOST_STATE, LBFGS_WORKING_VECTORS } from './tuning.js';
 
 /** What a memory estimate is for. */
 export interface MemoryEstimateInput {
@@ -55,6 +62,16 @@ export interface MemoryEstimate {
 }
 
 const F32 = 4;
+/** The pyramid's levels hold at most 1 + 1/4 + 1/16 + … = 4/3 of the image's values (exact bound, not tuned). */
+const PYRAMID_SHARE = 4 / 3;
+/** The L-BFGS history `stepMemory` assumes when none is given: `stylize()`'s default. */
+const DEFAULT_HISTORY = 50;
+
+/** Bytes of a float32 RGB image. */
+export const imageBytes = (height: number, width: number): number => height * width * 3 * F32;
+
+/** Bytes of one optimiser vector (the image, or the pyramid's levels: 4/3 of it) as float32. */
+export const optimiserVectorBytes = (height: number, width: number, pyramid: boolean): number => imageBytes(height, width) * (pyramid ? PYRAMID_SHARE : 1);
 
 /** Bytes of one activation at point `p` for a `height`x`width` input. */
 export function activationBytes(p: NetworkPoint, height: number, width: number): number {
@@ -62,9 +79,9 @@ export function activationBytes(p: NetworkPoint, height: number, width: number):
 }
 
 /**
- * Peak memory of one optimisation step whose loss pass follows `pass` (see {@link planPass}): the activations it
- * retains, about four of the largest activations during the backward sweep, the optimiser's state and the targets.
- * The engine's run plan and {@link estimateMemory} both call this.
+ * Peak memory of one optimisation step whose loss pass follows `pass` (see `planPass`): the activations it retains,
+ * {@link BACKWARD_ACTIVATIONS} of the largest activation and {@link BACKWARD_IMAGES} images during the backward
+ * sweep, the optimiser's state and the targets. The run plan and `estimateMemory` both call this.
  */
 export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints' | 'backend'> & { convWeightBytes?: number }): MemoryEstimate {
   const { height, width } = input;
@@ -75,45 +92,49 @@ export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'los
     largest = Math.max(largest, b);
     if (pass.retained.has(p.index)) activations += b;
   }
-  // The input (BGR) and its gradient are image-sized; the backward sweep holds dy, the new gradient, a temporary
-  // (the ReLU mask or a loss gradient) and the backend's conv workspace, each up to the largest activation.
-  const image = height * width * 3 * F32;
-  const backward = 4 * largest + 2 * image;
-  const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? 50) + 6 : 5;
-  const optimizer = vectors * image * (input.pyramid ? 4 / 3 : 1);
+  const image = imageBytes(height, width);
+  const backward = BACKWARD_ACTIVATIONS * largest + BACKWARD_IMAGES * image;
+  const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? DEFAULT_HISTORY) + LBFGS_WORKING_VECTORS : ADAM_VECTORS;
+  const optimizer = vectors * image * (input.pyramid ? PYRAMID_SHARE : 1);
   const targets = [...pass.lossPoints].reduce((a, i) => a + Math.max(NETWORK_POINTS[i].channels ** 2 * F32, activationBytes(NETWORK_POINTS[i], height, width)), 0);
   const convWeights = input.convWeightBytes ?? 0;
   return { activations, backward, optimizer, targets, convWeights, total: activations + backward + optimizer + targets + convWeights };
+}
+
+/** What {@link tiledStepMemory} needs besides the pass and the layout. */
+export interface TiledMemoryInput {
+  optimizer: 'lbfgs' | 'adam';
+  historySize: number;
+  pyramid: boolean;
+  stateOn: 'device' | 'host';
+  contentPoints: readonly NetworkPoint[];
+  stylePoints: readonly NetworkPoint[];
+}
+
+/**
+ * Peak memory on the device of one step evaluated a tile at a time: one crop's pass (its activations and backward
+ * sweep, at the largest crop), the content targets at the whole image's size, and — with the optimiser's state on
+ * the device — that state and the image-sized tensors that live through an evaluation
+ * ({@link IMAGE_SIZED_TENSORS} images); with the state in JS memory, {@link IMAGE_SIZED_TENSORS_HOST_STATE} images.
+ * The targets are the content activations at the whole size and the Grams.
+ */
+export function tiledStepMemory(pass: PassPlan, layout: TileLayout, input: TiledMemoryInput): MemoryEstimate {
+  const crop = stepMemory(pass, { height: layout.maxCrop.height, width: layout.maxCrop.width, optimizer: input.optimizer, historySize: 0 });
+  const whole = stepMemory(pass, { height: layout.height, width: layout.width, optimizer: input.optimizer, historySize: input.historySize, pyramid: input.pyramid });
+  const targets =
+    input.contentPoints.reduce((a, p) => a + activationBytes(p, layout.height, layout.width), 0) + input.stylePoints.reduce((a, p) => a + p.channels ** 2 * F32, 0);
+  const host = input.stateOn === 'host';
+  const backward = crop.backward + (host ? IMAGE_SIZED_TENSORS_HOST_STATE : IMAGE_SIZED_TENSORS) * imageBytes(layout.height, layout.width);
+  const activations = crop.activations;
+  const optimizer = host ? 0 : whole.optimizer;
+  // Not counted here: WASM's Winograd weights, prepared per scale (≤ ~0.3 GB at 512 px; docs/performance.md).
+  return { activations, backward, optimizer, targets, convWeights: 0, total: activations + backward + optimizer + targets };
 }
 
 /** The convs a pass runs (forward up to `pass.last`, backward from `pass.deepestLoss`) at an input size. */
 export function convUse(pass: PassPlan, height: number, width: number): ConvUse {
   const convs = (i: number) => (i < 0 ? 0 : NETWORK_POINTS[i].convIndex + 1);
   return { height, width, forward: convs(pass.last), backward: convs(pass.deepestLoss) };
-}
-
-/**
- * Estimates the peak memory of one optimisation step of {@link stylize} at a given size (max pooling), from the
- * same pass plan the engine uses; with a GPU `backend`, also its largest single tensor against the device's limit. Measured on the WASM backend in Node at 512 px (Adam), the WASM heap grew by
- * 826 MiB for an estimate of 727 MiB; callers add headroom (the engine uses 1.3x).
- */
-export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
-  const pass = planPass({ pooling: 'max', losses: input.lossPoints });
-  const convWeightBytes = input.backend === undefined ? 0 : kernelsFor(input.backend).preparedConvBytes(convUse(pass, input.height, input.width));
-  const estimate = stepMemory(pass, { ...input, convWeightBytes });
-  const limits = input.backend === undefined ? undefined : kernelsFor(input.backend).deviceLimits?.();
-  if (!limits) return estimate;
-  const { tensor, size } = largestTensor(passTensors(pass, input.height, input.width, limits), limits);
-  return { ...estimate, largest: { what: tensor.what, shape: [...tensor.shape], size, limit: limits.maxAllocation, limitName: limits.limitName } };
-}
-
-/**
- * The most a backend can hold, in bytes, when it has a hard cap: 4 GiB for WASM (its 32-bit heap); `undefined`
- * when unknown (CPU: host RAM; WebGL, WebGPU: the driver decides — runs there are checked against a budget, the
- * `memoryBudget` option). Default: the active backend.
- */
-export function backendMemoryLimit(backend?: string): number | undefined {
-  return (backend === undefined ? activeKernels() : kernelsFor(backend)).memoryLimit;
 }
 
 /**

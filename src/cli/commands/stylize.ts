@@ -1,0 +1,89 @@
+/**
+ * `neural-style-tfjs stylize <content> <style…> -o out.png`: one stylisation, with snapshots (`--save-every`),
+ * progress and `--json` events.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createStylizer, VERSION, type StylizeOptions } from '../../adapters/node.js';
+import { resolveOptions } from '../../stylize/options.js';
+import { scaleSize } from '../../stylize/plan.js';
+import { numFlag, type Ctx } from '../context.js';
+import { backendFlag, inputLimits, iterationsFlag, weightsManifest } from '../flag-values.js';
+import { OutputPlan } from '../outputs.js';
+import { fmtMs } from '../progress.js';
+import { iterationReporter, sayRunNotes, tileReporter } from '../reporting.js';
+import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
+import { checkSizeFits, deepestOf } from '../size-check.js';
+import { stylizeOptionsFromFlags } from '../stylize-options.js';
+
+export async function runStylize(ctx: Ctx): Promise<void> {
+  const f = ctx.flags;
+  const [contentPath, ...stylePaths] = ctx.positionals;
+  const outputs = new OutputPlan();
+  const out = await requiredOutput(outputs, f);
+  const saveEvery = numFlag(f, 'save-every');
+  const quality = numFlag(f, 'quality');
+  backendFlag(f);
+  const { initPath, ...base } = stylizeOptionsFromFlags(f);
+  const iterations = iterationsFlag(f);
+  // Every option checked before any file is read (a 1x1 stand-in for an --init image).
+  const options: StylizeOptions = { ...base, ...(iterations !== undefined ? { iterations } : {}), ...(saveEvery ? { previewEvery: saveEvery } : {}) };
+  const resolved = resolveOptions({ ...options, ...(initPath !== undefined ? { init: PIXEL } : {}) }, stylePaths.length);
+  await outputs.input('the content image', contentPath);
+  for (const p of stylePaths) await outputs.input('the style image', p);
+  if (initPath !== undefined) await outputs.input('the --init image', initPath);
+  const manifest = weightsManifest(f);
+  if (manifest) await outputs.input('the --weights manifest', manifest);
+  const planned = resolved.iterations.reduce((a, b) => a + b, 0);
+  if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, planned);
+  await outputs.check();
+  const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
+  const style = styles.length === 1 ? styles[0] : styles;
+  if (initPath !== undefined) [options.init] = await readInputs(ctx, [initPath]);
+  // An impossible size is refused now, from the images' sizes, not after the model loaded.
+  checkSizeFits(resolved.size, content, styles, {
+    deepest: deepestOf([...resolved.contentLayers, ...resolved.styleLayers].map((l) => l.point)),
+    deepestStyle: deepestOf(resolved.styleLayers.map((l) => l.point)),
+    styleScale: resolved.styleScale,
+    scalesAt: (size) => (size === resolved.size ? resolved.scales : resolveOptions({ ...options, size, ...(initPath !== undefined ? { init: PIXEL } : {}) }, stylePaths.length).scales),
+  });
+  noteQuality(ctx, quality, out);
+  const model = await loadModel(ctx);
+  if (options.scales === undefined && resolved.scales.length > 1) {
+    const sizes = resolved.scales.map((s) => scaleSize(resolved.size, s));
+    ctx.say(`note: coarse-to-fine at ${sizes.join(' → ')} px, ${resolved.iterations.join(' + ')} iterations (--scales 1 for one scale).`);
+  }
+  const bar = ctx.progress('stylize');
+  ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, scales: resolved.scales, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+  const stylizer = await createStylizer({ model, cacheSize: 0, maxPixels: inputLimits(f).maxPixels });
+  try {
+    const result = await stylizer.stylize(content, style, {
+      ...options,
+      signal: ctx.signal,
+      onTile: tileReporter(ctx, bar, planned),
+      onIteration: iterationReporter(ctx, bar, async (info) => {
+        if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
+          const p = OutputPlan.numbered(out, info.iteration);
+          await outputs.writeImageNow(p, info.preview, quality);
+          ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
+        }
+      }),
+    });
+    try {
+      await outputs.stageImage(out, await result.toPixels(), quality);
+      await outputs.commit(ctx.signal);
+      bar.done();
+      sayRunNotes(ctx, result);
+      const last = result.history[result.history.length - 1];
+      ctx.say(`wrote ${out} (${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)} on ${result.backend})`);
+      ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings, backend: result.backend, warnings: result.warnings, scales: result.scales });
+    } finally {
+      result.dispose();
+    }
+  } finally {
+    await outputs.discard();
+    bar.done();
+    stylizer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * How a running stylisation reports to the person and to `--json` readers: iterations and tiles to the progress
+ * bar and as events, and the notes a finished run prints.
+ * @module
+ */
+import type { IterationInfo, StylizeResult, TileInfo } from '../adapters/node.js';
+import type { Ctx } from './context.js';
+import type { ProgressBar } from './progress.js';
+
+/** Reports a tiled evaluation's progress (tile and scale) to the bar and, with --json, stdout. */
+export function tileReporter(ctx: Ctx, bar: ProgressBar, planned: number) {
+  return (t: TileInfo): void => {
+    bar.update(t.iteration - 1, planned, `scale ${t.scale + 1} ${t.width}x${t.height}, ${t.pass === 'grams' ? 'Grams' : 'gradient'} tile ${t.tile + 1}/${t.tiles}`);
+    ctx.emit({ event: 'tile', iteration: t.iteration, scale: t.scale, width: t.width, height: t.height, tile: t.tile, tiles: t.tiles, pass: t.pass });
+  };
+}
+
+/** Reports a stylize run's iterations to the bar and, with --json, stdout; `extra` runs after each. */
+export function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: IterationInfo) => Promise<void> | void = () => {}) {
+  return async (info: IterationInfo): Promise<void> => {
+    bar.update(info.iteration, info.iterations, `loss ${info.loss.total.toExponential(3)}`);
+    ctx.emit({ event: 'iteration', iteration: info.iteration, iterations: info.iterations, scale: info.scale, width: info.width, height: info.height, loss: info.loss, evaluations: info.evaluations, elapsedMs: Math.round(info.elapsedMs) });
+    await extra(info);
+  };
+}
+
+/** The notes a finished run prints: its warnings, and each tiled scale's tiles and L-BFGS history. */
+export function sayRunNotes(ctx: Ctx, result: StylizeResult): void {
+  for (const w of result.warnings) ctx.say(`note: ${w}`);
+  for (const sc of result.scales) {
+    if (sc.tiling) ctx.say(`note: ${sc.width}x${sc.height} was evaluated in ${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px (halo ${sc.tiling.halo} px${sc.tiling.exact ? ', exact' : ', approximate'}), L-BFGS history ${sc.historySize}.`);
+  }
+}
+
+/** The command line as recorded in sweep and study records (arguments quoted where a shell needs it). */
+export const commandLine = (argv: readonly string[]): string => ['neural-style-tfjs', ...argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');

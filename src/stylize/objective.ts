@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError } from '../errors.js';
+import type { Kernels } from '../kernels/index.js';
+import { wholeImageLoss, type LossSpec } from '../core/loss-spec.js';
+import { contentTerm, styleTerm, tvTerm, type LossTerm } from '../core/losses.js';
+import type { Vgg19 } from '../core/model.js';
+import { lossPass, type PassPlan, type PointLoss } from '../core/network.js';
+import type { Objective } from '../optim/types.js';
+import type { ResolvedOptions } from './options.js';
+import type { ObservedEvaluation, RunTaps } from './taps.js';
+import { throwIfAborted, type Targets } from './targets.js';
+
+/**
+ * The loss of a scale, one {@link LossSpec} for whole-image and tiled evaluation alike: a content term per content
+ * layer, a style term per style layer, then TV. Its values come back in that order, the order of
+ * `LossBreakdown`'s parts.
+ */
+export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): LossSpec {
+  return {
+    points: [
+      ...o.contentLayers.map((l) => ({ point: l.point, term: contentTerm(t.contentFeatures.get(l.point.index)!, o.contentWeight * l.weight, o.lossNormalization) })),
+      ...o.styleLayers.map((l) => ({ point: l.point, term: styleTerm(t.styleGrams.get(l.point.index)!, o.styleWeight * l.weight, o.lossNormalization, kernels) })),
+    ],
+    image: [tvTerm(o.tvWeight)],
+  };
+}
+
+/** What to change when the loss stops being finite. */
+export const NON_FINITE_ADVICE = "Lower the learning rate or the weights, or use lossNormalization: 'mean'.";
+
+/**
+ * Throws NON_FINITE_LOSS (owning no tensor: the caller frees its own first) when an evaluation's total loss is NaN
+ * or infinite, unless the evaluation was along a `direction`: that is a line-search trial, which the optimiser
+ * rejects and backtracks from (L-BFGS), so its value is returned as it is. Evaluations without a direction are the
+ * points an optimiser moves to (Adam's, L-BFGS's first and those without a line search): nothing can undo those.
+ * `details`: `loss` and `parts` (as the objective orders them).
+ */
+export function checkFinite(loss: number, parts: readonly number[], direction: unknown, free: () => void): void {
+  if (direction !== undefined || Number.isFinite(loss)) return;
+  free();
+  throw new StyleTransferError('NON_FINITE_LOSS', `The loss became ${loss}. ${NON_FINITE_ADVICE}`, { loss, parts: [...parts] });
+}
+
+/** How {@link makeObjective} runs its passes. */
+export interface WholeObjectiveSetup {
+  /** The pass plan, and the one that also reaches the tapped points (the run plan's `pass` and `tappedPass`). */
+  pass: PassPlan;
+  tappedPass: PassPlan;
+  kernels: Kernels;
+  /** Divide each term's activation gradient by its L1 norm (jcjohnson's neural-style `-normalize_gradients`). */
+  normalizeGradients: boolean;
+  taps?: RunTaps;
+  /** The iteration the evaluations made now belong to (for the taps). */
+  iteration: () => number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The objective of a scale on the whole image: one forward+backward pass (`s.pass`) with `loss`'s terms, each
+ * evaluated on the whole activation (`wholeImageLoss`: one tile covering the image) in that pass, then its image
+ * terms, and one read-back of every loss part. On iterations where taps fire, the pass also reaches the tapped points
+ * and hands their activations to `s.taps` (see {@link RunTaps}). A non-finite loss: see {@link checkFinite}.
+ */
+export function makeObjective(model: Vgg19, loss: LossSpec, s: WholeObjectiveSetup): Objective {
+  const { kernels, taps, iteration, signal } = s;
+  const normalize = (term: LossTerm): LossTerm => {
+    if (!s.normalizeGradients) return term;
+    return { value: term.value, grad: tf.div(term.grad, tf.add(tf.sum(tf.abs(term.grad)), 1e-8)) as tf.Tensor4D };
+  };
+  // The terms by point, and where each part of the breakdown finds its value.
+  const terms = new Map<number, PointLoss[]>();
+  const slots: [point: number, term: number][] = [];
+  for (const { point, term } of loss.points) {
+    const list = terms.get(point.index) ?? [];
+    terms.set(point.index, list);
+    const whole = wholeImageLoss(term);
+    slots.push([point.index, list.push((a) => normalize(whole(a))) - 1]);
+  }
+  return async (x, direction, extra): Promise<ObservedEvaluation> => {
+    throwIfAborted(signal, 'stylize()');
+    const observing = taps?.observer(iteration());
+    let read: tf.Tensor1D;
+    let grad: tf.Tensor;
+    try {
+      ({ read, grad } = tf.tidy(() => {
+        const net = lossPass(model, x as tf.Tensor4D, observing ? s.tappedPass : s.pass, terms, kernels, observing?.observer);
+        const image = loss.image.map((term) => term.evaluate(x as tf.Tensor4D));
+        const parts = [...slots.map(([i, k]) => net.values.get(i)![k]), ...image.map((r) => r.value)];
+        const g = image.reduce((sum, r) => tf.add(sum, r.grad) as tf.Tensor4D, net.grad);
+        const total = tf.addN(parts);
+        // One read-back per evaluation: the loss, its parts, grad·direction and the optimiser's extra scalars.
+        return { read: tf.stack([total, ...parts, direction ? tf.sum(tf.mul(g, direction)) : tf.scalar(0), ...(extra?.(g) ?? [])]) as tf.Tensor1D, grad: g };
+      }));
+    } catch (e) {
+      observing?.observation.dispose();
+      throw e;
+    }
+    const values = await read.data();
+    read.dispose();
+    const nParts = slots.length + loss.image.length;
+    const parts = Array.from(values.subarray(1, 1 + nParts));
+    checkFinite(values[0], parts, direction, () => {
+      grad.dispose();
+      observing?.observation.dispose();
+    });
+    if (observing) taps!.settle(observing.observation, values[0]);
+    return {
+      loss: values[0],
+      parts,
+      grad,
+      gtd: direction ? values[1 + nParts] : undefined,
+      extra: extra ? Array.from(values.subarray(2 + nParts)) : undefined,
+      observation: observing?.observation,
+    };
+  };
+}
