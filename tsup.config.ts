@@ -54,7 +54,8 @@ export default defineConfig({
   shims: true,
   target: 'es2022',
   platform: 'neutral',
-  external: [/^@tensorflow\//, /^node:/],
+  // sharp is an optional peer dependency, loaded with a dynamic import when installed (never bundled).
+  external: [/^@tensorflow\//, /^node:/, 'sharp'],
   define: { __NST_VERSION__: JSON.stringify(pkg.version), __NST_WEIGHTS_INTEGRITY__: JSON.stringify(weightsIntegrity) },
   esbuildPlugins: [cliUsesBuiltNodeAdapter],
   // The `bin` is ESM (dist/cli.js); tsup builds every entry in both formats, so drop the CommonJS CLI, which
