@@ -1,6 +1,7 @@
 import { StyleTransferError, invalidOption } from '../errors.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
 import { Vgg19, type LoadVgg19Options } from '../core/model.js';
+import { isAbortSignal } from '../util/signal.js';
 
 /** Configuration of {@link createStylizer}. Every field has a default. */
 export interface StylizerConfig {
@@ -59,7 +60,7 @@ export function resolveConfig(c: StylizerConfig = {}): ResolvedConfig {
   };
   const maxQueue = c.maxQueue ?? Infinity;
   if (typeof maxQueue !== 'number' || !(maxQueue === Infinity || (Number.isInteger(maxQueue) && maxQueue >= 0))) invalidOption('maxQueue', c.maxQueue, 'an integer ≥ 0 or Infinity');
-  if (c.signal !== undefined && (typeof c.signal !== 'object' || c.signal === null || typeof c.signal.aborted !== 'boolean')) invalidOption('signal', c.signal, 'an AbortSignal');
+  if (c.signal !== undefined && !isAbortSignal(c.signal)) invalidOption('signal', c.signal, 'an AbortSignal');
   if (c.winograd !== undefined && typeof c.winograd !== 'boolean') invalidOption('winograd', c.winograd, 'true or false');
   return {
     model: c.model,

@@ -1,5 +1,6 @@
 import type { PreserveColors } from '../image/color.js';
 import { StyleTransferError, describe, invalidOption } from '../errors.js';
+import { isAbortSignal } from '../util/signal.js';
 import type { ImageInput, PixelRange, RgbaImage } from '../image/input.js';
 import { resolveLayer, type LayerName, type NetworkPoint } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
@@ -340,7 +341,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1): Resolved
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') invalidOption('onIteration', o.onIteration, 'a function');
   if (o.onQueue !== undefined && typeof o.onQueue !== 'function') invalidOption('onQueue', o.onQueue, 'a function');
   if (o.onTile !== undefined && typeof o.onTile !== 'function') invalidOption('onTile', o.onTile, 'a function');
-  if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as AbortSignal).aborted !== 'boolean')) invalidOption('signal', o.signal, 'an AbortSignal');
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) invalidOption('signal', o.signal, 'an AbortSignal');
   const lb = o.lbfgs ?? {};
   if (typeof lb !== 'object' || lb === null) invalidOption('lbfgs', lb, 'an object { historySize, lineSearch, maxEvaluations }');
   for (const k of Object.keys(lb)) {
