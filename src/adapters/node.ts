@@ -45,6 +45,7 @@ export {
   type WriteImageOptions,
 } from './node/image-io.js';
 export { fileWeightsSource, packagedWeightsDir, wasmThreads, type WasmThreadsResult };
+export { createWorkerStylizer, type WorkerStylizer, type WorkerStylizerConfig } from './node/worker-stylizer.js';
 
 /** Which native TensorFlow binding was found, if any. */
 export const nativeBinding: string | undefined = (() => {
