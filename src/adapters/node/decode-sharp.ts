@@ -60,6 +60,10 @@ export function loadSharp(): Promise<Sharp | undefined> {
 
 const megapixels = (n: number): string => `${Number((n / 1e6).toPrecision(3))} MP`;
 
+function tooLarge(name: string, width: number, height: number, maxPixels: number): StyleTransferError {
+  return new StyleTransferError('IMAGE_TOO_LARGE', `${name} is ${width}x${height} pixels (${megapixels(width * height)}), more than the limit of ${megapixels(maxPixels)}; raise the maxPixels option (now ${maxPixels}) to read it.`, { path: name, width, height, maxPixels });
+}
+
 /** A sharp/libvips error as a StyleTransferError: a damaged or truncated file is INVALID_IMAGE. */
 function coded(e: unknown, name: string, format: string): StyleTransferError {
   if (e instanceof StyleTransferError) return e;
@@ -80,7 +84,10 @@ export async function decodeWithSharp(sharp: Sharp, bytes: Uint8Array, name: str
   if (!format) throw new StyleTransferError('UNSUPPORTED_IMAGE', `${name} is not a PNG, JPEG, WebP, GIF, TIFF, AVIF or HEIF image (${describeBytes(bytes)}).`, { path: name });
   // The same header checks as the JS path, and the same refusal of a file cut short, which libpng and libjpeg
   // accept when only the end is missing (a PNG without IEND, a JPEG without EOI).
-  if (format === 'png' || format === 'jpeg') readImageHeader(bytes, name);
+  if (format === 'png' || format === 'jpeg') {
+    const { width, height } = readImageHeader(bytes, name);
+    if (width * height > maxPixels) throw tooLarge(name, width, height, maxPixels);
+  }
   if (format === 'png') readPngChunks(bytes, name);
   if (format === 'jpeg' && !jpegHasEnd(bytes)) throw new StyleTransferError('INVALID_IMAGE', `${name} is not a valid JPEG: its image data has no end marker (EOI); the file is truncated.`, { path: name });
   const limit = Number.isFinite(maxPixels) ? Math.floor(maxPixels) : false;
@@ -90,9 +97,7 @@ export async function decodeWithSharp(sharp: Sharp, bytes: Uint8Array, name: str
     const width = meta.width ?? 0;
     const height = meta.height ?? 0;
     if (width < 1 || height < 1) throw new StyleTransferError('INVALID_IMAGE', `${name} says it is ${width}x${height}: an image needs at least 1x1 pixels.`, { path: name, width, height });
-    if (width * height > maxPixels) {
-      throw new StyleTransferError('IMAGE_TOO_LARGE', `${name} is ${width}x${height} pixels (${megapixels(width * height)}), more than the limit of ${megapixels(maxPixels)}; raise the maxPixels option (now ${maxPixels}) to read it.`, { path: name, width, height, maxPixels });
-    }
+    if (width * height > maxPixels) throw tooLarge(name, width, height, maxPixels);
     const { data, info } = await sharp(bytes, input).toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 4 || data.length !== info.width * info.height * 4) {
       throw new StyleTransferError('INVALID_IMAGE', `${name} decoded to ${data.length} bytes for ${info.width}x${info.height}x${info.channels}; the file is damaged.`, { path: name });
