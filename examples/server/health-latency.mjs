@@ -2,8 +2,7 @@
 /**
  * A small, bounded load against a running example server on 127.0.0.1: one stylize run of the given size, and
  * meanwhile `GET /health` one request at a time every 50 ms (at most --max-probes); prints the /health latency
- * percentiles during the run and the run's time. With --abort-after S a second run is started and its client
- * leaves after S seconds; the time until the server's tensor count is back to its baseline is printed too.
+ * percentiles during the run and the run's time. (How fast an abandoned run stops: abort-latency.mjs.)
  *
  *   node examples/server/server.mjs --styles ../shared/images --port 8080 &
  *   node examples/server/health-latency.mjs --url http://127.0.0.1:8080 --content photo.jpg --size 512 --iterations 10
@@ -19,11 +18,10 @@ const { values: a } = parseArgs({
     size: { type: 'string', default: '512' },
     iterations: { type: 'string', default: '10' },
     'max-probes': { type: 'string', default: '2000' },
-    'abort-after': { type: 'string' },
   },
 });
 if (!a.content || !new URL(a.url).hostname.match(/^(127\.0\.0\.1|localhost)$/)) {
-  console.error('usage: node health-latency.mjs --url http://127.0.0.1:PORT --content FILE [--style NAME] [--size 512] [--iterations 10] [--abort-after S]');
+  console.error('usage: node health-latency.mjs --url http://127.0.0.1:PORT --content FILE [--style NAME] [--size 512] [--iterations 10]');
   process.exit(2);
 }
 const body = readFileSync(a.content);
@@ -55,21 +53,3 @@ console.log(JSON.stringify({
   health: { probes: lat.length, p50: +pct(lat, 50).toFixed(1), p99: +pct(lat, 99).toFixed(1), max: +lat.at(-1).toFixed(1) },
 }));
 
-if (a['abort-after']) {
-  // The baseline after the first run: the prepared style keeps its Grams at this size (by design).
-  await health();
-  await new Promise((r) => setTimeout(r, 200));
-  base.tensors = (await health()).tensors;
-  const ac = new AbortController();
-  const left = fetch(`${a.url}/stylize?style=${style}&size=${a.size}&iterations=300`, { method: 'POST', body, signal: ac.signal }).catch(() => 'left');
-  await new Promise((r) => setTimeout(r, Number(a['abort-after']) * 1000));
-  const ta = performance.now();
-  ac.abort();
-  await left;
-  let h = await health();
-  while (h.tensors !== base.tensors && performance.now() - ta < 120_000) {
-    await new Promise((r) => setTimeout(r, 25));
-    h = await health();
-  }
-  console.log(JSON.stringify({ abort: { after: Number(a['abort-after']), settledMs: Math.round(performance.now() - ta), tensors: h.tensors, baseline: base.tensors } }));
-}
