@@ -30,13 +30,22 @@ const LIBRARY = {
   'wasm-node': 'src/adapters/wasm-node.ts',
 };
 
-/** The CLI's imports of `src/adapters/node.ts` become imports of the built `dist/node.js` (same folder as the CLI's files). */
+/**
+ * The worker thread of `createWorkerStylizer()` (src/adapters/node/worker-stylizer.ts): an entry of its own, run
+ * by path (`new Worker(new URL('./stylizer-worker.js', import.meta.url))`), ESM only, no types.
+ */
+const WORKER = 'src/adapters/node/stylizer-worker.ts';
+
+/**
+ * The CLI's and the stylizer worker's imports of `src/adapters/node.ts` become imports of the built `dist/node.js`
+ * (same folder as their files), so the adapter's setup stays in its own entry file.
+ */
 const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'cli-uses-built-node-adapter',
   setup(build) {
     const nodeAdapter = resolve('src/adapters/node.ts');
-    build.onResolve({ filter: /^\.\.\/adapters\/node\.js$/ }, (args) => {
-      if (!args.importer.includes(`${resolve('src/cli')}`)) return undefined;
+    build.onResolve({ filter: /^\.\.\/(adapters\/)?node\.js$/ }, (args) => {
+      if (!args.importer.includes(`${resolve('src/cli')}`) && args.importer !== resolve(WORKER)) return undefined;
       if (resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) !== nodeAdapter) return undefined;
       return { path: './node.js', external: true };
     });
@@ -44,7 +53,7 @@ const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = 
 };
 
 export default defineConfig({
-  entry: { ...LIBRARY, cli: 'src/cli/bin.ts' },
+  entry: { ...LIBRARY, cli: 'src/cli/bin.ts', 'stylizer-worker': WORKER },
   format: ['esm', 'cjs'],
   dts: { entry: LIBRARY },
   sourcemap: true,
@@ -54,14 +63,15 @@ export default defineConfig({
   shims: true,
   target: 'es2022',
   platform: 'neutral',
-  external: [/^@tensorflow\//, /^node:/],
+  // sharp is an optional peer dependency, loaded with a dynamic import when installed (never bundled).
+  external: [/^@tensorflow\//, /^node:/, 'sharp'],
   define: { __NST_VERSION__: JSON.stringify(pkg.version), __NST_WEIGHTS_INTEGRITY__: JSON.stringify(weightsIntegrity) },
   esbuildPlugins: [cliUsesBuiltNodeAdapter],
-  // The `bin` is ESM (dist/cli.js); tsup builds every entry in both formats, so drop the CommonJS CLI, which
-  // nothing uses, with the chunk only it loads (the commands).
+  // The `bin` is ESM (dist/cli.js) and so is the worker; tsup builds every entry in both formats, so drop the
+  // CommonJS CLI and worker, which nothing uses, with the chunk only the CLI loads (the commands).
   async onSuccess() {
     for (const f of readdirSync('dist')) {
-      if (/^(cli|commands-[\w-]+)\.cjs(\.map)?$/.test(f)) rmSync(`dist/${f}`);
+      if (/^(cli|stylizer-worker|commands-[\w-]+)\.cjs(\.map)?$/.test(f)) rmSync(`dist/${f}`);
     }
   },
 });

@@ -163,7 +163,7 @@ async function packGroup() {
     tarball = join(out, info.filename);
     tarballInfo = info;
     const files = info.files.map((f) => f.path);
-    for (const need of ['LICENSE', 'README.md', 'weights/manifest.json', 'weights/README.md', 'weights/LICENSE', 'dist/cli.js', 'dist/node.js', 'dist/node.cjs', 'dist/wasm-node.js', 'dist/webgpu.js']) {
+    for (const need of ['LICENSE', 'README.md', 'weights/manifest.json', 'weights/README.md', 'weights/LICENSE', 'dist/cli.js', 'dist/node.js', 'dist/node.cjs', 'dist/stylizer-worker.js', 'dist/wasm-node.js', 'dist/webgpu.js']) {
       assert(files.includes(need), `the tarball lacks ${need}`);
     }
     assert(files.some((f) => /^weights\/vgg19-shard.*\.bin$/.test(f)), 'the tarball has no weight shards');
