@@ -231,6 +231,13 @@ const BAD: BadCase[] = [
   // "auto" (what --help prints as the default) is accepted: the next check to fail is the iteration count.
   { name: '--scales auto', args: [...ST, '-o', 'out.png', '--scales', 'auto', '--iterations', '0'], code: 'INVALID_OPTION', message: /--iterations is 0/ },
   { name: 'a blend weight per style image', args: [...ST, '-o', 'out.png', '--style-blend-weights', '1,2'], code: 'INVALID_OPTION', message: /styleBlendWeights.*2 entries but there is 1 style image/ },
+  // Impossible sizes: refused from the images' sizes before the model loads, with the smallest size that works.
+  // (the smallest size that works depends on the style image's aspect too: it is resized with the output)
+  { name: '--size 16 on a 48x36 image (relu5_1 needs 16 px a side)', args: [...ST, '-o', 'out.png', '--size', '16'], code: 'INVALID_OPTION', message: /--size is 16; expected (2[1-9]) or more for these images \(at 16, the 48x36 image becomes 16x12 px, and relu5_1 needs 16 px on each side\)/ },
+  { name: '--size 16, the content as the style too (conv5_1)', args: ['stylize', 'content.png', 'content.png', '-o', 'out.png', '--size', '16', '--style-layers', 'conv1_1,conv5_1'], code: 'INVALID_OPTION', message: /--size is 16; expected 21 or more for these images \(at 16, the 48x36 image becomes 16x12 px, and conv5_1 needs 16 px on each side\)/ },
+  { name: 'features: --size 16 for pool5 (32 px a side)', args: ['features', 'content.png', '--layer', 'pool5', '--size', '16', '-o', 'maps.png'], code: 'INVALID_OPTION', message: /--size is 16; expected 42 or more for these images/ },
+  { name: 'reconstruct: --size 16 for conv5_1', args: ['reconstruct', 'content.png', '--layer', 'conv5_1', '--size', '16', '-o', 'rec.png'], code: 'INVALID_OPTION', message: /--size is 16; expected 21 or more/ },
+  { name: 'sweep: --size 16 with the single-layer preset', args: ['sweep', 'content.png', 'style.jpg', '--vary', 'style-layers=single', '--size', '16', '--iterations', '1,2', '-o', 's.png'], code: 'INVALID_OPTION', message: /--size is 16; expected 2[1-9] or more/ },
   { name: 'unknown style layer', args: [...ST, '-o', 'out.png', '--style-layers', 'conv1_1,conv9_1'], code: 'UNKNOWN_LAYER', message: /unknown VGG-19 layer "conv9_1"/ },
   { name: 'unknown backend', args: [...ST, '-o', 'out.png', '--backend', 'gpu'], code: 'USAGE', message: /--backend is "gpu"; use tensorflow or wasm or cpu/ },
   { name: '--max-megapixels 0', args: [...ST, '-o', 'out.png', '--max-megapixels', '0'], code: 'USAGE', message: /--max-megapixels is 0/ },
@@ -473,6 +480,9 @@ describe('stylize', () => {
     const again = await cli([...ST, '-o', 'out.png', '--size', '32', '--iterations', '1', '--quality', '80'], { cwd: dir });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/note: --quality applies to JPEG outputs; out\.png is written as PNG/);
+    // Without --json or --quiet, a status line says what happens while the model loads.
+    expect(again.stderr).toMatch(/^loading VGG-19 on (wasm|tensorflow|cpu)…$/m);
+    expect(r.stderr).not.toMatch(/loading VGG-19/);
     expect(png('out.png').width).toBe(32);
   });
 });
@@ -541,4 +551,50 @@ describe('features and reconstruct', () => {
     expect(r.stderr).toMatch(/wrote rec\.jpg \(content reconstruction from conv2_2, 32x24/);
     expect(readFileSync(join(dir, 'rec.jpg')).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
   });
+});
+
+describe('bad weights exit 2, whatever the WEIGHTS_* code', () => {
+  const cases: [string, (dir: string) => void, string][] = [
+    ['a FIFO as the manifest', (d) => (mkdirSync(join(d, 'w')), execFileSync('mkfifo', [join(d, 'w', 'manifest.json')])), 'WEIGHTS_UNSAFE_FILE'],
+    ['a 2 MiB manifest', (d) => (mkdirSync(join(d, 'w')), writeFileSync(join(d, 'w', 'manifest.json'), `[${' '.repeat(2 * 2 ** 20)}]`)), 'WEIGHTS_TOO_LARGE'],
+    ['no manifest', (d) => mkdirSync(join(d, 'w')), 'WEIGHTS_MISSING'],
+  ];
+  for (const [name, setup, code] of cases) {
+    it(name, async () => {
+      const dir = fixture();
+      setup(dir);
+      const r = await inProcess(['features', 'content.png', '--layer', 'conv1_1', '--size', '32', '--weights', 'w', '-o', 'maps.png', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ event: 'error', code, exitCode: 2 });
+      expect(existsSync(join(dir, 'maps.png'))).toBe(false);
+    }, 60_000);
+  }
+});
+
+describe('a reader that stops early (EPIPE on stdout)', () => {
+  it('features … --json | head -1: the run ends as it would have, its files written, no temp file left', async () => {
+    const dir = fixture();
+    for (let i = 0; i < 4; i++) {
+      const out = `maps${i}.png`;
+      const r = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'features', 'content.png', '--layer', 'conv2_1', '--size', '48', '-o', out, '--gram', `gram${i}.png`, '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let first = '';
+        let stderr = '';
+        // Like `head -1`: read up to the first newline, then close the pipe.
+        child.stdout.on('data', (d: Buffer) => {
+          if (first.includes('\n')) return;
+          first += d;
+          if (first.includes('\n')) child.stdout.destroy();
+        });
+        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr, first: first.split('\n')[0] }));
+      });
+      expect(JSON.parse(r.first)).toEqual({ event: 'loading' });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/EPIPE|Error/);
+      expect(existsSync(join(dir, out))).toBe(true);
+      expect(existsSync(join(dir, `gram${i}.png`))).toBe(true);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }
+  }, 240_000);
 });

@@ -5,6 +5,7 @@
  */
 import type { IterationInfo, StylizeResult, TileInfo } from '../adapters/node.js';
 import type { Ctx } from './context.js';
+import { OutputPlan } from './outputs.js';
 import type { ProgressBar } from './progress.js';
 
 /** Reports a tiled evaluation's progress (tile and scale) to the bar and, with --json, stdout. */
@@ -21,6 +22,16 @@ export function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: Iter
     bar.update(info.iteration, info.iterations, `loss ${info.loss.total.toExponential(3)}`);
     ctx.emit({ event: 'iteration', iteration: info.iteration, iterations: info.iterations, scale: info.scale, width: info.width, height: info.height, loss: info.loss, evaluations: info.evaluations, elapsedMs: Math.round(info.elapsedMs) });
     await extra(info);
+  };
+}
+
+/** With `--save-every N`: writes every Nth iteration's preview as `<out>-0010.png`, … and emits a `saved` event. */
+export function snapshotWriter(ctx: Ctx, outputs: OutputPlan, out: string, saveEvery: number | undefined, quality: number | undefined) {
+  return async (info: IterationInfo): Promise<void> => {
+    if (!saveEvery || !info.preview || info.iteration % saveEvery !== 0) return;
+    const p = OutputPlan.numbered(out, info.iteration);
+    await outputs.writeImageNow(p, info.preview, quality);
+    ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
   };
 }
 

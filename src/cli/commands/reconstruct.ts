@@ -12,7 +12,7 @@ import { numFlag, str, type Ctx } from '../context.js';
 import { backendFlag, inputLimits, oneOf, parseLayerSpec, weightsManifest } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
-import { iterationReporter, sayRunNotes } from '../reporting.js';
+import { iterationReporter, sayRunNotes, snapshotWriter } from '../reporting.js';
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 
@@ -70,13 +70,7 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
       ...opts,
       stylizer,
       signal: ctx.signal,
-      onIteration: iterationReporter(ctx, bar, async (info) => {
-        if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
-          const p = OutputPlan.numbered(out, info.iteration);
-          await outputs.writeImageNow(p, info.preview, quality);
-          ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
-        }
-      }),
+      onIteration: iterationReporter(ctx, bar, snapshotWriter(ctx, outputs, out, saveEvery, quality)),
     } as Parameters<typeof reconstruct>[0]);
     try {
       await outputs.stageImage(out, await result.toPixels(), quality);

@@ -1,4 +1,4 @@
-import { invalidOption, StyleTransferError } from '../../errors.js';
+import { invalidOption } from '../../errors.js';
 import { rejectUnknownKeys } from '../../util/checks.js';
 
 /**
