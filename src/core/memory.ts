@@ -64,7 +64,7 @@ export function activationBytes(p: NetworkPoint, height: number, width: number):
 /**
  * Peak memory of one optimisation step whose loss pass follows `pass` (see {@link planPass}): the activations it
  * retains, about four of the largest activations during the backward sweep, the optimiser's state and the targets.
- * The engine's run plan and {@link estimateMemory} both call this.
+ * The run plan (stylize/plan.ts) and {@link estimateMemory} both call this.
  */
 export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints' | 'backend'> & { convWeightBytes?: number }): MemoryEstimate {
   const { height, width } = input;
@@ -94,8 +94,8 @@ export function convUse(pass: PassPlan, height: number, width: number): ConvUse 
 
 /**
  * Estimates the peak memory of one optimisation step of {@link stylize} at a given size (max pooling), from the
- * same pass plan the engine uses; with a GPU `backend`, also its largest single tensor against the device's limit. Measured on the WASM backend in Node at 512 px (Adam), the WASM heap grew by
- * 826 MiB for an estimate of 727 MiB; callers add headroom (the engine uses 1.3x).
+ * same pass plan a run uses; with a GPU `backend`, also its largest single tensor against the device's limit. Measured on the WASM backend in Node at 512 px (Adam), the WASM heap grew by
+ * 826 MiB for an estimate of 727 MiB; callers add headroom (the run plan's `MEMORY_SLACK` and its tiled variants in stylize/plan.ts).
  */
 export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
   const pass = planPass({ pooling: 'max', losses: input.lossPoints });
