@@ -43,5 +43,17 @@ export function sayRunNotes(ctx: Ctx, result: StylizeResult): void {
   }
 }
 
+/**
+ * Writes a finished run's image to `out` (staged, then committed unless interrupted), ends the bar, prints the
+ * run's notes, and returns its last history entry (for the summary line).
+ */
+export async function publishResult(ctx: Ctx, outputs: OutputPlan, bar: ProgressBar, out: string, result: StylizeResult, quality: number | undefined): Promise<StylizeResult['history'][number] | undefined> {
+  await outputs.stageImage(out, await result.toPixels(), quality);
+  await outputs.commit(ctx.signal);
+  bar.done();
+  sayRunNotes(ctx, result);
+  return result.history[result.history.length - 1];
+}
+
 /** The command line as recorded in sweep and study records (arguments quoted where a shell needs it). */
 export const commandLine = (argv: readonly string[]): string => ['neural-style-tfjs', ...argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
