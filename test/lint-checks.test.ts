@@ -61,3 +61,14 @@ describe('lint:size', () => {
     expect(r.stderr).not.toMatch(/short\.ts/);
   });
 });
+
+describe('no backend checks outside src/kernels and src/adapters', () => {
+  it('no file elsewhere in src/ compares the backend with a name', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !/^(kernels|adapters)[/\\]/.test(f));
+    expect(files.length).toBeGreaterThan(50);
+    const check = /getBackend\(\)\s*[!=]==|[!=]==\s*'(wasm|webgl|webgpu|tensorflow|cpu)'|'(wasm|webgl|webgpu|tensorflow|cpu)'\s*[!=]==/;
+    const offenders = files.filter((f) => check.test(readFileSync(join(ROOT, 'src', f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,12 +1,12 @@
 /**
- * The float16 guard (src/stylize/precision.ts). The real float16 backend (WebGL with WEBGL_FORCE_F16_TEXTURES) is
+ * The float16 guard (src/kernels/precision.ts). The real float16 backend (WebGL with WEBGL_FORCE_F16_TEXTURES) is
  * exercised in Chromium by test/browser/golden.test.ts; here: the decision and the error, on the Node backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../src/adapters/node.js';
 import { isStyleTransferError } from '../src/errors.js';
-import { assertFloat32Backend, floatPrecision } from '../src/stylize/precision.js';
+import { assertFloat32Backend, floatPrecision } from '../src/kernels/precision.js';
 
 beforeAll(async () => {
   await ready();

@@ -4,7 +4,7 @@ import { checkImageSize, readImageInput, toImageData, toRgba, type ImageInput, t
 import { loadVgg19, type Vgg19 } from '../core/model.js';
 import { kernelsFor } from '../kernels/index.js';
 import { resolveTapPoints } from '../core/network.js';
-import { assertFloat32Backend } from './precision.js';
+import { assertFloat32Backend } from '../kernels/precision.js';
 import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './config.js';
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
 import { RunQueue } from './queue.js';

@@ -11,4 +11,4 @@ export { NETWORK_POINTS, resolveLayer } from '../../../src/core/layers.js';
 export { activeKernels } from '../../../src/kernels/index.js';
 export { readyBackend } from '../../../src/adapters/backend.js';
 export { stylize } from '../../../src/stylize/session.js';
-export { floatPrecision } from '../../../src/stylize/precision.js';
+export { floatPrecision } from '../../../src/kernels/precision.js';
