@@ -28,15 +28,20 @@ const LIBRARY = {
   webgpu: 'src/adapters/webgpu.ts',
   wasm: 'src/adapters/wasm.ts',
   'wasm-node': 'src/adapters/wasm-node.ts',
+  // Node only, needs the optional peers bullmq + ioredis (external: loaded only by this entry).
+  queue: 'src/queue/index.ts',
 };
 
-/** The CLI's imports of `src/adapters/node.ts` become imports of the built `dist/node.js` (same folder as the CLI's files). */
+/**
+ * The CLI's and the queue's child process's imports of `src/adapters/node.ts` become imports of the built
+ * `dist/node.js` (same folder as their files).
+ */
 const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'cli-uses-built-node-adapter',
   setup(build) {
     const nodeAdapter = resolve('src/adapters/node.ts');
     build.onResolve({ filter: /^\.\.\/adapters\/node\.js$/ }, (args) => {
-      if (!args.importer.includes(`${resolve('src/cli')}`)) return undefined;
+      if (!args.importer.includes(`${resolve('src/cli')}`) && args.importer !== resolve('src/queue/child.ts')) return undefined;
       if (resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) !== nodeAdapter) return undefined;
       return { path: './node.js', external: true };
     });
@@ -44,7 +49,7 @@ const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = 
 };
 
 export default defineConfig({
-  entry: { ...LIBRARY, cli: 'src/cli/bin.ts' },
+  entry: { ...LIBRARY, cli: 'src/cli/bin.ts', 'queue-child': 'src/queue/child.ts' },
   format: ['esm', 'cjs'],
   dts: { entry: LIBRARY },
   sourcemap: true,
@@ -54,14 +59,14 @@ export default defineConfig({
   shims: true,
   target: 'es2022',
   platform: 'neutral',
-  external: [/^@tensorflow\//, /^node:/],
+  external: [/^@tensorflow\//, /^node:/, 'bullmq', 'ioredis'],
   define: { __NST_VERSION__: JSON.stringify(pkg.version), __NST_WEIGHTS_INTEGRITY__: JSON.stringify(weightsIntegrity) },
   esbuildPlugins: [cliUsesBuiltNodeAdapter],
   // The `bin` is ESM (dist/cli.js); tsup builds every entry in both formats, so drop the CommonJS CLI, which
-  // nothing uses, with the chunk only it loads (the commands).
+  // nothing uses, with the chunk only it loads (the commands), and the CommonJS queue child (workers fork the ESM one).
   async onSuccess() {
     for (const f of readdirSync('dist')) {
-      if (/^(cli|commands-[\w-]+)\.cjs(\.map)?$/.test(f)) rmSync(`dist/${f}`);
+      if (/^(cli|queue-child|commands-[\w-]+)\.cjs(\.map)?$/.test(f)) rmSync(`dist/${f}`);
     }
   },
 });
