@@ -129,6 +129,17 @@ export async function createQueue(options: CreateQueueOptions): Promise<StyleQue
       const p = job?.progress;
       return p && typeof p === 'object' ? (p as unknown as JobProgress) : undefined;
     },
+    async info() {
+      const job = await queue.getJob(id);
+      if (!job) return { state: 'unknown', attempts: 0 };
+      const p = job.progress;
+      return {
+        state: await job.getState(),
+        attempts: job.attemptsMade,
+        ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+        ...(p && typeof p === 'object' ? { progress: p as unknown as JobProgress } : {}),
+      };
+    },
     cancel: () => cancel(id),
   });
 

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { createQueue, type StyleQueue, type StylizeJobOptions } from './client.js';
-export { jobError, type QueuedJob, type CancelOutcome } from './job.js';
+export { jobError, type QueuedJob, type CancelOutcome, type JobInfo } from './job.js';
 export { runWorker, type QueueWorker } from './worker.js';
 export { folderStorage, type Storage } from './storage.js';
 export type { QueuedSweep, QueueSweepResult, SweepRunOptions } from './sweep.js';

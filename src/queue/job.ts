@@ -16,8 +16,19 @@ export interface QueuedJob<R extends QueueJobResult = QueueJobResult> {
   state(): Promise<string>;
   /** The last progress a worker reported. */
   progress(): Promise<JobProgress | undefined>;
+  /** State, attempts started so far, the failure reason, the last progress (`state: 'unknown'` once removed). */
+  info(): Promise<JobInfo>;
   /** Cancels the job: see {@link StyleQueue.cancel}. */
   cancel(): Promise<CancelOutcome>;
+}
+
+/** What {@link QueuedJob.info} tells. */
+export interface JobInfo {
+  state: string;
+  /** Attempts made (a retried job has more than one; a job returned by a stalled worker does not count one). */
+  attempts: number;
+  failedReason?: string;
+  progress?: JobProgress;
 }
 
 /** What {@link StyleQueue.cancel} did: removed a job not yet started, asked a running one to stop, or nothing. */

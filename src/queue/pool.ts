@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { StyleTransferError } from '../errors.js';
 import { deserializeError, type ChildFile, type FromChild, type ToChild } from './protocol.js';
 import type { JobProgress, QueueJobData } from './types.js';
 
@@ -30,6 +31,9 @@ export class ChildSlot {
   private child?: ChildProcess;
   private running?: Running;
   private readyWait?: Promise<void>;
+  /** The job waiting for the child to start, and whether it was cancelled meanwhile. */
+  private starting?: string;
+  private aborted?: string;
   busy = false;
 
   constructor(private readonly env: NodeJS.ProcessEnv, private readonly log: (line: string) => void) {}
@@ -79,9 +83,17 @@ export class ChildSlot {
 
   /** Runs one job in the child (starting it if needed). */
   async run(id: string, data: QueueJobData, progressEveryMs: number, onProgress: (p: JobProgress) => void): Promise<{ result: Record<string, unknown>; files: ChildFile[] }> {
-    await this.start();
+    this.aborted = undefined;
+    this.starting = id;
+    try {
+      await this.start();
+    } finally {
+      this.starting = undefined;
+    }
     const child = this.child;
     if (!child) throw new Error("The worker's child process is gone.");
+    // Cancelled while the child was starting.
+    if (this.aborted === id) throw new StyleTransferError('ABORTED', 'The job was cancelled.');
     return new Promise((resolve, reject) => {
       this.running = { id, resolve, reject, onProgress };
       const m: ToChild = { type: 'run', id, data, progressEveryMs };
@@ -91,6 +103,7 @@ export class ChildSlot {
 
   /** Asks the child to stop the job `id` (it rejects with ABORTED at the next iteration). */
   abort(id: string): void {
+    if (this.starting === id) this.aborted = id;
     if (this.running?.id === id && this.child?.connected) this.child.send({ type: 'abort', id } satisfies ToChild);
   }
 

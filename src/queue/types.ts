@@ -86,6 +86,8 @@ export interface StylizeJobResult {
   timings: { totalMs: number; perIterationMs: number };
   /** Which attempt produced it (1 = first). */
   attempt: number;
+  /** The worker that ran it: `<host>:<pid>`. */
+  worker: string;
 }
 
 /** What a finished sweep point returns: its one-run sweep record; its cells' images are stored under `keys`. */
@@ -95,6 +97,7 @@ export interface SweepPointJobResult {
   /** One PNG per cell of `record.cells`, in the same order. */
   keys: string[];
   attempt: number;
+  worker: string;
 }
 
 export interface EmptyJobResult {

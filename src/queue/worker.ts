@@ -4,7 +4,7 @@
  * results to the storage (keyed by job id), bad input fails the job at once, anything else is retried.
  * @module
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { StyleTransferError } from '../errors.js';
 import { cancelKey, loadBullMQ, redisOf, resolveBase, resultKey } from './bullmq.js';
 import { ChildPool, type ChildSlot } from './pool.js';
@@ -59,6 +59,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<QueueWorker>
     throw new StyleTransferError('INVALID_OPTION', `\`backend\` is ${JSON.stringify(options.backend)}; expected "tensorflow", "wasm" or "cpu".`, { field: 'backend' });
   }
   const log = options.log ?? (() => undefined);
+  const me = `${hostname()}:${process.pid}`;
   const { Worker, Queue, UnrecoverableError, WaitingError } = await loadBullMQ();
 
   const env: NodeJS.ProcessEnv = { ...process.env, NST_WASM_THREADS: String(threads) };
@@ -101,9 +102,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<QueueWorker>
       log(`job ${id} done in ${Date.now() - t0} ms`);
       if (out.result.kind === 'stylize') {
         const r = out.result as Omit<StylizeJobResult, 'key' | 'snapshots' | 'attempt'> & { snapshots: number[] };
-        return { ...r, key: keys[0], snapshots: r.snapshots.map((iteration, i) => ({ iteration, key: keys[i + 1] })), attempt };
+        return { ...r, key: keys[0], snapshots: r.snapshots.map((iteration, i) => ({ iteration, key: keys[i + 1] })), attempt, worker: me };
       }
-      if (out.result.kind === 'sweep-point') return { kind: 'sweep-point', record: out.result.record as never, keys, attempt };
+      if (out.result.kind === 'sweep-point') return { kind: 'sweep-point', record: out.result.record as never, keys, attempt, worker: me };
       return { kind: 'empty' };
     } catch (e) {
       const code = (e as StyleTransferError).code as string | undefined;
