@@ -15,8 +15,12 @@ import type { SweepOptions } from '../experiments/sweep/types.js';
 import { serializeError, type ChildFile, type FromChild, type ToChild } from './protocol.js';
 import type { ImageRef, JobProgress, QueueJobData, StylizeJobData, SweepPointJobData } from './types.js';
 
+/** Sends to the parent; once the parent is gone (killed), there is nobody to work for: exit. */
 const send = (m: FromChild): void => {
-  process.send?.(m);
+  if (!process.connected) process.exit(0);
+  process.send?.(m, undefined, {}, (e) => {
+    if (e) process.exit(0);
+  });
 };
 
 let session: Promise<Stylizer> | undefined;
