@@ -121,6 +121,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<QueueWorker>
       throw new Error(code ? `${code}: ${msg}` : msg);
     } finally {
       clearInterval(poll);
+      // The flag was for this run: a job enqueued again under the same id (a resumed sweep) must run.
+      if (cancelled) await redis.del(cancelKey(prefix, name, id)).catch(() => 0);
       active.delete(id);
       pool.give(slot);
     }
