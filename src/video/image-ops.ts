@@ -86,3 +86,8 @@ export function resizeFlow(flow: tf.Tensor4D, height: number, width: number): tf
     return tf.mul(tf.image.resizeBilinear(flow, [height, width], false, true), tf.tensor1d([sx, sy])) as tf.Tensor4D;
   });
 }
+
+/** Central differences (x[i+1] − x[i−1])/2 along columns and rows, `[N,H,W,C]` each, mirrored borders. */
+export function centralDifferences(x: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
+  return tf.tidy(() => [conv1d(x, DERIVATIVE_3, 'x'), conv1d(x, DERIVATIVE_3, 'y')]);
+}

@@ -7,7 +7,7 @@
  * i's coordinates, pass the flow from frame i to frame i−1 (the "backward" flow of Ruder et al.).
  *
  * Samples whose point `p + w(p)` lies outside the image (beyond the outer pixel centres by more than `1e-3` px)
- * are marked 0 in the returned `valid` mask and take the value of the nearest border pixel (the four corner
+ * (`options.tolerance`) are marked 0 in the returned `valid` mask and take the value of the nearest border pixel (the four corner
  * indices are clamped), so the warped image has no holes; callers that must not trust them multiply by `valid`.
  *
  * No gradient is provided: the temporal loss of Ruder et al. uses the warped previous frame as a constant
@@ -16,7 +16,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from '../errors.js';
+import { StyleTransferError, invalidOption } from '../errors.js';
 
 /** A warped image and where its samples came from inside the source image. */
 export interface Warped {
@@ -26,8 +26,11 @@ export interface Warped {
   valid: tf.Tensor4D;
 }
 
-/** How far (in pixels) a sample may lie beyond the outer pixel centres and still count as inside. */
-const INSIDE_TOLERANCE = 1e-3;
+/** Options of {@link warp}. */
+export interface WarpOptions {
+  /** How far (px) a sample may lie beyond the outer pixel centres and still count as inside. Default 1e-3. */
+  tolerance?: number;
+}
 
 /** Throws INVALID_OPTION unless `flow` is `[N,H,W,2]` over `image`'s `[N,H,W,C]` grid. */
 export function checkFlowShape(image: tf.Tensor, flow: tf.Tensor, what = 'flow'): void {
@@ -53,16 +56,18 @@ export function pixelGrid(height: number, width: number): tf.Tensor4D {
  * Samples `image` (`[N,H,W,C]`) at `p + flow(p)` with bilinear interpolation; see the module notes for the
  * convention and the border handling. Both returned tensors belong to the caller.
  */
-export function warp(image: tf.Tensor4D, flow: tf.Tensor4D): Warped {
+export function warp(image: tf.Tensor4D, flow: tf.Tensor4D, options: WarpOptions = {}): Warped {
   checkFlowShape(image, flow);
+  const tol = options.tolerance ?? 1e-3;
+  if (!(tol >= 0 && tol <= 1)) invalidOption('tolerance', options.tolerance, 'a number of pixels in [0, 1]');
   const [n, h, w, c] = image.shape;
   const [warped, valid] = tf.tidy(() => {
     const grid = pixelGrid(h, w);
     const pos = tf.add(grid, flow); // [N,H,W,2]
     const [sx, sy] = tf.split(pos, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
     const inside = tf.logicalAnd(
-      tf.logicalAnd(tf.greaterEqual(sx, -INSIDE_TOLERANCE), tf.lessEqual(sx, w - 1 + INSIDE_TOLERANCE)),
-      tf.logicalAnd(tf.greaterEqual(sy, -INSIDE_TOLERANCE), tf.lessEqual(sy, h - 1 + INSIDE_TOLERANCE)),
+      tf.logicalAnd(tf.greaterEqual(sx, -tol), tf.lessEqual(sx, w - 1 + tol)),
+      tf.logicalAnd(tf.greaterEqual(sy, -tol), tf.lessEqual(sy, h - 1 + tol)),
     );
     // Clamp the sample point into the image first: outside points take the border's value, inside points are
     // unchanged (the tolerance band maps onto the border exactly).
