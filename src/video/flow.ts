@@ -137,16 +137,19 @@ export function opticalFlow(a: tf.Tensor4D, b: tf.Tensor4D, options: OpticalFlow
   try {
     const [ch, cw] = sizes[sizes.length - 1];
     let flow: tf.Tensor4D = tf.zeros([n, ch, cw, 2]);
-    for (let l = sizes.length - 1; l >= 0; l--) {
-      const [h, w] = sizes[l];
-      if (flow.shape[1] !== h || flow.shape[2] !== w) {
-        const up = resizeFlow(flow, h, w);
+    try {
+      for (let l = sizes.length - 1; l >= 0; l--) {
+        const [h, w] = sizes[l];
+        const start = flow.shape[1] !== h || flow.shape[2] !== w ? resizeFlow(flow, h, w) : tf.clone(flow);
         flow.dispose();
-        flow = up;
+        flow = start;
+        const refined = refineLevel(pa[l], pb[l], flow, o);
+        flow.dispose();
+        flow = refined;
       }
-      const refined = refineLevel(pa[l], pb[l], flow, o);
+    } catch (e) {
       flow.dispose();
-      flow = refined;
+      throw e;
     }
     return flow;
   } finally {

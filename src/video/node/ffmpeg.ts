@@ -261,7 +261,8 @@ export async function writeFramesToVideo(frames: FrameIterable, path: string, op
       if (options.signal?.aborted) throw new StyleTransferError('ABORTED', 'Writing the video was aborted.', { path });
       checkSameSize(next.value, first, `frame ${count}`);
       try {
-        await writeChunk(stdin, next.value.data instanceof Uint8Array ? next.value.data : new Uint8Array(next.value.data.buffer));
+        const d = next.value.data;
+        await writeChunk(stdin, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
       } catch {
         break; // ffmpeg stopped reading: its exit code and log say why
       }
