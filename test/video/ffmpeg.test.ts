@@ -98,6 +98,15 @@ describe.skipIf(!hasFfmpeg)('ffmpeg round trips', () => {
     expect(meanDiff(back[0], clip[0])).toBeLessThan(8);
   });
 
+  it('reads frames larger than the pipe\'s 64 KiB buffer (160x120 RGBA = 75 KiB) without stalling', async () => {
+    // A regression test: reading with stream.read(n) and a 'readable' listener spun forever once a frame was larger
+    // than the stream's buffer.
+    const path = join(dir, 'bigger.mp4');
+    await writeFramesToVideo(Array.from({ length: 4 }, (_, i) => frame(i, 160, 120)), path);
+    const back = await collect(framesFromVideo(path));
+    expect(back.map((f) => [f.width, f.height, f.data.length])).toEqual(Array.from({ length: 4 }, () => [160, 120, 160 * 120 * 4]));
+  }, 30_000);
+
   it('pads odd sizes to even for MP4 (yuv420p)', async () => {
     const path = join(dir, 'odd.mp4');
     await writeFramesToVideo([frame(0, 33, 25), frame(1, 33, 25)], path);

@@ -95,29 +95,59 @@ function failed(what: string, log: LogTail, details: Record<string, unknown> = {
   return new StyleTransferError('FFMPEG_FAILED', `ffmpeg ${what}${last ? `: ${last}` : ''}.`, { ...details, stderr: log.tail() });
 }
 
-/** Reads exactly `n` bytes (fewer only at the end of the stream; null at its end). */
-async function readExactly(stream: Readable, n: number): Promise<Buffer | null> {
-  for (;;) {
-    const chunk = stream.read(n) as Buffer | null;
-    if (chunk) return chunk;
-    if (stream.readableEnded || stream.destroyed) return null;
-    await new Promise<void>((ok, fail) => {
-      const done = (): void => {
-        stream.off('readable', done);
-        stream.off('end', done);
-        stream.off('close', done);
-        stream.off('error', onError);
-        ok();
-      };
-      const onError = (e: Error): void => {
-        done();
-        fail(e);
-      };
-      stream.on('readable', done);
-      stream.on('end', done);
-      stream.on('close', done);
-      stream.on('error', onError);
+/**
+ * Reads a stream in pieces of exactly `size` bytes (the last may be shorter). It holds at most one piece plus one
+ * chunk: the stream is paused once a piece is buffered and resumed when the piece is taken. (Not `read(n)` with a
+ * `readable` listener: with fewer than n bytes buffered, that listener is re-fired on the next tick before any I/O,
+ * which starves the pipe and spins.)
+ */
+class ExactReader {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private ended = false;
+  private error: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly size: number,
+  ) {
+    stream.pause();
+    stream.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+      if (this.length >= this.size) stream.pause();
+      this.wake?.();
     });
+    const end = (): void => {
+      this.ended = true;
+      this.wake?.();
+    };
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', (e: Error) => {
+      this.error = e;
+      this.wake?.();
+    });
+  }
+
+  /** The next `size` bytes; fewer at the end of the stream; null once it has ended with nothing left. */
+  async next(): Promise<Buffer | null> {
+    while (this.length < this.size && !this.ended && !this.error) {
+      await new Promise<void>((resolveWake) => {
+        this.wake = resolveWake;
+        this.stream.resume();
+      });
+      this.wake = undefined;
+    }
+    if (this.error) throw this.error;
+    if (this.length === 0) return null;
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+    const piece = all.subarray(0, Math.min(this.size, all.length));
+    const rest = all.subarray(piece.length);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.length = rest.length;
+    return piece;
   }
 }
 
@@ -156,7 +186,7 @@ export async function* framesFromVideo(path: string, options: ReadVideoOptions =
   let finished = false;
   try {
     // ffmpeg logs its output stream (after autorotation and filters) before it writes the first frame.
-    const m = await log.find(/Output #0[\s\S]*?Video: rawvideo[^\n]*?, (\d+)x(\d+)/, exit);
+    const m = await log.find(/Output #0[\s\S]*?Video: rawvideo[^\n]*?, (\d+)x(\d+)\D/, exit);
     if (!m) {
       const code = await exit.catch((e: unknown) => String(e));
       throw failed(`could not decode ${path} (exit ${code})`, log, { path, exitCode: code });
@@ -167,9 +197,9 @@ export async function* framesFromVideo(path: string, options: ReadVideoOptions =
       throw new StyleTransferError('IMAGE_TOO_LARGE', `${path} has ${width}x${height} frames, more than the limit of ${maxPixels} pixels; raise maxPixels or pass a smaller video.`, { path, width, height, maxPixels });
     }
     const frameBytes = width * height * 4;
-    const stdout = child.stdout!;
+    const reader = new ExactReader(child.stdout!, frameBytes);
     for (let index = 0; ; index++) {
-      const chunk = await readExactly(stdout, frameBytes);
+      const chunk = await reader.next();
       if (options.signal?.aborted) throw aborted();
       if (!chunk) break;
       if (chunk.length < frameBytes) throw failed(`ended inside frame ${index} of ${path} (${chunk.length} of ${frameBytes} bytes)`, log, { path, frame: index });
