@@ -29,7 +29,14 @@ export type StyleTransferErrorCode =
   | 'NON_FINITE_LOSS'
   /** The backend stores floats in 16 bits (WebGL without float32 render targets): style transfer would overflow. */
   | 'FLOAT16_BACKEND'
-  | 'ABORTED';
+  | 'ABORTED'
+  // Video (src/video/):
+  /** A flow field is damaged, truncated or of the wrong size (a Middlebury `.flo` file, or a flow that does not match its frames). */
+  | 'INVALID_FLOW'
+  /** No `ffmpeg` binary on PATH or at the given path (needed to read or write video files). */
+  | 'FFMPEG_MISSING'
+  /** ffmpeg ran but failed, or its output was not what was asked for; `details.stderr` holds the end of its log. */
+  | 'FFMPEG_FAILED';
 
 export class StyleTransferError extends Error {
   override readonly name = 'StyleTransferError';
