@@ -372,9 +372,29 @@ async function launchChromium({ webgpu = false } = {}) {
   });
 }
 
-/** Opens `url`, waits for window.__report, returns it with the page's console errors. */
+/**
+ * The package's weights on jsDelivr, as the browser adapters fetch them by default: a context route answers from
+ * the installed package's weights/ (no network here). `cdnLog` collects the URLs asked for.
+ */
+const CDN_WEIGHTS = `https://cdn.jsdelivr.net/npm/neural-style-tfjs@${pkg.version}/weights/`;
+let cdnWeightsDir;
+const cdnLog = [];
+async function routeCdn(context) {
+  await context.route('https://cdn.jsdelivr.net/**', (route) => {
+    const url = route.request().url();
+    cdnLog.push(url);
+    const file = url.startsWith(CDN_WEIGHTS) ? url.slice(CDN_WEIGHTS.length) : '';
+    const path = cdnWeightsDir && /^[\w.-]+$/.test(file) ? join(cdnWeightsDir, file) : '';
+    if (!path || !existsSync(path)) return route.fulfill({ status: 404, body: 'not found' });
+    return route.fulfill({ status: 200, body: readFileSync(path), headers: { 'access-control-allow-origin': '*', 'content-type': MIME[extname(file)] } });
+  });
+}
+
+/** Opens `url` in a fresh context (empty cache, the CDN routed), waits for window.__report, returns it with the page's console errors. */
 async function runPage(browser, url, timeout = 240_000) {
-  const page = await browser.newPage();
+  const context = await browser.newContext();
+  await routeCdn(context);
+  const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -392,7 +412,7 @@ async function runPage(browser, url, timeout = 240_000) {
     const report = await page.evaluate(() => window.__report);
     return { report, errors };
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 
@@ -402,11 +422,11 @@ function checkReport({ report, errors }, expectBackends) {
   assert(report.width === 32 && report.height === 32 && report.bytes === 32 * 32 * 4, `output ${report.width}x${report.height}`);
   assert(report.channels === undefined || report.channels === 128, `relu2_1 has ${report.channels} channels`);
   assert(report.leaked === 0, `${report.leaked} tensors leaked`);
-  assert(report.defaultWeights === 'loaded' || (/^WEIGHTS_MISSING: /.test(report.defaultWeights) && report.defaultWeights.includes("loadVgg19({ weights: '/weights/' })")), `default weights: ${report.defaultWeights}`);
+  assert(report.defaultWeights === 'loaded', `default weights: ${report.defaultWeights}`);
   const noisy = errors.filter((e) => ALREADY_REGISTERED.test(e));
   assert(noisy.length === 0, `console: ${noisy.join('\n')}`);
   const ms = report.ms ? `; ready ${report.ms.ready} ms, weights ${report.ms.load} ms, ${report.channels ? 'features' : 'stylize'} ${report.ms.run} ms` : '';
-  return `${report.backend}; default weights: ${report.defaultWeights === 'loaded' ? 'loaded' : 'WEIGHTS_MISSING naming the fix'}${ms}`;
+  return `${report.backend}; default weights loaded from ${report.location}${ms}`;
 }
 
 async function browserGroup() {
@@ -416,10 +436,11 @@ async function browserGroup() {
     const tf = copiesOf(dir, '@tensorflow/tfjs-core');
     assert(tf.length === 1, `expected one tfjs-core, found ${JSON.stringify(tf)}`);
   });
-  // What every site serves: the weights (copied, as docs/browser.md says) and, for /wasm, the .wasm binaries.
+  // What every site serves: for /wasm, the .wasm binaries. No weights: the bundles load them from the (routed) CDN
+  // with no configuration; the app's fallback to `weights: '/weights/'` finds nothing.
   const site = join(dir, 'site');
-  cpSync(join(dir, 'node_modules/neural-style-tfjs/weights'), join(site, 'weights'), { recursive: true });
-  mkdirSync(join(site, 'wasm'));
+  cdnWeightsDir = join(dir, 'node_modules/neural-style-tfjs/weights');
+  mkdirSync(join(site, 'wasm'), { recursive: true });
   for (const f of readdirSync(join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'))) {
     if (f.endsWith('.wasm')) cpSync(join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f), join(site, 'wasm', f));
   }
@@ -489,7 +510,7 @@ window.__report = (async () => {
       }
     });
 
-    await check("browser app: Vite dev server: the default weights fail at once with WEIGHTS_MISSING naming the fix", async () => {
+    await check('browser app: Vite dev server: the default weights load with no configuration (from the pinned CDN)', async () => {
       const { createServer: createVite } = await import(join(ROOT, 'node_modules/vite/dist/node/index.js'));
       const root = join(dir, 'vite-dev');
       mkdirSync(root, { recursive: true });
@@ -497,16 +518,27 @@ window.__report = (async () => {
       writeFileSync(
         join(root, 'main.js'),
         `import { ready, loadVgg19 } from 'neural-style-tfjs/webgl';
-window.__report = ready().then(() => loadVgg19()).then(() => ({ defaultWeights: 'loaded' }), (e) => ({ defaultWeights: e.code + ': ' + e.message }));`,
+window.__report = ready().then(() => loadVgg19()).then((m) => { const r = { defaultWeights: 'loaded', location: m.location }; m.dispose(); return r; }, (e) => ({ defaultWeights: e.code + ': ' + e.message }));`,
       );
       const vite = await createVite({ root, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 }, cacheDir: join(root, 'node_modules/.vite') });
       await vite.listen();
       try {
         const { report, errors } = await runPage(browser, `http://127.0.0.1:${vite.httpServer.address().port}/`);
-        assert(/^WEIGHTS_MISSING: .*Vite's dev server.*loadVgg19\(\{ weights: '\/weights\/' \}\)/.test(report.defaultWeights), `default weights: ${report.defaultWeights}\n${errors.join('\n')}`);
+        assert(report.defaultWeights === 'loaded' && report.location === CDN_WEIGHTS, `default weights: ${report.defaultWeights} from ${report.location}\n${errors.join('\n')}`);
       } finally {
         await vite.close();
       }
+    });
+
+    await check('browser app: no bundle holds a path of the build machine (the temp folder the app was built in)', async () => {
+      const leaks = [];
+      for (const d of readdirSync(site).filter((d) => /^(esbuild|vite|webpack)-/.test(d))) {
+        for (const f of readdirSync(join(site, d), { recursive: true }).filter((f) => /\.(m?js)$/.test(f))) {
+          const text = readFileSync(join(site, d, f), 'utf8');
+          if (text.includes(tmp)) leaks.push(`${d}/${f}`);
+        }
+      }
+      assert(leaks.length === 0, `build-machine paths in ${leaks.join(', ')}`);
     });
   } finally {
     await browser?.close();

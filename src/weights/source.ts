@@ -37,6 +37,7 @@ export function urlWeightsSource(location: string | URL, fetchImpl?: typeof fetc
       try {
         res = await doFetch(url);
       } catch (e) {
+        if (e instanceof StyleTransferError) throw e; // e.g. the loader's timeout
         throw new StyleTransferError('WEIGHTS_FETCH', `Could not fetch ${url}: ${(e as Error).message}. Check the weights URL and your network.`, { url }, { cause: e });
       }
       if (res.status === 404) {
@@ -79,9 +80,11 @@ function resolveUrl(file: string, base: string): string {
 
 const capitalize = (t: string): string => t[0].toUpperCase() + t.slice(1);
 
+/** The docs section on serving the weights (an absolute URL: it works from an error message anywhere). */
+export const WEIGHTS_DOCS = 'https://github.com/neural-style-tfjs/neural-style-tfjs/blob/main/docs/browser.md#serving-the-weights';
+
 /** What to do when a browser cannot find the weights (the same advice everywhere, so docs and errors agree). */
-const WEIGHTS_FIX =
-  "copy node_modules/neural-style-tfjs/weights/ into a folder your site serves (e.g. public/weights/) and pass loadVgg19({ weights: '/weights/' }); see the package's docs/browser.md, \"Serving the weights\".";
+const WEIGHTS_FIX = `copy node_modules/neural-style-tfjs/weights/ into a folder your site serves (e.g. public/weights/) and pass loadVgg19({ weights: '/weights/' }); see ${WEIGHTS_DOCS}`;
 
 /**
  * The default weights of the browser adapters: the `weights/` folder beside the package's `dist/` files
