@@ -5,6 +5,7 @@ import { MAX_MANIFEST_BYTES, isPlainFileName, validateManifest, type TensorEntry
 import { sha256Hex } from './sha256.js';
 import { PACKAGED_WEIGHTS_INTEGRITY } from './pinned.js';
 import { besidePackageWeights, urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
+import { assertBackendRegistered } from '../adapters/backend.js';
 import { DEFAULT_WEIGHTS_TIMEOUT_MS, guardedFetch, type ReadGuard } from './guarded-fetch.js';
 
 export interface LoadWeightsOptions {
@@ -82,6 +83,9 @@ const OPTION_KEYS = new Set(['weights', 'fetch', 'onProgress', 'verify', 'integr
 
 /** Checks the load options in one place; `integrity` comes back as lowercase hex. */
 export function validateLoadOptions(options: unknown): ValidLoadOptions {
+  // Every load starts here (loadVgg19, sessions): say which import registers a backend before TF.js's bare
+  // "No backend found in registry." and before downloading 27 MB that could not become tensors.
+  assertBackendRegistered();
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     return invalidOption('options', options, 'an options object such as { weights: "path/or/url" }');
