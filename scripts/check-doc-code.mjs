@@ -12,7 +12,11 @@
  * - `<!-- doc-code: skip <reason> -->` leaves a block out (say why).
  * A block names its own imports; anything else it uses must be declared.
  *
- * Usage: node scripts/check-doc-code.mjs [--keep] [files...]. Exits 1 when a block does not compile.
+ * Then docs/browser.md's worker example (the blocks starting `// stylize.worker.ts` and `// page`) is built as a
+ * vanilla-ts Vite app does it, `tsc && vite build`, with the compiler options of Vite's `vanilla-ts` template
+ * (`--no-vite` skips this).
+ *
+ * Usage: node scripts/check-doc-code.mjs [--keep] [--no-vite] [files...]. Exits 1 when a block does not compile.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -65,6 +69,7 @@ for (const d of ['@webgpu', 'undici-types']) if (existsSync(join(ROOT, 'node_mod
 writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'doc-code', private: true, type: 'module' }));
 
 const map = new Map(); // generated file -> { md, line, header }
+const workerApp = {}; // docs/browser.md's worker example: { worker, page } code and declarations
 let skipped = 0;
 for (const file of files) {
   for (const [n, b] of blocksOf(file).entries()) {
@@ -73,6 +78,9 @@ for (const file of files) {
       continue;
     }
     // `declare const x: T;` (the `declare` of the convention doubles as TypeScript's), or any TypeScript (imports).
+    if (file.endsWith('docs/browser.md') && /^\/\/ (stylize\.worker\.ts|page)\n/.test(b.code)) {
+      workerApp[b.code.startsWith('// page') ? 'page' : 'worker'] = b;
+    }
     const declares = b.notes.filter((x) => x.startsWith('declare ')).map((x) => (/^declare (const|let|function|class) /.test(x) ? x : x.slice('declare '.length)));
     const header = [...declares, ''];
     // JavaScript blocks are checked as TypeScript (so they can have declared placeholders), with catch variables
@@ -105,6 +113,51 @@ for (const e of errors) {
   console.log(`${at.md}:${line > 0 ? at.line + line - 1 : `${at.line} (declare)`}: ${m[4]}`);
 }
 console.log(`doc code: ${map.size} blocks type-checked, ${skipped} skipped; ${failedBlocks.size} with errors (${errors.length} errors)`);
+let viteFailed = false;
+if (!args.includes('--no-vite') && !given.length) viteFailed = !(await buildWorkerApp());
 if (!keep) rmSync(tmp, { recursive: true, force: true });
 else console.log(`kept ${tmp}`);
-process.exit(errors.length ? 1 : 0);
+process.exit(errors.length || viteFailed ? 1 : 0);
+
+/** docs/browser.md's worker example as a vanilla-ts Vite app: `tsc && vite build`. */
+async function buildWorkerApp() {
+  if (!workerApp.worker || !workerApp.page) {
+    console.log('FAIL docs/browser.md: the worker example (blocks starting "// stylize.worker.ts" and "// page") was not found');
+    return false;
+  }
+  const app = join(tmp, 'vite-app');
+  mkdirSync(join(app, 'src'), { recursive: true });
+  // Packages resolve from the temp project's node_modules, one folder up.
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'worker-app', private: true, type: 'module' }));
+  writeFileSync(join(app, 'index.html'), '<!doctype html><html><body><script type="module" src="/src/main.ts"></script></body></html>');
+  // The page's placeholders become declarations (the build checks types and bundling, it does not run).
+  const declared = workerApp.page.notes.filter((x) => x.startsWith('declare ')).map((x) => (/^declare (const|let|function|class) /.test(x) ? x : x.slice('declare '.length)));
+  writeFileSync(join(app, 'src/main.ts'), `${declared.join('\n')}\n${workerApp.page.code}\n`);
+  writeFileSync(join(app, 'src/stylize.worker.ts'), `${workerApp.worker.code}\n`);
+  // Vite 7's vanilla-ts template (tsconfig.json), minus the vite/client types this app does not use.
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', useDefineForClassFields: true, module: 'ESNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], skipLibCheck: true,
+        moduleResolution: 'bundler', allowImportingTsExtensions: true, verbatimModuleSyntax: true, moduleDetection: 'force', noEmit: true,
+        strict: true, noUnusedLocals: true, noUnusedParameters: true, erasableSyntaxOnly: true, noFallthroughCasesInSwitch: true, noUncheckedSideEffectImports: true,
+      },
+      include: ['src'],
+    }),
+  );
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc')], { cwd: app, encoding: 'utf8' });
+  if (tsc.status !== 0) {
+    console.log(`FAIL docs/browser.md worker example: tsc\n${tsc.stdout}${tsc.stderr}`);
+    return false;
+  }
+  const { build } = await import(join(ROOT, 'node_modules/vite/dist/node/index.js'));
+  try {
+    await build({ root: app, configFile: false, logLevel: 'warn', build: { outDir: join(app, 'dist'), chunkSizeWarningLimit: 10_000 } });
+  } catch (e) {
+    console.log(`FAIL docs/browser.md worker example: vite build\n${e?.stack ?? e}`);
+    return false;
+  }
+  console.log('ok   docs/browser.md worker example: tsc && vite build (vanilla-ts settings)');
+  return true;
+}
