@@ -4,7 +4,8 @@ import { getPlatform } from '../platform.js';
 import { MAX_MANIFEST_BYTES, isPlainFileName, validateManifest, type TensorEntry, type WeightsManifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
 import { PACKAGED_WEIGHTS_INTEGRITY } from './pinned.js';
-import { besidePackageWeights, urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
+import { urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
+import { browserDefaultWeights } from './browser-default.js';
 import { assertBackendRegistered } from '../adapters/backend.js';
 import { DEFAULT_WEIGHTS_TIMEOUT_MS, guardedFetch, type ReadGuard } from './guarded-fetch.js';
 
@@ -164,7 +165,9 @@ export function resolveSource(opts: LoadWeightsOptions, guard?: ReadGuard): Weig
     return platform.weightsFromLocation(loc, fetchImpl);
   }
   if (platform.defaultWeights) return platform.defaultWeights(fetchImpl);
-  return besidePackageWeights(import.meta.url, fetchImpl);
+  // No adapter configured the platform (the root entry with a backend the app registered): as in the browser
+  // adapters, beside the package's files (this chunk sits in dist/ beside them), else the pinned CDN.
+  return browserDefaultWeights(() => new URL(/* webpackIgnore: true */ /* @vite-ignore */ '../weights/', import.meta.url), fetchImpl);
 }
 
 /**
