@@ -7,7 +7,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 
 /**
  * The built weights' manifest hash, pinned into the code (src/weights/pinned.ts) so the default weights must be the
- * set this build shipped with. `npm run weights` runs before the build (prepare); rebuild after rebuilding weights.
+ * set this build shipped with. `npm run weights` runs before the build (`npm run setup`); rebuild after rebuilding weights.
  */
 const manifest = new URL('./weights/manifest.json', import.meta.url);
 const weightsIntegrity = existsSync(manifest) ? createHash('sha256').update(readFileSync(manifest)).digest('hex') : '';
@@ -62,7 +62,11 @@ export default defineConfig({
   entry: { ...LIBRARY, cli: 'src/cli/bin.ts', 'stylizer-worker': WORKER, 'queue-child': QUEUE_CHILD },
   format: ['esm', 'cjs'],
   dts: { entry: LIBRARY },
+  // Maps point into src/ without embedding it (the published package would otherwise carry every source twice).
   sourcemap: true,
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   clean: true,
   splitting: true,
   // import.meta.url in the CJS build (the Node adapter locates weights and .wasm files with it).
