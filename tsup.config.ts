@@ -7,7 +7,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 
 /**
  * The built weights' manifest hash, pinned into the code (src/weights/pinned.ts) so the default weights must be the
- * set this build shipped with. `npm run weights` runs before the build (prepare); rebuild after rebuilding weights.
+ * set this build shipped with. `npm run weights` runs before the build (`npm run setup`); rebuild after rebuilding weights.
  */
 const manifest = new URL('./weights/manifest.json', import.meta.url);
 const weightsIntegrity = existsSync(manifest) ? createHash('sha256').update(readFileSync(manifest)).digest('hex') : '';
@@ -28,15 +28,30 @@ const LIBRARY = {
   webgpu: 'src/adapters/webgpu.ts',
   wasm: 'src/adapters/wasm.ts',
   'wasm-node': 'src/adapters/wasm-node.ts',
+  // Node only, needs the optional peers bullmq + ioredis (external: loaded only by this entry).
+  queue: 'src/queue/index.ts',
 };
 
-/** The CLI's imports of `src/adapters/node.ts` become imports of the built `dist/node.js` (same folder as the CLI's files). */
+/**
+/**
+ * The worker thread of `createWorkerStylizer()` (src/adapters/node/worker-stylizer.ts): an entry of its own, run
+ * by path (`new Worker(new URL('./stylizer-worker.js', import.meta.url))`), ESM only, no types.
+ */
+const WORKER = 'src/adapters/node/stylizer-worker.ts';
+
+/** The queue's child process (src/queue/child.ts), forked by `runWorker` by path: ESM only, no types. */
+const QUEUE_CHILD = 'src/queue/child.ts';
+
+/**
+ * The CLI's, the stylizer worker's and the queue child's imports of `src/adapters/node.ts` become imports of the
+ * built `dist/node.js` (same folder as their files), so the adapter's setup stays in its own entry file.
+ */
 const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'cli-uses-built-node-adapter',
   setup(build) {
     const nodeAdapter = resolve('src/adapters/node.ts');
-    build.onResolve({ filter: /^\.\.\/adapters\/node\.js$/ }, (args) => {
-      if (!args.importer.includes(`${resolve('src/cli')}`)) return undefined;
+    build.onResolve({ filter: /^\.\.\/(adapters\/)?node\.js$/ }, (args) => {
+      if (!args.importer.includes(`${resolve('src/cli')}`) && args.importer !== resolve(WORKER) && args.importer !== resolve(QUEUE_CHILD)) return undefined;
       if (resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) !== nodeAdapter) return undefined;
       return { path: './node.js', external: true };
     });
@@ -44,24 +59,29 @@ const cliUsesBuiltNodeAdapter: NonNullable<Options['esbuildPlugins']>[number] = 
 };
 
 export default defineConfig({
-  entry: { ...LIBRARY, cli: 'src/cli/bin.ts' },
+  entry: { ...LIBRARY, cli: 'src/cli/bin.ts', 'stylizer-worker': WORKER, 'queue-child': QUEUE_CHILD },
   format: ['esm', 'cjs'],
   dts: { entry: LIBRARY },
+  // Maps point into src/ without embedding it (the published package would otherwise carry every source twice).
   sourcemap: true,
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   clean: true,
   splitting: true,
   // import.meta.url in the CJS build (the Node adapter locates weights and .wasm files with it).
   shims: true,
   target: 'es2022',
   platform: 'neutral',
-  external: [/^@tensorflow\//, /^node:/],
+  // sharp, bullmq and ioredis are optional peer dependencies, loaded with a dynamic import when installed (never bundled).
+  external: [/^@tensorflow\//, /^node:/, 'sharp', 'bullmq', 'ioredis'],
   define: { __NST_VERSION__: JSON.stringify(pkg.version), __NST_WEIGHTS_INTEGRITY__: JSON.stringify(weightsIntegrity) },
   esbuildPlugins: [cliUsesBuiltNodeAdapter],
-  // The `bin` is ESM (dist/cli.js); tsup builds every entry in both formats, so drop the CommonJS CLI, which
-  // nothing uses, with the chunk only it loads (the commands).
+  // The `bin` is ESM (dist/cli.js), and so are the stylizer worker and the queue child (run by path); tsup builds
+  // every entry in both formats, so drop their CommonJS copies, which nothing uses, with the chunk only the CLI loads.
   async onSuccess() {
     for (const f of readdirSync('dist')) {
-      if (/^(cli|commands-[\w-]+)\.cjs(\.map)?$/.test(f)) rmSync(`dist/${f}`);
+      if (/^(cli|stylizer-worker|queue-child|commands-[\w-]+)\.cjs(\.map)?$/.test(f)) rmSync(`dist/${f}`);
     }
   },
 });

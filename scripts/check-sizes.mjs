@@ -6,7 +6,7 @@
  *   node scripts/check-sizes.mjs [--max N] [folder]     # defaults: 400, src
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -17,7 +17,7 @@ if (!Number.isInteger(MAX) || MAX < 1) {
   console.error('usage: node scripts/check-sizes.mjs [--max N] [folder]');
   process.exit(2);
 }
-const dir = join(ROOT, args[0] ?? 'src');
+const dir = resolve(ROOT, args[0] ?? 'src');
 
 /** Every .ts/.tsx/.js/.mjs/.cjs file under `d`. */
 function* files(d) {

@@ -3,7 +3,7 @@
  * The consumer suite: the package as its users get it. `npm pack`s the built package, installs the tarball (never
  * a link) into fresh projects in a temp folder, and checks each kind of host:
  *
- * - publint and @arethetypeswrong/cli on the tarball (node10 resolution is declared unsupported);
+ * - publint and @arethetypeswrong/cli on the tarball (every resolution mode, node10 through `typesVersions`);
  * - a Node-only app (`npm install <tarball>`, peers installed by npm): ESM and CommonJS stylize at 32 px through
  *   `/node` and `/wasm`, the app's own uncaught errors exit as plain Node's do, a missing optional backend is named,
  *   an esbuild `--platform=node` bundle runs, the CLI works (and stays quiet when its stdout closes), one tfjs-core;
@@ -13,12 +13,13 @@
  *   warning; the default weights location in the Vite dev server and a plain page with an import map;
  * - an app that already has its own tfjs-core at the lowest supported version: one copy, no "already registered"
  *   warnings, its own tensor accepted at run time and by the type checker;
- * - `tsc` on realistic usage with TypeScript 5.0 and the newest 5.x, strict, skipLibCheck false, under
- *   moduleResolution node16, nodenext and bundler.
+ * - `tsc` on realistic usage with TypeScript 5.0 and the newest release, strict, skipLibCheck
+ *   false: see typesGroup for the exact matrix (DOM and no-DOM projects, node10 through node16/nodenext/bundler).
  *
  * Run after `npm run build` (CI: .ci/run). Installs use npm's cache (`--prefer-offline`), so a machine that ran
  * `npm ci` installs from disk. Prints one closing line per check (`ok` / `FAIL`) and exits 1 if any failed.
- * Options: --keep (keep the temp folder), --only=<name,...> (run some groups: pack,node,npx,browser,own-tf,types).
+ * Options: --keep (keep the temp folder), --only=<name,...> (run some groups: pack,node,npx,browser,own-tf,types),
+ * --bundlers=<esbuild,vite,webpack>, --entries=<browser,webgl,...>, --ts=<5.0,newest>.
  * Environment: CHROMIUM_PATH (default /usr/bin/chromium).
  */
 import { spawn } from 'node:child_process';
@@ -35,7 +36,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 /** The tfjs versions the suite installs: the newest (what the repo builds with) and the lowest supported. */
 const TF_NEWEST = pkg.devDependencies['@tensorflow/tfjs-core'];
 const TF_LOWEST = pkg.peerDependencies['@tensorflow/tfjs-core'].replace(/^\^/, '');
-const TS_VERSIONS = { '5.0': '5.0.4', newest: '5' };
+/** TypeScript versions of the types matrix: the lowest supported and the newest release (7.x). */
+const TS_VERSIONS = { '5.0': '5.0.4', newest: 'latest' };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -43,6 +45,7 @@ const listArg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(na
 const only = listArg('only');
 const onlyBundlers = listArg('bundlers');
 const onlyEntries = listArg('entries');
+const onlyTs = listArg('ts');
 
 const t0 = Date.now();
 const secs = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
@@ -163,12 +166,17 @@ async function packGroup() {
     tarball = join(out, info.filename);
     tarballInfo = info;
     const files = info.files.map((f) => f.path);
-    for (const need of ['LICENSE', 'README.md', 'weights/manifest.json', 'weights/README.md', 'weights/LICENSE', 'dist/cli.js', 'dist/node.js', 'dist/node.cjs', 'dist/wasm-node.js', 'dist/webgpu.js']) {
+    for (const need of ['LICENSE', 'README.md', 'weights/manifest.json', 'weights/README.md', 'weights/LICENSE', 'dist/cli.js', 'dist/node.js', 'dist/node.cjs', 'dist/stylizer-worker.js', 'dist/queue-child.js', 'dist/queue.js', 'dist/wasm-node.js', 'dist/webgpu.js', 'docs/browser.md', 'docs/cli.md']) {
       assert(files.includes(need), `the tarball lacks ${need}`);
     }
     assert(files.some((f) => /^weights\/vgg19-shard.*\.bin$/.test(f)), 'the tarball has no weight shards');
     const unwanted = files.filter((f) => /^dist\/(cli|commands-[\w-]+)\.cjs|^dist\/cli\.d\.|^src\/|^test\/|^scripts\/|\.tgz$/.test(f));
     assert(unwanted.length === 0, `the tarball ships files nobody uses: ${unwanted.join(', ')}`);
+    // Source maps point into src/ without embedding it; the published manifest runs nothing at install.
+    const embedding = files.filter((f) => f.endsWith('.map') && JSON.parse(readFileSync(join(ROOT, f), 'utf8')).sourcesContent);
+    assert(embedding.length === 0, `source maps embedding their sources: ${embedding.join(', ')}`);
+    const installScripts = ['preinstall', 'install', 'postinstall', 'prepare'].filter((k) => pkg.scripts?.[k]);
+    assert(installScripts.length === 0, `install-time scripts in package.json: ${installScripts.join(', ')}`);
     return `${info.filename}: ${(info.size / 1e6).toFixed(1)} MB packed, ${(info.unpackedSize / 1e6).toFixed(1)} MB unpacked, ${info.entryCount} files`;
   });
   if (!tarball) throw new Error('no tarball: cannot go on');
@@ -178,8 +186,8 @@ async function packGroup() {
     assert(/All good/.test(r.stdout), `publint reported:\n${r.stdout}`);
   });
 
-  await check('@arethetypeswrong/cli: types resolve for every entry (node16 CJS + ESM, bundler; node10 unsupported)', async () => {
-    const r = await run(join(ROOT, 'node_modules/.bin/attw'), [tarball, '--profile', 'node16', '--format', 'ascii'], { cwd: tmp });
+  await check('@arethetypeswrong/cli: types resolve for every entry in every mode (node10, node16 CJS + ESM, bundler)', async () => {
+    const r = await run(join(ROOT, 'node_modules/.bin/attw'), [tarball, '--format', 'ascii'], { cwd: tmp });
     assert(r.code === 0, `attw found problems:\n${r.stdout}\n${r.stderr}`);
   });
 }
@@ -372,9 +380,29 @@ async function launchChromium({ webgpu = false } = {}) {
   });
 }
 
-/** Opens `url`, waits for window.__report, returns it with the page's console errors. */
+/**
+ * The package's weights on jsDelivr, as the browser adapters fetch them by default: a context route answers from
+ * the installed package's weights/ (no network here). `cdnLog` collects the URLs asked for.
+ */
+const CDN_WEIGHTS = `https://cdn.jsdelivr.net/npm/neural-style-tfjs@${pkg.version}/weights/`;
+let cdnWeightsDir;
+const cdnLog = [];
+async function routeCdn(context) {
+  await context.route('https://cdn.jsdelivr.net/**', (route) => {
+    const url = route.request().url();
+    cdnLog.push(url);
+    const file = url.startsWith(CDN_WEIGHTS) ? url.slice(CDN_WEIGHTS.length) : '';
+    const path = cdnWeightsDir && /^[\w.-]+$/.test(file) ? join(cdnWeightsDir, file) : '';
+    if (!path || !existsSync(path)) return route.fulfill({ status: 404, body: 'not found' });
+    return route.fulfill({ status: 200, body: readFileSync(path), headers: { 'access-control-allow-origin': '*', 'content-type': MIME[extname(file)] } });
+  });
+}
+
+/** Opens `url` in a fresh context (empty cache, the CDN routed), waits for window.__report, returns it with the page's console errors. */
 async function runPage(browser, url, timeout = 240_000) {
-  const page = await browser.newPage();
+  const context = await browser.newContext();
+  await routeCdn(context);
+  const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -392,7 +420,7 @@ async function runPage(browser, url, timeout = 240_000) {
     const report = await page.evaluate(() => window.__report);
     return { report, errors };
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 
@@ -402,11 +430,11 @@ function checkReport({ report, errors }, expectBackends) {
   assert(report.width === 32 && report.height === 32 && report.bytes === 32 * 32 * 4, `output ${report.width}x${report.height}`);
   assert(report.channels === undefined || report.channels === 128, `relu2_1 has ${report.channels} channels`);
   assert(report.leaked === 0, `${report.leaked} tensors leaked`);
-  assert(report.defaultWeights === 'loaded' || (/^WEIGHTS_MISSING: /.test(report.defaultWeights) && report.defaultWeights.includes("loadVgg19({ weights: '/weights/' })")), `default weights: ${report.defaultWeights}`);
+  assert(report.defaultWeights === 'loaded', `default weights: ${report.defaultWeights}`);
   const noisy = errors.filter((e) => ALREADY_REGISTERED.test(e));
   assert(noisy.length === 0, `console: ${noisy.join('\n')}`);
   const ms = report.ms ? `; ready ${report.ms.ready} ms, weights ${report.ms.load} ms, ${report.channels ? 'features' : 'stylize'} ${report.ms.run} ms` : '';
-  return `${report.backend}; default weights: ${report.defaultWeights === 'loaded' ? 'loaded' : 'WEIGHTS_MISSING naming the fix'}${ms}`;
+  return `${report.backend}; default weights loaded from ${report.location}${ms}`;
 }
 
 async function browserGroup() {
@@ -416,10 +444,11 @@ async function browserGroup() {
     const tf = copiesOf(dir, '@tensorflow/tfjs-core');
     assert(tf.length === 1, `expected one tfjs-core, found ${JSON.stringify(tf)}`);
   });
-  // What every site serves: the weights (copied, as docs/browser.md says) and, for /wasm, the .wasm binaries.
+  // What every site serves: for /wasm, the .wasm binaries. No weights: the bundles load them from the (routed) CDN
+  // with no configuration; the app's fallback to `weights: '/weights/'` finds nothing.
   const site = join(dir, 'site');
-  cpSync(join(dir, 'node_modules/neural-style-tfjs/weights'), join(site, 'weights'), { recursive: true });
-  mkdirSync(join(site, 'wasm'));
+  cdnWeightsDir = join(dir, 'node_modules/neural-style-tfjs/weights');
+  mkdirSync(join(site, 'wasm'), { recursive: true });
   for (const f of readdirSync(join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'))) {
     if (f.endsWith('.wasm')) cpSync(join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f), join(site, 'wasm', f));
   }
@@ -489,7 +518,7 @@ window.__report = (async () => {
       }
     });
 
-    await check("browser app: Vite dev server: the default weights fail at once with WEIGHTS_MISSING naming the fix", async () => {
+    await check('browser app: Vite dev server: the default weights load with no configuration (from the pinned CDN)', async () => {
       const { createServer: createVite } = await import(join(ROOT, 'node_modules/vite/dist/node/index.js'));
       const root = join(dir, 'vite-dev');
       mkdirSync(root, { recursive: true });
@@ -497,16 +526,27 @@ window.__report = (async () => {
       writeFileSync(
         join(root, 'main.js'),
         `import { ready, loadVgg19 } from 'neural-style-tfjs/webgl';
-window.__report = ready().then(() => loadVgg19()).then(() => ({ defaultWeights: 'loaded' }), (e) => ({ defaultWeights: e.code + ': ' + e.message }));`,
+window.__report = ready().then(() => loadVgg19()).then((m) => { const r = { defaultWeights: 'loaded', location: m.location }; m.dispose(); return r; }, (e) => ({ defaultWeights: e.code + ': ' + e.message }));`,
       );
       const vite = await createVite({ root, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 }, cacheDir: join(root, 'node_modules/.vite') });
       await vite.listen();
       try {
         const { report, errors } = await runPage(browser, `http://127.0.0.1:${vite.httpServer.address().port}/`);
-        assert(/^WEIGHTS_MISSING: .*Vite's dev server.*loadVgg19\(\{ weights: '\/weights\/' \}\)/.test(report.defaultWeights), `default weights: ${report.defaultWeights}\n${errors.join('\n')}`);
+        assert(report.defaultWeights === 'loaded' && report.location === CDN_WEIGHTS, `default weights: ${report.defaultWeights} from ${report.location}\n${errors.join('\n')}`);
       } finally {
         await vite.close();
       }
+    });
+
+    await check('browser app: no bundle holds a path of the build machine (the temp folder the app was built in)', async () => {
+      const leaks = [];
+      for (const d of readdirSync(site).filter((d) => /^(esbuild|vite|webpack)-/.test(d))) {
+        for (const f of readdirSync(join(site, d), { recursive: true }).filter((f) => /\.(m?js)$/.test(f))) {
+          const text = readFileSync(join(site, d, f), 'utf8');
+          if (text.includes(tmp)) leaks.push(`${d}/${f}`);
+        }
+      }
+      assert(leaks.length === 0, `build-machine paths in ${leaks.join(', ')}`);
     });
   } finally {
     await browser?.close();
@@ -560,33 +600,52 @@ export const result = stylize({ content, style: content, size: 32, iterations: 1
  * Runs tsc (strict, skipLibCheck false, the app's default @types) on `files`; resolves to its error lines. The
  * module setting follows the resolution (`bundler` goes with `esnext`).
  */
-async function tscErrors(dir, tsc, resolution, files) {
-  const cfg = `tsconfig.${resolution}.${files.join('-').replace(/\W/g, '_')}.json`;
-  const module = resolution === 'bundler' ? 'esnext' : resolution;
-  writeFileSync(join(dir, cfg), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module, moduleResolution: resolution, target: 'es2022', lib: ['es2022', 'dom'] }, files }));
+async function tscErrors(dir, tsc, resolution, files, dom = true) {
+  const cfg = `tsconfig.${resolution}.${dom ? 'dom' : 'nodom'}.${files.join('-').replace(/\W/g, '_')}.json`;
+  const module = resolution === 'bundler' ? 'esnext' : resolution === 'node10' ? 'commonjs' : resolution;
+  // A Node project without the DOM lib lists its types (else every @types package in node_modules is loaded).
+  const env = dom ? { lib: ['es2022', 'dom'] } : { lib: ['es2022'], types: ['node'] };
+  writeFileSync(join(dir, cfg), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module, moduleResolution: resolution, target: 'es2022', ...env }, files }));
   const r = await run(process.execPath, [tsc, '-p', cfg], { cwd: dir });
-  return r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+  const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+  if (r.code !== 0 && errors.length === 0) throw new Error(`tsc failed without type errors:\n${r.stdout}${r.stderr}`);
+  return errors;
 }
 
+/**
+ * The types matrix (state it in the README's Install section when it changes): TypeScript 5.0 and the newest
+ * release, strict, skipLibCheck false; moduleResolution node16, nodenext and bundler with the DOM lib;
+ * node16 and nodenext without it (a Node app: every entry point imported); node10 (CommonJS, through
+ * `typesVersions`) on the versions that still have it (TypeScript 7 removed it).
+ */
 async function typesGroup() {
   const dir = project('types', { type: 'module' });
-  const tsNames = Object.keys(TS_VERSIONS);
+  const tsNames = Object.keys(TS_VERSIONS).filter((n) => !onlyTs || onlyTs.includes(n));
   await check('types app: install the tarball, all backends, @types/node and TypeScript ' + Object.values(TS_VERSIONS).join(' + '), async () => {
-    await npmInstall(dir, [tarball, `@tensorflow/tfjs-backend-webgl@${TF_NEWEST}`, `@tensorflow/tfjs-backend-webgpu@${TF_NEWEST}`, '@types/node@20', ...tsNames.map((n) => `ts-${n}@npm:typescript@${TS_VERSIONS[n]}`)]);
+    await npmInstall(dir, [tarball, `@tensorflow/tfjs-backend-webgl@${TF_NEWEST}`, `@tensorflow/tfjs-backend-webgpu@${TF_NEWEST}`, '@types/node@20', ...tsNames.map((n) => `ts-${n.replace('.', '_')}@npm:typescript@${TS_VERSIONS[n]}`)]);
   });
   cpSync(join(FIXTURES, 'usage.ts'), join(dir, 'usage.ts'));
   writeFileSync(join(dir, 'usage-cjs.cts'), "import nst = require('neural-style-tfjs/node');\nexport const ready: () => Promise<string> = nst.ready;\nexport const version: string = nst.VERSION;\n");
+  // Every entry point, from a Node app without the DOM lib (and from CommonJS under node10).
+  const entries = ['', '/node', '/core', '/experiments', '/browser', '/webgl', '/webgpu', '/wasm'];
+  const entriesTs = `${entries.map((e, i) => `import * as e${i} from 'neural-style-tfjs${e}';`).join('\n')}\nexport const all = [${entries.map((_, i) => `e${i}`).join(', ')}];\nexport const version: string = e1.VERSION;\nexport const pixels = (r: e1.StylizeResult): Promise<e1.RgbaImage> => r.toPixels();\n`;
+  writeFileSync(join(dir, 'entries.ts'), entriesTs);
+  writeFileSync(join(dir, 'entries-cjs.cts'), entriesTs);
   // The same TF.js imports without this package: whatever errors TF.js's own declarations give under a setting
   // (e.g. @webgpu/types needs VideoFrame, which TS 5.0's DOM lib lacks) are TF.js's, not this package's.
   writeFileSync(join(dir, 'tf-only.ts'), "import * as tf from '@tensorflow/tfjs-core';\nimport '@tensorflow/tfjs-backend-wasm';\nimport '@tensorflow/tfjs-backend-webgl';\nimport '@tensorflow/tfjs-backend-webgpu';\nexport const t: tf.Tensor3D = tf.zeros([1, 1, 3]);\n");
   for (const n of tsNames) {
-    const version = JSON.parse(readFileSync(join(dir, `node_modules/ts-${n}/package.json`), 'utf8')).version;
-    const tsc = join(dir, `node_modules/ts-${n}/bin/tsc`);
-    for (const resolution of ['node16', 'nodenext', 'bundler']) {
-      await check(`types app: tsc ${version}, moduleResolution ${resolution}, strict, skipLibCheck false: no error from this package or the usage`, async () => {
-        const files = resolution === 'bundler' ? ['usage.ts'] : ['usage.ts', 'usage-cjs.cts'];
-        const baseline = new Set(await tscErrors(dir, tsc, resolution, ['tf-only.ts']));
-        const errors = await tscErrors(dir, tsc, resolution, files);
+    const version = JSON.parse(readFileSync(join(dir, `node_modules/ts-${n.replace('.', '_')}/package.json`), 'utf8')).version;
+    const tsc = join(dir, `node_modules/ts-${n.replace('.', '_')}/bin/tsc`);
+    const settings = [
+      ...['node16', 'nodenext', 'bundler'].map((resolution) => ({ resolution, dom: true, files: resolution === 'bundler' ? ['usage.ts'] : ['usage.ts', 'usage-cjs.cts'] })),
+      ...['node16', 'nodenext'].map((resolution) => ({ resolution, dom: false, files: ['entries.ts', 'entries-cjs.cts'] })),
+      ...(Number(version.split('.')[0]) < 7 ? [{ resolution: 'node10', dom: false, files: ['entries.ts'] }] : []),
+    ];
+    for (const { resolution, dom, files } of settings) {
+      await check(`types app: tsc ${version}, moduleResolution ${resolution}, ${dom ? 'DOM lib' : 'no DOM lib'}, strict, skipLibCheck false: no error from this package or the usage`, async () => {
+        const baseline = new Set(await tscErrors(dir, tsc, resolution, ['tf-only.ts'], dom));
+        const errors = await tscErrors(dir, tsc, resolution, files, dom);
         const ours = errors.filter((e) => !baseline.has(e));
         assert(ours.length === 0, `tsc errors beyond TF.js's own:\n${ours.join('\n')}`);
         return baseline.size ? `TF.js's own declarations give ${baseline.size} error(s) here without this package, e.g. ${[...baseline][0].slice(0, 140)}` : '';

@@ -23,13 +23,29 @@ export type StyleTransferErrorCode =
   | 'QUEUE_FULL'
   | 'STEP_EXPIRED'
   | 'BACKEND'
+  /** No TensorFlow.js backend is registered: the root entry was imported without an adapter (`/node`, `/browser`, `/webgl`, `/wasm`). */
+  | 'NO_BACKEND'
   | 'OUT_OF_MEMORY'
   /** A tensor of the run would exceed a GPU's per-allocation limit (WebGL texture size, WebGPU buffer size); `details.fitSize` is the largest `size` that fits. */
   | 'DEVICE_LIMIT'
   | 'NON_FINITE_LOSS'
   /** The backend stores floats in 16 bits (WebGL without float32 render targets): style transfer would overflow. */
   | 'FLOAT16_BACKEND'
-  | 'ABORTED';
+  | 'ABORTED'
+  // Video (src/video/):
+  /** A flow field is damaged, truncated or of the wrong size (a Middlebury `.flo` file, or a flow that does not match its frames). */
+  | 'INVALID_FLOW'
+  /** No `ffmpeg` binary on PATH or at the given path (needed to read or write video files). */
+  | 'FFMPEG_MISSING'
+  /** ffmpeg ran but failed, or its output was not what was asked for; `details.stderr` holds the end of its log. */
+  | 'FFMPEG_FAILED';
+
+/**
+ * Marks the package's errors, so those of another copy of the package (the ESM and the CommonJS build loaded in
+ * one process, or two installs) are recognised too: `instanceof StyleTransferError` and
+ * {@link isStyleTransferError} check it rather than the prototype chain.
+ */
+const BRAND = Symbol.for('neural-style-tfjs.error');
 
 export class StyleTransferError extends Error {
   override readonly name = 'StyleTransferError';
@@ -41,6 +57,13 @@ export class StyleTransferError extends Error {
     super(message, options);
     this.code = code;
     this.details = details;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** `e instanceof StyleTransferError` holds for the errors of every copy of the package (see the brand above). */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    if (this !== StyleTransferError) return Function.prototype[Symbol.hasInstance].call(this, v);
+    return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -231,6 +231,13 @@ const BAD: BadCase[] = [
   // "auto" (what --help prints as the default) is accepted: the next check to fail is the iteration count.
   { name: '--scales auto', args: [...ST, '-o', 'out.png', '--scales', 'auto', '--iterations', '0'], code: 'INVALID_OPTION', message: /--iterations is 0/ },
   { name: 'a blend weight per style image', args: [...ST, '-o', 'out.png', '--style-blend-weights', '1,2'], code: 'INVALID_OPTION', message: /--style-blend-weights is an array of length 2; expected one weight per style image \(1\)/ },
+  // Impossible sizes: refused from the images' sizes before the model loads, with the smallest size that works.
+  // (the smallest size that works depends on the style image's aspect too: it is resized with the output)
+  { name: '--size 16 on a 48x36 image (relu5_1 needs 16 px a side)', args: [...ST, '-o', 'out.png', '--size', '16'], code: 'INVALID_OPTION', message: /--size is 16; expected (2[1-9]) or more for these images \(at 16, the 48x36 image becomes 16x12 px, and relu5_1 needs 16 px on each side\)/ },
+  { name: '--size 16, the content as the style too (conv5_1)', args: ['stylize', 'content.png', 'content.png', '-o', 'out.png', '--size', '16', '--style-layers', 'conv1_1,conv5_1'], code: 'INVALID_OPTION', message: /--size is 16; expected 21 or more for these images \(at 16, the 48x36 image becomes 16x12 px, and conv5_1 needs 16 px on each side\)/ },
+  { name: 'features: --size 16 for pool5 (32 px a side)', args: ['features', 'content.png', '--layer', 'pool5', '--size', '16', '-o', 'maps.png'], code: 'INVALID_OPTION', message: /--size is 16; expected 42 or more for these images/ },
+  { name: 'reconstruct: --size 16 for conv5_1', args: ['reconstruct', 'content.png', '--layer', 'conv5_1', '--size', '16', '-o', 'rec.png'], code: 'INVALID_OPTION', message: /--size is 16; expected 21 or more/ },
+  { name: 'sweep: --size 16 with the single-layer preset', args: ['sweep', 'content.png', 'style.jpg', '--vary', 'style-layers=single', '--size', '16', '--iterations', '1,2', '-o', 's.png'], code: 'INVALID_OPTION', message: /--size is 16; expected 2[1-9] or more/ },
   { name: 'unknown style layer', args: [...ST, '-o', 'out.png', '--style-layers', 'conv1_1,conv9_1'], code: 'UNKNOWN_LAYER', message: /unknown VGG-19 layer "conv9_1"/ },
   { name: 'unknown backend', args: [...ST, '-o', 'out.png', '--backend', 'gpu'], code: 'USAGE', message: /--backend is "gpu"; use tensorflow or wasm or cpu/ },
   { name: '--max-megapixels 0', args: [...ST, '-o', 'out.png', '--max-megapixels', '0'], code: 'USAGE', message: /--max-megapixels is 0/ },
@@ -253,10 +260,12 @@ const BAD: BadCase[] = [
   { name: 'unknown command', args: ['paint', 'content.png'], code: 'USAGE', message: /unknown command "paint"/ },
   // Input files.
   { name: 'missing content file', args: ['stylize', 'missing.jpg', 'style.jpg', '-o', 'out.png'], code: 'INVALID_IMAGE', message: /missing\.jpg: no such file/ },
-  { name: 'a text file named .jpg', args: ['stylize', 'notimage.jpg', 'style.jpg', '-o', 'out.png'], code: 'UNSUPPORTED_IMAGE', message: /notimage\.jpg is not a PNG or JPEG image/ },
-  { name: 'an empty file', args: ['stylize', 'empty.png', 'style.jpg', '-o', 'out.png'], setup: put('empty.png', ''), code: 'UNSUPPORTED_IMAGE', message: /empty\.png is not a PNG or JPEG image \(it is empty\)/ },
-  { name: 'a GIF', args: ['stylize', 'a.gif', 'style.jpg', '-o', 'out.png'], setup: put('a.gif', Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0])), code: 'UNSUPPORTED_IMAGE', message: /looks like a GIF file/ },
-  { name: 'a truncated PNG', args: ['stylize', 'cut.png', 'style.jpg', '-o', 'out.png'], setup: (d) => writeFileSync(join(d, 'cut.png'), CONTENT.subarray(0, CONTENT.length >> 1)), code: 'INVALID_IMAGE', message: /cut\.png could not be decoded as PNG/ },
+  { name: 'a text file named .jpg', args: ['stylize', 'notimage.jpg', 'style.jpg', '-o', 'out.png'], code: 'UNSUPPORTED_IMAGE', message: /notimage\.jpg is not a PNG(,| or) JPEG.* image/ },
+  { name: 'an empty file', args: ['stylize', 'empty.png', 'style.jpg', '-o', 'out.png'], setup: put('empty.png', ''), code: 'UNSUPPORTED_IMAGE', message: /empty\.png is not a PNG(,| or) JPEG.* image \(it is empty\)/ },
+  // sharp (a devDependency, so installed here) reads GIFs: a header alone is a damaged GIF. Without sharp the file
+  // is UNSUPPORTED_IMAGE ("looks like a GIF file"; test/adapters/node/decode-hostile.test.ts runs both decoders).
+  { name: 'a GIF', args: ['stylize', 'a.gif', 'style.jpg', '-o', 'out.png'], setup: put('a.gif', Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0])), code: 'INVALID_IMAGE', message: /could not be decoded as GIF/ },
+  { name: 'a truncated PNG', args: ['stylize', 'cut.png', 'style.jpg', '-o', 'out.png'], setup: (d) => writeFileSync(join(d, 'cut.png'), CONTENT.subarray(0, CONTENT.length >> 1)), code: 'INVALID_IMAGE', message: /cut\.png is not a valid PNG: .*the file is truncated/ },
   { name: 'a folder as content', args: ['stylize', 'sub', 'style.jpg', '-o', 'out.png'], setup: (d) => mkdirSync(join(d, 'sub')), code: 'INVALID_IMAGE', message: /Cannot read sub: it is a folder/ },
   { name: 'a FIFO as content (no hang)', args: ['stylize', 'pipe.png', 'style.jpg', '-o', 'out.png'], setup: mkfifo('pipe.png'), code: 'INVALID_IMAGE', message: /pipe\.png: it is a named pipe \(FIFO\), not a regular file/ },
   { name: '/dev/zero as content (no unbounded read)', args: ['stylize', '/dev/zero', 'style.jpg', '-o', 'out.png'], code: 'INVALID_IMAGE', message: /\/dev\/zero: it is a character device, not a regular file/ },
@@ -265,7 +274,7 @@ const BAD: BadCase[] = [
   { name: 'over --max-megapixels', args: ['stylize', 'noise.png', 'style.jpg', '-o', 'out.png', '--max-megapixels', '0.01'], setup: (d) => writeFileSync(join(d, 'noise.png'), NOISE), code: 'IMAGE_TOO_LARGE', message: /noise\.png is 128x128 pixels \(0\.0164 MP\), more than the limit of 0\.01 MP; raise --max-megapixels \(now 0\.01\)/ },
   { name: 'over --max-file-mb', args: ['stylize', 'noise.png', 'style.jpg', '-o', 'out.png', '--max-file-mb', '0.02'], setup: (d) => writeFileSync(join(d, 'noise.png'), NOISE), code: 'IMAGE_TOO_LARGE', message: /noise\.png is \d+ bytes, more than the limit of 20972 bytes; raise --max-file-mb \(now 0\.02\)/ },
   { name: '--init file missing', args: [...ST, '-o', 'out.png', '--init', 'nope.png'], code: 'INVALID_IMAGE', message: /nope\.png: no such file/ },
-  { name: 'features: a text file', args: ['features', 'notimage.jpg', '--layer', 'conv1_1', '-o', 'maps.png'], code: 'UNSUPPORTED_IMAGE', message: /not a PNG or JPEG/ },
+  { name: 'features: a text file', args: ['features', 'notimage.jpg', '--layer', 'conv1_1', '-o', 'maps.png'], code: 'UNSUPPORTED_IMAGE', message: /not a PNG(,| or) JPEG/ },
   { name: 'sweep: missing style', args: ['sweep', 'content.png', 'missing.png', ...SWEEP, '-o', 'sheet.png'], code: 'INVALID_IMAGE', message: /missing\.png: no such file/ },
   // sweep --replay records, one wrong field at a time.
   { name: 'replay: not JSON', args: ['sweep', '--replay', 'rec.json', '-o', 'again.png'], setup: replay('{"format": '), code: 'INVALID_RECORD', message: /--replay rec\.json is not JSON/ },
@@ -473,6 +482,9 @@ describe('stylize', () => {
     const again = await cli([...ST, '-o', 'out.png', '--size', '32', '--iterations', '1', '--quality', '80'], { cwd: dir });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/note: --quality applies to JPEG outputs; out\.png is written as PNG/);
+    // Without --json or --quiet, a status line says what happens while the model loads.
+    expect(again.stderr).toMatch(/^loading VGG-19 on (wasm|tensorflow|cpu)…$/m);
+    expect(r.stderr).not.toMatch(/loading VGG-19/);
     expect(png('out.png').width).toBe(32);
   });
 });
@@ -541,4 +553,50 @@ describe('features and reconstruct', () => {
     expect(r.stderr).toMatch(/wrote rec\.jpg \(content reconstruction from conv2_2, 32x24/);
     expect(readFileSync(join(dir, 'rec.jpg')).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
   });
+});
+
+describe('bad weights exit 2, whatever the WEIGHTS_* code', () => {
+  const cases: [string, (dir: string) => void, string][] = [
+    ['a FIFO as the manifest', (d) => (mkdirSync(join(d, 'w')), execFileSync('mkfifo', [join(d, 'w', 'manifest.json')])), 'WEIGHTS_UNSAFE_FILE'],
+    ['a 2 MiB manifest', (d) => (mkdirSync(join(d, 'w')), writeFileSync(join(d, 'w', 'manifest.json'), `[${' '.repeat(2 * 2 ** 20)}]`)), 'WEIGHTS_TOO_LARGE'],
+    ['no manifest', (d) => mkdirSync(join(d, 'w')), 'WEIGHTS_MISSING'],
+  ];
+  for (const [name, setup, code] of cases) {
+    it(name, async () => {
+      const dir = fixture();
+      setup(dir);
+      const r = await inProcess(['features', 'content.png', '--layer', 'conv1_1', '--size', '32', '--weights', 'w', '-o', 'maps.png', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ event: 'error', code, exitCode: 2 });
+      expect(existsSync(join(dir, 'maps.png'))).toBe(false);
+    }, 60_000);
+  }
+});
+
+describe('a reader that stops early (EPIPE on stdout)', () => {
+  it('features … --json | head -1: the run ends as it would have, its files written, no temp file left', async () => {
+    const dir = fixture();
+    for (let i = 0; i < 4; i++) {
+      const out = `maps${i}.png`;
+      const r = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'features', 'content.png', '--layer', 'conv2_1', '--size', '48', '-o', out, '--gram', `gram${i}.png`, '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let first = '';
+        let stderr = '';
+        // Like `head -1`: read up to the first newline, then close the pipe.
+        child.stdout.on('data', (d: Buffer) => {
+          if (first.includes('\n')) return;
+          first += d;
+          if (first.includes('\n')) child.stdout.destroy();
+        });
+        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr, first: first.split('\n')[0] }));
+      });
+      expect(JSON.parse(r.first)).toEqual({ event: 'loading' });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/EPIPE|Error/);
+      expect(existsSync(join(dir, out))).toBe(true);
+      expect(existsSync(join(dir, `gram${i}.png`))).toBe(true);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }
+  }, 240_000);
 });

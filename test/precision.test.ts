@@ -1,5 +1,5 @@
 /**
- * The float16 guard (src/stylize/precision.ts). The real float16 backend (WebGL with WEBGL_FORCE_F16_TEXTURES) is
+ * The float16 guard (src/kernels/precision.ts). The real float16 backend (WebGL with WEBGL_FORCE_F16_TEXTURES) is
  * exercised in Chromium by test/browser/golden.test.ts; here: the decision and the error, on the Node backend.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -5,6 +5,7 @@
  * package (`npm run build`), as a user of the example would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ interface Running {
   url: string;
   proc: ChildProcess;
   stderr: string[];
+  stdout: string[];
 }
 
 let dir: string;
@@ -29,7 +31,9 @@ const servers: Running[] = [];
 async function startServer(extra: string[] = []): Promise<Running> {
   const proc = spawn(process.execPath, [SERVER, '--styles', join(dir, 'styles'), '--port', '0', '--max-body-mb', '1', '--max-megapixels', '4', ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
+  const stdout: string[] = [];
   proc.stderr!.on('data', (c) => stderr.push(String(c)));
+  proc.stdout!.on('data', (c) => stdout.push(String(c)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (c) => {
@@ -39,7 +43,7 @@ async function startServer(extra: string[] = []): Promise<Running> {
     });
     proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr.join('')}`)));
   });
-  const running = { url, proc, stderr };
+  const running = { url, proc, stderr, stdout };
   servers.push(running);
   return running;
 }
@@ -170,5 +174,48 @@ describe('examples/server under load', () => {
     expect(full.headers.get('retry-after')).toBe('5');
     expect(((await full.json()) as { error: { code: string } }).error.code).toBe('QUEUE_FULL');
     await (a.status === 200 ? a : b).arrayBuffer();
+  });
+
+  it('a streamed body over the cap gets 413, a client leaving mid-upload is one quiet line, /health answers during a run', async () => {
+    const { url, stderr, stdout } = await startServer();
+    // A chunked upload (no content-length) of 3 MB against a 1 MB cap: answered 413, not reset.
+    const chunk = new Uint8Array(64 * 1024).fill(1);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= 3 * 2 ** 20) return c.close();
+        sent += chunk.length;
+        c.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${url}/stylize?style=starry_night&size=32`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
+
+    // A client that sends part of its upload and leaves.
+    await new Promise<void>((resolve) => {
+      const req = request(`${url}/stylize?style=starry_night&size=32`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
+      req.on('error', () => resolve());
+      req.write(content.subarray(0, 100), () => setTimeout(() => req.destroy(), 100));
+      req.on('close', () => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stdout.join('')).toMatch(/"event":"client-left"/);
+
+    // /health during a run: the session works on its worker thread, this one answers.
+    const run = fetch(`${url}/stylize?style=starry_night&size=64&iterations=8`, { method: 'POST', body: new Blob([content as BlobPart]) });
+    await new Promise((r) => setTimeout(r, 500));
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await health(url);
+      latencies.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await run).status).toBe(200);
+    latencies.sort((a, b) => a - b);
+    console.log(`server: /health during a 64 px run: median ${latencies[10].toFixed(1)} ms, max ${latencies[19].toFixed(1)} ms`);
+    expect(latencies[19]).toBeLessThan(300);
+    expect(stderr.join('')).toBe('');
   });
 });

@@ -30,3 +30,19 @@ export async function readyBackend(preferred?: string): Promise<string> {
   if (!name) throw new StyleTransferError('BACKEND', 'No TensorFlow.js backend is available: import "neural-style-tfjs/node", "/browser", "/webgl" or "/wasm" first.');
   return name;
 }
+
+/** The imports that register a backend, for messages. */
+export const ADAPTER_IMPORTS = ['neural-style-tfjs/node', 'neural-style-tfjs/browser', 'neural-style-tfjs/webgl', 'neural-style-tfjs/wasm'];
+
+/**
+ * Throws NO_BACKEND when TF.js has no backend registered at all (the root entry imported without an adapter), before
+ * TF.js would fail later with its bare "No backend found in registry.".
+ */
+export function assertBackendRegistered(): void {
+  if (Object.keys(tf.engine().registryFactory).length > 0) return;
+  throw new StyleTransferError(
+    'NO_BACKEND',
+    `No TensorFlow.js backend is registered. Import an adapter, which registers one and re-exports the whole API: ${ADAPTER_IMPORTS.map((i) => `"${i}"`).join(', ')} (e.g. import { stylize } from 'neural-style-tfjs/node'); or register a backend yourself (import '@tensorflow/tfjs-backend-webgl') before calling this.`,
+    { imports: ADAPTER_IMPORTS },
+  );
+}

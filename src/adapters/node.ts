@@ -27,6 +27,8 @@ export {
   readImage,
   writeImage,
   decodeImage,
+  decodeImageAsync,
+  imageDecoder,
   encodeImage,
   readImageHeader,
   writeFileAtomic,
@@ -34,6 +36,8 @@ export {
   formatFromPath,
   DEFAULT_MAX_BYTES,
   type DecodeImageOptions,
+  type DecodeImageAsyncOptions,
+  type ImageDecoder,
   type ImageFormat,
   type ImageHeader,
   type ReadImageOptions,
@@ -41,6 +45,7 @@ export {
   type WriteImageOptions,
 } from './node/image-io.js';
 export { fileWeightsSource, packagedWeightsDir, wasmThreads, type WasmThreadsResult };
+export { createWorkerStylizer, type WorkerStylizer, type WorkerStylizerConfig } from './node/worker-stylizer.js';
 
 /** Which native TensorFlow binding was found, if any. */
 export const nativeBinding: string | undefined = (() => {

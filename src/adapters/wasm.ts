@@ -10,12 +10,18 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readyBackend } from './backend.js';
 import { configurePlatform } from '../platform.js';
 import { browserHostMemory } from './browser-memory.js';
-import { besidePackageWeights } from '../weights/source.js';
+import { browserDefaultWeights } from '../weights/browser-default.js';
 
 export * from '../index.js';
 export { setWasmPaths };
 
-configurePlatform({ adapter: 'wasm', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl), hostMemory: browserHostMemory });
+/**
+ * The package's weights/ folder beside this file, written so that bundlers keep the build machine's path out of
+ * the bundle (webpack resolves this form against the page, Vite leaves it alone).
+ */
+const besideThisFile = () => new URL(/* webpackIgnore: true */ /* @vite-ignore */ '../weights/', import.meta.url);
+
+configurePlatform({ adapter: 'wasm', defaultWeights: (fetchImpl) => browserDefaultWeights(besideThisFile, fetchImpl), hostMemory: browserHostMemory });
 
 /** Selects the WASM backend and waits for it; resolves to `'wasm'`. */
 export async function ready(): Promise<string> {

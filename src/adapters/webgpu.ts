@@ -14,11 +14,17 @@ import { readyBackend } from './backend.js';
 import { StyleTransferError } from '../errors.js';
 import { configurePlatform } from '../platform.js';
 import { browserHostMemory } from './browser-memory.js';
-import { besidePackageWeights } from '../weights/source.js';
+import { browserDefaultWeights } from '../weights/browser-default.js';
 
 export * from '../index.js';
 
-configurePlatform({ adapter: 'webgpu', defaultWeights: (fetchImpl) => besidePackageWeights(import.meta.url, fetchImpl), hostMemory: browserHostMemory });
+/**
+ * The package's weights/ folder beside this file, written so that bundlers keep the build machine's path out of
+ * the bundle (webpack resolves this form against the page, Vite leaves it alone).
+ */
+const besideThisFile = () => new URL(/* webpackIgnore: true */ /* @vite-ignore */ '../weights/', import.meta.url);
+
+configurePlatform({ adapter: 'webgpu', defaultWeights: (fetchImpl) => browserDefaultWeights(besideThisFile, fetchImpl), hostMemory: browserHostMemory });
 
 interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown | null>;

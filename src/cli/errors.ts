@@ -41,6 +41,10 @@ export const EXIT_CODES = {
   DISPOSED: 1,
   QUEUE_FULL: 1,
   STEP_EXPIRED: 1,
+  NO_BACKEND: 1,
+  INVALID_FLOW: 2,
+  FFMPEG_MISSING: 2,
+  FFMPEG_FAILED: 1,
   ABORTED: 130,
 } as const satisfies Record<StyleTransferErrorCode, ExitCode>;
 

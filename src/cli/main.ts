@@ -38,6 +38,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     writeStdout(`${VERSION}\n`);
     return 0;
   }
+  // The queue worker (src/cli/worker.ts) parses its own flags.
+  if (cmd === 'worker') {
+    return (await import('./worker.js')).workerCommand(rest).catch((e: { name?: string; code?: string; message?: string }) => (e instanceof UsageError ? fail(e.message, 2, e.code) : fail(e.message ?? String(e), e.name === 'StyleTransferError' ? 2 : 1, e.code ?? 'INTERNAL')));
+  }
   const spec = COMMANDS.find((c) => c.name === cmd);
   if (!spec) return fail(`unknown command "${cmd}"; use one of ${COMMANDS.map((c) => c.name).join(', ')} (see --help)`, 2);
   const controller = new AbortController();

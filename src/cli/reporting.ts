@@ -5,6 +5,7 @@
  */
 import type { IterationInfo, StylizeResult, TileInfo } from '../adapters/node.js';
 import type { Ctx } from './context.js';
+import { OutputPlan } from './outputs.js';
 import type { ProgressBar } from './progress.js';
 
 /** Reports a tiled evaluation's progress (tile and scale) to the bar and, with --json, stdout. */
@@ -24,12 +25,34 @@ export function iterationReporter(ctx: Ctx, bar: ProgressBar, extra: (info: Iter
   };
 }
 
+/** With `--save-every N`: writes every Nth iteration's preview as `<out>-0010.png`, … and emits a `saved` event. */
+export function snapshotWriter(ctx: Ctx, outputs: OutputPlan, out: string, saveEvery: number | undefined, quality: number | undefined) {
+  return async (info: IterationInfo): Promise<void> => {
+    if (!saveEvery || !info.preview || info.iteration % saveEvery !== 0) return;
+    const p = OutputPlan.numbered(out, info.iteration);
+    await outputs.writeImageNow(p, info.preview, quality);
+    ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
+  };
+}
+
 /** The notes a finished run prints: its warnings, and each tiled scale's tiles and L-BFGS history. */
 export function sayRunNotes(ctx: Ctx, result: StylizeResult): void {
   for (const w of result.warnings) ctx.say(`note: ${w}`);
   for (const sc of result.scales) {
     if (sc.tiling) ctx.say(`note: ${sc.width}x${sc.height} was evaluated in ${sc.tiling.tiles} tiles of ${sc.tiling.tileSize} px (halo ${sc.tiling.halo} px${sc.tiling.exact ? ', exact' : ', approximate'}), L-BFGS history ${sc.historySize}.`);
   }
+}
+
+/**
+ * Writes a finished run's image to `out` (staged, then committed unless interrupted), ends the bar, prints the
+ * run's notes, and returns its last history entry (for the summary line).
+ */
+export async function publishResult(ctx: Ctx, outputs: OutputPlan, bar: ProgressBar, out: string, result: StylizeResult, quality: number | undefined): Promise<StylizeResult['history'][number] | undefined> {
+  await outputs.stageImage(out, await result.toPixels(), quality);
+  await outputs.commit(ctx.signal);
+  bar.done();
+  sayRunNotes(ctx, result);
+  return result.history[result.history.length - 1];
 }
 
 /** The command line as recorded in sweep and study records (arguments quoted where a shell needs it). */

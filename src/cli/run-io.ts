@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { loadVgg19, ready, StyleTransferError, type RgbaImage, type Vgg19 } from '../adapters/node.js';
-import { formatFromPath, readImage } from '../adapters/node/image-io.js';
+import { formatFromPath, readImage, readRegularFile } from '../adapters/node/image-io.js';
 import { throwIfAborted } from '../util/checks.js';
 import { UsageError } from './args.js';
 import { str, type Ctx, type Flags } from './context.js';
@@ -65,6 +65,17 @@ export async function readInputs(ctx: Ctx, paths: string[]): Promise<RgbaImage[]
     throwIfAborted(ctx.signal, 'The command');
   }
   return out;
+}
+
+/** A `--replay` record's JSON (an input, so no output may replace it), at most `maxBytes`; INVALID_RECORD if not JSON. */
+export async function readReplay(outputs: OutputPlan, path: string, maxBytes: number, command: 'sweep' | 'study'): Promise<unknown> {
+  await outputs.input('the --replay record', path);
+  const text = Buffer.from(await readRegularFile(path, maxBytes, 'INVALID_OPTION')).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`--replay ${path} is not JSON (${(e as Error).message.split('\n')[0]}); expected a record written by "${command}"`, 'INVALID_RECORD');
+  }
 }
 
 const megapixels = (n: number): string => `${Number((n / 1e6).toPrecision(3))} MP`;

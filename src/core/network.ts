@@ -63,8 +63,8 @@ export function activationShape(p: NetworkPoint, height: number, width: number):
 }
 
 /**
- * What one pass through the network computes and keeps, decided before it runs ({@link planPass}); the engine
- * makes it once per run and memory estimates read the same object.
+ * What one pass through the network computes and keeps, decided before it runs ({@link planPass}); the run
+ * plan (stylize/plan.ts) makes it once per run and memory estimates read the same object.
  */
 export interface PassPlan {
   pooling: Pooling;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
+import type { DomImageData, DomImageSource } from './dom-types.js';
 
 /** Raw pixels: RGB or RGBA bytes (or floats in 0–255), row-major, top row first. */
 export interface PixelData {
@@ -18,12 +19,8 @@ export type ImageInput =
   | tf.Tensor3D
   | tf.Tensor4D
   | PixelData
-  | ImageData
-  | HTMLImageElement
-  | HTMLCanvasElement
-  | HTMLVideoElement
-  | OffscreenCanvas
-  | ImageBitmap;
+  | DomImageData
+  | DomImageSource;
 
 /** RGBA bytes of an image, as a canvas wants them. */
 export interface RgbaImage {
@@ -253,7 +250,7 @@ export async function toRgba(x: tf.Tensor): Promise<RgbaImage> {
 }
 
 /** Reads an image back as ImageData (browsers and workers). */
-export async function toImageData(x: tf.Tensor): Promise<ImageData> {
+export async function toImageData(x: tf.Tensor): Promise<DomImageData> {
   if (!has('ImageData')) throw new StyleTransferError('UNSUPPORTED_IMAGE', 'ImageData does not exist in this environment; use toPixels() for RGBA bytes.');
   const { data, width, height } = await toRgba(x);
   return new ImageData(data, width, height);

@@ -15,9 +15,8 @@ import type { Vgg19 } from '../core/model.js';
 import { reconstructionOptions } from '../experiments/reconstruct.js';
 import { layerSetLabel } from '../experiments/sweep/axes.js';
 import { cellAt, sweep } from '../experiments/sweep/run.js';
-import type { InputInfo, SweepAxis, SweepRecord, SweepResult } from '../experiments/sweep/types.js';
-import { createStylizer, type Stylizer } from '../stylize/session.js';
-import type { StylizeOptions } from '../stylize/options.js';
+import type { SweepAxis, SweepRecord, SweepResult } from '../experiments/sweep/types.js';
+import { createStylizer } from '../stylize/session.js';
 import { VERSION } from '../version.js';
 import { compareGrams, featureDistances, styleGrams, type LayerDistance } from './feature-distance.js';
 import { psnrOf, ssimOf } from './image-quality.js';
@@ -27,7 +26,7 @@ import { effectiveReceptiveField, theoreticalReceptiveField } from './receptive-
 import { radialSpectrumOf, scaleOfSpectrum } from './texture-scale.js';
 
 export type { StudyPair, StudyExperimentName, StudyOptions, StudyCacheEntry, StudyCache, StudyProgress, CellMeasurements, StudyRun, ReceptiveFieldRow, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
-import type { StudyPair, StudyExperimentName, StudyOptions, StudyCacheEntry, StudyCache, StudyProgress, CellMeasurements, StudyRun, ReceptiveFieldRow, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
+import type { StudyExperimentName, StudyOptions, StudyProgress, CellMeasurements, StudyRun, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
 
 export const DEFAULT_STUDY_CONTENT_LAYERS = ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2'] as const;
 const FEATURE_LAYERS = ['relu1_1', 'relu2_1'];

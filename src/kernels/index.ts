@@ -26,7 +26,7 @@ export function kernelsFor(backend: string, options: WasmKernelOptions = {}): Ke
 
 /**
  * The kernels for the backend TF.js runs on now: the default of the public building blocks (`gramMatrix`,
- * `styleLoss`, `lossAndGradient`) when no kernels are passed. The engine chooses once per run and passes them in.
+ * `styleLoss`, `lossAndGradient`) when no kernels are passed. A stylize session chooses them once per run and passes them in.
  */
 export function activeKernels(): Kernels {
   return kernelsFor(tf.getBackend());

@@ -70,7 +70,7 @@ export interface Kernels {
    */
   conv(x: tf.Tensor4D, weights: ConvWeights, convIndex: number, direction: ConvDirection): tf.Tensor4D;
   /**
-   * Makes what `conv` needs to run fastest on `weights` for a pass like `use` (the engine calls it once per scale
+   * Makes what `conv` needs to run fastest on `weights` for a pass like `use` (the run loop, stylize/run.ts, calls it once per scale
    * of a run and disposes it at the end). Several may be alive for one model (concurrent runs share what they can).
    */
   prepareConvs(weights: ConvWeights, use: ConvUse): PreparedConvs;

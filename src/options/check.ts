@@ -7,6 +7,7 @@
  */
 import { invalidOption } from '../errors.js';
 import { closest } from '../util/checks.js';
+import { isAbortSignal } from '../util/signal.js';
 
 /** An inclusive numeric range (`integer`: whole numbers only). */
 export interface Range {
@@ -29,17 +30,6 @@ type Obj = Record<string, unknown>;
 
 /** True for a plain object (not null, not an array). */
 export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * True for an AbortSignal, or an object that behaves as one (`aborted`, `reason`, `addEventListener`,
- * `removeEventListener`): a look-alike such as `{ aborted: false }` would be read later and crash mid-run.
- */
-export function isAbortSignal(v: unknown): v is AbortSignal {
-  if (typeof AbortSignal === 'function' && v instanceof AbortSignal) return true;
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as Partial<AbortSignal>;
-  return typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function';
-}
 
 /**
  * Checks fields and throws coded errors naming them. `source` names where the values came from (a record's file
@@ -130,7 +120,7 @@ export class Checker {
     return v as T | undefined;
   }
 
-  /** An AbortSignal, or undefined (see {@link isAbortSignal}). */
+  /** An AbortSignal, or undefined (`isAbortSignal`: a look-alike would be read later and crash mid-run). */
   signal(field: string, v: unknown): AbortSignal | undefined {
     if (v !== undefined && !isAbortSignal(v)) this.fail(field, v, 'an AbortSignal (e.g. new AbortController().signal)');
     return v as AbortSignal | undefined;

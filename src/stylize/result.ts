@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toImageData, toRgba, type RgbaImage } from '../image/input.js';
+import type { DomImageData } from '../image/dom-types.js';
 import type { LossBreakdown, StepInfo } from './options.js';
 import type { ScalePlan } from './plan.js';
 import { describeTiling, type TilingInfo } from './tiling/layout.js';
@@ -39,7 +40,7 @@ export interface StylizeStep extends StepInfo {
   /** RGBA bytes of the image at this step. */
   toPixels(): Promise<RgbaImage>;
   /** ImageData of the image at this step (browsers and workers). */
-  toImageData(): Promise<ImageData>;
+  toImageData(): Promise<DomImageData>;
 }
 
 /** What {@link stylize} resolves to. Call `dispose()` (or dispose `image`) when done with it. */
@@ -53,7 +54,7 @@ export interface StylizeResult {
   /** RGBA bytes (reads the image back from the backend). */
   toPixels(): Promise<RgbaImage>;
   /** ImageData for a canvas (browsers and workers). */
-  toImageData(): Promise<ImageData>;
+  toImageData(): Promise<DomImageData>;
   /** Frees `image`. */
   dispose(): void;
   /** Loss after every iteration. */

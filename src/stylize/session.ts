@@ -13,6 +13,7 @@ import { makeResult, median, scaleReport, type HistoryEntry, type Snapshot, type
 import { now, runStyleTransfer, type RunStep, type RunSummary } from './run.js';
 import { PreparedStyle, type StyleHandle } from './style-handle.js';
 import { throwIfAborted } from './targets.js';
+import { raceTileCallback, safely, settled } from './callbacks.js';
 
 /** A style given to a call: one image, several (blended), or a handle from {@link Stylizer.prepareStyle}. */
 export type StyleInput = ImageInput | readonly ImageInput[] | StyleHandle;
@@ -93,6 +94,8 @@ class Session implements Stylizer {
   private readonly handles = new Set<PreparedStyle>();
   private isDisposed = false;
   private active = 0;
+  /** Aborted by dispose(): a callback that never settles cannot keep a call (and the model) alive past it. */
+  private readonly disposal = new AbortController();
 
   constructor(readonly model: Vgg19, private readonly ownsModel: boolean, private readonly config: ResolvedConfig) {
     this.queue = new RunQueue(config.maxQueue);
@@ -110,6 +113,11 @@ class Session implements Stylizer {
     this.assertLive();
     const { signal, pixelRange = '0-255' } = options;
     const handle = await this.convertStyle(style, pixelRange, signal);
+    if (this.isDisposed) {
+      // dispose() ran while the images were read: the session would never free this handle.
+      handle.dispose();
+      this.assertLive();
+    }
     this.handles.add(handle);
     return handle;
   }
@@ -199,6 +207,7 @@ class Session implements Stylizer {
   dispose(): void {
     if (this.isDisposed) return;
     this.isDisposed = true;
+    this.disposal.abort(new StyleTransferError('DISPOSED', 'The stylizer was disposed while a callback of this call had not settled.'));
     this.queue.rejectAll(new StyleTransferError('DISPOSED', 'The stylizer was disposed while this call waited for its turn.'));
     for (const h of this.styleCache.values()) h.dispose();
     this.styleCache.clear();
@@ -231,10 +240,10 @@ class Session implements Stylizer {
     if (styleInput === undefined || styleInput === null) throw new StyleTransferError('INVALID_OPTION', `\`style\` is ${describe(styleInput)}; expected an image, a list of images or a style handle.`, { field: 'style' });
     const styleCount = isHandle(styleInput) ? styleInput.count : Array.isArray(styleInput) ? styleInput.length : 1;
     if (styleCount === 0) throw new StyleTransferError('INVALID_OPTION', '`style` is an empty list; give at least one style image.', { field: 'style' });
-    const o = resolveOptions(options, styleCount);
+    const { signal } = options;
+    const o = raceTileCallback(resolveOptions(options, styleCount), [signal, this.disposal.signal]);
     assertFloat32Backend();
     const tapPoints = resolveTapPoints(o.taps);
-    const { signal } = options;
     if (isHandle(styleInput)) {
       if (styleInput.owner !== this) throw new StyleTransferError('INVALID_OPTION', 'This style handle was prepared by another stylizer; prepare it with this one.', { field: 'style' });
       styleInput.retain();
@@ -293,7 +302,7 @@ class Session implements Stylizer {
         const img = step.finished();
         info.preview = await toRgba(img).finally(() => img.dispose());
       }
-      await options.onIteration(info);
+      await settled(options.onIteration(info), [options.signal, this.disposal.signal]);
     }
   }
 
@@ -309,6 +318,10 @@ class Session implements Stylizer {
       return hit;
     }
     const made = await this.convertStyle(style, pixelRange, signal);
+    if (this.isDisposed) {
+      made.dispose(); // the cache was emptied by dispose() while the images were read
+      this.assertLive();
+    }
     if (this.config.cacheSize === 0) return made; // the caller's release is the last
     made.retain(); // the caller's reference; the cache keeps the owner's
     this.styleCache.set(key, made);
@@ -334,15 +347,6 @@ class Session implements Stylizer {
       throw e;
     }
     return new PreparedStyle(images, this);
-  }
-}
-
-/** Runs a user callback without letting its exception break the queue. */
-function safely(f: () => void): void {
-  try {
-    f();
-  } catch {
-    // A progress callback's failure is the caller's; the line must go on.
   }
 }
 

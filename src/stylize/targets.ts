@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { luminanceImage, matchColorHistogram, matchLuminance } from '../image/color.js';
-import { StyleTransferError } from '../errors.js';
 import { throwIfAborted } from '../util/checks.js';
 import { gramMatrix } from '../core/gram.js';
 import { resizeImage } from '../image/input.js';

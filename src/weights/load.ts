@@ -5,7 +5,10 @@ import { getPlatform } from '../platform.js';
 import { MAX_MANIFEST_BYTES, isPlainFileName, validateManifest, type TensorEntry, type WeightsManifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
 import { PACKAGED_WEIGHTS_INTEGRITY } from './pinned.js';
-import { besidePackageWeights, urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
+import { urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
+import { browserDefaultWeights } from './browser-default.js';
+import { assertBackendRegistered } from '../adapters/backend.js';
+import { DEFAULT_WEIGHTS_TIMEOUT_MS, guardedFetch, type ReadGuard } from './guarded-fetch.js';
 
 export interface LoadWeightsOptions {
   /**
@@ -39,6 +42,12 @@ export interface LoadWeightsOptions {
    * fires (reads in flight are cancelled where the source allows), and no tensor is left behind.
    */
   signal?: AbortSignal;
+  /**
+   * Milliseconds an HTTP(S) weight source may send nothing (no answer, or no byte in the middle of a file) before
+   * loading fails with `WEIGHTS_FETCH` (`details: { url, timeoutMs }`); a slow download that keeps moving is never
+   * cut. `0` waits forever. Default 30000. Files on disk (Node) have no timeout.
+   */
+  timeoutMs?: number;
 }
 
 declare const validBrand: unique symbol;
@@ -72,10 +81,13 @@ export interface LoadedWeights {
   location: string;
 }
 
-const OPTION_KEYS = new Set(['weights', 'fetch', 'onProgress', 'verify', 'integrity', 'signal']);
+const OPTION_KEYS = new Set(['weights', 'fetch', 'onProgress', 'verify', 'integrity', 'signal', 'timeoutMs']);
 
 /** Checks the load options in one place; `integrity` comes back as lowercase hex. */
 export function validateLoadOptions(options: unknown): ValidLoadOptions {
+  // Every load starts here (loadVgg19, sessions): say which import registers a backend before TF.js's bare
+  // "No backend found in registry." and before downloading 27 MB that could not become tensors.
+  assertBackendRegistered();
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     return invalidOption('options', options, 'an options object such as { weights: "path/or/url" }');
@@ -94,6 +106,8 @@ export function validateLoadOptions(options: unknown): ValidLoadOptions {
   if (s !== undefined && (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function')) {
     invalidOption('signal', s, 'an AbortSignal');
   }
+  const t = o.timeoutMs;
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && (Number.isFinite(t) || t === Infinity))) invalidOption('timeoutMs', t, 'a number of milliseconds ≥ 0 (0: no timeout)');
   let integrity: string | undefined;
   if (o.integrity !== undefined) {
     integrity = integrityHex(o.integrity);
@@ -139,13 +153,6 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
   });
 }
 
-/** Per-file limits and cancellation for the sources the loader makes itself. */
-interface ReadGuard {
-  signal: AbortSignal;
-  /** Most bytes for `file` (a shard name or the manifest's name). */
-  maxBytes(file: string): number;
-}
-
 export function resolveSource(opts: LoadWeightsOptions, guard?: ReadGuard): WeightsSource {
   const w = opts.weights;
   const platform = getPlatform();
@@ -157,49 +164,9 @@ export function resolveSource(opts: LoadWeightsOptions, guard?: ReadGuard): Weig
     return platform.weightsFromLocation(loc, fetchImpl);
   }
   if (platform.defaultWeights) return platform.defaultWeights(fetchImpl);
-  return besidePackageWeights(import.meta.url, fetchImpl);
-}
-
-/**
- * `fetch` for the URL sources the loader makes: passes the abort signal on, and fails a response longer than the
- * file may be (from Content-Length before its body is read, else while streaming) with WEIGHTS_TOO_LARGE. The
- * file is the URL's last path segment (shard names are plain file names; anything else is the manifest).
- */
-function guardedFetch(fetchImpl: typeof fetch | undefined, guard: ReadGuard): typeof fetch | undefined {
-  const inner = fetchImpl ?? (globalThis.fetch?.bind(globalThis) as typeof fetch | undefined);
-  if (!inner) return undefined;
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const res = await inner(input, { ...init, signal: guard.signal });
-    if (!res.ok || !res.body) return res;
-    const path = url.replace(/[?#].*$/, '');
-    const file = path.slice(path.lastIndexOf('/') + 1);
-    const max = guard.maxBytes(file);
-    const tooLarge = (what: string) =>
-      new StyleTransferError('WEIGHTS_TOO_LARGE', `Weight file ${url} ${what}, more than the ${max} allowed: it is not this weight set's file. Check the weights URL.`, { url, maxBytes: max });
-    // The error goes out through the body (fetch()'s own failures are reported as network errors).
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    const reader = res.body.getReader();
-    let n = 0;
-    const capped = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (declared > max) {
-          await reader.cancel().catch(() => {});
-          return controller.error(tooLarge(`declares ${declared} bytes`));
-        }
-        const { done, value } = await reader.read();
-        if (done) return controller.close();
-        n += value.length;
-        if (n > max) {
-          await reader.cancel().catch(() => {});
-          return controller.error(tooLarge(`sends more than ${max} bytes`));
-        }
-        controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
-    return new Response(capped, { status: res.status, statusText: res.statusText, headers: res.headers });
-  }) as typeof fetch;
+  // No adapter configured the platform (the root entry with a backend the app registered): as in the browser
+  // adapters, beside the package's files (this chunk sits in dist/ beside them), else the pinned CDN.
+  return browserDefaultWeights(() => new URL(/* webpackIgnore: true */ /* @vite-ignore */ '../weights/', import.meta.url), fetchImpl);
 }
 
 /**
@@ -229,8 +196,10 @@ export async function loadWeights(options: LoadWeightsOptions = {}): Promise<Loa
 async function readWeightSet(opts: ValidLoadOptions, stopper: AbortController): Promise<LoadedWeights> {
   const stop = stopper.signal;
   const shardSizes = new Map<string, number>();
-  const source = resolveSource(opts, { signal: stop, maxBytes: (file) => shardSizes.get(file) ?? MAX_MANIFEST_BYTES });
-  const manifestWhere = `${source.location}manifest.json`;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_WEIGHTS_TIMEOUT_MS;
+  const source = resolveSource(opts, { signal: stop, maxBytes: (file) => shardSizes.get(file) ?? MAX_MANIFEST_BYTES, timeoutMs });
+  // `location` may change with the first read (the browsers' default source picks where the weights are).
+  let manifestWhere = `${source.location}manifest.json`;
   /** Reads `file` with its limits, racing the abort; checks the size again for sources that ignore the limits. */
   const read = async (file: string, maxBytes: number, onBytes?: (n: number) => void): Promise<Uint8Array> => {
     const limits: ReadLimits = { maxBytes, signal: stop };
@@ -249,6 +218,7 @@ async function readWeightSet(opts: ValidLoadOptions, stopper: AbortController): 
     if (e instanceof StyleTransferError) throw e;
     throw new StyleTransferError('WEIGHTS_MISSING', `No weights manifest at ${source.location} (${(e as Error).message}). Build them with "npm run weights" or pass \`weights\`.`, { location: source.location }, { cause: e });
   }
+  manifestWhere = `${source.location}manifest.json`;
   const manifestSha256 = await sha256Hex(manifestBytes);
   // The package's own weights, loaded from where the package put them, must be the set this build shipped.
   const shipped = opts.weights === undefined && opts.integrity === undefined && opts.verify !== false ? PACKAGED_WEIGHTS_INTEGRITY : undefined;

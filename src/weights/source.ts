@@ -37,6 +37,7 @@ export function urlWeightsSource(location: string | URL, fetchImpl?: typeof fetc
       try {
         res = await doFetch(url);
       } catch (e) {
+        if (e instanceof StyleTransferError) throw e; // e.g. the loader's timeout
         throw new StyleTransferError('WEIGHTS_FETCH', `Could not fetch ${url}: ${(e as Error).message}. Check the weights URL and your network.`, { url }, { cause: e });
       }
       if (res.status === 404) {
@@ -79,38 +80,8 @@ function resolveUrl(file: string, base: string): string {
 
 const capitalize = (t: string): string => t[0].toUpperCase() + t.slice(1);
 
-/** What to do when a browser cannot find the weights (the same advice everywhere, so docs and errors agree). */
-const WEIGHTS_FIX =
-  "copy node_modules/neural-style-tfjs/weights/ into a folder your site serves (e.g. public/weights/) and pass loadVgg19({ weights: '/weights/' }); see the package's docs/browser.md, \"Serving the weights\".";
+/** The docs section on serving the weights (an absolute URL: it works from an error message anywhere). */
+export const WEIGHTS_DOCS = 'https://github.com/neural-style-tfjs/neural-style-tfjs/blob/main/docs/browser.md#serving-the-weights';
 
-/**
- * The default weights of the browser adapters: the `weights/` folder beside the package's `dist/` files
- * (`moduleUrl` is the adapter's `import.meta.url`). That is where they are when the package's files are served
- * as published: a CDN such as jsDelivr or unpkg, or the package folder behind an import map. A bundler moves the
- * code away from the weights. Where that is certain, reading fails at once with a WEIGHTS_MISSING error naming the
- * fix: webpack replaces `import.meta.url` by the module's `file:` path on the build machine, Vite's dev server
- * serves pre-bundled dependencies from `node_modules/.vite/`, and an IIFE bundle has no `import.meta.url`. Other
- * bundles (a production build served from the site's root) look in `/weights/` and, if nothing is there, fail on
- * the 404 or the HTML fallback page with the same advice.
- */
-export function besidePackageWeights(moduleUrl: string | undefined, fetchImpl?: typeof fetch): WeightsSource {
-  const page = (globalThis as { location?: { href?: string; protocol?: string } }).location;
-  let why: string | undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL('../weights/', moduleUrl);
-  } catch {
-    why = 'this bundle has no import.meta.url to locate the package by';
-  }
-  if (url && url.protocol === 'file:' && page?.protocol && page.protocol !== 'file:') {
-    why = `the bundler (webpack) replaced the package's location by a path on the build machine (${url.href})`;
-  } else if (url && /\/node_modules\/\.vite\//.test(url.pathname)) {
-    why = "Vite's dev server serves the package from its dependency cache (node_modules/.vite/), without the weights";
-  }
-  if (!why && url) return urlWeightsSource(url, fetchImpl);
-  const message = `The package's weights cannot be found from a bundle: ${why}. To fix it, ${WEIGHTS_FIX}`;
-  return {
-    location: url?.href ?? 'weights/ beside the package',
-    read: () => Promise.reject(new StyleTransferError('WEIGHTS_MISSING', message, { moduleUrl })),
-  };
-}
+/** What to do when a browser cannot find the weights (the same advice everywhere, so docs and errors agree). */
+const WEIGHTS_FIX = `copy node_modules/neural-style-tfjs/weights/ into a folder your site serves (e.g. public/weights/) and pass loadVgg19({ weights: '/weights/' }); see ${WEIGHTS_DOCS}`;

@@ -1,14 +1,15 @@
 /**
- * Reading and writing PNG and JPEG files in Node, in pure JavaScript: `pngjs` and `jpeg-js` have no native
- * binary, so nothing can fail to download or load at install time on any OS or CPU (sharp/libvips would be
- * faster, but the images here are small — a few hundred pixels — and decoding is not the bottleneck).
- * Writes are atomic: the bytes go to a temp file in the same folder, which is then renamed over the target, so a
- * crash or an error never leaves a half-written image.
+ * Reading and writing images in Node. Decoding uses sharp (libvips, decode-sharp.ts) when that optional peer
+ * dependency is installed, else pure-JS decoders with no native binary (decode-png.ts, decode-jpeg.ts), so
+ * nothing can fail to load on any OS or CPU; both refuse truncated files, bound their memory by the pixel limit
+ * and apply the EXIF orientation (docs/serving.md says why). Writing uses pngjs and jpeg-js. Writes are atomic:
+ * the bytes go to a temp file in the same folder, which is then renamed over the target, so a crash or an error
+ * never leaves a half-written image.
  *
  * Reads are bounded, because images often come from strangers: only regular files are read (never a FIFO, a
  * device or a socket, which could block or never end), at most `maxBytes` of them, and the width and height are
- * read from the PNG or JPEG header and checked against `maxPixels` before a decoder allocates anything (pngjs
- * allocates the whole bitmap from the header; a 69-byte PNG can claim 20000x20000).
+ * read from the header and checked against `maxPixels` before a decoder allocates anything (a 69-byte PNG can
+ * claim 20000x20000).
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -17,11 +18,14 @@ import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { StyleTransferError, invalidOption } from '../../errors.js';
+import { StyleTransferError, describe, invalidOption } from '../../errors.js';
 import { DEFAULT_MAX_INPUT_PIXELS, type RgbaImage } from '../../image/input.js';
+import { decodeJpeg } from './decode-jpeg.js';
+import { decodePng } from './decode-png.js';
+import { decodeWithSharp, loadSharp } from './decode-sharp.js';
+import { readImageHeader, type ImageFormat } from './image-header.js';
 
-/** Image file formats read and written. */
-export type ImageFormat = 'png' | 'jpeg';
+export { readImageHeader, sniffFormat, type ImageFormat, type ImageHeader } from './image-header.js';
 
 /** Pixels to write: RGBA (or RGB) bytes, row-major, top row first. */
 export interface WritablePixels {
@@ -49,16 +53,9 @@ export interface DecodeImageOptions {
   maxPixels?: number;
 }
 
-export interface ReadImageOptions extends DecodeImageOptions {
+export interface ReadImageOptions extends DecodeImageAsyncOptions {
   /** The largest file read, in bytes; larger files are refused with IMAGE_TOO_LARGE. Default {@link DEFAULT_MAX_BYTES} (256 MiB). */
   maxBytes?: number;
-}
-
-/** Width and height as an image file's header states them. */
-export interface ImageHeader {
-  format: ImageFormat;
-  width: number;
-  height: number;
 }
 
 /** The format named by a file extension, or undefined. */
@@ -67,116 +64,6 @@ export function formatFromPath(path: string): ImageFormat | undefined {
   if (ext === '.png') return 'png';
   if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
   return undefined;
-}
-
-/** The format of encoded bytes from their signature, or undefined. */
-export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return undefined;
-}
-
-function describeBytes(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'it is empty';
-  const head = bytes.subarray(0, 16);
-  const text = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
-  if (text) return `it starts with the text ${JSON.stringify(Buffer.from(head).toString('latin1').replace(/\s+/g, ' ').trim())}`;
-  const magic: [number[], string][] = [
-    [[0x47, 0x49, 0x46], 'a GIF'],
-    [[0x52, 0x49, 0x46, 0x46], 'a RIFF/WebP'],
-    [[0x42, 0x4d], 'a BMP'],
-    [[0x49, 0x49, 0x2a], 'a TIFF'],
-    [[0x4d, 0x4d, 0x00, 0x2a], 'a TIFF'],
-    [[0x25, 0x50, 0x44, 0x46], 'a PDF'],
-  ];
-  for (const [sig, name] of magic) if (sig.every((b, i) => bytes[i] === b)) return `it looks like ${name} file`;
-  return `its first bytes are ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
-}
-
-const be16 = (b: Uint8Array, i: number): number => (b[i] << 8) | b[i + 1];
-const be32 = (b: Uint8Array, i: number): number => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const IHDR = 0x49484452;
-const IEND = 0x49454e44;
-
-/**
- * Width and height from PNG bytes: the IHDR chunk, which must come first. Every chunk header is walked (not the
- * data), because pngjs takes the size from the last IHDR it sees: a second one is refused.
- */
-function pngHeader(b: Uint8Array, name: string): ImageHeader {
-  const bad = (why: string): never => {
-    throw new StyleTransferError('INVALID_IMAGE', `${name} is not a valid PNG: ${why}.`, { path: name });
-  };
-  if (!PNG_SIGNATURE.every((v, i) => b[i] === v)) bad('its 8-byte signature is damaged');
-  if (b.length < 8 + 8 + 13) bad(`it ends after ${b.length} bytes, inside the IHDR header`);
-  if (be32(b, 12) !== IHDR) bad('the first chunk is not IHDR');
-  if (be32(b, 8) !== 13) bad(`the IHDR chunk is ${be32(b, 8)} bytes long, not 13`);
-  const width = be32(b, 16);
-  const height = be32(b, 20);
-  for (let i = 8 + 8 + 13 + 4; i + 8 <= b.length; ) {
-    const length = be32(b, i);
-    const type = be32(b, i + 4);
-    if (type === IHDR) bad('it has a second IHDR header');
-    if (type === IEND) break;
-    i += 12 + length; // length, type, data, CRC; a length past the end just ends the walk (the decoder reports it)
-  }
-  return { format: 'png', width, height };
-}
-
-/** True for the JPEG start-of-frame markers (SOF0–SOF15 but DHT C4, JPG C8 and DAC CC). */
-const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
-const SOF_NAMES: Record<number, string> = { 0xc3: 'lossless', 0xc5: 'differential', 0xc6: 'differential progressive', 0xc7: 'differential lossless', 0xc9: 'arithmetic-coded', 0xca: 'arithmetic-coded progressive', 0xcb: 'arithmetic-coded lossless', 0xcd: 'arithmetic-coded differential', 0xce: 'arithmetic-coded differential progressive', 0xcf: 'arithmetic-coded differential lossless' };
-
-/**
- * Width and height from JPEG bytes: the markers are scanned to the first start-of-frame (SOFn) header, skipping
- * fill bytes (0xFF runs), APPn/COM/DQT/DHT segments by their length, and stray bytes between segments (as libjpeg
- * does). A segment whose length runs past the end, image data (SOS) or EOI before a frame header are errors.
- */
-function jpegHeader(b: Uint8Array, name: string): ImageHeader {
-  const bad = (why: string): never => {
-    throw new StyleTransferError('INVALID_IMAGE', `${name} is not a valid JPEG: ${why}.`, { path: name });
-  };
-  if (!(b[0] === 0xff && b[1] === 0xd8)) bad('it does not start with the SOI marker');
-  let i = 2;
-  for (;;) {
-    while (i < b.length && b[i] !== 0xff) i++; // stray bytes before a marker
-    while (i < b.length && b[i] === 0xff) i++; // fill bytes
-    if (i >= b.length) return bad('it ends before its frame header (SOF)');
-    const m = b[i++];
-    if (m === 0x00 || m === 0x01 || m === 0xd8 || (m >= 0xd0 && m <= 0xd7)) continue; // stuffed byte, TEM, SOI, RSTn: no length
-    if (m === 0xd9) return bad(`it ends (EOI at byte ${i - 2}) before any frame header (SOF)`);
-    if (m === 0xda) return bad('its image data (SOS) comes before any frame header (SOF)');
-    if (i + 2 > b.length) return bad(`it ends inside the length of the segment at byte ${i - 2}`);
-    const length = be16(b, i);
-    if (length < 2) return bad(`the segment at byte ${i - 2} has length ${length}`);
-    if (isSof(m)) {
-      if (length < 8) return bad(`its frame header is ${length} bytes long (at least 8 needed)`);
-      if (i + 7 > b.length) return bad('it ends inside its frame header (SOF)');
-      if (SOF_NAMES[m]) {
-        throw new StyleTransferError('UNSUPPORTED_IMAGE', `${name} is a ${SOF_NAMES[m]} JPEG (SOF${m - 0xc0}), which is not supported; save it as a baseline or progressive JPEG, or as PNG.`, { path: name });
-      }
-      return { format: 'jpeg', height: be16(b, i + 3), width: be16(b, i + 5) };
-    }
-    if (i + length > b.length) return bad(`the segment at byte ${i - 2} is ${length} bytes long, past the end of the file (${b.length} bytes)`);
-    i += length;
-  }
-}
-
-/**
- * Reads the width and height an image's header states, without decoding: PNG (IHDR) or JPEG (the SOFn frame
- * header). Throws UNSUPPORTED_IMAGE for other formats and INVALID_IMAGE for a damaged or truncated header or a
- * zero width or height. Cheap: it reads a few dozen bytes (a JPEG's segment lengths, a PNG's chunk headers).
- */
-export function readImageHeader(bytes: Uint8Array, name = 'image'): ImageHeader {
-  const format = sniffFormat(bytes);
-  if (!format) {
-    throw new StyleTransferError('UNSUPPORTED_IMAGE', `${name} is not a PNG or JPEG image (${describeBytes(bytes)}).`, { path: name });
-  }
-  const header = format === 'png' ? pngHeader(bytes, name) : jpegHeader(bytes, name);
-  if (header.width === 0 || header.height === 0) {
-    throw new StyleTransferError('INVALID_IMAGE', `${name} says it is ${header.width}x${header.height}: an image needs at least 1x1 pixels.`, { path: name, width: header.width, height: header.height });
-  }
-  return header;
 }
 
 /** `limit` if it is a number ≥ 1 (or Infinity), else INVALID_OPTION naming `field`. */
@@ -188,15 +75,39 @@ function limitOption(field: string, limit: number | undefined, fallback: number)
 
 const megapixels = (n: number): string => `${Number((n / 1e6).toPrecision(3))} MP`;
 
-/**
- * Decodes PNG or JPEG bytes (the format is read from the bytes, not a name) to RGBA. The size is read from the
- * header first ({@link readImageHeader}) and an image over `options.maxPixels` is refused (IMAGE_TOO_LARGE)
- * before the decoder allocates anything. Throws UNSUPPORTED_IMAGE for other formats and INVALID_IMAGE for
- * damaged files; `name` is used in messages.
- */
-export function decodeImage(bytes: Uint8Array, name = 'image', options: DecodeImageOptions = {}): RgbaImage {
-  const maxPixels = limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_INPUT_PIXELS);
-  const { format, width, height } = readImageHeader(bytes, name);
+/** Which decoder reads image bytes: sharp (libvips) when installed, else the pure-JS decoders. */
+export type ImageDecoder = 'sharp' | 'js';
+
+/** Options of {@link decodeImageAsync} and {@link readImage}. */
+export interface DecodeImageAsyncOptions extends DecodeImageOptions {
+  /**
+   * `'auto'` (default): sharp when it is installed (an optional peer dependency), else the pure-JS decoders;
+   * `'sharp'`: sharp or UNSUPPORTED_IMAGE when it is not installed; `'js'`: the pure-JS decoders (PNG and JPEG).
+   */
+  decoder?: 'auto' | ImageDecoder;
+}
+
+/** The decoder `decoder: 'auto'` uses here: `'sharp'` when sharp is installed and loads, else `'js'`. */
+export async function imageDecoder(): Promise<ImageDecoder> {
+  return (await loadSharp()) ? 'sharp' : 'js';
+}
+
+/** Encoded bytes as a Uint8Array view (Buffer, any typed array, DataView, ArrayBuffer); a coded error for anything else. */
+function asBytes(bytes: unknown, name: string): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && bytes instanceof SharedArrayBuffer)) return new Uint8Array(bytes);
+  const hint = typeof bytes === 'string' ? ' To read a file, use readImage(path).' : '';
+  throw new StyleTransferError('UNSUPPORTED_IMAGE', `${name} is ${describe(bytes)}; decodeImage() takes the encoded file's bytes (a Uint8Array, Buffer, ArrayBuffer or DataView).${hint}`, { path: name, got: describe(bytes) });
+}
+
+function decodeOptions(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) invalidOption('options', options, 'an object');
+  return options as Record<string, unknown>;
+}
+
+function checkPixels(width: number, height: number, maxPixels: number, name: string): void {
   if (width * height > maxPixels) {
     throw new StyleTransferError(
       'IMAGE_TOO_LARGE',
@@ -204,27 +115,39 @@ export function decodeImage(bytes: Uint8Array, name = 'image', options: DecodeIm
       { path: name, width, height, maxPixels },
     );
   }
-  let img: { data: Uint8Array; width: number; height: number };
-  try {
-    if (format === 'png') {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      img = { data: png.data, width: png.width, height: png.height };
-    } else {
-      // jpeg-js checks the same pixel limit itself, and counts its allocations: about 28 bytes a pixel at most
-      // (4 components of 8x8 blocks of int32, their sample lines, the RGBA output).
-      const mp = maxPixels / 1e6;
-      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: mp, maxMemoryUsageInMB: Math.ceil(mp * 28) + 64 });
-    }
-  } catch (e) {
-    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\.$/, '');
-    throw new StyleTransferError('INVALID_IMAGE', `${name} could not be decoded as ${format === 'png' ? 'PNG' : 'JPEG'} (${why}); the file may be truncated or damaged.`, { path: name }, { cause: e });
-  }
-  if (img.width !== width || img.height !== height) {
-    throw new StyleTransferError('INVALID_IMAGE', `${name} decoded to ${img.width}x${img.height} but its header says ${width}x${height}; the file is damaged.`, { path: name });
-  }
-  const data = new Uint8ClampedArray(new ArrayBuffer(img.width * img.height * 4));
-  data.set(img.data.subarray(0, data.length));
-  return { data, width: img.width, height: img.height };
+}
+
+/**
+ * Decodes PNG or JPEG bytes (the format is read from the bytes, not a name) to RGBA with the pure-JS decoders,
+ * synchronously; the EXIF orientation is applied. The size is read from the header first
+ * ({@link readImageHeader}) and an image over `options.maxPixels` is refused (IMAGE_TOO_LARGE) before anything is
+ * allocated; a PNG's data is inflated no further than the size its header implies, and a truncated file of
+ * either kind is refused (INVALID_IMAGE), never padded. Throws UNSUPPORTED_IMAGE for other formats or when
+ * `bytes` is not bytes; `name` is used in messages. {@link decodeImageAsync} uses sharp when installed.
+ */
+export function decodeImage(bytes: Uint8Array | ArrayBuffer | DataView, name = 'image', options: DecodeImageOptions = {}): RgbaImage {
+  const o = decodeOptions(options);
+  const maxPixels = limitOption('maxPixels', o.maxPixels as number | undefined, DEFAULT_MAX_INPUT_PIXELS);
+  const b = asBytes(bytes, name);
+  const { format, width, height } = readImageHeader(b, name);
+  checkPixels(width, height, maxPixels, name);
+  return format === 'png' ? decodePng(b, name) : decodeJpeg(b, name, maxPixels);
+}
+
+/**
+ * Decodes image bytes to RGBA off the JavaScript thread when sharp is installed (PNG, JPEG, WebP, GIF, TIFF,
+ * AVIF, HEIF; see `options.decoder`), else as {@link decodeImage} does. Both paths check the size from the header
+ * before decoding, refuse truncated files, and apply the EXIF orientation.
+ */
+export async function decodeImageAsync(bytes: Uint8Array | ArrayBuffer | DataView, name = 'image', options: DecodeImageAsyncOptions = {}): Promise<RgbaImage> {
+  const o = decodeOptions(options);
+  const decoder = o.decoder ?? 'auto';
+  if (decoder !== 'auto' && decoder !== 'sharp' && decoder !== 'js') invalidOption('decoder', decoder, "'auto', 'sharp' or 'js'");
+  const maxPixels = limitOption('maxPixels', o.maxPixels as number | undefined, DEFAULT_MAX_INPUT_PIXELS);
+  const b = asBytes(bytes, name);
+  const sharp = decoder === 'js' ? undefined : await loadSharp();
+  if (decoder === 'sharp' && !sharp) throw new StyleTransferError('UNSUPPORTED_IMAGE', 'decoder: \'sharp\' was asked for, but sharp is not installed (npm install sharp).', { path: name });
+  return sharp ? decodeWithSharp(sharp, b, name, maxPixels) : decodeImage(b, name, { maxPixels });
 }
 
 function toRgbaBytes(px: WritablePixels, name: string): Uint8Array {
@@ -347,7 +270,7 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
   const maxBytes = limitOption('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES);
   limitOption('maxPixels', options.maxPixels, DEFAULT_MAX_INPUT_PIXELS);
   const bytes = await readRegularFile(path, maxBytes);
-  return decodeImage(bytes, path, { maxPixels: options.maxPixels });
+  return decodeImageAsync(bytes, path, { maxPixels: options.maxPixels, decoder: options.decoder });
 }
 
 /**

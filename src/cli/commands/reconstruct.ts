@@ -12,7 +12,7 @@ import { numFlag, str, type Ctx } from '../context.js';
 import { backendFlag, inputLimits, oneOf, parseLayerSpec, weightsManifest } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
-import { iterationReporter, sayRunNotes } from '../reporting.js';
+import { iterationReporter, publishResult, snapshotWriter } from '../reporting.js';
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 
@@ -70,20 +70,10 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
       ...opts,
       stylizer,
       signal: ctx.signal,
-      onIteration: iterationReporter(ctx, bar, async (info) => {
-        if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
-          const p = OutputPlan.numbered(out, info.iteration);
-          await outputs.writeImageNow(p, info.preview, quality);
-          ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
-        }
-      }),
+      onIteration: iterationReporter(ctx, bar, snapshotWriter(ctx, outputs, out, saveEvery, quality)),
     } as Parameters<typeof reconstruct>[0]);
     try {
-      await outputs.stageImage(out, await result.toPixels(), quality);
-      await outputs.commit(ctx.signal);
-      bar.done();
-      const last = result.history[result.history.length - 1];
-      sayRunNotes(ctx, result);
+      const last = await publishResult(ctx, outputs, bar, out, result, quality);
       ctx.say(`wrote ${out} (${kind} reconstruction from ${layer ?? layersText}, ${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)})`);
       ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings });
     } finally {

@@ -7,10 +7,10 @@
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
-import { encodeImage, readRegularFile } from '../../adapters/node/image-io.js';
+import { encodeImage } from '../../adapters/node/image-io.js';
 import { CONV_LAYERS } from '../../core/layers.js';
 import { resolveOptions } from '../../stylize/options.js';
-import { DEFAULT_STUDY_CONTENT_LAYERS, study, type StudyOptions, type StudyPair, type StudyRecord } from '../../insight/study.js';
+import { DEFAULT_STUDY_CONTENT_LAYERS, study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
 import { studyOptionsOf, validateStudyRecord } from '../../insight/record.js';
 import { renderStudyReport } from '../../insight/report.js';
 import { sha256Hex } from '../../weights/sha256.js';
@@ -20,10 +20,18 @@ import { backendFlag, inputLimits, numberList, weightsManifest } from '../flag-v
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { commandLine } from '../reporting.js';
-import { loadModel, readInputs } from '../run-io.js';
+import { loadModel, readInputs, readReplay } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { layerList, MAX_FILE_BYTES, parsePairs, stateCache, stemOf } from './study-state.js';
+
+/**
+ * The progress bar's position for a study, counted in runs: `[runs done, runs, "run 2/4: single conv3_1 12/80"]`
+ * (runs differ in length — receptive fields count layers, the others iterations — so the count is of runs).
+ */
+export function studyBar(p: StudyProgress): [number, number, string] {
+  return [p.run, p.runs, `run ${p.run + 1}/${p.runs}: ${p.experiment} ${p.label}${p.cached ? ' (kept)' : ` ${p.iteration}/${p.iterations}`}`];
+}
 
 export async function runStudy(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
@@ -41,14 +49,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   const replayPath = str(f, 'replay');
   if (replayPath !== undefined) {
     for (const fl of ['layers', 'reconstruct-layers', 'iterations', 'size', 'seed', 'cumulative', 'pairs']) if (f.get(fl) !== undefined) throw new UsageError(`--replay takes its settings from the record; drop --${fl}`);
-    await outputs.input('the --replay record', replayPath);
-    const text = Buffer.from(await readRegularFile(replayPath, MAX_FILE_BYTES, 'INVALID_OPTION')).toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new UsageError(`--replay ${replayPath} is not JSON (${(e as Error).message.split('\n')[0]}); expected a record written by "study"`, 'INVALID_RECORD');
-    }
+    const json = await readReplay(outputs, replayPath, MAX_FILE_BYTES, 'study');
     const record = (replayed = validateStudyRecord(json, `--replay ${replayPath}`));
     options = studyOptionsOf(record);
     names = record.pairs.map((p) => p.name);
@@ -120,8 +121,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
       cache,
       signal: ctx.signal,
       onProgress: (p) => {
-        // Counted in runs (runs differ in length: receptive fields count layers, the others iterations).
-        bar.update(p.run, p.runs, `run ${p.run + 1}/${p.runs}: ${p.experiment} ${p.label}${p.cached ? ' (kept)' : ` ${p.iteration}/${p.iterations}`}`);
+        bar.update(...studyBar(p));
         if (p.run !== current) {
           current = p.run;
           ctx.emit({ event: 'run', run: p.run, runs: p.runs, pair: p.pair, experiment: p.experiment, label: p.label, cached: p.cached });

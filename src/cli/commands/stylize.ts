@@ -11,7 +11,7 @@ import { numFlag, type Ctx } from '../context.js';
 import { backendFlag, inputLimits, iterationsFlag, weightsManifest } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
-import { iterationReporter, sayRunNotes, tileReporter } from '../reporting.js';
+import { iterationReporter, publishResult, snapshotWriter, tileReporter } from '../reporting.js';
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
@@ -61,20 +61,10 @@ export async function runStylize(ctx: Ctx): Promise<void> {
       ...options,
       signal: ctx.signal,
       onTile: tileReporter(ctx, bar, planned),
-      onIteration: iterationReporter(ctx, bar, async (info) => {
-        if (saveEvery && info.preview && info.iteration % saveEvery === 0) {
-          const p = OutputPlan.numbered(out, info.iteration);
-          await outputs.writeImageNow(p, info.preview, quality);
-          ctx.emit({ event: 'saved', path: p, iteration: info.iteration });
-        }
-      }),
+      onIteration: iterationReporter(ctx, bar, snapshotWriter(ctx, outputs, out, saveEvery, quality)),
     });
     try {
-      await outputs.stageImage(out, await result.toPixels(), quality);
-      await outputs.commit(ctx.signal);
-      bar.done();
-      sayRunNotes(ctx, result);
-      const last = result.history[result.history.length - 1];
+      const last = await publishResult(ctx, outputs, bar, out, result, quality);
       ctx.say(`wrote ${out} (${result.width}x${result.height}, ${result.iterations} iterations, loss ${last?.loss.total.toExponential(3) ?? '?'}, ${fmtMs(result.timings.totalMs)} on ${result.backend})`);
       ctx.emit({ event: 'done', output: out, width: result.width, height: result.height, iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason, loss: last?.loss, timings: result.timings, backend: result.backend, warnings: result.warnings, scales: result.scales });
     } finally {

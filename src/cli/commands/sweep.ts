@@ -7,7 +7,6 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, resolveLayer, VERSION, type LayerWeights } from '../../adapters/node.js';
 import { CONV_LAYERS, type NetworkPoint } from '../../core/layers.js';
-import { readRegularFile } from '../../adapters/node/image-io.js';
 import { renderContactSheet, replaySweep, sweep, type ContactSheetOptions, type SweepOptions, type SweepRecord, type SweepVary } from '../../experiments.js';
 import { checkSweepVary, validateSweepRecord } from '../../experiments/sweep/record-validate.js';
 import { resolveOptions } from '../../stylize/options.js';
@@ -17,7 +16,7 @@ import { backendFlag, inputLimits, iterationsFlag, numberList, oneOf, parseLayer
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { commandLine } from '../reporting.js';
-import { loadModel, readInputs, requiredOutput } from '../run-io.js';
+import { loadModel, readInputs, readReplay, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 
@@ -90,14 +89,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   let paths = ctx.positionals;
   let recordDir = '';
   if (replayPath !== undefined) {
-    await outputs.input('the --replay record', replayPath);
-    const text = Buffer.from(await readRegularFile(replayPath, MAX_RECORD_BYTES, 'INVALID_OPTION')).toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new UsageError(`--replay ${replayPath} is not JSON (${(e as Error).message.split('\n')[0]}); expected a record written by "sweep"`, 'INVALID_RECORD');
-    }
+    const json = await readReplay(outputs, replayPath, MAX_RECORD_BYTES, 'sweep');
     record = validateSweepRecord(json, `--replay ${replayPath}`);
     if (record.options.init === 'image') throw new UsageError(`--replay ${replayPath}: this sweep started from an image (options.init "image"), which the command line cannot replay`, 'INVALID_RECORD');
     recordDir = dirname(resolve(replayPath));

@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+/**
+ * Type-checks every ```ts / ```js code block of README.md and docs/*.md against the BUILT package (run
+ * `npm run build` first): each block becomes a module in a temp project whose node_modules/neural-style-tfjs is
+ * this repository, compiled by the repository's TypeScript (strict, DOM + Node types, top-level await). Errors are
+ * reported at their line in the Markdown file.
+ *
+ * Conventions, as HTML comments on the line(s) before a block (invisible on GitHub and npm):
+ * - `<!-- doc-code: declare <TypeScript declarations> -->` declares a fragment's placeholders, e.g.
+ *   `<!-- doc-code: declare const photo: import('neural-style-tfjs').RgbaImage; -->` (any TypeScript after
+ *   `declare `, such as an import, when it does not start with const/let/function/class);
+ * - `<!-- doc-code: skip <reason> -->` leaves a block out (say why).
+ * A block names its own imports; anything else it uses must be declared.
+ *
+ * Then docs/browser.md's worker example (the blocks starting `// stylize.worker.ts` and `// page`) is built as a
+ * vanilla-ts Vite app does it, `tsc && vite build`, with the compiler options of Vite's `vanilla-ts` template
+ * (`--no-vite` skips this).
+ *
+ * Usage: node scripts/check-doc-code.mjs [--keep] [--no-vite] [files...]. Exits 1 when a block does not compile.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const given = args.filter((a) => !a.startsWith('--'));
+const files = given.length ? given.map((f) => join(process.cwd(), f)) : [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(ROOT, 'docs', f))];
+
+if (!existsSync(join(ROOT, 'dist/index.d.ts'))) {
+  console.error('Build the package first (npm run build).');
+  process.exit(1);
+}
+
+/** The code blocks of one Markdown file: language, first code line (1-based), code, and its doc-code comments. */
+function blocksOf(file) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```(ts|typescript|js|javascript)\b/.exec(lines[i]);
+    if (!open) {
+      if (/^\s*```/.test(lines[i])) {
+        // another language's block: skip to its end so its contents are not taken for fences
+        for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]); i++);
+      }
+      continue;
+    }
+    const notes = [];
+    for (let j = i - 1; j >= 0 && /^\s*<!--\s*doc-code:/.test(lines[j]); j--) notes.unshift(/doc-code:\s*([\s\S]*?)\s*-->/.exec(lines[j])?.[1] ?? '');
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && !/^\s*```\s*$/.test(lines[end])) end++;
+    const indent = open[1].length;
+    out.push({ lang: open[2], line: start + 1, code: lines.slice(start, end).map((l) => l.slice(indent)).join('\n'), notes });
+    i = end;
+  }
+  return out;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'nst-doc-code-'));
+mkdirSync(join(tmp, 'node_modules/@types'), { recursive: true });
+symlinkSync(ROOT, join(tmp, 'node_modules/neural-style-tfjs'));
+symlinkSync(join(ROOT, 'node_modules/@tensorflow'), join(tmp, 'node_modules/@tensorflow'));
+for (const t of ['node', 'pngjs']) if (existsSync(join(ROOT, 'node_modules/@types', t))) symlinkSync(join(ROOT, 'node_modules/@types', t), join(tmp, 'node_modules/@types', t));
+for (const d of ['@webgpu', 'undici-types']) if (existsSync(join(ROOT, 'node_modules', d))) symlinkSync(join(ROOT, 'node_modules', d), join(tmp, 'node_modules', d));
+writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'doc-code', private: true, type: 'module' }));
+
+const map = new Map(); // generated file -> { md, line, header }
+const workerApp = {}; // docs/browser.md's worker example: { worker, page } code and declarations
+let skipped = 0;
+for (const file of files) {
+  for (const [n, b] of blocksOf(file).entries()) {
+    if (b.notes.some((x) => x.startsWith('skip'))) {
+      skipped++;
+      continue;
+    }
+    // `declare const x: T;` (the `declare` of the convention doubles as TypeScript's), or any TypeScript (imports).
+    if (file.endsWith('docs/browser.md') && /^\/\/ (stylize\.worker\.ts|page)\n/.test(b.code)) {
+      workerApp[b.code.startsWith('// page') ? 'page' : 'worker'] = b;
+    }
+    const declares = b.notes.filter((x) => x.startsWith('declare ')).map((x) => (/^declare (const|let|function|class) /.test(x) ? x : x.slice('declare '.length)));
+    const header = [...declares, ''];
+    // JavaScript blocks are checked as TypeScript (so they can have declared placeholders), with catch variables
+    // typed `any` as JavaScript has them.
+    const name = `${relative(ROOT, file).replace(/\W/g, '_')}_${n}.ts`;
+    // `export {}` makes every block a module (top-level await, no name clashes between blocks).
+    writeFileSync(join(tmp, name), `${header.join('\n')}${b.code}\nexport {};\n`);
+    map.set(name, { md: relative(ROOT, file), line: b.line, header: declares.length });
+  }
+}
+writeFileSync(
+  join(tmp, 'tsconfig.json'),
+  JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom', 'dom.iterable'], types: ['node'], skipLibCheck: true, useUnknownInCatchVariables: false },
+    include: ['*.ts'],
+  }),
+);
+const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.', '--pretty', 'false'], { cwd: tmp, encoding: 'utf8' });
+const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+const failedBlocks = new Set();
+for (const e of errors) {
+  const m = /^([^(]+)\((\d+),(\d+)\): (.*)$/.exec(e);
+  const at = m && map.get(m[1]);
+  if (!at) {
+    console.log(e);
+    continue;
+  }
+  failedBlocks.add(`${at.md}:${at.line}`);
+  const line = Number(m[2]) - at.header;
+  console.log(`${at.md}:${line > 0 ? at.line + line - 1 : `${at.line} (declare)`}: ${m[4]}`);
+}
+console.log(`doc code: ${map.size} blocks type-checked, ${skipped} skipped; ${failedBlocks.size} with errors (${errors.length} errors)`);
+let viteFailed = false;
+if (!args.includes('--no-vite') && !given.length) viteFailed = !(await buildWorkerApp());
+if (!keep) rmSync(tmp, { recursive: true, force: true });
+else console.log(`kept ${tmp}`);
+process.exit(errors.length || viteFailed ? 1 : 0);
+
+/** docs/browser.md's worker example as a vanilla-ts Vite app: `tsc && vite build`. */
+async function buildWorkerApp() {
+  if (!workerApp.worker || !workerApp.page) {
+    console.log('FAIL docs/browser.md: the worker example (blocks starting "// stylize.worker.ts" and "// page") was not found');
+    return false;
+  }
+  const app = join(tmp, 'vite-app');
+  mkdirSync(join(app, 'src'), { recursive: true });
+  // Packages resolve from the temp project's node_modules, one folder up.
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'worker-app', private: true, type: 'module' }));
+  writeFileSync(join(app, 'index.html'), '<!doctype html><html><body><script type="module" src="/src/main.ts"></script></body></html>');
+  // The page's placeholders become declarations (the build checks types and bundling, it does not run).
+  const declared = workerApp.page.notes.filter((x) => x.startsWith('declare ')).map((x) => (/^declare (const|let|function|class) /.test(x) ? x : x.slice('declare '.length)));
+  writeFileSync(join(app, 'src/main.ts'), `${declared.join('\n')}\n${workerApp.page.code}\n`);
+  writeFileSync(join(app, 'src/stylize.worker.ts'), `${workerApp.worker.code}\n`);
+  // Vite 7's vanilla-ts template (tsconfig.json), minus the vite/client types this app does not use.
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', useDefineForClassFields: true, module: 'ESNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], skipLibCheck: true,
+        moduleResolution: 'bundler', allowImportingTsExtensions: true, verbatimModuleSyntax: true, moduleDetection: 'force', noEmit: true,
+        strict: true, noUnusedLocals: true, noUnusedParameters: true, erasableSyntaxOnly: true, noFallthroughCasesInSwitch: true, noUncheckedSideEffectImports: true,
+      },
+      include: ['src'],
+    }),
+  );
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc')], { cwd: app, encoding: 'utf8' });
+  if (tsc.status !== 0) {
+    console.log(`FAIL docs/browser.md worker example: tsc\n${tsc.stdout}${tsc.stderr}`);
+    return false;
+  }
+  const { build } = await import(join(ROOT, 'node_modules/vite/dist/node/index.js'));
+  try {
+    await build({ root: app, configFile: false, logLevel: 'warn', build: { outDir: join(app, 'dist'), chunkSizeWarningLimit: 10_000 } });
+  } catch (e) {
+    console.log(`FAIL docs/browser.md worker example: vite build\n${e?.stack ?? e}`);
+    return false;
+  }
+  console.log('ok   docs/browser.md worker example: tsc && vite build (vanilla-ts settings)');
+  return true;
+}

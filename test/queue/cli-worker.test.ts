@@ -1,0 +1,55 @@
+/**
+ * `neural-style-tfjs worker`: its flags, and a real run against Redis (a job done, SIGTERM exits 0). Runs the
+ * built CLI: `npx tsup` first.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createQueue, folderStorage } from '../../src/queue/index.js';
+import { hasRedisServer, startRedis, tempDir, tinyPng } from '../helpers/queue.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+describe('neural-style-tfjs worker', () => {
+  it('prints its help; a missing --redis or an unknown flag is a usage error (exit 2)', () => {
+    const help = spawnSync(process.execPath, [cli, 'worker', '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--redis URL');
+    const missing = spawnSync(process.execPath, [cli, 'worker'], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('--redis');
+    const unknown = spawnSync(process.execPath, [cli, 'worker', '--redis', 'redis://127.0.0.1:1', '--bogus'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    const badUrl = spawnSync(process.execPath, [cli, 'worker', '--redis', 'http://x'], { encoding: 'utf8' });
+    expect(badUrl.status).toBe(2);
+    expect(badUrl.stderr).toContain('redis://');
+  });
+
+  describe.skipIf(!hasRedisServer)('with Redis', () => {
+    let stop = (): void => undefined;
+    afterAll(() => stop());
+
+    it('runs jobs until SIGTERM, then exits 0', async () => {
+      const redis = await startRedis();
+      stop = redis.stop;
+      const dir = tempDir('cli');
+      const name = `cli-${process.pid}-${Date.now()}`;
+      const proc = spawn(process.execPath, [cli, 'worker', '--redis', redis.url, '--name', name, '--storage', dir, '--threads', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+      const queue = await createQueue({ connection: redis.url, name, storage: folderStorage(dir) });
+      try {
+        const job = await queue.stylize(tinyPng('cli content'), tinyPng('cli style'), { size: 32, iterations: 2 });
+        const r = await job.result();
+        expect(r.iterations).toBe(2);
+        expect(await queue.storage.has(r.key)).toBe(true);
+      } finally {
+        await queue.close();
+      }
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/job \d+ done/);
+    }, 300_000);
+  });
+});
