@@ -5,7 +5,7 @@
  * @module
  */
 import type { StylizeOptions } from '../stylize/options.js';
-import { UsageError, parseNumber } from './args.js';
+import { UsageError } from './args.js';
 import { str, type Flags } from './context.js';
 import { numberList, parseLayerSpec } from './flag-values.js';
 import { CLI_ROWS } from './flags.js';
@@ -67,9 +67,6 @@ export function stylizeOptionsFromFlags(f: Flags): StylizeFlagOptions {
         if (tile !== undefined) o.tile = tile;
         break;
       }
-      case 'uncovered':
-        o.uncovered = text === 'content' ? text : parseNumber(flag, text, true);
-        break;
       case 'tile.halo':
         if (f.get('tile') === undefined) tileOption(undefined, text); // refuses a halo without a tile size
         break;

@@ -8,6 +8,7 @@
 import { OPTIONS } from '../options/check.js';
 import { readImageInput, type ImageInput } from '../image/input.js';
 import type { Mask } from './mask.js';
+import type { StyleRegion } from './types.js';
 
 /** A named colour of a segmentation palette (0–255 RGB). */
 export interface PaletteColor {
@@ -82,4 +83,22 @@ export async function segmentationMasks(map: ImageInput, field = 'map', o: Segme
     }
   }
   return new Map(palette.flatMap((c, k) => (present[k] ? [[c.name, { data: masks[k], width, height }] as const] : [])));
+}
+
+/**
+ * Regions from colour-coded segmentation maps: `contentMap` over the content image and one map per style image
+ * (`styleMaps[i]` over style image i, or undefined for a style image without a map, which then gives its whole
+ * image to every colour). Each colour present in the content map becomes a region (named after the colour) whose
+ * styles are the style images with that colour in their map, each restricted to that colour's area there; a colour
+ * no style map has is left out (so `uncovered` decides what happens there). Pass the result as `regions`.
+ */
+export async function regionsFromSegmentation(contentMap: ImageInput, styleMaps: readonly (ImageInput | undefined)[], o: SegmentationOptions = {}): Promise<StyleRegion[]> {
+  const content = await segmentationMasks(contentMap, 'contentMap', o);
+  const styles = await Promise.all(styleMaps.map((m, i) => (m === undefined ? undefined : segmentationMasks(m, `styleMaps[${i}]`, o))));
+  const regions: StyleRegion[] = [];
+  for (const [name, mask] of content) {
+    const from = styles.flatMap((s, i) => (s === undefined ? [{ style: i }] : s.has(name) ? [{ style: i, mask: s.get(name)! }] : []));
+    if (from.length) regions.push({ name, mask, styles: from });
+  }
+  return regions;
 }

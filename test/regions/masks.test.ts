@@ -10,7 +10,7 @@ import { activationShape } from '../../src/core/network.js';
 import { theoreticalReceptiveField } from '../../src/insight/receptive-field.js';
 import { fullMask, maskSum, maxCoverage, readMask, resizeMask, uncovered, type Mask } from '../../src/regions/mask.js';
 import { propagateMask } from '../../src/regions/propagate.js';
-import { DEFAULT_PALETTE, segmentationMasks } from '../../src/regions/segmentation.js';
+import { DEFAULT_PALETTE, regionsFromSegmentation, segmentationMasks } from '../../src/regions/segmentation.js';
 
 /** A mask that is 1 left of column `edge` and 0 right of it. */
 function halves(height: number, width: number, edge: number): Mask {
@@ -130,5 +130,16 @@ describe('segmentation maps', () => {
     expect(DEFAULT_PALETTE.length).toBe(9);
     await expect(segmentationMasks({ data: px, width: w, height: 2 }, 'map', { palette: [{ name: 'a', rgb: [0, 0, 300] as never }] })).rejects.toMatchObject({ details: { field: 'palette[0].rgb[2]' } });
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('builds regions from a content map and style maps: one per colour of the content map that a style has', async () => {
+    const map = (colours: number[][]) => ({ data: new Uint8ClampedArray(colours.flatMap((c) => [...c, 255])), width: colours.length, height: 1 });
+    const [blue, green, red] = [[0, 0, 255], [0, 255, 0], [255, 0, 0]];
+    const regions = await regionsFromSegmentation(map([blue, blue, green, red]), [map([blue, green]), undefined]);
+    expect(regions.map((r) => r.name)).toEqual(['blue', 'green', 'red']);
+    expect(regions[0].styles!.map((s) => (typeof s === 'number' ? s : s.style))).toEqual([0, 1]);
+    expect([...((regions[0].styles![0] as { mask: Mask }).mask.data)]).toEqual([1, 0]);
+    // red is in no style map: only the style image without a map (all of it) paints it.
+    expect(regions[2].styles).toEqual([{ style: 1 }]);
   });
 });
