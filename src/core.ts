@@ -32,3 +32,5 @@ export { STYLIZE_DEFAULTS } from './defaults.js';
 export { STYLIZE_RANGES, OPTION_TABLE, type OptionRow, type OptionScope } from './options/table.js';
 export { urlWeightsSource } from './weights/source.js';
 export { configurePlatform, getPlatform, type Platform } from './platform.js';
+export { propagateMask, MASK_PROPAGATIONS } from './regions/propagate.js';
+export { readMask, resizeMask } from './regions/mask.js';

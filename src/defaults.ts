@@ -41,6 +41,9 @@ export const STYLIZE_DEFAULTS = {
   pyramidDecay: 0.6,
   normalizeGradients: false,
   preserveColors: false,
+  /** Styles by region: how masks reach the layers (Gatys et al. 2017's default), and what styles the rest. */
+  regionMasks: { mode: 'inside', erode: 0 },
+  uncovered: 'content',
   /**
    * `'auto'`: one scale up to {@link STYLIZE_DEFAULTS.coarseToFine}`.above` px; above it, coarse-to-fine (see
    * `coarseToFine`). A list of fractions ending in 1 sets the scales.

@@ -25,19 +25,26 @@ export interface LossTerm {
 /**
  * Content term at a point: `weight` · mean((F − P)²) (`'mean'`) or `weight` · ½Σ(F − P)² (`'paper'`), with P the
  * whole image's target activation. Statistic: Σ(F − P)² over the positions given; gradient 2·scale·(F − P).
+ * `weightMap` (`[1,H,W,1]` at the point's size over the whole image, values ≥ 0) weighs each position's squared
+ * difference: a spatially varying content weight (all ones is the plain term).
  */
-export function contentTerm(target: tf.Tensor4D, weight: number, norm: LossNormalization = 'mean'): ActivationTerm {
+export function contentTerm(target: tf.Tensor4D, weight: number, norm: LossNormalization = 'mean', weightMap?: tf.Tensor4D): ActivationTerm {
   const channels = target.shape[3];
-  // The target under an activation lying at `at` (the target itself for the whole image).
-  const under = (a: tf.Tensor4D, at: At): tf.Tensor4D =>
-    at.top === 0 && at.left === 0 && a.shape[1] === target.shape[1] && a.shape[2] === target.shape[2] ? target : tf.slice(target, [0, at.top, at.left, 0], a.shape);
+  const whole = (a: tf.Tensor4D, at: At) => at.top === 0 && at.left === 0 && a.shape[1] === target.shape[1] && a.shape[2] === target.shape[2];
+  // The target (and weight map) under an activation lying at `at` (themselves for the whole image).
+  const under = (t: tf.Tensor4D, a: tf.Tensor4D, at: At): tf.Tensor4D => (whole(a, at) ? t : tf.slice(t, [0, at.top, at.left, 0], [1, a.shape[1], a.shape[2], t.shape[3]]));
+  const diff = (a: tf.Tensor4D, at: At): tf.Tensor4D => {
+    const d = tf.sub(a, under(target, a, at)) as tf.Tensor4D;
+    return weightMap ? (tf.mul(d, under(weightMap, a, at)) as tf.Tensor4D) : d;
+  };
   return {
-    accumulate: (a, at) => [tf.tidy(() => tf.sum(tf.square(tf.sub(a, under(a, at)))))],
+    // Σ w·(F − P)² = Σ (F − P)·w(F − P): the weighted difference times the plain one.
+    accumulate: (a, at) => [tf.tidy(() => (weightMap ? tf.sum(tf.mul(tf.sub(a, under(target, a, at)), diff(a, at))) : tf.sum(tf.square(diff(a, at)))))],
     finish(sums, positions) {
       const scale = norm === 'mean' ? weight / (positions * channels) : weight * 0.5;
       return { value: tf.mul(sums[0], scale) as tf.Scalar, coefficients: [tf.scalar(2 * scale)] };
     },
-    activationGrad: (a, [twiceScale], at) => tf.tidy(() => tf.mul(tf.sub(a, under(a, at)), twiceScale) as tf.Tensor4D),
+    activationGrad: (a, [twiceScale], at) => tf.tidy(() => tf.mul(diff(a, at), twiceScale) as tf.Tensor4D),
   };
 }
 
@@ -45,20 +52,39 @@ export function contentTerm(target: tf.Tensor4D, weight: number, norm: LossNorma
  * Style term at a point: `weight` · mean((G − A)²) over the C² Gram entries (`'mean'`) or `weight` · ¼Σ(G − A)²
  * (`'paper'`), with G = FᵀF/(C·H·W) over the whole image and A the target Gram. Statistic: FᵀF (the `kernels`'
  * Gram, default the active backend's); gradient F·(dG + dGᵀ)/(C·H·W) with dL/dG = 2·scale·(G − A).
+ *
+ * With a `guide` (`[1,H,W,1]` at the point's size over the whole image, values in [0, 1]: a region's mask at this
+ * layer), the guided Gram of Gatys et al. 2017: G = (F∘T)ᵀ(F∘T)/(C·ΣT²), normalised by the guide's own energy ΣT²
+ * instead of H·W, so a region's statistics do not grow with its area (all ones is the plain term). Both sums are
+ * over positions, so a tiled evaluation adds them tile by tile; the gradient is T²∘F·(dG + dGᵀ)/(C·ΣT²).
  */
-export function styleTerm(targetGram: tf.Tensor2D, weight: number, norm: LossNormalization = 'mean', kernels: Kernels = activeKernels()): ActivationTerm {
+export function styleTerm(targetGram: tf.Tensor2D, weight: number, norm: LossNormalization = 'mean', kernels: Kernels = activeKernels(), guide?: tf.Tensor4D): ActivationTerm {
   const c = targetGram.shape[0];
   const scale = norm === 'mean' ? weight / (c * c) : weight * 0.25;
+  const guideAt = (a: tf.Tensor4D, at: At): tf.Tensor4D =>
+    at.top === 0 && at.left === 0 && a.shape[1] === guide!.shape[1] && a.shape[2] === guide!.shape[2] ? guide! : tf.slice(guide!, [0, at.top, at.left, 0], [1, a.shape[1], a.shape[2], 1]);
+  const flat = (a: tf.Tensor4D) => tf.reshape(a, [-1, c]) as tf.Tensor2D;
   return {
-    accumulate: (a) => [tf.tidy(() => kernels.gram(tf.reshape(a, [-1, c]) as tf.Tensor2D))],
+    accumulate: (a, at) =>
+      guide
+        ? tf.tidy(() => {
+            const t = guideAt(a, at);
+            return [kernels.gram(flat(tf.mul(a, t) as tf.Tensor4D)), tf.sum(tf.square(t))];
+          })
+        : [tf.tidy(() => kernels.gram(flat(a)))],
+    // `positions` (H·W) is the energy of an all-ones guide.
     finish: (sums, positions) =>
       tf.tidy(() => {
-        const nc = positions * c;
+        const nc = guide ? tf.mul(sums[1], c) : tf.scalar(positions * c);
         const diff = tf.sub(tf.div(sums[0], nc), targetGram);
         const dG = tf.mul(diff, 2 * scale);
         return { value: tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar, coefficients: [tf.div(tf.add(dG, tf.transpose(dG)), nc)] };
       }),
-    activationGrad: (a, [coefficient]) => tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(a, [-1, c]), coefficient as tf.Tensor2D), a.shape) as tf.Tensor4D),
+    activationGrad: (a, [coefficient], at) =>
+      tf.tidy(() => {
+        const g = tf.reshape(tf.matMul(flat(a), coefficient as tf.Tensor2D), a.shape) as tf.Tensor4D;
+        return guide ? (tf.mul(g, tf.square(guideAt(a, at))) as tf.Tensor4D) : g;
+      }),
   };
 }
 

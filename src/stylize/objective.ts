@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
-import { wholeImageLoss, type LossSpec } from '../core/loss-spec.js';
+import { wholeImageLoss, type LossSpec, type PointTerm } from '../core/loss-spec.js';
+import type { LayerName } from '../core/layers.js';
 import { contentTerm, styleTerm, tvTerm, type LossTerm } from '../core/losses.js';
 import type { Vgg19 } from '../core/model.js';
 import { lossPass, type PassPlan, type PointLoss } from '../core/network.js';
@@ -10,19 +11,45 @@ import type { ResolvedOptions } from './options.js';
 import type { ObservedEvaluation, RunTaps } from './taps.js';
 import { throwIfAborted, type Targets } from './targets.js';
 
+/** Which part of the loss breakdown a term's value goes to. */
+export interface PartLabel {
+  kind: 'content' | 'style';
+  layer: LayerName;
+}
+
+/** The run's loss with a label per term at a network point (in the spec's order). */
+export interface RunLoss extends LossSpec {
+  labels: PartLabel[];
+}
+
 /**
  * The loss of a scale, one {@link LossSpec} for whole-image and tiled evaluation alike: a content term per content
- * layer, a style term per style layer, then TV. Its values come back in that order, the order of
- * `LossBreakdown`'s parts.
+ * layer (weighted per position by `contentWeightMap`), a style term per style layer — or, with `regions`, one per
+ * region and style layer it reaches, guided by the region's mask there, its weight divided by the number of regions
+ * (Gatys et al. 2017) — then TV. Its values come back in that order; `labels` says which layer each belongs to.
  */
-export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): LossSpec {
-  return {
-    points: [
-      ...o.contentLayers.map((l) => ({ point: l.point, term: contentTerm(t.contentFeatures.get(l.point.index)!, o.contentWeight * l.weight, o.lossNormalization) })),
-      ...o.styleLayers.map((l) => ({ point: l.point, term: styleTerm(t.styleGrams.get(l.point.index)!, o.styleWeight * l.weight, o.lossNormalization, kernels) })),
-    ],
-    image: [tvTerm(o.tvWeight)],
-  };
+export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): RunLoss {
+  const terms: (PointTerm & { label: PartLabel })[] = [];
+  for (const l of o.contentLayers) {
+    const term = contentTerm(t.contentFeatures.get(l.point.index)!, o.contentWeight * l.weight, o.lossNormalization, t.contentWeights?.get(l.point.index));
+    terms.push({ point: l.point, term, label: { kind: 'content', layer: l.name } });
+  }
+  if (t.regions) {
+    const share = 1 / t.regions.length;
+    for (const r of t.regions) {
+      for (const l of o.styleLayers) {
+        const guide = r.guides.get(l.point.index);
+        if (!guide) continue;
+        const term = styleTerm(r.grams.get(l.point.index)!, o.styleWeight * l.weight * r.weight * share, o.lossNormalization, kernels, guide);
+        terms.push({ point: l.point, term, label: { kind: 'style', layer: l.name } });
+      }
+    }
+  } else {
+    for (const l of o.styleLayers) {
+      terms.push({ point: l.point, term: styleTerm(t.styleGrams.get(l.point.index)!, o.styleWeight * l.weight, o.lossNormalization, kernels), label: { kind: 'style', layer: l.name } });
+    }
+  }
+  return { points: terms, image: [tvTerm(o.tvWeight)], labels: terms.map((x) => x.label) };
 }
 
 /** What to change when the loss stops being finite. */

@@ -10,6 +10,10 @@ import { OPTIONS, type Checker } from '../options/check.js';
 import { optionKeys, optionRow, rangeOf } from '../options/table.js';
 import type { TileProgress, TilingInfo } from './tiling/layout.js';
 import { resolveTile, type ResolvedTile, type TileOption } from './tiling/options.js';
+import type { MaskInput } from '../regions/mask.js';
+import type { PropagationOptions } from '../regions/propagate.js';
+import type { StyleRegion } from '../regions/types.js';
+import { resolveContentWeightMap, resolveRegions, type ResolvedRegions } from '../regions/options.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
@@ -67,6 +71,17 @@ export interface IterationInfo extends StepInfo {
 export interface StylizeOptions {
   /** Relative weights of several style images (normalised to sum 1). Default: equal. */
   styleBlendWeights?: readonly number[];
+  /**
+   * Styles by region (Gatys et al. 2017): each region is a mask over the output and the style(s) it takes its
+   * statistics from, optionally a region of a style image. See docs/regions.md.
+   */
+  regions?: readonly StyleRegion[];
+  /** How each region's mask reaches the style layers: `mode` (default `'inside'`), `erode`, `threshold`. */
+  regionMasks?: PropagationOptions;
+  /** Where no region covers the output: `'content'` (default: no style there) or the index of a style image. */
+  uncovered?: 'content' | number;
+  /** A mask in [0, 1] that scales the content weight per pixel (0: only the style decides there). Default: uniform. */
+  contentWeightMap?: MaskInput;
   /**
    * The range of the input images' values when they are floats (tensors, Float32Array or number[] pixels):
    * `'0-255'` (default) or `'0-1'`. Bytes (Uint8Array, ImageData, decoded files) are always 0–255. Values outside
@@ -216,6 +231,9 @@ export interface ResolvedOptions {
   previewEvery: number;
   snapshots: Set<number>;
   blend: number[];
+  /** Styles by region, when given. */
+  regions?: ResolvedRegions;
+  contentWeightMap?: MaskInput;
   pixelRange: PixelRange;
   taps?: Taps;
   tapEvery: number;
@@ -332,6 +350,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
   if (typeof init === 'string' && !optionRow('init').choices!.includes(init)) check.fail('init', init, '"content", "style", "noise" or an image');
   const snapshots = new Set<number>();
   if (o.snapshots !== undefined) for (const s of check.list('snapshots', o.snapshots, 0)) snapshots.add(num(check, 'snapshots[]', s, undefined, 'snapshots'));
+  const blend = blendWeights(check, o.styleBlendWeights, styleCount);
   const lb = o.lbfgs === undefined ? {} : check.object('lbfgs', o.lbfgs, optionKeys('call', 'lbfgs'));
   if (o.taps !== undefined) check.object('taps', o.taps);
   // Checked here, used by the session (not part of the resolved options).
@@ -365,7 +384,9 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
     scales,
     previewEvery: num(check, 'previewEvery', o.previewEvery, D.previewEvery),
     snapshots,
-    blend: blendWeights(check, o.styleBlendWeights, styleCount),
+    blend,
+    regions: resolveRegions(check, o, styleCount, blend),
+    contentWeightMap: resolveContentWeightMap(check, o.contentWeightMap),
     pixelRange: choice(check, 'pixelRange', o.pixelRange, D.pixelRange),
     taps: o.taps,
     tapEvery: num(check, 'taps.every', o.taps?.every, D.tapEvery),

@@ -18,7 +18,10 @@ import { planRun, type RunPlan, type ScalePlan } from './plan.js';
 import { scaleReport, type ScaleReport, type StopReason } from './result.js';
 import type { PreparedStyle } from './style-handle.js';
 import { RunTaps, type ObservedEvaluation } from './taps.js';
-import { makeObjective, NON_FINITE_ADVICE, runLoss } from './objective.js';
+import { makeObjective, NON_FINITE_ADVICE, runLoss, type PartLabel } from './objective.js';
+import { contentWeightsAt, regionTargetsAt } from './region-targets.js';
+import { readMask, resizeMask } from '../regions/mask.js';
+import { readRegions } from '../regions/targets.js';
 import { describeTiling } from './tiling/layout.js';
 import { makeHostTiledObjective, makeTiledObjective, tiledLossSpec, type TileProgress } from './tiling/objective.js';
 import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
@@ -67,14 +70,18 @@ export interface RunSummary {
   scales: ScaleReport[];
 }
 
-function breakdown(o: ResolvedOptions, total: number, parts: ArrayLike<number>): LossBreakdown {
-  const nc = o.contentLayers.length;
+/** The loss breakdown from an evaluation's parts: the terms at network points by `labels` (a layer's terms summed), then TV. */
+function breakdown(labels: readonly PartLabel[], total: number, parts: ArrayLike<number>): LossBreakdown {
   const contentLayers: LossBreakdown['contentLayers'] = {};
   const styleLayers: LossBreakdown['styleLayers'] = {};
   let content = 0;
   let style = 0;
-  o.contentLayers.forEach((l, i) => ((contentLayers[l.name] = parts[i]), (content += parts[i])));
-  o.styleLayers.forEach((l, i) => ((styleLayers[l.name] = parts[nc + i]), (style += parts[nc + i])));
+  labels.forEach(({ kind, layer }, i) => {
+    const into = kind === 'content' ? contentLayers : styleLayers;
+    into[layer] = (into[layer] ?? 0) + parts[i];
+    if (kind === 'content') content += parts[i];
+    else style += parts[i];
+  });
   return { total, content, style, tv: parts[parts.length - 1], contentLayers, styleLayers };
 }
 
@@ -199,6 +206,10 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       backend: input.backend, memoryLimit: kernels.memoryLimit, deviceLimits: kernels.deviceLimits?.(), convBytes: kernels.preparedConvBytes,
     });
     const warnings = plan.warnings;
+    const size = { height: contentFull.shape[1], width: contentFull.shape[2] };
+    const regions = o.regions && (await readRegions(o.regions, size, style.sizes, input.maxPixels));
+    const weightMap = o.contentWeightMap && resizeMask(await readMask(o.contentWeightMap, 'contentWeightMap', input.maxPixels), size.height, size.width);
+    if (regions) warnings.push(...regions.warnings);
     if (o.taps && input.tapPoints.length) {
       taps = new RunTaps(model, { points: input.tapPoints, onActivation: o.taps.onActivation, every: o.tapEvery, planned, pooling: o.pooling, inPass: plan.tapsInPass });
     }
@@ -207,14 +218,17 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
       const ts = now();
       abortCheck();
       const content = await computeContentTargets(model, contentFull, scale, o);
-      let styleGrams: Map<number, tf.Tensor2D>;
+      const next: Targets = { ...content, styleGrams: new Map() };
       try {
-        styleGrams = await style.grams(model, scale, o, content, kernels, abortCheck);
+        // With regions each region has its own targets; the plain style terms are not used.
+        if (regions) next.regions = await regionTargetsAt(model, regions, style, scale, o, content, kernels, abortCheck, (w) => warnings.push(w));
+        else next.styleGrams = await style.grams(model, scale, o, content, kernels, abortCheck);
+        if (weightMap) next.contentWeights = contentWeightsAt(weightMap, scale, o.contentLayers.map((l) => l.point));
       } catch (e) {
-        disposeTargets(content);
+        disposeTargets(next);
         throw e;
       }
-      const next: Targets = { ...content, styleGrams };
+      const labels = runLoss(next, o, kernels).labels;
       // Start image: the init at the first scale, the previous result upsampled after that.
       let start: tf.Tensor4D;
       try {
@@ -284,7 +298,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
             scale: si,
             width: t.width,
             height: t.height,
-            loss: breakdown(o, ev.loss, ev.parts),
+            loss: breakdown(labels, ev.loss, ev.parts),
             evaluations,
             elapsedMs: now() - t0,
             ...(tilingInfo && { tiling: tilingInfo }),

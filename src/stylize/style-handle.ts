@@ -6,6 +6,10 @@ import type { Vgg19 } from '../core/model.js';
 import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
 import { blendGrams, prepareStyleImage, styleGramsOf, type ContentTargets } from './targets.js';
+import { forward, preprocess } from '../core/network.js';
+import type { Mask } from '../regions/mask.js';
+import type { PropagationOptions } from '../regions/propagate.js';
+import { guidedGram, guidesAt } from '../regions/targets.js';
 
 /**
  * A style prepared once by {@link Stylizer.prepareStyle} and reused across calls: the style images live on the
@@ -88,8 +92,24 @@ export class PreparedStyle implements StyleHandle {
    */
   async grams(model: Vgg19, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, checkAbort: () => void): Promise<Map<number, tf.Tensor2D>> {
     const points = o.styleLayers.map((l) => l.point);
+    const { perImage, done } = await this.imageGrams(model, scale, o, content, kernels, checkAbort, points);
+    try {
+      return blendGrams(perImage, o.blend, points);
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * Each style image's Grams at `points` (cached as in {@link PreparedStyle.grams}); `done()` frees those that were
+   * not cached (with `preserveColors`). The Grams are valid until then.
+   */
+  async imageGrams(model: Vgg19, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, checkAbort: () => void, points: NetworkPoint[]): Promise<{ perImage: GramSet[]; done(): void }> {
     const perImage: GramSet[] = [];
     const transient: GramSet[] = [];
+    const done = () => {
+      for (const g of transient) tf.dispose([...g.values()]);
+    };
     try {
       for (let i = 0; i < this.images.length; i++) {
         checkAbort();
@@ -101,9 +121,33 @@ export class PreparedStyle implements StyleHandle {
           perImage.push(await this.cachedGrams(model, i, scale, o, content, points, kernels));
         }
       }
-      return blendGrams(perImage, o.blend, points);
+      return { perImage, done };
+    } catch (e) {
+      done();
+      throw e;
+    }
+  }
+
+  /**
+   * The Grams of style image `i` guided by `mask` (a region of it, at the image's full size) at `points`, carried to
+   * each layer by `propagation`: (F∘T)ᵀ(F∘T)/(C·ΣT²). Layers the region does not reach are left out. New tensors.
+   */
+  async guidedGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, mask: Mask, propagation: PropagationOptions, points: NetworkPoint[]): Promise<GramSet> {
+    const style = await prepareStyleImage(this.images[i], scale.styleShapes[i], o, content);
+    const [, height, width] = style.shape;
+    const guides = guidesAt(mask, height, width, points, propagation);
+    try {
+      const input = preprocess(style);
+      const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());
+      const grams: GramSet = new Map();
+      for (const p of points) {
+        const guide = guides.get(p.index);
+        if (guide) grams.set(p.index, guidedGram(acts.get(p.name)!, guide, (x) => kernels.gram(x)));
+      }
+      tf.dispose([...acts.values()]);
+      return grams;
     } finally {
-      for (const g of transient) tf.dispose([...g.values()]);
+      tf.dispose([style, ...guides.values()]);
     }
   }
 

@@ -11,6 +11,7 @@ import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
 import { tiledFeatures, tiledGrams } from './tiling/forward.js';
 import type { TileLayout } from './tiling/layout.js';
+import { disposeRegionTargets, type RegionScaleTargets } from '../regions/targets.js';
 
 /** The content side of one scale: the images and content-layer activations. Owns its tensors. */
 export interface ContentTargets {
@@ -26,12 +27,19 @@ export interface ContentTargets {
 
 /** Everything one scale's objective needs. Owns its tensors. */
 export interface Targets extends ContentTargets {
-  /** Blended target Gram per style-layer point index. */
+  /** Blended target Gram per style-layer point index (empty with regions: each region has its own). */
   styleGrams: Map<number, tf.Tensor2D>;
+  /** With `regions`: each region's guides and target Grams. */
+  regions?: RegionScaleTargets[];
+  /** With `contentWeightMap`: the map at each content layer, per point index. */
+  contentWeights?: Map<number, tf.Tensor4D>;
 }
 
 export function disposeTargets(t: ContentTargets | Targets): void {
-  tf.dispose([t.content, t.contentColor, ...t.contentFeatures.values(), ...('styleGrams' in t ? t.styleGrams.values() : [])]);
+  tf.dispose([t.content, t.contentColor, ...t.contentFeatures.values()]);
+  if (!('styleGrams' in t)) return;
+  tf.dispose([...t.styleGrams.values(), ...(t.contentWeights?.values() ?? [])]);
+  if (t.regions) disposeRegionTargets(t.regions);
 }
 
 export { throwIfAborted };

@@ -168,6 +168,8 @@ const RECORDED: { [K in RecordedOption]: (r: ResolvedOptions) => SweepSettings[K
   styleBlendWeights: (r) => r.blend,
   tile: (r) => (r.tile.mode === 'auto' ? 'auto' : r.tile.mode === 'off' ? false : { size: r.tile.size, halo: r.tile.halo }),
   pixelRange: (r) => r.pixelRange,
+  regionMasks: (r) => ({ ...(r.regions?.propagation ?? { mode: STYLIZE_DEFAULTS.regionMasks.mode, erode: STYLIZE_DEFAULTS.regionMasks.erode }) }),
+  uncovered: (r) => r.regions?.uncovered ?? STYLIZE_DEFAULTS.uncovered,
 };
 
 /** The JSON-able settings of one cell: every recorded option, resolved (defaults filled in). */

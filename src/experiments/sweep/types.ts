@@ -96,6 +96,9 @@ export interface SweepSettings {
   styleBlendWeights: number[];
   tile: 'auto' | false | { size: number; halo: number | 'exact' };
   pixelRange: string;
+  /** How region masks reach the layers (recorded whether or not the run had regions). */
+  regionMasks: { mode: string; erode: number; threshold?: number };
+  uncovered: 'content' | number;
 }
 
 /** One tile of the grid. */
