@@ -22,8 +22,9 @@ export async function stylizeInputs() {
   const nst = await import(join(root, 'dist', 'node.js'));
   const backend = await nst.ready(value('backend', 'wasm'));
   const shared = join(root, '..', 'shared', 'images');
-  const content = await nst.readImage(value('content', join(shared, 'tubingen.jpg')));
-  const style = await nst.readImage(value('style', join(shared, 'starry_night.jpg')));
+  // The pure-JS decoder: the same pixels on every machine (sharp's libjpeg differs by up to 4 levels).
+  const content = await nst.readImage(value('content', join(shared, 'tubingen.jpg')), { decoder: 'js' });
+  const style = await nst.readImage(value('style', join(shared, 'starry_night.jpg')), { decoder: 'js' });
   const model = await nst.loadVgg19();
   return { nst, backend, content, style, model };
 }

@@ -24,7 +24,8 @@ async function image(name, seed) {
     t.dispose();
     return { data, width: 512, height: 512, channels: 3 };
   }
-  const img = await nst.readImage(path);
+  // The pure-JS decoder: the same pixels on every machine and tree (sharp's libjpeg differs by up to 4 levels).
+  const img = await nst.readImage(path, { decoder: 'js' });
   const ch = img.data.length / (img.width * img.height);
   const s = Math.min(img.width, img.height);
   const x0 = (img.width - s) >> 1;
