@@ -700,8 +700,20 @@ describe('no leaks: the tensor count returns to where it was', () => {
     const reasons = new Set<string>();
     let k = 1;
     for (; k <= 30; k++) {
+      // A real AbortSignal (look-alikes are refused) whose \`aborted\` aborts it on its k-th read.
       let reads = 0;
-      const signal = { get aborted() { return ++reads >= k; }, reason: `read ${k}` } as unknown as AbortSignal;
+      let fired = false;
+      const controller = new AbortController();
+      const signal = controller.signal;
+      Object.defineProperty(signal, 'aborted', {
+        get: () => {
+          if (!fired && ++reads >= k) {
+            fired = true;
+            controller.abort(`read ${k}`);
+          }
+          return fired;
+        },
+      });
       // Once k exceeds the reads a whole 4-iteration run makes, the run completes: every point has been tried.
       const outcome = await stylize(small({ iterations: 4, signal })).then((r) => (r.dispose(), null), (err: unknown) => err);
       if (outcome === null) break;
