@@ -14,6 +14,7 @@ import { isStyleTransferError } from '../../src/errors.js';
 import type { Frame } from '../../src/video/frames.js';
 import { findFfmpeg, framesFromVideo, writeFramesToVideo } from '../../src/adapters/node/video/ffmpeg.js';
 import { readFrames, writeFrames } from '../../src/adapters/node/video/io.js';
+import { codeOf, collect } from '../helpers/async.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nst-ffmpeg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,21 +43,6 @@ function frame(i: number, w = 32, h = 24): Frame {
     }
   }
   return { data, width: w, height: h };
-}
-
-async function collect(it: AsyncIterable<Frame>): Promise<Frame[]> {
-  const out: Frame[] = [];
-  for await (const f of it) out.push(f);
-  return out;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return isStyleTransferError(e) ? e.code : `not coded: ${String(e)}`;
-  }
-  return 'no error';
 }
 
 /** Mean absolute difference of the RGB values of two frames of one size. */

@@ -12,6 +12,7 @@ import { writeImage } from '../../src/adapters/node/image-io.js';
 import { framesFromIterable, type Frame } from '../../src/video/frames.js';
 import { frameFileName, framesFromFolder, naturalCompare, writeFramesToFolder } from '../../src/adapters/node/video/folder.js';
 import { readFrames, writeFrames } from '../../src/adapters/node/video/io.js';
+import { codeOf, collect } from '../helpers/async.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nst-frames-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,21 +23,6 @@ const flat = (v: number, w = 6, h = 4): Frame => {
   for (let i = 3; i < data.length; i += 4) data[i] = 255;
   return { data, width: w, height: h };
 };
-
-async function collect(it: AsyncIterable<Frame>): Promise<Frame[]> {
-  const out: Frame[] = [];
-  for await (const f of it) out.push(f);
-  return out;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return isStyleTransferError(e) ? e.code : `not coded: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 describe('frames from an iterable', () => {
   it('converts RGB to RGBA and keeps the order', async () => {

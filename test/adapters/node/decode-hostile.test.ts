@@ -12,15 +12,7 @@ import { isStyleTransferError } from '../../../src/errors.js';
 import type { RgbaImage } from '../../../src/image/input.js';
 import { decodeImage, decodeImageAsync, encodeImage, imageDecoder, type ImageDecoder } from '../../../src/adapters/node/image-io.js';
 import { chunk, ihdr, makePng, PNG_SIGNATURE, pngRows, withExifOrientation, type PngSpec } from '../../helpers/image-bytes.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return isStyleTransferError(e) ? e.code : `not coded: ${String(e)}`;
-  }
-  return 'no error';
-}
+import { codeOf } from '../../helpers/async.js';
 
 /** RGBA of a 8-bit test pattern pixel: distinct in every channel and position. */
 const pattern = (x: number, y: number): number[] => [(x * 37 + y * 11) & 255, (x * 5 + y * 53) & 255, (x * y + 90) & 255, 255 - ((x + y * 3) & 127)];
