@@ -370,6 +370,26 @@ describe('lossAndGradient through VGG-19 (real weights) vs finite differences', 
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('lossPass: a plan whose deepest loss point has no term (a loss spec dropped it) backpropagates from the deepest term', () => {
+    const before = tf.memory().numTensors;
+    const x = image(5);
+    const [r21, c21] = ['relu2_1', 'conv2_1'].map((n) => resolveLayer(n));
+    const target = tf.zeros([1, H / 2, W / 2, 128]) as tf.Tensor4D;
+    const conv: PointLoss = (a) => contentLoss(a, target, 2);
+    const plan = planPass({ pooling: 'max', losses: [r21, c21] }); // deepest loss: relu2_1, which gets no term
+    const kernels = kernelsFor(tf.getBackend());
+    const r = lossPass(model, x, plan, new Map([[r21.index, []], [c21.index, [conv]]]), kernels);
+    const alone = lossAndGradient(model, x, new Map([[c21.index, conv]]), 'max');
+    expect(r.values.get(c21.index)![0].dataSync()[0]).toBeCloseTo(alone.values[0].dataSync()[0], 3);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(r.grad, alone.grad))).dataSync()[0])).toBeLessThan(1e-4 * tf.tidy(() => tf.max(tf.abs(alone.grad)).dataSync()[0]));
+    // No term anywhere: a zero gradient of the input's shape.
+    const none = lossPass(model, x, plan, new Map([[r21.index, []]]), kernels);
+    expect(none.grad.shape).toEqual(x.shape);
+    expect(tf.tidy(() => tf.max(tf.abs(none.grad)).dataSync()[0])).toBe(0);
+    tf.dispose([x, target, r.grad, none.grad, alone.grad, ...alone.values, ...[...r.values.values()].flat()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   // The third run takes the gradient with Winograd F(2,3) forced on every conv of the pass (conv1_1 … conv2_2, forward
   // and backward); the finite differences still come from tf.conv2d's forward pass.
   for (const [pooling, winograd] of [['max', false], ['avg', false], ['max', true]] as const) {
