@@ -9,20 +9,27 @@
  * - `<!-- doc-code: declare <TypeScript declarations> -->` declares a fragment's placeholders, e.g.
  *   `<!-- doc-code: declare const photo: import('neural-style-tfjs').RgbaImage; -->` (any TypeScript after
  *   `declare `, such as an import, when it does not start with const/let/function/class);
- * - `<!-- doc-code: skip <reason> -->` leaves a block out (say why).
+ * - `<!-- doc-code: skip <reason> -->` leaves a block out of both checks (say why);
+ * - `<!-- doc-code: no-run <reason> -->` type-checks it but does not run it (browser-only, servers, long jobs).
  * A block names its own imports; anything else it uses must be declared.
+ *
+ * Then every block without skip/no-run RUNS against the built package, at 32 px and 2 iterations, its declared
+ * placeholders bound to real pictures: scripts/doc-code/run-blocks.mjs (BINDINGS in scripts/doc-code/bindings.mjs).
  *
  * Then docs/browser.md's worker example (the blocks starting `// stylize.worker.ts` and `// page`) is built as a
  * vanilla-ts Vite app does it, `tsc && vite build`, with the compiler options of Vite's `vanilla-ts` template
  * (`--no-vite` skips this).
  *
- * Usage: node scripts/check-doc-code.mjs [--keep] [--no-vite] [files...]. Exits 1 when a block does not compile.
+ * Usage: node scripts/check-doc-code.mjs [--keep] [--no-vite] [--no-run] [files...]. Exits 1 when a block does not
+ * compile, the worker example does not build, or a block fails to run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blocksOf, declarationsOf } from './doc-code/blocks.mjs';
+import { runBlocks } from './doc-code/run-blocks.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -33,31 +40,6 @@ const files = given.length ? given.map((f) => join(process.cwd(), f)) : [join(RO
 if (!existsSync(join(ROOT, 'dist/index.d.ts'))) {
   console.error('Build the package first (npm run build).');
   process.exit(1);
-}
-
-/** The code blocks of one Markdown file: language, first code line (1-based), code, and its doc-code comments. */
-function blocksOf(file) {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const out = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(ts|typescript|js|javascript)\b/.exec(lines[i]);
-    if (!open) {
-      if (/^\s*```/.test(lines[i])) {
-        // another language's block: skip to its end so its contents are not taken for fences
-        for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]); i++);
-      }
-      continue;
-    }
-    const notes = [];
-    for (let j = i - 1; j >= 0 && /^\s*<!--\s*doc-code:/.test(lines[j]); j--) notes.unshift(/doc-code:\s*([\s\S]*?)\s*-->/.exec(lines[j])?.[1] ?? '');
-    const start = i + 1;
-    let end = start;
-    while (end < lines.length && !/^\s*```\s*$/.test(lines[end])) end++;
-    const indent = open[1].length;
-    out.push({ lang: open[2], line: start + 1, code: lines.slice(start, end).map((l) => l.slice(indent)).join('\n'), notes });
-    i = end;
-  }
-  return out;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'nst-doc-code-'));
@@ -81,7 +63,7 @@ for (const file of files) {
     if (file.endsWith('docs/browser.md') && /^\/\/ (stylize\.worker\.ts|page)\n/.test(b.code)) {
       workerApp[b.code.startsWith('// page') ? 'page' : 'worker'] = b;
     }
-    const declares = b.notes.filter((x) => x.startsWith('declare ')).map((x) => (/^declare (const|let|function|class) /.test(x) ? x : x.slice('declare '.length)));
+    const declares = declarationsOf(b);
     const header = [...declares, ''];
     // JavaScript blocks are checked as TypeScript (so they can have declared placeholders), with catch variables
     // typed `any` as JavaScript has them.
@@ -117,7 +99,9 @@ let viteFailed = false;
 if (!args.includes('--no-vite') && !given.length) viteFailed = !(await buildWorkerApp());
 if (!keep) rmSync(tmp, { recursive: true, force: true });
 else console.log(`kept ${tmp}`);
-process.exit(errors.length || viteFailed ? 1 : 0);
+// Then run the Node-runnable blocks (scripts/doc-code/run-blocks.mjs), unless they do not compile.
+const ran = errors.length || args.includes('--no-run') ? { failed: 0 } : runBlocks(files, { keep });
+process.exit(errors.length || viteFailed || ran.failed ? 1 : 0);
 
 /** docs/browser.md's worker example as a vanilla-ts Vite app: `tsc && vite build`. */
 async function buildWorkerApp() {
@@ -131,7 +115,7 @@ async function buildWorkerApp() {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'worker-app', private: true, type: 'module' }));
   writeFileSync(join(app, 'index.html'), '<!doctype html><html><body><script type="module" src="/src/main.ts"></script></body></html>');
   // The page's placeholders become declarations (the build checks types and bundling, it does not run).
-  const declared = workerApp.page.notes.filter((x) => x.startsWith('declare ')).map((x) => (/^declare (const|let|function|class) /.test(x) ? x : x.slice('declare '.length)));
+  const declared = declarationsOf(workerApp.page);
   writeFileSync(join(app, 'src/main.ts'), `${declared.join('\n')}\n${workerApp.page.code}\n`);
   writeFileSync(join(app, 'src/stylize.worker.ts'), `${workerApp.worker.code}\n`);
   // Vite 7's vanilla-ts template (tsconfig.json), minus the vite/client types this app does not use.
