@@ -2,7 +2,8 @@
 /**
  * Checks the pictures of the README and docs/*.md, as GitHub and npmjs.com will show them:
  * - every image link (`![alt](path)`, `<img src="path">`) is a relative path to a file committed in git (not
- *   gitignored, not outside the repository, not a remote URL that may go away);
+ *   gitignored, not outside the repository, not a remote URL that may go away), or, in the README (shown on the
+ *   npm page), the same file through jsDelivr's copy of this version's package (scripts/doc-code/readme-links.mjs);
  * - every picture in docs/figures/ is linked from somewhere (no orphans left behind by a renamed figure);
  * - all committed pictures under docs/ together take at most 2 MB.
  *
@@ -14,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { linkBases } from './doc-code/readme-links.mjs';
 
 /** 2 MB, for all committed pictures under docs/ together. */
 export const MAX_PICTURE_BYTES = 2_000_000;
@@ -53,9 +55,11 @@ export function checkDocImages(root = fileURLToPath(new URL('../', import.meta.u
   const committed = new Set(execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean));
   const problems = [];
   const linked = new Set();
+  const cdn = safeStat(join(root, 'package.json')) ? linkBases(root).cdn : undefined;
   for (const file of markdownFiles(root)) {
-    for (const target of imageLinks(readFileSync(join(root, file), 'utf8'))) {
-      const where = `${file}: image ${target}`;
+    for (const link of imageLinks(readFileSync(join(root, file), 'utf8'))) {
+      const where = `${file}: image ${link}`;
+      const target = file === 'README.md' && cdn && link.startsWith(cdn) ? link.slice(cdn.length) : link;
       if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(target)) {
         problems.push(`${where} is a URL; commit the picture and link it by a relative path`);
         continue;
