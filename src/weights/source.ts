@@ -1,4 +1,5 @@
 import { StyleTransferError } from '../errors.js';
+import { VERSION } from '../version.js';
 
 /** Progress of a weight download: bytes so far and in all (from the manifest). */
 export interface LoadProgress {
@@ -80,8 +81,11 @@ function resolveUrl(file: string, base: string): string {
 
 const capitalize = (t: string): string => t[0].toUpperCase() + t.slice(1);
 
-/** The docs section on serving the weights (an absolute URL: it works from an error message anywhere). */
-export const WEIGHTS_DOCS = 'https://github.com/neural-style-tfjs/neural-style-tfjs/blob/main/docs/browser.md#serving-the-weights';
+/**
+ * The docs section on serving the weights (an absolute URL: it works from an error message anywhere), at this
+ * version's tag as README's links are (main in a development build), so it describes the code that threw.
+ */
+export const WEIGHTS_DOCS = `https://github.com/neural-style-tfjs/neural-style-tfjs/blob/${VERSION.endsWith('-dev') ? 'main' : `v${VERSION}`}/docs/browser.md#serving-the-weights`;
 
 /** What to do when a browser cannot find the weights (the same advice everywhere, so docs and errors agree). */
 const WEIGHTS_FIX = `copy node_modules/neural-style-tfjs/weights/ into a folder your site serves (e.g. public/weights/) and pass loadVgg19({ weights: '/weights/' }); see ${WEIGHTS_DOCS}`;
