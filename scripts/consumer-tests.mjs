@@ -693,8 +693,8 @@ async function tscErrors(dir, tsc, resolution, files, dom = true) {
 
 /**
  * The types matrix (state it in the README's Install section when it changes): TypeScript 5.0 and the newest
- * release, strict, skipLibCheck false; moduleResolution node16, nodenext and bundler with the DOM lib;
- * node16 and nodenext without it (a Node app: every entry point imported); node10 (CommonJS, through
+ * release, strict, skipLibCheck false; moduleResolution node16, nodenext (from TypeScript 5.8, before which it is
+ * node16) and bundler with the DOM lib; node16 and nodenext without it (a Node app: every entry point imported); node10 (CommonJS, through
  * `typesVersions`) on the versions that still have it (TypeScript 7 removed it).
  */
 async function typesGroup() {
@@ -716,9 +716,13 @@ async function typesGroup() {
   for (const n of tsNames) {
     const version = JSON.parse(readFileSync(join(dir, `node_modules/ts-${n.replace('.', '_')}/package.json`), 'utf8')).version;
     const tsc = join(dir, `node_modules/ts-${n.replace('.', '_')}/bin/tsc`);
+    // Before TypeScript 5.8 `nodenext` resolves and emits exactly as `node16` (5.8 added require(esm) to it): on
+    // those versions checking both would run the same check twice.
+    const [major, minor] = version.split('.').map(Number);
+    const node = major > 5 || (major === 5 && minor >= 8) ? ['node16', 'nodenext'] : ['node16'];
     const settings = [
-      ...['node16', 'nodenext', 'bundler'].map((resolution) => ({ resolution, dom: true, files: resolution === 'bundler' ? ['usage.ts'] : ['usage.ts', 'usage-cjs.cts'] })),
-      ...['node16', 'nodenext'].map((resolution) => ({ resolution, dom: false, files: ['entries.ts', 'entries-cjs.cts'] })),
+      ...[...node, 'bundler'].map((resolution) => ({ resolution, dom: true, files: resolution === 'bundler' ? ['usage.ts'] : ['usage.ts', 'usage-cjs.cts'] })),
+      ...node.map((resolution) => ({ resolution, dom: false, files: ['entries.ts', 'entries-cjs.cts'] })),
       ...(Number(version.split('.')[0]) < 7 ? [{ resolution: 'node10', dom: false, files: ['entries.ts'] }] : []),
     ];
     for (const { resolution, dom, files } of settings) {
