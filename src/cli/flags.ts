@@ -40,6 +40,7 @@ function flagSpec(row: CliRow): FlagSpec {
     help: numeric && row.range ? `${row.doc} (${rangeText(row.range)})` : row.doc,
     ...(row.default !== undefined && row.default !== false ? { default: t(row.default) } : row.defaultText ? { default: row.defaultText } : {}),
     ...(row.name === 'preserveColors' ? { choices: row.choices!.filter((c): c is string => typeof c === 'string') } : {}),
+    ...(row.name === 'regions' ? { repeat: true } : {}), // one --region per region
   };
 }
 

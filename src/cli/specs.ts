@@ -5,6 +5,7 @@ import { rangeText } from '../options/check.js';
 import { STYLIZE_RANGES as R } from '../options/table.js';
 import type { CommandSpec } from './args.js';
 import { STYLIZE_FLAGS, flagOf } from './flags.js';
+import { SEGMENTATION_FLAGS } from './region-flags.js';
 
 export { COMMON_FLAGS, STYLIZE_FLAGS } from './flags.js';
 
@@ -17,16 +18,20 @@ export const STYLIZE: CommandSpec = {
   name: 'stylize',
   short: 'paint a content image in the style of one or more style images',
   usage: `${BIN} stylize <content> <style…> -o <out.png|.jpg> [options]`,
-  summary: 'Paints <content> in the style of one or more <style> images (PNG or JPEG) with Gatys et al.\'s method.',
-  positionals: { min: 2, max: 64 },
+  summary: 'Paints <content> in the style of one or more <style> images (PNG or JPEG) with Gatys et al.\'s method; with --region, each region of the picture in its own style.',
+  positionals: { min: 1, max: 64 },
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
     { ...flagOf('iterations'), short: 'i', type: 'string', arg: 'N' },
     ...STYLIZE_FLAGS,
+    ...SEGMENTATION_FLAGS,
     { name: 'save-every', field: 'previewEvery', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
   ],
   notes: [
+    'Regions (docs/regions.md): --region MASK:STYLE paints where MASK is white with STYLE (a file; several, comma-',
+    'separated, are blended; STYLE#SMASK takes only the white part of SMASK over that style image; @W weights the',
+    'region). --region rest:STYLE paints where no mask does; without it, only the content loss applies there.',
     'Layer names: convN_M (before ReLU), reluN_M (after), poolN; N in 1–5, M in 1–2 (blocks 1–2) or 1–4 (blocks 3–5).',
     'Keras names (block3_conv1 = relu3_1) are accepted too. Errors exit with code 2 and one line on stderr, before',
     'any work. An output that is one of the inputs is refused; other existing outputs are replaced, atomically',
@@ -36,6 +41,8 @@ export const STYLIZE: CommandSpec = {
     `${BIN} stylize photo.jpg starry_night.jpg -o out.png --size 256 --iterations 100`,
     `${BIN} stylize photo.jpg scream.jpg -o out.jpg --style-layers relu1_1:1,relu2_1:0.5 --preserve-colors`,
     `${BIN} stylize photo.jpg a.jpg b.jpg --style-blend-weights 3,1 -o blend.png --save-every 10 --json`,
+    `${BIN} stylize photo.jpg --region sky.png:starry_night.jpg --region rest:scream.jpg -o regions.png`,
+    `${BIN} stylize photo.jpg starry_night.jpg --content-map photo_map.png --style-map starry_map.png -o seg.png`,
   ],
 };
 
@@ -127,10 +134,11 @@ export const RECONSTRUCT: CommandSpec = {
 
 /**
  * Stylize flags a study does not pass to its runs: the study's own settings (size, seed, the style layers it
- * varies), and what a study of one style image per pair at one scale cannot use (blend weights, scales, tiles).
+ * varies), and what a study of one style image per pair at one scale cannot use (blend weights, scales, tiles,
+ * regions).
  * Every other stylize flag, a new one included, is a study flag too.
  */
-const NOT_STUDY_FLAGS = ['size', 'seed', 'style-layers', 'style-blend-weights', 'scales', 'tile', 'tile-halo'];
+const NOT_STUDY_FLAGS = ['size', 'seed', 'style-layers', 'style-blend-weights', 'scales', 'tile', 'tile-halo', 'region', 'content-weight-map', 'propagation', 'region-erode', 'region-threshold'];
 
 export const STUDY: CommandSpec = {
   name: 'study',

@@ -70,6 +70,9 @@ export function stylizeOptionsFromFlags(f: Flags): StylizeFlagOptions {
       case 'tile.halo':
         if (f.get('tile') === undefined) tileOption(undefined, text); // refuses a halo without a tile size
         break;
+      case 'regions':
+      case 'contentWeightMap':
+        break; // they name files: read by region-flags.ts
       default:
         throw new Error(`no CLI rule for the option ${row.name}`);
     }

@@ -19,6 +19,7 @@ import { commandLine } from '../reporting.js';
 import { loadModel, readInputs, readReplay, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
+import { regionFlags } from '../region-flags.js';
 
 const VARY_NAMES: Record<string, keyof SweepVary> = {
   'style-layers': 'styleLayers',
@@ -78,6 +79,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const out = await requiredOutput(outputs, f);
   const recordPath = await outputs.output('--record', str(f, 'record') ?? defaultRecordPath(out), 'json');
   backendFlag(f);
+  if (regionFlags(f)) throw new UsageError('sweep takes no region flags yet (--region, --content-weight-map, --content-map); use stylize');
   const replayPath = str(f, 'replay');
   const sheetFlags: ContactSheetOptions = {};
   if (numFlag(f, 'tile-size') !== undefined) sheetFlags.tileSize = numFlag(f, 'tile-size');
