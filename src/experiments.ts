@@ -31,6 +31,7 @@ export { study, type StudyOptions, type StudyPair, type StudyExperimentName, typ
 export { renderStudyReport, type StudyReportOptions } from './insight/report.js';
 export { validateStudyRecord } from './insight/record.js';
 export { featureDistances, gramDistances, styleGrams, type LayerDistance, type DistanceOptions } from './insight/feature-distance.js';
+export { regionGramDistances, type RegionDistanceOptions } from './insight/region-distance.js';
 export { psnr, ssim } from './insight/image-quality.js';
 export { theoreticalReceptiveField, effectiveReceptiveField, type TheoreticalReceptiveField, type EffectiveReceptiveField, type EffectiveReceptiveFieldOptions } from './insight/receptive-field.js';
 export { textureScale, radialPowerSpectrum, type TextureScale, type RadialSpectrum, type SpectrumOptions } from './insight/texture-scale.js';
