@@ -16,10 +16,10 @@ import { backendFlag, inputLimits, iterationsFlag, numberList, oneOf, parseLayer
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { commandLine } from '../reporting.js';
-import { loadModel, readInputs, readReplay, requiredOutput } from '../run-io.js';
+import { loadModel, PIXEL, readInputs, readReplay, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
-import { regionFlags } from '../region-flags.js';
+import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
 
 const VARY_NAMES: Record<string, keyof SweepVary> = {
   'style-layers': 'styleLayers',
@@ -79,7 +79,6 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const out = await requiredOutput(outputs, f);
   const recordPath = await outputs.output('--record', str(f, 'record') ?? defaultRecordPath(out), 'json');
   backendFlag(f);
-  if (regionFlags(f)) throw new UsageError('sweep takes no region flags yet (--region, --content-weight-map, --content-map); use stylize');
   const replayPath = str(f, 'replay');
   const sheetFlags: ContactSheetOptions = {};
   if (numFlag(f, 'tile-size') !== undefined) sheetFlags.tileSize = numFlag(f, 'tile-size');
@@ -90,11 +89,18 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   let record: SweepRecord | undefined;
   let paths = ctx.positionals;
   let recordDir = '';
+  const regionPlan = regionFlags(f);
+  /** The mask files: the region flags' (a fresh sweep) or the record's (a replay), in record order. */
+  let maskPaths = maskFilesOf(regionPlan).map((m) => m.file);
   if (replayPath !== undefined) {
     const json = await readReplay(outputs, replayPath, MAX_RECORD_BYTES, 'sweep');
     record = validateSweepRecord(json, `--replay ${replayPath}`);
     if (record.options.init === 'image') throw new UsageError(`--replay ${replayPath}: this sweep started from an image (options.init "image"), which the command line cannot replay`, 'INVALID_RECORD');
     recordDir = dirname(resolve(replayPath));
+    if (regionPlan) throw new UsageError(`--replay ${replayPath}: the record holds the regions; give no region flags`);
+    const masks = record.inputs.masks ?? [];
+    if (masks.some((m) => !m.path)) throw new UsageError(`--replay ${replayPath} names no mask files (inputs.masks[].path); replay it with replaySweep()`, 'INVALID_RECORD');
+    maskPaths = masks.map((m) => (isAbsolute(m.path!) ? m.path! : join(recordDir, m.path!)));
     const recorded = [record.inputs.content, ...record.inputs.style];
     if (paths.length === 0) {
       if (recorded.some((i) => !i.path)) throw new UsageError(`--replay ${replayPath} names no image files; give <content> <style…> after it`);
@@ -103,8 +109,9 @@ export async function runSweep(ctx: Ctx): Promise<void> {
       throw new UsageError(`--replay ${replayPath} was run on 1 content and ${recorded.length - 1} style image${recorded.length === 2 ? '' : 's'}; got ${paths.length} file${paths.length === 1 ? '' : 's'}`);
     }
   }
-  if (paths.length < 2) throw new UsageError('sweep needs <content> and at least one <style> image (or --replay FILE)');
-  const [contentPath, ...stylePaths] = paths;
+  const [contentPath, ...positionalStyles] = paths;
+  const stylePaths = record ? positionalStyles : styleFilesOf(positionalStyles, regionPlan);
+  if (contentPath === undefined || stylePaths.length === 0) throw new UsageError('sweep needs <content> and at least one <style> image (or --region MASK:STYLE, or --replay FILE)');
 
   let options: SweepOptions | undefined;
   let fits: (() => void) | undefined;
@@ -120,7 +127,9 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     if (initPath !== undefined) throw new UsageError('sweep: --init takes content, style or noise (an image file cannot be recorded for replay)');
     const pk = oneOf('preset-kind', str(f, 'preset-kind'), ['conv', 'relu'] as const);
     // The options every cell starts from, checked before any file is read (sweep() checks each cell again).
-    const resolved = resolveOptions({ ...base, iterations: typeof iterations === 'number' ? iterations : 1 }, stylePaths.length);
+    // The region options with 1x1 stand-ins for the masks, so they are checked before any file is read too.
+    const standIns = await regionOptions(regionPlan, { content: PIXEL, styleFiles: stylePaths, styles: stylePaths.map(() => PIXEL), mask: () => PIXEL }, false);
+    const resolved = resolveOptions({ ...base, ...standIns, iterations: typeof iterations === 'number' ? iterations : 1 }, stylePaths.length);
     // Every layer a cell may use, for the size check once the images are read.
     const style = [...resolved.styleLayers.map((l) => l.point), ...varyPoints(vary.styleLayers, pk ?? 'conv')];
     const all = [...style, ...resolved.contentLayers.map((l) => l.point), ...varyPoints(vary.contentLayers, pk ?? 'conv')];
@@ -129,11 +138,19 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   }
   await outputs.input('the content image', contentPath);
   for (const p of stylePaths) await outputs.input('the style image', p);
+  await checkMaskFiles(regionPlan, stylePaths.length);
+  for (const p of maskPaths) await outputs.input('a mask', p);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
   await outputs.check();
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
+  const maskImages = await readInputs(ctx, maskPaths);
   fits?.();
+  if (options && regionPlan) {
+    const im = { content, styleFiles: stylePaths, styles, mask: (p: string) => maskImages[maskPaths.indexOf(p)] };
+    checkMaskSizes(regionPlan, im);
+    Object.assign(options, await regionOptions(regionPlan, im, false));
+  }
   const style = styles.length === 1 ? styles[0] : styles;
   const model = await loadModel(ctx);
   const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
@@ -147,7 +164,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     };
     ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
     const result = record
-      ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal })
+      ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal, masks: maskImages })
       : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
     const sheet = renderContactSheet(result, { ...(record?.sheet ?? {}), ...sheetFlags });
     const rec: SweepRecord & { command?: string } = sheet.record;
@@ -155,6 +172,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     const relTo = dirname(resolve(recordPath));
     rec.inputs.content.path = relative(relTo, resolve(contentPath)) || basename(contentPath);
     rec.inputs.style.forEach((s, i) => (s.path = relative(relTo, resolve(stylePaths[i])) || basename(stylePaths[i])));
+    rec.inputs.masks?.forEach((m, i) => (m.path = relative(relTo, resolve(maskPaths[i])) || basename(maskPaths[i])));
     rec.command = commandLine(ctx.argv);
     await outputs.stageImage(out, sheet);
     await outputs.stage(recordPath, `${JSON.stringify(rec, null, 2)}\n`);

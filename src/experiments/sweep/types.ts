@@ -144,7 +144,8 @@ export interface SweepRecord {
   seed: number;
   /** The sweep options without images and callbacks: `sweep({ ...record.options, content, style })` re-runs it. */
   options: Record<string, unknown>;
-  inputs: { content: InputInfo; style: InputInfo[] };
+  /** The images, and the masks of `options.regions` / `options.contentWeightMap` (which refer to them by index). */
+  inputs: { content: InputInfo; style: InputInfo[]; masks?: InputInfo[] };
   rows?: SweepAxis;
   columns: SweepAxis;
   cells: Omit<SweepCell, 'image'>[];
