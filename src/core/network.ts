@@ -252,8 +252,15 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
           grad.dispose();
         } else g = grad;
       }
+      if (!g) {
+        // No term at or below the plan's deepest loss point yet (a region that vanished there has no term): nothing
+        // flows back from here, so the backward sweep starts at the deepest point that has a term.
+        a?.dispose();
+        acts[i] = undefined;
+        continue;
+      }
       const p = NETWORK_POINTS[i];
-      const dy = g!;
+      const dy = g;
       if (p.kind === 'pool') {
         const below = acts[i - 1]!;
         if (plan.pooling === 'avg') replace(kernels.avgPoolBackward(dy, below));
@@ -271,7 +278,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
       acts[i] = undefined;
     }
     // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
-    const grad = tf.reverse(g!, -1);
+    const grad = g ? tf.reverse(g, -1) : (tf.zerosLike(rgb) as tf.Tensor4D); // no term at all: no gradient
     return { values, grad };
   } catch (e) {
     for (const v of values.values()) tf.dispose(v);

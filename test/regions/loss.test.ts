@@ -187,6 +187,22 @@ describe('stylize() with regions', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('runs when no region reaches the deepest style layer (the backward pass starts below it)', async () => {
+    const before = tf.memory().numTensors;
+    const left = new Float32Array(h * w);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w / 2; x++) left[y * w + x] = 1;
+    const r = await stylizer.stylize(px('c'), px('s'), {
+      size: 48,
+      iterations: 2,
+      styleLayers: ['relu1_1', 'relu5_1'], // deeper than the content layer (relu4_2)
+      regions: [{ mask: { data: left, width: w, height: h } }, { mask: { data: left.map((v) => 1 - v), width: w, height: h } }],
+    });
+    expect(r.warnings.filter((m) => /has no area left at relu5_1/.test(m))).toHaveLength(2);
+    expect(Object.keys(r.history.at(-1)!.loss.styleLayers)).toEqual(['relu1_1']);
+    r.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses bad regions with the field named', async () => {
     await expect(stylizer.stylize(px('c'), px('s'), { regions: [{ mask: px('m'), styles: [2] }] })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { field: 'regions[0].styles[0]' } });
     await expect(stylizer.stylize(px('c'), px('s'), { regions: [] })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { field: 'regions' } });
