@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 /**
- * What styles by region cost: `node bench/regions.mjs [--size 128] [--iterations 10] [--reps 2] [--json]` (or
+ * What styles by region cost: `node bench/regions.mjs [--size 128] [--iterations 10] [--reps 3] [--json]` (or
  * `npm run bench -- --regions`) stylizes tubingen.jpg with starry_night.jpg at `--size` px with 0, 1, 2 and 4
  * regions (vertical bands that tile the picture, each painted with the style) and prints the milliseconds per
  * objective evaluation (the optimisation loop's time / evaluations; setup — style Grams, guides — excluded), the
- * median of `--reps` runs. One process, one model; needs the built package (`npm run build`).
+ * median of `--reps` runs, interleaved. One process, one model; needs the built package (`npm run build`).
  */
 import { flag, stylizeInputs, value } from './common.mjs';
 
 const size = Number(value('size', '128'));
 const iterations = Number(value('iterations', '10'));
-const reps = Number(value('reps', '2'));
+const reps = Number(value('reps', '3'));
 const { nst, backend, content, style, model } = await stylizeInputs();
 const stylizer = await nst.createStylizer({ model });
 
@@ -25,20 +25,21 @@ function bands(k, w, h) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows = [];
+const COUNTS = [0, 1, 2, 4];
+const perEval = COUNTS.map(() => []);
+const setup = COUNTS.map(() => 0);
 await (await stylizer.stylize(content, style, { size, iterations: 2 })).dispose(); // warm-up: kernels, style cache
-for (const k of [0, 1, 2, 4]) {
-  const perEval = [];
-  let setup = 0;
-  for (let r = 0; r < reps; r++) {
+// Interleaved (0, 1, 2, 4, 0, 1, …): a machine whose load changes during the bench slows every count alike.
+for (let r = 0; r < reps; r++) {
+  for (const [i, k] of COUNTS.entries()) {
     const result = await stylizer.stylize(content, style, { size, iterations, ...(k ? { regions: bands(k, content.width, content.height) } : {}) });
-    perEval.push(result.timings.optimizeMs / result.evaluations);
-    setup = result.timings.setupMs;
+    perEval[i].push(result.timings.optimizeMs / result.evaluations);
+    setup[i] = result.timings.setupMs;
     result.dispose();
+    if (!flag('json')) process.stderr.write(`… rep ${r + 1}, ${k} regions: ${Math.round(perEval[i].at(-1))} ms per evaluation\n`);
   }
-  rows.push({ regions: k, msPerEvaluation: Math.round(median(perEval)), setupMs: Math.round(setup) });
-  if (!flag('json')) process.stderr.write(`… ${k} regions: ${Math.round(median(perEval))} ms per evaluation\n`);
 }
+const rows = COUNTS.map((k, i) => ({ regions: k, msPerEvaluation: Math.round(median(perEval[i])), setupMs: Math.round(setup[i]) }));
 stylizer.dispose();
 model.dispose();
 const out = { backend, size, iterations, reps, rows };
