@@ -9,11 +9,14 @@ import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './confi
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
 import { RunQueue } from './queue.js';
 import { planRun } from './plan.js';
-import { makeResult, median, scaleReport, type HistoryEntry, type Snapshot, type StylizePlan, type StylizeResult, type StylizeStep } from './result.js';
+import { expiringStep, makeResult, median, scaleReport, type HistoryEntry, type Snapshot, type StylizePlan, type StylizeResult, type StylizeStep } from './result.js';
 import { now, runStyleTransfer, type RunStep, type RunSummary } from './run.js';
 import { PreparedStyle, type StyleHandle } from './style-handle.js';
 import { throwIfAborted } from './targets.js';
 import { raceTileCallback, safely, settled } from './callbacks.js';
+import { resolvePrepareOptions, type PrepareStyleOptions } from './prepare-options.js';
+
+export type { PrepareStyleOptions } from './prepare-options.js';
 
 /** A style given to a call: one image, several (blended), or a handle from {@link Stylizer.prepareStyle}. */
 export type StyleInput = ImageInput | readonly ImageInput[] | StyleHandle;
@@ -22,14 +25,6 @@ export type StyleInput = ImageInput | readonly ImageInput[] | StyleHandle;
 export interface ImageSize {
   width: number;
   height: number;
-}
-
-/** Options of {@link Stylizer.prepareStyle}. */
-export interface PrepareStyleOptions {
-  /** The range of float pixel values (see {@link StylizeOptions.pixelRange}). Default `'0-255'`. */
-  pixelRange?: PixelRange;
-  /** Aborts preparing (rejects with ABORTED). */
-  signal?: AbortSignal;
 }
 
 /**
@@ -111,7 +106,7 @@ class Session implements Stylizer {
 
   async prepareStyle(style: ImageInput | readonly ImageInput[], options: PrepareStyleOptions = {}): Promise<StyleHandle> {
     this.assertLive();
-    const { signal, pixelRange = '0-255' } = options;
+    const { signal, pixelRange } = resolvePrepareOptions(options);
     const handle = await this.convertStyle(style, pixelRange, signal);
     if (this.isDisposed) {
       // dispose() ran while the images were read: the session would never free this handle.
@@ -148,26 +143,17 @@ class Session implements Stylizer {
           r.value.summary.image.dispose();
           return;
         }
-        const { step } = r.value;
-        let live = true;
-        const image = (): tf.Tensor3D => {
-          if (!live) throw new StyleTransferError('STEP_EXPIRED', `The image of step ${step.iteration} is gone: the loop has moved on. Read it (toTensor, toPixels) before the next step.`);
-          return tf.tidy(() => tf.squeeze(step.finished(), [0]) as tf.Tensor3D);
-        };
+        const { finished, ...info } = r.value.step;
+        const image = (): tf.Tensor3D => tf.tidy(() => tf.squeeze(finished(), [0]) as tf.Tensor3D);
         const read = async <T>(f: (t: tf.Tensor3D) => Promise<T>): Promise<T> => {
           const t = image();
-          try {
-            return await f(t);
-          } finally {
-            t.dispose();
-          }
+          return f(t).finally(() => t.dispose());
         };
-        const { finished: _f, ...info } = step;
-        void _f;
+        const { step, expire } = expiringStep(info, { toTensor: image, toPixels: () => read(toRgba), toImageData: () => read(toImageData) });
         try {
-          yield { ...info, toTensor: image, toPixels: () => read(toRgba), toImageData: () => read(toImageData) };
+          yield step;
         } finally {
-          live = false;
+          expire();
         }
       }
     } finally {
