@@ -6,7 +6,7 @@
  * (dist/stylizer-worker.js: `npx tsup` first, as `npm test` does).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStylizer, createWorkerStylizer, loadVgg19, ready, StyleTransferError, type StylizeResult, type Vgg19, type WorkerStylizer } from '../../../src/adapters/node.js';
+import { createStylizer, createWorkerStylizer, loadVgg19, ready, StyleTransferError, type StylizeResult, type StylizeStep, type Vgg19, type WorkerStylizer } from '../../../src/adapters/node.js';
 import { loadImage, type RgbPixels } from '../../helpers/images.js';
 
 let worker: WorkerStylizer;
@@ -31,6 +31,18 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 const RUN = { size: 32, iterations: 2, seed: 3 } as const;
+
+/** Every step's RGBA bytes of an in-thread session's steps(): what the worker's steps() must give. */
+async function inThreadSteps(options: typeof RUN): Promise<number[][]> {
+  await ready();
+  const model: Vgg19 = await loadVgg19();
+  const local = await createStylizer({ model });
+  const out: number[][] = [];
+  for await (const step of local.steps(content, style, options)) out.push(Array.from((await step.toPixels()).data));
+  local.dispose();
+  model.dispose();
+  return out;
+}
 
 describe('a worker stylizer', () => {
   it('gives the bytes of an in-thread session, forwards onIteration and onQueue, keeps the caller\'s arrays', async () => {
@@ -107,6 +119,55 @@ describe('a worker stylizer', () => {
     expect(await codeOf(createWorkerStylizer({ model: {} } as never))).toBe('INVALID_OPTION');
     expect(await codeOf(worker.stylize(content, style, { ...RUN, size: -4 }))).toBe('INVALID_OPTION'); // validated in the worker
     expect(await codeOf(worker.stylize('photo.png' as never, style, RUN))).toBe('UNSUPPORTED_IMAGE');
+    expect(await codeOf(worker.prepareStyle(style, { signal: { aborted: false } as AbortSignal }))).toBe('INVALID_OPTION');
+    expect(await codeOf(worker.prepareStyle(style, { pixelrange: '0-1' } as never))).toBe('INVALID_OPTION');
+  });
+
+  it('steps() gives the bytes of an in-thread steps(); a step read after the loop moved on is STEP_EXPIRED', async () => {
+    const want = await inThreadSteps(RUN);
+    const got: number[][] = [];
+    const steps: StylizeStep[] = [];
+    for await (const step of worker.steps(content, style, RUN)) {
+      steps.push(step);
+      got.push(Array.from((await step.toPixels()).data));
+      const t = step.toTensor();
+      expect(t.shape).toEqual([step.height, step.width, 3]);
+      t.dispose();
+    }
+    expect(got).toEqual(want);
+    expect(steps.map((s) => [s.iteration, s.last])).toEqual([[1, false], [2, true]]);
+    expect(() => steps[0].toTensor()).toThrow(expect.objectContaining({ code: 'STEP_EXPIRED' }));
+    expect(await codeOf(steps[1].toPixels())).toBe('STEP_EXPIRED');
+  });
+
+  it('steps(): break ends the worker\'s run and frees its queue (a call waiting behind it runs)', async () => {
+    const base = (await worker.memory()).numTensors;
+    let waiting: Promise<StylizeResult> | undefined;
+    for await (const step of worker.steps(content, style, { ...RUN, iterations: 20 })) {
+      waiting ??= worker.stylize(content, style, RUN); // queued in the worker behind the loop
+      if (step.iteration === 2) break;
+    }
+    expect(await codeOf(waiting!)).toBe('resolved');
+    expect(worker.queued).toBe(0);
+    expect((await worker.memory()).numTensors).toBe(base);
+  });
+
+  it('steps(): an abort mid-loop rejects ABORTED and the worker frees every tensor', async () => {
+    const base = (await worker.memory()).numTensors;
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const loop = async (): Promise<void> => {
+      for await (const step of worker.steps(content, style, { ...RUN, iterations: 20, signal: ac.signal })) {
+        seen.push(step.iteration);
+        if (step.iteration === 2) ac.abort(new Error('client left'));
+      }
+    };
+    expect(await codeOf(loop())).toBe('ABORTED');
+    expect(seen).toEqual([1, 2]);
+    const t = performance.now();
+    while ((await worker.memory()).numTensors !== base && performance.now() - t < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect((await worker.memory()).numTensors).toBe(base);
+    expect(await codeOf(worker.stylize(content, style, RUN))).toBe('resolved'); // the queue moved on
   });
 
   it('dispose() rejects calls in flight with DISPOSED and terminates the thread', async () => {
