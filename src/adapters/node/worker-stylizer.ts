@@ -20,7 +20,7 @@ import type { StylizePlan, StylizeResult, StylizeStep } from '../../stylize/resu
 import type { ImageSize, PrepareStyleOptions, StyleInput } from '../../stylize/session.js';
 import type { StyleHandle } from '../../stylize/style-handle.js';
 import { fromWire, type FromWorker, type RunMessage, type ToWorker, type WireStep } from './worker-protocol.js';
-import { Inbox, toWireImage, workerResult, workerStep, type WireResult } from './worker-wire.js';
+import { Inbox, toWireImage, toWireOptions, workerResult, workerStep, type WireResult } from './worker-wire.js';
 
 /** Options of {@link createWorkerStylizer}: a {@link StylizerConfig} without `model` (the worker loads its own). */
 export interface WorkerStylizerConfig extends Omit<StylizerConfig, 'model'> {
@@ -224,8 +224,9 @@ class WorkerSession implements WorkerStylizer {
     const list = style instanceof WorkerStyleHandle ? undefined : Array.isArray(style) ? (style as readonly ImageInput[]) : [style as ImageInput];
     const images = list ? await Promise.all(list.map((s, i) => toWireImage(s, list.length > 1 ? `style[${i}]` : 'style'))) : [];
     const wireStyle = style instanceof WorkerStyleHandle ? { handle: style.id } : { images, list: Array.isArray(style) };
+    const wire = await toWireOptions(rest);
     try {
-      structuredClone(rest);
+      structuredClone(wire.options);
     } catch {
       throw new StyleTransferError('INVALID_OPTION', 'A worker stylizer takes options that can be copied to its thread: functions other than onIteration, onTile and onQueue (e.g. in `taps`) are not supported; use createStylizer() for them.', { field: 'options' });
     }
@@ -233,8 +234,8 @@ class WorkerSession implements WorkerStylizer {
       (id, abortFlag) => {
         onSent?.(id);
         return {
-          message: { type, id, content: wireContent, style: wireStyle, options: rest, callbacks: { onIteration: !!onIteration, onTile: !!onTile, onQueue: !!onQueue }, abortFlag },
-          transfer: [wireContent.data.buffer, ...images.map((i) => i.data.buffer)],
+          message: { type, id, content: wireContent, style: wireStyle, options: wire.options, callbacks: { onIteration: !!onIteration, onTile: !!onTile, onQueue: !!onQueue }, abortFlag },
+          transfer: [wireContent.data.buffer, ...images.map((i) => i.data.buffer), ...wire.transfer],
         };
       },
       signal,

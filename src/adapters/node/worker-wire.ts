@@ -7,20 +7,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../../errors.js';
-import { imageDataOf, rgbToRgba, type ImageInput } from '../../image/input.js';
+import { imageDataOf, rgbToRgba, toImageTensor, type ImageInput } from '../../image/input.js';
 import { expiringStep, type StylizeResult, type StylizeStep } from '../../stylize/result.js';
 import type { WireImage, WireStep } from './worker-protocol.js';
 
 /** The caller's pixels in a buffer of their own, ready to transfer (the caller's array is never detached). */
 export async function toWireImage(img: ImageInput, field: string): Promise<WireImage> {
   if (img instanceof tf.Tensor) {
-    const t = img.rank === 4 ? tf.squeeze(img, [0]) : img;
+    // Checked (dtype, shape, disposed) and made [1,H,W,3] float32 as an in-thread session would; the worker
+    // checks the values and its size limit.
+    const t = toImageTensor(img, field, { maxPixels: Infinity });
     try {
-      const [height, width, channels] = t.shape as number[];
-      if (t.rank !== 3 || (channels !== 3 && channels !== 4)) throw new StyleTransferError('INVALID_IMAGE', `\`${field}\` has shape [${img.shape}]; expected [H,W,3|4] or [1,H,W,3|4].`, { field });
-      return { data: new Float32Array(await t.data()), width, height, channels };
+      return { data: new Float32Array(await t.data()), width: t.shape[2], height: t.shape[1], channels: 3 };
     } finally {
-      if (t !== img) t.dispose();
+      t.dispose();
     }
   }
   const p = img as { data?: unknown; width?: unknown; height?: unknown; channels?: unknown };
@@ -32,6 +32,28 @@ export async function toWireImage(img: ImageInput, field: string): Promise<WireI
   const n = p.width * p.height;
   const channels = p.channels === 3 || p.channels === 4 ? p.channels : data.length === n * 3 ? 3 : 4;
   return { data, width: p.width, height: p.height, channels };
+}
+
+/**
+ * A call's options ready to cross: tensors anywhere in them (`init`, `contentWeightMap`, a region's mask) become
+ * pixels the worker reads as it would the tensor (a tensor cannot cross a thread); the buffers to transfer.
+ */
+export async function toWireOptions(options: Record<string, unknown>): Promise<{ options: Record<string, unknown>; transfer: ArrayBuffer[] }> {
+  const transfer: ArrayBuffer[] = [];
+  const walk = async (v: unknown, field: string): Promise<unknown> => {
+    if (v instanceof tf.Tensor) {
+      const w = await toWireImage(v as ImageInput, field);
+      transfer.push(w.data.buffer as ArrayBuffer);
+      return w;
+    }
+    if (Array.isArray(v)) return v.some((x) => typeof x === 'object' && x !== null) ? Promise.all(v.map((x, i) => walk(x, `${field}[${i}]`))) : v;
+    const proto = typeof v === 'object' && v !== null ? Object.getPrototypeOf(v) : undefined;
+    if (proto !== Object.prototype && proto !== null) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = await walk(x, field ? `${field}.${k}` : k);
+    return out;
+  };
+  return { options: (await walk(options, '')) as Record<string, unknown>, transfer };
 }
 
 /** A result as the worker sends it: the image's float32 RGB values and the fields that describe the run. */

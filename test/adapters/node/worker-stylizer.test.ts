@@ -5,6 +5,7 @@
  * and a `model` are refused; dispose() rejects what is in flight and terminates the thread. Runs the built worker
  * (dist/stylizer-worker.js: `npx tsup` first, as `npm test` does).
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStylizer, createWorkerStylizer, loadVgg19, ready, StyleTransferError, type StylizeResult, type StylizeStep, type Vgg19, type WorkerStylizer } from '../../../src/adapters/node.js';
 import { loadImage, type RgbPixels } from '../../helpers/images.js';
@@ -111,6 +112,21 @@ describe('a worker stylizer', () => {
     expect((await worker.memory()).numTensors).toBe(base);
     clearInterval(ticker);
     expect(worst).toBeLessThan(250); // the event loop of this thread was never held by a network pass
+  });
+
+  it('images given as tensors in the options (init, contentWeightMap) cross as pixels', async () => {
+    await ready();
+    const tensor = (p: RgbPixels): tf.Tensor3D => tf.tensor3d(Float32Array.from(p.data), [p.height, p.width, 3]);
+    const initT = tensor(style);
+    const { width, height } = content;
+    const mapT = tf.tidy(() => tf.add(tf.zeros([height, width, 3]), tf.reshape(tf.linspace(0, 255, width), [1, width, 1])) as tf.Tensor3D);
+    const mapPixels = { data: (await mapT.data()) as Float32Array, width, height };
+    const a = await worker.stylize(content, style, { ...RUN, init: initT, contentWeightMap: mapT });
+    const b = await worker.stylize(content, style, { ...RUN, init: style, contentWeightMap: mapPixels });
+    expect(Array.from((await a.toPixels()).data)).toEqual(Array.from((await b.toPixels()).data));
+    a.dispose();
+    b.dispose();
+    tf.dispose([initT, mapT]);
   });
 
   it('refuses look-alike signals, a model, and functions it cannot send', async () => {
