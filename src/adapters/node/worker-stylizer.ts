@@ -168,7 +168,13 @@ class WorkerSession implements WorkerStylizer {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.worker.ref();
       const { message, transfer } = make(id, abortFlag);
-      this.send(message, transfer);
+      try {
+        this.send(message, transfer);
+      } catch (e) {
+        // A value the thread boundary cannot copy (a function, a class instance with one): the call never left.
+        const why = e instanceof Error ? e.message : String(e);
+        this.settle(id, () => reject(new StyleTransferError('INVALID_OPTION', `A worker stylizer takes options that can be copied to its thread (${why}); use createStylizer() for them.`, { field: 'options' })));
+      }
     });
   }
 

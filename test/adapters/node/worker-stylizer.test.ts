@@ -137,6 +137,10 @@ describe('a worker stylizer', () => {
     expect(await codeOf(worker.stylize('photo.png' as never, style, RUN))).toBe('UNSUPPORTED_IMAGE');
     expect(await codeOf(worker.prepareStyle(style, { signal: { aborted: false } as AbortSignal }))).toBe('INVALID_OPTION');
     expect(await codeOf(worker.prepareStyle(style, { pixelrange: '0-1' } as never))).toBe('INVALID_OPTION');
+    const taps = { taps: { layers: ['relu1_1'], onTap: () => undefined } } as never;
+    expect(await codeOf(worker.stylize(content, style, { ...RUN, ...(taps as object) }))).toBe('INVALID_OPTION');
+    expect(await codeOf(worker.plan(content, style, { ...RUN, ...(taps as object) }))).toBe('INVALID_OPTION'); // could not be sent
+    expect(worker.queued).toBe(0);
   });
 
   it('steps() gives the bytes of an in-thread steps(); a step read after the loop moved on is STEP_EXPIRED', async () => {
