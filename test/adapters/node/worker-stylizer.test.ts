@@ -20,7 +20,17 @@ beforeAll(async () => {
   worker = await createWorkerStylizer({ cacheSize: 0, threads: 1 });
 });
 
-afterAll(() => worker?.dispose());
+let model: Vgg19 | undefined;
+/** One in-thread model for the tests that compare with an in-thread session. */
+async function localModel(): Promise<Vgg19> {
+  await ready();
+  return (model ??= await loadVgg19());
+}
+
+afterAll(() => {
+  worker?.dispose();
+  model?.dispose();
+});
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -35,26 +45,20 @@ const RUN = { size: 32, iterations: 2, seed: 3 } as const;
 
 /** Every step's RGBA bytes of an in-thread session's steps(): what the worker's steps() must give. */
 async function inThreadSteps(options: typeof RUN): Promise<number[][]> {
-  await ready();
-  const model: Vgg19 = await loadVgg19();
-  const local = await createStylizer({ model });
+  const local = await createStylizer({ model: await localModel() });
   const out: number[][] = [];
   for await (const step of local.steps(content, style, options)) out.push(Array.from((await step.toPixels()).data));
   local.dispose();
-  model.dispose();
   return out;
 }
 
 describe('a worker stylizer', () => {
   it('gives the bytes of an in-thread session, forwards onIteration and onQueue, keeps the caller\'s arrays', async () => {
-    await ready();
-    const model: Vgg19 = await loadVgg19();
-    const local = await createStylizer({ model });
+    const local = await createStylizer({ model: await localModel() });
     const want = await local.stylize(content, style, RUN);
     const wantPixels = Array.from((await want.toPixels()).data);
     want.dispose();
     local.dispose();
-    model.dispose();
 
     const iterations: number[] = [];
     const positions: number[] = [];
