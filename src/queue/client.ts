@@ -24,7 +24,7 @@ import type {
 
 /** Options of one enqueued stylise job. */
 export interface StylizeJobOptions {
-  /** A job id of your own (a repeated id is not enqueued twice: the existing job is returned). */
+  /** A job id of your own (a repeated id is not enqueued twice: the existing job is returned, a failed one retried). */
   jobId?: string;
   /** Format of the stored result. Default `'png'`. */
   format?: 'png' | 'jpeg';
@@ -188,6 +188,10 @@ export async function createQueue(options: CreateQueueOptions): Promise<StyleQue
         options: checkJson(opts, 'options') as QueueStylizeOptions,
         ...(job.format ? { format: job.format } : {}),
       };
+      if (job.jobId) {
+        const existing = await queue.getJob(job.jobId);
+        if (existing && (await existing.getState()) === 'failed') await existing.retry('failed');
+      }
       return add<StylizeJobResult>(data, job.jobId, job.priority);
     },
     sweep: (o, run) => enqueueSweep({ queue, name, storage, handle, add }, o, run),
