@@ -6,7 +6,8 @@ import { LossChart } from './chart';
 import { DEFAULT_GPU_GB, describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX } from './estimate';
 import { GramBars, drawReceptiveField } from './insight-view';
 import type { FromWorker, Pixels, PlanSummary, StylizeParams, ToWorker } from './protocol';
-import { samples, type Sample } from './samples';
+import { wirePickers, type Picked, type Role } from './images';
+import { buildLayerControls, naming, selectedStyleLayers } from './layer-controls';
 
 // ---------------------------------------------------------------- elements
 const $ = <T extends Element = HTMLElement>(testid: string): T => {
@@ -57,182 +58,13 @@ const el = {
 };
 const stat = (name: string) => document.querySelector<HTMLElement>(`[data-stat="${name}"]`)!;
 
-// ---------------------------------------------------------------- layers
-const BLOCKS = [2, 2, 4, 4, 4];
-/** The 16 conv layers as "block_index" suffixes: 1_1, 1_2, 2_1, … 5_4. */
-const CONV_SUFFIXES = BLOCKS.flatMap((n, b) => Array.from({ length: n }, (_, i) => `${b + 1}_${i + 1}`));
-const DEFAULT_STYLE = new Set(['1_1', '2_1', '3_1', '4_1', '5_1']);
-const DEFAULT_CONTENT = '4_2';
-const naming = (): 'relu' | 'conv' => (document.querySelector<HTMLInputElement>('input[name="naming"]:checked')?.value as 'conv') ?? 'relu';
-
-function buildLayerControls(): void {
-  BLOCKS.forEach((n, b) => {
-    const row = document.createElement('div');
-    row.className = 'layer-row';
-    const head = document.createElement('span');
-    head.className = 'block-label';
-    head.textContent = `block ${b + 1}`;
-    row.append(head);
-    for (let i = 1; i <= n; i++) {
-      const suffix = `${b + 1}_${i}`;
-      const label = document.createElement('label');
-      label.className = 'chip';
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.value = suffix;
-      box.checked = DEFAULT_STYLE.has(suffix);
-      box.dataset.testid = `style-layer-${suffix}`;
-      const text = document.createElement('span');
-      label.append(box, text);
-      row.append(label);
-    }
-    el.styleLayers.append(row);
-  });
-  for (const s of CONV_SUFFIXES) {
-    const o = document.createElement('option');
-    o.value = s;
-    o.selected = s === DEFAULT_CONTENT;
-    el.contentLayer.append(o);
-  }
-  // The Layers view offers every tappable point: conv, relu and pool of each block.
-  BLOCKS.forEach((n, b) => {
-    const group = document.createElement('optgroup');
-    group.label = `block ${b + 1}`;
-    for (let i = 1; i <= n; i++) {
-      for (const kind of ['conv', 'relu']) group.append(new Option(`${kind}${b + 1}_${i}`, `${kind}${b + 1}_${i}`));
-    }
-    group.append(new Option(`pool${b + 1}`, `pool${b + 1}`));
-    el.layerSelect.append(group);
-  });
-  el.layerSelect.value = 'relu1_1';
-  renameLayers();
-  document.querySelectorAll('input[name="naming"]').forEach((r) => r.addEventListener('change', renameLayers));
-}
-
-/** Shows the layer names in the chosen naming (reluN_M after the ReLU, convN_M before it). */
-function renameLayers(): void {
-  const p = naming();
-  el.styleLayers.querySelectorAll<HTMLInputElement>('input[type=checkbox]').forEach((box) => {
-    (box.nextElementSibling as HTMLElement).textContent = `${p}${box.value}`;
-  });
-  for (const o of Array.from(el.contentLayer.options)) o.textContent = `${p}${o.value}`;
-}
-
-const selectedStyleLayers = (): string[] =>
-  Array.from(el.styleLayers.querySelectorAll<HTMLInputElement>('input:checked')).map((b) => `${naming()}${b.value}`);
-
 // ---------------------------------------------------------------- images
-interface Picked {
-  key: string;
-  name: string;
-  pixels: Pixels;
-}
 const picked: { content?: Picked; style?: Picked } = {};
-const MAX_SIDE = 1024;
-let imageSeq = 0;
 
-/** Draws any image source into pixels, at most MAX_SIDE on the longest side. */
-function toPixels(src: CanvasImageSource & { width: number; height: number }, w: number, h: number): Pixels {
-  const s = Math.min(1, MAX_SIDE / Math.max(w, h));
-  const c = document.createElement('canvas');
-  c.width = Math.max(1, Math.round(w * s));
-  c.height = Math.max(1, Math.round(h * s));
-  const g = c.getContext('2d', { willReadFrequently: true })!;
-  g.drawImage(src, 0, 0, c.width, c.height);
-  const d = g.getImageData(0, 0, c.width, c.height);
-  return { data: d.data, width: d.width, height: d.height };
-}
-
-function drawThumb(canvas: HTMLCanvasElement, px: Pixels): void {
-  const g = canvas.getContext('2d')!;
-  const tmp = document.createElement('canvas');
-  tmp.width = px.width;
-  tmp.height = px.height;
-  tmp.getContext('2d')!.putImageData(new ImageData(px.data, px.width, px.height), 0, 0);
-  const s = Math.min(canvas.width / px.width, canvas.height / px.height);
-  const w = px.width * s;
-  const h = px.height * s;
-  g.clearRect(0, 0, canvas.width, canvas.height);
-  g.imageSmoothingQuality = 'high';
-  g.drawImage(tmp, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
-}
-
-function setImage(role: 'content' | 'style', name: string, px: Pixels): void {
-  picked[role] = { key: `${role}-${++imageSeq}`, name, pixels: px };
+function onPicked(role: Role, p: Picked): void {
+  picked[role] = p;
   requestEstimate();
-  drawThumb(role === 'content' ? el.contentPreview : el.stylePreview, px);
   if (role === 'content' && currentTab === 'layers') requestFeatures();
-}
-
-async function setFromFile(role: 'content' | 'style', file: File): Promise<void> {
-  clearError();
-  if (!file.type.startsWith('image/')) {
-    showError(`“${file.name}” is not an image (${file.type || 'unknown type'}). Choose a JPEG, PNG or WebP file.`);
-    return;
-  }
-  try {
-    const bmp = await createImageBitmap(file);
-    setImage(role, file.name.replace(/\.[^.]+$/, ''), toPixels(bmp, bmp.width, bmp.height));
-    bmp.close();
-    const select = role === 'content' ? el.contentSample : el.styleSample;
-    let own = select.querySelector<HTMLOptionElement>('option[value="file"]');
-    if (!own) select.prepend((own = new Option('', 'file')));
-    own.textContent = `Your file: ${file.name}`;
-    select.value = 'file';
-  } catch (e) {
-    showError(`Could not read “${file.name}” as an image: ${(e as Error).message}`);
-  }
-}
-
-async function setFromSample(role: 'content' | 'style', sample: Sample): Promise<void> {
-  try {
-    const img = await sample.load();
-    const w = img instanceof HTMLImageElement ? img.naturalWidth : img.width;
-    const h = img instanceof HTMLImageElement ? img.naturalHeight : img.height;
-    setImage(role, sample.id.replace(/\.[^.]+$/, ''), toPixels(img, w, h));
-  } catch (e) {
-    showError(`Could not load the sample “${sample.label}”: ${(e as Error).message}`);
-  }
-}
-
-function wirePickers(): void {
-  const all = samples();
-  for (const role of ['content', 'style'] as const) {
-    const select = role === 'content' ? el.contentSample : el.styleSample;
-    const input = role === 'content' ? el.contentInput : el.styleInput;
-    // Samples meant for this role first; every sample can be used for either.
-    const ordered = [...all.filter((s) => s.role === role), ...all.filter((s) => s.role !== role)];
-    const group = document.createElement('optgroup');
-    group.label = 'Samples';
-    for (const s of ordered) group.append(new Option(s.label, s.id));
-    select.append(group);
-    select.addEventListener('change', () => {
-      const s = all.find((x) => x.id === select.value);
-      if (s) void setFromSample(role, s);
-    });
-    input.addEventListener('change', () => {
-      const f = input.files?.[0];
-      if (f) void setFromFile(role, f);
-      input.value = '';
-    });
-    const zone = document.querySelector<HTMLElement>(`.picker[data-role="${role}"]`)!;
-    zone.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      zone.classList.add('over');
-    });
-    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-    zone.addEventListener('drop', (e) => {
-      e.preventDefault();
-      zone.classList.remove('over');
-      const f = e.dataTransfer?.files?.[0];
-      if (f) void setFromFile(role, f);
-    });
-    select.value = ordered[0].id;
-    void setFromSample(role, ordered[0]);
-  }
-  // A file dropped elsewhere on the page should not navigate away from it.
-  window.addEventListener('dragover', (e) => e.preventDefault());
-  window.addEventListener('drop', (e) => e.preventDefault());
 }
 
 // ---------------------------------------------------------------- errors and state
@@ -491,7 +323,7 @@ for (const input of [el.size, el.iterations, el.optimizer, el.gpuMemory, el.cont
 el.styleLayers.addEventListener('change', requestEstimate);
 
 function readParams(): StylizeParams {
-  const styleLayers = selectedStyleLayers();
+  const styleLayers = selectedStyleLayers(el.styleLayers);
   if (styleLayers.length === 0) throw new Error('Choose at least one style layer.');
   return {
     size: readNumber(el.size, 'Size', 32, maxSize, true),
@@ -668,7 +500,7 @@ function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
 }
 
 // ---------------------------------------------------------------- start
-buildLayerControls();
+buildLayerControls(el);
 const gramBars = new GramBars(el.gramChart);
 // Settings may also come from the URL, e.g. ?size=96&iterations=20&gpuMemory=8 (handy for links and scripted runs).
 el.gpuMemory.value = String(DEFAULT_GPU_GB);
@@ -682,7 +514,13 @@ el.download.addEventListener('click', download);
 document.querySelectorAll<HTMLButtonElement>('[role=tab]').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab as 'result' | 'layers')));
 el.layerSelect.addEventListener('change', requestFeatures);
 el.layerImage.addEventListener('change', requestFeatures);
-wirePickers();
+wirePickers({
+  content: { select: el.contentSample, input: el.contentInput, preview: el.contentPreview },
+  style: { select: el.styleSample, input: el.styleInput, preview: el.stylePreview },
+  onPicked,
+  showError,
+  clearError,
+});
 setState('loading');
 chart.reset(1);
 {
