@@ -5,9 +5,11 @@
 import { LossChart } from './chart';
 import { DEFAULT_GPU_GB, describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX } from './estimate';
 import { GramBars, drawReceptiveField } from './insight-view';
-import type { FromWorker, Pixels, PlanSummary, StylizeParams, ToWorker } from './protocol';
+import type { FromWorker, Pixels, PlanSummary, RegionsParams, StylizeParams, ToWorker } from './protocol';
 import { wirePickers, type Picked, type Role } from './images';
 import { buildLayerControls, naming, selectedStyleLayers } from './layer-controls';
+import { drawRegionLayers } from './region-layers';
+import { RegionsPanel, type RegionMasks } from './regions-panel';
 
 // ---------------------------------------------------------------- elements
 const $ = <T extends Element = HTMLElement>(testid: string): T => {
@@ -55,6 +57,8 @@ const el = {
   rfCanvas: $<HTMLCanvasElement>('receptive-field-canvas'),
   rfInfo: $('receptive-field-info'),
   gramChart: $<HTMLCanvasElement>('gram-chart'),
+  regionLayersBox: $('region-layers-box'),
+  regionLayers: $('region-layers'),
 };
 const stat = (name: string) => document.querySelector<HTMLElement>(`[data-stat="${name}"]`)!;
 
@@ -63,6 +67,7 @@ const picked: { content?: Picked; style?: Picked } = {};
 
 function onPicked(role: Role, p: Picked): void {
   picked[role] = p;
+  if (role === 'content') regionsPanel.setContent(p.pixels);
   requestEstimate();
   if (role === 'content' && currentTab === 'layers') requestFeatures();
 }
@@ -114,7 +119,7 @@ function startWorker(): void {
   };
   send({ type: 'init', backend: backendChoice, weightsUrl });
 }
-const send = (msg: ToWorker): void => worker.postMessage(msg);
+const send = (msg: ToWorker, transfer: Transferable[] = []): void => worker.postMessage(msg, transfer);
 
 const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2 ? v.toExponential(2) : v.toPrecision(4));
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
@@ -232,6 +237,10 @@ function onWorkerMessage(m: FromWorker): void {
       el.rfCanvas.dataset.theoretical = String(m.theoretical);
       el.rfCanvas.dataset.effective = String(m.effective);
       break;
+    case 'region-masks':
+      if (m.id !== regionLayersId || !regionLayersOf) return;
+      drawRegionLayers(el.regionLayers, m.layers, regionLayersOf.names, regionLayersOf.colors, regionLayersSize);
+      break;
     case 'gram-distances':
       if (m.id === runId) gramBars.update(m);
       break;
@@ -321,6 +330,8 @@ function requestEstimate(): void {
 }
 for (const input of [el.size, el.iterations, el.optimizer, el.gpuMemory, el.contentLayer, el.styleLayers]) input.addEventListener('input', requestEstimate);
 el.styleLayers.addEventListener('change', requestEstimate);
+// The region masks follow the style layers and the size.
+for (const input of [el.styleLayers, el.size]) input.addEventListener('change', () => currentTab === 'layers' && requestRegionLayers());
 
 function readParams(): StylizeParams {
   const styleLayers = selectedStyleLayers(el.styleLayers);
@@ -341,12 +352,14 @@ function readParams(): StylizeParams {
   };
 }
 
-function stylize(): void {
+async function stylize(): Promise<void> {
   clearError();
   let p: StylizeParams;
+  let regions: RegionsParams | undefined;
   try {
     if (!picked.content || !picked.style) throw new Error('The images are still loading; try again in a moment.');
     p = readParams();
+    regions = await regionsPanel.params();
   } catch (e) {
     showError((e as Error).message);
     return;
@@ -365,7 +378,10 @@ function stylize(): void {
   setWorkerBusy(true);
   lastRunSize = p.size;
   lastRunCost = planned?.size === p.size && planned.plan.fits ? planned.plan.cost : 1;
-  send({ type: 'stylize', id: runId, content: picked.content.pixels, contentKey: picked.content.key, style: picked.style.pixels, styleKey: picked.style.key, params: p });
+  send(
+    { type: 'stylize', id: runId, content: picked.content!.pixels, contentKey: picked.content!.key, style: picked.style!.pixels, styleKey: picked.style!.key, params: p, regions },
+    regions?.regions.map((r) => r.mask.data.buffer) ?? [],
+  );
 }
 
 /**
@@ -435,6 +451,7 @@ function requestFeatures(): void {
     key = picked.content?.key ?? '';
   }
   if (!image) return;
+  requestRegionLayers();
   featuresId = nextId++;
   // The stylisation size, but at least 160 px so the deeper layers' maps are not just a few pixels.
   let size = 256;
@@ -447,6 +464,31 @@ function requestFeatures(): void {
   el.layersInfo.textContent = `Computing ${el.layerSelect.value}…`;
   el.grid.setAttribute('aria-busy', 'true');
   send({ type: 'features', id: featuresId, image, imageKey: key, layer: el.layerSelect.value, size, maxTiles: 64 });
+}
+
+/** The regions' masks at each style layer and the layer shown, at the run's size (hidden without regions). */
+let regionLayersId = -1;
+let regionLayersOf: RegionMasks | undefined;
+let regionLayersSize = 0;
+function requestRegionLayers(): void {
+  const content = picked.content?.pixels;
+  regionLayersOf = regionsPanel.masks();
+  if (!content || !regionLayersOf) {
+    el.regionLayersBox.hidden = true;
+    return;
+  }
+  el.regionLayersBox.hidden = false;
+  let size = 256;
+  try {
+    size = readNumber(el.size, 'Size', 32, maxSize, true);
+  } catch {
+    /* keep 256 */
+  }
+  regionLayersId = nextId++;
+  regionLayersSize = size;
+  const layers = [...new Set([...selectedStyleLayers(el.styleLayers), el.layerSelect.value])];
+  const { masks } = regionLayersOf;
+  send({ type: 'region-masks', id: regionLayersId, masks, content: { width: content.width, height: content.height }, size, layers, mode: regionsPanel.mode() }, masks.map((k) => k.data.buffer));
 }
 
 /** The chosen layer's receptive field, always over the content image (at the feature maps' size). */
@@ -501,6 +543,28 @@ function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
 
 // ---------------------------------------------------------------- start
 buildLayerControls(el);
+const regionsPanel = new RegionsPanel(
+  {
+    enabled: $<HTMLInputElement>('regions-enabled'),
+    body: $('regions-body'),
+    canvas: $<HTMLCanvasElement>('mask-canvas'),
+    brushSize: $<HTMLInputElement>('brush-size'),
+    clear: $<HTMLButtonElement>('mask-clear'),
+    maskInput: $<HTMLInputElement>('mask-input'),
+    list: $('region-list'),
+    add: $<HTMLButtonElement>('region-add'),
+    rest: $<HTMLSelectElement>('region-rest'),
+    mode: $<HTMLSelectElement>('region-mode'),
+  },
+  {
+    mainStyle: () => picked.style,
+    showError,
+    clearError,
+    onChange: () => {
+      if (currentTab === 'layers') requestRegionLayers();
+    },
+  },
+);
 const gramBars = new GramBars(el.gramChart);
 // Settings may also come from the URL, e.g. ?size=96&iterations=20&gpuMemory=8 (handy for links and scripted runs).
 el.gpuMemory.value = String(DEFAULT_GPU_GB);
@@ -508,7 +572,7 @@ for (const [key, input] of [['size', el.size], ['iterations', el.iterations], ['
   const v = params.get(key);
   if (v !== null) input.value = v;
 }
-el.stylize.addEventListener('click', stylize);
+el.stylize.addEventListener('click', () => void stylize());
 el.cancel.addEventListener('click', cancel);
 el.download.addEventListener('click', download);
 document.querySelectorAll<HTMLButtonElement>('[role=tab]').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab as 'result' | 'layers')));
