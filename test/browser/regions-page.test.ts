@@ -4,7 +4,7 @@
  * a style of its own (a red and a blue picture, uploaded); one small run; then the Layers view's propagated masks.
  * Kept cheap for CI: one page load, 32 px, 2 iterations. Run it with `npm run test:browser` (which builds first).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { serveStatic, type StaticServer } from './static-server.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const site = `${repo}examples/web/dist/`;
+/** Screenshots (gitignored), as e2e.test.ts writes them. */
+const shots = `${repo}docs/generated/`;
 const RUN = { size: 32, iterations: 2 };
 
 /** PNGs drawn in the page: a red style, a blue style (both striped, so they have texture), and a mask of the right half. */
@@ -90,14 +92,14 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: styles by region (W
     await page.waitForFunction(() => (document.querySelector('[data-testid="content-sample"]') as HTMLSelectElement).value === 'file');
 
     // Region 1 (made when regions are turned on, and selected): brushed over the left half of the 160x120 content,
-    // shown at 320x240. Brush 40 px on screen = 20 content px; strokes 40 px apart from x = 20 to 140 cover x < 160.
+    // shown at 320x240. Brush 40 px on screen = 20 content px; strokes 40 px apart from x = 4 to 140 cover x < 160.
     await page.check(tid('regions-enabled'));
     await page.fill(tid('brush-size'), '40');
     const b = (await page.locator(tid('mask-canvas')).boundingBox())!;
     const border = (b.width - 320) / 2; // the canvas is drawn 320x240 inside its border
     expect(b.height - 2 * border).toBe(240);
     for (let y = 20; y <= 220; y += 40) {
-      await page.mouse.move(b.x + border + 20, b.y + border + y);
+      await page.mouse.move(b.x + border + 4, b.y + border + y);
       await page.mouse.down();
       await page.mouse.move(b.x + border + 140, b.y + border + y, { steps: 4 });
       await page.mouse.up();
@@ -130,7 +132,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: styles by region (W
     expect(losses).toHaveLength(RUN.iterations);
     expect(losses[1]).toBeLessThan(losses[0]);
 
-    // Each half moved toward its own style: redder on the left, bluer on the right, against the content.
+    // Each half moved toward its own style: redder on the left, bluer on the right, against the content (measured:
+    // R − B up 2.6 on the left, down 3.0 on the right, of 255, after 2 iterations).
     const out = await resultPixels(page);
     expect([out.width, out.height]).toEqual([32, 24]);
     const before = await contentAt(page, contentPng, out.width, out.height);
@@ -165,6 +168,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: styles by region (W
     }
     for (let i = 1; i < layers.length; i++) for (const r of [0, 1]) expect(layers[i].coverage[r]).toBeLessThanOrEqual(layers[i - 1].coverage[r]);
     timings.coverageRegion1 = layers.map((l) => l.coverage[0]);
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: `${shots}web-regions-layers.png`, fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
  * thread, so the page answers input while a run goes on.
  */
 import { LossChart } from './chart';
+import { drawFeatures, fmt } from './feature-grid';
 import { DEFAULT_GPU_GB, describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX } from './estimate';
 import { GramBars, drawReceptiveField } from './insight-view';
 import type { FromWorker, Pixels, PlanSummary, RegionsParams, StylizeParams, ToWorker } from './protocol';
@@ -121,7 +122,6 @@ function startWorker(): void {
 }
 const send = (msg: ToWorker, transfer: Transferable[] = []): void => worker.postMessage(msg, transfer);
 
-const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2 ? v.toExponential(2) : v.toPrecision(4));
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 
 function onWorkerMessage(m: FromWorker): void {
@@ -228,7 +228,7 @@ function onWorkerMessage(m: FromWorker): void {
       break;
     case 'features':
       if (m.id !== featuresId) return;
-      drawFeatures(m);
+      drawFeatures(el.grid, el.layersInfo, m);
       break;
     case 'receptive-field':
       if (m.id !== fieldId || !fieldImage) return;
@@ -511,34 +511,6 @@ function requestReceptiveField(size: number): void {
   fieldImage = { data: d.data, width: w, height: h };
   el.rfInfo.textContent = `Measuring ${el.layerSelect.value}'s receptive field…`;
   send({ type: 'receptive-field', id: fieldId, image: content, layer: el.layerSelect.value, size });
-}
-
-function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
-  const { width: w, height: h } = m;
-  const tiles: HTMLCanvasElement[] = m.tiles.map((t, i) => {
-    const c = document.createElement('canvas');
-    c.width = w;
-    c.height = h;
-    c.className = 'tile';
-    c.dataset.channel = String(t.channel);
-    c.title = `channel ${t.channel} · energy ${fmt(t.energy)} · range ${fmt(t.min)}…${fmt(t.max)}`;
-    const img = new ImageData(w, h);
-    const off = i * w * h;
-    for (let p = 0; p < w * h; p++) {
-      const v = m.pixels[off + p];
-      img.data[p * 4] = v;
-      img.data[p * 4 + 1] = v;
-      img.data[p * 4 + 2] = v;
-      img.data[p * 4 + 3] = 255;
-    }
-    c.getContext('2d')!.putImageData(img, 0, 0);
-    c.style.aspectRatio = `${w} / ${h}`;
-    return c;
-  });
-  el.grid.replaceChildren(...tiles);
-  el.grid.removeAttribute('aria-busy');
-  el.grid.dataset.layer = m.layer;
-  el.layersInfo.textContent = `${m.layer}: ${m.channels} channels of ${w}×${h} px; showing the ${m.tiles.length} with the most energy.`;
 }
 
 // ---------------------------------------------------------------- start

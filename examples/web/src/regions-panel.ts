@@ -16,6 +16,8 @@ interface Region {
   name: string;
   color: string;
   style: StyleChoice;
+  /** The region's own file, once given (kept when another style is chosen, to choose it again). */
+  file?: Picked;
 }
 
 const COLORS = ['#e6194b', '#3c8cff', '#ffd60a', '#2fbf4a', '#f58231', '#b04fd6', '#20c5c5', '#f032e6'];
@@ -181,10 +183,10 @@ export class RegionsPanel {
       select.dataset.testid = `region-style-${n}`;
       select.setAttribute('aria-label', `Style of ${r.name}`);
       select.append(...this.styleOptions());
-      if (r.style.kind === 'file') select.prepend(new Option(`Your file: ${r.style.picked.name}`, 'file'));
+      if (r.file) select.prepend(new Option(`Your file: ${r.file.name}`, 'file'));
       select.value = r.style.kind === 'file' ? 'file' : r.style.kind === 'sample' ? `sample:${r.style.id}` : 'main';
       select.addEventListener('change', () => {
-        if (select.value !== 'file') r.style = this.choiceOf(select.value);
+        r.style = select.value === 'file' && r.file ? { kind: 'file', picked: r.file } : this.choiceOf(select.value);
       });
       const file = document.createElement('label');
       file.className = 'file-button small';
@@ -200,7 +202,8 @@ export class RegionsPanel {
         this.o.clearError();
         readImageFile(f).then(
           (pixels) => {
-            r.style = { kind: 'file', picked: { key: newImageKey('region-style'), name: baseName(f.name), pixels } };
+            r.file = { key: newImageKey('region-style'), name: baseName(f.name), pixels };
+            r.style = { kind: 'file', picked: r.file };
             this.render();
           },
           (e: Error) => this.o.showError(e.message),
