@@ -29,6 +29,8 @@ export class MaskEditor {
   private width = 1;
   private height = 1;
   private last?: { x: number; y: number };
+  /** Scratch canvas at the masks' size, for tinting one region at a time (reused across redraws). */
+  private tint = blank(1, 1);
   /** The region painted on. */
   active?: number;
 
@@ -65,6 +67,7 @@ export class MaskEditor {
       layer.canvas = c;
     }
     [this.width, this.height] = [w, h];
+    this.tint = blank(w, h);
     const side = 320;
     const s = side / Math.max(w, h);
     this.view.width = Math.round(w * s);
@@ -121,7 +124,7 @@ export class MaskEditor {
     const { width: w, height: h } = this.view;
     g.clearRect(0, 0, w, h);
     if (this.content) g.drawImage(this.content, 0, 0, w, h);
-    const tint = blank(this.width, this.height);
+    const tint = this.tint;
     const t = ctx(tint);
     for (const layer of this.layers.values()) {
       t.globalCompositeOperation = 'copy';
