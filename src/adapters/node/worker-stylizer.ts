@@ -171,9 +171,10 @@ class WorkerSession implements WorkerStylizer {
       try {
         this.send(message, transfer);
       } catch (e) {
-        // A value the thread boundary cannot copy (a function, a class instance with one): the call never left.
+        // A value the thread boundary cannot copy (a function in the options): the call never left.
         const why = e instanceof Error ? e.message : String(e);
-        this.settle(id, () => reject(new StyleTransferError('INVALID_OPTION', `A worker stylizer takes options that can be copied to its thread (${why}); use createStylizer() for them.`, { field: 'options' })));
+        const message = `A worker stylizer takes options that can be copied to its thread: functions other than onIteration, onTile and onQueue (e.g. in \`taps\`) are not supported (${why}); use createStylizer() for them.`;
+        this.settle(id, () => reject(new StyleTransferError('INVALID_OPTION', message, { field: 'options' })));
       }
     });
   }
@@ -231,11 +232,6 @@ class WorkerSession implements WorkerStylizer {
     const images = list ? await Promise.all(list.map((s, i) => toWireImage(s, list.length > 1 ? `style[${i}]` : 'style'))) : [];
     const wireStyle = style instanceof WorkerStyleHandle ? { handle: style.id } : { images, list: Array.isArray(style) };
     const wire = await toWireOptions(rest);
-    try {
-      structuredClone(wire.options);
-    } catch {
-      throw new StyleTransferError('INVALID_OPTION', 'A worker stylizer takes options that can be copied to its thread: functions other than onIteration, onTile and onQueue (e.g. in `taps`) are not supported; use createStylizer() for them.', { field: 'options' });
-    }
     return this.call<T>(
       (id, abortFlag) => {
         onSent?.(id);
