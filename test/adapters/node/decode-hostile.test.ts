@@ -200,6 +200,15 @@ describe.each(DECODERS)('decoder %s', (decoder) => {
     for (const cut of [0.5, 0.9]) expect(await codeOf(decode(bytes.subarray(0, Math.floor(bytes.length * cut)))), `cut at ${cut}`).toBe('INVALID_IMAGE');
   });
 
+  it('JPEG CMYK: decodes, to the colours docs/serving.md states for this path (no colour profile in the JS path)', async () => {
+    const bytes = await sharp(Buffer.from(JPEG_SRC.data), { raw: { width: JPEG_SRC.width, height: JPEG_SRC.height, channels: 4 } })
+      .removeAlpha().resize(64, 32, { kernel: 'nearest' }).toColourspace('cmyk').jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer();
+    const img = await decode(bytes);
+    const corners = [[1, 1], [62, 1], [1, 30]].map(([x, y]) => Array.from(img.data.subarray((y * 64 + x) * 4, (y * 64 + x) * 4 + 3)));
+    const stated = decoder === 'js' ? [[255, 0, 0], [195, 255, 0], [17, 60, 255]] : [[232, 0, 21], [191, 207, 0], [27, 60, 140]];
+    corners.flat().forEach((v, i) => expect(Math.abs(v - stated.flat()[i]), `${corners} vs ${stated}`).toBeLessThanOrEqual(4));
+  });
+
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('JPEG: EXIF orientation %i is applied', async (orientation) => {
     const img = await decode(withExifOrientation(JPEG, orientation));
     expect([img.width, img.height]).toEqual(orientation >= 5 ? [16, 32] : [32, 16]);
