@@ -1,6 +1,6 @@
 /**
- * `neural-style-tfjs worker`: its flags, and a real run against Redis (a job done, SIGTERM exits 0). Runs the
- * built CLI: `npx tsup` first.
+ * `neural-style-tfjs worker`: its flags and help, the queue flags' usage errors, and a real run against Redis (a
+ * job done, SIGTERM exits 0). Runs the built CLI: `npx tsup` first.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,19 @@ describe('neural-style-tfjs worker', () => {
     const badUrl = spawnSync(process.execPath, [cli, 'worker', '--redis', 'http://x'], { encoding: 'utf8' });
     expect(badUrl.status).toBe(2);
     expect(badUrl.stderr).toContain('redis://');
+    // Listed in the main help; `help worker` is its help.
+    expect(spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).stdout).toMatch(/^ {2}worker +run the jobs of/m);
+    const viaHelp = spawnSync(process.execPath, [cli, 'help', 'worker'], { encoding: 'utf8' });
+    expect([viaHelp.status, viaHelp.stdout]).toEqual([0, help.stdout]);
+  });
+
+  it('--queue-name or --storage without --queue, and flags that cannot reach the workers, are usage errors', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    const noQueue = run('stylize', 'a.png', 'b.png', '-o', 'out.png', '--storage', 'x');
+    expect([noQueue.status, noQueue.stderr]).toEqual([2, 'neural-style-tfjs: --storage goes with --queue URL\n']);
+    const weights = run('sweep', 'a.png', 'b.png', '--vary', 'pooling=max,avg', '-o', 'sheet.png', '--queue', 'redis://127.0.0.1:1', '--weights', 'w');
+    expect(weights.status).toBe(2);
+    expect(weights.stderr).toContain('--weights does not reach the workers');
   });
 
   describe.skipIf(!hasRedisServer)('with Redis', () => {
