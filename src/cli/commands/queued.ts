@@ -13,7 +13,7 @@ import { resolveOptions } from '../../stylize/options.js';
 import { workId } from '../../queue/sweep.js';
 import type { QueueStudyOptions, QueueStylizeOptions, QueueSweepOptions } from '../../queue/types.js';
 import { UsageError } from '../args.js';
-import { numFlag, str, type Ctx } from '../context.js';
+import { str, type Ctx } from '../context.js';
 import { iterationsFlag } from '../flag-values.js';
 import { fmtMs } from '../progress.js';
 import { followJobs, openQueue, type QueueFlags } from '../queue-run.js';
@@ -54,9 +54,9 @@ export async function runStylizeQueued(ctx: Ctx, q: QueueFlags): Promise<void> {
   const [contentArg, ...stylePaths] = ctx.positionals;
   const out = str(f, 'output');
   if (!out) throw new UsageError('stylize needs -o <out.png> (with a folder of photos: -o <folder>)');
-  for (const fl of ['save-every', 'init']) if (f.get(fl) !== undefined && !(fl === 'init' && ['content', 'style', 'noise'].includes(String(f.get(fl))))) throw new UsageError(`--${fl} ${fl === 'init' ? 'with an image file ' : ''}does not travel in a queue job: drop it or --queue`);
-  const { initPath: _i, ...base } = stylizeOptionsFromFlags(f);
-  void _i;
+  for (const fl of ['save-every', 'quality']) if (f.get(fl) !== undefined) throw new UsageError(`--${fl} does not travel in a queue job: drop it or --queue`);
+  const { initPath, ...base } = stylizeOptionsFromFlags(f);
+  if (initPath !== undefined) throw new UsageError('--init with an image file does not travel in a queue job: use content, style or noise, or drop --queue');
   const iterations = iterationsFlag(f);
   const options = { ...base, ...(iterations !== undefined ? { iterations } : {}) } as QueueStylizeOptions;
   resolveOptions(options, stylePaths.length);
@@ -83,7 +83,7 @@ export async function runStylizeQueued(ctx: Ctx, q: QueueFlags): Promise<void> {
       await writeFileAtomic(targets[i], bytes);
     }
     ctx.say(`wrote ${isFolder ? `${targets.length} images to ${out}` : out} in ${fmtMs(Date.now() - t0)} (queue ${queue.name})`);
-    ctx.emit({ event: 'done', output: out, outputs: targets, jobs: results.map((r, i) => ({ content: contents[i], output: targets[i], width: r.width, height: r.height, iterations: r.iterations, stopReason: r.stopReason, loss: r.loss, attempt: r.attempt, worker: r.worker })), quality: numFlag(f, 'quality') });
+    ctx.emit({ event: 'done', output: out, outputs: targets, jobs: results.map((r, i) => ({ content: contents[i], output: targets[i], width: r.width, height: r.height, iterations: r.iterations, stopReason: r.stopReason, loss: r.loss, attempt: r.attempt, worker: r.worker })) });
   } finally {
     await queue.close();
   }
