@@ -3,6 +3,8 @@
  * job done, SIGTERM exits 0). Runs the built CLI: `npx tsup` first.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQueue, folderStorage } from '../../src/queue/index.js';
@@ -36,6 +38,13 @@ describe('neural-style-tfjs worker', () => {
     const weights = run('sweep', 'a.png', 'b.png', '--vary', 'pooling=max,avg', '-o', 'sheet.png', '--queue', 'redis://127.0.0.1:1', '--weights', 'w');
     expect(weights.status).toBe(2);
     expect(weights.stderr).toContain('--weights does not reach the workers');
+    // An output that is an input is refused as in a local run, before anything is enqueued.
+    const dir = tempDir('cli-usage');
+    writeFileSync(join(dir, 'c.png'), tinyPng('usage content'));
+    writeFileSync(join(dir, 's.png'), tinyPng('usage style'));
+    const clash = run('stylize', join(dir, 'c.png'), join(dir, 's.png'), '-o', join(dir, 'c.png'), '--queue', 'redis://127.0.0.1:1');
+    expect(clash.status).toBe(2);
+    expect(clash.stderr).toContain('refusing to overwrite an input');
   });
 
   describe.skipIf(!hasRedisServer)('with Redis', () => {
