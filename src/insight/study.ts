@@ -146,7 +146,8 @@ export function studyRuns(options: StudyOptions): StudyRunInfo[] {
 
 /**
  * Runs the layer study on every pair and measures every result. Resolves to the merged sweeps (images included,
- * for contact sheets), the measurements, and a JSON record. Runs found in `cache` are not run again.
+ * for contact sheets), the measurements, and a JSON record. Runs found in `cache` are not run again. With
+ * `select` ({@link StudySelectOptions}: a queue worker's share) it computes that one run only and resolves to it.
  *
  * @example
  * ```ts
@@ -166,10 +167,10 @@ export async function study(options: StudyOptions & { select?: number }): Promis
   // One run only (a queue job): the others are neither computed nor assembled.
   const sel = options.select;
   if (sel !== undefined && (!Number.isInteger(sel) || sel < 0 || sel >= runsTotal)) throw new StyleTransferError('INVALID_OPTION', `\`select\` is ${describe(sel)}; expected a run index 0–${runsTotal - 1} (see studyRuns()).`, { field: 'select' });
-  const selected = (pair: number, experiment: StudyRunInfo['experiment'], label: string, key: string, entry: StudyCacheEntry, cached: boolean): StudySelected => ({ run: { index: runIndex, pair, experiment, label }, key, entry, cached });
   const stylizer = options.stylizer ?? (await createStylizer({ model: options.model, signal: options.signal }));
   let runIndex = 0;
   let cachedCount = 0;
+  const selected = (pair: number, experiment: StudyRunInfo['experiment'], label: string, key: string, entry: StudyCacheEntry, cached: boolean): StudySelected => ({ run: { index: runIndex, pair, experiment, label }, key, entry, cached });
   const progress = async (p: Omit<StudyProgress, 'run' | 'runs'>) => options.onProgress?.({ ...p, run: runIndex, runs: runsTotal });
   const pairs: StudyPairResult[] = [];
   try {
@@ -251,7 +252,7 @@ export async function study(options: StudyOptions & { select?: number }): Promis
             run = { record: res.record, images: res.cells.map((c) => c.image), measurements };
             await options.cache?.put(key, { kind: 'run', run });
           }
-          if (sel === runIndex) return selected(pi, plan.experiment, plan.label, key, { kind: 'run', run }, Boolean(hit));
+          if (sel === runIndex) return selected(pi, plan.experiment, plan.label, key, { kind: 'run', run }, hit?.kind === 'run');
           runIndex++;
           byExperiment.set(plan.experiment, [...(byExperiment.get(plan.experiment) ?? []), run]);
         }
