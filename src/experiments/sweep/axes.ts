@@ -163,6 +163,7 @@ const RECORDED: { [K in RecordedOption]: (r: ResolvedOptions) => SweepSettings[K
   lbfgs: (r) => ({ ...r.lbfgs }),
   precondition: (r) => (r.precondition ? { ...r.precondition } : 'none'),
   normalizeGradients: (r) => r.normalizeGradients,
+  styleStatistic: (r) => r.styleStatistic,
   preserveColors: (r) => r.preserveColors,
   scales: (r) => r.scales,
   styleBlendWeights: (r) => r.blend,

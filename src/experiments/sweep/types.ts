@@ -90,7 +90,8 @@ export interface SweepSettings {
   lbfgs: { historySize: number; lineSearch: string; maxEvaluations?: number; initialStep: number | 'torch' };
   /** The pyramid's levels (0: automatic) and decay, or `'none'` for plain pixels. */
   precondition: { levels: number; decay: number } | 'none';
-  normalizeGradients: boolean;
+  normalizeGradients: boolean | 'per-evaluation';
+  styleStatistic: string;
   preserveColors: string | false;
   scales: number[];
   styleBlendWeights: number[];
