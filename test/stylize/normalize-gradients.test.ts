@@ -65,7 +65,7 @@ async function derivativeError(mode: boolean | 'per-evaluation', x0: tf.Tensor4D
   const analytic = (await gd.data())[0];
   tf.dispose([gd, at.grad as tf.Tensor]);
   const value = async (sign: number) => {
-    const y = tf.tidy(() => tf.add(x, tf.mul(d, sign * eps)));
+    const y = tf.tidy(() => tf.add(x, tf.mul(d, sign * eps)) as tf.Tensor4D);
     const r = await f(y);
     tf.dispose([y, r.grad as tf.Tensor]);
     return r.loss;
@@ -83,7 +83,7 @@ describe('normalizeGradients', () => {
     const rand = mulberry32(7);
     const d = tf.tensor4d(Float32Array.from({ length: h * w * 3 }, () => rand() - 0.5), [1, h, w, 3]);
     // A point other than the one that fixed the factors.
-    const x = tf.tidy(() => tf.add(x0, tf.mul(d, 20)));
+    const x = tf.tidy(() => tf.add(x0, tf.mul(d, 20)) as tf.Tensor4D);
     expect(await derivativeError(true, x0, x, d, 0.25)).toBeLessThan(1e-3);
     expect(await derivativeError('per-evaluation', x0, x, d, 0.25)).toBeGreaterThan(0.5);
 
@@ -94,7 +94,7 @@ describe('normalizeGradients', () => {
     for (const at of [x0, x]) {
       const [p, n] = [await plain(at), await norm(at)];
       tf.dispose([p.grad as tf.Tensor, n.grad as tf.Tensor]);
-      ratios.push(n.parts.slice(0, 3).map((v, i) => v / p.parts[i]));
+      ratios.push(Array.from(n.parts.slice(0, 3), (v, i) => v / p.parts[i]));
       expect(n.parts[3]).toBeCloseTo(p.parts[3], 3); // TV is an image term: not scaled
     }
     ratios[1].forEach((r, i) => expect(Math.abs(r - ratios[0][i]) / ratios[0][i]).toBeLessThan(1e-5));
