@@ -107,7 +107,7 @@ function precondition(check: Checker, pc: unknown): ResolvedOptions['preconditio
 function lossChoices(check: Checker, o: StylizeOptions, optimizer: ResolvedOptions['optimizer']): Pick<ResolvedOptions, 'normalizeGradients' | 'styleStatistic'> {
   const normalizeGradients = choice<boolean | 'per-evaluation'>(check, 'normalizeGradients', o.normalizeGradients, D.normalizeGradients);
   if (normalizeGradients === 'per-evaluation' && optimizer !== 'adam') {
-    check.fail('normalizeGradients', normalizeGradients, "true, false, or 'per-evaluation' with optimizer: 'adam'", `\`${check.name('normalizeGradients')}\` 'per-evaluation' divides each evaluation's gradients by their norms, which is not the gradient of any loss: L-BFGS's line search and curvature pairs would go wrong. Use normalizeGradients: true (the same balance, fixed per scale: a scaled loss), or optimizer: 'adam'.`);
+    check.fail('normalizeGradients', normalizeGradients, "true (fixed per scale: a loss L-BFGS can follow), false, or 'per-evaluation' only with optimizer 'adam' (it is not the gradient of any loss, which L-BFGS needs)", `\`${check.name('normalizeGradients')}\` 'per-evaluation' divides each evaluation's gradients by their norms, which is not the gradient of any loss: L-BFGS's line search and curvature pairs would go wrong. Use normalizeGradients: true (the same balance, fixed per scale: a scaled loss), or optimizer: 'adam'.`);
   }
   return { normalizeGradients, styleStatistic: choice<StyleStatistic>(check, 'styleStatistic', o.styleStatistic, D.styleStatistic) };
 }
@@ -131,7 +131,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
   if (o.snapshots !== undefined) for (const s of check.list('snapshots', o.snapshots, 0)) snapshots.add(num(check, 'snapshots[]', s, undefined, 'snapshots'));
   const blend = blendWeights(check, o.styleBlendWeights, styleCount);
   if (o.regions !== undefined && o.styleStatistic !== undefined && o.styleStatistic !== 'gram') {
-    check.fail('styleStatistic', o.styleStatistic, "'gram' with regions", `\`${check.name('styleStatistic')}\` '${String(o.styleStatistic)}' does not combine with \`regions\` yet (guided statistics are Grams only): leave out one or the other.`);
+    check.fail('styleStatistic', o.styleStatistic, "'gram' with regions (guided statistics are Grams only, for now)", `\`${check.name('styleStatistic')}\` '${String(o.styleStatistic)}' does not combine with \`regions\` yet (guided statistics are Grams only): leave out one or the other.`);
   }
   const lb = o.lbfgs === undefined ? {} : check.object('lbfgs', o.lbfgs, optionKeys('call', 'lbfgs'));
   if (o.taps !== undefined) check.object('taps', o.taps);
