@@ -2,6 +2,7 @@
 // Cost of each style statistic (docs/style-statistics.md), in one process so the ratios are measured together:
 //   npm run bench -- --style-statistics [--size 256] [--reps 5] [--backend wasm]
 //   node bench/style-statistics.mjs [--size 256] [--reps 5]
+// Times are process CPU time (all threads; less sensitive to other jobs than wall time) and wall time.
 // 1. the style terms alone: on the real activations of the content image at the default style layers
 //    (relu1_1…relu5_1), one evaluation of every layer's term (accumulate, finish, activation gradient), median of
 //    --reps after a warm-up, interleaved round-robin over the statistics;
@@ -20,6 +21,10 @@ const core = await import(join(import.meta.dirname, '..', 'dist', 'core.js'));
 const tf = await import('@tensorflow/tfjs-core');
 const log = (m) => process.stderr.write(`${m}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const out = { backend, size, reps, iterations, loadAvgStart: loadavg().map((x) => +x.toFixed(2)), terms: {}, evaluation: {} };
 
 // 1. The terms alone, on the content's activations (resized to `size`) against the style's targets.
@@ -48,16 +53,21 @@ const terms = stats.map((stat) =>
   }),
 );
 const times = stats.map(() => []);
+const cpuTimes = stats.map(() => []);
 for (let r = -1; r < reps; r++) {
   for (let k = 0; k < stats.length; k++) {
     const t0 = performance.now();
+    const c0 = cpu();
     const res = tf.tidy(() => layers.map((l, i) => core.wholeImageLoss(terms[k][i].term)(a[l])));
     await Promise.all(res.map((x) => x.grad.data()));
     tf.dispose(res.flatMap((x) => [x.value, x.grad]));
-    if (r >= 0) times[k].push(performance.now() - t0);
+    if (r >= 0) {
+      times[k].push(performance.now() - t0);
+      cpuTimes[k].push(cpu() - c0);
+    }
   }
 }
-stats.forEach((stat, k) => (out.terms[stat] = +median(times[k]).toFixed(1)));
+stats.forEach((stat, k) => (out.terms[stat] = { wallMs: +median(times[k]).toFixed(0), cpuMs: +median(cpuTimes[k]).toFixed(0) }));
 tf.dispose(terms.flat().map((t) => t.target));
 tf.dispose([...Object.values(a), ...Object.values(s)]);
 log(`style terms alone at ${size} px (relu1_1…relu5_1, ms per evaluation, median of ${reps}): ${JSON.stringify(out.terms)}`);
@@ -65,12 +75,12 @@ log(`style terms alone at ${size} px (relu1_1…relu5_1, ms per evaluation, medi
 // 2. Whole evaluations of stylize()'s objective (Adam: one per iteration).
 if (!flag('terms-only')) {
   for (const stat of stats) {
-    const r = await nst.stylize({ content, style, model, size, iterations, optimizer: 'adam', styleStatistic: stat });
-    const ends = r.history.map((h) => h.elapsedMs);
-    const per = ends.slice(1).map((e, i) => e - ends[i]);
-    out.evaluation[stat] = { ms: +median(per).toFixed(0), firstStyleLoss: +r.history[0].loss.style.toPrecision(3) };
+    const marks = [];
+    const r = await nst.stylize({ content, style, model, size, iterations, optimizer: 'adam', styleStatistic: stat, onIteration: () => void marks.push([performance.now(), cpu()]) });
+    const per = (j) => median(marks.slice(1).map((m, i) => m[j] - marks[i][j]));
+    out.evaluation[stat] = { wallMs: +per(0).toFixed(0), cpuMs: +per(1).toFixed(0), firstStyleLoss: +r.history[0].loss.style.toPrecision(3) };
     r.dispose();
-    log(`${stat}: ${out.evaluation[stat].ms} ms per evaluation at ${size} px (style loss after 1 iteration ${out.evaluation[stat].firstStyleLoss})`);
+    log(`${stat}: ${JSON.stringify(out.evaluation[stat])} per evaluation at ${size} px`);
   }
 }
 model.dispose();

@@ -230,10 +230,27 @@ function covarianceTerm(s: 'shifted-gram' | 'covariance', target: tf.Tensor2D, w
 }
 
 /**
+ * `sorted` `[K,N]` put back in the order `indices` (`topk`'s) took it from: out[k, indices[k, j]] = sorted[k, j]. A
+ * permutation, done in JS memory: on WASM `tf.scatterND` took 0.92 s of CPU for 64 × 65536 values (relu1_1 at
+ * 256 px), more than the sort (0.39 s); the loop takes milliseconds. (It reads back synchronously: on a GPU, a stall.)
+ */
+function unsort(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
+  const [k, n] = sorted.shape;
+  const from = indices.dataSync() as Int32Array;
+  const values = sorted.dataSync() as Float32Array;
+  const out = new Float32Array(k * n);
+  for (let r = 0; r < k; r++) {
+    const o = r * n;
+    for (let j = 0; j < n; j++) out[o + from[o + j]] = values[o + j];
+  }
+  return tf.tensor2d(out, [k, n]);
+}
+
+/**
  * histogram / sliced Wasserstein: value scale·Σ(sorted − target)² over the K sorted rows (channels, or projections
  * on the `directions`) resampled to N, the squared 1-D W2 distance per row, times N. Its gradient (exact wherever
  * the values are distinct) sends each sorted entry's 2·scale·(sorted − target) back to the position it came from
- * (`topk`'s indices, scattered); through the projections it is multiplied by the directions' transpose. It needs the
+ * (`topk`'s indices; {@link unsort}); through the projections it is multiplied by the directions' transpose. It needs the
  * whole image at once: `accumulate` passes the activation through and `finish` leaves the gradient itself.
  */
 function sortingTerm(target: tf.Tensor2D, directions: Float32Array | undefined, weight: number, norm: LossNormalization, flat: Flat): ActivationTerm {
@@ -250,9 +267,7 @@ function sortingTerm(target: tf.Tensor2D, directions: Float32Array | undefined, 
         const { values, indices } = sortedRows(f as tf.Tensor2D, d);
         const diff = tf.sub(values, resampleQuantiles(target, n));
         const value = tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar;
-        const rows = tf.mul(tf.ones([k, n], 'int32'), tf.reshape(tf.range(0, k, 1, 'int32'), [k, 1]));
-        const where = tf.stack([tf.reshape(rows, [-1]), tf.reshape(indices, [-1])], 1);
-        const gRows = tf.scatterND(where, tf.reshape(tf.mul(diff, 2 * scale), [-1]), [k, n]);
+        const gRows = unsort(tf.mul(diff, 2 * scale) as tf.Tensor2D, indices);
         const g = d ? tf.matMul(gRows, d, true, true) : tf.transpose(gRows);
         return { value, coefficients: [g] };
       }),
