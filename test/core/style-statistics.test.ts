@@ -7,13 +7,13 @@
  *   sorting statistics stay on one side of every tie); relative error < 1e-3.
  * - tiled == whole: the sum-type statistics accumulated over four tiles (each at its `at`) give the whole value and
  *   gradient to 1e-5 relative; the sorting ones refuse a tile.
- * - several styles: sorted targets of different lengths blend after resampling to a common length.
+ * - quantile resampling keeps the ends; sliced Wasserstein's directions are unit, seeded, new per layer and scale.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/adapters/node.js';
 import { addSums, ORIGIN } from '../../src/core/loss-spec.js';
-import { resampleQuantiles, sliceDirections, statisticTerm, styleTargetOf, STYLE_STATISTICS, type StyleStatistic } from '../../src/core/style-statistics.js';
+import { resampleQuantiles, sliceDirections, sliceSeed, statisticTerm, styleTargetOf, STYLE_STATISTICS, type StyleStatistic } from '../../src/core/style-statistics.js';
 import { mulberry32 } from '../../src/image/noise.js';
 import { codeOf } from '../helpers/async.js';
 
@@ -182,5 +182,21 @@ describe('quantile resampling', () => {
     expect(Array.from(await down.data())).toEqual([3.5, 1.5]);
     expect(resampleQuantiles(sorted, 4)).toBe(sorted);
     tf.dispose([sorted, up, down]);
+  });
+});
+
+describe('sliced Wasserstein directions', () => {
+  it('are unit columns, reproducible from the seed, and new at each layer and scale', () => {
+    const c = 8;
+    const d = sliceDirections(sliceSeed(0, 2, 256), c);
+    for (let k = 0; k < c; k++) {
+      let norm = 0;
+      for (let j = 0; j < c; j++) norm += d[j * c + k] ** 2;
+      expect(norm).toBeCloseTo(1, 5);
+    }
+    expect(sliceDirections(sliceSeed(0, 2, 256), c)).toEqual(d);
+    expect(sliceSeed(0, 2, 128)).not.toBe(sliceSeed(0, 2, 256));
+    expect(sliceSeed(0, 3, 256)).not.toBe(sliceSeed(0, 2, 256));
+    expect(sliceSeed(1, 2, 256)).not.toBe(sliceSeed(0, 2, 256));
   });
 });
