@@ -230,9 +230,10 @@ function covarianceTerm(s: 'shifted-gram' | 'covariance', target: tf.Tensor2D, w
 }
 
 /**
- * `sorted` `[K,N]` put back in the order `indices` (`topk`'s) took it from: out[k, indices[k, j]] = sorted[k, j]. A
- * permutation, done in JS memory: on WASM `tf.scatterND` took 0.92 s of CPU for 64 × 65536 values (relu1_1 at
- * 256 px), more than the sort (0.39 s); the loop takes milliseconds. (It reads back synchronously: on a GPU, a stall.)
+ * `sorted` `[K,N]` put back in the order `indices` (`topk`'s) took it from, transposed to positions × rows `[N,K]`:
+ * out[indices[k, j], k] = sorted[k, j]. A permutation, done in JS memory: on WASM `tf.scatterND` took 0.92 s of CPU
+ * for 64 × 65536 values (relu1_1 at 256 px), more than the sort (0.39 s); the loop takes milliseconds and spares a
+ * transpose. (It reads back synchronously: on a GPU, a stall.)
  */
 function unsort(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
   const [k, n] = sorted.shape;
@@ -241,9 +242,9 @@ function unsort(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
   const out = new Float32Array(k * n);
   for (let r = 0; r < k; r++) {
     const o = r * n;
-    for (let j = 0; j < n; j++) out[o + from[o + j]] = values[o + j];
+    for (let j = 0; j < n; j++) out[from[o + j] * k + r] = values[o + j];
   }
-  return tf.tensor2d(out, [k, n]);
+  return tf.tensor2d(out, [n, k]);
 }
 
 /**
@@ -255,6 +256,9 @@ function unsort(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
  */
 function sortingTerm(target: tf.Tensor2D, directions: Float32Array | undefined, weight: number, norm: LossNormalization, flat: Flat): ActivationTerm {
   const k = target.shape[0];
+  // Dᵀ for the gradient, laid out here: WASM's matMul with a transposed operand took 3.5x (B) to 12x (A and B) the
+  // CPU time of a plain one (bench, 65536 x 64 · 64 x 64).
+  const transposed = directions && Float32Array.from({ length: k * k }, (_, i) => directions[(i % k) * k + Math.floor(i / k)]);
   return {
     accumulate: (a, at) => {
       if (at.top !== 0 || at.left !== 0) throw new StyleTransferError('INVALID_OPTION', untileableMessage(directions ? 'sliced-wasserstein' : 'histogram'), { field: 'styleStatistic' });
@@ -268,7 +272,7 @@ function sortingTerm(target: tf.Tensor2D, directions: Float32Array | undefined, 
         const diff = tf.sub(values, resampleQuantiles(target, n));
         const value = tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar;
         const gRows = unsort(tf.mul(diff, 2 * scale) as tf.Tensor2D, indices);
-        const g = d ? tf.matMul(gRows, d, true, true) : tf.transpose(gRows);
+        const g = transposed ? tf.matMul(gRows, tf.tensor2d(transposed, [k, k])) : gRows;
         return { value, coefficients: [g] };
       }),
     activationGrad: (a, [g]) => tf.reshape(g, a.shape) as tf.Tensor4D,
