@@ -28,18 +28,21 @@ export const CLI_ROWS: readonly CliRow[] = OPTION_TABLE.filter((r): r is CliRow 
 
 const FLAG_TYPE: Record<FlagValue, FlagType> = { number: 'number', int: 'int', word: 'string', layers: 'string', numbers: 'string', switch: 'boolean', special: 'string' };
 
+/** Options whose flag may stand alone or take one of the option's words. */
+const OPTIONAL_WORD = new Set(['preserveColors', 'normalizeGradients']);
+
 /** A row's flag: its name, type, help (the row's doc, with the range of a number) and default, from the table. */
 function flagSpec(row: CliRow): FlagSpec {
   const numeric = row.cli.value === 'number' || row.cli.value === 'int';
   return {
     name: row.cli.flag,
     field: row.name,
-    // `--preserve-colors` alone means luminance; with a following word, that word.
-    type: row.name === 'preserveColors' ? 'optional-string' : FLAG_TYPE[row.cli.value],
+    // `--preserve-colors` alone means luminance, `--normalize-gradients` alone true; with a following word, that word.
+    type: OPTIONAL_WORD.has(row.name) ? 'optional-string' : FLAG_TYPE[row.cli.value],
     ...(row.cli.arg ? { arg: row.cli.arg } : {}),
     help: numeric && row.range ? `${row.doc} (${rangeText(row.range)})` : row.doc,
     ...(row.default !== undefined && row.default !== false ? { default: t(row.default) } : row.defaultText ? { default: row.defaultText } : {}),
-    ...(row.name === 'preserveColors' ? { choices: row.choices!.filter((c): c is string => typeof c === 'string') } : {}),
+    ...(OPTIONAL_WORD.has(row.name) ? { choices: row.choices!.filter((c): c is string => typeof c === 'string') } : {}),
   };
 }
 

@@ -69,6 +69,7 @@ export const SWEEP: CommandSpec = {
     '  weight-ratio=1e-3,1e-2,0.1           content/style weight ratio alpha/beta (style weight kept)',
     '  iterations=50,200                    same as --iterations 50,200',
     '  pooling=max,avg      init=content,noise',
+    '  style-statistic=gram,mean-std,histogram   style statistics (docs/style-statistics.md)',
     'The first --vary goes down the rows, the second across; iterations always go across.',
   ],
   examples: [

@@ -3,6 +3,7 @@
  * labelled contact sheet plus the JSON record that reproduces it (`--replay`).
  * @module
  */
+import { STYLE_STATISTICS } from '../../core/style-statistics.js';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, resolveLayer, VERSION, type LayerWeights } from '../../adapters/node.js';
@@ -30,6 +31,7 @@ const VARY_NAMES: Record<string, keyof SweepVary> = {
   iterations: 'iterations',
   pooling: 'pooling',
   init: 'init',
+  'style-statistic': 'styleStatistic',
 };
 
 /** Parses one `--vary NAME=VALUES`. */
@@ -66,6 +68,9 @@ export function parseVary(text: string, vary: SweepVary): void {
       break;
     case 'init':
       vary.init = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), ['content', 'style', 'noise'] as const)!);
+      break;
+    case 'styleStatistic':
+      vary.styleStatistic = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), STYLE_STATISTICS)!);
       break;
   }
 }
