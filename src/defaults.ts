@@ -40,6 +40,7 @@ export const STYLIZE_DEFAULTS = {
   /** The pyramid's decay per level (levels: automatic, down to ~4 px, at most 8). */
   pyramidDecay: 0.6,
   normalizeGradients: false,
+  styleStatistic: 'gram',
   preserveColors: false,
   /** Styles by region: how masks reach the layers (Gatys et al. 2017's default), and what styles the rest. */
   regionMasks: { mode: 'inside', erode: 0 },

@@ -18,6 +18,7 @@ export { STYLIZE_DEFAULTS } from './defaults.js';
 export { extractFeatures, type ExtractOptions } from './core/features.js';
 export type { Pooling, TapInfo, Taps } from './core/network.js';
 export type { LossNormalization } from './core/losses.js';
+export type { StyleStatistic } from './core/style-statistics.js';
 export type { PreserveColors } from './image/color.js';
 export type { StyleRegion, RegionStyle } from './regions/types.js';
 export type { Mask, MaskInput } from './regions/mask.js';

@@ -54,6 +54,9 @@ export function stylizeOptionsFromFlags(f: Flags): StylizeFlagOptions {
       case 'preserveColors':
         o.preserveColors = raw === true ? 'luminance' : text;
         break;
+      case 'normalizeGradients':
+        o.normalizeGradients = raw === true ? true : text;
+        break;
       case 'init':
         if (row.choices!.includes(text)) o.init = text;
         else initPath = text;

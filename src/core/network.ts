@@ -253,8 +253,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
         } else g = grad;
       }
       if (!g) {
-        // No term at or below the plan's deepest loss point yet (a region that vanished there has no term): nothing
-        // flows back from here, so the backward sweep starts at the deepest point that has a term.
+        // No term here or deeper yet (e.g. every region vanished at the deepest style layer): nothing flows back.
         a?.dispose();
         acts[i] = undefined;
         continue;
@@ -278,7 +277,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
       acts[i] = undefined;
     }
     // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
-    const grad = g ? tf.reverse(g, -1) : (tf.zerosLike(rgb) as tf.Tensor4D); // no term at all: no gradient
+    const grad = g ? tf.reverse(g, -1) : tf.zerosLike(rgb);
     return { values, grad };
   } catch (e) {
     for (const v of values.values()) tf.dispose(v);

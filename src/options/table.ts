@@ -14,6 +14,7 @@
 import { STYLIZE_DEFAULTS as D } from '../defaults.js';
 import type { Range } from './check.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
+import { STYLE_STATISTICS } from '../core/style-statistics.js';
 
 /** Where an option is given: `stylize()`'s options, `createStylizer()`'s config, or only on the command line. */
 export type OptionScope = 'call' | 'session' | 'cli';
@@ -21,7 +22,7 @@ export type OptionScope = 'call' | 'session' | 'cli';
 /**
  * How the CLI reads a flag's text into the option: a number, a whole number, a word the library checks, a layer
  * list (`relu1_1,relu2_1` or `relu1_1:1,relu2_1:0.5`), a comma-separated number list, a switch (`--x`/`--no-x`), or a
- * rule of the option's own (`special`: `init`, `iterations`, `scales`, `tile`, `preserveColors`).
+ * rule of the option's own (`special`: `init`, `iterations`, `scales`, `tile`, `preserveColors`, `normalizeGradients`).
  */
 export type FlagValue = 'number' | 'int' | 'word' | 'layers' | 'numbers' | 'switch' | 'special';
 
@@ -70,7 +71,8 @@ export const OPTION_TABLE = [
   { name: 'precondition', scope: 'call', type: "'pyramid' | 'none' | { levels, decay }", default: D.precondition, choices: ['pyramid', 'none'], doc: 'what the optimiser moves: a multi-scale pyramid or plain pixels', recorded: true, cli: { flag: 'precondition', arg: 'pyramid|none', value: 'word' } },
   { name: 'precondition.levels', scope: 'call', type: 'number', defaultText: 'down to ~4 px, at most 8', range: { min: 1, max: 12, integer: true }, doc: 'pyramid levels', recorded: true },
   { name: 'precondition.decay', scope: 'call', type: 'number', default: D.pyramidDecay, range: { min: 0, max: 4 }, doc: "the pyramid's decay per level", recorded: true },
-  { name: 'normalizeGradients', scope: 'call', type: 'boolean', default: D.normalizeGradients, choices: [true, false], doc: "divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients)", recorded: true, cli: { flag: 'normalize-gradients', value: 'switch' } },
+  { name: 'normalizeGradients', scope: 'call', type: "boolean | 'per-evaluation'", default: D.normalizeGradients, choices: [true, false, 'per-evaluation'], doc: "scale each layer's loss by 1/(its gradient's L1 norm) fixed at each scale's start; 'per-evaluation' (Adam only): jcjohnson's -normalize_gradients", recorded: true, cli: { flag: 'normalize-gradients', arg: 'per-evaluation', value: 'special' } },
+  { name: 'styleStatistic', scope: 'call', type: 'string', default: D.styleStatistic, choices: STYLE_STATISTICS, doc: 'what style terms match: Gram, mean-shifted Gram, mean/std, mean + covariance, histogram or sliced Wasserstein (docs/style-statistics.md)', recorded: true, cli: { flag: 'style-statistic', arg: 'NAME', value: 'word' } },
   { name: 'preserveColors', scope: 'call', type: "false | 'luminance' | 'histogram'", default: D.preserveColors, choices: [false, 'luminance', 'histogram'], doc: "keep the content's colours (the flag alone: luminance)", recorded: true, cli: { flag: 'preserve-colors', arg: 'luminance|histogram', value: 'special' } },
   { name: 'pooling', scope: 'call', type: 'string', default: D.pooling, choices: ['max', 'avg'], doc: 'pooling between blocks', recorded: true, cli: { flag: 'pooling', arg: 'max|avg', value: 'word' } },
   { name: 'init', scope: 'call', type: "'content' | 'style' | 'noise' | image", default: D.init, choices: ['content', 'style', 'noise'], doc: 'start image (the CLI also takes a file)', recorded: true, cli: { flag: 'init', arg: 'content|style|noise|FILE', value: 'special' } },

@@ -3,6 +3,7 @@ import type { PreserveColors } from '../image/color.js';
 import type { ImageInput, PixelRange, RgbaImage } from '../image/input.js';
 import type { LayerName, NetworkPoint } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
+import type { StyleStatistic } from '../core/style-statistics.js';
 import type { Vgg19 } from '../core/model.js';
 import type { Pooling, Taps } from '../core/network.js';
 import type { TileProgress, TilingInfo } from './tiling/layout.js';
@@ -142,8 +143,20 @@ export interface StylizeOptions {
    * to ~4 px, at most 8) and `decay` (default 0.6).
    */
   precondition?: 'pyramid' | 'none' | { levels?: number; decay?: number };
-  /** Divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients). Default false. */
-  normalizeGradients?: boolean;
+  /**
+   * Balance the layers by their gradients. `true`: each term's loss (content and style, per layer) is multiplied by
+   * 1/‖∂L/∂F‖₁ of its activation gradient, computed once at the start of each scale and fixed during it: a scaled
+   * loss, so L-BFGS's curvature pairs and line search stay consistent. `'per-evaluation'` (Adam only):
+   * jcjohnson's `-normalize_gradients`, which divides every evaluation's layer gradients by their L1 norms (not the
+   * gradient of any loss, so L-BFGS refuses it). Default false. Not combinable with tiling.
+   */
+  normalizeGradients?: boolean | 'per-evaluation';
+  /**
+   * What each style term matches (docs/style-statistics.md): `'gram'` (default), `'shifted-gram'`, `'mean-std'`,
+   * `'covariance'` (exact under tiling), `'histogram'` or `'sliced-wasserstein'` (whole image only: they refuse
+   * tiling). Not combinable with `regions` yet.
+   */
+  styleStatistic?: StyleStatistic;
   /** Keep the content's colours: `'luminance'` or `'histogram'` (Gatys et al. 2017). Default false. */
   preserveColors?: PreserveColors;
   /**
@@ -222,7 +235,8 @@ export interface ResolvedOptions {
   lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none'; maxEvaluations?: number; initialStep: 'torch' | number };
   /** The pyramid parametrisation's settings, or undefined for plain pixels. `levels` 0 = automatic. */
   precondition?: { levels: number; decay: number };
-  normalizeGradients: boolean;
+  normalizeGradients: boolean | 'per-evaluation';
+  styleStatistic: StyleStatistic;
   preserveColors: PreserveColors;
   scales: number[];
   previewEvery: number;

@@ -17,11 +17,16 @@ import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
 import { UsageError } from '../args.js';
+import { queueFlags } from '../queue-run.js';
+import { runStylizeQueued } from './queued.js';
 
 export async function runStylize(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
-  const [contentPath, ...positionalStyles] = ctx.positionals;
   const regionPlan = regionFlags(f);
+  const queued = queueFlags(f, 'stylize');
+  if (queued && regionPlan) throw new UsageError('--queue does not take region flags yet (--region, --content-weight-map, --content-map): run without --queue');
+  if (queued) return runStylizeQueued(ctx, queued);
+  const [contentPath, ...positionalStyles] = ctx.positionals;
   const stylePaths = styleFilesOf(positionalStyles, regionPlan);
   if (stylePaths.length === 0) throw new UsageError('stylize needs a style image: <content> <style…>, or styles named by --region MASK:STYLE');
   const outputs = new OutputPlan();

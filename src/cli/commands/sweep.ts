@@ -3,6 +3,7 @@
  * labelled contact sheet plus the JSON record that reproduces it (`--replay`).
  * @module
  */
+import { STYLE_STATISTICS } from '../../core/style-statistics.js';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, resolveLayer, VERSION, type LayerWeights } from '../../adapters/node.js';
@@ -20,6 +21,9 @@ import { loadModel, PIXEL, readInputs, readReplay, requiredOutput } from '../run
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
+import { queueFlags } from '../queue-run.js';
+import { queuedSweep } from './queued.js';
+import type { QueueSweepOptions } from '../../queue/types.js';
 
 const VARY_NAMES: Record<string, keyof SweepVary> = {
   'style-layers': 'styleLayers',
@@ -28,6 +32,7 @@ const VARY_NAMES: Record<string, keyof SweepVary> = {
   iterations: 'iterations',
   pooling: 'pooling',
   init: 'init',
+  'style-statistic': 'styleStatistic',
 };
 
 /** Parses one `--vary NAME=VALUES`. */
@@ -65,6 +70,9 @@ export function parseVary(text: string, vary: SweepVary): void {
     case 'init':
       vary.init = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), ['content', 'style', 'noise'] as const)!);
       break;
+    case 'styleStatistic':
+      vary.styleStatistic = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), STYLE_STATISTICS)!);
+      break;
   }
 }
 
@@ -79,6 +87,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const out = await requiredOutput(outputs, f);
   const recordPath = await outputs.output('--record', str(f, 'record') ?? defaultRecordPath(out), 'json');
   backendFlag(f);
+  const queued = queueFlags(f, 'sweep');
   const replayPath = str(f, 'replay');
   const sheetFlags: ContactSheetOptions = {};
   if (numFlag(f, 'tile-size') !== undefined) sheetFlags.tileSize = numFlag(f, 'tile-size');
@@ -90,6 +99,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   let paths = ctx.positionals;
   let recordDir = '';
   const regionPlan = regionFlags(f);
+  if (queued && regionPlan) throw new UsageError('--queue does not take region flags yet (--region, --content-weight-map): run without --queue');
   /** The mask files: the region flags' (a fresh sweep) or the record's (a replay), in record order. */
   let maskPaths = maskFilesOf(regionPlan).map((m) => m.file);
   if (replayPath !== undefined) {
@@ -101,6 +111,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     const masks = record.inputs.masks ?? [];
     if (masks.some((m) => !m.path)) throw new UsageError(`--replay ${replayPath} names no mask files (inputs.masks[].path); replay it with replaySweep()`, 'INVALID_RECORD');
     maskPaths = masks.map((m) => (isAbsolute(m.path!) ? m.path! : join(recordDir, m.path!)));
+    if (queued && masks.length) throw new UsageError(`--replay ${replayPath}: a sweep with regions cannot run on a --queue yet; run without --queue`);
     const recorded = [record.inputs.content, ...record.inputs.style];
     if (paths.length === 0) {
       if (recorded.some((i) => !i.path)) throw new UsageError(`--replay ${replayPath} names no image files; give <content> <style…> after it`);
@@ -152,8 +163,9 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     Object.assign(options, await regionOptions(regionPlan, im, false));
   }
   const style = styles.length === 1 ? styles[0] : styles;
-  const model = await loadModel(ctx);
-  const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
+  // Through a queue the workers hold the model; here it is only the contact sheet's assembly.
+  const model = queued ? undefined : await loadModel(ctx);
+  const stylizer = model ? await createStylizer({ model, maxPixels: inputLimits(f).maxPixels }) : undefined;
   const bar = ctx.progress('sweep');
   try {
     let perRun = 0;
@@ -162,10 +174,12 @@ export async function runSweep(ctx: Ctx): Promise<void> {
       bar.update(p.run * perRun + p.iteration, p.runs * perRun, `run ${p.run + 1}/${p.runs} ${p.label}`);
       ctx.emit({ event: 'iteration', run: p.run, runs: p.runs, label: p.label, iteration: p.iteration, iterations: p.iterations, loss: p.loss, elapsedMs: Math.round(p.elapsedMs) });
     };
-    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
-    const result = record
-      ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal, masks: maskImages })
-      : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
+    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, ...(queued ? { queue: queued.name ?? 'neural-style-tfjs' } : { backend: tf.getBackend(), weightsSha256: model!.weightsSha256 }), version: VERSION });
+    const result = queued
+      ? await queuedSweep(ctx, queued, { ...options!, content: contentPath, style: stylePaths.length === 1 ? stylePaths[0] : stylePaths } as QueueSweepOptions)
+      : record
+        ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal, masks: maskImages })
+        : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
     const sheet = renderContactSheet(result, { ...(record?.sheet ?? {}), ...sheetFlags });
     const rec: SweepRecord & { command?: string } = sheet.record;
     // Image paths relative to the record, so the record and images can move together.
@@ -185,8 +199,8 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   } finally {
     await outputs.discard();
     bar.done();
-    stylizer.dispose();
-    model.dispose();
+    stylizer?.dispose();
+    model?.dispose();
   }
 }
 

@@ -5,6 +5,7 @@
  * the field, e.g. `options.vary.iterations[1]`.
  * @module
  */
+import { STYLE_STATISTICS } from '../../core/style-statistics.js';
 import { StyleTransferError, describe } from '../../errors.js';
 import { resolveLayer } from '../../core/layers.js';
 import { Checker, isObject } from '../../options/check.js';
@@ -74,6 +75,9 @@ export function checkSweepVary(vary: unknown, source: string, field = 'vary', it
         break;
       case 'init':
         c.list(f, value, 1, MAX_AXIS).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, ['content', 'style', 'noise']));
+        break;
+      case 'styleStatistic':
+        c.list(f, value, 1, MAX_AXIS).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, STYLE_STATISTICS));
         break;
     }
   }
