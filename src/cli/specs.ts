@@ -180,7 +180,7 @@ export const VIDEO: CommandSpec = {
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE|DIR', help: 'a video file (.mp4 .webm .gif …, through ffmpeg) or a folder of PNG frames — required' },
     { name: 'iterations', field: 'iterations', short: 'i', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'iterations of every frame after the first', default: t(Math.round(D.iterations / 2)) },
-    { name: 'first-frame-iterations', field: 'firstFrameIterations', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'iterations of the first frame', default: '2 · --iterations' },
+    { name: 'first-frame-iterations', field: 'firstFrameIterations', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'iterations of the first frame (of every frame with --consistency independent)', default: '2 · --iterations' },
     { name: 'consistency', field: 'consistency', type: 'string', arg: 'temporal|warped-start|independent', help: 'temporal loss + warped start, warped start only, or neither', default: 'temporal' },
     { name: 'long-term', field: 'longTerm', type: 'string', arg: 'J,J,…', help: 'the earlier frames i−j the temporal loss looks back to', default: '1,2,4' },
     flagOf('temporalWeight'),

@@ -33,7 +33,7 @@ export type VideoConsistency = 'temporal' | 'warped-start' | 'independent';
 export interface VideoOptions extends Omit<StylizeOptions, 'init' | 'temporal' | 'iterations' | 'onIteration' | 'snapshots' | 'regions' | 'contentWeightMap'> {
   /** Iterations of every frame after the first. Default `STYLIZE_DEFAULTS.iterations` / 2. */
   iterations?: number;
-  /** Iterations of the first frame (it starts from the content, the others from a warped frame). Default 2 · iterations. */
+  /** Iterations of the first frame, and of every frame with `consistency: 'independent'` (they start from the content). Default 2 · iterations. */
   firstFrameIterations?: number;
   /** See {@link VideoConsistency}. Default `'temporal'`. */
   consistency?: VideoConsistency;
@@ -251,8 +251,8 @@ async function stylizeOne(stylizer: Stylizer, style: StyleInput, o: Resolved, in
     const result = await stylizer.stylize(content, style, {
       ...o.rest,
       size: Math.max(content.shape[1], content.shape[2]),
-      iterations: short ? o.iterations : o.first,
-      init: short && o.mode !== 'independent' ? short.warped : 'content',
+      // A frame that starts from its content (the first; every one when independent) gets the first frame's count.
+      ...(short && o.mode !== 'independent' ? { iterations: o.iterations, init: short.warped } : { iterations: o.first, init: 'content' as const }),
       ...(temporal?.length ? { temporal } : {}),
       onIteration: async (info) => {
         loss = info.loss;
