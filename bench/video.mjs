@@ -83,7 +83,10 @@ const rows = [];
 const outputs = {};
 for (const consistency of modes) {
   const out = [];
-  for await (const f of lib.stylizeFrames(stylizer, frames, style, { size, iterations, firstFrameIterations: first, consistency })) out.push(f);
+  for await (const f of lib.stylizeFrames(stylizer, frames, style, { size, iterations, firstFrameIterations: first, consistency })) {
+    out.push(f);
+    console.error(`${consistency} frame ${f.index}: ${(f.ms / 1000).toFixed(1)} s, temporal error ${f.temporalError?.toFixed(1) ?? '-'}`);
+  }
   outputs[consistency] = out.map((f) => f.image);
   const later = out.slice(1);
   rows.push({

@@ -2,11 +2,12 @@
  * stylizeFrames (src/video/stylize-video.ts) on a small synthetic clip (32x32, 3 frames of a texture moving 1.5 px
  * per frame; test/helpers/motion.ts) with a few iterations: the frames come out in order with the temporal loss in
  * their loss and a temporal error; resume yields finished frames without recomputing them; abort rejects with
- * ABORTED; the number of tensors is the same before and after each (success, resume, abort, bad options).
+ * ABORTED; the `temporal` option pulls a stylize() result towards the warped frame (whole, tiled, luminance only);
+ * the number of tensors is the same before and after each (success, resume, abort, bad options).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStylizer, ready, type Stylizer } from '../../src/adapters/node.js';
+import { createStylizer, ready, type Stylizer, type StylizeOptions } from '../../src/adapters/node.js';
 import { stylizeFrames, type StylizedFrame, type VideoOptions } from '../../src/video/stylize-video.js';
 import { codeOf, collect } from '../helpers/async.js';
 import { clip, translation } from '../helpers/motion.js';
@@ -92,6 +93,32 @@ describe('stylizeFrames', () => {
     expect(seen.at(-1)).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
     for await (const f of stylizeFrames(stylizer, frames, style, { ...options, consistency: 'warped-start' })) if (f.index === 1) break;
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the temporal option pulls the result towards the warped frame: whole, tiled, and with luminance preserved', async () => {
+    const before = tf.memory().numTensors;
+    const warped = tf.tensor4d(synthetic('previous', size, size), [1, size, size, 3]);
+    const prepared = await stylizer.prepareStyle(style); // not the session's cache: freed below
+    const weights = { data: new Float32Array(size * size).fill(1), width: size, height: size };
+    // Mean |grey(result) − grey(warped)| (grey: the channel mean, which luminance preservation keeps close).
+    const distance = async (temporalWeight: number, extra: StylizeOptions) => {
+      const r = await stylizer.stylize(frames[0], prepared, { size, iterations: 2, styleLayers: options.styleLayers, contentLayers: options.contentLayers, temporal: [{ warped, weights }], temporalWeight, ...extra });
+      const d = tf.tidy(() => tf.mean(tf.abs(tf.sub(tf.mean(tf.expandDims(r.image, 0), 3), tf.mean(warped, 3)))));
+      const out = { d: (await d.data())[0], temporal: r.history.at(-1)!.loss.temporal };
+      tf.dispose([d]);
+      r.dispose();
+      return out;
+    };
+    const free = await distance(0, {});
+    expect(free.temporal).toBe(0);
+    for (const extra of [{}, { tile: 16 }, { preserveColors: 'luminance' as const }]) {
+      const tied = await distance(1e5, extra);
+      expect(tied.temporal, JSON.stringify(extra)).toBeGreaterThan(0);
+      expect(tied.d, JSON.stringify(extra)).toBeLessThan(0.7 * free.d);
+    }
+    warped.dispose();
+    prepared.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
