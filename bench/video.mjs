@@ -6,8 +6,9 @@
 //
 //   node bench/video.mjs                                  # 48 px, 3 frames, 20 iterations a frame (40 the first)
 //   node bench/video.mjs --size 64 --frames 5 --iterations 30 --json
+//   node bench/video.mjs --modes temporal --temporal-weight 1e4   # some of the modes; another weight
 //   node bench/video.mjs --source texture                 # test/helpers/motion.ts's texture instead of the photo
-//   node bench/video.mjs --gif docs/images/video.gif      # also write each mode's frames side by side (ffmpeg)
+//   node bench/video.mjs --gif /tmp/video.gif             # also write each mode's frames side by side (ffmpeg)
 //
 // The clip: a window panning across ../shared/images/tubingen.jpg (Neckarfront, Tübingen. Photo: Andreas Praefcke,
 // CC BY 3.0) by (1.5, 0.5) px a frame, sampled bilinearly; the style: starry_night.jpg (public domain).
@@ -30,6 +31,7 @@ const iterations = Number(value('iterations', '20'));
 const first = Number(value('first', String(2 * iterations)));
 const source = value('source', 'tubingen');
 const gif = value('gif');
+const temporalWeight = value('temporal-weight') === undefined ? undefined : Number(value('temporal-weight'));
 const [dx, dy] = [1.5, 0.5];
 
 const lib = await import(pathToFileURL(join(root, 'dist', 'node.js')).href);
@@ -78,12 +80,12 @@ async function makeClip() {
 const frames = await makeClip();
 const style = await lib.readImage(join(images, 'starry_night.jpg'));
 const stylizer = await lib.createStylizer();
-const modes = ['independent', 'warped-start', 'temporal'];
+const modes = value('modes', 'independent,warped-start,temporal').split(',');
 const rows = [];
 const outputs = {};
 for (const consistency of modes) {
   const out = [];
-  for await (const f of lib.stylizeFrames(stylizer, frames, style, { size, iterations, firstFrameIterations: first, consistency })) {
+  for await (const f of lib.stylizeFrames(stylizer, frames, style, { size, iterations, firstFrameIterations: first, consistency, ...(temporalWeight !== undefined && { temporalWeight }) })) {
     out.push(f);
     console.error(`${consistency} frame ${f.index}: ${(f.ms / 1000).toFixed(1)} s, temporal error ${f.temporalError?.toFixed(1) ?? '-'}`);
   }
@@ -112,7 +114,7 @@ if (gif) {
   });
   await lib.writeFrames(strip, gif, { fps: 6 });
 }
-const settings = { size, frames: count, iterations, firstFrameIterations: first, source, backend, motion: [dx, dy] };
+const settings = { size, frames: count, iterations, firstFrameIterations: first, temporalWeight: temporalWeight ?? 1e3, source, backend, motion: [dx, dy] };
 if (args.includes('--json')) {
   console.log(JSON.stringify({ settings, rows }, null, 2));
 } else {
