@@ -200,13 +200,13 @@ export async function* stylizeFrames(stylizer: Stylizer, frames: FrameIterable, 
       });
       const entry: Kept = { content, stylised: content };
       try {
+        const done = await o.finished?.(index);
         // Ties to the earlier frames still kept (i − 1 always, to measure the temporal error; i − j for the loss).
-        const offsets = o.mode === 'temporal' ? o.longTerm : [1];
+        const offsets = done ? [] : o.mode === 'temporal' ? o.longTerm : [1];
         for (const j of offsets) {
           const previous = kept.get(index - j);
           if (previous) ties.push(await tie(o.flow, index, j, content, previous));
         }
-        const done = await o.finished?.(index);
         let out: Omit<StylizedFrame, 'ms' | 'temporalError' | 'reliable'>;
         if (done) {
           entry.stylised = tf.tidy(() => toImageTensor(done, `finished frame ${index}`));

@@ -76,7 +76,7 @@ describe.skipIf(!hasFfmpeg)('neural-style-tfjs video (dist/cli.js, ffmpeg)', () 
     const [w, h] = [32, 24];
     await writeFramesToVideo(clip(translation(1.5, 0.5), 4, w, h).map((f) => rgba(f, w, h)), join(dir, 'clip.mp4'), { outputArgs: ['-crf', '10'] });
     await writeImage(join(dir, 'style.png'), rgba(synthetic('style', 32, 32), 32, 32));
-    const args = ['video', 'clip.mp4', 'style.png', '-o', 'out.mp4', '--size', '32', '-i', '2', '--first-frame-iterations', '2', '--long-term', '1,2', '--style-layers', 'relu1_1,relu2_1', '--content-layers', 'relu2_1', '--json'];
+    const args = ['video', 'clip.mp4', 'style.png', '-o', 'out.mp4', '--size', '32', '-i', '2', '--first-frame-iterations', '2', '--long-term', '1', '--style-layers', 'relu1_1,relu2_1', '--content-layers', 'relu2_1', '--json'];
     const first = await cli(args, (e, child) => e.event === 'frame' && child.kill('SIGINT'));
     expect(first.code, first.stderr).toBe(130);
     expect(first.stderr).toMatch(/interrupted after \d frames: they are in out\.mp4\.frames; run the same command again to resume/);
