@@ -2,13 +2,13 @@
  * stylizeFrames (src/video/stylize-video.ts) on a small synthetic clip (32x32, 3 frames of a texture moving 1.5 px
  * per frame; test/helpers/motion.ts) with a few iterations: the frames come out in order with the temporal loss in
  * their loss and a temporal error; resume yields finished frames without recomputing them; abort rejects with
- * ABORTED; the `temporal` option pulls a stylize() result towards the warped frame (whole, tiled, luminance only);
+ * ABORTED; stylizeVideo runs the same in one call; the `temporal` option pulls a stylize() result towards the warped frame (whole, tiled, luminance only);
  * the number of tensors is the same before and after each (success, resume, abort, bad options).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStylizer, ready, type Stylizer, type StylizeOptions } from '../../src/adapters/node.js';
-import { stylizeFrames, type StylizedFrame, type VideoOptions } from '../../src/video/stylize-video.js';
+import { stylizeFrames, stylizeVideo, type StylizedFrame, type VideoOptions } from '../../src/video/stylize-video.js';
 import { tfjsFlowSource } from '../../src/video/flow-source.js';
 import { codeOf, collect } from '../helpers/async.js';
 import { clip, translation } from '../helpers/motion.js';
@@ -123,6 +123,14 @@ describe('stylizeFrames', () => {
     }
     warped.dispose();
     prepared.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stylizeVideo: the same in one call, around a given model (left loaded)', async () => {
+    const before = tf.memory().numTensors;
+    const out = await collect(stylizeVideo({ frames: frames.slice(0, 1), style, model: stylizer.model, ...options, firstFrameIterations: 1 }));
+    expect(out.map((f) => [f.index, f.iterations, f.image.width])).toEqual([[0, 1, size]]);
+    expect(stylizer.model.disposed).toBe(false);
     expect(tf.memory().numTensors).toBe(before);
   });
 
