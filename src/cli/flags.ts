@@ -75,3 +75,13 @@ export function flagForField(field: string, flags: readonly FlagSpec[]): string 
   }
   return best ? `--${best.name}${field.slice(best.field!.length)}` : undefined;
 }
+
+/**
+ * Flags of the commands that can run through a queue (stylize, sweep, study): their jobs go to BullMQ on Redis,
+ * `neural-style-tfjs worker` processes run them, the command follows and assembles (`queue-run.ts`).
+ */
+export const QUEUE_FLAGS: FlagSpec[] = [
+  { name: 'queue', type: 'string', arg: 'URL', help: 'run the work as jobs on the queue at this Redis URL (neural-style-tfjs worker runs them); the same command again resumes' },
+  { name: 'queue-name', type: 'string', arg: 'NAME', help: 'with --queue: the queue name (the workers\' --name)', default: 'neural-style-tfjs' },
+  { name: 'storage', type: 'string', arg: 'DIR', help: 'with --queue: the results folder the workers write to (their --storage)', default: '$NST_QUEUE_STORAGE, else <tmp>/neural-style-tfjs-queue' },
+];

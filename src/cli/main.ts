@@ -30,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const flagArgs = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
   jsonErrors = flagArgs.some((a) => a === '--json' || /^--json=(1|true|yes|on)$/i.test(a));
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    if (cmd === 'help' && rest[0] === 'worker') return (await import('./worker.js')).workerCommand(['--help']);
     const sub = cmd === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     writeStdout(`${sub ? formatHelp(sub, COMMON_FLAGS) : mainHelp(VERSION)}\n`);
     return cmd === undefined ? 2 : 0;

@@ -4,7 +4,7 @@ import { STYLIZE_DEFAULTS as D, defaultText as t } from '../defaults.js';
 import { rangeText } from '../options/check.js';
 import { STYLIZE_RANGES as R } from '../options/table.js';
 import type { CommandSpec } from './args.js';
-import { STYLIZE_FLAGS, flagOf } from './flags.js';
+import { QUEUE_FLAGS, STYLIZE_FLAGS, flagOf } from './flags.js';
 
 export { COMMON_FLAGS, STYLIZE_FLAGS } from './flags.js';
 
@@ -25,8 +25,10 @@ export const STYLIZE: CommandSpec = {
     ...STYLIZE_FLAGS,
     { name: 'save-every', field: 'previewEvery', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
+    ...QUEUE_FLAGS,
   ],
   notes: [
+    'With --queue, <content> may be a folder (every PNG/JPEG in it, one job each) and -o then a folder.',
     'Layer names: convN_M (before ReLU), reluN_M (after), poolN; N in 1–5, M in 1–2 (blocks 1–2) or 1–4 (blocks 3–5).',
     'Keras names (block3_conv1 = relu3_1) are accepted too. Errors exit with code 2 and one line on stderr, before',
     'any work. An output that is one of the inputs is refused; other existing outputs are replaced, atomically',
@@ -57,6 +59,7 @@ export const SWEEP: CommandSpec = {
     { name: 'title', type: 'string', arg: 'TEXT', help: 'title line of the sheet', default: 'what varies, size, seed' },
     { name: 'captions', type: 'boolean', help: 'loss and time under each tile (--no-captions to hide)', default: 'on' },
     ...STYLIZE_FLAGS,
+    ...QUEUE_FLAGS,
   ],
   notes: [
     'Settings to vary (--vary NAME=VALUES):',
@@ -154,6 +157,7 @@ export const STUDY: CommandSpec = {
     { name: 'fresh', type: 'boolean', help: 'ignore (and replace) the state file' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the study a JSON record describes (images from the record unless given)' },
     ...STYLIZE_FLAGS.filter((fl) => !NOT_STUDY_FLAGS.includes(fl.name)),
+    ...QUEUE_FLAGS,
   ],
   notes: [
     'Runs: (layers + 5 cumulative + reconstruct-layers) per pair, each for the largest iteration count. At 128 px on',
@@ -212,6 +216,7 @@ export function mainHelp(version: string): string {
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.short}`),
+    `  ${'worker'.padEnd(12)} run the jobs of stylize/sweep/study --queue, from a BullMQ queue on Redis`,
     '',
     'Options: --help, --version. Exit codes: 0 done, 2 bad input (paths, files, options), 1 other failures, 130 interrupted.',
     `Outputs never replace an input. Limits, the overwrite policy and every event of --json: ${DOCS_URL} (the CLI section).`,

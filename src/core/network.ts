@@ -252,8 +252,14 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
           grad.dispose();
         } else g = grad;
       }
+      if (!g) {
+        // No term here or deeper yet (e.g. every region vanished at the deepest style layer): nothing flows back.
+        a?.dispose();
+        acts[i] = undefined;
+        continue;
+      }
       const p = NETWORK_POINTS[i];
-      const dy = g!;
+      const dy = g;
       if (p.kind === 'pool') {
         const below = acts[i - 1]!;
         if (plan.pooling === 'avg') replace(kernels.avgPoolBackward(dy, below));
@@ -271,7 +277,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
       acts[i] = undefined;
     }
     // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
-    const grad = tf.reverse(g!, -1);
+    const grad = g ? tf.reverse(g, -1) : tf.zerosLike(rgb);
     return { values, grad };
   } catch (e) {
     for (const v of values.values()) tf.dispose(v);

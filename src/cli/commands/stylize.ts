@@ -15,9 +15,13 @@ import { iterationReporter, publishResult, snapshotWriter, tileReporter } from '
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
+import { queueFlags } from '../queue-run.js';
+import { runStylizeQueued } from './queued.js';
 
 export async function runStylize(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
+  const queued = queueFlags(f, 'stylize');
+  if (queued) return runStylizeQueued(ctx, queued);
   const [contentPath, ...stylePaths] = ctx.positionals;
   const outputs = new OutputPlan();
   const out = await requiredOutput(outputs, f);

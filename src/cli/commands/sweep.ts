@@ -19,6 +19,9 @@ import { commandLine } from '../reporting.js';
 import { loadModel, readInputs, readReplay, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
+import { queueFlags } from '../queue-run.js';
+import { queuedSweep } from './queued.js';
+import type { QueueSweepOptions } from '../../queue/types.js';
 
 const VARY_NAMES: Record<string, keyof SweepVary> = {
   'style-layers': 'styleLayers',
@@ -78,6 +81,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const out = await requiredOutput(outputs, f);
   const recordPath = await outputs.output('--record', str(f, 'record') ?? defaultRecordPath(out), 'json');
   backendFlag(f);
+  const queued = queueFlags(f, 'sweep');
   const replayPath = str(f, 'replay');
   const sheetFlags: ContactSheetOptions = {};
   if (numFlag(f, 'tile-size') !== undefined) sheetFlags.tileSize = numFlag(f, 'tile-size');
@@ -133,8 +137,9 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   fits?.();
   const style = styles.length === 1 ? styles[0] : styles;
-  const model = await loadModel(ctx);
-  const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
+  // Through a queue the workers hold the model; here it is only the contact sheet's assembly.
+  const model = queued ? undefined : await loadModel(ctx);
+  const stylizer = model ? await createStylizer({ model, maxPixels: inputLimits(f).maxPixels }) : undefined;
   const bar = ctx.progress('sweep');
   try {
     let perRun = 0;
@@ -143,10 +148,12 @@ export async function runSweep(ctx: Ctx): Promise<void> {
       bar.update(p.run * perRun + p.iteration, p.runs * perRun, `run ${p.run + 1}/${p.runs} ${p.label}`);
       ctx.emit({ event: 'iteration', run: p.run, runs: p.runs, label: p.label, iteration: p.iteration, iterations: p.iterations, loss: p.loss, elapsedMs: Math.round(p.elapsedMs) });
     };
-    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
-    const result = record
-      ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal })
-      : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
+    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, ...(queued ? { queue: queued.name ?? 'neural-style-tfjs' } : { backend: tf.getBackend(), weightsSha256: model!.weightsSha256 }), version: VERSION });
+    const result = queued
+      ? await queuedSweep(ctx, queued, { ...options!, content: contentPath, style: stylePaths.length === 1 ? stylePaths[0] : stylePaths } as QueueSweepOptions)
+      : record
+        ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal })
+        : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
     const sheet = renderContactSheet(result, { ...(record?.sheet ?? {}), ...sheetFlags });
     const rec: SweepRecord & { command?: string } = sheet.record;
     // Image paths relative to the record, so the record and images can move together.
@@ -165,8 +172,8 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   } finally {
     await outputs.discard();
     bar.done();
-    stylizer.dispose();
-    model.dispose();
+    stylizer?.dispose();
+    model?.dispose();
   }
 }
 
