@@ -15,6 +15,8 @@ export const STYLIZE_DEFAULTS = {
   contentWeight: 5,
   styleWeight: 100,
   tvWeight: 1e-3,
+  /** Weight of the temporal loss (video): manuelruder/artistic-videos' default, with these content and style weights. */
+  temporalWeight: 1e3,
   lossNormalization: 'mean',
   pooling: 'max',
   init: 'content',

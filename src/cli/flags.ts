@@ -58,9 +58,9 @@ export function flagOf(name: string): FlagSpec {
  * Flags that map onto stylize() options (shared by stylize, sweep as the base of every cell, and study), derived
  * from the option table's `cli` column, each with the option `field` it sets; {@link stylizeOptionsFromFlags}
  * (`stylize-options.ts`) turns them into options. `iterations` is each command's own (a count, an axis, snapshot
- * counts): see {@link flagOf}.
+ * counts): see {@link flagOf}. `--temporal-weight` is the video command's only.
  */
-export const STYLIZE_FLAGS: FlagSpec[] = CLI_ROWS.filter((r) => r.name !== 'iterations').map(flagSpec);
+export const STYLIZE_FLAGS: FlagSpec[] = CLI_ROWS.filter((r) => r.name !== 'iterations' && r.name !== 'temporalWeight').map(flagSpec);
 
 /**
  * The flag that sets the option `field` (as in an INVALID_OPTION error's `details.field`), among `flags`:

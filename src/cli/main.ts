@@ -1,6 +1,6 @@
 /**
- * The `neural-style-tfjs` command's entry logic for its five commands: `stylize`, `sweep`, `features`,
- * `reconstruct` and `study`. Exit codes: 0 done, 2 bad input (a missing or unreadable file, an unsupported image,
+ * The `neural-style-tfjs` command's entry logic for its six commands: `stylize`, `sweep`, `features`,
+ * `reconstruct`, `study` and `video`. Exit codes: 0 done, 2 bad input (a missing or unreadable file, an unsupported image,
  * bad weights, an unknown layer or option, an out-of-range value) with one line on stderr saying what to fix, 1 any
  * other failure, 130 interrupted (Ctrl-C); the code of every library error is in one table (`errors.ts`). Outputs
  * are written to a temp file and renamed, so a failed run never leaves a half-written file.

@@ -1,4 +1,4 @@
-/** The CLI's five commands (stylize, sweep, features, reconstruct, study): usage, flags, notes and examples, which help
+/** The CLI's six commands (stylize, sweep, features, reconstruct, study, video): usage, flags, notes and examples, which help
  * text and parsing both read. The shared flags live in `flags.ts`. */
 import { STYLIZE_DEFAULTS as D, defaultText as t } from '../defaults.js';
 import { rangeText } from '../options/check.js';
@@ -180,7 +180,43 @@ export const STUDY: CommandSpec = {
   ],
 };
 
-export const COMMANDS: CommandSpec[] = [STYLIZE, SWEEP, FEATURES, RECONSTRUCT, STUDY];
+/** Stylize flags the video command does not take: it sets the start image of each frame itself, and regions are
+ * masks over one picture, not a clip (yet). */
+const NOT_VIDEO_FLAGS = ['init', 'seed', 'region', 'content-weight-map', 'propagation', 'region-erode', 'region-threshold'];
+
+export const VIDEO: CommandSpec = {
+  name: 'video',
+  short: 'a clip stylised frame by frame with temporal consistency (Ruder et al.)',
+  usage: `${BIN} video <in.mp4|frames/> <style…> -o <out.mp4|out/> [options]`,
+  summary:
+    "Stylises a video file (through ffmpeg) or a folder of numbered PNG/JPEG frames, each frame starting from the previous stylised frame warped by the optical flow, with Ruder et al.'s temporal loss where the flow is reliable. Each finished frame is written at once, so an interrupted run resumes.",
+  positionals: { min: 2, max: 64 },
+  flags: [
+    { name: 'output', short: 'o', type: 'string', arg: 'FILE|DIR', help: 'a video file (.mp4 .webm .gif …, through ffmpeg) or a folder of PNG frames — required' },
+    { name: 'iterations', field: 'iterations', short: 'i', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'iterations of every frame after the first', default: t(Math.round(D.iterations / 2)) },
+    { name: 'first-frame-iterations', field: 'firstFrameIterations', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'iterations of the first frame (of every frame with --consistency independent)', default: '2 · --iterations' },
+    { name: 'consistency', field: 'consistency', type: 'string', arg: 'temporal|warped-start|independent', help: 'temporal loss + warped start, warped start only, or neither', default: 'temporal' },
+    { name: 'long-term', field: 'longTerm', type: 'string', arg: 'J,J,…', help: 'the earlier frames i−j the temporal loss looks back to', default: '1,2,4' },
+    flagOf('temporalWeight'),
+    { name: 'flow', type: 'string', arg: 'DIR', help: "Middlebury .flo files to use instead of the built-in flow (forward_1_2.flo, backward_2_1.flo, …)" },
+    { name: 'fps', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'frames per second of the output (and resample a video input to it)', default: '25' },
+    { name: 'frames', type: 'string', arg: 'DIR', help: 'with a video output: where the stylised frames are kept (for resuming)', default: '<out>.frames' },
+    { name: 'fresh', type: 'boolean', help: 'recompute frames already in the output folder instead of resuming' },
+    { name: 'ffmpeg', type: 'string', arg: 'PATH', help: 'the ffmpeg binary', default: 'ffmpeg on PATH' },
+    ...STYLIZE_FLAGS.filter((fl) => !NOT_VIDEO_FLAGS.includes(fl.name)),
+  ],
+  notes: [
+    'Each stylised frame is written as <frames>/frame_00001.png, … as soon as it is done; Ctrl-C (exit 130) keeps them,',
+    'and the same command again resumes after the last one (--fresh starts over). A video output is encoded from the',
+    'folder at the end. Video files need ffmpeg on PATH (or --ffmpeg); folders of frames do not.',
+  ],
+  examples: [
+    `${BIN} video clip.mp4 starry_night.jpg -o out.mp4 --size 256 --iterations 100`,
+    `${BIN} video frames/ scream.jpg -o styled/ --consistency warped-start --json`,
+  ],
+};
+
+export const COMMANDS: CommandSpec[] = [STYLIZE, SWEEP, FEATURES, RECONSTRUCT, STUDY, VIDEO];
 
 export function mainHelp(version: string): string {
   return [

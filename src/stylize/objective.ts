@@ -3,7 +3,7 @@ import { StyleTransferError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
 import { wholeImageLoss, type LossSpec, type PointTerm } from '../core/loss-spec.js';
 import type { LayerName } from '../core/layers.js';
-import { contentTerm, styleTerm, tvTerm } from '../core/losses.js';
+import { contentTerm, styleTerm, temporalTerm, tvTerm } from '../core/losses.js';
 import { sliceSeed, statisticTerm } from '../core/style-statistics.js';
 import { gradientScaling } from './normalize-gradients.js';
 import type { Vgg19 } from '../core/model.js';
@@ -28,7 +28,7 @@ export interface RunLoss extends LossSpec {
  * The loss of a scale, one {@link LossSpec} for whole-image and tiled evaluation alike: a content term per content
  * layer (weighted per position by `contentWeightMap`), a style term per style layer (of `styleStatistic`) — or, with `regions`, one per
  * region and style layer it reaches, guided by the region's mask there, its weight divided by the number of regions
- * (Gatys et al. 2017) — then TV. Its values come back in that order; `labels` says which layer each belongs to.
+ * (Gatys et al. 2017) — then TV, then the temporal term (video) when the targets have one. Its values come back in that order; `labels` says which layer each belongs to.
  */
 export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): RunLoss {
   const terms: (PointTerm & { label: PartLabel })[] = [];
@@ -52,7 +52,8 @@ export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): RunLo
       terms.push({ point: l.point, term, label: { kind: 'style', layer: l.name } });
     }
   }
-  return { points: terms, image: [tvTerm(o.tvWeight)], labels: terms.map((x) => x.label) };
+  const image = [tvTerm(o.tvWeight), ...(t.temporal ? [temporalTerm(t.temporal, o.temporalWeight)] : [])];
+  return { points: terms, image, labels: terms.map((x) => x.label) };
 }
 
 /** What to change when the loss stops being finite. */

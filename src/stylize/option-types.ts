@@ -12,6 +12,7 @@ import type { MaskInput } from '../regions/mask.js';
 import type { PropagationOptions } from '../regions/propagate.js';
 import type { StyleRegion } from '../regions/types.js';
 import type { ResolvedRegions } from '../regions/options.js';
+import type { TemporalFrame } from './temporal.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
@@ -22,6 +23,8 @@ export interface LossBreakdown {
   content: number;
   style: number;
   tv: number;
+  /** The temporal loss (video: the `temporal` option), when the run has one. */
+  temporal?: number;
   /** Weighted content loss per content layer. */
   contentLayers: Partial<Record<LayerName, number>>;
   /** Weighted style loss per style layer. */
@@ -80,6 +83,10 @@ export interface StylizeOptions {
   uncovered?: 'content' | number;
   /** A mask in [0, 1] that scales the content weight per pixel (0: only the style decides there). Default: uniform. */
   contentWeightMap?: MaskInput;
+  /** Video: previous stylised frames warped into this one and their weights c (Ruder et al.'s temporal loss). See docs/video.md. */
+  temporal?: readonly TemporalFrame[];
+  /** Weight of the temporal loss. Default 1e3. */
+  temporalWeight?: number;
   /**
    * The range of the input images' values when they are floats (tensors, Float32Array or number[] pixels):
    * `'0-255'` (default) or `'0-1'`. Bytes (Uint8Array, ImageData, decoded files) are always 0–255. Values outside
@@ -245,6 +252,8 @@ export interface ResolvedOptions {
   /** Styles by region, when given. */
   regions?: ResolvedRegions;
   contentWeightMap?: MaskInput;
+  temporal?: readonly TemporalFrame[];
+  temporalWeight: number;
   pixelRange: PixelRange;
   taps?: Taps;
   tapEvery: number;

@@ -7,6 +7,7 @@ import { OPTIONS, type Checker } from '../options/check.js';
 import { optionKeys, optionRow, rangeOf } from '../options/table.js';
 import { resolveTile } from './tiling/options.js';
 import { resolveContentWeightMap, resolveRegions } from '../regions/options.js';
+import { resolveTemporal } from './temporal.js';
 import type { ResolvedLayer, ResolvedOptions, StylizeOptions } from './option-types.js';
 
 export type * from './option-types.js';
@@ -169,6 +170,8 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
     blend,
     regions: resolveRegions(check, o, styleCount, blend),
     contentWeightMap: resolveContentWeightMap(check, o.contentWeightMap),
+    temporal: resolveTemporal(check, o.temporal),
+    temporalWeight: num(check, 'temporalWeight', o.temporalWeight, D.temporalWeight),
     pixelRange: choice(check, 'pixelRange', o.pixelRange, D.pixelRange),
     taps: o.taps,
     tapEvery: num(check, 'taps.every', o.taps?.every, D.tapEvery),

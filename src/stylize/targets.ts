@@ -12,6 +12,7 @@ import type { ScalePlan } from './plan.js';
 import { tiledFeatures, tiledGrams, tiledStatisticTargets } from './tiling/forward.js';
 import { resampleQuantiles, sliceSeed, styleTargetOf } from '../core/style-statistics.js';
 import type { TileLayout } from './tiling/layout.js';
+import type { TemporalTarget } from '../core/losses.js';
 import { disposeRegionTargets, type RegionScaleTargets } from '../regions/targets.js';
 
 /** The content side of one scale: the images and content-layer activations. Owns its tensors. */
@@ -34,12 +35,14 @@ export interface Targets extends ContentTargets {
   regions?: RegionScaleTargets[];
   /** With `contentWeightMap`: the map at each content layer, per point index. */
   contentWeights?: Map<number, tf.Tensor4D>;
+  /** With `temporal`: the temporal term's targets at this size. */
+  temporal?: TemporalTarget[];
 }
 
 export function disposeTargets(t: ContentTargets | Targets): void {
   tf.dispose([t.content, t.contentColor, ...t.contentFeatures.values()]);
   if (!('styleGrams' in t)) return;
-  tf.dispose([...t.styleGrams.values(), ...(t.contentWeights?.values() ?? [])]);
+  tf.dispose([...t.styleGrams.values(), ...(t.contentWeights?.values() ?? []), ...(t.temporal?.flatMap((x) => [x.warped, x.weights]) ?? [])]);
   if (t.regions) disposeRegionTargets(t.regions);
 }
 
