@@ -11,7 +11,10 @@
 //   npm run bench -- --backends none --stylize   # only the extra runs
 //   npm run bench -- --gpu             # WebGL + WebGPU on this machine's GPU in headless Chromium (bench/gpu.mjs)
 //   npm run bench -- --gpu --software --sizes 64 --reps 2   # the same on SwiftShader (no GPU needed)
+//   npm run bench -- --style-statistics [--size 256]  # cost per evaluation of each style statistic (bench/style-statistics.mjs)
 //   npm run bench -- --winograd [--layers]       # Winograd vs tf.conv2d on WASM, one process (bench/winograd.mjs)
+//   npm run bench -- --regions         # ms per evaluation with 0, 1, 2, 4 regions at 128 px (bench/regions.mjs;
+//                                      #   --size N --iterations N --reps N pass through)
 //
 // Needs the built package (npm run build) and weights (npm run weights).
 import { spawnSync } from 'node:child_process';
@@ -33,6 +36,16 @@ const value = (name, def) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 };
+if (flag('style-statistics')) {
+  // The statistics are compared in one process (bench/style-statistics.mjs).
+  const r = spawnSync(process.execPath, [join(here, 'style-statistics.mjs'), ...args.filter((a) => a !== '--style-statistics')], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+if (flag('regions')) {
+  // Styles by region: one process comparing region counts; its own flags pass through.
+  const r = spawnSync(process.execPath, [join(here, 'regions.mjs'), ...args.filter((a) => a !== '--regions')], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 if (flag('winograd')) {
   // Side-by-side comparisons must share one process: hand over to the Winograd bench and stop here.
   const r = spawnSync(process.execPath, [join(here, 'winograd.mjs'), ...args.filter((a) => a !== '--winograd')], { stdio: 'inherit' });

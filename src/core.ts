@@ -7,7 +7,8 @@
  */
 export { BGR_MEAN, preprocess, lossAndGradient, type PointLoss } from './core/network.js';
 export { gramMatrix } from './core/gram.js';
-export { contentLoss, styleLoss, tvLoss, contentTerm, styleTerm, tvTerm, type LossNormalization, type LossTerm } from './core/losses.js';
+export { contentLoss, styleLoss, tvLoss, contentTerm, styleTerm, tvTerm, temporalTerm, type LossNormalization, type LossTerm, type TemporalTarget } from './core/losses.js';
+export { STYLE_STATISTICS, statisticTerm, styleTargetOf, isTileable, type StyleStatistic } from './core/style-statistics.js';
 export { wholeImageLoss, type ActivationTerm, type ImageTerm, type LossSpec, type PointTerm, type FinishedTerm, type At } from './core/loss-spec.js';
 export { estimateMemory, backendMemoryLimit } from './plan/estimate.js';
 export type { LargestAllocation, MemoryEstimate, MemoryEstimateInput } from './plan/memory.js';

@@ -15,6 +15,8 @@ export const STYLIZE_DEFAULTS = {
   contentWeight: 5,
   styleWeight: 100,
   tvWeight: 1e-3,
+  /** Weight of the temporal loss (video): manuelruder/artistic-videos' default, with these content and style weights. */
+  temporalWeight: 1e3,
   lossNormalization: 'mean',
   pooling: 'max',
   init: 'content',
@@ -40,6 +42,7 @@ export const STYLIZE_DEFAULTS = {
   /** The pyramid's decay per level (levels: automatic, down to ~4 px, at most 8). */
   pyramidDecay: 0.6,
   normalizeGradients: false,
+  styleStatistic: 'gram',
   preserveColors: false,
   /** Styles by region: how masks reach the layers (Gatys et al. 2017's default), and what styles the rest. */
   regionMasks: { mode: 'inside', erode: 0 },

@@ -27,10 +27,11 @@ export { reconstruct, reconstructionOptions, type ReconstructOptions } from './e
 export { drawText, measureText, fitText, wrapText } from './experiments/font.js';
 export { createImage, blit, resizeRgba, type Color } from './experiments/raster.js';
 // The layer study (`neural-style-tfjs study`, docs/layers.md) and the measurements it is made of.
-export { study, type StudyOptions, type StudyPair, type StudyExperimentName, type StudyCache, type StudyCacheEntry, type StudyProgress, type StudyRun, type StudyResult, type StudyRecord, type StudyExperiment, type StudyPairResult, type CellMeasurements, type ReceptiveFieldRow } from './insight/study.js';
+export { study, studyRuns, type StudyOptions, type StudySelectOptions, type StudySelected, type StudyRunInfo, type StudyPair, type StudyExperimentName, type StudyCache, type StudyCacheEntry, type StudyProgress, type StudyRun, type StudyResult, type StudyRecord, type StudyExperiment, type StudyPairResult, type CellMeasurements, type ReceptiveFieldRow } from './insight/study.js';
 export { renderStudyReport, type StudyReportOptions } from './insight/report.js';
 export { validateStudyRecord } from './insight/record.js';
 export { featureDistances, gramDistances, styleGrams, type LayerDistance, type DistanceOptions } from './insight/feature-distance.js';
+export { regionGramDistances, type RegionDistanceOptions } from './insight/region-distance.js';
 export { psnr, ssim } from './insight/image-quality.js';
 export { theoreticalReceptiveField, effectiveReceptiveField, type TheoreticalReceptiveField, type EffectiveReceptiveField, type EffectiveReceptiveFieldOptions } from './insight/receptive-field.js';
 export { textureScale, radialPowerSpectrum, type TextureScale, type RadialSpectrum, type SpectrumOptions } from './insight/texture-scale.js';

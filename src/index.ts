@@ -18,6 +18,7 @@ export { STYLIZE_DEFAULTS } from './defaults.js';
 export { extractFeatures, type ExtractOptions } from './core/features.js';
 export type { Pooling, TapInfo, Taps } from './core/network.js';
 export type { LossNormalization } from './core/losses.js';
+export type { StyleStatistic } from './core/style-statistics.js';
 export type { PreserveColors } from './image/color.js';
 export type { StyleRegion, RegionStyle } from './regions/types.js';
 export type { Mask, MaskInput } from './regions/mask.js';
@@ -39,5 +40,13 @@ export {
   type ReluName,
 } from './core/layers.js';
 export type { ImageInput, PixelData, PixelRange, RgbaImage } from './image/input.js';
+export { stylizeFrames, stylizeVideo, temporalError, type VideoOptions, type VideoConsistency, type StylizedFrame, type StylizeVideoRequest } from './video/stylize-video.js';
+export type { TemporalFrame } from './stylize/temporal.js';
+export { tfjsFlowSource, type FlowSource, type FramePair } from './video/flow-source.js';
+export { opticalFlow, endpointError, OPTICAL_FLOW_DEFAULTS, type OpticalFlowOptions } from './video/flow.js';
+export { warp, warpImage, type Warped, type WarpOptions } from './video/warp.js';
+export { consistency, consistencyParts, type ConsistencyParts } from './video/consistency.js';
+export { decodeFlo, encodeFlo, flowFieldToTensor, flowTensorToField, type FlowField } from './video/flo.js';
+export { framesFromIterable, type Frame, type FrameIterable } from './video/frames.js';
 export { StyleTransferError, isStyleTransferError, type StyleTransferErrorCode } from './errors.js';
 export { VERSION } from './version.js';

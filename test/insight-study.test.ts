@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, loadVgg19, type Vgg19 } from '../src/adapters/node.js';
 import { replaySweep } from '../src/experiments.js';
 import { encodeImage } from '../src/adapters/node/image-io.js';
-import { study, type StudyCacheEntry, type StudyRecord } from '../src/insight/study.js';
+import { study, studyRuns, type StudyCacheEntry, type StudyRecord } from '../src/insight/study.js';
 import { loadImage, type RgbPixels } from './helpers/images.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -111,6 +111,21 @@ describe('study()', () => {
     expect(again.record.timings.cached).toBe(2);
     expect(again.record.pairs[0].experiments).toEqual(first.record.pairs[0].experiments.map((e) => ({ ...e, sweep: { ...e.sweep, created: again.record.pairs[0].experiments[0].sweep.created } })));
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('studyRuns() lists the runs; select computes one (a queue job) or finds it in the cache', async () => {
+    const entries = new Map<string, StudyCacheEntry>();
+    const cache = { get: (k: string) => entries.get(k), put: (k: string, e: StudyCacheEntry) => void entries.set(k, e) };
+    const options = { pairs: [{ content: content(), style: style() }], size: 32, iterations: [1], styleLayers: ['conv1_1'], cumulative: false, contentLayers: [], model, cache };
+    expect(studyRuns(options).map((r) => [r.index, r.experiment, r.label])).toEqual([[0, 'receptive-fields', 'receptive fields'], [1, 'single', 'conv1_1']]);
+    await expect(study({ ...options, select: 2 })).rejects.toThrow(/select/);
+    const before = tf.memory().numTensors;
+    const one = await study({ ...options, select: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    // Only the selected run was computed and kept; selected again, it comes from the cache.
+    expect([...entries.keys()]).toEqual([one.key]);
+    expect([one.run.experiment, one.cached, one.entry.kind]).toEqual(['single', false, 'run']);
+    expect((await study({ ...options, select: 1 })).cached).toBe(true);
   });
 
   it('rejects bad options before any work', async () => {

@@ -9,7 +9,7 @@ import { loadVgg19, ready, resolveLayer, StyleTransferError, type Vgg19 } from '
 import { gramMatrix } from '../src/core/gram.js';
 import type { LossSpec } from '../src/core/loss-spec.js';
 import { lossPoints } from '../src/core/loss-spec.js';
-import { contentTerm, styleTerm, tvTerm } from '../src/core/losses.js';
+import { contentTerm, styleTerm, temporalTerm, tvTerm } from '../src/core/losses.js';
 import { forward, planPass, preprocess } from '../src/core/network.js';
 import { activeKernels } from '../src/kernels/index.js';
 import type { Objective } from '../src/optim/types.js';
@@ -35,11 +35,14 @@ beforeAll(async () => {
   const sa = await forward(model, si, [s], 'max');
   const gram = gramMatrix(sa.get(s.name)!);
   tf.dispose([content, style, ci, si, ...sa.values()]);
+  // The temporal term (video): a previous frame, and weights c that are 0 in a band.
+  const warped = tf.tensor4d(synthetic('previous', h, w), [1, h, w, 3]);
+  const weights = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([1, h, w, 1], 0, 1, 'float32', 3), 0.2), 'float32')) as tf.Tensor4D;
   loss = {
     points: [{ point: c, term: contentTerm(ca.get(c.name)!, 5) }, { point: s, term: styleTerm(gram, 100) }],
-    image: [tvTerm(1e-3)],
+    image: [tvTerm(1e-3), temporalTerm([{ warped, weights }], 10)],
   };
-  freeTargets = () => tf.dispose([...ca.values(), gram]);
+  freeTargets = () => tf.dispose([...ca.values(), gram, warped, weights]);
 });
 afterAll(() => {
   freeTargets?.();
@@ -61,13 +64,13 @@ function objectives(): [string, Objective<tf.Tensor | Float32Array>, (x: tf.Tens
 const dispose = (v: tf.Tensor | Float32Array) => void (v instanceof tf.Tensor && v.dispose());
 
 describe('the run objectives on one loss spec', () => {
-  it('whole, tiled and tiled in JS memory give the same parts (content, style, TV) and total', async () => {
+  it('whole, tiled and tiled in JS memory give the same parts (content, style, TV, temporal) and total', async () => {
     const x = tf.tensor4d(synthetic('image', h, w), [1, h, w, 3]);
     const results: number[][] = [];
     for (const [, objective, as] of objectives()) {
       const at = as(x);
       const ev = await objective(at);
-      expect(ev.parts.length).toBe(3);
+      expect(ev.parts.length).toBe(4);
       expect(ev.loss).toBeCloseTo(Array.from(ev.parts).reduce((a, b) => a + b, 0), 0);
       results.push([ev.loss, ...ev.parts]);
       dispose(ev.grad);
@@ -94,7 +97,7 @@ describe('the run objectives on one loss spec', () => {
       expect(err.code).toBe('NON_FINITE_LOSS');
       expect(err.message).toMatch(/loss became (NaN|Infinity)\. Lower the learning rate or the weights/);
       expect(Number.isFinite(err.details!.loss as number)).toBe(false);
-      expect((err.details!.parts as number[]).length).toBe(3);
+      expect((err.details!.parts as number[]).length).toBe(4);
       expect(tf.memory().numTensors, name).toBe(before);
       // A line-search trial: the value comes back for the optimiser to reject.
       const trial = await objective(at, dir);

@@ -373,6 +373,7 @@ describe('load options are validated', () => {
     ['an unknown option', { weigths: REPO_WEIGHTS }, /Unknown option `weigths`/],
     ['verify as a string', { verify: 'yes' }, /`verify` is "yes"/],
     ['a signal that is not an AbortSignal', { signal: {} }, /`signal`/],
+    ['a look-alike signal with the methods', { signal: { aborted: false, addEventListener() {}, removeEventListener() {} } }, /`signal`/],
     ['weights as a number', { weights: 42 }, /`weights` is 42/],
     ['an empty weights string', { weights: '' }, /`weights` is ""/],
   ])('%s → INVALID_OPTION', async (_, options, says) => {

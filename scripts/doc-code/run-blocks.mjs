@@ -26,7 +26,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = fileURLToPath(new URL('./', import.meta.url));
 const IMAGES = join(ROOT, '../shared/images');
 
-/** The names a block's `declare` notes declare (to bind) and the imports they add (to keep). */
+/** The names a block's `declare` notes and own `declare const` lines declare (to bind), and the notes' imports (to keep). */
 function placeholdersOf(block) {
   const names = [];
   const imports = [];
@@ -37,6 +37,11 @@ function placeholdersOf(block) {
       else if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) names.push(d.name.getText(src));
       else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) names.push(s.name.text);
     }
+  }
+  // `declare const x: T;` written in the block itself (TypeScript erases it, so it needs a value too)
+  const own = ts.createSourceFile('b.ts', block.code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  for (const s of own.statements) {
+    if (ts.isVariableStatement(s) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) for (const d of s.declarationList.declarations) names.push(d.name.getText(own));
   }
   return { names: [...new Set(names)], imports };
 }

@@ -45,6 +45,11 @@ export {
   type WriteImageOptions,
 } from './node/image-io.js';
 export { fileWeightsSource, packagedWeightsDir, wasmThreads, type WasmThreadsResult };
+export { readFrames, writeFrames, VIDEO_EXTENSIONS } from './node/video/io.js';
+export { framesFromFolder, writeFramesToFolder, type WriteFolderOptions } from './node/video/folder.js';
+export { framesFromVideo, writeFramesToVideo, findFfmpeg, type ReadVideoOptions, type WriteVideoOptions } from './node/video/ffmpeg.js';
+export { readFlo, writeFlo, writeFlowTensor, floFolderFlowSource, type FloFolderOptions } from './node/video/flo-files.js';
+export { stylizeVideoToFolder, encodeFolder, type VideoToFolderOptions, type WrittenFrame } from './node/video/stylize-files.js';
 export { createWorkerStylizer, type WorkerStylizer, type WorkerStylizerConfig } from './node/worker-stylizer.js';
 
 /** Which native TensorFlow binding was found, if any. */

@@ -28,18 +28,22 @@ export const CLI_ROWS: readonly CliRow[] = OPTION_TABLE.filter((r): r is CliRow 
 
 const FLAG_TYPE: Record<FlagValue, FlagType> = { number: 'number', int: 'int', word: 'string', layers: 'string', numbers: 'string', switch: 'boolean', special: 'string' };
 
+/** Options whose flag may stand alone or take one of the option's words. */
+const OPTIONAL_WORD = new Set(['preserveColors', 'normalizeGradients']);
+
 /** A row's flag: its name, type, help (the row's doc, with the range of a number) and default, from the table. */
 function flagSpec(row: CliRow): FlagSpec {
   const numeric = row.cli.value === 'number' || row.cli.value === 'int';
   return {
     name: row.cli.flag,
     field: row.name,
-    // `--preserve-colors` alone means luminance; with a following word, that word.
-    type: row.name === 'preserveColors' ? 'optional-string' : FLAG_TYPE[row.cli.value],
+    // `--preserve-colors` alone means luminance, `--normalize-gradients` alone true; with a following word, that word.
+    type: OPTIONAL_WORD.has(row.name) ? 'optional-string' : FLAG_TYPE[row.cli.value],
     ...(row.cli.arg ? { arg: row.cli.arg } : {}),
     help: numeric && row.range ? `${row.doc} (${rangeText(row.range)})` : row.doc,
     ...(row.default !== undefined && row.default !== false ? { default: t(row.default) } : row.defaultText ? { default: row.defaultText } : {}),
-    ...(row.name === 'preserveColors' ? { choices: row.choices!.filter((c): c is string => typeof c === 'string') } : {}),
+    ...(OPTIONAL_WORD.has(row.name) ? { choices: row.choices!.filter((c): c is string => typeof c === 'string') } : {}),
+    ...(row.name === 'regions' ? { repeat: true } : {}), // one --region per region
   };
 }
 
@@ -54,9 +58,9 @@ export function flagOf(name: string): FlagSpec {
  * Flags that map onto stylize() options (shared by stylize, sweep as the base of every cell, and study), derived
  * from the option table's `cli` column, each with the option `field` it sets; {@link stylizeOptionsFromFlags}
  * (`stylize-options.ts`) turns them into options. `iterations` is each command's own (a count, an axis, snapshot
- * counts): see {@link flagOf}.
+ * counts): see {@link flagOf}. `--temporal-weight` is the video command's only.
  */
-export const STYLIZE_FLAGS: FlagSpec[] = CLI_ROWS.filter((r) => r.name !== 'iterations').map(flagSpec);
+export const STYLIZE_FLAGS: FlagSpec[] = CLI_ROWS.filter((r) => r.name !== 'iterations' && r.name !== 'temporalWeight').map(flagSpec);
 
 /**
  * The flag that sets the option `field` (as in an INVALID_OPTION error's `details.field`), among `flags`:
@@ -75,3 +79,13 @@ export function flagForField(field: string, flags: readonly FlagSpec[]): string 
   }
   return best ? `--${best.name}${field.slice(best.field!.length)}` : undefined;
 }
+
+/**
+ * Flags of the commands that can run through a queue (stylize, sweep, study): their jobs go to BullMQ on Redis,
+ * `neural-style-tfjs worker` processes run them, the command follows and assembles (`queue-run.ts`).
+ */
+export const QUEUE_FLAGS: FlagSpec[] = [
+  { name: 'queue', type: 'string', arg: 'URL', help: 'run the work as jobs on the queue at this Redis URL (neural-style-tfjs worker runs them); the same command again resumes' },
+  { name: 'queue-name', type: 'string', arg: 'NAME', help: 'with --queue: the queue name (the workers\' --name)', default: 'neural-style-tfjs' },
+  { name: 'storage', type: 'string', arg: 'DIR', help: 'with --queue: the results folder the workers write to (their --storage)', default: '$NST_QUEUE_STORAGE, else <tmp>/neural-style-tfjs-queue' },
+];

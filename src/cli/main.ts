@@ -1,6 +1,6 @@
 /**
- * The `neural-style-tfjs` command's entry logic for its five commands: `stylize`, `sweep`, `features`,
- * `reconstruct` and `study`. Exit codes: 0 done, 2 bad input (a missing or unreadable file, an unsupported image,
+ * The `neural-style-tfjs` command's entry logic for its six commands: `stylize`, `sweep`, `features`,
+ * `reconstruct`, `study` and `video`. Exit codes: 0 done, 2 bad input (a missing or unreadable file, an unsupported image,
  * bad weights, an unknown layer or option, an out-of-range value) with one line on stderr saying what to fix, 1 any
  * other failure, 130 interrupted (Ctrl-C); the code of every library error is in one table (`errors.ts`). Outputs
  * are written to a temp file and renamed, so a failed run never leaves a half-written file.
@@ -30,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const flagArgs = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
   jsonErrors = flagArgs.some((a) => a === '--json' || /^--json=(1|true|yes|on)$/i.test(a));
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    if (cmd === 'help' && rest[0] === 'worker') return (await import('./worker.js')).workerCommand(['--help']);
     const sub = cmd === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     writeStdout(`${sub ? formatHelp(sub, COMMON_FLAGS) : mainHelp(VERSION)}\n`);
     return cmd === undefined ? 2 : 0;

@@ -1,10 +1,11 @@
-/** The CLI's five commands (stylize, sweep, features, reconstruct, study): usage, flags, notes and examples, which help
+/** The CLI's six commands (stylize, sweep, features, reconstruct, study, video): usage, flags, notes and examples, which help
  * text and parsing both read. The shared flags live in `flags.ts`. */
 import { STYLIZE_DEFAULTS as D, defaultText as t } from '../defaults.js';
 import { rangeText } from '../options/check.js';
 import { STYLIZE_RANGES as R } from '../options/table.js';
 import type { CommandSpec } from './args.js';
-import { STYLIZE_FLAGS, flagOf } from './flags.js';
+import { QUEUE_FLAGS, STYLIZE_FLAGS, flagOf } from './flags.js';
+import { SEGMENTATION_FLAGS } from './region-flags.js';
 
 export { COMMON_FLAGS, STYLIZE_FLAGS } from './flags.js';
 
@@ -17,16 +18,22 @@ export const STYLIZE: CommandSpec = {
   name: 'stylize',
   short: 'paint a content image in the style of one or more style images',
   usage: `${BIN} stylize <content> <style…> -o <out.png|.jpg> [options]`,
-  summary: 'Paints <content> in the style of one or more <style> images (PNG or JPEG) with Gatys et al.\'s method.',
-  positionals: { min: 2, max: 64 },
+  summary: 'Paints <content> in the style of one or more <style> images (PNG or JPEG) with Gatys et al.\'s method; with --region, each region of the picture in its own style.',
+  positionals: { min: 1, max: 64 },
   flags: [
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'output image (.png, .jpg or .jpeg) — required' },
     { ...flagOf('iterations'), short: 'i', type: 'string', arg: 'N' },
     ...STYLIZE_FLAGS,
+    ...SEGMENTATION_FLAGS,
     { name: 'save-every', field: 'previewEvery', type: 'int', arg: 'N', min: 1, help: 'also write the image every N iterations as <out>-0010.png, …' },
     { name: 'quality', type: 'int', arg: '1-100', min: 1, max: 100, help: 'JPEG quality', default: '92' },
+    ...QUEUE_FLAGS,
   ],
   notes: [
+    'Regions (docs/regions.md): --region MASK:STYLE paints where MASK is white with STYLE (a file; several, comma-',
+    'separated, are blended; STYLE#SMASK takes only the white part of SMASK over that style image; @W weights the',
+    'region). --region rest:STYLE paints where no mask does; without it, only the content loss applies there.',
+    'With --queue, <content> may be a folder (every PNG/JPEG in it, one job each) and -o then a folder.',
     'Layer names: convN_M (before ReLU), reluN_M (after), poolN; N in 1–5, M in 1–2 (blocks 1–2) or 1–4 (blocks 3–5).',
     'Keras names (block3_conv1 = relu3_1) are accepted too. Errors exit with code 2 and one line on stderr, before',
     'any work. An output that is one of the inputs is refused; other existing outputs are replaced, atomically',
@@ -36,6 +43,8 @@ export const STYLIZE: CommandSpec = {
     `${BIN} stylize photo.jpg starry_night.jpg -o out.png --size 256 --iterations 100`,
     `${BIN} stylize photo.jpg scream.jpg -o out.jpg --style-layers relu1_1:1,relu2_1:0.5 --preserve-colors`,
     `${BIN} stylize photo.jpg a.jpg b.jpg --style-blend-weights 3,1 -o blend.png --save-every 10 --json`,
+    `${BIN} stylize photo.jpg --region sky.png:starry_night.jpg --region rest:scream.jpg -o regions.png`,
+    `${BIN} stylize photo.jpg starry_night.jpg --content-map photo_map.png --style-map starry_map.png -o seg.png`,
   ],
 };
 
@@ -57,6 +66,7 @@ export const SWEEP: CommandSpec = {
     { name: 'title', type: 'string', arg: 'TEXT', help: 'title line of the sheet', default: 'what varies, size, seed' },
     { name: 'captions', type: 'boolean', help: 'loss and time under each tile (--no-captions to hide)', default: 'on' },
     ...STYLIZE_FLAGS,
+    ...QUEUE_FLAGS,
   ],
   notes: [
     'Settings to vary (--vary NAME=VALUES):',
@@ -66,6 +76,7 @@ export const SWEEP: CommandSpec = {
     '  weight-ratio=1e-3,1e-2,0.1           content/style weight ratio alpha/beta (style weight kept)',
     '  iterations=50,200                    same as --iterations 50,200',
     '  pooling=max,avg      init=content,noise',
+    '  style-statistic=gram,mean-std,histogram   style statistics (docs/style-statistics.md)',
     'The first --vary goes down the rows, the second across; iterations always go across.',
   ],
   examples: [
@@ -127,10 +138,11 @@ export const RECONSTRUCT: CommandSpec = {
 
 /**
  * Stylize flags a study does not pass to its runs: the study's own settings (size, seed, the style layers it
- * varies), and what a study of one style image per pair at one scale cannot use (blend weights, scales, tiles).
+ * varies), and what a study of one style image per pair at one scale cannot use (blend weights, scales, tiles,
+ * regions).
  * Every other stylize flag, a new one included, is a study flag too.
  */
-const NOT_STUDY_FLAGS = ['size', 'seed', 'style-layers', 'style-blend-weights', 'scales', 'tile', 'tile-halo'];
+const NOT_STUDY_FLAGS = ['size', 'seed', 'style-layers', 'style-blend-weights', 'scales', 'tile', 'tile-halo', 'region', 'content-weight-map', 'propagation', 'region-erode', 'region-threshold'];
 
 export const STUDY: CommandSpec = {
   name: 'study',
@@ -154,6 +166,7 @@ export const STUDY: CommandSpec = {
     { name: 'fresh', type: 'boolean', help: 'ignore (and replace) the state file' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the study a JSON record describes (images from the record unless given)' },
     ...STYLIZE_FLAGS.filter((fl) => !NOT_STUDY_FLAGS.includes(fl.name)),
+    ...QUEUE_FLAGS,
   ],
   notes: [
     'Runs: (layers + 5 cumulative + reconstruct-layers) per pair, each for the largest iteration count. At 128 px on',
@@ -167,7 +180,43 @@ export const STUDY: CommandSpec = {
   ],
 };
 
-export const COMMANDS: CommandSpec[] = [STYLIZE, SWEEP, FEATURES, RECONSTRUCT, STUDY];
+/** Stylize flags the video command does not take: it sets the start image of each frame itself, and regions are
+ * masks over one picture, not a clip (yet). */
+const NOT_VIDEO_FLAGS = ['init', 'seed', 'region', 'content-weight-map', 'propagation', 'region-erode', 'region-threshold'];
+
+export const VIDEO: CommandSpec = {
+  name: 'video',
+  short: 'a clip stylised frame by frame with temporal consistency (Ruder et al.)',
+  usage: `${BIN} video <in.mp4|frames/> <style…> -o <out.mp4|out/> [options]`,
+  summary:
+    "Stylises a video file (through ffmpeg) or a folder of numbered PNG/JPEG frames, each frame starting from the previous stylised frame warped by the optical flow, with Ruder et al.'s temporal loss where the flow is reliable. Each finished frame is written at once, so an interrupted run resumes.",
+  positionals: { min: 2, max: 64 },
+  flags: [
+    { name: 'output', short: 'o', type: 'string', arg: 'FILE|DIR', help: 'a video file (.mp4 .webm .gif …, through ffmpeg) or a folder of PNG frames — required' },
+    { name: 'iterations', field: 'iterations', short: 'i', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'iterations of every frame after the first', default: t(Math.round(D.iterations / 2)) },
+    { name: 'first-frame-iterations', field: 'firstFrameIterations', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'iterations of the first frame (of every frame with --consistency independent)', default: '2 · --iterations' },
+    { name: 'consistency', field: 'consistency', type: 'string', arg: 'temporal|warped-start|independent', help: 'temporal loss + warped start, warped start only, or neither', default: 'temporal' },
+    { name: 'long-term', field: 'longTerm', type: 'string', arg: 'J,J,…', help: 'the earlier frames i−j the temporal loss looks back to', default: '1,2,4' },
+    flagOf('temporalWeight'),
+    { name: 'flow', type: 'string', arg: 'DIR', help: "Middlebury .flo files to use instead of the built-in flow (forward_1_2.flo, backward_2_1.flo, …)" },
+    { name: 'fps', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'frames per second of the output (and resample a video input to it)', default: '25' },
+    { name: 'frames', type: 'string', arg: 'DIR', help: 'with a video output: where the stylised frames are kept (for resuming)', default: '<out>.frames' },
+    { name: 'fresh', type: 'boolean', help: 'recompute frames already in the output folder instead of resuming' },
+    { name: 'ffmpeg', type: 'string', arg: 'PATH', help: 'the ffmpeg binary', default: 'ffmpeg on PATH' },
+    ...STYLIZE_FLAGS.filter((fl) => !NOT_VIDEO_FLAGS.includes(fl.name)),
+  ],
+  notes: [
+    'Each stylised frame is written as <frames>/frame_00001.png, … as soon as it is done; Ctrl-C (exit 130) keeps them,',
+    'and the same command again resumes after the last one (--fresh starts over). A video output is encoded from the',
+    'folder at the end. Video files need ffmpeg on PATH (or --ffmpeg); folders of frames do not.',
+  ],
+  examples: [
+    `${BIN} video clip.mp4 starry_night.jpg -o out.mp4 --size 256 --iterations 100`,
+    `${BIN} video frames/ scream.jpg -o styled/ --consistency warped-start --json`,
+  ],
+};
+
+export const COMMANDS: CommandSpec[] = [STYLIZE, SWEEP, FEATURES, RECONSTRUCT, STUDY, VIDEO];
 
 export function mainHelp(version: string): string {
   return [
@@ -177,6 +226,7 @@ export function mainHelp(version: string): string {
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.short}`),
+    `  ${'worker'.padEnd(12)} run the jobs of stylize/sweep/study --queue, from a BullMQ queue on Redis`,
     '',
     'Options: --help, --version. Exit codes: 0 done, 2 bad input (paths, files, options), 1 other failures, 130 interrupted.',
     `Outputs never replace an input. Limits, the overwrite policy and every event of --json: ${DOCS_URL} (the CLI section).`,

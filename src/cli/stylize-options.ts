@@ -54,6 +54,9 @@ export function stylizeOptionsFromFlags(f: Flags): StylizeFlagOptions {
       case 'preserveColors':
         o.preserveColors = raw === true ? 'luminance' : text;
         break;
+      case 'normalizeGradients':
+        o.normalizeGradients = raw === true ? true : text;
+        break;
       case 'init':
         if (row.choices!.includes(text)) o.init = text;
         else initPath = text;
@@ -70,6 +73,9 @@ export function stylizeOptionsFromFlags(f: Flags): StylizeFlagOptions {
       case 'tile.halo':
         if (f.get('tile') === undefined) tileOption(undefined, text); // refuses a halo without a tile size
         break;
+      case 'regions':
+      case 'contentWeightMap':
+        break; // they name files: read by region-flags.ts
       default:
         throw new Error(`no CLI rule for the option ${row.name}`);
     }

@@ -11,7 +11,8 @@ export const WORKER_HELP = `Usage: neural-style-tfjs worker --redis URL [options
 
 Takes style-transfer jobs from a BullMQ queue on Redis (neural-style-tfjs/queue) and runs them, each slot in a
 child process that keeps the weights loaded. Stops on SIGTERM/SIGINT: running jobs finish, or after --grace-ms
-go back to the queue.
+go back to the queue. The jobs come from stylize, sweep or study with --queue URL (give them the same
+--queue-name and --storage as --name and --storage here), or from createQueue() of neural-style-tfjs/queue.
 
   --redis URL          Redis, e.g. redis://127.0.0.1:6379 (required)
   --name NAME          queue name (default neural-style-tfjs)

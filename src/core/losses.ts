@@ -156,3 +156,50 @@ export function tvLossHost(image: Float32Array, height: number, width: number, w
   }
   return { value: value * weight, grad };
 }
+
+/** One previous frame of the temporal term: its stylised image warped into this frame, and the weights c there. */
+export interface TemporalTarget {
+  /** ω(x_prev): `[1,H,W,3]`, 0–255, at the image's size. */
+  warped: tf.Tensor4D;
+  /** c: `[1,H,W,1]`, values ≥ 0 (0 at disocclusions and motion boundaries, 1 where the warp is reliable). */
+  weights: tf.Tensor4D;
+}
+
+/**
+ * Ruder et al.'s temporal term (short- and long-term, eq. 3 and 5 of arXiv 1604.08610) as an image term:
+ * `weight` · (1/D) Σ_k Σ c_k·(x − ω_k)², D = H·W·3, over the previous frames k; gradient `weight` · 2c_k(x − ω_k)/D
+ * summed over k. The host form reads the targets back once, on first use (only huge tiled images use it).
+ */
+export function temporalTerm(targets: readonly TemporalTarget[], weight: number): ImageTerm {
+  let host: { warped: Float32Array; weights: Float32Array }[] | undefined;
+  return {
+    evaluate: (image) =>
+      tf.tidy(() => {
+        const d = image.shape[1] * image.shape[2] * 3;
+        let value = tf.scalar(0);
+        let grad = tf.zerosLike(image);
+        for (const { warped, weights } of targets) {
+          const diff = tf.sub(image, warped);
+          const weighted = tf.mul(weights, diff);
+          value = tf.add(value, tf.sum(tf.mul(weighted, diff)));
+          grad = tf.add(grad, weighted);
+        }
+        return { value: tf.mul(value, weight / d) as tf.Scalar, grad: tf.mul(grad, (2 * weight) / d) as tf.Tensor4D };
+      }),
+    evaluateHost(image, height, width) {
+      host ??= targets.map((t) => ({ warped: t.warped.dataSync() as Float32Array, weights: t.weights.dataSync() as Float32Array }));
+      const d = height * width * 3;
+      const grad = new Float32Array(image.length);
+      let value = 0;
+      for (const { warped, weights } of host) {
+        for (let i = 0; i < image.length; i++) {
+          const diff = image[i] - warped[i];
+          const c = weights[(i / 3) | 0];
+          value += c * diff * diff;
+          grad[i] += ((2 * weight) / d) * c * diff;
+        }
+      }
+      return { value: (value * weight) / d, grad };
+    },
+  };
+}

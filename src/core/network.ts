@@ -253,8 +253,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
         } else g = grad;
       }
       if (!g) {
-        // No term at or above this point (a loss spec may drop the plan's deepest terms, e.g. a region with
-        // nothing left at relu5_1 at this scale): no gradient flows here yet.
+        // No term here or deeper yet (e.g. every region vanished at the deepest style layer): nothing flows back.
         a?.dispose();
         acts[i] = undefined;
         continue;
@@ -278,7 +277,7 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
       acts[i] = undefined;
     }
     // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
-    const grad = g ? tf.reverse(g, -1) : tf.zeros<tf.Rank.R4>(rgb.shape); // no term at all: a zero gradient
+    const grad = g ? tf.reverse(g, -1) : tf.zerosLike(rgb);
     return { values, grad };
   } catch (e) {
     for (const v of values.values()) tf.dispose(v);

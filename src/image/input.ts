@@ -238,20 +238,33 @@ export function resizeImage(x: tf.Tensor4D, height: number, width: number): tf.T
 /** Reads `[1,H,W,3]` or `[H,W,3]` (0–255) back as RGBA bytes, clamped and rounded. */
 export async function toRgba(x: tf.Tensor): Promise<RgbaImage> {
   const [h, w] = x.rank === 4 ? x.shape.slice(1, 3) : x.shape.slice(0, 2);
-  const values = await x.data();
-  const data = new Uint8ClampedArray(new ArrayBuffer(h * w * 4));
-  for (let i = 0; i < h * w; i++) {
+  return rgbToRgba(await x.data(), w, h);
+}
+
+/** Float RGB values (0–255, row-major) as RGBA bytes, clamped and rounded: what `toRgba` gives for their tensor. */
+export function rgbToRgba(values: ArrayLike<number>, width: number, height: number): RgbaImage {
+  const data = new Uint8ClampedArray(new ArrayBuffer(width * height * 4));
+  for (let i = 0; i < width * height; i++) {
     data[i * 4] = Math.round(values[i * 3]);
     data[i * 4 + 1] = Math.round(values[i * 3 + 1]);
     data[i * 4 + 2] = Math.round(values[i * 3 + 2]);
     data[i * 4 + 3] = 255;
   }
-  return { data, width: w, height: h };
+  return { data, width, height };
+}
+
+function assertImageData(): void {
+  if (!has('ImageData')) throw new StyleTransferError('UNSUPPORTED_IMAGE', 'ImageData does not exist in this environment; use toPixels() for RGBA bytes.');
+}
+
+/** RGBA bytes as ImageData (browsers and workers; UNSUPPORTED_IMAGE where the host has no ImageData). */
+export function imageDataOf({ data, width, height }: RgbaImage): DomImageData {
+  assertImageData();
+  return new ImageData(data, width, height) as DomImageData;
 }
 
 /** Reads an image back as ImageData (browsers and workers). */
 export async function toImageData(x: tf.Tensor): Promise<DomImageData> {
-  if (!has('ImageData')) throw new StyleTransferError('UNSUPPORTED_IMAGE', 'ImageData does not exist in this environment; use toPixels() for RGBA bytes.');
-  const { data, width, height } = await toRgba(x);
-  return new ImageData(data, width, height);
+  assertImageData();
+  return imageDataOf(await toRgba(x));
 }

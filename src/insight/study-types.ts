@@ -49,6 +49,33 @@ export interface StudyOptions {
   signal?: AbortSignal;
 }
 
+/** One run of a study, as {@link studyRuns} lists them (the order `study()` runs them in). */
+export interface StudyRunInfo {
+  /** Its index among the study's runs: what `select` takes. */
+  index: number;
+  pair: number;
+  experiment: StudyExperimentName | 'receptive-fields';
+  label: string;
+}
+
+/** `study()` options that compute one run only (e.g. on a queue worker): see {@link StudySelected}. */
+export interface StudySelectOptions extends StudyOptions {
+  /**
+   * The index (in {@link studyRuns}) of the one run to compute; no other run is computed or assembled. A study
+   * whose runs were all computed this way is assembled by `study()` with a `cache` holding them.
+   */
+  select: number;
+}
+
+/** What `study({ ..., select })` resolves to: the run, and the cache entry a whole `study()` looks up under `key`. */
+export interface StudySelected {
+  run: StudyRunInfo;
+  key: string;
+  entry: StudyCacheEntry;
+  /** True when `cache` already held it (nothing was computed). */
+  cached: boolean;
+}
+
 /** What a {@link StudyCache} keeps: a finished run, or one pair's receptive fields. */
 export type StudyCacheEntry = { kind: 'run'; run: StudyRun } | { kind: 'receptive-fields'; rows: ReceptiveFieldRow[] };
 

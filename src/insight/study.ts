@@ -25,8 +25,8 @@ import { sha256Hex } from '../weights/sha256.js';
 import { effectiveReceptiveField, theoreticalReceptiveField } from './receptive-field.js';
 import { radialSpectrumOf, scaleOfSpectrum } from './texture-scale.js';
 
-export type { StudyPair, StudyExperimentName, StudyOptions, StudyCacheEntry, StudyCache, StudyProgress, CellMeasurements, StudyRun, ReceptiveFieldRow, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
-import type { StudyExperimentName, StudyOptions, StudyProgress, CellMeasurements, StudyRun, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
+export type { StudyPair, StudyExperimentName, StudyOptions, StudySelectOptions, StudySelected, StudyRunInfo, StudyCacheEntry, StudyCache, StudyProgress, CellMeasurements, StudyRun, ReceptiveFieldRow, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
+import type { StudyExperimentName, StudyOptions, StudySelectOptions, StudySelected, StudyRunInfo, StudyCacheEntry, ReceptiveFieldRow, StudyProgress, CellMeasurements, StudyRun, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
 
 export const DEFAULT_STUDY_CONTENT_LAYERS = ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2'] as const;
 const FEATURE_LAYERS = ['relu1_1', 'relu2_1'];
@@ -136,8 +136,18 @@ async function atSize(img: ImageInput, field: string, size: number): Promise<tf.
 }
 
 /**
+ * The runs of a study, in the order {@link study} runs them: for each pair, its receptive fields, then one run per
+ * style layer, cumulative set and reconstruction layer. An index here is what `study({ ..., select })` takes.
+ */
+export function studyRuns(options: StudyOptions): StudyRunInfo[] {
+  const planned: { experiment: StudyRunInfo['experiment']; label: string }[] = [{ experiment: 'receptive-fields', label: 'receptive fields' }, ...planRuns(resolveStudy(options))];
+  return options.pairs.flatMap((_, pair) => planned.map((p, k) => ({ index: pair * planned.length + k, pair, experiment: p.experiment, label: p.label })));
+}
+
+/**
  * Runs the layer study on every pair and measures every result. Resolves to the merged sweeps (images included,
- * for contact sheets), the measurements, and a JSON record. Runs found in `cache` are not run again.
+ * for contact sheets), the measurements, and a JSON record. Runs found in `cache` are not run again. With
+ * `select` ({@link StudySelectOptions}: a queue worker's share) it computes that one run only and resolves to it.
  *
  * @example
  * ```ts
@@ -146,14 +156,21 @@ async function atSize(img: ImageInput, field: string, size: number): Promise<tf.
  * single.measurements.map((m) => m.addedTexture?.peak); // texture scale of each layer's result, in px
  * ```
  */
-export async function study(options: StudyOptions): Promise<StudyResult> {
+export function study(options: StudySelectOptions): Promise<StudySelected>;
+export function study(options: StudyOptions): Promise<StudyResult>;
+export async function study(options: StudyOptions & { select?: number }): Promise<StudyResult | StudySelected> {
   const t0 = now();
   const r = resolveStudy(options);
   const planned = planRuns(r);
-  const runsTotal = options.pairs.length * (planned.length + 1);
+  const perPair = planned.length + 1;
+  const runsTotal = options.pairs.length * perPair;
+  // One run only (a queue job): the others are neither computed nor assembled.
+  const sel = options.select;
+  if (sel !== undefined && (!Number.isInteger(sel) || sel < 0 || sel >= runsTotal)) throw new StyleTransferError('INVALID_OPTION', `\`select\` is ${describe(sel)}; expected a run index 0–${runsTotal - 1} (see studyRuns()).`, { field: 'select' });
   const stylizer = options.stylizer ?? (await createStylizer({ model: options.model, signal: options.signal }));
   let runIndex = 0;
   let cachedCount = 0;
+  const selected = (pair: number, experiment: StudyRunInfo['experiment'], label: string, key: string, entry: StudyCacheEntry, cached: boolean): StudySelected => ({ run: { index: runIndex, pair, experiment, label }, key, entry, cached });
   const progress = async (p: Omit<StudyProgress, 'run' | 'runs'>) => options.onProgress?.({ ...p, run: runIndex, runs: runsTotal });
   const pairs: StudyPairResult[] = [];
   try {
@@ -161,6 +178,10 @@ export async function study(options: StudyOptions): Promise<StudyResult> {
     const backend = tf.getBackend();
     for (let pi = 0; pi < options.pairs.length; pi++) {
       const pair = options.pairs[pi];
+      if (sel !== undefined && Math.floor(sel / perPair) !== pi) {
+        runIndex += perPair;
+        continue;
+      }
       const name = pair.name ?? `pair ${pi + 1}`;
       const contentT = await atSize(pair.content, `pairs[${pi}].content`, r.size);
       const styleScale = (r.stylize.styleScale as number | undefined) ?? 1;
@@ -178,25 +199,34 @@ export async function study(options: StudyOptions): Promise<StudyResult> {
 
         // Receptive fields of the 16 conv layers on this content image.
         const rfKey = runKey({ ...common, kind: 'receptive-fields' });
-        const rfHit = await options.cache?.get(rfKey);
-        let rf = rfHit?.kind === 'receptive-fields' ? rfHit.rows : undefined;
-        await progress({ pair: pi, experiment: 'receptive-fields', label: 'receptive fields', iteration: 0, iterations: CONV_LAYERS.length, cached: Boolean(rf) });
-        if (rf) cachedCount++;
-        else {
-          rf = [];
-          for (const [i, l] of CONV_LAYERS.entries()) {
-            throwIfAborted(options.signal);
-            const e = await effectiveReceptiveField(model, contentT, l);
-            rf.push({ layer: l, theoretical: theoreticalReceptiveField(l).size, effective: e.size, rms: round(e.rms), clipped: e.clipped });
-            await progress({ pair: pi, experiment: 'receptive-fields', label: `receptive field ${l}`, iteration: i + 1, iterations: CONV_LAYERS.length, cached: false });
+        let rf: ReceptiveFieldRow[] = [];
+        if (sel === undefined || sel === runIndex) {
+          const rfHit = await options.cache?.get(rfKey);
+          const kept = rfHit?.kind === 'receptive-fields' ? rfHit.rows : undefined;
+          await progress({ pair: pi, experiment: 'receptive-fields', label: 'receptive fields', iteration: 0, iterations: CONV_LAYERS.length, cached: Boolean(kept) });
+          if (kept) {
+            rf = kept;
+            cachedCount++;
+          } else {
+            for (const [i, l] of CONV_LAYERS.entries()) {
+              throwIfAborted(options.signal);
+              const e = await effectiveReceptiveField(model, contentT, l);
+              rf.push({ layer: l, theoretical: theoreticalReceptiveField(l).size, effective: e.size, rms: round(e.rms), clipped: e.clipped });
+              await progress({ pair: pi, experiment: 'receptive-fields', label: `receptive field ${l}`, iteration: i + 1, iterations: CONV_LAYERS.length, cached: false });
+            }
+            await options.cache?.put(rfKey, { kind: 'receptive-fields', rows: rf });
           }
-          await options.cache?.put(rfKey, { kind: 'receptive-fields', rows: rf });
+          if (sel === runIndex) return selected(pi, 'receptive-fields', 'receptive fields', rfKey, { kind: 'receptive-fields', rows: rf }, Boolean(kept));
         }
         runIndex++;
 
         const byExperiment = new Map<StudyExperimentName, StudyRun[]>();
         for (const plan of planned) {
           throwIfAborted(options.signal);
+          if (sel !== undefined && sel !== runIndex) {
+            runIndex++;
+            continue;
+          }
           const base = experimentBase(r, plan.experiment, pair.content);
           const key = runKey({ ...common, experiment: plan.experiment, set: plan.set, base });
           const hit = await options.cache?.get(key);
@@ -222,6 +252,7 @@ export async function study(options: StudyOptions): Promise<StudyResult> {
             run = { record: res.record, images: res.cells.map((c) => c.image), measurements };
             await options.cache?.put(key, { kind: 'run', run });
           }
+          if (sel === runIndex) return selected(pi, plan.experiment, plan.label, key, { kind: 'run', run }, hit?.kind === 'run');
           runIndex++;
           byExperiment.set(plan.experiment, [...(byExperiment.get(plan.experiment) ?? []), run]);
         }

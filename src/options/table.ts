@@ -14,6 +14,7 @@
 import { STYLIZE_DEFAULTS as D } from '../defaults.js';
 import type { Range } from './check.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
+import { STYLE_STATISTICS } from '../core/style-statistics.js';
 
 /** Where an option is given: `stylize()`'s options, `createStylizer()`'s config, or only on the command line. */
 export type OptionScope = 'call' | 'session' | 'cli';
@@ -21,7 +22,7 @@ export type OptionScope = 'call' | 'session' | 'cli';
 /**
  * How the CLI reads a flag's text into the option: a number, a whole number, a word the library checks, a layer
  * list (`relu1_1,relu2_1` or `relu1_1:1,relu2_1:0.5`), a comma-separated number list, a switch (`--x`/`--no-x`), or a
- * rule of the option's own (`special`: `init`, `iterations`, `scales`, `tile`, `preserveColors`).
+ * rule of the option's own (`special`: `init`, `iterations`, `scales`, `tile`, `preserveColors`, `normalizeGradients`).
  */
 export type FlagValue = 'number' | 'int' | 'word' | 'layers' | 'numbers' | 'switch' | 'special';
 
@@ -70,20 +71,23 @@ export const OPTION_TABLE = [
   { name: 'precondition', scope: 'call', type: "'pyramid' | 'none' | { levels, decay }", default: D.precondition, choices: ['pyramid', 'none'], doc: 'what the optimiser moves: a multi-scale pyramid or plain pixels', recorded: true, cli: { flag: 'precondition', arg: 'pyramid|none', value: 'word' } },
   { name: 'precondition.levels', scope: 'call', type: 'number', defaultText: 'down to ~4 px, at most 8', range: { min: 1, max: 12, integer: true }, doc: 'pyramid levels', recorded: true },
   { name: 'precondition.decay', scope: 'call', type: 'number', default: D.pyramidDecay, range: { min: 0, max: 4 }, doc: "the pyramid's decay per level", recorded: true },
-  { name: 'normalizeGradients', scope: 'call', type: 'boolean', default: D.normalizeGradients, choices: [true, false], doc: "divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients)", recorded: true, cli: { flag: 'normalize-gradients', value: 'switch' } },
+  { name: 'normalizeGradients', scope: 'call', type: "boolean | 'per-evaluation'", default: D.normalizeGradients, choices: [true, false, 'per-evaluation'], doc: "scale each layer's loss by 1/(its gradient's L1 norm) fixed at each scale's start; 'per-evaluation' (Adam only): jcjohnson's -normalize_gradients", recorded: true, cli: { flag: 'normalize-gradients', arg: 'per-evaluation', value: 'special' } },
+  { name: 'styleStatistic', scope: 'call', type: 'string', default: D.styleStatistic, choices: STYLE_STATISTICS, doc: 'what style terms match: Gram, mean-shifted Gram, mean/std, mean + covariance, histogram or sliced Wasserstein (docs/style-statistics.md)', recorded: true, cli: { flag: 'style-statistic', arg: 'NAME', value: 'word' } },
   { name: 'preserveColors', scope: 'call', type: "false | 'luminance' | 'histogram'", default: D.preserveColors, choices: [false, 'luminance', 'histogram'], doc: "keep the content's colours (the flag alone: luminance)", recorded: true, cli: { flag: 'preserve-colors', arg: 'luminance|histogram', value: 'special' } },
   { name: 'pooling', scope: 'call', type: 'string', default: D.pooling, choices: ['max', 'avg'], doc: 'pooling between blocks', recorded: true, cli: { flag: 'pooling', arg: 'max|avg', value: 'word' } },
   { name: 'init', scope: 'call', type: "'content' | 'style' | 'noise' | image", default: D.init, choices: ['content', 'style', 'noise'], doc: 'start image (the CLI also takes a file)', recorded: true, cli: { flag: 'init', arg: 'content|style|noise|FILE', value: 'special' } },
   { name: 'seed', scope: 'call', type: 'number', default: D.seed, range: { min: 0, max: 2 ** 32 - 1, integer: true }, doc: 'seed for init: noise', recorded: true, cli: { flag: 'seed', arg: 'N', value: 'int' } },
   { name: 'styleScale', scope: 'call', type: 'number', default: D.styleScale, range: { min: 0.05, max: 8 }, doc: 'style images resized to size · styleScale', recorded: true, cli: { flag: 'style-scale', arg: 'X', value: 'number' } },
   { name: 'styleBlendWeights', scope: 'call', type: 'number[]', defaultText: 'equal', doc: 'relative weights of several style images', recorded: true, cli: { flag: 'style-blend-weights', arg: 'W,W,…', value: 'numbers' } },
-  { name: 'regions', scope: 'call', type: 'StyleRegion[]', defaultText: 'none', doc: 'styles by region: each a mask over the output and the style(s) it takes statistics from', recorded: false },
+  { name: 'regions', scope: 'call', type: 'StyleRegion[]', defaultText: 'none', doc: 'styles by region: each a mask over the output and the style(s) it takes statistics from (the CLI: MASK:STYLE, or rest:STYLE for where no mask covers; repeat it)', recorded: false, cli: { flag: 'region', arg: 'MASK:STYLE[#SMASK][,…][@W]', value: 'special' } },
   { name: 'regionMasks', scope: 'call', type: '{ mode, erode, threshold }', doc: "how each region's mask reaches the style layers", recorded: true },
-  { name: 'regionMasks.mode', scope: 'call', type: 'string', default: D.regionMasks.mode, choices: ['inside', 'all', 'area', 'nearest'], doc: "inside: eroded by each unit's receptive field (Gatys et al. 2017); all: dilated; area: soft; nearest: zoomed", recorded: true },
-  { name: 'regionMasks.erode', scope: 'call', type: 'number', default: D.regionMasks.erode, range: { min: 0, max: 64, integer: true }, doc: 'extra erosion at each layer, in feature pixels', recorded: true },
-  { name: 'regionMasks.threshold', scope: 'call', type: 'number', defaultText: 'none (soft masks stay soft)', range: { min: 0, max: 1 }, doc: 'layer masks become 1 where ≥ this, else 0', recorded: true },
+  { name: 'regionMasks.mode', scope: 'call', type: 'string', default: D.regionMasks.mode, choices: ['inside', 'all', 'area', 'nearest'], doc: "inside: eroded by each unit's receptive field (Gatys et al. 2017); all: dilated; area: soft; nearest: zoomed", recorded: true, cli: { flag: 'propagation', arg: 'inside|all|area|nearest', value: 'word' } },
+  { name: 'regionMasks.erode', scope: 'call', type: 'number', default: D.regionMasks.erode, range: { min: 0, max: 64, integer: true }, doc: 'extra erosion at each layer, in feature pixels', recorded: true, cli: { flag: 'region-erode', arg: 'N', value: 'int' } },
+  { name: 'regionMasks.threshold', scope: 'call', type: 'number', defaultText: 'none (soft masks stay soft)', range: { min: 0, max: 1 }, doc: 'layer masks become 1 where ≥ this, else 0', recorded: true, cli: { flag: 'region-threshold', arg: 'T', value: 'number' } },
   { name: 'uncovered', scope: 'call', type: "'content' | number", default: D.uncovered, doc: 'where no region covers: content (no style loss there) or the index of a style image', recorded: true },
-  { name: 'contentWeightMap', scope: 'call', type: 'MaskInput', defaultText: 'uniform', doc: 'a mask in [0, 1] scaling the content weight per pixel', recorded: false },
+  { name: 'contentWeightMap', scope: 'call', type: 'MaskInput', defaultText: 'uniform', doc: 'a mask in [0, 1] scaling the content weight per pixel', recorded: false, cli: { flag: 'content-weight-map', arg: 'MASK', value: 'special' } },
+  { name: 'temporal', scope: 'call', type: 'TemporalFrame[]', defaultText: 'none', doc: 'video: previous stylised frames warped into this one, with weights c (the temporal loss)', recorded: false },
+  { name: 'temporalWeight', scope: 'call', type: 'number', default: D.temporalWeight, range: { min: 0, max: 1e12 }, doc: 'weight of the temporal loss (video)', recorded: false, cli: { flag: 'temporal-weight', arg: 'X', value: 'number' } },
   { name: 'scales', scope: 'call', type: 'number[]', default: D.scales, range: { min: 1, max: 8, integer: true }, doc: `coarse-to-fine fractions of size ending in 1; auto: 1 up to ${D.coarseToFine.above} px, above it halvings from ≥ ${D.coarseToFine.coarsest} px`, recorded: true, cli: { flag: 'scales', arg: 'F,F,…', value: 'special' } },
   { name: 'tile', scope: 'call', type: "'auto' | false | number | { size, halo }", default: 'auto', doc: 'evaluate in tiles of N px (images larger than the backend holds); auto: only when the whole image does not fit', recorded: true, cli: { flag: 'tile', arg: 'N|auto|off', value: 'special' } },
   { name: 'tile.size', scope: 'call', type: 'number', defaultText: 'the largest that fits', range: { min: 16, max: 4096, integer: true }, doc: "a tile's interior side in px (rounded up to the deepest loss layer's stride)", recorded: true },

@@ -3,6 +3,7 @@
  * and memory estimate, the warnings, and the errors a run would meet (INVALID_IMAGE, DEVICE_LIMIT, OUT_OF_MEMORY),
  * before any work. Pure: no tensors, no backend calls (the caller reads the backend once: `stylize/plan.ts`).
  */
+import { isTileable } from '../core/style-statistics.js';
 import { activationBytes, tiledStepMemory, type MemoryEstimate } from './memory.js';
 import { affordableHistory, SLACK, stepKind, type OutOfMemoryContext } from './budget.js';
 import { planContext, tilingAt, cropFitsOf, wholeStepMemory, type PlanContext } from './context.js';
@@ -112,6 +113,6 @@ function checkDevice(ctx: PlanContext, height: number, width: number, styleShape
   if (!over) return;
   const { o, tapPoints } = ctx.request;
   const cropFits = cropFitsOf(ctx)!;
-  const tile = !tapPoints.length && !o.normalizeGradients ? largestFittingTile({ o, height, width, lossPoints: ctx.lossPoints }, cropFits) : undefined;
+  const tile = !tapPoints.length && !o.normalizeGradients && isTileable(o.styleStatistic) ? largestFittingTile({ o, height, width, lossPoints: ctx.lossPoints }, cropFits) : undefined;
   throw deviceLimitError(over, ctx.facts.deviceLimits!, ctx.facts.backend, fittingSize(ctx), tile);
 }

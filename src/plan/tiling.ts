@@ -3,6 +3,7 @@
  * budget and the device), and where the L-BFGS history and the optimiser's vectors live then.
  */
 import { StyleTransferError } from '../errors.js';
+import { isTileable, untileableMessage } from '../core/style-statistics.js';
 import type { NetworkPoint } from '../core/layers.js';
 import type { PassPlan } from '../core/network.js';
 import type { ResolvedOptions } from '../stylize/options.js';
@@ -64,7 +65,7 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
     if (!fits || want === 0 || fits(memory(l, enough), 'tiled')) return { historyOn: 'device', stateOn: 'device' };
     return { historyOn: 'host', stateOn: fits(memory(l, 0), 'tiled') || !hostStateFits(l) ? 'device' : 'host' };
   };
-  const needsWhole = input.taps || o.normalizeGradients;
+  const needsWhole = input.taps || o.normalizeGradients || !isTileable(o.styleStatistic);
   let choice: TilingChoice | undefined;
   if (o.tile.mode === 'always') {
     const layout = layoutOf(o.tile.size);
@@ -90,6 +91,9 @@ export function chooseTiling(input: TilingInput): TilingChoice | undefined {
       const layout = onDevice ?? candidates[candidates.length - 1];
       choice = { layout, ...where(layout) };
     }
+  }
+  if (choice && !isTileable(o.styleStatistic) && !input.taps && !o.normalizeGradients) {
+    throw new StyleTransferError('INVALID_OPTION', untileableMessage(o.styleStatistic), { field: 'styleStatistic', width, height });
   }
   if (choice && needsWhole) {
     const what = input.taps ? '`taps`' : '`normalizeGradients`';

@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import { createStylizer, decodeImage, encodeImage, readImage, ready, type RgbaImage, type Stylizer } from '../adapters/node.js';
 import { StyleTransferError } from '../errors.js';
 import { sweep } from '../experiments/sweep/run.js';
+import { study } from '../insight/study.js';
+import type { StudyOptions } from '../insight/study-types.js';
 import type { StyleHandle } from '../stylize/style-handle.js';
 import type { StylizeOptions } from '../stylize/options.js';
 import type { SweepOptions } from '../experiments/sweep/types.js';
 import { serializeError, type ChildFile, type FromChild, type ToChild } from './protocol.js';
-import type { ImageRef, JobProgress, QueueJobData, StylizeJobData, SweepPointJobData } from './types.js';
+import type { ImageRef, JobProgress, QueueJobData, StudyRunJobData, StylizeJobData, SweepPointJobData } from './types.js';
 
 /** Sends to the parent; once the parent is gone (killed), there is nobody to work for: exit. */
 const send = (m: FromChild): void => {
@@ -137,6 +139,31 @@ async function runSweepPoint(id: string, data: SweepPointJobData, signal: AbortS
   };
 }
 
+async function runStudyRun(id: string, data: StudyRunJobData, signal: AbortSignal, everyMs: number) {
+  const stylizer = await getSession();
+  const pair = { content: await readRef(data.content, 'content'), style: await readRef(data.style, 'style') };
+  let report: ReturnType<typeof progressReporter> | undefined;
+  const sel = await study({
+    ...(data.options as Omit<StudyOptions, 'pairs'>),
+    pairs: [pair],
+    select: data.select,
+    stylizer,
+    signal,
+    onProgress: (p) => {
+      report ??= progressReporter(id, everyMs, p.label);
+      report({ iteration: p.iteration, iterations: p.iterations });
+    },
+  });
+  // The images travel as files; the entry keeps the rest.
+  const { entry } = sel;
+  const images = entry.kind === 'run' ? entry.run.images : [];
+  const stripped = entry.kind === 'run' ? { kind: 'run', run: { ...entry.run, images: [] } } : entry;
+  return {
+    files: images.map((img, i) => ({ name: `image-${i}.png`, bytes: encodeImage(img, 'png') })),
+    result: { kind: 'study-run', run: sel.run, key: sel.key, entry: stripped },
+  };
+}
+
 let current: { id: string; controller: AbortController } | undefined;
 
 async function run(id: string, data: QueueJobData, everyMs: number): Promise<void> {
@@ -146,6 +173,7 @@ async function run(id: string, data: QueueJobData, everyMs: number): Promise<voi
     const out =
       data?.kind === 'stylize' ? await runStylize(id, data, controller.signal, everyMs)
       : data?.kind === 'sweep-point' ? await runSweepPoint(id, data, controller.signal, everyMs)
+      : data?.kind === 'study-run' ? await runStudyRun(id, data, controller.signal, everyMs)
       : data?.kind === 'empty' ? { files: [], result: { kind: 'empty' } }
       : (() => { throw new StyleTransferError('INVALID_OPTION', `Unknown job kind ${JSON.stringify((data as { kind?: unknown })?.kind)}.`, { field: 'kind' }); })();
     send({ type: 'done', id, result: out.result, files: out.files });

@@ -7,6 +7,7 @@ import { StyleTransferError } from '../errors.js';
 import { imageRef, jobError, type CancelOutcome, type QueuedJob } from './job.js';
 import { cancelKey, loadBullMQ, redisOf, resolveBase } from './bullmq.js';
 import { enqueueSweep, type QueuedSweep, type SweepRunOptions } from './sweep.js';
+import { enqueueStudy, type QueuedStudy } from './study.js';
 import type { Storage } from './storage.js';
 import type {
   CreateQueueOptions,
@@ -16,13 +17,14 @@ import type {
   QueueJobData,
   QueueJobResult,
   QueueStylizeOptions,
+  QueueStudyOptions,
   QueueSweepOptions,
   StylizeJobResult,
 } from './types.js';
 
 /** Options of one enqueued stylise job. */
 export interface StylizeJobOptions {
-  /** A job id of your own (a repeated id is not enqueued twice: the existing job is returned). */
+  /** A job id of your own (a repeated id is not enqueued twice: the existing job is returned, a failed one retried). */
   jobId?: string;
   /** Format of the stored result. Default `'png'`. */
   format?: 'png' | 'jpeg';
@@ -45,6 +47,12 @@ export interface StyleQueue {
    * ones retried). `result()` waits for every run and merges them into the record a local `sweep()` makes.
    */
   sweep(options: QueueSweepOptions, run?: SweepRunOptions): Promise<QueuedSweep>;
+  /**
+   * Enqueues a layer study, one job per run (`studyRuns()`), under ids derived from its options and each pair's
+   * images, so enqueueing it again resumes it. `result()` resolves to a cache holding every run, from which
+   * `study({ ...options, pairs, cache })` assembles the same result as a local study.
+   */
+  study(options: QueueStudyOptions): Promise<QueuedStudy>;
   /** Enqueues a job that does nothing on the worker: its round trip is the queue's own overhead. */
   empty(): Promise<QueuedJob<EmptyJobResult>>;
   /** A job by id. */
@@ -180,9 +188,14 @@ export async function createQueue(options: CreateQueueOptions): Promise<StyleQue
         options: checkJson(opts, 'options') as QueueStylizeOptions,
         ...(job.format ? { format: job.format } : {}),
       };
+      if (job.jobId) {
+        const existing = await queue.getJob(job.jobId);
+        if (existing && (await existing.getState()) === 'failed') await existing.retry('failed');
+      }
       return add<StylizeJobResult>(data, job.jobId, job.priority);
     },
     sweep: (o, run) => enqueueSweep({ queue, name, storage, handle, add }, o, run),
+    study: (o) => enqueueStudy({ queue, name, storage, handle, add }, o),
     empty: () => add<EmptyJobResult>({ kind: 'empty' }),
     job: handle,
     cancel,

@@ -10,22 +10,26 @@ export { jobError, type QueuedJob, type CancelOutcome, type JobInfo } from './jo
 export { runWorker, type QueueWorker } from './worker.js';
 export { folderStorage, type Storage } from './storage.js';
 export type { QueuedSweep, QueueSweepResult, SweepRunOptions } from './sweep.js';
+export type { QueuedStudy } from './study.js';
 export type {
   QueueConnection,
   ImageSource,
   QueueStylizeOptions,
   QueueSweepOptions,
+  QueueStudyOptions,
   QueueBaseOptions,
   CreateQueueOptions,
   RunWorkerOptions,
   JobProgress,
   StylizeJobResult,
   SweepPointJobResult,
+  StudyRunJobResult,
   EmptyJobResult,
   QueueJobResult,
   QueueJobData,
   StylizeJobData,
   SweepPointJobData,
+  StudyRunJobData,
   EmptyJobData,
   ImageRef,
 } from './types.js';

@@ -40,7 +40,8 @@ export interface QueueSweepResult {
   load(): Promise<SweepResult>;
 }
 
-interface Ctx {
+/** What enqueueing a sweep or study needs of the client. */
+export interface EnqueueCtx {
   queue: { getJob(id: string): Promise<{ getState(): Promise<string>; retry(state?: 'failed' | 'completed'): Promise<void> } | undefined> };
   name: string;
   storage: Storage;
@@ -55,7 +56,7 @@ function combos(other: SweepAxis[]): number[][] {
   return other[0].values.flatMap((_, i) => other[1].values.map((_, j) => [i, j]));
 }
 
-export async function enqueueSweep(ctx: Ctx, options: QueueSweepOptions, run: SweepRunOptions = {}): Promise<QueuedSweep> {
+export async function enqueueSweep(ctx: EnqueueCtx, options: QueueSweepOptions, run: SweepRunOptions = {}): Promise<QueuedSweep> {
   if (!options || typeof options !== 'object') throw new StyleTransferError('INVALID_OPTION', '`sweep()` takes an options object with content, style and vary.', { field: 'options' });
   const { content, style, ...rest } = options;
   const styles = (Array.isArray(style) ? style : [style]) as ImageSource[];
@@ -76,7 +77,7 @@ export async function enqueueSweep(ctx: Ctx, options: QueueSweepOptions, run: Sw
     for (const n of counts) settingsOf(opts, n, styles.length);
   }
   const refs = { content: imageRef(content, 'content'), style: styles.map((s, i) => imageRef(s, `style[${i}]`)) };
-  const id = run.id ?? (await sweepId(json, [content, ...styles]));
+  const id = run.id ?? (await workId(json, [content, ...styles]));
   if (!/^[A-Za-z0-9_.-]{1,80}$/.test(id)) throw new StyleTransferError('INVALID_OPTION', `\`id\` is ${JSON.stringify(id)}; expected 1–80 letters, digits, "_", ".", "-".`, { field: 'id' });
 
   const jobs: QueuedJob<SweepPointJobResult>[] = [];
@@ -85,12 +86,7 @@ export async function enqueueSweep(ctx: Ctx, options: QueueSweepOptions, run: Sw
     idx.forEach((vi, ai) => (pointVary[other[ai].parameter] = [other[ai].values[vi]]));
     if (vary && typeof vary === 'object' && 'iterations' in vary) pointVary.iterations = (vary as Record<string, unknown>).iterations;
     const data: QueueJobData = { kind: 'sweep-point', ...refs, options: { ...json, vary: pointVary } };
-    const jobId = `sweep-${id}-${k}`;
-    const existing = await ctx.queue.getJob(jobId);
-    if (existing) {
-      if ((await existing.getState()) === 'failed') await existing.retry('failed');
-      jobs.push(ctx.handle<SweepPointJobResult>(jobId));
-    } else jobs.push(await ctx.add<SweepPointJobResult>(data, jobId));
+    jobs.push(await addOrResume<SweepPointJobResult>(ctx, data, `sweep-${id}-${k}`));
   }
 
   return {
@@ -104,7 +100,16 @@ export async function enqueueSweep(ctx: Ctx, options: QueueSweepOptions, run: Sw
   };
 }
 
-async function sweepId(options: Record<string, unknown>, images: ImageSource[]): Promise<string> {
+/** Enqueues `data` as `jobId`, or finds the job already there (a finished one is kept, a failed one retried). */
+export async function addOrResume<R extends QueueJobResult>(ctx: EnqueueCtx, data: QueueJobData, jobId: string): Promise<QueuedJob<R>> {
+  const existing = await ctx.queue.getJob(jobId);
+  if (!existing) return ctx.add<R>(data, jobId);
+  if ((await existing.getState()) === 'failed') await existing.retry('failed');
+  return ctx.handle<R>(jobId);
+}
+
+/** A hash of options and images, as an id: the same work gets the same id, so enqueueing it again resumes it. */
+export async function workId(options: unknown, images: ImageSource[]): Promise<string> {
   const h = createHash('sha256').update(JSON.stringify(options));
   for (const img of images) h.update(await sourceBytes(img));
   return h.digest('hex').slice(0, 16);

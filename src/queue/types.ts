@@ -6,6 +6,7 @@
 import type { StylizeOptions } from '../stylize/options.js';
 import type { SweepOptions, SweepRecord } from '../experiments/sweep/types.js';
 import type { LossBreakdown } from '../stylize/options.js';
+import type { StudyCacheEntry, StudyOptions, StudyRunInfo } from '../insight/study-types.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -54,19 +55,36 @@ export interface SweepPointJobData {
   options: Record<string, unknown>;
 }
 
+/** The study options a queue takes: {@link StudyOptions} with the pairs' images as {@link ImageSource}s and no callbacks. */
+export type QueueStudyOptions = Omit<StudyOptions, 'pairs' | 'stylizer' | 'model' | 'cache' | 'onProgress' | 'signal'> & {
+  pairs: readonly { content: ImageSource; style: ImageSource; name?: string }[];
+};
+
+/** What a study run carries: one pair and the study's options (JSON); the worker runs `study({ ..., select })`. */
+export interface StudyRunJobData {
+  kind: 'study-run';
+  content: ImageRef;
+  style: ImageRef;
+  /** `study()` options (JSON) without pairs. */
+  options: Record<string, unknown>;
+  /** The run's index in the one-pair study (`studyRuns()`). */
+  select: number;
+}
+
 /** A job that does nothing on the worker: measures the queue's own round trip. */
 export interface EmptyJobData {
   kind: 'empty';
 }
 
-export type QueueJobData = StylizeJobData | SweepPointJobData | EmptyJobData;
+export type QueueJobData = StylizeJobData | SweepPointJobData | StudyRunJobData | EmptyJobData;
 
 /** Progress a worker reports (`job.progress`) after each iteration (at most every `progressEveryMs`). */
 export interface JobProgress {
   iteration: number;
   iterations: number;
-  loss: LossBreakdown;
-  /** For sweep points: the run's label. */
+  /** The loss after the iteration (a study's receptive fields have none). */
+  loss?: LossBreakdown;
+  /** For sweep points and study runs: the run's label. */
   label?: string;
 }
 
@@ -100,11 +118,25 @@ export interface SweepPointJobResult {
   worker: string;
 }
 
+/**
+ * What a finished study run returns: its study-cache entry and the key a whole `study()` looks it up under; a
+ * run's images are stored under `keys` (one PNG per image of `entry.run.images`, which is left empty here).
+ */
+export interface StudyRunJobResult {
+  kind: 'study-run';
+  run: StudyRunInfo;
+  key: string;
+  entry: StudyCacheEntry;
+  keys: string[];
+  attempt: number;
+  worker: string;
+}
+
 export interface EmptyJobResult {
   kind: 'empty';
 }
 
-export type QueueJobResult = StylizeJobResult | SweepPointJobResult | EmptyJobResult;
+export type QueueJobResult = StylizeJobResult | SweepPointJobResult | StudyRunJobResult | EmptyJobResult;
 
 /** Options shared by the client and the worker. */
 export interface QueueBaseOptions {

@@ -9,7 +9,7 @@ import { StyleTransferError } from '../errors.js';
 import { cancelKey, loadBullMQ, redisOf, resolveBase, resultKey } from './bullmq.js';
 import { ChildPool, type ChildSlot } from './pool.js';
 import { isInputError } from './protocol.js';
-import type { QueueJobData, QueueJobResult, RunWorkerOptions, StylizeJobResult } from './types.js';
+import type { QueueJobData, QueueJobResult, RunWorkerOptions, StudyRunJobResult, StylizeJobResult } from './types.js';
 
 /** A running worker. */
 export interface QueueWorker {
@@ -105,6 +105,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<QueueWorker>
         return { ...r, key: keys[0], snapshots: r.snapshots.map((iteration, i) => ({ iteration, key: keys[i + 1] })), attempt, worker: me };
       }
       if (out.result.kind === 'sweep-point') return { kind: 'sweep-point', record: out.result.record as never, keys, attempt, worker: me };
+      if (out.result.kind === 'study-run') return { ...(out.result as Omit<StudyRunJobResult, 'keys' | 'attempt' | 'worker'>), keys, attempt, worker: me };
       return { kind: 'empty' };
     } catch (e) {
       const code = (e as StyleTransferError).code as string | undefined;

@@ -3,7 +3,9 @@ import { StyleTransferError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
 import { wholeImageLoss, type LossSpec, type PointTerm } from '../core/loss-spec.js';
 import type { LayerName } from '../core/layers.js';
-import { contentTerm, styleTerm, tvTerm, type LossTerm } from '../core/losses.js';
+import { contentTerm, styleTerm, temporalTerm, tvTerm } from '../core/losses.js';
+import { sliceSeed, statisticTerm } from '../core/style-statistics.js';
+import { gradientScaling } from './normalize-gradients.js';
 import type { Vgg19 } from '../core/model.js';
 import { lossPass, type PassPlan, type PointLoss } from '../core/network.js';
 import type { Objective } from '../optim/types.js';
@@ -24,9 +26,9 @@ export interface RunLoss extends LossSpec {
 
 /**
  * The loss of a scale, one {@link LossSpec} for whole-image and tiled evaluation alike: a content term per content
- * layer (weighted per position by `contentWeightMap`), a style term per style layer — or, with `regions`, one per
+ * layer (weighted per position by `contentWeightMap`), a style term per style layer (of `styleStatistic`) — or, with `regions`, one per
  * region and style layer it reaches, guided by the region's mask there, its weight divided by the number of regions
- * (Gatys et al. 2017) — then TV. Its values come back in that order; `labels` says which layer each belongs to.
+ * (Gatys et al. 2017) — then TV, then the temporal term (video) when the targets have one. Its values come back in that order; `labels` says which layer each belongs to.
  */
 export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): RunLoss {
   const terms: (PointTerm & { label: PartLabel })[] = [];
@@ -46,10 +48,12 @@ export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): RunLo
     }
   } else {
     for (const l of o.styleLayers) {
-      terms.push({ point: l.point, term: styleTerm(t.styleGrams.get(l.point.index)!, o.styleWeight * l.weight, o.lossNormalization, kernels), label: { kind: 'style', layer: l.name } });
+      const term = statisticTerm(o.styleStatistic, t.styleGrams.get(l.point.index)!, o.styleWeight * l.weight, o.lossNormalization, kernels, sliceSeed(o.seed, l.point.index, t.height));
+      terms.push({ point: l.point, term, label: { kind: 'style', layer: l.name } });
     }
   }
-  return { points: terms, image: [tvTerm(o.tvWeight)], labels: terms.map((x) => x.label) };
+  const image = [tvTerm(o.tvWeight), ...(t.temporal ? [temporalTerm(t.temporal, o.temporalWeight)] : [])];
+  return { points: terms, image, labels: terms.map((x) => x.label) };
 }
 
 /** What to change when the loss stops being finite. */
@@ -74,8 +78,8 @@ export interface WholeObjectiveSetup {
   pass: PassPlan;
   tappedPass: PassPlan;
   kernels: Kernels;
-  /** Divide each term's activation gradient by its L1 norm (jcjohnson's neural-style `-normalize_gradients`). */
-  normalizeGradients: boolean;
+  /** How terms are balanced by their gradients' L1 norms (see `normalize-gradients.ts`). */
+  normalizeGradients: boolean | 'per-evaluation';
   taps?: RunTaps;
   /** The iteration the evaluations made now belong to (for the taps). */
   iteration: () => number;
@@ -90,18 +94,14 @@ export interface WholeObjectiveSetup {
  */
 export function makeObjective(model: Vgg19, loss: LossSpec, s: WholeObjectiveSetup): Objective {
   const { kernels, taps, iteration, signal } = s;
-  const normalize = (term: LossTerm): LossTerm => {
-    if (!s.normalizeGradients) return term;
-    return { value: term.value, grad: tf.div(term.grad, tf.add(tf.sum(tf.abs(term.grad)), 1e-8)) as tf.Tensor4D };
-  };
+  const scaling = gradientScaling(s.normalizeGradients, loss.points.length);
   // The terms by point, and where each part of the breakdown finds its value.
   const terms = new Map<number, PointLoss[]>();
   const slots: [point: number, term: number][] = [];
   for (const { point, term } of loss.points) {
     const list = terms.get(point.index) ?? [];
     terms.set(point.index, list);
-    const whole = wholeImageLoss(term);
-    slots.push([point.index, list.push((a) => normalize(whole(a))) - 1]);
+    slots.push([point.index, list.push(scaling.wrap(wholeImageLoss(term), slots.length)) - 1]);
   }
   return async (x, direction, extra): Promise<ObservedEvaluation> => {
     throwIfAborted(signal, 'stylize()');
@@ -120,10 +120,12 @@ export function makeObjective(model: Vgg19, loss: LossSpec, s: WholeObjectiveSet
       }));
     } catch (e) {
       observing?.observation.dispose();
+      scaling.abandon();
       throw e;
     }
     const values = await read.data();
     read.dispose();
+    await scaling.settle();
     const nParts = slots.length + loss.image.length;
     const parts = Array.from(values.subarray(1, 1 + nParts));
     checkFinite(values[0], parts, direction, () => {

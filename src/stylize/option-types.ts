@@ -3,6 +3,7 @@ import type { PreserveColors } from '../image/color.js';
 import type { ImageInput, PixelRange, RgbaImage } from '../image/input.js';
 import type { LayerName, NetworkPoint } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
+import type { StyleStatistic } from '../core/style-statistics.js';
 import type { Vgg19 } from '../core/model.js';
 import type { Pooling, Taps } from '../core/network.js';
 import type { TileProgress, TilingInfo } from './tiling/layout.js';
@@ -11,6 +12,7 @@ import type { MaskInput } from '../regions/mask.js';
 import type { PropagationOptions } from '../regions/propagate.js';
 import type { StyleRegion } from '../regions/types.js';
 import type { ResolvedRegions } from '../regions/options.js';
+import type { TemporalFrame } from './temporal.js';
 
 /** Layers as a list (equal weights) or a map name → weight. */
 export type LayerWeights = readonly string[] | Readonly<Record<string, number>>;
@@ -21,6 +23,8 @@ export interface LossBreakdown {
   content: number;
   style: number;
   tv: number;
+  /** The temporal loss (video: the `temporal` option), when the run has one. */
+  temporal?: number;
   /** Weighted content loss per content layer. */
   contentLayers: Partial<Record<LayerName, number>>;
   /** Weighted style loss per style layer. */
@@ -79,6 +83,10 @@ export interface StylizeOptions {
   uncovered?: 'content' | number;
   /** A mask in [0, 1] that scales the content weight per pixel (0: only the style decides there). Default: uniform. */
   contentWeightMap?: MaskInput;
+  /** Video: previous stylised frames warped into this one and their weights c (Ruder et al.'s temporal loss). See docs/video.md. */
+  temporal?: readonly TemporalFrame[];
+  /** Weight of the temporal loss. Default 1e3. */
+  temporalWeight?: number;
   /**
    * The range of the input images' values when they are floats (tensors, Float32Array or number[] pixels):
    * `'0-255'` (default) or `'0-1'`. Bytes (Uint8Array, ImageData, decoded files) are always 0–255. Values outside
@@ -142,8 +150,20 @@ export interface StylizeOptions {
    * to ~4 px, at most 8) and `decay` (default 0.6).
    */
   precondition?: 'pyramid' | 'none' | { levels?: number; decay?: number };
-  /** Divide each layer's gradient by its L1 norm (jcjohnson's -normalize_gradients). Default false. */
-  normalizeGradients?: boolean;
+  /**
+   * Balance the layers by their gradients. `true`: each term's loss (content and style, per layer) is multiplied by
+   * 1/‖∂L/∂F‖₁ of its activation gradient, computed once at the start of each scale and fixed during it: a scaled
+   * loss, so L-BFGS's curvature pairs and line search stay consistent. `'per-evaluation'` (Adam only):
+   * jcjohnson's `-normalize_gradients`, which divides every evaluation's layer gradients by their L1 norms (not the
+   * gradient of any loss, so L-BFGS refuses it). Default false. Not combinable with tiling.
+   */
+  normalizeGradients?: boolean | 'per-evaluation';
+  /**
+   * What each style term matches (docs/style-statistics.md): `'gram'` (default), `'shifted-gram'`, `'mean-std'`,
+   * `'covariance'` (exact under tiling), `'histogram'` or `'sliced-wasserstein'` (whole image only: they refuse
+   * tiling). Not combinable with `regions` yet.
+   */
+  styleStatistic?: StyleStatistic;
   /** Keep the content's colours: `'luminance'` or `'histogram'` (Gatys et al. 2017). Default false. */
   preserveColors?: PreserveColors;
   /**
@@ -222,7 +242,8 @@ export interface ResolvedOptions {
   lbfgs: { historySize: number; lineSearch: 'strong-wolfe' | 'none'; maxEvaluations?: number; initialStep: 'torch' | number };
   /** The pyramid parametrisation's settings, or undefined for plain pixels. `levels` 0 = automatic. */
   precondition?: { levels: number; decay: number };
-  normalizeGradients: boolean;
+  normalizeGradients: boolean | 'per-evaluation';
+  styleStatistic: StyleStatistic;
   preserveColors: PreserveColors;
   scales: number[];
   previewEvery: number;
@@ -231,6 +252,8 @@ export interface ResolvedOptions {
   /** Styles by region, when given. */
   regions?: ResolvedRegions;
   contentWeightMap?: MaskInput;
+  temporal?: readonly TemporalFrame[];
+  temporalWeight: number;
   pixelRange: PixelRange;
   taps?: Taps;
   tapEvery: number;

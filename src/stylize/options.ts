@@ -1,11 +1,13 @@
 import { describe } from '../errors.js';
 import { resolveLayer, type LayerName } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
+import type { StyleStatistic } from '../core/style-statistics.js';
 import { STYLIZE_DEFAULTS as D } from '../defaults.js';
 import { OPTIONS, type Checker } from '../options/check.js';
 import { optionKeys, optionRow, rangeOf } from '../options/table.js';
 import { resolveTile } from './tiling/options.js';
 import { resolveContentWeightMap, resolveRegions } from '../regions/options.js';
+import { resolveTemporal } from './temporal.js';
 import type { ResolvedLayer, ResolvedOptions, StylizeOptions } from './option-types.js';
 
 export type * from './option-types.js';
@@ -100,6 +102,18 @@ function precondition(check: Checker, pc: unknown): ResolvedOptions['preconditio
 }
 
 /**
+ * `normalizeGradients` and `styleStatistic`. `'per-evaluation'` normalisation is not the gradient of any loss: L-BFGS's
+ * curvature pairs and line search would compare gradients of different functions, so it is Adam's only.
+ */
+function lossChoices(check: Checker, o: StylizeOptions, optimizer: ResolvedOptions['optimizer']): Pick<ResolvedOptions, 'normalizeGradients' | 'styleStatistic'> {
+  const normalizeGradients = choice<boolean | 'per-evaluation'>(check, 'normalizeGradients', o.normalizeGradients, D.normalizeGradients);
+  if (normalizeGradients === 'per-evaluation' && optimizer !== 'adam') {
+    check.fail('normalizeGradients', normalizeGradients, "true (fixed per scale: a loss L-BFGS can follow), false, or 'per-evaluation' only with optimizer 'adam' (it is not the gradient of any loss, which L-BFGS needs)", `\`${check.name('normalizeGradients')}\` 'per-evaluation' divides each evaluation's gradients by their norms, which is not the gradient of any loss: L-BFGS's line search and curvature pairs would go wrong. Use normalizeGradients: true (the same balance, fixed per scale: a scaled loss), or optimizer: 'adam'.`);
+  }
+  return { normalizeGradients, styleStatistic: choice<StyleStatistic>(check, 'styleStatistic', o.styleStatistic, D.styleStatistic) };
+}
+
+/**
  * Validates and fills in defaults in one place, from the option table (src/options/table.ts); every error is
  * INVALID_OPTION (UNKNOWN_LAYER for a layer name) with `details` `{ field, expected, got }`. `styleCount` is the
  * number of style images the call blends (for `styleBlendWeights`). `check` names where the options came from (a
@@ -117,6 +131,9 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
   const snapshots = new Set<number>();
   if (o.snapshots !== undefined) for (const s of check.list('snapshots', o.snapshots, 0)) snapshots.add(num(check, 'snapshots[]', s, undefined, 'snapshots'));
   const blend = blendWeights(check, o.styleBlendWeights, styleCount);
+  if (o.regions !== undefined && o.styleStatistic !== undefined && o.styleStatistic !== 'gram') {
+    check.fail('styleStatistic', o.styleStatistic, "'gram' with regions (guided statistics are Grams only, for now)", `\`${check.name('styleStatistic')}\` '${String(o.styleStatistic)}' does not combine with \`regions\` yet (guided statistics are Grams only): leave out one or the other.`);
+  }
   const lb = o.lbfgs === undefined ? {} : check.object('lbfgs', o.lbfgs, optionKeys('call', 'lbfgs'));
   if (o.taps !== undefined) check.object('taps', o.taps);
   // Checked here, used by the session (not part of the resolved options).
@@ -145,7 +162,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
       initialStep: lb.initialStep === 'torch' ? 'torch' : num(check, 'lbfgs.initialStep', lb.initialStep, D.lbfgs.initialStep),
     },
     precondition: precondition(check, o.precondition ?? D.precondition[optimizer]),
-    normalizeGradients: choice(check, 'normalizeGradients', o.normalizeGradients, D.normalizeGradients),
+    ...lossChoices(check, o, optimizer),
     preserveColors: choice(check, 'preserveColors', o.preserveColors, D.preserveColors),
     scales,
     previewEvery: num(check, 'previewEvery', o.previewEvery, D.previewEvery),
@@ -153,6 +170,8 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
     blend,
     regions: resolveRegions(check, o, styleCount, blend),
     contentWeightMap: resolveContentWeightMap(check, o.contentWeightMap),
+    temporal: resolveTemporal(check, o.temporal),
+    temporalWeight: num(check, 'temporalWeight', o.temporalWeight, D.temporalWeight),
     pixelRange: choice(check, 'pixelRange', o.pixelRange, D.pixelRange),
     taps: o.taps,
     tapEvery: num(check, 'taps.every', o.taps?.every, D.tapEvery),

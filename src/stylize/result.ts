@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError } from '../errors.js';
 import { toImageData, toRgba, type RgbaImage } from '../image/input.js';
 import type { DomImageData } from '../image/dom-types.js';
 import type { LossBreakdown, StepInfo } from './options.js';
@@ -41,6 +42,28 @@ export interface StylizeStep extends StepInfo {
   toPixels(): Promise<RgbaImage>;
   /** ImageData of the image at this step (browsers and workers). */
   toImageData(): Promise<DomImageData>;
+}
+
+/** How a step's image is read: the three readers of {@link StylizeStep}. */
+export type StepImage = Pick<StylizeStep, 'toTensor' | 'toPixels' | 'toImageData'>;
+
+/**
+ * A step of `steps()` from its fields and its image's readers, with `expire()`, after which the readers throw
+ * STEP_EXPIRED (toTensor at once, the others as a rejection). The in-thread and the worker-thread sessions both
+ * build their steps here.
+ */
+export function expiringStep(info: Omit<StylizeStep, keyof StepImage>, image: StepImage): { step: StylizeStep; expire(): void } {
+  let live = true;
+  const check = (): void => {
+    if (!live) throw new StyleTransferError('STEP_EXPIRED', `The image of step ${info.iteration} is gone: the loop has moved on. Read it (toTensor, toPixels) before the next step.`);
+  };
+  const step: StylizeStep = {
+    ...info,
+    toTensor: () => (check(), image.toTensor()),
+    toPixels: async () => (check(), image.toPixels()),
+    toImageData: async () => (check(), image.toImageData()),
+  };
+  return { step, expire: () => void (live = false) };
 }
 
 /** What {@link stylize} resolves to. Call `dispose()` (or dispose `image`) when done with it. */

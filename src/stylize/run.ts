@@ -22,6 +22,7 @@ import { makeObjective, NON_FINITE_ADVICE, runLoss, type PartLabel } from './obj
 import { contentWeightsAt, regionTargetsAt } from './region-targets.js';
 import { readMask, resizeMask } from '../regions/mask.js';
 import { readRegions } from '../regions/targets.js';
+import { readTemporal, temporalTargetsAt, type ReadTemporal } from './temporal.js';
 import { describeTiling } from './tiling/layout.js';
 import { makeHostTiledObjective, makeTiledObjective, tiledLossSpec, type TileProgress } from './tiling/objective.js';
 import { computeContentTargets, disposeTargets, prepareStyleImage, throwIfAborted, type ContentTargets, type Targets } from './targets.js';
@@ -70,7 +71,7 @@ export interface RunSummary {
   scales: ScaleReport[];
 }
 
-/** The loss breakdown from an evaluation's parts: the terms at network points by `labels` (a layer's terms summed), then TV. */
+/** The loss breakdown from an evaluation's parts: the terms at network points by `labels` (a layer's terms summed), then TV and the temporal term. */
 function breakdown(labels: readonly PartLabel[], total: number, parts: ArrayLike<number>): LossBreakdown {
   const contentLayers: LossBreakdown['contentLayers'] = {};
   const styleLayers: LossBreakdown['styleLayers'] = {};
@@ -82,7 +83,8 @@ function breakdown(labels: readonly PartLabel[], total: number, parts: ArrayLike
     if (kind === 'content') content += parts[i];
     else style += parts[i];
   });
-  return { total, content, style, tv: parts[parts.length - 1], contentLayers, styleLayers };
+  const temporal = parts.length > labels.length + 1 ? { temporal: parts[labels.length + 1] } : {};
+  return { total, content, style, tv: parts[labels.length], ...temporal, contentLayers, styleLayers };
 }
 
 /** Turns the optimised image (maybe grey, maybe out of range) into the output image `[1,H,W,3]` in 0–255. */
@@ -192,6 +194,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
   let x: tf.Tensor4D | undefined;
   let targets: Targets | undefined;
   let taps: RunTaps | undefined;
+  let temporal: ReadTemporal | undefined;
   let iteration = 0;
   let evaluations = 0;
   let setupMs = 0;
@@ -210,6 +213,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
     const regions = o.regions && (await readRegions(o.regions, size, style.sizes, input.maxPixels));
     const weightMap = o.contentWeightMap && resizeMask(await readMask(o.contentWeightMap, 'contentWeightMap', input.maxPixels), size.height, size.width);
     if (regions) warnings.push(...regions.warnings);
+    temporal = o.temporal && (await readTemporal(o.temporal, size, input.maxPixels, o.pixelRange));
     if (o.taps && input.tapPoints.length) {
       taps = new RunTaps(model, { points: input.tapPoints, onActivation: o.taps.onActivation, every: o.tapEvery, planned, pooling: o.pooling, inPass: plan.tapsInPass });
     }
@@ -223,6 +227,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
         // With regions each region has its own targets; the plain style terms are not used.
         if (regions) next.regions = await regionTargetsAt(model, regions, style, scale, o, content, kernels, abortCheck, (w) => warnings.push(w));
         else next.styleGrams = await style.grams(model, scale, o, content, kernels, abortCheck);
+        if (temporal) next.temporal = temporalTargetsAt(temporal, scale.height, scale.width, o.preserveColors);
         if (weightMap) next.contentWeights = contentWeightsAt(weightMap, scale, o.contentLayers.map((l) => l.point));
       } catch (e) {
         disposeTargets(next);
@@ -336,6 +341,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
     throw await withPartial(e, x, targets, o, iteration);
   } finally {
     taps?.dispose();
+    temporal?.dispose();
     x?.dispose();
     if (targets) disposeTargets(targets);
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
-import { checkImageSize, readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image/input.js';
+import { readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image/input.js';
 import { loadVgg19, type Vgg19 } from '../core/model.js';
 import { kernelsFor } from '../kernels/index.js';
 import { resolveTapPoints } from '../core/network.js';
@@ -8,29 +8,19 @@ import { assertFloat32Backend } from '../kernels/precision.js';
 import { resolveConfig, type ResolvedConfig, type StylizerConfig } from './config.js';
 import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeOptions, type StylizeRequest } from './options.js';
 import { RunQueue } from './queue.js';
-import { planRun } from './plan.js';
-import { makeResult, median, scaleReport, type HistoryEntry, type Snapshot, type StylizePlan, type StylizeResult, type StylizeStep } from './result.js';
+import { expiringStep, makeResult, median, type HistoryEntry, type Snapshot, type StylizePlan, type StylizeResult, type StylizeStep } from './result.js';
 import { now, runStyleTransfer, type RunStep, type RunSummary } from './run.js';
 import { PreparedStyle, type StyleHandle } from './style-handle.js';
 import { throwIfAborted } from './targets.js';
 import { raceTileCallback, safely, settled } from './callbacks.js';
+import { resolvePrepareOptions, type PrepareStyleOptions } from './prepare-options.js';
+import { planCall, type ImageSize } from './plan-call.js';
+
+export type { PrepareStyleOptions } from './prepare-options.js';
+export type { ImageSize } from './plan-call.js';
 
 /** A style given to a call: one image, several (blended), or a handle from {@link Stylizer.prepareStyle}. */
 export type StyleInput = ImageInput | readonly ImageInput[] | StyleHandle;
-
-/** An image's size in pixels, for {@link Stylizer.plan} (an image element or bitmap has these too). */
-export interface ImageSize {
-  width: number;
-  height: number;
-}
-
-/** Options of {@link Stylizer.prepareStyle}. */
-export interface PrepareStyleOptions {
-  /** The range of float pixel values (see {@link StylizeOptions.pixelRange}). Default `'0-255'`. */
-  pixelRange?: PixelRange;
-  /** Aborts preparing (rejects with ABORTED). */
-  signal?: AbortSignal;
-}
 
 /**
  * A style-transfer session: one loaded VGG-19, styles whose Gram matrices are computed once and reused, and a
@@ -111,7 +101,7 @@ class Session implements Stylizer {
 
   async prepareStyle(style: ImageInput | readonly ImageInput[], options: PrepareStyleOptions = {}): Promise<StyleHandle> {
     this.assertLive();
-    const { signal, pixelRange = '0-255' } = options;
+    const { signal, pixelRange } = resolvePrepareOptions(options);
     const handle = await this.convertStyle(style, pixelRange, signal);
     if (this.isDisposed) {
       // dispose() ran while the images were read: the session would never free this handle.
@@ -148,26 +138,17 @@ class Session implements Stylizer {
           r.value.summary.image.dispose();
           return;
         }
-        const { step } = r.value;
-        let live = true;
-        const image = (): tf.Tensor3D => {
-          if (!live) throw new StyleTransferError('STEP_EXPIRED', `The image of step ${step.iteration} is gone: the loop has moved on. Read it (toTensor, toPixels) before the next step.`);
-          return tf.tidy(() => tf.squeeze(step.finished(), [0]) as tf.Tensor3D);
-        };
+        const { finished, ...info } = r.value.step;
+        const image = (): tf.Tensor3D => tf.tidy(() => tf.squeeze(finished(), [0]) as tf.Tensor3D);
         const read = async <T>(f: (t: tf.Tensor3D) => Promise<T>): Promise<T> => {
           const t = image();
-          try {
-            return await f(t);
-          } finally {
-            t.dispose();
-          }
+          return f(t).finally(() => t.dispose());
         };
-        const { finished: _f, ...info } = step;
-        void _f;
+        const { step, expire } = expiringStep(info, { toTensor: image, toPixels: () => read(toRgba), toImageData: () => read(toImageData) });
         try {
-          yield { ...info, toTensor: image, toPixels: () => read(toRgba), toImageData: () => read(toImageData) };
+          yield step;
         } finally {
-          live = false;
+          expire();
         }
       }
     } finally {
@@ -178,30 +159,7 @@ class Session implements Stylizer {
   async plan(content: ImageSize, style: ImageSize | readonly ImageSize[] | StyleHandle, options: StylizeOptions = {}): Promise<StylizePlan> {
     this.assertLive();
     if (isHandle(style) && style.owner !== this) throw new StyleTransferError('INVALID_OPTION', 'This style handle was prepared by another stylizer; prepare it with this one.', { field: 'style' });
-    const styles: readonly ImageSize[] = isHandle(style) ? style.sizes : Array.isArray(style) ? style : [style as ImageSize];
-    if (styles.length === 0) throw new StyleTransferError('INVALID_OPTION', '`style` is an empty list; give at least one style size.', { field: 'style' });
-    const o = resolveOptions(options, styles.length);
-    assertFloat32Backend();
-    const { maxPixels } = this.config;
-    const sizeOf = (v: ImageSize, field: string): ImageSize => {
-      if (typeof v !== 'object' || v === null || typeof v.width !== 'number' || typeof v.height !== 'number') {
-        throw new StyleTransferError('INVALID_OPTION', `\`${field}\` is ${describe(v)}; expected the image's size, {width, height} in pixels (an image element or ImageData has them).`, { field });
-      }
-      checkImageSize(v.width, v.height, field, maxPixels);
-      return { width: v.width, height: v.height };
-    };
-    content = sizeOf(content, 'content');
-    const styleSizes = styles.map((s, i) => sizeOf(s, styles.length > 1 ? `style[${i}]` : 'style'));
-    const backend = tf.getBackend();
-    const kernels = kernelsFor(backend, { winograd: this.config.winograd });
-    // The run holds its images as float32 RGB tensors (a handle's style images are on the backend already).
-    const rgbBytes = (s: ImageSize) => s.width * s.height * 3 * 4;
-    const plan = planRun({
-      o, content, styles: styleSizes, tapPoints: resolveTapPoints(o.taps), backend,
-      memoryLimit: kernels.memoryLimit, deviceLimits: kernels.deviceLimits?.(), convBytes: kernels.preparedConvBytes,
-      pendingBytes: rgbBytes(content) + (isHandle(style) ? 0 : styleSizes.reduce((a, s) => a + rgbBytes(s), 0)),
-    });
-    return { backend, scales: plan.scales.map(scaleReport), iterations: [...o.iterations], warnings: plan.warnings, ...(plan.budget && { memoryBudget: plan.budget }) };
+    return planCall(content, isHandle(style) ? style.sizes : Array.isArray(style) ? style : [style as ImageSize], options, this.config, isHandle(style));
   }
 
   dispose(): void {

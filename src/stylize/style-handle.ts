@@ -152,7 +152,8 @@ export class PreparedStyle implements StyleHandle {
   }
 
   private async cachedGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
-    const key = `${scale.styleSize}|${o.pooling}`;
+    // Sliced Wasserstein's targets depend on the directions: seeded by the run's seed and the scale's height.
+    const key = `${scale.styleSize}|${o.pooling}|${o.styleStatistic}${o.styleStatistic === 'sliced-wasserstein' ? `|${o.seed}|${scale.height}` : ''}`;
     const cache = this.cache[i];
     let set = cache.get(key);
     if (set) cache.delete(key); // re-inserted below: most recently used last
@@ -174,7 +175,7 @@ export class PreparedStyle implements StyleHandle {
   private async computeGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
     const style = await prepareStyleImage(this.images[i], scale.styleShapes[i], o, content);
     try {
-      return await styleGramsOf(model, style, points, o, kernels, scale.tiling);
+      return await styleGramsOf(model, style, points, o, kernels, scale.tiling, scale.height);
     } finally {
       style.dispose();
     }

@@ -9,8 +9,10 @@ import type { NetworkPoint } from '../core/layers.js';
 import { forward, preprocess } from '../core/network.js';
 import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
-import { tiledFeatures, tiledGrams } from './tiling/forward.js';
+import { tiledFeatures, tiledGrams, tiledStatisticTargets } from './tiling/forward.js';
+import { resampleQuantiles, sliceSeed, styleTargetOf } from '../core/style-statistics.js';
 import type { TileLayout } from './tiling/layout.js';
+import type { TemporalTarget } from '../core/losses.js';
 import { disposeRegionTargets, type RegionScaleTargets } from '../regions/targets.js';
 
 /** The content side of one scale: the images and content-layer activations. Owns its tensors. */
@@ -33,12 +35,14 @@ export interface Targets extends ContentTargets {
   regions?: RegionScaleTargets[];
   /** With `contentWeightMap`: the map at each content layer, per point index. */
   contentWeights?: Map<number, tf.Tensor4D>;
+  /** With `temporal`: the temporal term's targets at this size. */
+  temporal?: TemporalTarget[];
 }
 
 export function disposeTargets(t: ContentTargets | Targets): void {
   tf.dispose([t.content, t.contentColor, ...t.contentFeatures.values()]);
   if (!('styleGrams' in t)) return;
-  tf.dispose([...t.styleGrams.values(), ...(t.contentWeights?.values() ?? [])]);
+  tf.dispose([...t.styleGrams.values(), ...(t.contentWeights?.values() ?? []), ...(t.temporal?.flatMap((x) => [x.warped, x.weights]) ?? [])]);
   if (t.regions) disposeRegionTargets(t.regions);
 }
 
@@ -89,23 +93,41 @@ export async function prepareStyleImage(styleFull: tf.Tensor4D, shape: { height:
   return style;
 }
 
-/** Gram matrices of one (prepared) style image at the given points, keyed by point index. Caller owns them. */
-export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions, kernels: Kernels, tiling?: TileLayout): Promise<Map<number, tf.Tensor2D>> {
-  // With a tiled scale, the style image is taken in tiles of the same size (exact: the Grams are sums).
-  if (tiling && Math.max(style.shape[1], style.shape[2]) > tiling.tileSize) return tiledGrams(model, style, points, o.pooling, kernels, { tileSize: tiling.tileSize, halo: tiling.halo });
+/**
+ * The style targets of one (prepared) style image at the given points, keyed by point index: Gram matrices, or the
+ * targets of `o.styleStatistic` (`styleTargetOf`; sliced Wasserstein's directions seeded for a scale of output height
+ * `scaleHeight`). Caller owns them.
+ */
+export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions, kernels: Kernels, tiling?: TileLayout, scaleHeight = 0): Promise<Map<number, tf.Tensor2D>> {
+  const stat = o.styleStatistic;
+  // With a tiled scale, the style image is taken in tiles of the same size (exact: the statistics are sums; the
+  // sorting statistics refuse tiled scales in the plan).
+  if (tiling && Math.max(style.shape[1], style.shape[2]) > tiling.tileSize) {
+    const tiles = { tileSize: tiling.tileSize, halo: tiling.halo };
+    return stat === 'gram' ? tiledGrams(model, style, points, o.pooling, kernels, tiles) : tiledStatisticTargets(model, style, points, o.pooling, kernels, tiles, stat);
+  }
   const input = preprocess(style);
   const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());
   const grams = new Map<number, tf.Tensor2D>();
-  for (const p of points) grams.set(p.index, gramMatrix(acts.get(p.name)!, kernels));
+  for (const p of points) {
+    const a = acts.get(p.name)!;
+    grams.set(p.index, stat === 'gram' ? gramMatrix(a, kernels) : styleTargetOf(stat, a, kernels, sliceSeed(o.seed, p.index, scaleHeight)));
+  }
   tf.dispose([...acts.values()]);
   return grams;
 }
 
-/** Σᵢ blend[i]·Gᵢ per layer: new tensors, owned by the caller; the inputs are left alone. */
+/**
+ * Σᵢ blend[i]·Gᵢ per layer: new tensors, owned by the caller; the inputs are left alone. Sorted targets of styles of
+ * different sizes (histogram, sliced Wasserstein) are first resampled to the longest (their quantile functions
+ * blend: the 1-D Wasserstein barycentre).
+ */
 export function blendGrams(perImage: readonly Map<number, tf.Tensor2D>[], blend: readonly number[], points: readonly NetworkPoint[]): Map<number, tf.Tensor2D> {
   const out = new Map<number, tf.Tensor2D>();
   for (const p of points) {
-    out.set(p.index, tf.tidy(() => tf.addN(perImage.map((g, i) => tf.mul(g.get(p.index)!, blend[i]))) as tf.Tensor2D));
+    const targets = perImage.map((g) => g.get(p.index)!);
+    const cols = Math.max(...targets.map((t) => t.shape[1]));
+    out.set(p.index, tf.tidy(() => tf.addN(targets.map((g, i) => tf.mul(resampleQuantiles(g, cols), blend[i]))) as tf.Tensor2D));
   }
   return out;
 }

@@ -102,10 +102,7 @@ export function validateLoadOptions(options: unknown): ValidLoadOptions {
   }
   for (const key of ['fetch', 'onProgress'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') invalidOption(key, o[key], 'a function');
   if (o.verify !== undefined && typeof o.verify !== 'boolean') invalidOption('verify', o.verify, 'true or false');
-  const s = o.signal as AbortSignal | undefined;
-  if (s !== undefined && (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function')) {
-    invalidOption('signal', s, 'an AbortSignal');
-  }
+  OPTIONS.signal('signal', o.signal);
   const t = o.timeoutMs;
   if (t !== undefined && !(typeof t === 'number' && t >= 0 && (Number.isFinite(t) || t === Infinity))) invalidOption('timeoutMs', t, 'a number of milliseconds ≥ 0 (0: no timeout)');
   let integrity: string | undefined;

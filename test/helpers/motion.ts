@@ -97,3 +97,19 @@ export function framePair(motion: Motion, width: number, height: number, seed = 
   }
   return { frame1, frame2, flow, inside, width, height };
 }
+
+/** A clip of `frames` frames: the texture moved by `motion` once more at each frame (frame k = T(m⁻ᵏ(p))), RGB floats 0–255. */
+export function clip(motion: Motion, frames: number, width: number, height: number, seed = 1): Float32Array[] {
+  const t = texture(seed);
+  return Array.from({ length: frames }, (_, k) => {
+    const out = new Float32Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        let [bx, by] = [x, y];
+        for (let s = 0; s < k; s++) [bx, by] = motion.inverse(bx, by, width, height);
+        out.set(t(bx, by), (y * width + x) * 3);
+      }
+    }
+    return out;
+  });
+}

@@ -64,7 +64,7 @@ describe('the option table', () => {
   });
 
   it("derives the CLI's flags, their reading and the flag an error names", () => {
-    const flags = OPTION_TABLE.filter((r) => r.scope === 'call' && 'cli' in r && r.name !== 'iterations').map((r) => ('cli' in r ? r.cli.flag : ''));
+    const flags = OPTION_TABLE.filter((r) => r.scope === 'call' && 'cli' in r && r.name !== 'iterations' && r.name !== 'temporalWeight').map((r) => ('cli' in r ? r.cli.flag : ''));
     expect(STYLIZE_FLAGS.map((f) => f.name)).toEqual(flags);
     const f = new Map<string, string | number | boolean>([['lbfgs-history', 20], ['line-search', 'none'], ['style-layers', 'relu1_1:1,relu2_1:0.5'], ['preserve-colors', true], ['init', 'start.png'], ['scales', '0.5,1'], ['tile', '256'], ['tile-halo', '32'], ['precondition', 'none']]);
     expect(stylizeOptionsFromFlags(f)).toEqual({ lbfgs: { historySize: 20, lineSearch: 'none' }, styleLayers: { relu1_1: 1, relu2_1: 0.5 }, preserveColors: 'luminance', initPath: 'start.png', scales: [0.5, 1], tile: { size: 256, halo: 32 }, precondition: 'none' });

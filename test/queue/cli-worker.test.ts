@@ -1,8 +1,10 @@
 /**
- * `neural-style-tfjs worker`: its flags, and a real run against Redis (a job done, SIGTERM exits 0). Runs the
- * built CLI: `npx tsup` first.
+ * `neural-style-tfjs worker`: its flags and help, the queue flags' usage errors, and a real run against Redis (a
+ * job done, SIGTERM exits 0). Runs the built CLI: `npx tsup` first.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQueue, folderStorage } from '../../src/queue/index.js';
@@ -23,6 +25,26 @@ describe('neural-style-tfjs worker', () => {
     const badUrl = spawnSync(process.execPath, [cli, 'worker', '--redis', 'http://x'], { encoding: 'utf8' });
     expect(badUrl.status).toBe(2);
     expect(badUrl.stderr).toContain('redis://');
+    // Listed in the main help; `help worker` is its help.
+    expect(spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).stdout).toMatch(/^ {2}worker +run the jobs of/m);
+    const viaHelp = spawnSync(process.execPath, [cli, 'help', 'worker'], { encoding: 'utf8' });
+    expect([viaHelp.status, viaHelp.stdout]).toEqual([0, help.stdout]);
+  });
+
+  it('--queue-name or --storage without --queue, and flags that cannot reach the workers, are usage errors', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    const noQueue = run('stylize', 'a.png', 'b.png', '-o', 'out.png', '--storage', 'x');
+    expect([noQueue.status, noQueue.stderr]).toEqual([2, 'neural-style-tfjs: --storage goes with --queue URL\n']);
+    const weights = run('sweep', 'a.png', 'b.png', '--vary', 'pooling=max,avg', '-o', 'sheet.png', '--queue', 'redis://127.0.0.1:1', '--weights', 'w');
+    expect(weights.status).toBe(2);
+    expect(weights.stderr).toContain('--weights does not reach the workers');
+    // An output that is an input is refused as in a local run, before anything is enqueued.
+    const dir = tempDir('cli-usage');
+    writeFileSync(join(dir, 'c.png'), tinyPng('usage content'));
+    writeFileSync(join(dir, 's.png'), tinyPng('usage style'));
+    const clash = run('stylize', join(dir, 'c.png'), join(dir, 's.png'), '-o', join(dir, 'c.png'), '--queue', 'redis://127.0.0.1:1');
+    expect(clash.status).toBe(2);
+    expect(clash.stderr).toContain('refusing to overwrite an input');
   });
 
   describe.skipIf(!hasRedisServer)('with Redis', () => {

@@ -187,6 +187,26 @@ describe('stylize() with regions', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('runs when every region vanishes at the deepest style layer (no term there: the backward pass starts below it)', async () => {
+    const before = tf.memory().numTensors;
+    const left = new Float32Array(h * w);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w / 2; x++) left[y * w + x] = 1;
+    const r = await stylizer.stylize(px('c'), [px('a'), px('b')], {
+      size: 48,
+      iterations: 1,
+      styleLayers: ['relu1_1', 'relu5_1'],
+      regions: [
+        { mask: { data: left, width: w, height: h }, styles: [0], name: 'left' },
+        { mask: { data: left.map((v) => 1 - v), width: w, height: h }, styles: [1], name: 'right' },
+      ],
+    });
+    for (const name of ['left', 'right']) expect(r.warnings.some((m) => m.includes(`Region "${name}" has no area left at relu5_1`))).toBe(true);
+    expect(Number.isFinite(r.history.at(-1)!.loss.total)).toBe(true);
+    expect(r.history.at(-1)!.loss.style).toBeGreaterThan(0);
+    r.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses bad regions with the field named', async () => {
     await expect(stylizer.stylize(px('c'), px('s'), { regions: [{ mask: px('m'), styles: [2] }] })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { field: 'regions[0].styles[0]' } });
     await expect(stylizer.stylize(px('c'), px('s'), { regions: [] })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { field: 'regions' } });

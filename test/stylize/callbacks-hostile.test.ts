@@ -84,8 +84,26 @@ describe('signals', () => {
     expect(await codeOf(stylize({ content, style, model, size: 32, iterations: 1, signal: fake as AbortSignal }))).toBe('INVALID_OPTION');
     const s = await createStylizer({ model });
     expect(await codeOf(s.stylize(content, style, { size: 32, iterations: 1, signal: fake as AbortSignal }))).toBe('INVALID_OPTION');
+    expect(await codeOf(s.prepareStyle(style, { signal: fake as AbortSignal }))).toBe('INVALID_OPTION');
     s.dispose();
     expect(await codeOf(createStylizer({ model, signal: fake as AbortSignal }))).toBe('INVALID_OPTION');
+  });
+});
+
+describe('prepareStyle options', () => {
+  it('an unknown key or a bad pixelRange is INVALID_OPTION naming the field, before any image is read', async () => {
+    const before = tf.memory().numTensors;
+    const s = await createStylizer({ model });
+    const typo = await s.prepareStyle(style, { pixelrange: '0-1' } as never).catch((e: unknown) => e);
+    expect(typo).toBeInstanceOf(StyleTransferError);
+    expect((typo as StyleTransferError).code).toBe('INVALID_OPTION');
+    expect((typo as StyleTransferError).details).toMatchObject({ field: 'pixelrange' });
+    expect((typo as StyleTransferError).message).toContain('did you mean `pixelRange`');
+    const range = await s.prepareStyle(style, { pixelRange: '0-65535' as never }).catch((e: unknown) => e);
+    expect((range as StyleTransferError).details).toMatchObject({ field: 'pixelRange', got: '0-65535' });
+    expect(await codeOf(s.prepareStyle(style, null as never))).toBe('INVALID_OPTION');
+    s.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

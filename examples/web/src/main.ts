@@ -3,10 +3,14 @@
  * thread, so the page answers input while a run goes on.
  */
 import { LossChart } from './chart';
+import { drawFeatures, fmt } from './feature-grid';
 import { DEFAULT_GPU_GB, describeEstimate, GPU_MAX, recordSpeed, SOFTWARE_MAX } from './estimate';
 import { GramBars, drawReceptiveField } from './insight-view';
-import type { FromWorker, Pixels, PlanSummary, StylizeParams, ToWorker } from './protocol';
-import { samples, type Sample } from './samples';
+import type { FromWorker, Pixels, PlanSummary, RegionsParams, StylizeParams, ToWorker } from './protocol';
+import { wirePickers, type Picked, type Role } from './images';
+import { buildLayerControls, naming, selectedStyleLayers } from './layer-controls';
+import { drawRegionLayers } from './region-layers';
+import { RegionsPanel, type RegionMasks } from './regions-panel';
 
 // ---------------------------------------------------------------- elements
 const $ = <T extends Element = HTMLElement>(testid: string): T => {
@@ -54,185 +58,19 @@ const el = {
   rfCanvas: $<HTMLCanvasElement>('receptive-field-canvas'),
   rfInfo: $('receptive-field-info'),
   gramChart: $<HTMLCanvasElement>('gram-chart'),
+  regionLayersBox: $('region-layers-box'),
+  regionLayers: $('region-layers'),
 };
 const stat = (name: string) => document.querySelector<HTMLElement>(`[data-stat="${name}"]`)!;
 
-// ---------------------------------------------------------------- layers
-const BLOCKS = [2, 2, 4, 4, 4];
-/** The 16 conv layers as "block_index" suffixes: 1_1, 1_2, 2_1, … 5_4. */
-const CONV_SUFFIXES = BLOCKS.flatMap((n, b) => Array.from({ length: n }, (_, i) => `${b + 1}_${i + 1}`));
-const DEFAULT_STYLE = new Set(['1_1', '2_1', '3_1', '4_1', '5_1']);
-const DEFAULT_CONTENT = '4_2';
-const naming = (): 'relu' | 'conv' => (document.querySelector<HTMLInputElement>('input[name="naming"]:checked')?.value as 'conv') ?? 'relu';
-
-function buildLayerControls(): void {
-  BLOCKS.forEach((n, b) => {
-    const row = document.createElement('div');
-    row.className = 'layer-row';
-    const head = document.createElement('span');
-    head.className = 'block-label';
-    head.textContent = `block ${b + 1}`;
-    row.append(head);
-    for (let i = 1; i <= n; i++) {
-      const suffix = `${b + 1}_${i}`;
-      const label = document.createElement('label');
-      label.className = 'chip';
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.value = suffix;
-      box.checked = DEFAULT_STYLE.has(suffix);
-      box.dataset.testid = `style-layer-${suffix}`;
-      const text = document.createElement('span');
-      label.append(box, text);
-      row.append(label);
-    }
-    el.styleLayers.append(row);
-  });
-  for (const s of CONV_SUFFIXES) {
-    const o = document.createElement('option');
-    o.value = s;
-    o.selected = s === DEFAULT_CONTENT;
-    el.contentLayer.append(o);
-  }
-  // The Layers view offers every tappable point: conv, relu and pool of each block.
-  BLOCKS.forEach((n, b) => {
-    const group = document.createElement('optgroup');
-    group.label = `block ${b + 1}`;
-    for (let i = 1; i <= n; i++) {
-      for (const kind of ['conv', 'relu']) group.append(new Option(`${kind}${b + 1}_${i}`, `${kind}${b + 1}_${i}`));
-    }
-    group.append(new Option(`pool${b + 1}`, `pool${b + 1}`));
-    el.layerSelect.append(group);
-  });
-  el.layerSelect.value = 'relu1_1';
-  renameLayers();
-  document.querySelectorAll('input[name="naming"]').forEach((r) => r.addEventListener('change', renameLayers));
-}
-
-/** Shows the layer names in the chosen naming (reluN_M after the ReLU, convN_M before it). */
-function renameLayers(): void {
-  const p = naming();
-  el.styleLayers.querySelectorAll<HTMLInputElement>('input[type=checkbox]').forEach((box) => {
-    (box.nextElementSibling as HTMLElement).textContent = `${p}${box.value}`;
-  });
-  for (const o of Array.from(el.contentLayer.options)) o.textContent = `${p}${o.value}`;
-}
-
-const selectedStyleLayers = (): string[] =>
-  Array.from(el.styleLayers.querySelectorAll<HTMLInputElement>('input:checked')).map((b) => `${naming()}${b.value}`);
-
 // ---------------------------------------------------------------- images
-interface Picked {
-  key: string;
-  name: string;
-  pixels: Pixels;
-}
 const picked: { content?: Picked; style?: Picked } = {};
-const MAX_SIDE = 1024;
-let imageSeq = 0;
 
-/** Draws any image source into pixels, at most MAX_SIDE on the longest side. */
-function toPixels(src: CanvasImageSource & { width: number; height: number }, w: number, h: number): Pixels {
-  const s = Math.min(1, MAX_SIDE / Math.max(w, h));
-  const c = document.createElement('canvas');
-  c.width = Math.max(1, Math.round(w * s));
-  c.height = Math.max(1, Math.round(h * s));
-  const g = c.getContext('2d', { willReadFrequently: true })!;
-  g.drawImage(src, 0, 0, c.width, c.height);
-  const d = g.getImageData(0, 0, c.width, c.height);
-  return { data: d.data, width: d.width, height: d.height };
-}
-
-function drawThumb(canvas: HTMLCanvasElement, px: Pixels): void {
-  const g = canvas.getContext('2d')!;
-  const tmp = document.createElement('canvas');
-  tmp.width = px.width;
-  tmp.height = px.height;
-  tmp.getContext('2d')!.putImageData(new ImageData(px.data, px.width, px.height), 0, 0);
-  const s = Math.min(canvas.width / px.width, canvas.height / px.height);
-  const w = px.width * s;
-  const h = px.height * s;
-  g.clearRect(0, 0, canvas.width, canvas.height);
-  g.imageSmoothingQuality = 'high';
-  g.drawImage(tmp, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
-}
-
-function setImage(role: 'content' | 'style', name: string, px: Pixels): void {
-  picked[role] = { key: `${role}-${++imageSeq}`, name, pixels: px };
+function onPicked(role: Role, p: Picked): void {
+  picked[role] = p;
+  if (role === 'content') regionsPanel.setContent(p.pixels);
   requestEstimate();
-  drawThumb(role === 'content' ? el.contentPreview : el.stylePreview, px);
   if (role === 'content' && currentTab === 'layers') requestFeatures();
-}
-
-async function setFromFile(role: 'content' | 'style', file: File): Promise<void> {
-  clearError();
-  if (!file.type.startsWith('image/')) {
-    showError(`“${file.name}” is not an image (${file.type || 'unknown type'}). Choose a JPEG, PNG or WebP file.`);
-    return;
-  }
-  try {
-    const bmp = await createImageBitmap(file);
-    setImage(role, file.name.replace(/\.[^.]+$/, ''), toPixels(bmp, bmp.width, bmp.height));
-    bmp.close();
-    const select = role === 'content' ? el.contentSample : el.styleSample;
-    let own = select.querySelector<HTMLOptionElement>('option[value="file"]');
-    if (!own) select.prepend((own = new Option('', 'file')));
-    own.textContent = `Your file: ${file.name}`;
-    select.value = 'file';
-  } catch (e) {
-    showError(`Could not read “${file.name}” as an image: ${(e as Error).message}`);
-  }
-}
-
-async function setFromSample(role: 'content' | 'style', sample: Sample): Promise<void> {
-  try {
-    const img = await sample.load();
-    const w = img instanceof HTMLImageElement ? img.naturalWidth : img.width;
-    const h = img instanceof HTMLImageElement ? img.naturalHeight : img.height;
-    setImage(role, sample.id.replace(/\.[^.]+$/, ''), toPixels(img, w, h));
-  } catch (e) {
-    showError(`Could not load the sample “${sample.label}”: ${(e as Error).message}`);
-  }
-}
-
-function wirePickers(): void {
-  const all = samples();
-  for (const role of ['content', 'style'] as const) {
-    const select = role === 'content' ? el.contentSample : el.styleSample;
-    const input = role === 'content' ? el.contentInput : el.styleInput;
-    // Samples meant for this role first; every sample can be used for either.
-    const ordered = [...all.filter((s) => s.role === role), ...all.filter((s) => s.role !== role)];
-    const group = document.createElement('optgroup');
-    group.label = 'Samples';
-    for (const s of ordered) group.append(new Option(s.label, s.id));
-    select.append(group);
-    select.addEventListener('change', () => {
-      const s = all.find((x) => x.id === select.value);
-      if (s) void setFromSample(role, s);
-    });
-    input.addEventListener('change', () => {
-      const f = input.files?.[0];
-      if (f) void setFromFile(role, f);
-      input.value = '';
-    });
-    const zone = document.querySelector<HTMLElement>(`.picker[data-role="${role}"]`)!;
-    zone.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      zone.classList.add('over');
-    });
-    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-    zone.addEventListener('drop', (e) => {
-      e.preventDefault();
-      zone.classList.remove('over');
-      const f = e.dataTransfer?.files?.[0];
-      if (f) void setFromFile(role, f);
-    });
-    select.value = ordered[0].id;
-    void setFromSample(role, ordered[0]);
-  }
-  // A file dropped elsewhere on the page should not navigate away from it.
-  window.addEventListener('dragover', (e) => e.preventDefault());
-  window.addEventListener('drop', (e) => e.preventDefault());
 }
 
 // ---------------------------------------------------------------- errors and state
@@ -282,9 +120,8 @@ function startWorker(): void {
   };
   send({ type: 'init', backend: backendChoice, weightsUrl });
 }
-const send = (msg: ToWorker): void => worker.postMessage(msg);
+const send = (msg: ToWorker, transfer: Transferable[] = []): void => worker.postMessage(msg, transfer);
 
-const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2 ? v.toExponential(2) : v.toPrecision(4));
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 
 function onWorkerMessage(m: FromWorker): void {
@@ -391,7 +228,7 @@ function onWorkerMessage(m: FromWorker): void {
       break;
     case 'features':
       if (m.id !== featuresId) return;
-      drawFeatures(m);
+      drawFeatures(el.grid, el.layersInfo, m);
       break;
     case 'receptive-field':
       if (m.id !== fieldId || !fieldImage) return;
@@ -399,6 +236,10 @@ function onWorkerMessage(m: FromWorker): void {
       el.rfCanvas.dataset.layer = m.layer;
       el.rfCanvas.dataset.theoretical = String(m.theoretical);
       el.rfCanvas.dataset.effective = String(m.effective);
+      break;
+    case 'region-masks':
+      if (m.id !== regionLayersId || !regionLayersOf) return;
+      drawRegionLayers(el.regionLayers, m.layers, regionLayersOf.names, regionLayersOf.colors, regionLayersSize);
       break;
     case 'gram-distances':
       if (m.id === runId) gramBars.update(m);
@@ -489,9 +330,11 @@ function requestEstimate(): void {
 }
 for (const input of [el.size, el.iterations, el.optimizer, el.gpuMemory, el.contentLayer, el.styleLayers]) input.addEventListener('input', requestEstimate);
 el.styleLayers.addEventListener('change', requestEstimate);
+// The region masks follow the style layers and the size.
+for (const input of [el.styleLayers, el.size]) input.addEventListener('change', () => currentTab === 'layers' && requestRegionLayers());
 
 function readParams(): StylizeParams {
-  const styleLayers = selectedStyleLayers();
+  const styleLayers = selectedStyleLayers(el.styleLayers);
   if (styleLayers.length === 0) throw new Error('Choose at least one style layer.');
   return {
     size: readNumber(el.size, 'Size', 32, maxSize, true),
@@ -509,12 +352,14 @@ function readParams(): StylizeParams {
   };
 }
 
-function stylize(): void {
+async function stylize(): Promise<void> {
   clearError();
   let p: StylizeParams;
+  let regions: RegionsParams | undefined;
   try {
     if (!picked.content || !picked.style) throw new Error('The images are still loading; try again in a moment.');
     p = readParams();
+    regions = await regionsPanel.params();
   } catch (e) {
     showError((e as Error).message);
     return;
@@ -533,7 +378,10 @@ function stylize(): void {
   setWorkerBusy(true);
   lastRunSize = p.size;
   lastRunCost = planned?.size === p.size && planned.plan.fits ? planned.plan.cost : 1;
-  send({ type: 'stylize', id: runId, content: picked.content.pixels, contentKey: picked.content.key, style: picked.style.pixels, styleKey: picked.style.key, params: p });
+  send(
+    { type: 'stylize', id: runId, content: picked.content!.pixels, contentKey: picked.content!.key, style: picked.style!.pixels, styleKey: picked.style!.key, params: p, regions },
+    regions?.regions.map((r) => r.mask.data.buffer) ?? [],
+  );
 }
 
 /**
@@ -603,6 +451,7 @@ function requestFeatures(): void {
     key = picked.content?.key ?? '';
   }
   if (!image) return;
+  requestRegionLayers();
   featuresId = nextId++;
   // The stylisation size, but at least 160 px so the deeper layers' maps are not just a few pixels.
   let size = 256;
@@ -615,6 +464,31 @@ function requestFeatures(): void {
   el.layersInfo.textContent = `Computing ${el.layerSelect.value}…`;
   el.grid.setAttribute('aria-busy', 'true');
   send({ type: 'features', id: featuresId, image, imageKey: key, layer: el.layerSelect.value, size, maxTiles: 64 });
+}
+
+/** The regions' masks at each style layer and the layer shown, at the run's size (hidden without regions). */
+let regionLayersId = -1;
+let regionLayersOf: RegionMasks | undefined;
+let regionLayersSize = 0;
+function requestRegionLayers(): void {
+  const content = picked.content?.pixels;
+  regionLayersOf = regionsPanel.masks();
+  if (!content || !regionLayersOf) {
+    el.regionLayersBox.hidden = true;
+    return;
+  }
+  el.regionLayersBox.hidden = false;
+  let size = 256;
+  try {
+    size = readNumber(el.size, 'Size', 32, maxSize, true);
+  } catch {
+    /* keep 256 */
+  }
+  regionLayersId = nextId++;
+  regionLayersSize = size;
+  const layers = [...new Set([...selectedStyleLayers(el.styleLayers), el.layerSelect.value])];
+  const { masks } = regionLayersOf;
+  send({ type: 'region-masks', id: regionLayersId, masks, content: { width: content.width, height: content.height }, size, layers, mode: regionsPanel.mode() }, masks.map((k) => k.data.buffer));
 }
 
 /** The chosen layer's receptive field, always over the content image (at the feature maps' size). */
@@ -639,36 +513,30 @@ function requestReceptiveField(size: number): void {
   send({ type: 'receptive-field', id: fieldId, image: content, layer: el.layerSelect.value, size });
 }
 
-function drawFeatures(m: Extract<FromWorker, { type: 'features' }>): void {
-  const { width: w, height: h } = m;
-  const tiles: HTMLCanvasElement[] = m.tiles.map((t, i) => {
-    const c = document.createElement('canvas');
-    c.width = w;
-    c.height = h;
-    c.className = 'tile';
-    c.dataset.channel = String(t.channel);
-    c.title = `channel ${t.channel} · energy ${fmt(t.energy)} · range ${fmt(t.min)}…${fmt(t.max)}`;
-    const img = new ImageData(w, h);
-    const off = i * w * h;
-    for (let p = 0; p < w * h; p++) {
-      const v = m.pixels[off + p];
-      img.data[p * 4] = v;
-      img.data[p * 4 + 1] = v;
-      img.data[p * 4 + 2] = v;
-      img.data[p * 4 + 3] = 255;
-    }
-    c.getContext('2d')!.putImageData(img, 0, 0);
-    c.style.aspectRatio = `${w} / ${h}`;
-    return c;
-  });
-  el.grid.replaceChildren(...tiles);
-  el.grid.removeAttribute('aria-busy');
-  el.grid.dataset.layer = m.layer;
-  el.layersInfo.textContent = `${m.layer}: ${m.channels} channels of ${w}×${h} px; showing the ${m.tiles.length} with the most energy.`;
-}
-
 // ---------------------------------------------------------------- start
-buildLayerControls();
+buildLayerControls(el);
+const regionsPanel = new RegionsPanel(
+  {
+    enabled: $<HTMLInputElement>('regions-enabled'),
+    body: $('regions-body'),
+    canvas: $<HTMLCanvasElement>('mask-canvas'),
+    brushSize: $<HTMLInputElement>('brush-size'),
+    clear: $<HTMLButtonElement>('mask-clear'),
+    maskInput: $<HTMLInputElement>('mask-input'),
+    list: $('region-list'),
+    add: $<HTMLButtonElement>('region-add'),
+    rest: $<HTMLSelectElement>('region-rest'),
+    mode: $<HTMLSelectElement>('region-mode'),
+  },
+  {
+    mainStyle: () => picked.style,
+    showError,
+    clearError,
+    onChange: () => {
+      if (currentTab === 'layers') requestRegionLayers();
+    },
+  },
+);
 const gramBars = new GramBars(el.gramChart);
 // Settings may also come from the URL, e.g. ?size=96&iterations=20&gpuMemory=8 (handy for links and scripted runs).
 el.gpuMemory.value = String(DEFAULT_GPU_GB);
@@ -676,13 +544,19 @@ for (const [key, input] of [['size', el.size], ['iterations', el.iterations], ['
   const v = params.get(key);
   if (v !== null) input.value = v;
 }
-el.stylize.addEventListener('click', stylize);
+el.stylize.addEventListener('click', () => void stylize());
 el.cancel.addEventListener('click', cancel);
 el.download.addEventListener('click', download);
 document.querySelectorAll<HTMLButtonElement>('[role=tab]').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab as 'result' | 'layers')));
 el.layerSelect.addEventListener('change', requestFeatures);
 el.layerImage.addEventListener('change', requestFeatures);
-wirePickers();
+wirePickers({
+  content: { select: el.contentSample, input: el.contentInput, preview: el.contentPreview },
+  style: { select: el.styleSample, input: el.styleInput, preview: el.stylePreview },
+  onPicked,
+  showError,
+  clearError,
+});
 setState('loading');
 chart.reset(1);
 {

@@ -22,6 +22,37 @@ export interface StylizeParams {
   memoryBudget: number;
 }
 
+/** A mask over the content image: one value in [0, 1] per pixel, row by row (its buffer is transferred). */
+export interface MaskData {
+  data: Float32Array<ArrayBuffer>;
+  width: number;
+  height: number;
+}
+
+/** How a region's mask reaches each layer (the library's `regionMasks.mode`). */
+export type MaskMode = 'inside' | 'all' | 'area' | 'nearest';
+
+/** Styles by region: the run's style images, each region's mask and style, and what the rest gets. */
+export interface RegionsParams {
+  /** The style images; regions and `uncovered` index into it. `key` names the pixels, as `styleKey` does. */
+  styles: { pixels: Pixels; key: string }[];
+  regions: { name: string; mask: MaskData; style: number }[];
+  /** Where no region covers: no style (`'content'`) or the index of a style image. */
+  uncovered: 'content' | number;
+  mode: MaskMode;
+}
+
+/** One layer of the Layers view's region masks: each region's mask carried to that layer. */
+export interface RegionLayer {
+  layer: string;
+  width: number;
+  height: number;
+  /** Region after region, `width`·`height` bytes each (0–255 for mask values 0–1). */
+  masks: Uint8ClampedArray<ArrayBuffer>;
+  /** Each region's mean mask value at the layer (0 when it vanished there). */
+  coverage: number[];
+}
+
 /** What the library plans for a run (`Stylizer.plan`), or why it refuses, for the line under Size. */
 export type PlanSummary =
   | {
@@ -42,13 +73,16 @@ export type PlanSummary =
 export type ToWorker =
   | { type: 'init'; backend: 'webgl' | 'webgpu'; weightsUrl: string }
   /** `contentKey`/`styleKey` name the images: the same key means the same pixels (the worker reuses targets). */
-  | { type: 'stylize'; id: number; content: Pixels; contentKey: string; style: Pixels; styleKey: string; params: StylizeParams }
+  /** With `regions`, the run paints by region with `regions.styles` (`style` is then not used). */
+  | { type: 'stylize'; id: number; content: Pixels; contentKey: string; style: Pixels; styleKey: string; params: StylizeParams; regions?: RegionsParams }
   | { type: 'cancel'; id: number }
   /** What a run with `params` on these images' sizes would need (the worker asks the library's planner). */
   | { type: 'estimate'; id: number; content: { width: number; height: number }; style: { width: number; height: number }; params: StylizeParams }
   | { type: 'features'; id: number; image: Pixels; imageKey: string; layer: string; size: number; maxTiles: number }
   /** The receptive field of `layer`'s centre unit on `image` at `size` (the Layers view). */
-  | { type: 'receptive-field'; id: number; image: Pixels; layer: string; size: number };
+  | { type: 'receptive-field'; id: number; image: Pixels; layer: string; size: number }
+  /** The masks (over a content image of `content`'s size) carried to each of `layers` for a run at `size`. */
+  | { type: 'region-masks'; id: number; masks: MaskData[]; content: { width: number; height: number }; size: number; layers: string[]; mode: MaskMode };
 
 export interface LossParts {
   total: number;
@@ -81,6 +115,7 @@ export type FromWorker =
   | { type: 'receptive-field'; id: number; layer: string; width: number; height: number; theoretical: number; effective: number; centre: [number, number]; map: Uint8ClampedArray<ArrayBuffer> }
   /** During a run, every `previewEvery` iterations: ‖G − A‖²/‖A‖² of the current image at each of the 16 style layers. */
   | { type: 'gram-distances'; id: number; iteration: number; distances: { layer: string; value: number; optimised: boolean }[] }
+  | { type: 'region-masks'; id: number; layers: RegionLayer[] }
   | { type: 'error'; id?: number; message: string; code?: string };
 
 /** The form fields whose starting values are the library's defaults. */

@@ -11,6 +11,7 @@ import type { StyleHandle, Stylizer, StylizeOptions, StylizeResult, Vgg19 } from
 import { fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 import type { FeatureTile, FromWorker, Pixels, StylizeParams, ToWorker } from './protocol';
 import { gramTracker, receptiveField } from './worker-insight';
+import { regionMasks, regionOptions } from './worker-regions';
 
 type Lib = typeof import('neural-style-tfjs/webgl');
 
@@ -46,6 +47,14 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'receptive-field':
       void runReceptiveField(msg);
+      break;
+    case 'region-masks':
+      try {
+        const out = regionMasks(msg);
+        post(out, out.layers.map((l) => l.masks.buffer));
+      } catch (e) {
+        post({ type: 'error', id: msg.id, message: messageOf(e), code: codeOf(e) });
+      }
       break;
   }
 };
@@ -104,8 +113,8 @@ function keep(key: string, px: Pixels): Pixels {
   return px;
 }
 
-/** The style handle for a style key, prepared on first use; older handles beyond two are disposed. */
-function styleFor(stylizer: Stylizer, key: string, pixels: Pixels): Promise<StyleHandle> {
+/** The style handle for a style key (one image, or several for regions), prepared on first use; older handles beyond two are disposed. */
+function styleFor(stylizer: Stylizer, key: string, pixels: Pixels | Pixels[]): Promise<StyleHandle> {
   let handle = styleHandles.get(key);
   if (handle) {
     styleHandles.delete(key); // re-inserted: most recently used last
@@ -176,12 +185,15 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
     if (!setup) throw new Error('The worker was not initialised.');
     const { stylizer, lib: library, model } = await setup;
     const p = msg.params;
-    const style = await styleFor(stylizer, msg.styleKey, msg.style);
-    const options = runOptions(p);
+    const r = msg.regions;
+    // With regions, one handle holds the run's style images (regions index into them).
+    const style = r ? await styleFor(stylizer, r.styles.map((s) => s.key).join('+'), r.styles.map((s) => s.pixels)) : await styleFor(stylizer, msg.styleKey, msg.style);
+    const options: StylizeOptions = { ...runOptions(p), ...(r && regionOptions(r)) };
     // Taps need whole activations, so a run the library tiles (too large for the GPU memory given) has no
     // Gram-distance chart; one that does not fit is refused here, before any work, with the size that fits.
+    // Nor has a run by region: each region has its own targets, which one chart of distances to one style is not.
     const tiled = (await stylizer.plan(msg.content, style, options)).scales.some((s) => s.tiling);
-    if (!tiled) {
+    if (!tiled && !r) {
       // The Layers view's live bar chart: each style layer's Gram distance, through the run's taps.
       grams = gramTracker(library, model, p.styleLayers[0]?.startsWith('conv') ? 'conv' : 'relu', p.styleLayers, post, msg.id);
       await grams.targets(msg.style, p.size);

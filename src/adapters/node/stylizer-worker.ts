@@ -9,8 +9,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, ready, setWasmThreads, type Stylizer, type StyleHandle, type StylizeResult } from '../node.js';
-import type { FromWorker, ToWorker, WireImage, WireStyle } from './worker-protocol.js';
+import type { FromWorker, RunMessage, ToWorker, WireImage, WireStyle } from './worker-protocol.js';
 import { toWire } from './worker-protocol.js';
+import { Inbox } from './worker-wire.js';
 import { StyleTransferError } from '../../errors.js';
 
 const port = parentPort!;
@@ -39,6 +40,8 @@ let session: Stylizer;
 const handles = new Map<number, StyleHandle>();
 let nextHandle = 1;
 const controllers = new Map<number, AbortController>();
+/** The running steps() loops' gates: true computes the next step, false ends the loop (break or abort). */
+const gates = new Map<number, Inbox<boolean>>();
 
 function styleOf(s: WireStyle): Parameters<Stylizer['stylize']>[1] {
   if ('handle' in s) {
@@ -60,9 +63,44 @@ async function wireResult(r: StylizeResult): Promise<{ value: unknown; transfer:
   }
 }
 
+/** A stylize or steps call's options: the caller's, with a signal reading the shared flag and callbacks that post. */
+function runOptions(m: RunMessage, signal: AbortSignal): Record<string, unknown> {
+  const id = m.id;
+  return {
+    ...m.options,
+    signal,
+    ...(m.callbacks.onIteration && {
+      onIteration: (info: { preview?: { data: Uint8ClampedArray } }) => post({ type: 'iteration', id, info }, info.preview ? [info.preview.data.buffer] : []),
+    }),
+    ...(m.callbacks.onTile && { onTile: (info: object) => post({ type: 'tile', id, info: { ...info } }) }),
+    ...(m.callbacks.onQueue && { onQueue: (position: number) => post({ type: 'queue', id, position }) }),
+  };
+}
+
+/** A steps() loop: posts each step's fields and image, then waits for the caller to ask for the next one. */
+async function runSteps(m: RunMessage, signal: AbortSignal, gate: Inbox<boolean>): Promise<void> {
+  const run = session.steps(toInput(m.content), styleOf(m.style), runOptions(m, signal) as never);
+  try {
+    for (let r = await run.next(); !r.done; r = await run.next()) {
+      const { toTensor, toPixels: _p, toImageData: _d, ...info } = r.value;
+      const t = toTensor();
+      const values = new Float32Array(await t.data().finally(() => t.dispose()));
+      post({ type: 'step', id: m.id, info: info as never, values }, [values.buffer]);
+      if (!(await gate.next())) break;
+    }
+  } finally {
+    await run.return(undefined); // frees the session's queue and every tensor of the run
+  }
+}
+
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'abort') {
     controllers.get(m.id)?.abort(new Error(m.reason));
+    gates.get(m.id)?.push(false);
+    return;
+  }
+  if (m.type === 'step-next' || m.type === 'step-return') {
+    gates.get(m.id)?.push(m.type === 'step-next');
     return;
   }
   if (m.type === 'dispose-handle') {
@@ -84,19 +122,17 @@ async function handle(m: ToWorker): Promise<void> {
       const hid = nextHandle++;
       handles.set(hid, h);
       post({ type: 'result', id, value: { handle: hid, count: h.count, sizes: h.sizes } });
+    } else if (m.type === 'steps') {
+      const ac = flaggedController(m.abortFlag);
+      controllers.set(id, ac);
+      const gate = new Inbox<boolean>();
+      gates.set(id, gate);
+      await runSteps(m, ac.signal, gate).finally(() => gates.delete(id));
+      post({ type: 'result', id, value: undefined });
     } else {
       const ac = flaggedController(m.abortFlag);
       controllers.set(id, ac);
-      const options = {
-        ...m.options,
-        signal: ac.signal,
-        ...(m.callbacks.onIteration && {
-          onIteration: (info: { preview?: { data: Uint8ClampedArray } }) => post({ type: 'iteration', id, info }, info.preview ? [info.preview.data.buffer] : []),
-        }),
-        ...(m.callbacks.onTile && { onTile: (info: object) => post({ type: 'tile', id, info: { ...info } }) }),
-        ...(m.callbacks.onQueue && { onQueue: (position: number) => post({ type: 'queue', id, position }) }),
-      };
-      const r = await session.stylize(toInput(m.content), styleOf(m.style), options as never);
+      const r = await session.stylize(toInput(m.content), styleOf(m.style), runOptions(m, ac.signal) as never);
       const { value, transfer } = await wireResult(r);
       post({ type: 'result', id, value }, transfer);
     }

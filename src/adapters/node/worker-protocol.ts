@@ -24,9 +24,30 @@ export interface WireError {
   details?: Record<string, unknown>;
 }
 
+/** A `stylize()` call, or a `steps()` loop (answered by 'step' messages, then 'result' when it ends). */
+export interface RunMessage {
+  type: 'stylize' | 'steps';
+  id: number;
+  content: WireImage;
+  style: WireStyle;
+  options: Record<string, unknown>;
+  callbacks: { onIteration: boolean; onTile: boolean; onQueue: boolean };
+  abortFlag: Int32Array;
+}
+
+/** One step of `steps()`: its fields (StylizeStep's, without the readers) and its image as float32 RGB 0–255. */
+export interface WireStep {
+  info: Record<string, unknown> & { iteration: number; width: number; height: number };
+  values: Float32Array;
+}
+
 /** Main → worker. */
 export type ToWorker =
-  | { type: 'stylize'; id: number; content: WireImage; style: WireStyle; options: Record<string, unknown>; callbacks: { onIteration: boolean; onTile: boolean; onQueue: boolean }; abortFlag: Int32Array }
+  | RunMessage
+  /** `steps()`: the worker computes the next step once the previous one is asked past (back-pressure). */
+  | { type: 'step-next'; id: number }
+  /** The loop was left (`break`): the worker ends its run, freeing the session's queue, and answers 'result'. */
+  | { type: 'step-return'; id: number }
   | { type: 'prepare'; id: number; style: WireImage[]; list: boolean; options: Record<string, unknown>; abortFlag: Int32Array }
   | { type: 'plan'; id: number; content: unknown; style: unknown; options: Record<string, unknown> }
   | { type: 'abort'; id: number; reason: string }
@@ -40,6 +61,7 @@ export type FromWorker =
   | { type: 'iteration'; id: number; info: Record<string, unknown> }
   | { type: 'tile'; id: number; info: Record<string, unknown> }
   | { type: 'queue'; id: number; position: number }
+  | ({ type: 'step'; id: number } & WireStep)
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: WireError };
 

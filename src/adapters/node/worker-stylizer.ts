@@ -11,14 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe, invalidOption } from '../../errors.js';
-import type { ImageInput, RgbaImage } from '../../image/input.js';
+import type { ImageInput } from '../../image/input.js';
+import { OPTIONS } from '../../options/check.js';
 import type { StylizerConfig } from '../../stylize/config.js';
 import type { IterationInfo, StylizeOptions, TileInfo } from '../../stylize/options.js';
-import type { StylizePlan, StylizeResult } from '../../stylize/result.js';
+import { resolvePrepareOptions } from '../../stylize/prepare-options.js';
+import type { StylizePlan, StylizeResult, StylizeStep } from '../../stylize/result.js';
 import type { ImageSize, PrepareStyleOptions, StyleInput } from '../../stylize/session.js';
 import type { StyleHandle } from '../../stylize/style-handle.js';
-import { isAbortSignal } from '../../util/signal.js';
-import { fromWire, type FromWorker, type ToWorker, type WireImage } from './worker-protocol.js';
+import { fromWire, type FromWorker, type RunMessage, type ToWorker, type WireStep } from './worker-protocol.js';
+import { Inbox, toWireImage, toWireOptions, workerResult, workerStep, type WireResult } from './worker-wire.js';
 
 /** Options of {@link createWorkerStylizer}: a {@link StylizerConfig} without `model` (the worker loads its own). */
 export interface WorkerStylizerConfig extends Omit<StylizerConfig, 'model'> {
@@ -29,9 +31,9 @@ export interface WorkerStylizerConfig extends Omit<StylizerConfig, 'model'> {
 }
 
 /**
- * The session of {@link createWorkerStylizer}: `stylize`, `prepareStyle`, `plan` and `dispose` as on
- * {@link Stylizer}; `steps()` and `model` are not offered (the model lives in the worker). Callbacks are called
- * when the worker's message arrives and are not awaited by the run.
+ * The session of {@link createWorkerStylizer}: `stylize`, `steps`, `prepareStyle`, `plan` and `dispose` as on
+ * {@link Stylizer}; `model` is not offered (the model lives in the worker). Callbacks are called when the worker's
+ * message arrives and are not awaited by the run.
  */
 export interface WorkerStylizer {
   /** Calls sent to the worker and not settled yet, less the one running. */
@@ -41,6 +43,12 @@ export interface WorkerStylizer {
   readonly backend: string;
   prepareStyle(style: ImageInput | readonly ImageInput[], options?: PrepareStyleOptions): Promise<StyleHandle>;
   stylize(content: ImageInput, style: StyleInput, options?: StylizeOptions): Promise<StylizeResult>;
+  /**
+   * The run one iteration at a time, as {@link Stylizer.steps}: each step's image (float32, transferred) can be
+   * read until the loop moves on (then STEP_EXPIRED). The worker computes a step only once the previous one is
+   * asked past, and `break` ends its run, freeing the session's queue.
+   */
+  steps(content: ImageInput, style: StyleInput, options?: StylizeOptions): AsyncGenerator<StylizeStep, void, undefined>;
   plan(content: ImageSize, style: ImageSize | readonly ImageSize[] | StyleHandle, options?: StylizeOptions): Promise<StylizePlan>;
   /** The worker's `tf.memory()` and backend (for health checks and leak tests). */
   memory(): Promise<tf.MemoryInfo & { backend: string }>;
@@ -57,29 +65,6 @@ function workerFile(): URL {
     if (existsSync(fileURLToPath(url))) return url;
   }
   throw new StyleTransferError('BACKEND', 'The stylizer worker (dist/stylizer-worker.js) is missing; build the package (npm run build).');
-}
-
-/** The caller's pixels in a buffer of their own, ready to transfer (the caller's array is never detached). */
-async function toWireImage(img: ImageInput, field: string): Promise<WireImage> {
-  if (img instanceof tf.Tensor) {
-    const t = img.rank === 4 ? tf.squeeze(img, [0]) : img;
-    try {
-      const [height, width, channels] = t.shape as number[];
-      if (t.rank !== 3 || (channels !== 3 && channels !== 4)) throw new StyleTransferError('INVALID_IMAGE', `\`${field}\` has shape [${img.shape}]; expected [H,W,3|4] or [1,H,W,3|4].`, { field });
-      return { data: new Float32Array(await t.data()), width, height, channels };
-    } finally {
-      if (t !== img) t.dispose();
-    }
-  }
-  const p = img as { data?: unknown; width?: unknown; height?: unknown; channels?: unknown };
-  if (typeof p !== 'object' || p === null || !ArrayBuffer.isView(p.data) || typeof p.width !== 'number' || typeof p.height !== 'number') {
-    throw new StyleTransferError('UNSUPPORTED_IMAGE', `\`${field}\` is ${describe(img)}; a worker stylizer takes {data, width, height} pixels (typed arrays), ImageData or a tensor.`, { field });
-  }
-  const src = p.data as Uint8Array | Uint8ClampedArray | Float32Array;
-  const data = src instanceof Float32Array ? new Float32Array(src) : src instanceof Uint8ClampedArray ? new Uint8ClampedArray(src) : new Uint8Array(src);
-  const n = p.width * p.height;
-  const channels = p.channels === 3 || p.channels === 4 ? p.channels : data.length === n * 3 ? 3 : 4;
-  return { data, width: p.width, height: p.height, channels };
 }
 
 /** A handle whose style lives in the worker. */
@@ -102,38 +87,7 @@ interface Pending {
   onIteration?: (info: IterationInfo) => unknown;
   onTile?: (info: TileInfo) => unknown;
   onQueue?: (position: number) => unknown;
-}
-
-/** Float32 RGB (0–255) to RGBA bytes, rounded and clamped as toRgba() does in the session. */
-function rgbToRgba(values: Float32Array, width: number, height: number): RgbaImage {
-  const data = new Uint8ClampedArray(new ArrayBuffer(width * height * 4));
-  for (let i = 0; i < width * height; i++) {
-    data[i * 4] = Math.round(values[i * 3]);
-    data[i * 4 + 1] = Math.round(values[i * 3 + 1]);
-    data[i * 4 + 2] = Math.round(values[i * 3 + 2]);
-    data[i * 4 + 3] = 255;
-  }
-  return { data, width, height };
-}
-
-/** A result whose image is read lazily: toPixels never touches this thread's TF.js; `image` makes a tensor once. */
-function workerResult(v: { values: Float32Array; width: number; height: number } & Omit<StylizeResult, 'image' | 'width' | 'height' | 'toTensor' | 'toPixels' | 'toImageData' | 'dispose'>): StylizeResult {
-  const { values, ...fields } = v;
-  let image: tf.Tensor3D | undefined;
-  const tensor = (): tf.Tensor3D => (image ??= tf.tensor3d(values, [v.height, v.width, 3]));
-  return {
-    ...fields,
-    get image() {
-      return tensor();
-    },
-    toTensor: () => tf.clone(tensor()),
-    toPixels: async () => rgbToRgba(values, v.width, v.height),
-    toImageData: async () => {
-      const { data, width, height } = rgbToRgba(values, v.width, v.height);
-      return new ImageData(data, width, height);
-    },
-    dispose: () => image?.dispose(),
-  };
+  onStep?: (step: WireStep) => void;
 }
 
 class WorkerSession implements WorkerStylizer {
@@ -173,6 +127,7 @@ class WorkerSession implements WorkerStylizer {
     if (m.type === 'iteration') void callSafely(() => p.onIteration?.(m.info as unknown as IterationInfo));
     else if (m.type === 'tile') void callSafely(() => p.onTile?.(m.info as unknown as TileInfo));
     else if (m.type === 'queue') void callSafely(() => p.onQueue?.(m.position));
+    else if (m.type === 'step') p.onStep?.(m);
     else if (m.type === 'result') this.settle(m.id, () => p.resolve(m.value));
     else if (m.type === 'error') this.settle(m.id, () => p.reject(fromWire(m.error)));
   }
@@ -194,7 +149,7 @@ class WorkerSession implements WorkerStylizer {
   /** Sends one call and resolves to its value; an abort rejects at once and tells the worker (shared flag + message). */
   private call<T>(make: (id: number, abortFlag: Int32Array) => { message: ToWorker; transfer?: Transferable[] }, signal: AbortSignal | undefined, hooks: Omit<Pending, 'resolve' | 'reject'> = {}): Promise<T> {
     this.assertLive();
-    if (signal !== undefined && !isAbortSignal(signal)) invalidOption('signal', signal, 'an AbortSignal');
+    OPTIONS.signal('signal', signal);
     const id = this.nextId++;
     const abortFlag = new Int32Array(new SharedArrayBuffer(4));
     return new Promise<T>((resolve, reject) => {
@@ -213,15 +168,23 @@ class WorkerSession implements WorkerStylizer {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.worker.ref();
       const { message, transfer } = make(id, abortFlag);
-      this.send(message, transfer);
+      try {
+        this.send(message, transfer);
+      } catch (e) {
+        // A value the thread boundary cannot copy (a function in the options): the call never left.
+        const why = e instanceof Error ? e.message : String(e);
+        const message = `A worker stylizer takes options that can be copied to its thread: functions other than onIteration, onTile and onQueue (e.g. in \`taps\`) are not supported (${why}); use createStylizer() for them.`;
+        this.settle(id, () => reject(new StyleTransferError('INVALID_OPTION', message, { field: 'options' })));
+      }
     });
   }
 
   async prepareStyle(style: ImageInput | readonly ImageInput[], options: PrepareStyleOptions = {}): Promise<StyleHandle> {
     this.assertLive();
+    const { signal } = resolvePrepareOptions(options); // checked here for a quick answer, and in the worker
     const list = Array.isArray(style) ? (style as readonly ImageInput[]) : [style as ImageInput];
     const images = await Promise.all(list.map((s, i) => toWireImage(s, list.length > 1 ? `style[${i}]` : 'style')));
-    const { signal, ...rest } = options;
+    const { signal: _s, ...rest } = options;
     const v = await this.call<{ handle: number; count: number; sizes: { width: number; height: number }[] }>(
       (id, abortFlag) => ({ message: { type: 'prepare', id, style: images, list: Array.isArray(style), options: rest, abortFlag }, transfer: images.map((i) => i.data.buffer) }),
       signal,
@@ -230,6 +193,35 @@ class WorkerSession implements WorkerStylizer {
   }
 
   async stylize(content: ImageInput, style: StyleInput, options: StylizeOptions = {}): Promise<StylizeResult> {
+    return workerResult(await this.run<WireResult>('stylize', content, style, options));
+  }
+
+  async *steps(content: ImageInput, style: StyleInput, options: StylizeOptions = {}): AsyncGenerator<StylizeStep, void, undefined> {
+    const inbox = new Inbox<WireStep>();
+    let id = 0;
+    const done = this.run('steps', content, style, options, { onStep: (m) => inbox.push(m) }, (i) => (id = i));
+    done.then(() => inbox.end(), (e: unknown) => inbox.fail(e));
+    try {
+      for (let m = await inbox.next(); m; m = await inbox.next()) {
+        const { step, expire } = workerStep(m);
+        try {
+          yield step;
+        } finally {
+          expire();
+        }
+        if (this.pending.has(id)) this.send({ type: 'step-next', id });
+      }
+    } finally {
+      if (this.pending.has(id)) {
+        // Left early (break, or an error in the loop's body): the worker ends its run and answers.
+        this.send({ type: 'step-return', id });
+        await done.catch(() => undefined);
+      }
+    }
+  }
+
+  /** A stylize or steps call: the options and images checked and copied here, sent with the callbacks' hooks. */
+  private async run<T>(type: RunMessage['type'], content: ImageInput, style: StyleInput, options: StylizeOptions, hooks: Pick<Pending, 'onStep'> = {}, onSent?: (id: number) => void): Promise<T> {
     this.assertLive();
     if (options === null || typeof options !== 'object') invalidOption('options', options, 'an object');
     const { signal, onIteration, onTile, onQueue, ...rest } = options;
@@ -239,20 +231,18 @@ class WorkerSession implements WorkerStylizer {
     const list = style instanceof WorkerStyleHandle ? undefined : Array.isArray(style) ? (style as readonly ImageInput[]) : [style as ImageInput];
     const images = list ? await Promise.all(list.map((s, i) => toWireImage(s, list.length > 1 ? `style[${i}]` : 'style'))) : [];
     const wireStyle = style instanceof WorkerStyleHandle ? { handle: style.id } : { images, list: Array.isArray(style) };
-    try {
-      structuredClone(rest);
-    } catch {
-      throw new StyleTransferError('INVALID_OPTION', 'A worker stylizer takes options that can be copied to its thread: functions other than onIteration, onTile and onQueue (e.g. in `taps`) are not supported; use createStylizer() for them.', { field: 'options' });
-    }
-    const v = await this.call<Parameters<typeof workerResult>[0]>(
-      (id, abortFlag) => ({
-        message: { type: 'stylize', id, content: wireContent, style: wireStyle, options: rest, callbacks: { onIteration: !!onIteration, onTile: !!onTile, onQueue: !!onQueue }, abortFlag },
-        transfer: [wireContent.data.buffer, ...images.map((i) => i.data.buffer)],
-      }),
+    const wire = await toWireOptions(rest);
+    return this.call<T>(
+      (id, abortFlag) => {
+        onSent?.(id);
+        return {
+          message: { type, id, content: wireContent, style: wireStyle, options: wire.options, callbacks: { onIteration: !!onIteration, onTile: !!onTile, onQueue: !!onQueue }, abortFlag },
+          transfer: [wireContent.data.buffer, ...images.map((i) => i.data.buffer), ...wire.transfer],
+        };
+      },
       signal,
-      { onIteration, onTile, onQueue },
+      { onIteration, onTile, onQueue, ...hooks },
     );
-    return workerResult(v);
   }
 
   async plan(content: ImageSize, style: ImageSize | readonly ImageSize[] | StyleHandle, options: StylizeOptions = {}): Promise<StylizePlan> {
@@ -284,7 +274,7 @@ async function callSafely(f: () => unknown): Promise<void> {
 
 /**
  * Creates a style-transfer session on a worker thread (Node): the same calls as {@link createStylizer}'s session
- * — `stylize`, `prepareStyle`, `plan`, `dispose` — while the calling thread stays free (a server's `GET /health`
+ * — `stylize`, `steps`, `prepareStyle`, `plan`, `dispose` — while the calling thread stays free (a server's `GET /health`
  * answers during a run). The worker loads its own model; resolves once it is ready, rejects with the worker's
  * error (WEIGHTS_*, INVALID_OPTION, BACKEND) otherwise, leaving no thread behind.
  *
@@ -301,7 +291,7 @@ export async function createWorkerStylizer(config: WorkerStylizerConfig = {}): P
   if (config === null || typeof config !== 'object') invalidOption('config', config, 'an object');
   const { signal, threads, backend, ...rest } = config as WorkerStylizerConfig & { model?: unknown };
   if ('model' in rest) invalidOption('model', rest.model, 'nothing: a worker stylizer loads its own model');
-  if (signal !== undefined && !isAbortSignal(signal)) invalidOption('signal', signal, 'an AbortSignal');
+  OPTIONS.signal('signal', signal);
   try {
     structuredClone(rest);
   } catch {

@@ -1,5 +1,5 @@
 /**
- * The five commands by name. Loaded only after the arguments parsed (so `--help` and usage errors answer at once):
+ * The six commands by name. Loaded only after the arguments parsed (so `--help` and usage errors answer at once):
  * the commands import the Node adapter, which registers the backend.
  * @module
  */
@@ -9,6 +9,7 @@ import { runReconstruct } from './reconstruct.js';
 import { runStudy } from './study.js';
 import { runStylize } from './stylize.js';
 import { runSweep } from './sweep.js';
+import { runVideo } from './video.js';
 
 export { makeCtx } from '../context.js';
 
@@ -18,4 +19,5 @@ export const RUNNERS: Record<string, (ctx: Ctx) => Promise<void>> = {
   features: runFeatures,
   reconstruct: runReconstruct,
   study: runStudy,
+  video: runVideo,
 };

@@ -24,6 +24,8 @@ import { loadModel, readInputs, readReplay } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { layerList, MAX_FILE_BYTES, parsePairs, stateCache, stemOf } from './study-state.js';
+import { queueFlags } from '../queue-run.js';
+import { queuedStudy } from './queued.js';
 
 /**
  * The progress bar's position for a study, counted in runs: `[runs done, runs, "run 2/4: single conv3_1 12/80"]`
@@ -41,6 +43,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   const recordPath = await outputs.output('--record', str(f, 'record') ?? `${stemOf(out)}.json`, 'json');
   const statePath = await outputs.output('--state', str(f, 'state') ?? `${stemOf(out)}.state.json`, 'json');
   backendFlag(f);
+  const queued = queueFlags(f, 'study');
 
   let paths: [string, string][] = [];
   let options: Omit<StudyOptions, 'pairs'>;
@@ -107,12 +110,13 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   const all = [...styleLayers, ...(options.contentLayers ?? DEFAULT_STUDY_CONTENT_LAYERS).map((l) => resolveLayer(l))];
   for (let i = 0; i < images.length; i += 2) checkSizeFits(size, images[i], [images[i + 1]], { deepest: deepestOf(all), deepestStyle: deepestOf(styleLayers), styleScale: options.stylize?.styleScale });
   const pairs: StudyPair[] = paths.map(([c, s], i) => ({ content: images[2 * i], style: images[2 * i + 1], name: names?.[i] ?? `${basename(c, extname(c))} + ${basename(s, extname(s))}` }));
-  const cache = await stateCache(statePath, f.get('fresh') === true);
+  // Through a queue, the workers compute the runs (the queue keeps them: no state file); here only the assembly.
+  const cache = queued ? await queuedStudy(ctx, queued, { ...options, pairs: paths.map(([content, style]) => ({ content, style })) }) : await stateCache(statePath, f.get('fresh') === true);
   const model = await loadModel(ctx);
   const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('study');
   try {
-    ctx.emit({ event: 'start', command: 'study', pairs: paths, output: out, record: recordPath, state: statePath, cachedEntries: cache.entries, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+    ctx.emit({ event: 'start', command: 'study', pairs: paths, output: out, record: recordPath, state: statePath, cachedEntries: 'entries' in cache ? cache.entries : cache.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
     let current = -1;
     const result = await study({
       ...options,
@@ -147,7 +151,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
     await outputs.stage(recordPath, `${JSON.stringify(rec, null, 2)}\n`);
     await outputs.commit(ctx.signal);
     bar.done();
-    ctx.say(`wrote ${out} (${(html.length / 2 ** 20).toFixed(1)} MiB) and ${recordPath}; ${rec.timings.runs} runs (${rec.timings.cached} kept from ${statePath}) in ${fmtMs(rec.timings.totalMs)}`);
+    ctx.say(`wrote ${out} (${(html.length / 2 ** 20).toFixed(1)} MiB) and ${recordPath}; ${rec.timings.runs} runs (${rec.timings.cached} ${queued ? 'from the queue' : `kept from ${statePath}`}) in ${fmtMs(rec.timings.totalMs)}`);
     ctx.emit({ event: 'done', output: out, record: recordPath, state: statePath, runs: rec.timings.runs, cached: rec.timings.cached, totalMs: Math.round(rec.timings.totalMs) });
   } finally {
     await outputs.discard();

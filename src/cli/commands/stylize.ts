@@ -15,10 +15,20 @@ import { iterationReporter, publishResult, snapshotWriter, tileReporter } from '
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
+import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
+import { UsageError } from '../args.js';
+import { queueFlags } from '../queue-run.js';
+import { runStylizeQueued } from './queued.js';
 
 export async function runStylize(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
-  const [contentPath, ...stylePaths] = ctx.positionals;
+  const regionPlan = regionFlags(f);
+  const queued = queueFlags(f, 'stylize');
+  if (queued && regionPlan) throw new UsageError('--queue does not take region flags yet (--region, --content-weight-map, --content-map): run without --queue');
+  if (queued) return runStylizeQueued(ctx, queued);
+  const [contentPath, ...positionalStyles] = ctx.positionals;
+  const stylePaths = styleFilesOf(positionalStyles, regionPlan);
+  if (stylePaths.length === 0) throw new UsageError('stylize needs a style image: <content> <style…>, or styles named by --region MASK:STYLE');
   const outputs = new OutputPlan();
   const out = await requiredOutput(outputs, f);
   const saveEvery = numFlag(f, 'save-every');
@@ -28,10 +38,13 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const iterations = iterationsFlag(f);
   // Every option checked before any file is read (a 1x1 stand-in for an --init image).
   const options: StylizeOptions = { ...base, ...(iterations !== undefined ? { iterations } : {}), ...(saveEvery ? { previewEvery: saveEvery } : {}) };
-  const resolved = resolveOptions({ ...options, ...(initPath !== undefined ? { init: PIXEL } : {}) }, stylePaths.length);
+  const standIns = { ...(initPath !== undefined ? { init: PIXEL } : {}), ...(await regionOptions(regionPlan, { content: PIXEL, styleFiles: stylePaths, styles: stylePaths.map(() => PIXEL), mask: () => PIXEL }, false)) };
+  const resolved = resolveOptions({ ...options, ...standIns }, stylePaths.length);
   await outputs.input('the content image', contentPath);
   for (const p of stylePaths) await outputs.input('the style image', p);
   if (initPath !== undefined) await outputs.input('the --init image', initPath);
+  await checkMaskFiles(regionPlan, stylePaths.length);
+  for (const m of maskFilesOf(regionPlan)) await outputs.input(`the ${m.flag} mask`, m.file);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
   const planned = resolved.iterations.reduce((a, b) => a + b, 0);
@@ -40,15 +53,25 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   const style = styles.length === 1 ? styles[0] : styles;
   if (initPath !== undefined) [options.init] = await readInputs(ctx, [initPath]);
+  const maskFiles = [...new Set(maskFilesOf(regionPlan).map((m) => m.file))];
+  const maskImages = new Map((await readInputs(ctx, maskFiles)).map((img, i) => [maskFiles[i], img]));
+  const regionImages = { content, styleFiles: stylePaths, styles, mask: (p: string) => maskImages.get(p)! };
+  checkMaskSizes(regionPlan, regionImages);
   // An impossible size is refused now, from the images' sizes, not after the model loaded.
   checkSizeFits(resolved.size, content, styles, {
     deepest: deepestOf([...resolved.contentLayers, ...resolved.styleLayers].map((l) => l.point)),
     deepestStyle: deepestOf(resolved.styleLayers.map((l) => l.point)),
     styleScale: resolved.styleScale,
-    scalesAt: (size) => (size === resolved.size ? resolved.scales : resolveOptions({ ...options, size, ...(initPath !== undefined ? { init: PIXEL } : {}) }, stylePaths.length).scales),
+    scalesAt: (size) => (size === resolved.size ? resolved.scales : resolveOptions({ ...options, size, ...standIns }, stylePaths.length).scales),
   });
   noteQuality(ctx, quality, out);
   const model = await loadModel(ctx);
+  try {
+    Object.assign(options, await regionOptions(regionPlan, regionImages, true)); // reading colour maps needs the backend
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   if (options.scales === undefined && resolved.scales.length > 1) {
     const sizes = resolved.scales.map((s) => scaleSize(resolved.size, s));
     ctx.say(`note: coarse-to-fine at ${sizes.join(' → ')} px, ${resolved.iterations.join(' + ')} iterations (--scales 1 for one scale).`);

@@ -3,6 +3,7 @@
  * labelled contact sheet plus the JSON record that reproduces it (`--replay`).
  * @module
  */
+import { STYLE_STATISTICS } from '../../core/style-statistics.js';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, resolveLayer, VERSION, type LayerWeights } from '../../adapters/node.js';
@@ -16,9 +17,13 @@ import { backendFlag, inputLimits, iterationsFlag, numberList, oneOf, parseLayer
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { commandLine } from '../reporting.js';
-import { loadModel, readInputs, readReplay, requiredOutput } from '../run-io.js';
+import { loadModel, PIXEL, readInputs, readReplay, requiredOutput } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
+import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
+import { queueFlags } from '../queue-run.js';
+import { queuedSweep } from './queued.js';
+import type { QueueSweepOptions } from '../../queue/types.js';
 
 const VARY_NAMES: Record<string, keyof SweepVary> = {
   'style-layers': 'styleLayers',
@@ -27,6 +32,7 @@ const VARY_NAMES: Record<string, keyof SweepVary> = {
   iterations: 'iterations',
   pooling: 'pooling',
   init: 'init',
+  'style-statistic': 'styleStatistic',
 };
 
 /** Parses one `--vary NAME=VALUES`. */
@@ -64,6 +70,9 @@ export function parseVary(text: string, vary: SweepVary): void {
     case 'init':
       vary.init = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), ['content', 'style', 'noise'] as const)!);
       break;
+    case 'styleStatistic':
+      vary.styleStatistic = v.split(',').map((x) => oneOf(`vary ${name}`, x.trim(), STYLE_STATISTICS)!);
+      break;
   }
 }
 
@@ -78,6 +87,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   const out = await requiredOutput(outputs, f);
   const recordPath = await outputs.output('--record', str(f, 'record') ?? defaultRecordPath(out), 'json');
   backendFlag(f);
+  const queued = queueFlags(f, 'sweep');
   const replayPath = str(f, 'replay');
   const sheetFlags: ContactSheetOptions = {};
   if (numFlag(f, 'tile-size') !== undefined) sheetFlags.tileSize = numFlag(f, 'tile-size');
@@ -88,11 +98,20 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   let record: SweepRecord | undefined;
   let paths = ctx.positionals;
   let recordDir = '';
+  const regionPlan = regionFlags(f);
+  if (queued && regionPlan) throw new UsageError('--queue does not take region flags yet (--region, --content-weight-map): run without --queue');
+  /** The mask files: the region flags' (a fresh sweep) or the record's (a replay), in record order. */
+  let maskPaths = maskFilesOf(regionPlan).map((m) => m.file);
   if (replayPath !== undefined) {
     const json = await readReplay(outputs, replayPath, MAX_RECORD_BYTES, 'sweep');
     record = validateSweepRecord(json, `--replay ${replayPath}`);
     if (record.options.init === 'image') throw new UsageError(`--replay ${replayPath}: this sweep started from an image (options.init "image"), which the command line cannot replay`, 'INVALID_RECORD');
     recordDir = dirname(resolve(replayPath));
+    if (regionPlan) throw new UsageError(`--replay ${replayPath}: the record holds the regions; give no region flags`);
+    const masks = record.inputs.masks ?? [];
+    if (masks.some((m) => !m.path)) throw new UsageError(`--replay ${replayPath} names no mask files (inputs.masks[].path); replay it with replaySweep()`, 'INVALID_RECORD');
+    maskPaths = masks.map((m) => (isAbsolute(m.path!) ? m.path! : join(recordDir, m.path!)));
+    if (queued && masks.length) throw new UsageError(`--replay ${replayPath}: a sweep with regions cannot run on a --queue yet; run without --queue`);
     const recorded = [record.inputs.content, ...record.inputs.style];
     if (paths.length === 0) {
       if (recorded.some((i) => !i.path)) throw new UsageError(`--replay ${replayPath} names no image files; give <content> <style…> after it`);
@@ -101,8 +120,9 @@ export async function runSweep(ctx: Ctx): Promise<void> {
       throw new UsageError(`--replay ${replayPath} was run on 1 content and ${recorded.length - 1} style image${recorded.length === 2 ? '' : 's'}; got ${paths.length} file${paths.length === 1 ? '' : 's'}`);
     }
   }
-  if (paths.length < 2) throw new UsageError('sweep needs <content> and at least one <style> image (or --replay FILE)');
-  const [contentPath, ...stylePaths] = paths;
+  const [contentPath, ...positionalStyles] = paths;
+  const stylePaths = record ? positionalStyles : styleFilesOf(positionalStyles, regionPlan);
+  if (contentPath === undefined || stylePaths.length === 0) throw new UsageError('sweep needs <content> and at least one <style> image (or --region MASK:STYLE, or --replay FILE)');
 
   let options: SweepOptions | undefined;
   let fits: (() => void) | undefined;
@@ -118,7 +138,9 @@ export async function runSweep(ctx: Ctx): Promise<void> {
     if (initPath !== undefined) throw new UsageError('sweep: --init takes content, style or noise (an image file cannot be recorded for replay)');
     const pk = oneOf('preset-kind', str(f, 'preset-kind'), ['conv', 'relu'] as const);
     // The options every cell starts from, checked before any file is read (sweep() checks each cell again).
-    const resolved = resolveOptions({ ...base, iterations: typeof iterations === 'number' ? iterations : 1 }, stylePaths.length);
+    // The region options with 1x1 stand-ins for the masks, so they are checked before any file is read too.
+    const standIns = await regionOptions(regionPlan, { content: PIXEL, styleFiles: stylePaths, styles: stylePaths.map(() => PIXEL), mask: () => PIXEL }, false);
+    const resolved = resolveOptions({ ...base, ...standIns, iterations: typeof iterations === 'number' ? iterations : 1 }, stylePaths.length);
     // Every layer a cell may use, for the size check once the images are read.
     const style = [...resolved.styleLayers.map((l) => l.point), ...varyPoints(vary.styleLayers, pk ?? 'conv')];
     const all = [...style, ...resolved.contentLayers.map((l) => l.point), ...varyPoints(vary.contentLayers, pk ?? 'conv')];
@@ -127,14 +149,23 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   }
   await outputs.input('the content image', contentPath);
   for (const p of stylePaths) await outputs.input('the style image', p);
+  await checkMaskFiles(regionPlan, stylePaths.length);
+  for (const p of maskPaths) await outputs.input('a mask', p);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
   await outputs.check();
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
+  const maskImages = await readInputs(ctx, maskPaths);
   fits?.();
+  if (options && regionPlan) {
+    const im = { content, styleFiles: stylePaths, styles, mask: (p: string) => maskImages[maskPaths.indexOf(p)] };
+    checkMaskSizes(regionPlan, im);
+    Object.assign(options, await regionOptions(regionPlan, im, false));
+  }
   const style = styles.length === 1 ? styles[0] : styles;
-  const model = await loadModel(ctx);
-  const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
+  // Through a queue the workers hold the model; here it is only the contact sheet's assembly.
+  const model = queued ? undefined : await loadModel(ctx);
+  const stylizer = model ? await createStylizer({ model, maxPixels: inputLimits(f).maxPixels }) : undefined;
   const bar = ctx.progress('sweep');
   try {
     let perRun = 0;
@@ -143,16 +174,19 @@ export async function runSweep(ctx: Ctx): Promise<void> {
       bar.update(p.run * perRun + p.iteration, p.runs * perRun, `run ${p.run + 1}/${p.runs} ${p.label}`);
       ctx.emit({ event: 'iteration', run: p.run, runs: p.runs, label: p.label, iteration: p.iteration, iterations: p.iterations, loss: p.loss, elapsedMs: Math.round(p.elapsedMs) });
     };
-    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
-    const result = record
-      ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal })
-      : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
+    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, ...(queued ? { queue: queued.name ?? 'neural-style-tfjs' } : { backend: tf.getBackend(), weightsSha256: model!.weightsSha256 }), version: VERSION });
+    const result = queued
+      ? await queuedSweep(ctx, queued, { ...options!, content: contentPath, style: stylePaths.length === 1 ? stylePaths[0] : stylePaths } as QueueSweepOptions)
+      : record
+        ? await replaySweep(record, { content, style, stylizer, onProgress, signal: ctx.signal, masks: maskImages })
+        : await sweep({ ...options!, content, style, stylizer, onProgress, signal: ctx.signal });
     const sheet = renderContactSheet(result, { ...(record?.sheet ?? {}), ...sheetFlags });
     const rec: SweepRecord & { command?: string } = sheet.record;
     // Image paths relative to the record, so the record and images can move together.
     const relTo = dirname(resolve(recordPath));
     rec.inputs.content.path = relative(relTo, resolve(contentPath)) || basename(contentPath);
     rec.inputs.style.forEach((s, i) => (s.path = relative(relTo, resolve(stylePaths[i])) || basename(stylePaths[i])));
+    rec.inputs.masks?.forEach((m, i) => (m.path = relative(relTo, resolve(maskPaths[i])) || basename(maskPaths[i])));
     rec.command = commandLine(ctx.argv);
     await outputs.stageImage(out, sheet);
     await outputs.stage(recordPath, `${JSON.stringify(rec, null, 2)}\n`);
@@ -165,8 +199,8 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   } finally {
     await outputs.discard();
     bar.done();
-    stylizer.dispose();
-    model.dispose();
+    stylizer?.dispose();
+    model?.dispose();
   }
 }
 

@@ -3,6 +3,7 @@
  * and the settings recorded for each cell.
  * @module
  */
+import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { StyleTransferError, describe } from '../../errors.js';
 import { CONV_LAYERS } from '../../core/layers.js';
 import { STYLIZE_DEFAULTS } from '../../defaults.js';
@@ -11,7 +12,7 @@ import { resolveOptions, type LayerWeights, type ResolvedOptions, type StylizeOp
 import type { RecordedOption } from '../../options/table.js';
 import type { SweepAxis, SweepOptions, SweepParameter, SweepSettings } from './types.js';
 
-export const PARAMS: readonly SweepParameter[] = ['styleLayers', 'contentLayers', 'weightRatio', 'iterations', 'pooling', 'init'];
+export const PARAMS: readonly SweepParameter[] = ['styleLayers', 'contentLayers', 'weightRatio', 'iterations', 'pooling', 'init', 'styleStatistic'];
 
 /** A number for a label: three significant digits, exponent form when very large or small. */
 export const num = (v: number): string => {
@@ -104,6 +105,13 @@ export function buildAxes(o: SweepOptions): SweepAxis[] {
         });
         return { parameter: 'pooling', values: r, labels: r.map((x) => `${x} pool`) };
       }
+      case 'styleStatistic': {
+        const r = list();
+        r.forEach((x) => {
+          if (!(STYLE_STATISTICS as readonly unknown[]).includes(x)) throw new StyleTransferError('INVALID_OPTION', `\`${field}\` holds ${describe(x)}; expected one of ${STYLE_STATISTICS.join(', ')}.`, { field });
+        });
+        return { parameter: 'styleStatistic', values: r, labels: r.map(String) };
+      }
       default: {
         const r = list();
         r.forEach((x) => {
@@ -129,6 +137,9 @@ export function applyAxis(opts: StylizeOptions, axis: SweepAxis, i: number): voi
       break;
     case 'pooling':
       opts.pooling = v as Pooling;
+      break;
+    case 'styleStatistic':
+      opts.styleStatistic = v as StyleStatistic;
       break;
     case 'init':
       opts.init = v as 'content';
@@ -163,6 +174,7 @@ const RECORDED: { [K in RecordedOption]: (r: ResolvedOptions) => SweepSettings[K
   lbfgs: (r) => ({ ...r.lbfgs }),
   precondition: (r) => (r.precondition ? { ...r.precondition } : 'none'),
   normalizeGradients: (r) => r.normalizeGradients,
+  styleStatistic: (r) => r.styleStatistic,
   preserveColors: (r) => r.preserveColors,
   scales: (r) => r.scales,
   styleBlendWeights: (r) => r.blend,

@@ -36,6 +36,7 @@ const AXIS_NAMES: Record<SweepParameter, string> = {
   iterations: 'iterations',
   pooling: 'pooling',
   init: 'init',
+  styleStatistic: 'style statistic',
 };
 
 /** Title: what varies, then the settings every tile shares. */
@@ -51,6 +52,7 @@ function defaultTitle(result: SweepResult): string {
   if (!varied.has('weightRatio')) parts.push(`a/b=${num(s.contentWeight / (s.styleWeight || 1))}`);
   if (!varied.has('init')) parts.push(`init ${s.init}`);
   if (!varied.has('pooling') && s.pooling !== 'max') parts.push(`${s.pooling} pool`);
+  if (!varied.has('styleStatistic') && s.styleStatistic && s.styleStatistic !== 'gram') parts.push(s.styleStatistic);
   return `${what} ${parts.join(', ')}`;
 }
 

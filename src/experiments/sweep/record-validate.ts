@@ -5,12 +5,15 @@
  * the field, e.g. `options.vary.iterations[1]`.
  * @module
  */
+import { STYLE_STATISTICS } from '../../core/style-statistics.js';
 import { StyleTransferError, describe } from '../../errors.js';
 import { resolveLayer } from '../../core/layers.js';
 import { Checker, isObject } from '../../options/check.js';
 import { optionRows, rangeOf } from '../../options/table.js';
 import { resolveOptions, type StylizeOptions } from '../../stylize/options.js';
+import type { Mask } from '../../regions/mask.js';
 import { PARAMS } from './axes.js';
+import { restoreMasks } from './inputs.js';
 import type { SweepParameter, SweepRecord, SweepVary } from './types.js';
 
 /** A sweep axis holds at most this many values (as sweep() enforces). */
@@ -73,6 +76,9 @@ export function checkSweepVary(vary: unknown, source: string, field = 'vary', it
       case 'init':
         c.list(f, value, 1, MAX_AXIS).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, ['content', 'style', 'noise']));
         break;
+      case 'styleStatistic':
+        c.list(f, value, 1, MAX_AXIS).forEach((x, i) => c.oneOf(`${f}[${i}]`, x, STYLE_STATISTICS));
+        break;
     }
   }
   return v as SweepVary;
@@ -112,9 +118,14 @@ function checkAxis(c: Checker, field: string, v: unknown): void {
 
 /** Options of a record that are not stylize() options, and the stylize() options a record cannot hold. */
 export const SWEEP_ONLY = ['vary', 'iterations', 'presetKind'];
-const NOT_RECORDED = ['content', 'style', 'model', 'stylizer', 'onProgress', ...optionRows('call').filter((r) => !r.recorded && !r.name.includes('.')).map((r) => r.name)];
+/** Options a record holds with their masks as indexes into `inputs.masks`. */
+const MASKED = ['regions', 'contentWeightMap'];
+const NOT_RECORDED = ['content', 'style', 'model', 'stylizer', 'onProgress', ...optionRows('call').filter((r) => !r.recorded && !r.name.includes('.') && !MASKED.includes(r.name)).map((r) => r.name)];
 
-function checkOptions(c: Checker, options: unknown, styleCount: number): void {
+/** A stand-in for each recorded mask while the options are checked. */
+const STAND_IN: Mask = { data: new Float32Array(1), width: 1, height: 1 };
+
+function checkOptions(c: Checker, options: unknown, styleCount: number, maskCount: number): void {
   const o = c.object('options', options);
   for (const k of NOT_RECORDED) if (o[k] !== undefined) c.fail(`options.${k}`, o[k], 'nothing (a record holds no images, callbacks or models)');
   const list = Array.isArray(o.iterations);
@@ -125,6 +136,7 @@ function checkOptions(c: Checker, options: unknown, styleCount: number): void {
   // Every other option is a stylize() option: resolveOptions checks them.
   const base: Obj = Object.fromEntries(Object.entries(o).filter(([k]) => !SWEEP_ONLY.includes(k)));
   if (base.init === 'image') delete base.init; // the start image is passed to the replay, not recorded
+  Object.assign(base, restoreMasks(c, o, Array.from({ length: maskCount }, () => STAND_IN)));
   resolveOptions(base as StylizeOptions, styleCount, c.nested('options'));
 }
 
@@ -147,11 +159,13 @@ export function validateSweepRecord(value: unknown, source = 'the sweep record')
   c.string('backend', r.backend);
   c.string('weightsSha256', r.weightsSha256, HEX64, '64 lowercase hex digits');
   c.int('seed', r.seed, 0, 2 ** 32 - 1);
-  const inputs = c.object('inputs', r.inputs, ['content', 'style']);
+  const inputs = c.object('inputs', r.inputs, ['content', 'style', 'masks']);
   checkInput(c, 'inputs.content', inputs.content);
   const styles = c.list('inputs.style', inputs.style, 1, MAX_AXIS);
   styles.forEach((s, i) => checkInput(c, `inputs.style[${i}]`, s));
-  checkOptions(c, r.options, styles.length);
+  const masks = inputs.masks === undefined ? [] : c.list('inputs.masks', inputs.masks, 1, 32 * 65);
+  masks.forEach((m, i) => checkInput(c, `inputs.masks[${i}]`, m));
+  checkOptions(c, r.options, styles.length, masks.length);
   if (r.rows !== undefined) checkAxis(c, 'rows', r.rows);
   checkAxis(c, 'columns', r.columns);
   const cells = c.list('cells', r.cells, 1, MAX_AXIS * MAX_AXIS);

@@ -6,27 +6,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../../errors.js';
 import { now } from '../../util/checks.js';
-import { toImageTensor, type ImageInput } from '../../image/input.js';
+import type { ImageInput } from '../../image/input.js';
+import type { MaskInput } from '../../regions/mask.js';
 import { createStylizer, type Stylizer } from '../../stylize/session.js';
 import type { StylizeOptions } from '../../stylize/options.js';
 import { VERSION } from '../../version.js';
-import { sha256Hex } from '../../weights/sha256.js';
 import { applyAxis, buildAxes, settingsOf } from './axes.js';
+import { inputInfo, maskInfo, recordMasks, restoreMasks } from './inputs.js';
 import { SWEEP_ONLY, validateSweepRecord } from './record-validate.js';
+import { OPTIONS } from '../../options/check.js';
 import { optionRows } from '../../options/table.js';
 import type { InputInfo, SweepAxis, SweepCell, SweepOptions, SweepRecord, SweepResult } from './types.js';
-
-async function inputInfo(img: ImageInput, field: string): Promise<InputInfo> {
-  const t = toImageTensor(img, field);
-  try {
-    const v = await t.data();
-    const bytes = new Uint8Array(v.length);
-    for (let i = 0; i < v.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(v[i])));
-    return { width: t.shape[2], height: t.shape[1], sha256: await sha256Hex(bytes) };
-  } finally {
-    t.dispose();
-  }
-}
 
 /** What a record keeps of the sweep's options: its own (vary, iterations, presetKind) and the recorded stylize() options. */
 const RECORD_KEYS = new Set([...SWEEP_ONLY, ...optionRows('call').filter((r) => r.recorded && !r.name.includes('.')).map((r) => r.name)]);
@@ -99,9 +89,12 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   try {
     const vgg = stylizer.model;
     const styles = (Array.isArray(style) ? style : [style]) as ImageInput[];
+    // Masks are recorded by size and sha256, the options referring to them by index (a record holds no images).
+    const masked = recordMasks(options);
     const inputs = {
       content: await inputInfo(content, 'content'),
       style: await Promise.all(styles.map((s, i) => inputInfo(s, `style[${i}]`))),
+      ...(masked.masks.length ? { masks: await Promise.all(masked.masks.map((m, i) => maskInfo(m, `masks[${i}]`))) } : {}),
     };
     // One style handle for every run: the Grams of each layer set are computed once per size.
     const handle = await stylizer.prepareStyle(styles, { pixelRange: options.pixelRange, signal: options.signal });
@@ -163,7 +156,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       backend: tf.getBackend(),
       weightsSha256: vgg.weightsSha256,
       seed: options.seed ?? 0,
-      options: recordOptions(options),
+      options: { ...recordOptions(options), ...masked.options },
       inputs,
       rows,
       columns,
@@ -184,26 +177,30 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
 }
 
 /**
- * Re-runs a sweep from its JSON record on the same images: `replaySweep(record, { content, style })`. Throws
- * INVALID_IMAGE when the images' pixels differ from those recorded (`checkInputs: false` to allow it).
+ * Re-runs a sweep from its JSON record on the same images: `replaySweep(record, { content, style })`, and for a
+ * sweep with regions or a content weight map, its masks in the order of `record.inputs.masks` (`masks`). Throws
+ * INVALID_IMAGE when the images' or masks' pixels differ from those recorded (`checkInputs: false` to allow it).
  */
 export async function replaySweep(
   record: SweepRecord,
-  run: Pick<SweepOptions, 'content' | 'style' | 'stylizer' | 'model' | 'onProgress' | 'signal'> & { checkInputs?: boolean; init?: ImageInput },
+  run: Pick<SweepOptions, 'content' | 'style' | 'stylizer' | 'model' | 'onProgress' | 'signal'> & { checkInputs?: boolean; init?: ImageInput; masks?: readonly MaskInput[] },
 ): Promise<SweepResult> {
   record = validateSweepRecord(record); // field by field: a record is often read from a file
-  const { checkInputs = true, init, ...rest } = run;
+  const { checkInputs = true, init, masks = [], ...rest } = run;
+  const recorded = record.inputs.masks ?? [];
+  if (masks.length !== recorded.length) throw new StyleTransferError('INVALID_OPTION', `This sweep was recorded with ${recorded.length} mask${recorded.length === 1 ? '' : 's'} (record.inputs.masks); got ${masks.length}. Pass them as \`masks\`, in the record's order.`, { field: 'masks' });
   if (checkInputs) {
     const styles = Array.isArray(run.style) ? run.style : [run.style];
     const pairs: [ImageInput, InputInfo | undefined, string][] = [[run.content, record.inputs.content, 'content'], ...styles.map((s, i): [ImageInput, InputInfo | undefined, string] => [s as ImageInput, record.inputs.style[i], `style[${i}]`])];
-    for (const [img, info, field] of pairs) {
-      const now = await inputInfo(img, field);
+    const all: [ImageInput | MaskInput, InputInfo | undefined, string][] = [...pairs, ...masks.map((m, i): [MaskInput, InputInfo, string] => [m, recorded[i], `masks[${i}]`])];
+    for (const [img, info, field] of all) {
+      const now = field.startsWith('masks') ? await maskInfo(img as MaskInput, field) : await inputInfo(img as ImageInput, field);
       if (!info || now.sha256 !== info.sha256) {
         throw new StyleTransferError('INVALID_IMAGE', `${field} differs from the recorded one (${info ? `${info.width}x${info.height}, sha256 ${info.sha256.slice(0, 12)}…` : 'none recorded'}; got ${now.width}x${now.height}, sha256 ${now.sha256.slice(0, 12)}…).`, { field });
       }
     }
   }
-  const options = { ...(record.options as unknown as SweepOptions), ...rest } as SweepOptions;
+  const options = { ...(record.options as unknown as SweepOptions), ...restoreMasks(OPTIONS, record.options, masks), ...rest } as SweepOptions;
   if (record.options.init === 'image') {
     if (!init) throw new StyleTransferError('INVALID_OPTION', 'This sweep started from an image (`init`); pass it as `init`.', { field: 'init' });
     options.init = init;

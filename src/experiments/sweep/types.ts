@@ -2,6 +2,7 @@
  * The shapes of a sweep: what it can vary, its axes and cells, the JSON record and the result.
  * @module
  */
+import type { StyleStatistic } from '../../core/style-statistics.js';
 import type { ImageInput, RgbaImage } from '../../image/input.js';
 import type { Vgg19 } from '../../core/model.js';
 import type { Pooling } from '../../core/network.js';
@@ -11,7 +12,7 @@ import type { StopReason } from '../../stylize/result.js';
 import type { Color } from '../raster.js';
 
 /** Settings a sweep can vary. */
-export type SweepParameter = 'styleLayers' | 'contentLayers' | 'weightRatio' | 'iterations' | 'pooling' | 'init';
+export type SweepParameter = 'styleLayers' | 'contentLayers' | 'weightRatio' | 'iterations' | 'pooling' | 'init' | 'styleStatistic';
 
 /**
  * Style layer sets to compare: `'single'` (conv1_1, conv2_1 … conv5_1, one at a time), `'cumulative'` (conv1_1;
@@ -31,6 +32,8 @@ export interface SweepVary {
   iterations?: readonly number[];
   pooling?: readonly Pooling[];
   init?: readonly ('content' | 'style' | 'noise')[];
+  /** Style statistics to compare (docs/style-statistics.md); their losses have different scales, so each run's style weight is its own. */
+  styleStatistic?: readonly StyleStatistic[];
 }
 
 /** Progress of a sweep, after every iteration of every run. */
@@ -90,7 +93,8 @@ export interface SweepSettings {
   lbfgs: { historySize: number; lineSearch: string; maxEvaluations?: number; initialStep: number | 'torch' };
   /** The pyramid's levels (0: automatic) and decay, or `'none'` for plain pixels. */
   precondition: { levels: number; decay: number } | 'none';
-  normalizeGradients: boolean;
+  normalizeGradients: boolean | 'per-evaluation';
+  styleStatistic: string;
   preserveColors: string | false;
   scales: number[];
   styleBlendWeights: number[];
@@ -144,7 +148,8 @@ export interface SweepRecord {
   seed: number;
   /** The sweep options without images and callbacks: `sweep({ ...record.options, content, style })` re-runs it. */
   options: Record<string, unknown>;
-  inputs: { content: InputInfo; style: InputInfo[] };
+  /** The images, and the masks of `options.regions` / `options.contentWeightMap` (which refer to them by index). */
+  inputs: { content: InputInfo; style: InputInfo[]; masks?: InputInfo[] };
   rows?: SweepAxis;
   columns: SweepAxis;
   cells: Omit<SweepCell, 'image'>[];

@@ -3,6 +3,8 @@ import type { Kernels } from '../../kernels/index.js';
 import type { LayerName, NetworkPoint } from '../../core/layers.js';
 import type { Vgg19 } from '../../core/model.js';
 import { activationShape, forward, preprocess, type Pooling } from '../../core/network.js';
+import { addSums } from '../../core/loss-spec.js';
+import { statisticSums, targetFromSums, type StyleStatistic } from '../../core/style-statistics.js';
 import { interiorAt, tileLayout, withHalo, type Tile, type TileLayout } from './layout.js';
 
 /**
@@ -43,6 +45,40 @@ export async function tiledFeatures(model: Vgg19, rgb: tf.Tensor4D, points: read
     return out;
   } finally {
     for (const rows of pieces.values()) tf.dispose(rows.flat());
+  }
+}
+
+/**
+ * Targets of a sum-type style statistic (`targetFromSums`: shifted Gram, mean/std, covariance) of `rgb` at `points`,
+ * keyed by point index: their sums over positions added tile by tile (exact, as for Grams). The caller owns them.
+ */
+export async function tiledStatisticTargets(
+  model: Vgg19,
+  rgb: tf.Tensor4D,
+  points: readonly NetworkPoint[],
+  pooling: Pooling,
+  kernels: Kernels,
+  tiles: { tileSize: number; halo?: number | 'exact' },
+  stat: StyleStatistic,
+): Promise<Map<number, tf.Tensor2D>> {
+  const [, height, width] = rgb.shape;
+  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo });
+  const sums = new Map<number, tf.Tensor[]>();
+  try {
+    await eachTile(model, rgb, points, pooling, layout, (t, acts) => {
+      for (const p of points) {
+        const s = tf.tidy(() => statisticSums(stat, tf.reshape(interior(acts.get(p.name)!, t, p.stride), [-1, p.channels]) as tf.Tensor2D, kernels));
+        sums.set(p.index, addSums(sums.get(p.index), s));
+      }
+    });
+    const out = new Map<number, tf.Tensor2D>();
+    for (const p of points) {
+      const [, h, w] = activationShape(p, height, width);
+      out.set(p.index, targetFromSums(stat, sums.get(p.index)!, h * w));
+    }
+    return out;
+  } finally {
+    tf.dispose([...sums.values()].flat());
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Hostile and unusual image files through both Node decoders (the pure-JS path and sharp), one suite run on each:
- * every PNG kind (colour types, bit depths 1–16, palette, tRNS, Adam7) decodes to the pixels written; truncated,
+ * every PNG kind (colour types, bit depths 1–16, palette, tRNS, Adam7) decodes to the pixels written, progressive,
+ * 4:2:0 and greyscale JPEGs to libjpeg's pixels; truncated,
  * short and over-long data is INVALID_IMAGE and never returns memory the decoder did not write; header bombs and
  * an interlaced inflation bomb are refused fast and without the memory they claim; EXIF orientations 1–8 are
  * applied; and decodeImage refuses what is not bytes with a coded error.
@@ -84,6 +85,13 @@ function colourAt(img: RgbaImage, x: number, y: number): string {
   return `?${r},${g},${b}`;
 }
 
+/** JPEG kinds other than jpeg-js's baseline 4:4:4 RGB, written by libjpeg (through sharp) from the quadrants at 64x32. */
+const JPEG_KINDS = ['progressive', 'chroma 4:2:0', 'grey'] as const;
+async function jpegKind(kind: (typeof JPEG_KINDS)[number]): Promise<Buffer> {
+  let img = sharp(Buffer.from(JPEG_SRC.data), { raw: { width: JPEG_SRC.width, height: JPEG_SRC.height, channels: 4 } }).removeAlpha().resize(64, 32, { kernel: 'nearest' });
+  if (kind === 'grey') img = img.greyscale();
+  return img.jpeg({ quality: 95, progressive: kind === 'progressive', chromaSubsampling: kind === 'chroma 4:2:0' ? '4:2:0' : '4:4:4' }).toBuffer();
+}
 /** A valid 64x64 RGB PNG holding noise, and a copy whose IDAT holds only its first row (a complete zlib stream). */
 const NOISE: PngSpec = { width: 64, height: 64, colorType: 2, depth: 8, sample: (x, y) => [(x * 97 + y * 31) & 255, (x * 13 + y * 7 + 99) & 255, (x ^ y) * 3 & 255] };
 const ONE_ROW = makePng(NOISE, { idat: deflateSync(pngRows(NOISE).subarray(0, 1 + 64 * 3)) });
@@ -175,6 +183,30 @@ describe.each(DECODERS)('decoder %s', (decoder) => {
     const t = performance.now();
     expect(await codeOf(decode(bomb.subarray(0, bomb.indexOf(Buffer.from([0xff, 0xda])) + 20)))).toBe('INVALID_IMAGE');
     expect(performance.now() - t).toBeLessThan(1000);
+  });
+
+  it.each(JPEG_KINDS)('JPEG %s: decodes to libjpeg\'s pixels; cut short it is INVALID_IMAGE', async (kind) => {
+    const bytes = await jpegKind(kind);
+    const img = await decode(bytes);
+    expect([img.width, img.height]).toEqual([64, 32]);
+    const want = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    // The quadrants' inner corners (away from the edges where upsampling methods differ), within 4 levels.
+    for (const [x, y] of [[1, 1], [62, 1], [1, 30], [62, 30], [20, 10], [44, 22]]) {
+      const got = Array.from(img.data.subarray((y * 64 + x) * 4, (y * 64 + x) * 4 + 3));
+      const ref = Array.from(want.data.subarray((y * 64 + x) * want.info.channels, (y * 64 + x) * want.info.channels + 3));
+      got.forEach((v, c) => expect(Math.abs(v - (ref[c] ?? ref[0])), `${kind} at ${x},${y}: ${got} vs ${ref}`).toBeLessThanOrEqual(4));
+    }
+    if (kind === 'grey') expect(img.data[0]).toBe(img.data[1]);
+    for (const cut of [0.5, 0.9]) expect(await codeOf(decode(bytes.subarray(0, Math.floor(bytes.length * cut)))), `cut at ${cut}`).toBe('INVALID_IMAGE');
+  });
+
+  it('JPEG CMYK: decodes, to the colours docs/serving.md states for this path (no colour profile in the JS path)', async () => {
+    const bytes = await sharp(Buffer.from(JPEG_SRC.data), { raw: { width: JPEG_SRC.width, height: JPEG_SRC.height, channels: 4 } })
+      .removeAlpha().resize(64, 32, { kernel: 'nearest' }).toColourspace('cmyk').jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer();
+    const img = await decode(bytes);
+    const corners = [[1, 1], [62, 1], [1, 30]].map(([x, y]) => Array.from(img.data.subarray((y * 64 + x) * 4, (y * 64 + x) * 4 + 3)));
+    const stated = decoder === 'js' ? [[255, 0, 0], [195, 255, 0], [17, 60, 255]] : [[232, 0, 21], [191, 207, 0], [27, 60, 140]];
+    corners.flat().forEach((v, i) => expect(Math.abs(v - stated.flat()[i]), `${corners} vs ${stated}`).toBeLessThanOrEqual(4));
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('JPEG: EXIF orientation %i is applied', async (orientation) => {

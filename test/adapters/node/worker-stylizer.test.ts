@@ -5,8 +5,9 @@
  * and a `model` are refused; dispose() rejects what is in flight and terminates the thread. Runs the built worker
  * (dist/stylizer-worker.js: `npx tsup` first, as `npm test` does).
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStylizer, createWorkerStylizer, loadVgg19, ready, StyleTransferError, type StylizeResult, type Vgg19, type WorkerStylizer } from '../../../src/adapters/node.js';
+import { createStylizer, createWorkerStylizer, loadVgg19, ready, StyleTransferError, type StylizeResult, type StylizeStep, type Vgg19, type WorkerStylizer } from '../../../src/adapters/node.js';
 import { loadImage, type RgbPixels } from '../../helpers/images.js';
 
 let worker: WorkerStylizer;
@@ -19,7 +20,17 @@ beforeAll(async () => {
   worker = await createWorkerStylizer({ cacheSize: 0, threads: 1 });
 });
 
-afterAll(() => worker?.dispose());
+let model: Vgg19 | undefined;
+/** One in-thread model for the tests that compare with an in-thread session. */
+async function localModel(): Promise<Vgg19> {
+  await ready();
+  return (model ??= await loadVgg19());
+}
+
+afterAll(() => {
+  worker?.dispose();
+  model?.dispose();
+});
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -32,16 +43,22 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 const RUN = { size: 32, iterations: 2, seed: 3 } as const;
 
+/** Every step's RGBA bytes of an in-thread session's steps(): what the worker's steps() must give. */
+async function inThreadSteps(options: typeof RUN): Promise<number[][]> {
+  const local = await createStylizer({ model: await localModel() });
+  const out: number[][] = [];
+  for await (const step of local.steps(content, style, options)) out.push(Array.from((await step.toPixels()).data));
+  local.dispose();
+  return out;
+}
+
 describe('a worker stylizer', () => {
   it('gives the bytes of an in-thread session, forwards onIteration and onQueue, keeps the caller\'s arrays', async () => {
-    await ready();
-    const model: Vgg19 = await loadVgg19();
-    const local = await createStylizer({ model });
+    const local = await createStylizer({ model: await localModel() });
     const want = await local.stylize(content, style, RUN);
     const wantPixels = Array.from((await want.toPixels()).data);
     want.dispose();
     local.dispose();
-    model.dispose();
 
     const iterations: number[] = [];
     const positions: number[] = [];
@@ -101,12 +118,80 @@ describe('a worker stylizer', () => {
     expect(worst).toBeLessThan(250); // the event loop of this thread was never held by a network pass
   });
 
+  it('images given as tensors in the options (init, contentWeightMap) cross as pixels', async () => {
+    await ready();
+    const tensor = (p: RgbPixels): tf.Tensor3D => tf.tensor3d(Float32Array.from(p.data), [p.height, p.width, 3]);
+    const initT = tensor(style);
+    const { width, height } = content;
+    const mapT = tf.tidy(() => tf.add(tf.zeros([height, width, 3]), tf.reshape(tf.linspace(0, 255, width), [1, width, 1])) as tf.Tensor3D);
+    const mapPixels = { data: (await mapT.data()) as Float32Array, width, height };
+    const a = await worker.stylize(content, style, { ...RUN, init: initT, contentWeightMap: mapT });
+    const b = await worker.stylize(content, style, { ...RUN, init: style, contentWeightMap: mapPixels });
+    expect(Array.from((await a.toPixels()).data)).toEqual(Array.from((await b.toPixels()).data));
+    a.dispose();
+    b.dispose();
+    tf.dispose([initT, mapT]);
+  });
+
   it('refuses look-alike signals, a model, and functions it cannot send', async () => {
     expect(await codeOf(worker.stylize(content, style, { ...RUN, signal: { aborted: false } as AbortSignal }))).toBe('INVALID_OPTION');
     expect(await codeOf(createWorkerStylizer({ signal: { aborted: false } as AbortSignal }))).toBe('INVALID_OPTION');
     expect(await codeOf(createWorkerStylizer({ model: {} } as never))).toBe('INVALID_OPTION');
     expect(await codeOf(worker.stylize(content, style, { ...RUN, size: -4 }))).toBe('INVALID_OPTION'); // validated in the worker
     expect(await codeOf(worker.stylize('photo.png' as never, style, RUN))).toBe('UNSUPPORTED_IMAGE');
+    expect(await codeOf(worker.prepareStyle(style, { signal: { aborted: false } as AbortSignal }))).toBe('INVALID_OPTION');
+    expect(await codeOf(worker.prepareStyle(style, { pixelrange: '0-1' } as never))).toBe('INVALID_OPTION');
+    const taps = { taps: { layers: ['relu1_1'], onTap: () => undefined } } as never;
+    expect(await codeOf(worker.stylize(content, style, { ...RUN, ...(taps as object) }))).toBe('INVALID_OPTION');
+    expect(await codeOf(worker.plan(content, style, { ...RUN, ...(taps as object) }))).toBe('INVALID_OPTION'); // could not be sent
+    expect(worker.queued).toBe(0);
+  });
+
+  it('steps() gives the bytes of an in-thread steps(); a step read after the loop moved on is STEP_EXPIRED', async () => {
+    const want = await inThreadSteps(RUN);
+    const got: number[][] = [];
+    const steps: StylizeStep[] = [];
+    for await (const step of worker.steps(content, style, RUN)) {
+      steps.push(step);
+      got.push(Array.from((await step.toPixels()).data));
+      const t = step.toTensor();
+      expect(t.shape).toEqual([step.height, step.width, 3]);
+      t.dispose();
+    }
+    expect(got).toEqual(want);
+    expect(steps.map((s) => [s.iteration, s.last])).toEqual([[1, false], [2, true]]);
+    expect(() => steps[0].toTensor()).toThrow(expect.objectContaining({ code: 'STEP_EXPIRED' }));
+    expect(await codeOf(steps[1].toPixels())).toBe('STEP_EXPIRED');
+  });
+
+  it('steps(): break ends the worker\'s run and frees its queue (a call waiting behind it runs)', async () => {
+    const base = (await worker.memory()).numTensors;
+    let waiting: Promise<StylizeResult> | undefined;
+    for await (const step of worker.steps(content, style, { ...RUN, iterations: 20 })) {
+      waiting ??= worker.stylize(content, style, RUN); // queued in the worker behind the loop
+      if (step.iteration === 2) break;
+    }
+    expect(await codeOf(waiting!)).toBe('resolved');
+    expect(worker.queued).toBe(0);
+    expect((await worker.memory()).numTensors).toBe(base);
+  });
+
+  it('steps(): an abort mid-loop rejects ABORTED and the worker frees every tensor', async () => {
+    const base = (await worker.memory()).numTensors;
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const loop = async (): Promise<void> => {
+      for await (const step of worker.steps(content, style, { ...RUN, iterations: 20, signal: ac.signal })) {
+        seen.push(step.iteration);
+        if (step.iteration === 2) ac.abort(new Error('client left'));
+      }
+    };
+    expect(await codeOf(loop())).toBe('ABORTED');
+    expect(seen).toEqual([1, 2]);
+    const t = performance.now();
+    while ((await worker.memory()).numTensors !== base && performance.now() - t < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect((await worker.memory()).numTensors).toBe(base);
+    expect(await codeOf(worker.stylize(content, style, RUN))).toBe('resolved'); // the queue moved on
   });
 
   it('dispose() rejects calls in flight with DISPOSED and terminates the thread', async () => {
