@@ -5,7 +5,7 @@
  * (the kept frames are not recomputed) and writes an MP4 of 4 frames; `--json` reports every frame. Needs ffmpeg
  * on PATH (.ci/run installs it; skipped without it unless NST_REQUIRE_FFMPEG=1).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,22 +14,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { framesFromVideo, writeFramesToVideo } from '../../src/adapters/node/video/ffmpeg.js';
 import { writeImage } from '../../src/adapters/node/image-io.js';
 import { collect } from '../helpers/async.js';
+import { hasFfmpeg } from '../helpers/ffmpeg.js';
 import { clip, translation } from '../helpers/motion.js';
 import { synthetic } from '../helpers/synthetic.js';
 
 const CLI = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'nst-video-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasFfmpeg && process.env.NST_REQUIRE_FFMPEG === '1') throw new Error('NST_REQUIRE_FFMPEG=1 but there is no ffmpeg on PATH');
 
 const rgba = (rgb: Float32Array, width: number, height: number) => {
   const data = new Uint8ClampedArray(width * height * 4);

@@ -5,7 +5,6 @@
  * with coded errors. Needs an `ffmpeg` binary on PATH (.ci/run installs Debian's); without one the round trips
  * are skipped unless NST_REQUIRE_FFMPEG=1, and the missing-binary tests run either way.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,19 +14,10 @@ import type { Frame } from '../../src/video/frames.js';
 import { findFfmpeg, framesFromVideo, writeFramesToVideo } from '../../src/adapters/node/video/ffmpeg.js';
 import { readFrames, writeFrames } from '../../src/adapters/node/video/io.js';
 import { codeOf, collect } from '../helpers/async.js';
+import { hasFfmpeg } from '../helpers/ffmpeg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nst-ffmpeg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasFfmpeg && process.env.NST_REQUIRE_FFMPEG === '1') throw new Error('NST_REQUIRE_FFMPEG=1 but there is no ffmpeg on PATH');
 
 /** Frame `i` of a clip: a smooth gradient with a bright square moved 2 px right per frame. */
 function frame(i: number, w = 32, h = 24): Frame {
