@@ -38,7 +38,9 @@ export type StyleTransferErrorCode =
   /** No `ffmpeg` binary on PATH or at the given path (needed to read or write video files). */
   | 'FFMPEG_MISSING'
   /** ffmpeg ran but failed, or its output was not what was asked for; `details.stderr` holds the end of its log. */
-  | 'FFMPEG_FAILED';
+  | 'FFMPEG_FAILED'
+  /** The browser could not decode a video (an unsupported codec or a damaged file), or a seek never completed. */
+  | 'VIDEO_UNREADABLE';
 
 /**
  * Marks the package's errors, so those of another copy of the package (the ESM and the CommonJS build loaded in

@@ -13,6 +13,7 @@ import { browserHostMemory } from './browser-memory.js';
 import { browserDefaultWeights } from '../weights/browser-default.js';
 
 export * from '../index.js';
+export { framesFromVideo, frameTimes, VIDEO_FRAME_LIMITS, type VideoFramesOptions } from './browser-video.js';
 export { setWasmPaths };
 
 /**

@@ -15,6 +15,7 @@ import { browserHostMemory } from './browser-memory.js';
 import { browserDefaultWeights } from '../weights/browser-default.js';
 
 export * from '../index.js';
+export { framesFromVideo, frameTimes, VIDEO_FRAME_LIMITS, type VideoFramesOptions } from './browser-video.js';
 
 /**
  * The package's weights/ folder beside this file, written so that bundlers keep the build machine's path out of

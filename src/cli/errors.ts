@@ -45,6 +45,7 @@ export const EXIT_CODES = {
   INVALID_FLOW: 2,
   FFMPEG_MISSING: 2,
   FFMPEG_FAILED: 1,
+  VIDEO_UNREADABLE: 2,
   ABORTED: 130,
 } as const satisfies Record<StyleTransferErrorCode, ExitCode>;
 

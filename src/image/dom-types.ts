@@ -17,3 +17,7 @@ export type DomImageSource =
   | DomClass<'HTMLVideoElement'>
   | DomClass<'OffscreenCanvas'>
   | DomClass<'ImageBitmap'>;
+/** `HTMLVideoElement` where the DOM lib is loaded, else `never`. */
+export type DomVideoElement = DomClass<'HTMLVideoElement'>;
+/** `Blob` (and so `File`) where a lib declares it, else `never`. */
+export type DomBlob = DomClass<'Blob'>;

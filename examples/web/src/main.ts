@@ -11,6 +11,7 @@ import { wirePickers, type Picked, type Role } from './images';
 import { buildLayerControls, naming, selectedStyleLayers } from './layer-controls';
 import { drawRegionLayers } from './region-layers';
 import { RegionsPanel, type RegionMasks } from './regions-panel';
+import { VideoPanel } from './video-panel';
 
 // ---------------------------------------------------------------- elements
 const $ = <T extends Element = HTMLElement>(testid: string): T => {
@@ -125,6 +126,7 @@ const send = (msg: ToWorker, transfer: Transferable[] = []): void => worker.post
 const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 
 function onWorkerMessage(m: FromWorker): void {
+  if (videoPanel.handle(m)) return;
   switch (m.type) {
     case 'defaults':
       // The form starts from the library's defaults, except where the URL or the user chose a value.
@@ -536,6 +538,24 @@ const regionsPanel = new RegionsPanel(
       if (currentTab === 'layers') requestRegionLayers();
     },
   },
+);
+const videoPanel = new VideoPanel(
+  {
+    source: $<HTMLSelectElement>('video-source'),
+    input: $<HTMLInputElement>('video-input'),
+    frames: $<HTMLInputElement>('video-frames'),
+    iterations: $<HTMLInputElement>('video-iterations'),
+    consistency: $<HTMLSelectElement>('video-consistency'),
+    run: $<HTMLButtonElement>('video-run'),
+    cancel: $<HTMLButtonElement>('video-cancel'),
+    progress: $<HTMLProgressElement>('video-progress'),
+    progressText: $('video-progress-text'),
+    canvas: $<HTMLCanvasElement>('video-canvas'),
+    play: $<HTMLButtonElement>('video-play'),
+    frameLabel: $('video-frame-label'),
+    errors: $<HTMLOListElement>('video-errors'),
+  },
+  { send, nextId: () => nextId++, params: readParams, content: () => picked.content, style: () => picked.style, showError, clearError },
 );
 const gramBars = new GramBars(el.gramChart);
 // Settings may also come from the URL, e.g. ?size=96&iterations=20&gpuMemory=8 (handy for links and scripted runs).

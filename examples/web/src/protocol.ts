@@ -82,7 +82,15 @@ export type ToWorker =
   /** The receptive field of `layer`'s centre unit on `image` at `size` (the Layers view). */
   | { type: 'receptive-field'; id: number; image: Pixels; layer: string; size: number }
   /** The masks (over a content image of `content`'s size) carried to each of `layers` for a run at `size`. */
-  | { type: 'region-masks'; id: number; masks: MaskData[]; content: { width: number; height: number }; size: number; layers: string[]; mode: MaskMode };
+  | { type: 'region-masks'; id: number; masks: MaskData[]; content: { width: number; height: number }; size: number; layers: string[]; mode: MaskMode }
+  /** Stylise a clip frame by frame (the library's `stylizeFrames`); cancelled by `cancel` with the same id. */
+  | { type: 'video'; id: number; frames: Pixels[]; style: Pixels; styleKey: string; params: StylizeParams; video: VideoParams };
+
+/** The Video card's settings: iterations of each frame after the first, and how frames are tied together. */
+export interface VideoParams {
+  iterations: number;
+  consistency: 'temporal' | 'warped-start' | 'independent';
+}
 
 export interface LossParts {
   total: number;
@@ -116,6 +124,12 @@ export type FromWorker =
   /** During a run, every `previewEvery` iterations: ‖G − A‖²/‖A‖² of the current image at each of the 16 style layers. */
   | { type: 'gram-distances'; id: number; iteration: number; distances: { layer: string; value: number; optimised: boolean }[] }
   | { type: 'region-masks'; id: number; layers: RegionLayer[] }
+  /** A video run: an iteration of frame `frame` (0-based) of `frames`. */
+  | { type: 'video-iteration'; id: number; frame: number; frames: number; iteration: number; iterations: number }
+  /** A video run: one stylised frame, with Ruder et al.'s temporal error against the previous one (none for the first). */
+  | { type: 'video-frame'; id: number; index: number; frames: number; image: Pixels; iterations: number; temporalError?: number; reliable?: number; ms: number }
+  /** A video run ended: all frames done, or cancelled after `done` of them. */
+  | { type: 'video-end'; id: number; done: number; cancelled: boolean; totalMs: number }
   | { type: 'error'; id?: number; message: string; code?: string };
 
 /** The form fields whose starting values are the library's defaults. */

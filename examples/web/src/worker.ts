@@ -12,6 +12,7 @@ import { fitSize, resizeImage, toImageTensor } from 'neural-style-tfjs/core';
 import type { FeatureTile, FromWorker, Pixels, StylizeParams, ToWorker } from './protocol';
 import { gramTracker, receptiveField } from './worker-insight';
 import { regionMasks, regionOptions } from './worker-regions';
+import { runVideo } from './worker-video';
 
 type Lib = typeof import('neural-style-tfjs/webgl');
 
@@ -47,6 +48,9 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'receptive-field':
       void runReceptiveField(msg);
+      break;
+    case 'video':
+      void runVideoMsg(msg);
       break;
     case 'region-masks':
       try {
@@ -233,6 +237,21 @@ async function runStylize(msg: Extract<ToWorker, { type: 'stylize' }>): Promise<
   } finally {
     result?.dispose();
     grams?.dispose();
+    runs.delete(msg.id);
+  }
+}
+
+async function runVideoMsg(msg: Extract<ToWorker, { type: 'video' }>): Promise<void> {
+  const controller = new AbortController();
+  runs.set(msg.id, controller);
+  try {
+    if (!setup) throw new Error('The worker was not initialised.');
+    const { stylizer, lib: library } = await setup;
+    const style = await styleFor(stylizer, msg.styleKey, msg.style);
+    await runVideo(library, stylizer, style, runOptions(msg.params), msg, controller.signal, post);
+  } catch (e) {
+    post({ type: 'error', id: msg.id, message: messageOf(e), code: codeOf(e) });
+  } finally {
     runs.delete(msg.id);
   }
 }

@@ -1,0 +1,185 @@
+/**
+ * The Video card: a clip (built-in, or uploaded) stylised frame by frame in the worker with the page's settings,
+ * progress per frame, Cancel, then the stylised frames played back in a loop with each frame's temporal error
+ * (Ruder et al.'s: how much it differs from the previous stylised frame carried along the motion).
+ */
+import { clipFromFile, pannedClip } from './video-clip';
+import type { FromWorker, Pixels, StylizeParams, ToWorker, VideoParams } from './protocol';
+
+export interface VideoElements {
+  source: HTMLSelectElement;
+  input: HTMLInputElement;
+  frames: HTMLInputElement;
+  iterations: HTMLInputElement;
+  consistency: HTMLSelectElement;
+  run: HTMLButtonElement;
+  cancel: HTMLButtonElement;
+  progress: HTMLProgressElement;
+  progressText: HTMLElement;
+  canvas: HTMLCanvasElement;
+  play: HTMLButtonElement;
+  frameLabel: HTMLElement;
+  errors: HTMLOListElement;
+}
+
+export interface VideoHost {
+  send: (msg: ToWorker, transfer?: Transferable[]) => void;
+  nextId: () => number;
+  /** The page's settings (size, layers, weights…); throws with a message for the user when one is wrong. */
+  params: () => StylizeParams;
+  content: () => { pixels: Pixels } | undefined;
+  style: () => { pixels: Pixels; key: string } | undefined;
+  showError: (message: string) => void;
+  clearError: () => void;
+}
+
+/** Playback speed, frames per second. */
+const FPS = 4;
+
+export class VideoPanel {
+  private runId = 0;
+  private frames: Pixels[] = [];
+  private shown = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private reading: AbortController | undefined;
+
+  constructor(private readonly el: VideoElements, private readonly host: VideoHost) {
+    el.run.addEventListener('click', () => void this.start());
+    el.cancel.addEventListener('click', () => this.stop());
+    el.play.addEventListener('click', () => (this.timer ? this.pause() : this.play()));
+    el.input.addEventListener('change', () => {
+      if (el.input.files?.length) el.source.value = 'file';
+    });
+    this.setState('idle');
+  }
+
+  /** Takes the worker's video messages (and errors of its runs); false for the others. */
+  handle(m: FromWorker): boolean {
+    if (m.type === 'error' && m.id !== undefined && m.id === this.runId) {
+      this.host.showError(m.code ? `Video: ${m.message} (${m.code})` : `Video: ${m.message}`);
+      this.setState('error');
+      return true;
+    }
+    if (m.type !== 'video-iteration' && m.type !== 'video-frame' && m.type !== 'video-end') return false;
+    if (m.id !== this.runId) return true;
+    if (m.type === 'video-iteration') {
+      this.el.progress.value = m.frame + m.iteration / m.iterations;
+      this.el.progressText.textContent = `Frame ${m.frame + 1} of ${m.frames}: iteration ${m.iteration} of ${m.iterations}`;
+    } else if (m.type === 'video-frame') {
+      this.frames[m.index] = m.image;
+      this.el.progress.value = m.index + 1;
+      this.addErrorRow(m);
+      this.show(m.index);
+    } else {
+      const s = (m.totalMs / 1000).toFixed(1);
+      this.el.progressText.textContent = m.cancelled ? `Cancelled after ${m.done} frame${m.done === 1 ? '' : 's'}.` : `Done: ${m.done} frames in ${s} s.`;
+      this.setState(m.cancelled ? 'cancelled' : 'done');
+      if (this.frames.length > 1) this.play();
+    }
+    return true;
+  }
+
+  private async start(): Promise<void> {
+    this.host.clearError();
+    const style = this.host.style();
+    const content = this.host.content();
+    let params: StylizeParams;
+    let video: VideoParams;
+    let count: number;
+    try {
+      if (!style || !content) throw new Error('The images are still loading; try again in a moment.');
+      params = this.host.params();
+      count = readInt(this.el.frames, 'Frames', 2, 12);
+      video = { iterations: readInt(this.el.iterations, 'Iterations per frame', 1, 500), consistency: this.el.consistency.value as VideoParams['consistency'] };
+    } catch (e) {
+      this.host.showError((e as Error).message);
+      return;
+    }
+    this.pause();
+    this.frames = [];
+    this.el.errors.replaceChildren();
+    this.el.progress.max = count;
+    this.el.progress.value = 0;
+    this.setState('running');
+    let clip: Pixels[];
+    try {
+      const file = this.el.input.files?.[0];
+      if (this.el.source.value === 'file') {
+        if (!file) throw new Error('Choose a video file first, or use the built-in clip.');
+        this.el.progressText.textContent = 'Reading the clip’s frames…';
+        this.reading = new AbortController();
+        clip = await clipFromFile(file, count, params.size, this.reading.signal);
+      } else {
+        clip = pannedClip(content.pixels, count, params.size);
+      }
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'ABORTED') this.host.showError(`Video: ${(e as Error).message}${code ? ` (${code})` : ''}`);
+      this.setState(code === 'ABORTED' ? 'cancelled' : 'error');
+      return;
+    } finally {
+      this.reading = undefined;
+    }
+    this.runId = this.host.nextId();
+    this.el.canvas.width = clip[0].width;
+    this.el.canvas.height = clip[0].height;
+    this.el.progressText.textContent = `Preparing the style; ${clip.length} frames of ${clip[0].width}x${clip[0].height}…`;
+    this.host.send(
+      { type: 'video', id: this.runId, frames: clip, style: style.pixels, styleKey: style.key, params, video },
+      clip.map((f) => f.data.buffer),
+    );
+  }
+
+  private stop(): void {
+    if (this.reading) return this.reading.abort(new Error('cancelled by the user'));
+    if (document.body.dataset.video !== 'running') return;
+    this.host.send({ type: 'cancel', id: this.runId });
+    this.el.progressText.textContent = 'Cancelling…';
+  }
+
+  private addErrorRow(m: Extract<FromWorker, { type: 'video-frame' }>): void {
+    const li = document.createElement('li');
+    li.dataset.frame = String(m.index);
+    if (m.temporalError !== undefined) li.dataset.temporalError = String(m.temporalError);
+    const err = m.temporalError === undefined ? 'first frame' : `temporal error ${m.temporalError.toFixed(1)}`;
+    const reliable = m.reliable === undefined ? '' : ` on ${(m.reliable * 100).toFixed(0)} % of pixels`;
+    li.textContent = `Frame ${m.index + 1}: ${err}${reliable} · ${m.iterations} iterations · ${(m.ms / 1000).toFixed(1)} s`;
+    li.addEventListener('click', () => (this.pause(), this.show(m.index)));
+    this.el.errors.append(li);
+  }
+
+  private show(index: number): void {
+    const f = this.frames[index];
+    if (!f) return;
+    this.shown = index;
+    this.el.canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(f.data), f.width, f.height), 0, 0);
+    this.el.canvas.dataset.frame = String(index);
+    this.el.frameLabel.textContent = `Frame ${index + 1} of ${this.frames.length}`;
+    for (const li of this.el.errors.children) li.classList.toggle('current', (li as HTMLElement).dataset.frame === String(index));
+  }
+
+  private play(): void {
+    if (this.timer || this.frames.length < 2) return;
+    this.timer = setInterval(() => this.show((this.shown + 1) % this.frames.length), 1000 / FPS);
+    this.el.play.textContent = 'Pause';
+  }
+
+  private pause(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.el.play.textContent = 'Play';
+  }
+
+  private setState(s: 'idle' | 'running' | 'done' | 'cancelled' | 'error'): void {
+    document.body.dataset.video = s;
+    this.el.run.disabled = s === 'running';
+    this.el.cancel.disabled = s !== 'running';
+    this.el.play.disabled = s === 'running' || this.frames.filter(Boolean).length < 2;
+  }
+}
+
+function readInt(input: HTMLInputElement, name: string, min: number, max: number): number {
+  const v = Number(input.value);
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be a whole number from ${min} to ${max}.`);
+  return v;
+}
