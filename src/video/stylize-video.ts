@@ -169,7 +169,9 @@ export async function temporalError(current: tf.Tensor4D, warpedPrevious: tf.Ten
 }
 
 async function maskOf(weights: tf.Tensor4D): Promise<{ data: Float32Array; width: number; height: number }> {
-  return { data: (await weights.data()) as Float32Array, width: weights.shape[2], height: weights.shape[1] };
+  const data = await weights.data();
+  // WebGL's cast from bool to float32 keeps the bool data (the consistency mask), which then reads back as bytes.
+  return { data: data instanceof Float32Array ? data : Float32Array.from(data), width: weights.shape[2], height: weights.shape[1] };
 }
 
 /**

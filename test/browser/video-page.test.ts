@@ -1,0 +1,140 @@
+/**
+ * The example page's Video card (examples/web) in headless Chromium on WebGL (SwiftShader): the built-in clip (the
+ * content picture panned 2 px a frame), 3 frames at 32 px, 1 iteration a frame (2 for the first), stylised frame by
+ * frame in the worker; then the stylised frames, their playback and their temporal errors; then a long run cancelled.
+ * Kept cheap for CI: one page load. Run it with `npm run test:browser` (which builds first).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_WEBGL_ARGS, launchChromium } from './chromium.js';
+import { chooseTestPictures, errorText, makeTestPictures, meanAbsDiff, tid } from './page-driver.js';
+import { serveStatic, type StaticServer } from './static-server.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const site = `${repo}examples/web/dist/`;
+const RUN = { size: 32, frames: 3, iterations: 1 };
+/** The built-in clip's pan, px per frame (examples/web/src/video-clip.ts PAN). */
+const PAN = 2;
+
+const waitVideo = (page: Page, states: string[], timeout: number) =>
+  page.waitForFunction((s) => s.includes(document.body.dataset.video ?? ''), states, { timeout, polling: 100 });
+
+/** The video canvas's frame index and RGBA bytes. */
+async function shownFrame(page: Page): Promise<{ index: number; width: number; height: number; data: Uint8Array }> {
+  const r = await page.$eval(tid('video-canvas'), (c) => {
+    const canvas = c as HTMLCanvasElement;
+    return { index: Number(canvas.dataset.frame), width: canvas.width, height: canvas.height, data: Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data) };
+  });
+  return { ...r, data: Uint8Array.from(r.data) };
+}
+
+/** Frame `i` of the built-in clip, made here the way the page makes it: the picture at (w + (n−1)·PAN) wide, a w x h window moved i·PAN px. */
+async function clipFrame(page: Page, png: Buffer, i: number, w: number, h: number, n: number): Promise<Uint8Array> {
+  const data = await page.evaluate(
+    async ({ png, i, w, h, n, pan }) => {
+      const bmp = await createImageBitmap(new Blob([new Uint8Array(png)], { type: 'image/png' }));
+      const bigW = w + (n - 1) * pan;
+      const bigH = Math.max(h, Math.round((bmp.height * bigW) / bmp.width));
+      const c = document.createElement('canvas');
+      [c.width, c.height] = [bigW, bigH];
+      const g = c.getContext('2d')!;
+      g.drawImage(bmp, 0, 0, bigW, bigH);
+      return Array.from(g.getImageData(i * pan, Math.floor((bigH - h) / 2), w, h).data);
+    },
+    { png: Array.from(png), i, w, h, n, pan: PAN },
+  );
+  return Uint8Array.from(data);
+}
+
+describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (WebGL)', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const timings: Record<string, unknown> = {};
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    for (const f of [`${repo}dist/webgl.js`, `${site}index.html`]) if (!existsSync(f)) throw new Error(`Missing ${f}. Run "npm run test:browser", which builds it.`);
+    server = await serveStatic(site);
+    browser = await launchChromium(CHROMIUM_WEBGL_ARGS);
+    page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 })).newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    timings.totalMs = Date.now() - t0;
+    console.log('video page timings', JSON.stringify(timings));
+  });
+
+  it('stylises the built-in clip frame by frame, plays it back with each frame’s temporal error, and cancels a run', async () => {
+    await page.goto(server.url);
+    await page.waitForFunction(() => /loaded|cache/.test(document.querySelector('[data-testid="weights-status"]')?.textContent ?? ''), null, { timeout: 180_000 });
+    timings.loadMs = Date.now() - t0;
+    const pictures = await makeTestPictures(page);
+    await chooseTestPictures(page, pictures);
+    await page.fill(tid('size-input'), String(RUN.size));
+    await page.fill(tid('video-frames'), String(RUN.frames));
+    await page.fill(tid('video-iterations'), String(RUN.iterations));
+
+    let start = Date.now();
+    await page.click(tid('video-run'));
+    await waitVideo(page, ['done', 'error', 'cancelled'], 600_000);
+    timings.clipMs = Date.now() - start;
+    expect(await errorText(page)).toBe('');
+    expect(await page.evaluate(() => document.body.dataset.video)).toBe('done');
+
+    // One row per frame; every frame after the first has a finite temporal error.
+    const rows = await page.$$eval(`${tid('video-errors')} li`, (ls) => ls.map((l) => ({ frame: Number((l as HTMLElement).dataset.frame), error: (l as HTMLElement).dataset.temporalError, text: l.textContent })));
+    expect(rows.map((r) => r.frame)).toEqual([0, 1, 2]);
+    expect(rows[0].error).toBeUndefined();
+    const errors = rows.slice(1).map((r) => Number(r.error));
+    for (const e of errors) expect(Number.isFinite(e) && e >= 0).toBe(true);
+    timings.temporalErrors = errors.map((e) => Number(e.toFixed(2)));
+
+    // Playback (started when the clip ended) moves through the frames.
+    const seen = new Set<number>();
+    const tPlay = Date.now();
+    while (seen.size < RUN.frames && Date.now() - tPlay < 20_000) {
+      seen.add((await shownFrame(page)).index);
+      await page.waitForTimeout(100);
+    }
+    expect([...seen].sort()).toEqual([0, 1, 2]);
+    expect(await page.textContent(tid('video-play'))).toBe('Pause');
+
+    // Each stylised frame (shown by clicking its row, which pauses) is 32x24 and differs from its input frame.
+    const moved: number[] = [];
+    for (let i = 0; i < RUN.frames; i++) {
+      await page.click(`${tid('video-errors')} li[data-frame="${i}"]`);
+      const f = await shownFrame(page);
+      expect(f.index).toBe(i);
+      expect([f.width, f.height]).toEqual([32, 24]);
+      moved.push(meanAbsDiff(f.data, await clipFrame(page, pictures.contentPng, i, f.width, f.height, RUN.frames)));
+    }
+    timings.meanAbsDiffFromInput = moved.map((m) => Number(m.toFixed(2)));
+    // Measured 8.0, 9.5, 10.6 (of 255) at 32 px with 2, 1, 1 iterations.
+    for (const m of moved) expect(m).toBeGreaterThan(4);
+    expect(await page.textContent(tid('video-play'))).toBe('Play');
+    const paused = (await shownFrame(page)).index;
+    await page.waitForTimeout(600);
+    expect((await shownFrame(page)).index).toBe(paused);
+
+    // A long run, cancelled once its first iteration is reported: the worker stops within one network pass.
+    await page.fill(tid('video-iterations'), '200');
+    await page.click(tid('video-run'));
+    await page.waitForFunction(() => /iteration/.test(document.querySelector('[data-testid="video-progress-text"]')?.textContent ?? ''), null, { timeout: 120_000, polling: 50 });
+    start = Date.now();
+    await page.click(tid('video-cancel'));
+    await waitVideo(page, ['cancelled', 'done', 'error'], 120_000);
+    timings.cancelMs = Date.now() - start;
+    expect(await page.evaluate(() => document.body.dataset.video)).toBe('cancelled');
+    expect(await page.textContent(tid('video-progress-text'))).toMatch(/^Cancelled after 0 frames/);
+    expect(await errorText(page)).toBe('');
+    expect(consoleErrors).toEqual([]);
+  });
+});
