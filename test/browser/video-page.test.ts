@@ -4,13 +4,16 @@
  * frame in the worker; then the stylised frames, their playback and their temporal errors; then a long run cancelled.
  * Kept cheap for CI: one page load. Run it with `npm run test:browser` (which builds first).
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_WEBGL_ARGS, launchChromium } from './chromium.js';
 import { chooseTestPictures, errorText, makeTestPictures, meanAbsDiff, tid } from './page-driver.js';
 import { serveStatic, type StaticServer } from './static-server.js';
+import { hasFfmpeg } from '../helpers/ffmpeg.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const site = `${repo}examples/web/dist/`;
@@ -136,5 +139,37 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (Web
     expect(await page.textContent(tid('video-progress-text'))).toMatch(/^Cancelled after 0 frames/);
     expect(await errorText(page)).toBe('');
     expect(consoleErrors).toEqual([]);
+  });
+
+  // The page reads an uploaded clip's frames with the library's framesFromVideo (a <video>, seeked); the run is
+  // cancelled as soon as the frames went to the worker, so this costs no stylisation.
+  it.skipIf(!hasFfmpeg)('reads an uploaded WebM clip’s frames at the run’s size, and says when a file cannot be decoded', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/nst-video-page-`);
+    try {
+      execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x72:rate=10', '-frames:v', '10', '-c:v', 'libvpx', '-b:v', '300k', `${dir}/clip.webm`]);
+      const webm = readFileSync(`${dir}/clip.webm`);
+      await page.fill(tid('video-frames'), '2');
+      await page.fill(tid('video-iterations'), '1');
+      await page.setInputFiles(tid('video-input'), { name: 'clip.webm', mimeType: 'video/webm', buffer: webm });
+      expect(await page.$eval(tid('video-source'), (e) => (e as HTMLSelectElement).value)).toBe('file');
+      const start = Date.now();
+      await page.click(tid('video-run'));
+      await page.waitForFunction(() => /Preparing the style; 2 frames of 32x24/.test(document.querySelector('[data-testid="video-progress-text"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 20 });
+      timings.readClipMs = Date.now() - start;
+      await page.click(tid('video-cancel'));
+      await waitVideo(page, ['cancelled', 'done', 'error'], 120_000);
+      expect(await page.evaluate(() => document.body.dataset.video)).toBe('cancelled');
+      expect(await errorText(page)).toBe('');
+
+      // Not a video: VIDEO_UNREADABLE, shown in the error box; nothing is sent to the worker.
+      await page.setInputFiles(tid('video-input'), { name: 'broken.webm', mimeType: 'video/webm', buffer: Buffer.from('this is not a video file') });
+      await page.click(tid('video-run'));
+      await waitVideo(page, ['error', 'done', 'cancelled'], 60_000);
+      expect(await errorText(page)).toMatch(/VIDEO_UNREADABLE/);
+      // The media error is the page's own report, not a console error of the page's code.
+      expect(consoleErrors.filter((e) => !/broken\.webm|media|DEMUXER/i.test(e))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
