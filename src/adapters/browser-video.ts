@@ -2,7 +2,8 @@
  * Frames of a video in the browser, for `stylizeFrames()`: an `HTMLVideoElement` (or a `Blob`/`File` of a clip,
  * decoded by the browser's own `<video>`) is seeked to evenly spaced times, or to a fixed frame rate from `start`,
  * and each frame is drawn to a canvas and read back as RGBA bytes. Browser main thread only (workers have no
- * `<video>`); the frames are plain bytes, so they can be posted to a worker. Counts and sizes are capped.
+ * `<video>`); the frames are plain bytes, so they can be posted to a worker. Counts and sizes are capped. The
+ * browser counterpart of Node's `framesFromVideo` (neural-style-tfjs/node, through ffmpeg).
  * @module
  */
 import { StyleTransferError } from '../errors.js';
@@ -91,6 +92,9 @@ export async function* framesFromVideo(source: DomVideoElement | DomBlob, option
   const size = o.size === undefined ? undefined : check.number('size', o.size, { min: 16, max: L.maxSize, integer: true });
   const { signal } = o;
   throwIfAborted(signal, 'framesFromVideo()');
+  if (typeof document === 'undefined') {
+    throw new StyleTransferError('VIDEO_UNREADABLE', 'framesFromVideo() of the browser entries needs a page (a <video> element): not a worker, not Node. In a worker, read the frames on the page and post them; in Node, use framesFromVideo of neural-style-tfjs/node (ffmpeg).');
+  }
   const isBlob = typeof Blob !== 'undefined' && source instanceof Blob;
   if (!isBlob && !(typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement)) {
     check.fail('source', source, 'an HTMLVideoElement, or a Blob or File of a video (in a browser page, not a worker)');

@@ -1,0 +1,38 @@
+/**
+ * The browser's framesFromVideo (src/adapters/browser-video.ts) where Node can check it: the frame times, the
+ * option checks, and the clear error outside a page. Decoding a real clip is checked in headless Chromium
+ * (test/browser/video-page.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { framesFromVideo, frameTimes } from '../../src/adapters/browser-video.js';
+import { isStyleTransferError } from '../../src/errors.js';
+
+async function failure(run: () => AsyncGenerator<unknown>): Promise<unknown> {
+  try {
+    for await (const _ of run()) break;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
+
+describe('framesFromVideo (browser) where Node can check it', () => {
+  it('spaces frames evenly over [start, end] with both ends, or fps apart from start up to end', () => {
+    expect(frameTimes(5, 0, 2)).toEqual([0, 0.5, 1, 1.5, 2]);
+    expect(frameTimes(1, 3, 9)).toEqual([3]);
+    expect(frameTimes(3, 1, 1)).toEqual([1, 1, 1]);
+    expect(frameTimes(10, 0, 1, 4)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(frameTimes(2, 0, 1, 4)).toEqual([0, 0.25]);
+  });
+
+  it('refuses bad options (INVALID_OPTION) before anything else, and says it needs a page (VIDEO_UNREADABLE)', async () => {
+    const blob = new Blob([new Uint8Array(8)], { type: 'video/webm' });
+    for (const options of [{ frames: 0 }, { frames: 241 }, { frames: 2.5 }, { size: 8 }, { fps: -1 }, { timeoutSeconds: 0 }]) {
+      const e = await failure(() => framesFromVideo(blob as never, options));
+      expect(isStyleTransferError(e, 'INVALID_OPTION'), JSON.stringify(options)).toBe(true);
+    }
+    const e = await failure(() => framesFromVideo(blob as never, { frames: 3 }));
+    expect(isStyleTransferError(e, 'VIDEO_UNREADABLE')).toBe(true);
+    expect((e as Error).message).toMatch(/neural-style-tfjs\/node/);
+  });
+});
