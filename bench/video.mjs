@@ -9,6 +9,7 @@
 //   node bench/video.mjs --modes temporal --temporal-weight 1e4   # some of the modes; another weight
 //   node bench/video.mjs --source texture                 # test/helpers/motion.ts's texture instead of the photo
 //   node bench/video.mjs --gif /tmp/video.gif             # also write each mode's frames side by side (ffmpeg)
+//   node bench/video.mjs --strip strip.jpg --scale 3      # also a frame strip: a row of the clip, then one per mode
 //
 // The clip: a window panning across ../shared/images/tubingen.jpg (Neckarfront, Tübingen. Photo: Andreas Praefcke,
 // CC BY 3.0) by (1.5, 0.5) px a frame, sampled bilinearly; the style: starry_night.jpg (public domain).
@@ -31,6 +32,8 @@ const iterations = Number(value('iterations', '20'));
 const first = Number(value('first', String(2 * iterations)));
 const source = value('source', 'tubingen');
 const gif = value('gif');
+const stripFile = value('strip');
+const scale = Number(value('scale', '1'));
 const temporalWeight = value('temporal-weight') === undefined ? undefined : Number(value('temporal-weight'));
 const [dx, dy] = [1.5, 0.5];
 
@@ -113,6 +116,28 @@ if (gif) {
     return { data, width: width * panels.length, height };
   });
   await lib.writeFrames(strip, gif, { fps: 6 });
+}
+if (stripFile) {
+  // Frames left to right; the clip on top, then each mode's stylised frames; each pixel `scale` x `scale`.
+  const { width, height } = frames[0];
+  const rowsOf = [frames, ...modes.map((m) => outputs[m])];
+  const gap = 2;
+  const W = (count * (width + gap) - gap) * scale;
+  const H = (rowsOf.length * (height + gap) - gap) * scale;
+  const data = new Uint8ClampedArray(W * H * 4).fill(255);
+  rowsOf.forEach((row, r) =>
+    row.forEach((img, k) => {
+      for (let y = 0; y < height * scale; y++) {
+        for (let x = 0; x < width * scale; x++) {
+          const src = (Math.floor(y / scale) * width + Math.floor(x / scale)) * 4;
+          const dst = ((r * (height + gap) * scale + y) * W + k * (width + gap) * scale + x) * 4;
+          data.set(img.data.subarray(src, src + 4), dst);
+          data[dst + 3] = 255;
+        }
+      }
+    }),
+  );
+  await lib.writeImage(stripFile, { data, width: W, height: H }, { quality: 90 });
 }
 const settings = { size, frames: count, iterations, firstFrameIterations: first, temporalWeight: temporalWeight ?? 1e3, source, backend, motion: [dx, dy] };
 if (args.includes('--json')) {
