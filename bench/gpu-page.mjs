@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import * as nst from '../src/adapters/webgpu.ts';
 import { noiseImage } from '../src/core.ts';
 import { genericKernels, wasmKernels } from '../src/kernels/index.ts';
+import { inversePermutationBySort, inversePermutationInMemory, unsortByGather, unsortByScatter, unsortInMemory } from '../src/kernels/unsort.ts';
 import { transformWeights, winogradConv2d, winogradTensors } from '../src/kernels/winograd.ts';
 import { winogradTileFor } from '../src/kernels/winograd-plan.ts';
 import { NETWORK_POINTS } from '../src/core/layers.ts';
@@ -148,7 +149,7 @@ window.gpuBench = {
   /**
    * Median milliseconds of each kernel variant at the shapes a run at `size` px uses, each call synchronised by one
    * read. The variants of an operation take turns (round-robin, after one warm-up call each), so drift in a shared
-   * machine's load hits them alike. `only`: a subset of 'gram', 'pool', 'conv', 'winograd'.
+   * machine's load hits them alike. `only`: a subset of 'gram', 'pool', 'conv', 'winograd', 'unsort'.
    */
   async kernels(size, reps, only = ['gram', 'pool', 'conv', 'winograd']) {
     const compare = async (variants) => {
@@ -226,6 +227,38 @@ window.gpuBench = {
         }
       }
       res['winograd layers, total'] = { conv2d: Math.round(total.conv2d), winograd: Math.round(total.winograd), speedup: +(total.conv2d / total.winograd).toFixed(3) };
+    }
+    if (only.includes('unsort')) {
+      // The sorting style statistics' sort + un-sort (Kernels.unsort) at relu1_1's and relu3_1's shapes: topk of
+      // the K×N rows, a gradient made on the device from its values, then each un-sort form; `reads`: engine reads
+      // one call makes besides the timing's own, `backendReads` those plus a kernel's own (WebGL's topk with k > 128 runs on
+      // the CPU). No ScatterND on WebGL: its shader loops over all K·N values per output (62 s for 64 x 1024).
+      for (const [name, k, n] of [['relu1_1', 64, size * size], ['relu3_1', 256, (size * size) / 16]]) {
+        const x = tf.randomNormal([k, n]);
+        const chain = (unsort) => () =>
+          tf.tidy(() => {
+            const { values, indices } = tf.topk(x, n, true);
+            return unsort(tf.mul(values, 2), indices);
+          });
+        const variants = {
+          sortOnly: chain((v) => tf.clone(v)),
+          jsLoop: chain(unsortInMemory),
+          gatherJsInverse: chain((v, i) => unsortByGather(v, inversePermutationInMemory(i))),
+          gatherSortInverse: chain((v, i) => unsortByGather(v, inversePermutationBySort(i))),
+          ...(tf.getBackend() !== 'webgl' && { scatter: chain(unsortByScatter) }),
+        };
+        const ms = await compare(variants);
+        const readsOf = {};
+        for (const [v, make] of Object.entries(variants)) {
+          const from = { ...reads };
+          const y = make();
+          readsOf[v] = { reads: reads.count - from.count, backendReads: reads.backend - from.backend };
+          await y.data();
+          y.dispose();
+        }
+        res[`unsort ${name} ${k}x${n}`] = Object.fromEntries(Object.keys(variants).map((v) => [v, { ms: +ms[v].toFixed(1), ...readsOf[v] }]));
+        x.dispose();
+      }
     }
     return res;
   },

@@ -10,7 +10,7 @@
 //          finish in time are skipped)  --kernels (time the kernel variants: Gram, ReLU+pool backward, fused conv,
 //          and tf.conv2d vs the WASM kernels' Winograd on the layers WASM runs it on)
 //          --readbacks (read-backs per iteration of whole Adam and L-BFGS runs)  --no-iterations (only the extras)
-//          --kernel-set gram,pool,conv,winograd (which variants --kernels times)
+//          --kernel-set gram,pool,conv,winograd,unsort (which variants --kernels times; unsort: not by default)
 // Environment: CHROMIUM_PATH (default: the first of /usr/bin/chromium, chromium-browser, google-chrome).
 //
 // Without --software, it looks for a GPU (/dev/nvidia*, /dev/dri/renderD*); with none it says so in one line and
