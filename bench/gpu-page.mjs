@@ -242,11 +242,25 @@ window.gpuBench = {
           });
         const variants = {
           sortOnly: chain((v) => tf.clone(v)),
-          jsLoop: chain(unsortInMemory),
+          // On SwiftShader's WebGPU a dataSync() followed by other work loses the device (mapAsync: 'A valid
+          // external Instance reference no longer exists'), so the JS loop is timed on WebGL only.
+          ...(tf.getBackend() === 'webgl' && { jsLoop: chain(unsortInMemory) }),
           gatherJsInverse: chain((v, i) => unsortByGather(v, inversePermutationInMemory(i))),
           gatherSortInverse: chain((v, i) => unsortByGather(v, inversePermutationBySort(i))),
           ...(tf.getBackend() !== 'webgl' && { scatter: chain(unsortByScatter) }),
         };
+        // A variant that fails (SwiftShader's WebGPU loses its device on some) is reported, not timed.
+        const failed = {};
+        for (const [v, make] of Object.entries(variants)) {
+          try {
+            const y = make();
+            await y.data();
+            y.dispose();
+          } catch (e) {
+            failed[v] = String(e.message ?? e).split('\n')[0];
+            delete variants[v];
+          }
+        }
         const ms = await compare(variants);
         const readsOf = {};
         for (const [v, make] of Object.entries(variants)) {
@@ -256,7 +270,7 @@ window.gpuBench = {
           await y.data();
           y.dispose();
         }
-        res[`unsort ${name} ${k}x${n}`] = Object.fromEntries(Object.keys(variants).map((v) => [v, { ms: +ms[v].toFixed(1), ...readsOf[v] }]));
+        res[`unsort ${name} ${k}x${n}`] = Object.fromEntries(Object.keys(variants).map((v) => [v, { ms: +ms[v].toFixed(1), ...readsOf[v] }]).concat(Object.entries(failed).map(([v, e]) => [v, { error: e }])));
         x.dispose();
       }
     }
