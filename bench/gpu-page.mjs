@@ -243,9 +243,11 @@ window.gpuBench = {
         const variants = {
           sortOnly: chain((v) => tf.clone(v)),
           // On SwiftShader's WebGPU a dataSync() followed by other work loses the device (mapAsync: 'A valid
-          // external Instance reference no longer exists'), so the JS loop is timed on WebGL only.
-          ...(tf.getBackend() === 'webgl' && { jsLoop: chain(unsortInMemory) }),
-          gatherJsInverse: chain((v, i) => unsortByGather(v, inversePermutationInMemory(i))),
+          // external Instance reference no longer exists'), so the forms that read in JS are timed on WebGL only.
+          ...(tf.getBackend() === 'webgl' && {
+            jsLoop: chain(unsortInMemory),
+            gatherJsInverse: chain((v, i) => unsortByGather(v, inversePermutationInMemory(i))),
+          }),
           gatherSortInverse: chain((v, i) => unsortByGather(v, inversePermutationBySort(i))),
           ...(tf.getBackend() !== 'webgl' && { scatter: chain(unsortByScatter) }),
         };

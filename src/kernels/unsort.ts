@@ -31,7 +31,8 @@ export function unsortInMemory(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Te
 export function unsortByScatter(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
   const [k, n] = sorted.shape;
   return tf.tidy(() => {
-    const rows = tf.broadcastTo(tf.reshape(tf.range(0, k, 1, 'int32'), [k, 1]), [k, n]);
+    // A broadcast add, not tf.broadcastTo: WebGPU's Tile reads a small input back (a CPU copy, but a counted read).
+    const rows = tf.add(tf.zerosLike(indices), tf.reshape(tf.range(0, k, 1, 'int32'), [k, 1]));
     const at = tf.reshape(tf.stack([indices, rows], 2), [k * n, 2]);
     return tf.scatterND(at, tf.reshape(sorted, [k * n]), [n, k]) as tf.Tensor2D;
   });
