@@ -127,15 +127,15 @@ window.gpuBench = {
     return out;
   },
 
-  /** Read-backs per iteration of a whole stylize() run with each optimiser (default options otherwise). */
-  async readbacks(size, iterations) {
+  /** Read-backs per iteration of a whole stylize() run with each optimiser (default options but the statistic). */
+  async readbacks(size, iterations, styleStatistic = 'gram') {
     const out = {};
     for (const optimizer of ['adam', 'lbfgs']) {
       const content = image(3);
       const style = image(4);
       // From the end of the first iteration to the end of the last: the loop's own reads.
       let from;
-      const r = await nst.stylize({ model, content, style, size, iterations, optimizer, onIteration: (i) => {
+      const r = await nst.stylize({ model, content, style, size, iterations, optimizer, styleStatistic, onIteration: (i) => {
         if (i.iteration === 1) from = { reads: reads.count, backend: reads.backend, evaluations: i.evaluations };
       } });
       const n = r.iterations - 1;
