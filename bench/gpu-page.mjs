@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import * as nst from '../src/adapters/webgpu.ts';
 import { noiseImage } from '../src/core.ts';
 import { genericKernels, wasmKernels } from '../src/kernels/index.ts';
+import { inversePermutationBySort, inversePermutationInMemory, unsortByGather, unsortByScatter, unsortInMemory } from '../src/kernels/unsort.ts';
 import { transformWeights, winogradConv2d, winogradTensors } from '../src/kernels/winograd.ts';
 import { winogradTileFor } from '../src/kernels/winograd-plan.ts';
 import { NETWORK_POINTS } from '../src/core/layers.ts';
@@ -126,15 +127,15 @@ window.gpuBench = {
     return out;
   },
 
-  /** Read-backs per iteration of a whole stylize() run with each optimiser (default options otherwise). */
-  async readbacks(size, iterations) {
+  /** Read-backs per iteration of a whole stylize() run with each optimiser (default options but the statistic). */
+  async readbacks(size, iterations, styleStatistic = 'gram') {
     const out = {};
     for (const optimizer of ['adam', 'lbfgs']) {
       const content = image(3);
       const style = image(4);
       // From the end of the first iteration to the end of the last: the loop's own reads.
       let from;
-      const r = await nst.stylize({ model, content, style, size, iterations, optimizer, onIteration: (i) => {
+      const r = await nst.stylize({ model, content, style, size, iterations, optimizer, styleStatistic, onIteration: (i) => {
         if (i.iteration === 1) from = { reads: reads.count, backend: reads.backend, evaluations: i.evaluations };
       } });
       const n = r.iterations - 1;
@@ -148,7 +149,7 @@ window.gpuBench = {
   /**
    * Median milliseconds of each kernel variant at the shapes a run at `size` px uses, each call synchronised by one
    * read. The variants of an operation take turns (round-robin, after one warm-up call each), so drift in a shared
-   * machine's load hits them alike. `only`: a subset of 'gram', 'pool', 'conv', 'winograd'.
+   * machine's load hits them alike. `only`: a subset of 'gram', 'pool', 'conv', 'winograd', 'unsort'.
    */
   async kernels(size, reps, only = ['gram', 'pool', 'conv', 'winograd']) {
     const compare = async (variants) => {
@@ -226,6 +227,54 @@ window.gpuBench = {
         }
       }
       res['winograd layers, total'] = { conv2d: Math.round(total.conv2d), winograd: Math.round(total.winograd), speedup: +(total.conv2d / total.winograd).toFixed(3) };
+    }
+    if (only.includes('unsort')) {
+      // The sorting style statistics' sort + un-sort (Kernels.unsort) at relu1_1's and relu3_1's shapes: topk of
+      // the K×N rows, a gradient made on the device from its values, then each un-sort form; `reads`: engine reads
+      // one call makes besides the timing's own, `backendReads` those plus a kernel's own (WebGL's topk with k > 128 runs on
+      // the CPU). No ScatterND on WebGL: its shader loops over all K·N values per output (62 s for 64 x 1024).
+      for (const [name, k, n] of [['relu1_1', 64, size * size], ['relu3_1', 256, (size * size) / 16]]) {
+        const x = tf.randomNormal([k, n]);
+        const chain = (unsort) => () =>
+          tf.tidy(() => {
+            const { values, indices } = tf.topk(x, n, true);
+            return unsort(tf.mul(values, 2), indices);
+          });
+        const variants = {
+          sortOnly: chain((v) => tf.clone(v)),
+          // On SwiftShader's WebGPU a dataSync() followed by other work loses the device (mapAsync: 'A valid
+          // external Instance reference no longer exists'), so the forms that read in JS are timed on WebGL only.
+          ...(tf.getBackend() === 'webgl' && {
+            jsLoop: chain(unsortInMemory),
+            gatherJsInverse: chain((v, i) => unsortByGather(v, inversePermutationInMemory(i))),
+          }),
+          gatherSortInverse: chain((v, i) => unsortByGather(v, inversePermutationBySort(i))),
+          ...(tf.getBackend() !== 'webgl' && { scatter: chain(unsortByScatter) }),
+        };
+        // A variant that fails (SwiftShader's WebGPU loses its device on some) is reported, not timed.
+        const failed = {};
+        for (const [v, make] of Object.entries(variants)) {
+          try {
+            const y = make();
+            await y.data();
+            y.dispose();
+          } catch (e) {
+            failed[v] = String(e.message ?? e).split('\n')[0];
+            delete variants[v];
+          }
+        }
+        const ms = await compare(variants);
+        const readsOf = {};
+        for (const [v, make] of Object.entries(variants)) {
+          const from = { ...reads };
+          const y = make();
+          readsOf[v] = { reads: reads.count - from.count, backendReads: reads.backend - from.backend };
+          await y.data();
+          y.dispose();
+        }
+        res[`unsort ${name} ${k}x${n}`] = Object.fromEntries(Object.keys(variants).map((v) => [v, { ms: +ms[v].toFixed(1), ...readsOf[v] }]).concat(Object.entries(failed).map(([v, e]) => [v, { error: e }])));
+        x.dispose();
+      }
     }
     return res;
   },

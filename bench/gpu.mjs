@@ -9,8 +9,8 @@
 //          --budget-gb 64 (memoryBudget per run; GPUs report no memory)  --deadline-s 270 (sizes that would not
 //          finish in time are skipped)  --kernels (time the kernel variants: Gram, ReLU+pool backward, fused conv,
 //          and tf.conv2d vs the WASM kernels' Winograd on the layers WASM runs it on)
-//          --readbacks (read-backs per iteration of whole Adam and L-BFGS runs)  --no-iterations (only the extras)
-//          --kernel-set gram,pool,conv,winograd (which variants --kernels times)
+//          --readbacks (read-backs per iteration of whole Adam and L-BFGS runs; --style-statistic NAME: with it)  --no-iterations (only the extras)
+//          --kernel-set gram,pool,conv,winograd,unsort (which variants --kernels times; unsort: not by default)
 // Environment: CHROMIUM_PATH (default: the first of /usr/bin/chromium, chromium-browser, google-chrome).
 //
 // Without --software, it looks for a GPU (/dev/nvidia*, /dev/dri/renderD*); with none it says so in one line and
@@ -174,7 +174,7 @@ try {
           exitCode = 1;
         }
       };
-      await extra('readbacks', 'read-backs per iteration', () => p.call('readbacks', Math.min(...sizes), 3));
+      await extra('readbacks', 'read-backs per iteration', () => p.call('readbacks', Math.min(...sizes), 3, value('style-statistic', 'gram')));
       const kernelSet = value('kernel-set', 'gram,pool,conv,winograd').split(',');
       await extra('kernels', 'kernel variants', async () => ({ size: Math.min(...sizes), ms: await p.call('kernels', Math.min(...sizes), Math.max(3, reps), kernelSet) }));
       if (p.errors.length) report.backends[b].pageErrors = p.errors;

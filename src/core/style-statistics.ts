@@ -163,7 +163,7 @@ export function statisticTerm(s: StyleStatistic, target: tf.Tensor2D, weight: nu
   if (s === 'shifted-gram' || s === 'covariance') return covarianceTerm(s, target, weight, norm, kernels, flat);
   // A sorting target is [K, Q]: K = C rows.
   const directions = s === 'sliced-wasserstein' ? sliceDirections(sliceSeedValue, target.shape[0]) : undefined;
-  return sortingTerm(target, directions, weight, norm, flat);
+  return sortingTerm(target, directions, weight, norm, kernels, flat);
 }
 
 type Flat = (a: tf.Tensor4D) => tf.Tensor2D;
@@ -230,31 +230,14 @@ function covarianceTerm(s: 'shifted-gram' | 'covariance', target: tf.Tensor2D, w
 }
 
 /**
- * `sorted` `[K,N]` put back in the order `indices` (`topk`'s) took it from, transposed to positions × rows `[N,K]`:
- * out[indices[k, j], k] = sorted[k, j]. A permutation, done in JS memory: on WASM `tf.scatterND` took 0.92 s of CPU
- * for 64 × 65536 values (relu1_1 at 256 px), more than the sort (0.39 s); the loop takes milliseconds and spares a
- * transpose. (It reads back synchronously: on a GPU, a stall.)
- */
-function unsort(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
-  const [k, n] = sorted.shape;
-  const from = indices.dataSync() as Int32Array;
-  const values = sorted.dataSync() as Float32Array;
-  const out = new Float32Array(k * n);
-  for (let r = 0; r < k; r++) {
-    const o = r * n;
-    for (let j = 0; j < n; j++) out[from[o + j] * k + r] = values[o + j];
-  }
-  return tf.tensor2d(out, [n, k]);
-}
-
-/**
  * histogram / sliced Wasserstein: value scale·Σ(sorted − target)² over the K sorted rows (channels, or projections
  * on the `directions`) resampled to N, the squared 1-D W2 distance per row, times N. Its gradient (exact wherever
  * the values are distinct) sends each sorted entry's 2·scale·(sorted − target) back to the position it came from
- * (`topk`'s indices; {@link unsort}); through the projections it is multiplied by the directions' transpose. It needs the
+ * (`topk`'s indices; `Kernels.unsort`: a loop in JS memory on CPU and WASM, on the device without a read-back of
+ * the gradient on WebGL and WebGPU); through the projections it is multiplied by the directions' transpose. It needs the
  * whole image at once: `accumulate` passes the activation through and `finish` leaves the gradient itself.
  */
-function sortingTerm(target: tf.Tensor2D, directions: Float32Array | undefined, weight: number, norm: LossNormalization, flat: Flat): ActivationTerm {
+function sortingTerm(target: tf.Tensor2D, directions: Float32Array | undefined, weight: number, norm: LossNormalization, kernels: Kernels, flat: Flat): ActivationTerm {
   const k = target.shape[0];
   // Dᵀ for the gradient, laid out here: WASM's matMul with a transposed operand took 3.5x (B) to 12x (A and B) the
   // CPU time of a plain one (bench, 65536 x 64 · 64 x 64).
@@ -271,7 +254,7 @@ function sortingTerm(target: tf.Tensor2D, directions: Float32Array | undefined, 
         const { values, indices } = sortedRows(f as tf.Tensor2D, d);
         const diff = tf.sub(values, resampleQuantiles(target, n));
         const value = tf.mul(tf.sum(tf.square(diff)), scale) as tf.Scalar;
-        const gRows = unsort(tf.mul(diff, 2 * scale) as tf.Tensor2D, indices);
+        const gRows = kernels.unsort(tf.mul(diff, 2 * scale) as tf.Tensor2D, indices);
         const g = transposed ? tf.matMul(gRows, tf.tensor2d(transposed, [k, k])) : gRows;
         return { value, coefficients: [g] };
       }),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { unsortInMemory } from './unsort.js';
 import type { ConvDirection, ConvWeights, Kernels, PreparedConvs } from './types.js';
 
 const POOL_2X2 = { filterSize: 2, strides: 2, pad: 'valid' } as const;
@@ -47,6 +48,7 @@ export const genericKernels: Kernels = {
   // the label right there and is a no-op elsewhere. Found by running the kernel tests on cpu (npm run test:backends).
   resizeBilinearAdjoint: (dy, height, width) =>
     tf.tidy(() => tf.reshape(tf.engine().runKernel('ResizeBilinearGrad', { images: tf.zeros([1, height, width, dy.shape[3]]), dy }, { alignCorners: true }) as tf.Tensor4D, [1, height, width, dy.shape[3]])),
+  unsort: unsortInMemory,
   conv: plainConv,
   prepareConvs: () => NOTHING_PREPARED,
   preparedConvBytes: () => 0,

@@ -64,6 +64,13 @@ export interface Kernels {
    */
   resizeBilinearAdjoint(dy: tf.Tensor4D, height: number, width: number): tf.Tensor4D;
   /**
+   * The sorting style statistics' un-sort: `sorted` `[K,N]` put back where `indices` (`tf.topk`'s) took each value
+   * from, as positions × rows `[N,K]`: out[indices[k, j], k] = sorted[k, j]. Generic: a loop in JS memory (reads
+   * both back; right on CPU and WASM). GPU backends: on the device, without reading the gradient back
+   * (`kernels/unsort.ts`).
+   */
+  unsort(sorted: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D;
+  /**
    * One 3x3 stride-1 'same' conv layer of `weights` on `x` `[1, H, W, Cin]`, forward (plus bias) or backward (the
    * input gradient). Generic: `tf.conv2d`. Faster forms (WASM: Winograd) apply only between {@link prepareConvs}
    * and its `dispose()`; outside, every implementation is the generic one.

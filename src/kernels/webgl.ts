@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { GPU_BUDGET_NOTE } from './gpu-budget.js';
 import { genericKernels, gramTransposeA } from './generic.js';
+import { inversePermutationInMemory, unsortByGather } from './unsort.js';
 import type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 
 const squarish = (size: number): [number, number] => {
@@ -76,6 +77,9 @@ export const webglKernels: Kernels = {
   ...genericKernels,
   name: 'webgl',
   gram: gramTransposeA,
+  // The gradient stays on the GPU: the inverse permutation is made in JS from topk's indices, which TF.js's WebGL
+  // topk (k > 128) computed on the CPU (no stall), then one batched gather. (ScatterNd is quadratic here.)
+  unsort: (sorted, indices) => tf.tidy(() => unsortByGather(sorted, inversePermutationInMemory(indices))),
   // Read when a run is planned: the flag is TF.js's reading of the context's MAX_TEXTURE_SIZE (an app or test may
   // lower it to plan for a smaller GPU; TF.js then enforces the lower value too).
   deviceLimits: () => webglDeviceLimits(tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE')),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { STYLIZE_DEFAULTS } from '../defaults.js';
 import { GPU_BUDGET_NOTE } from './gpu-budget.js';
 import { genericKernels, gramTransposeA } from './generic.js';
+import { unsortByScatter } from './unsort.js';
 import type { DeviceLimits, Kernels, PlannedTensor } from './types.js';
 
 /** The two GPUSupportedLimits that bound one tensor on WebGPU. */
@@ -38,6 +39,8 @@ export const webgpuKernels: Kernels = {
   ...genericKernels,
   name: 'webgpu',
   gram: gramTransposeA,
+  // On the device, no read-back: one scatter pass (topk runs on the GPU here, so nothing else reads back either).
+  unsort: unsortByScatter,
   deviceLimits: () => {
     // TF.js creates its device with the adapter's maxStorageBufferBindingSize and maxBufferSize.
     const device = (tf.backend() as unknown as { device?: { limits?: WebGpuBufferLimits } }).device;

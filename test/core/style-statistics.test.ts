@@ -7,6 +7,9 @@
  *   sorting statistics stay on one side of every tie); relative error < 1e-3.
  * - tiled == whole: the sum-type statistics accumulated over four tiles (each at its `at`) give the whole value and
  *   gradient to 1e-5 relative; the sorting ones refuse a tile.
+ * - un-sort: the GPU backends' tensor-only forms (scatter; gather by the inverse permutation) equal the JS loop
+ *   exactly, with and without ties, and a sorting term's evaluation reads back 2 tensors with the generic kernels,
+ *   1 (topk's indices, in CPU memory on WebGL) with WebGL's and none with WebGPU's (all run here on the Node backend).
  * - quantile resampling keeps the ends; sliced Wasserstein's directions are unit, seeded, new per layer and scale.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,6 +18,8 @@ import { ready } from '../../src/adapters/node.js';
 import { addSums, ORIGIN } from '../../src/core/loss-spec.js';
 import { resampleQuantiles, sliceDirections, sliceSeed, statisticTerm, styleTargetOf, STYLE_STATISTICS, type StyleStatistic } from '../../src/core/style-statistics.js';
 import { mulberry32 } from '../../src/image/noise.js';
+import { genericKernels, webglKernels, webgpuKernels, type Kernels } from '../../src/kernels/index.js';
+import { inversePermutationBySort, unsortByGather, unsortByScatter, unsortInMemory } from '../../src/kernels/unsort.js';
 import { codeOf } from '../helpers/async.js';
 
 beforeAll(async () => {
@@ -171,6 +176,80 @@ describe('tiled evaluation', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+});
+
+describe('un-sort of the sorting statistics', () => {
+  /** K rows of n values (`levels` distinct values when given: many ties), their topk indices, and other values. */
+  function sortedCase(k: number, n: number, seed: number, levels?: number) {
+    const x = Float32Array.from(normals(k * n, seed), (v) => (levels ? Math.round(v * levels) / levels : v));
+    return tf.tidy(() => {
+      const { indices } = tf.topk(tf.tensor2d(x, [k, n]), n, true);
+      return { indices: indices as tf.Tensor2D, sorted: tf.tensor2d(Float32Array.from(normals(k * n, seed + 1)), [k, n]) };
+    });
+  }
+  const forms: [string, (s: tf.Tensor2D, i: tf.Tensor2D) => tf.Tensor2D][] = [
+    ['scatter', unsortByScatter],
+    ['gather by the inverse from a second sort', (s, i) => tf.tidy(() => unsortByGather(s, inversePermutationBySort(i)))],
+    ['webgl kernels', webglKernels.unsort],
+    ['webgpu kernels', webgpuKernels.unsort],
+  ];
+  for (const [k, n, levels] of [[3, 20, undefined], [7, 300, 2], [64, 257, undefined], [5, 1000, 1]] as const) {
+    it(`tensor-only forms equal the JS loop exactly: ${k} x ${n}${levels ? `, ties (${levels === 1 ? 'integers' : 'halves'})` : ''}`, async () => {
+      const before = tf.memory().numTensors;
+      const { indices, sorted } = sortedCase(k, n, 10 + n, levels);
+      const loop = unsortInMemory(sorted, indices);
+      const want = await loop.data();
+      expect(loop.shape).toEqual([n, k]);
+      // The loop itself: each row's values land at the positions topk took them from.
+      const idx = await indices.data();
+      const vals = await sorted.data();
+      for (let j = 0; j < n; j += 7) expect(want[idx[j] * k]).toBe(vals[j]);
+      for (const [name, unsort] of forms) {
+        const got = unsort(sorted, indices);
+        expect(got.shape, name).toEqual([n, k]);
+        expect(Array.from(await got.data()), name).toEqual(Array.from(want));
+        got.dispose();
+      }
+      tf.dispose([indices, sorted, loop]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('a sorting term reads back 2 tensors per evaluation with the generic kernels, 1 with WebGL\'s, none with WebGPU\'s, and gives the same result', async () => {
+    const engine = tf.engine() as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const originals = { read: engine.read, readSync: engine.readSync };
+    let reads = 0;
+    for (const name of ['read', 'readSync'] as const) {
+      engine[name] = function (this: unknown, ...a: unknown[]) {
+        reads++;
+        return originals[name].apply(this, a);
+      };
+    }
+    try {
+      for (const s of ['histogram', 'sliced-wasserstein'] as const) {
+        const style = tf.tensor4d(Float32Array.from(normals(6 * 3 * C, 2, 0.5)), [1, 6, 3, C]);
+        const x = tf.tensor4d(Float32Array.from(normals(H * W * C, 1)), [1, H, W, C]);
+        const target = styleTargetOf(s, style, genericKernels, SEED);
+        const evaluate = (kernels: Kernels) => {
+          const term = statisticTerm(s, target, WEIGHT, 'mean', kernels, SEED);
+          const sums = term.accumulate(x, ORIGIN);
+          const from = reads;
+          const { value, coefficients } = term.finish(sums, H * W);
+          const n = reads - from;
+          const grad = term.activationGrad(x, coefficients, ORIGIN);
+          tf.dispose([...sums, ...coefficients]);
+          return { reads: n, value, grad };
+        };
+        const results = [genericKernels, webglKernels, webgpuKernels].map(evaluate);
+        expect(results.map((r) => r.reads), s).toEqual([2, 1, 0]);
+        const [want, ...others] = await Promise.all(results.map(async (r) => [...(await r.value.data()), ...(await r.grad.data())]));
+        for (const got of others) expect(got, s).toEqual(want);
+        tf.dispose([style, x, target, ...results.flatMap((r) => [r.value, r.grad])]);
+      }
+    } finally {
+      Object.assign(engine, originals);
+    }
+  });
 });
 
 describe('quantile resampling', () => {
