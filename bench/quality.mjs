@@ -2,7 +2,7 @@
 // The quality harness (docs/quality.md): every style statistic × normalizeGradients off/true on licence-clean
 // content/style pairs, each result measured by qualityMeasures() (neural-style-tfjs/experiments), in one process:
 //   npm run bench -- --quality [--size 128] [--iterations 40] [--pairs 4] [--statistics gram,histogram]
-//                             [--normalize false,true] [--every 5] [--backend wasm] [--json]
+//                             [--normalize false,true] [--normalized-statistics gram] [--every 5] [--backend wasm] [--json]
 // For each pair the variants run one after another, the order rotated by one per pair (so no variant always runs
 // first or last while the shared machine's load drifts). Content and style are resized to --size (long side)
 // first; the style measures compare with that resized style. Recorded per run: the measures, the final loss (the
@@ -12,10 +12,17 @@
 // - secondsToGramQuality: wall seconds until the result's mean relative Gram distance (relu1_1…relu5_1, measured on
 //   snapshots every --every iterations, measuring not timed) first came within 5% of the plain Gram run's
 //   (gram, normalizeGradients off) final value on the same pair; null when never reached.
+// `--table record.json` prints the markdown table of a saved --json record without running anything.
 // Needs the built package (npm run build) and weights.
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { flag, value } from './common.mjs';
+
+if (value('table')) {
+  console.log(qualityTable(JSON.parse(readFileSync(value('table'), 'utf8'))));
+  process.exit(0);
+}
 
 const root = join(import.meta.dirname, '..');
 const nst = await import(join(root, 'dist', 'node.js'));
@@ -55,7 +62,9 @@ const gramMean = async (image, style) => {
   const d = await xp.gramDistances(model, image, style, xp.QUALITY_STYLE_LAYERS);
   return Object.values(d).reduce((s, x) => s + x.relative, 0) / xp.QUALITY_STYLE_LAYERS.length;
 };
-const variants = normalize.flatMap((n) => statistics.map((s) => ({ styleStatistic: s, normalizeGradients: n })));
+// --normalized-statistics: the statistics also run with normalizeGradients on (default: all of --statistics).
+const normalizedStats = value('normalized-statistics', statistics.join(',')).split(',');
+const variants = normalize.flatMap((n) => statistics.filter((s) => n === false || normalizedStats.includes(s)).map((s) => ({ styleStatistic: s, normalizeGradients: n })));
 const snapshots = Array.from({ length: Math.floor(iterations / every) }, (_, i) => (i + 1) * every);
 const out = { backend, size, iterations, every, optimizer: 'lbfgs', loadAvgStart: loadavg().map((x) => +x.toFixed(2)), date: new Date().toISOString(), runs: [] };
 
@@ -98,14 +107,14 @@ else console.log(qualityTable(out));
 /** The markdown table of docs/quality.md: the mean over pairs of each variant's numbers. */
 function qualityTable(o) {
   const f = (v, d) => (v === null || v === undefined ? '—' : v.toFixed(d));
-  const rows = [`| statistic | normalizeGradients | Gram dist. | sliced W. dist. | content dist. (relu4_2) | Lab hist. dist. | wall s | s to own loss (5%) | s to Gram quality | reached |`, '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const rows = [`| statistic | normalizeGradients | Gram dist. | sliced W. dist. | content dist. (relu4_2) | Lab hist. dist. | wall s | CPU s | s to own loss (5%) | s to Gram quality | reached |`, '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   const keys = [...new Set(o.runs.map((r) => `${r.styleStatistic}|${r.normalizeGradients}`))];
   for (const k of keys) {
     const rs = o.runs.filter((r) => `${r.styleStatistic}|${r.normalizeGradients}` === k);
     const m = (g) => rs.reduce((s, r) => s + g(r), 0) / rs.length;
     const reached = rs.filter((r) => r.secondsToGramQuality !== null);
     const ttq = reached.length ? reached.reduce((s, r) => s + r.secondsToGramQuality, 0) / reached.length : null;
-    rows.push(`| ${rs[0].styleStatistic} | ${rs[0].normalizeGradients} | ${f(m((r) => r.measures.gramMean), 4)} | ${f(m((r) => r.measures.slicedWassersteinMean), 4)} | ${f(m((r) => r.measures.content), 3)} | ${f(m((r) => r.measures.labHistogram), 3)} | ${f(m((r) => r.wallSeconds), 1)} | ${f(m((r) => r.secondsToOwnLoss), 1)} | ${f(ttq, 1)} | ${reached.length}/${rs.length} |`);
+    rows.push(`| ${rs[0].styleStatistic} | ${rs[0].normalizeGradients} | ${f(m((r) => r.measures.gramMean), 4)} | ${f(m((r) => r.measures.slicedWassersteinMean), 4)} | ${f(m((r) => r.measures.content), 3)} | ${f(m((r) => r.measures.labHistogram), 3)} | ${f(m((r) => r.wallSeconds), 1)} | ${f(m((r) => r.cpuSeconds), 1)} | ${f(m((r) => r.secondsToOwnLoss), 1)} | ${f(ttq, 1)} | ${reached.length}/${rs.length} |`);
   }
   return rows.join('\n');
 }
