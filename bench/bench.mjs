@@ -12,6 +12,9 @@
 //   npm run bench -- --gpu             # WebGL + WebGPU on this machine's GPU in headless Chromium (bench/gpu.mjs)
 //   npm run bench -- --gpu --software --sizes 64 --reps 2   # the same on SwiftShader (no GPU needed)
 //   npm run bench -- --style-statistics [--size 256]  # cost per evaluation of each style statistic (bench/style-statistics.mjs)
+//   npm run bench -- --quality [--size 128] [--iterations 40] [--pairs 4] [--statistics gram,histogram] [--json]
+//                                      # the quality harness: measures and time-to-quality per statistic and
+//                                      #   normalisation on licence-clean pairs (bench/quality.mjs, docs/quality.md)
 //   npm run bench -- --winograd [--layers]       # Winograd vs tf.conv2d on WASM, one process (bench/winograd.mjs)
 //   npm run bench -- --regions         # ms per evaluation with 0, 1, 2, 4 regions at 128 px (bench/regions.mjs;
 //                                      #   --size N --iterations N --reps N pass through)
@@ -39,6 +42,11 @@ const value = (name, def) => {
 if (flag('style-statistics')) {
   // The statistics are compared in one process (bench/style-statistics.mjs).
   const r = spawnSync(process.execPath, [join(here, 'style-statistics.mjs'), ...args.filter((a) => a !== '--style-statistics')], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+if (flag('quality')) {
+  // The quality harness: all variants interleaved in one process so their times compare (bench/quality.mjs).
+  const r = spawnSync(process.execPath, [join(here, 'quality.mjs'), ...args.filter((a) => a !== '--quality')], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 if (flag('regions')) {

@@ -15,7 +15,7 @@ export type { LargestAllocation, MemoryEstimate, MemoryEstimateInput } from './p
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
 export { adam, type AdamOptions } from './optim/adam.js';
 export type { Objective, Evaluation, OptimizerStep } from './optim/types.js';
-export { matchColorHistogram, combineLuminance, luminanceImage, colorStats, type PreserveColors } from './image/color.js';
+export { matchColorHistogram, combineLuminance, luminanceImage, colorStats, srgbToLab, type PreserveColors } from './image/color.js';
 export { noiseImage } from './image/noise.js';
 export {
   toImageTensor,

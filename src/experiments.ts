@@ -35,3 +35,7 @@ export { regionGramDistances, type RegionDistanceOptions } from './insight/regio
 export { psnr, ssim } from './insight/image-quality.js';
 export { theoreticalReceptiveField, effectiveReceptiveField, type TheoreticalReceptiveField, type EffectiveReceptiveField, type EffectiveReceptiveFieldOptions } from './insight/receptive-field.js';
 export { textureScale, radialPowerSpectrum, type TextureScale, type RadialSpectrum, type SpectrumOptions } from './insight/texture-scale.js';
+// The quality harness (`npm run bench -- --quality`, docs/quality.md) and its measures.
+export { qualityMeasures, QUALITY_STYLE_LAYERS, QUALITY_CONTENT_LAYER, type QualityReference, type QualityMeasures } from './experiments/quality.js';
+export { slicedWassersteinDistances, SLICED_WASSERSTEIN_DEFAULTS, type SlicedWassersteinOptions } from './insight/sliced-wasserstein.js';
+export { labHistogramDistance } from './insight/lab-histogram.js';

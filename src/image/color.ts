@@ -146,3 +146,27 @@ function invert3(m: number[][]): number[][] {
     [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
   ];
 }
+
+// sRGB (D65) → CIE XYZ, on linear RGB (IEC 61966-2-1).
+const SRGB_TO_XYZ = [
+  [0.4124564, 0.3575761, 0.1804375],
+  [0.2126729, 0.7151522, 0.072175],
+  [0.0193339, 0.119192, 0.9503041],
+];
+const D65_WHITE = [0.95047, 1, 1.08883];
+
+/**
+ * CIE L\*a\*b\* (D65 white) of one sRGB colour given as 0–255 values, on the host: L in 0–100 (0 black, 100 white),
+ * a and b about −128…127 (0 for greys).
+ */
+export function srgbToLab(r: number, g: number, b: number): [number, number, number] {
+  const lin = [r, g, b].map((v) => {
+    const c = Math.min(1, Math.max(0, v / 255));
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const f = SRGB_TO_XYZ.map((row, i) => {
+    const t = (row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2]) / D65_WHITE[i];
+    return t > (6 / 29) ** 3 ? Math.cbrt(t) : t / (3 * (6 / 29) ** 2) + 4 / 29;
+  });
+  return [116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])];
+}
