@@ -9,19 +9,25 @@ import type { PointLoss } from '../core/network.js';
 export interface GradientScaling {
   /** The term at `slot` (its index in the loss's terms), scaled. */
   wrap(loss: PointLoss, slot: number): PointLoss;
-  /** After an evaluation: with `true`, the first one fixes the factors (one read-back, once per scale). */
+  /** After an evaluation: with `true`, fixes the factors not fixed yet (one read-back, while any is not). */
   settle(): Promise<void>;
   /** Frees what a failed evaluation kept. */
   abandon(): void;
 }
 
 const EPS = 1e-8;
+/** A term's gradient norm at most this share of the largest term's counts as zero. */
+const ZERO = 1e-6;
 
 /**
  * - `false`: the terms as they are.
  * - `true`: term i's loss and gradient times fᵢ = 1/(‖∂Lᵢ/∂F‖₁ + ε), with ‖·‖₁ taken at the scale's first
  *   evaluation and fixed after it. The objective is then Σ fᵢ·Lᵢ, a loss like any other (a reweighted MSE), so
  *   L-BFGS's curvature pairs and line search stay consistent; each term starts the scale with a unit-L1 gradient.
+ *   A term whose gradient is (next to) zero there — the content term of a run that starts from the content image —
+ *   has no scale yet: its factor is fixed at the first evaluation where its gradient is not. That keeps the loss
+ *   consistent, because such a term's value and gradient at the earlier points are 0 under any factor (a factor
+ *   of 1/ε fixed there held the image at the content).
  * - `'per-evaluation'` (Adam only; `resolveOptions` refuses it with L-BFGS): jcjohnson's `-normalize_gradients`,
  *   every evaluation's term gradient divided by its own L1 norm, the values left alone. Not the gradient of a loss.
  */
@@ -37,26 +43,34 @@ export function gradientScaling(mode: boolean | 'per-evaluation', terms: number)
       abandon: () => undefined,
     };
   }
-  let factors: number[] | undefined;
-  let norms: tf.Scalar[] = [];
+  const factors: (number | undefined)[] = new Array(terms).fill(undefined);
+  // The norms taken at the last evaluation, by slot, for the terms whose factor is not fixed yet.
+  let norms: (tf.Scalar | undefined)[] = [];
   const abandon = () => {
-    tf.dispose(norms);
+    tf.dispose(norms.filter((n): n is tf.Scalar => n !== undefined));
     norms = [];
   };
   return {
     wrap: (loss, slot) => (a) => {
       const r = loss(a);
-      if (factors) return { value: tf.mul(r.value, factors[slot]) as tf.Scalar, grad: tf.mul(r.grad, factors[slot]) as tf.Tensor4D };
-      // The first evaluation: divide by the norm (the same numbers as the factor) and keep it to fix the factor.
+      const f = factors[slot];
+      if (f !== undefined) return { value: tf.mul(r.value, f) as tf.Scalar, grad: tf.mul(r.grad, f) as tf.Tensor4D };
+      // Not fixed yet: divide by this evaluation's norm (the same numbers as the factor) and keep it to fix the factor.
       const n = tf.keep(tf.add(tf.sum(tf.abs(r.grad)), EPS) as tf.Scalar);
       norms[slot] = n;
       return { value: tf.div(r.value, n) as tf.Scalar, grad: tf.div(r.grad, n) as tf.Tensor4D };
     },
     async settle() {
-      if (factors || norms.length < terms) return;
-      const read = tf.stack(norms);
+      const slots = norms.flatMap((n, slot) => (n ? [slot] : []));
+      if (slots.length === 0) return;
+      const read = tf.stack(slots.map((slot) => norms[slot]!));
       abandon();
-      factors = Array.from(await read.data().finally(() => read.dispose()), (n) => 1 / n);
+      const values = await read.data().finally(() => read.dispose());
+      // A norm this far below the largest is a zero gradient (float noise included): no factor from it yet.
+      const largest = Math.max(...values, ...factors.filter((f): f is number => f !== undefined).map((f) => 1 / f));
+      slots.forEach((slot, i) => {
+        if (values[i] > ZERO * largest) factors[slot] = 1 / values[i];
+      });
     },
     abandon,
   };
