@@ -25,9 +25,10 @@ const ZERO = 1e-6;
  *   evaluation and fixed after it. The objective is then Σ fᵢ·Lᵢ, a loss like any other (a reweighted MSE), so
  *   L-BFGS's curvature pairs and line search stay consistent; each term starts the scale with a unit-L1 gradient.
  *   A term whose gradient is (next to) zero there — the content term of a run that starts from the content image —
- *   has no scale yet: its factor is fixed at the first evaluation where its gradient is not. That keeps the loss
- *   consistent, because such a term's value and gradient at the earlier points are 0 under any factor (a factor
- *   of 1/ε fixed there held the image at the content).
+ *   has no scale of its own: it takes the geometric mean of the other terms' factors, so it keeps its weight
+ *   relative to them (a factor of 1/ε held the image at the content; one taken at the next evaluation, barely off
+ *   the content, still did nearly so). Only when every term's gradient is zero do the factors wait for an
+ *   evaluation where some are not (the values and gradients before are 0 under any factor).
  * - `'per-evaluation'` (Adam only; `resolveOptions` refuses it with L-BFGS): jcjohnson's `-normalize_gradients`,
  *   every evaluation's term gradient divided by its own L1 norm, the values left alone. Not the gradient of a loss.
  */
@@ -71,6 +72,12 @@ export function gradientScaling(mode: boolean | 'per-evaluation', terms: number)
       slots.forEach((slot, i) => {
         if (values[i] > ZERO * largest) factors[slot] = 1 / values[i];
       });
+      // The terms with a zero gradient take the geometric mean of the others' factors (see above).
+      const known = factors.filter((f): f is number => f !== undefined);
+      if (known.length) {
+        const mean = Math.exp(known.reduce((a, f) => a + Math.log(f), 0) / known.length);
+        for (const slot of slots) factors[slot] ??= mean;
+      }
     },
     abandon,
   };

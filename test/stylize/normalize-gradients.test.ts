@@ -104,21 +104,21 @@ describe('normalizeGradients', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('a term with a zero gradient at the first evaluation (content term, run started from the content) gets its factor where its gradient first is not', async () => {
+  it('a term with a zero gradient at the first evaluation (the content term of a run started from the content) takes the geometric mean of the other factors', async () => {
     const before = tf.memory().numTensors;
     const rand = mulberry32(11);
     const d = tf.tensor4d(Float32Array.from({ length: h * w * 3 }, () => rand() - 0.5), [1, h, w, 3]);
     const x = tf.tidy(() => tf.add(contentImage, tf.mul(d, 20)) as tf.Tensor4D);
-    const fromContent = objective(true);
-    const first = await fromContent(contentImage);
+    const norm = objective(true);
+    const plain = objective(false);
+    const first = await norm(contentImage);
     expect(first.parts[0]).toBe(0); // the content term: 0 whatever its factor
-    const a = await fromContent(x);
-    const fromX = objective(true);
-    const b = await fromX(x);
-    // Both fixed the content term's factor at x: the same value there, not 1/ε times it.
-    expect(Math.abs(a.parts[0] - b.parts[0]) / b.parts[0]).toBeLessThan(1e-5);
-    tf.dispose([first.grad as tf.Tensor, a.grad as tf.Tensor, b.grad as tf.Tensor]);
-    // Still the gradient of one fixed loss after that.
+    const [n, p] = [await norm(x), await plain(x)];
+    tf.dispose([first.grad as tf.Tensor, n.grad as tf.Tensor, p.grad as tf.Tensor]);
+    const [content, ...style] = [0, 1, 2].map((i) => n.parts[i] / p.parts[i]);
+    const mean = Math.sqrt(style[0] * style[1]);
+    expect(Math.abs(content - mean) / mean).toBeLessThan(1e-4);
+    // Still the gradient of one fixed loss.
     expect(await derivativeError(true, contentImage, x, d, 0.25)).toBeLessThan(1e-3);
     tf.dispose([x, d]);
     expect(tf.memory().numTensors).toBe(before);
@@ -138,9 +138,9 @@ describe('normalizeGradients', () => {
       const r = await stylize({ ...base, ...opts });
       const [start, end] = [r.history[0].loss.total, r.history[r.history.length - 1].loss.total];
       expect(end).toBeLessThan(start);
-      // With `true` the run really moves (measured 0.92x over 4 iterations): a content factor of 1/ε, fixed where
+      // With `true` the run really moves (measured 0.45x over 4 iterations): a content factor of 1/ε, fixed where
       // the run starts (the content image, so a zero content gradient), once held it at 1.000x.
-      if (opts.normalizeGradients === true) expect(end).toBeLessThan(0.97 * start);
+      if (opts.normalizeGradients === true) expect(end).toBeLessThan(0.8 * start);
       r.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
