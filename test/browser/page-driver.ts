@@ -2,9 +2,52 @@
  * Drives the example page (examples/web) the way its end-to-end tests do, through its data-testid elements only:
  * the two synthetic test pictures, one stylisation with given settings, and reading the result back.
  */
-import type { Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_WEBGL_ARGS, launchChromium } from './chromium.js';
+import { serveStatic, type StaticServer } from './static-server.js';
 
 export const tid = (id: string): string => `[data-testid="${id}"]`;
+
+/** The built example page (examples/web/dist), served from 127.0.0.1, in a new headless Chromium on WebGL. */
+export interface ExamplePage {
+  page: Page;
+  url: string;
+  /** Console errors and uncaught page errors, as they come. */
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function openExamplePage(): Promise<ExamplePage> {
+  const repo = fileURLToPath(new URL('../../', import.meta.url));
+  const site = `${repo}examples/web/dist/`;
+  for (const f of [`${repo}dist/webgl.js`, `${site}index.html`]) if (!existsSync(f)) throw new Error(`Missing ${f}. Run "npm run test:browser", which builds it.`);
+  let server: StaticServer | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await server?.close();
+  };
+  try {
+    server = await serveStatic(site);
+    browser = await launchChromium(CHROMIUM_WEBGL_ARGS);
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 })).newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    return { page, url: server.url, consoleErrors, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Opens the page and waits until its weights are loaded (from the network or the cache). */
+export async function loadExamplePage(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => /loaded|cache/.test(document.querySelector('[data-testid="weights-status"]')?.textContent ?? ''), null, { timeout: 180_000 });
+}
 
 /** Two 160x120 PNGs drawn in the page: a content picture (sky, a house, a tree) and a style picture (arcs). */
 export async function makeTestPictures(page: Page): Promise<{ contentPng: Buffer; stylePng: Buffer }> {

@@ -4,16 +4,13 @@
  * a style of its own (a red and a blue picture, uploaded); one small run; then the Layers view's propagated masks.
  * Kept cheap for CI: one page load, 32 px, 2 iterations. Run it with `npm run test:browser` (which builds first).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_WEBGL_ARGS, launchChromium } from './chromium.js';
-import { contentAt, errorText, lossCurve, makeTestPictures, resultPixels, tid, waitState } from './page-driver.js';
-import { serveStatic, type StaticServer } from './static-server.js';
+import { contentAt, errorText, type ExamplePage, loadExamplePage, lossCurve, makeTestPictures, openExamplePage, resultPixels, tid, waitState } from './page-driver.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const site = `${repo}examples/web/dist/`;
 /** Screenshots (gitignored), as e2e.test.ts writes them. */
 const shots = `${repo}docs/generated/`;
 const RUN = { size: 32, iterations: 2 };
@@ -59,32 +56,25 @@ function redMinusBlue(data: Uint8Array, width: number, height: number, x0: numbe
 }
 
 describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: styles by region (WebGL)', () => {
-  let server: StaticServer;
-  let browser: Browser;
+  let site: ExamplePage;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   const timings: Record<string, unknown> = {};
   const t0 = Date.now();
 
   beforeAll(async () => {
-    for (const f of [`${repo}dist/webgl.js`, `${site}index.html`]) if (!existsSync(f)) throw new Error(`Missing ${f}. Run "npm run test:browser", which builds it.`);
-    server = await serveStatic(site);
-    browser = await launchChromium(CHROMIUM_WEBGL_ARGS);
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 })).newPage();
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    site = await openExamplePage();
+    ({ page, consoleErrors } = site);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await site?.close();
     timings.totalMs = Date.now() - t0;
     console.log('regions page timings', JSON.stringify(timings));
   });
 
   it('paints two regions, styles each with its own picture, and shows their masks at each layer', async () => {
-    await page.goto(server.url);
-    await page.waitForFunction(() => /loaded|cache/.test(document.querySelector('[data-testid="weights-status"]')?.textContent ?? ''), null, { timeout: 180_000 });
+    await loadExamplePage(page, site.url);
     timings.loadMs = Date.now() - t0;
     const { contentPng } = await makeTestPictures(page);
     const { red, blue, rightHalf } = await regionPictures(page);

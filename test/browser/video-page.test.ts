@@ -5,18 +5,13 @@
  * Kept cheap for CI: one page load. Run it with `npm run test:browser` (which builds first).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_WEBGL_ARGS, launchChromium } from './chromium.js';
-import { chooseTestPictures, errorText, makeTestPictures, meanAbsDiff, tid } from './page-driver.js';
-import { serveStatic, type StaticServer } from './static-server.js';
+import { chooseTestPictures, errorText, type ExamplePage, loadExamplePage, makeTestPictures, meanAbsDiff, openExamplePage, tid } from './page-driver.js';
 import { hasFfmpeg } from '../helpers/ffmpeg.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const site = `${repo}examples/web/dist/`;
 const RUN = { size: 32, frames: 3, iterations: 1 };
 /** The built-in clip's pan, px per frame (examples/web/src/video-clip.ts PAN). */
 const PAN = 2;
@@ -52,32 +47,25 @@ async function clipFrame(page: Page, png: Buffer, i: number, w: number, h: numbe
 }
 
 describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (WebGL)', () => {
-  let server: StaticServer;
-  let browser: Browser;
+  let site: ExamplePage;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   const timings: Record<string, unknown> = {};
   const t0 = Date.now();
 
   beforeAll(async () => {
-    for (const f of [`${repo}dist/webgl.js`, `${site}index.html`]) if (!existsSync(f)) throw new Error(`Missing ${f}. Run "npm run test:browser", which builds it.`);
-    server = await serveStatic(site);
-    browser = await launchChromium(CHROMIUM_WEBGL_ARGS);
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 })).newPage();
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    site = await openExamplePage();
+    ({ page, consoleErrors } = site);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await site?.close();
     timings.totalMs = Date.now() - t0;
     console.log('video page timings', JSON.stringify(timings));
   });
 
   it('stylises the built-in clip frame by frame, plays it back with each frame’s temporal error, and cancels a run', async () => {
-    await page.goto(server.url);
-    await page.waitForFunction(() => /loaded|cache/.test(document.querySelector('[data-testid="weights-status"]')?.textContent ?? ''), null, { timeout: 180_000 });
+    await loadExamplePage(page, site.url);
     timings.loadMs = Date.now() - t0;
     const pictures = await makeTestPictures(page);
     await chooseTestPictures(page, pictures);
