@@ -8,7 +8,7 @@ import { OPTIONS } from '../options/check.js';
 import type { ImageInput } from '../image/input.js';
 import { resolveLayer } from '../core/layers.js';
 import type { LossNormalization } from '../core/losses.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { Pooling } from '../core/network.js';
 import { createStylizer, type Stylizer } from '../stylize/session.js';
 import type { IterationInfo, LayerWeights, StylizeRequest } from '../stylize/options.js';
@@ -25,7 +25,7 @@ export interface ReconstructOptions {
   /** Several layers (a list, or a map name → weight), e.g. the style set conv1_1…conv3_1. */
   layers?: LayerWeights;
   /** A loaded model (not disposed). Default: loaded for this call (pass one, or `stylizer`, to reuse it). */
-  model?: Vgg19;
+  model?: LossNetwork;
   /** A stylizer to run on (its model is used). */
   stylizer?: Stylizer;
   /** Default 200. */

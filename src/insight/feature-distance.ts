@@ -9,7 +9,7 @@ import { extractFeatures } from '../core/features.js';
 import { gramMatrix } from '../core/gram.js';
 import type { ImageInput } from '../image/input.js';
 import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { Pooling } from '../core/network.js';
 
 /** One layer's distance between an image and a reference. */
@@ -54,7 +54,7 @@ async function compare(a: tf.Tensor, b: tf.Tensor): Promise<LayerDistance> {
  * const d = await featureDistances(vgg, reconstruction, content); // { relu1_1: { mse, relative }, relu2_1: … }
  * ```
  */
-export async function featureDistances(model: Vgg19, image: ImageInput, reference: ImageInput, layers: readonly string[] = DEFAULT_FEATURE_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+export async function featureDistances(model: LossNetwork, image: ImageInput, reference: ImageInput, layers: readonly string[] = DEFAULT_FEATURE_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
   checkLayers(layers, 'layers');
   const a = await extractFeatures(model, image, layers, options);
   try {
@@ -79,7 +79,7 @@ export async function featureDistances(model: Vgg19, image: ImageInput, referenc
  * with by {@link compareGrams}). Each Gram is made as its activation passes (a tap), so only one layer's activation
  * is alive at a time. The caller disposes the returned tensors.
  */
-export async function styleGrams(model: Vgg19, image: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Map<string, tf.Tensor2D>> {
+export async function styleGrams(model: LossNetwork, image: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Map<string, tf.Tensor2D>> {
   checkLayers(layers, 'layers');
   const names = [...new Set(layers.map((l) => resolveLayer(l, 'layers').name))];
   const byName = new Map<string, tf.Tensor2D>();
@@ -93,7 +93,7 @@ export async function styleGrams(model: Vgg19, image: ImageInput, layers: readon
 }
 
 /** Each layer's Gram distance between `image` and target Grams (from {@link styleGrams}); see {@link gramDistances}. */
-export async function compareGrams(model: Vgg19, image: ImageInput, targets: ReadonlyMap<string, tf.Tensor2D>, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+export async function compareGrams(model: LossNetwork, image: ImageInput, targets: ReadonlyMap<string, tf.Tensor2D>, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
   const grams = await styleGrams(model, image, [...targets.keys()], options);
   try {
     const out: Record<string, LayerDistance> = {};
@@ -116,7 +116,7 @@ export async function compareGrams(model: Vgg19, image: ImageInput, targets: Rea
  * const d = await gramDistances(vgg, result, style); // { conv1_1: { mse, relative }, …, conv5_4: … }
  * ```
  */
-export async function gramDistances(model: Vgg19, image: ImageInput, style: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+export async function gramDistances(model: LossNetwork, image: ImageInput, style: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
   const targets = await styleGrams(model, style, layers, options);
   try {
     const byName = await compareGrams(model, image, targets, options);

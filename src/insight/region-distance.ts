@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { extractFeatures } from '../core/features.js';
 import { gramMatrix } from '../core/gram.js';
 import { resolveLayer } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { toImageTensor, type ImageInput } from '../image/input.js';
 import { readMask, type MaskInput } from '../regions/mask.js';
 import type { PropagationOptions } from '../regions/propagate.js';
@@ -23,7 +23,7 @@ export interface RegionDistanceOptions extends DistanceOptions {
 }
 
 /** The guided Grams (G = (F∘T)ᵀ(F∘T)/(C·ΣT²)) of `image` at `layers` inside `mask` (or plain Grams without one). */
-async function gramsIn(model: Vgg19, image: ImageInput, mask: MaskInput | undefined, layers: readonly string[], o: RegionDistanceOptions): Promise<Map<string, tf.Tensor2D | undefined>> {
+async function gramsIn(model: LossNetwork, image: ImageInput, mask: MaskInput | undefined, layers: readonly string[], o: RegionDistanceOptions): Promise<Map<string, tf.Tensor2D | undefined>> {
   const points = layers.map((l) => resolveLayer(l, 'layers'));
   const size = toImageTensor(image);
   const [, height, width] = size.shape;
@@ -56,7 +56,7 @@ async function gramsIn(model: Vgg19, image: ImageInput, mask: MaskInput | undefi
  * const d = await regionGramDistances(vgg, result, band, styleA, ['relu2_1', 'relu3_1']);
  * ```
  */
-export async function regionGramDistances(model: Vgg19, image: ImageInput, mask: MaskInput, style: ImageInput, layers: readonly string[], options: RegionDistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+export async function regionGramDistances(model: LossNetwork, image: ImageInput, mask: MaskInput, style: ImageInput, layers: readonly string[], options: RegionDistanceOptions = {}): Promise<Record<string, LayerDistance>> {
   const a = await gramsIn(model, image, mask, layers, options);
   try {
     const b = await gramsIn(model, style, options.styleMask, layers, options);

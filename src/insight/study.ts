@@ -11,7 +11,7 @@ import { StyleTransferError, describe } from '../errors.js';
 import { now, throwIfAborted as checkAborted } from '../util/checks.js';
 import { fitSize, readImageInput, resizeImage, toRgba, type ImageInput, type RgbaImage } from '../image/input.js';
 import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { reconstructionOptions } from '../experiments/reconstruct.js';
 import { layerSetLabel } from '../experiments/sweep/axes.js';
 import { cellAt, sweep } from '../experiments/sweep/run.js';
@@ -295,7 +295,7 @@ export async function study(options: StudyOptions & { select?: number }): Promis
 }
 
 /** Measures one result against the content image (and the style's Grams, for style runs). */
-async function measureCell(model: Vgg19, image: RgbaImage, content: RgbFloat, grams: Map<string, tf.Tensor2D> | undefined): Promise<CellMeasurements> {
+async function measureCell(model: LossNetwork, image: RgbaImage, content: RgbFloat, grams: Map<string, tf.Tensor2D> | undefined): Promise<CellMeasurements> {
   const rgb = await readRgb(image);
   const s = scaleOfSpectrum(radialSpectrumOf(rgb));
   const m: CellMeasurements = { psnr: round(psnrOf(rgb, content)), ssim: round(ssimOf(rgb, content)), texture: { peak: round(s.peakPeriod), centroid: round(s.centroidPeriod) } };

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../kernels/index.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { NetworkPoint } from '../core/layers.js';
 import { resizeMask, type Mask } from '../regions/mask.js';
 import { propagateMask } from '../regions/propagate.js';
@@ -20,7 +20,7 @@ import type { ContentTargets } from './targets.js';
  * (or where a region of its style image has nothing left) gets no term there, with a warning through `warn`.
  */
 export async function regionTargetsAt(
-  model: Vgg19,
+  model: LossNetwork,
   read: ReadRegions,
   style: PreparedStyle,
   scale: ScalePlan,

@@ -5,7 +5,7 @@ import { now } from '../util/checks.js';
 import { readImageInput, resizeImage, toRgba } from '../image/input.js';
 import { NOTHING_PREPARED, type Kernels, type PreparedConvs } from '../kernels/index.js';
 import type { NetworkPoint } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { convUse } from '../plan/memory.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
@@ -38,7 +38,7 @@ export { now };
  * backend it runs on with that backend's kernels (chosen by the caller once for the run).
  */
 export interface RunInput {
-  model: Vgg19;
+  model: LossNetwork;
   content: tf.Tensor4D;
   style: PreparedStyle;
   o: ResolvedOptions;

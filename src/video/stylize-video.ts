@@ -13,7 +13,7 @@ import { fitSize, resizeImage, toImageTensor, type ImageInput } from '../image/i
 import { OPTIONS } from '../options/check.js';
 import { rangeOf } from '../options/table.js';
 import { createStylizer, type Stylizer, type StyleInput } from '../stylize/session.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { PreparedStyle } from '../stylize/style-handle.js';
 import { resolveOptions, type IterationInfo, type LossBreakdown, type StylizeOptions } from '../stylize/options.js';
 import { throwIfAborted, now } from '../util/checks.js';
@@ -275,7 +275,7 @@ export interface StylizeVideoRequest extends VideoOptions {
   frames: FrameIterable;
   style: ImageInput | readonly ImageInput[];
   /** A loaded model to use (not disposed); default: the shipped weights, loaded for this call. */
-  model?: Vgg19;
+  model?: LossNetwork;
 }
 
 /**
