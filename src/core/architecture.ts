@@ -156,6 +156,19 @@ export class NetworkArchitecture<N extends string = string> {
     return this.points.filter((p) => p.kind === 'conv');
   }
 
+  /** The conv layers' names grouped by block (VGG-19: [conv1_1, conv1_2], [conv2_1, conv2_2], [conv3_1 … conv3_4], …). */
+  get convBlocks(): readonly (readonly N[])[] {
+    const blocks: N[][] = [];
+    for (const p of this.convPoints) (blocks[p.block - 1] ??= []).push(p.name);
+    return blocks.filter((b) => b !== undefined);
+  }
+
+  /** The first ReLU of each block, in order (VGG: relu1_1, relu2_1, …): the usual style layers. */
+  get firstRelus(): readonly N[] {
+    const seen = new Set<number>();
+    return this.points.filter((p) => p.kind === 'relu' && !seen.has(p.block) && seen.add(p.block)).map((p) => p.name);
+  }
+
   private exampleName(): N {
     return this.points.find((p) => p.kind === 'relu')?.name ?? this.names[0];
   }
@@ -269,7 +282,16 @@ export const VGG19: NetworkArchitecture<LayerName> = defineNetwork<LayerName>(VG
 /** VGG-16's architecture; its names are a subset of VGG-19's (`conv5_3` is its last conv). */
 export const VGG16: NetworkArchitecture<LayerName> = defineNetwork<LayerName>(VGG16_SPEC);
 
-/** A spec or an already defined architecture, as the loaders accept them. */
+/** Architectures defined from spec objects, so a spec passed twice (or a built-in one) gives one architecture. */
+const defined = new WeakMap<NetworkSpec, NetworkArchitecture>([[VGG19_SPEC, VGG19], [VGG16_SPEC, VGG16]]);
+
+/** A spec or an already defined architecture, as the loaders accept them (`VGG16_SPEC` gives {@link VGG16}). */
 export function architectureOf<N extends string = string>(network: NetworkSpec | NetworkArchitecture<N>): NetworkArchitecture<N> {
-  return network instanceof NetworkArchitecture ? network : defineNetwork<N>(network);
+  if (network instanceof NetworkArchitecture) return network;
+  let arch = defined.get(network);
+  if (!arch) {
+    arch = defineNetwork<N>(network);
+    defined.set(network, arch);
+  }
+  return arch as NetworkArchitecture<N>;
 }

@@ -77,6 +77,11 @@ export class LossNetwork<N extends string = string> {
     return this.flipped[i];
   }
 
+  /** @internal True when a pool follows conv `i` (the resolution halves after it). */
+  poolAfter(i: number): boolean {
+    return this.architecture.convs[i].poolAfter;
+  }
+
   /** Bytes held by this model's tensors (weights plus the flipped kernels used for gradients). */
   get bytes(): number {
     return [...this.kernels, ...this.biases, ...this.flipped].reduce((a, t) => a + t.size * 4, 0);

@@ -6,7 +6,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { extractFeatures } from '../core/features.js';
 import { gramMatrix } from '../core/gram.js';
-import { resolveLayer } from '../core/layers.js';
 import type { LossNetwork } from '../core/model.js';
 import { toImageTensor, type ImageInput } from '../image/input.js';
 import { readMask, type MaskInput } from '../regions/mask.js';
@@ -24,11 +23,11 @@ export interface RegionDistanceOptions extends DistanceOptions {
 
 /** The guided Grams (G = (F∘T)ᵀ(F∘T)/(C·ΣT²)) of `image` at `layers` inside `mask` (or plain Grams without one). */
 async function gramsIn(model: LossNetwork, image: ImageInput, mask: MaskInput | undefined, layers: readonly string[], o: RegionDistanceOptions): Promise<Map<string, tf.Tensor2D | undefined>> {
-  const points = layers.map((l) => resolveLayer(l, 'layers'));
+  const points = layers.map((l) => model.architecture.resolve(l, 'layers'));
   const size = toImageTensor(image);
   const [, height, width] = size.shape;
   size.dispose();
-  const guides = mask === undefined ? undefined : guidesAt(await readMask(mask, 'mask'), height, width, points, o.propagation ?? { mode: 'area' });
+  const guides = mask === undefined ? undefined : guidesAt(await readMask(mask, 'mask'), height, width, points, { ...(o.propagation ?? { mode: 'area' }), network: model.architecture });
   const acts = await extractFeatures(model, image, layers, { pooling: o.pooling });
   const gram = (x: tf.Tensor2D) => tf.matMul(x, x, true, false) as tf.Tensor2D;
   try {

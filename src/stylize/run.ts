@@ -228,7 +228,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
         if (regions) next.regions = await regionTargetsAt(model, regions, style, scale, o, content, kernels, abortCheck, (w) => warnings.push(w));
         else next.styleGrams = await style.grams(model, scale, o, content, kernels, abortCheck);
         if (temporal) next.temporal = temporalTargetsAt(temporal, scale.height, scale.width, o.preserveColors);
-        if (weightMap) next.contentWeights = contentWeightsAt(weightMap, scale, o.contentLayers.map((l) => l.point));
+        if (weightMap) next.contentWeights = contentWeightsAt(weightMap, scale, o.contentLayers.map((l) => l.point), o.network);
       } catch (e) {
         disposeTargets(next);
         throw e;

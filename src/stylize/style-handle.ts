@@ -135,7 +135,7 @@ export class PreparedStyle implements StyleHandle {
   async guidedGrams(model: LossNetwork, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, mask: Mask, propagation: PropagationOptions, points: NetworkPoint[]): Promise<GramSet> {
     const style = await prepareStyleImage(this.images[i], scale.styleShapes[i], o, content);
     const [, height, width] = style.shape;
-    const guides = guidesAt(mask, height, width, points, propagation);
+    const guides = guidesAt(mask, height, width, points, { ...propagation, network: model.architecture });
     try {
       const input = preprocess(style, model.architecture.input);
       const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());

@@ -62,7 +62,7 @@ export async function tiledStatisticTargets(
   stat: StyleStatistic,
 ): Promise<Map<number, tf.Tensor2D>> {
   const [, height, width] = rgb.shape;
-  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo });
+  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo, network: model.architecture });
   const sums = new Map<number, tf.Tensor[]>();
   try {
     await eachTile(model, rgb, points, pooling, layout, (t, acts) => {
@@ -95,7 +95,7 @@ export async function tiledGrams(
   tiles: { tileSize: number; halo?: number | 'exact' },
 ): Promise<Map<number, tf.Tensor2D>> {
   const [, height, width] = rgb.shape;
-  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo });
+  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo, network: model.architecture });
   const sums = new Map<number, tf.Tensor2D>();
   try {
     await eachTile(model, rgb, points, pooling, layout, (t, acts) => {
