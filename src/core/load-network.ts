@@ -4,6 +4,7 @@ import { architectureOf, VGG19, type NetworkArchitecture, type NetworkSpec } fro
 import { LossNetwork, loadVgg19 } from './model.js';
 import { loadWeights, throwIfAborted, validateLoadOptions, weightsToTensors, type LoadWeightsOptions } from '../weights/load.js';
 import { sha256Hex } from '../weights/sha256.js';
+import { assertBackendRegistered } from '../adapters/backend.js';
 
 /** Options for {@link loadNetwork}: those of {@link loadVgg19}; `weights` is required for any network but VGG-19. */
 export type LoadNetworkOptions = LoadWeightsOptions;
@@ -73,6 +74,9 @@ export async function networkFromWeights(
     offset += v.byteLength;
   }
   const sha = await sha256Hex(bytes);
+  // As every loader: the backend named (not TF.js's bare "No backend found") and initialised before a tensor is made.
+  assertBackendRegistered();
+  await tf.ready();
   const kernels: tf.Tensor4D[] = [];
   const biases: tf.Tensor1D[] = [];
   try {
