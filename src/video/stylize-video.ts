@@ -14,6 +14,7 @@ import { OPTIONS } from '../options/check.js';
 import { rangeOf } from '../options/table.js';
 import { createStylizer, type Stylizer, type StyleInput } from '../stylize/session.js';
 import type { LossNetwork } from '../core/model.js';
+import type { NetworkArchitecture } from '../core/architecture.js';
 import { PreparedStyle } from '../stylize/style-handle.js';
 import { resolveOptions, type IterationInfo, type LossBreakdown, type StylizeOptions } from '../stylize/options.js';
 import { throwIfAborted, now } from '../util/checks.js';
@@ -85,15 +86,15 @@ interface Resolved {
   rest: StylizeOptions;
 }
 
-/** Checks the video options (the `stylize()` ones by `resolveOptions`), before any work. */
-export function resolveVideoOptions(options: VideoOptions = {}, styleCount = 1): Resolved {
+/** Checks the video options (the `stylize()` ones by `resolveOptions`, layer names in `network`: the model's), before any work. */
+export function resolveVideoOptions(options: VideoOptions = {}, styleCount = 1, network?: NetworkArchitecture): Resolved {
   const check = OPTIONS;
   const o = check.object('options', options) as VideoOptions & Record<string, unknown>;
   const { iterations, firstFrameIterations, consistency: mode, longTerm, flow, finished, onIteration, ...rest } = o;
   for (const key of ['init', 'temporal', 'snapshots', 'regions', 'contentWeightMap']) {
     if (key in rest) check.fail(key, rest[key], `no ${key}: video() sets it per frame or does not take it`);
   }
-  resolveOptions(rest, styleCount, check);
+  resolveOptions(rest, styleCount, check, network);
   const r = rangeOf('iterations');
   const its = check.number('iterations', iterations, r, Math.max(1, Math.round(D.iterations / 2)));
   const lt = longTerm === undefined ? [1, 2, 4] : check.list('longTerm', longTerm, 1, 8).map((j, k) => check.int(`longTerm[${k}]`, j, 1, 64));
@@ -181,7 +182,7 @@ async function maskOf(weights: tf.Tensor4D): Promise<{ data: Float32Array; width
  * have one size; each is stylised at `size` (longest side).
  */
 export async function* stylizeFrames(stylizer: Stylizer, frames: FrameIterable, style: StyleInput, options: VideoOptions = {}): AsyncGenerator<StylizedFrame, void, undefined> {
-  const o = resolveVideoOptions(options, Array.isArray(style) ? style.length : 1);
+  const o = resolveVideoOptions(options, Array.isArray(style) ? style.length : 1, stylizer.model.architecture);
   const { signal } = o.rest;
   const abortCheck = () => throwIfAborted(signal, 'video()');
   abortCheck();
@@ -284,7 +285,7 @@ export interface StylizeVideoRequest extends VideoOptions {
  */
 export async function* stylizeVideo(request: StylizeVideoRequest): AsyncGenerator<StylizedFrame, void, undefined> {
   const { frames, style, model, ...options } = OPTIONS.object('request', request) as unknown as StylizeVideoRequest;
-  resolveVideoOptions(options, Array.isArray(style) ? style.length : 1); // bad options fail before the model loads
+  resolveVideoOptions(options, Array.isArray(style) ? style.length : 1, model?.architecture); // bad options fail before the model loads
   const session = await createStylizer({ model, cacheSize: 0, signal: options.signal });
   try {
     yield* stylizeFrames(session, frames, style, options);
