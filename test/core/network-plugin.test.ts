@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createStylizer,
   defineNetwork,
   encodeWeights,
   extractFeatures,
@@ -30,6 +31,7 @@ import {
   type NetworkSpec,
 } from '../../src/adapters/node.js';
 import { lossAndGradient, preprocess, type PointLoss } from '../../src/core/network.js';
+import { estimateMemory } from '../../src/core.js';
 import { renderFeatureMaps, study, theoreticalReceptiveField } from '../../src/experiments.js';
 import { readyTestBackend } from '../helpers/backend.js';
 import { loadImage } from '../helpers/images.js';
@@ -257,6 +259,25 @@ describe('VGG-16 through every feature', () => {
     expect(vgg16.disposed).toBe(false);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
+
+  it("a session on VGG-16: its plan and the memory estimate count VGG-16's activations, not VGG-19's", async () => {
+    const before = tf.memory().numTensors;
+    const stylizer = await createStylizer({ model: vgg16 });
+    const plan = await stylizer.plan({ width: 512, height: 512 }, { width: 512, height: 512 }, { styleLayers: ['relu5_3'], contentLayers: ['relu4_3'], iterations: 1, size: 256 });
+    const last = plan.scales.at(-1)!;
+    expect([last.width, last.height]).toEqual([256, 256]);
+    expect(last.memoryBytes).toBeGreaterThan(0);
+    await expect(stylizer.plan({ width: 64, height: 64 }, { width: 64, height: 64 }, { styleLayers: ['relu5_4'] })).rejects.toThrow(/unknown VGG-16 layer "relu5_4"/);
+    stylizer.dispose();
+    expect(vgg16.disposed).toBe(false);
+    // The same depth (relu5_1) in both: VGG-19 keeps one more ReLU output in block 3 (64x64x256 at 256 px) and in
+    // block 4 (32x32x512) for the backward pass; the rest is the same.
+    const estimate = (network: NetworkArchitecture) => estimateMemory({ network, height: 256, width: 256, optimizer: 'adam', lossPoints: [network.resolve('relu5_1')] });
+    const [m16, m19] = [estimate(VGG16), estimate(VGG19)];
+    expect(m16.activations).toBeLessThan(m19.activations);
+    expect(m19.activations - m16.activations).toBe(4 * (64 * 64 * 256 + 32 * 32 * 512));
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('the layer study on VGG-16: its 13 conv layers, receptive fields from its own geometry, and a feature-map picture of relu5_3', async () => {
     const before = tf.memory().numTensors;
