@@ -32,6 +32,7 @@ import {
 } from '../../src/adapters/node.js';
 import { lossAndGradient, preprocess, type PointLoss } from '../../src/core/network.js';
 import { estimateMemory } from '../../src/core.js';
+import { edgeReach, tileLayout } from '../../src/stylize/tiling/layout.js';
 import { renderFeatureMaps, study, theoreticalReceptiveField } from '../../src/experiments.js';
 import { readyTestBackend } from '../helpers/backend.js';
 import { loadImage } from '../helpers/images.js';
@@ -162,6 +163,17 @@ describe('network specs', () => {
     expect(e.message).toMatch(/M in 1–2 for blocks 1–2, 1–3 for blocks 3–5/);
     expect(e.message).toMatch(/did you mean relu5_3\?/);
     expect(e.details).toMatchObject({ field: 'styleLayers', layer: 'relu5_4', network: 'VGG-16' });
+  });
+
+  it("tiling's exact halo follows the network's convs and pools (VGG-16 relu5_3 192 px, VGG-19 relu5_4 256 px)", () => {
+    const halo = (network: NetworkArchitecture, layer: string) => tileLayout({ height: 512, width: 512, tileSize: 128, lossPoints: [network.resolve(layer)], network }).exactHalo;
+    expect(halo(VGG16, 'relu5_3')).toBe(192);
+    expect(halo(VGG19, 'relu5_4')).toBe(256);
+    expect(halo(VGG19, 'relu5_1')).toBe(160);
+    // A stack with a pool straight after a conv: conv (reach 1), pool (1), conv (2) → 2 · stride 2 · 2.
+    const tiny = defineNetwork({ name: 't', layers: [{ conv: 'a', filters: 2 }, { pool: 'p' }, { conv: 'b', filters: 2 }] });
+    expect(edgeReach(tiny.resolve('b'), tiny)).toBe(2);
+    expect(halo(tiny, 'b')).toBe(8);
   });
 
   const bad: [string, unknown, string][] = [
