@@ -14,13 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_WEBGL_ARGS, launchChromium } from './chromium.js';
+import { CHROMIUM_WEBGL_ARGS, FAKE_CAMERA_ARGS, launchChromium } from './chromium.js';
 import type { Harness } from './video-frames-page.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-/** Chromium's fake camera (a moving test pattern), allowed without a prompt. */
-export const FAKE_CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 
 describe.skipIf(!process.env.NST_BROWSER_E2E)('VideoFrame and MediaStream input in headless Chromium (WebGL)', () => {
   let dir: string;
