@@ -216,6 +216,16 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (Web
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+
+    // Cancel while the camera is being recorded (12 frames take 3 s): the run ends as cancelled, without an error.
+    await page.fill(tid('video-frames'), '12');
+    await page.click(tid('video-run'));
+    await page.waitForFunction(() => /Recorded frame 1 of 12/.test(document.querySelector('[data-testid="video-progress-text"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 20 });
+    await page.click(tid('video-cancel'));
+    await waitVideo(page, ['cancelled', 'done', 'error'], 60_000);
+    expect(await page.evaluate(() => document.body.dataset.video)).toBe('cancelled');
+    expect(await page.textContent(tid('video-progress-text'))).toBe('Cancelled before the frames were read.');
+    expect(await errorText(page)).toBe('');
     expect(consoleErrors.filter((e) => !/broken\.webm|media|DEMUXER/i.test(e))).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ export async function clipFromFile(file: File, count: number, size: number, sign
  * `count` frames from the user's camera (`getUserMedia`), `1/fps` s apart, at `size` px, read by the library's
  * `framesFromStream`; the camera is released when the last frame is in (or on an error or Cancel).
  */
-export async function clipFromCamera(count: number, fps: number, size: number, signal: AbortSignal, onFrame: (n: number) => void): Promise<Pixels[]> {
+export async function clipFromCamera(count: number, fps: number, size: number, signal: AbortSignal, onFrame: (frame: Pixels, n: number) => void): Promise<Pixels[]> {
   if (!navigator.mediaDevices?.getUserMedia) throw new Error('This page cannot use a camera here (getUserMedia needs https or localhost).');
   let stream: MediaStream;
   try {
@@ -61,8 +61,9 @@ export async function clipFromCamera(count: number, fps: number, size: number, s
     const { framesFromStream } = await import('neural-style-tfjs/webgl');
     const out: Pixels[] = [];
     for await (const f of framesFromStream(stream, { frames: count, fps, size, signal })) {
-      out.push({ data: new Uint8ClampedArray(f.data), width: f.width, height: f.height });
-      onFrame(out.length);
+      const frame = { data: new Uint8ClampedArray(f.data), width: f.width, height: f.height };
+      out.push(frame);
+      onFrame(frame, out.length);
     }
     return out;
   } finally {

@@ -116,13 +116,18 @@ export class VideoPanel {
       } else if (this.el.source.value === 'webcam') {
         this.el.progressText.textContent = 'Opening the camera…';
         this.reading = new AbortController();
-        clip = await clipFromCamera(count, FPS, params.size, this.reading.signal, (n) => (this.el.progressText.textContent = `Recorded frame ${n} of ${count} from the camera…`));
+        clip = await clipFromCamera(count, FPS, params.size, this.reading.signal, (frame, n) => {
+          // Each recorded frame is shown as it comes in, so the user sees what the camera caught.
+          this.draw(frame);
+          this.el.progressText.textContent = `Recorded frame ${n} of ${count} from the camera…`;
+        });
       } else {
         clip = pannedClip(content.pixels, count, params.size);
       }
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code !== 'ABORTED') this.host.showError(`Video: ${(e as Error).message}${code ? ` (${code})` : ''}`);
+      else this.el.progressText.textContent = 'Cancelled before the frames were read.';
       this.setState(code === 'ABORTED' ? 'cancelled' : 'error');
       return;
     } finally {
@@ -178,10 +183,15 @@ export class VideoPanel {
     const f = this.frames[index];
     if (!f) return;
     this.shown = index;
-    this.el.canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(f.data), f.width, f.height), 0, 0);
+    this.draw(f);
     this.el.canvas.dataset.frame = String(index);
     this.el.frameLabel.textContent = `Frame ${index + 1} of ${this.frames.length}`;
     for (const li of this.el.errors.children) li.classList.toggle('current', (li as HTMLElement).dataset.frame === String(index));
+  }
+
+  private draw(f: Pixels): void {
+    if (this.el.canvas.width !== f.width || this.el.canvas.height !== f.height) [this.el.canvas.width, this.el.canvas.height] = [f.width, f.height];
+    this.el.canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(f.data), f.width, f.height), 0, 0);
   }
 
   private play(): void {
