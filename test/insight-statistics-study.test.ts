@@ -1,16 +1,26 @@
 /**
  * The layer study's per-statistic comparison, `statisticsStudy()`, at a tiny size (32 px, 3 L-BFGS iterations,
  * 2 layers × 2 statistics): every cell measured with real values, consistent with the measures computed again on
- * its own, each statistic a different picture, nothing left behind; bad options refused before any work.
+ * its own, each statistic a different picture, nothing left behind; bad options refused before any work. And
+ * `study --statistics` as a user runs it — the BUILT dist/cli.js (run `npx tsup` first): one self-contained HTML
+ * report with the record embedded and beside it, whose sweep replays to the same numbers.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ready, loadVgg19, type Vgg19 } from '../src/adapters/node.js';
 import { gramDistances } from '../src/insight/feature-distance.js';
 import { slicedWassersteinDistances } from '../src/insight/sliced-wasserstein.js';
-import { statisticsStudy } from '../src/insight/statistics-study.js';
+import { statisticsStudy, type StatisticsStudyRecord } from '../src/insight/statistics-study.js';
+import { replaySweep } from '../src/experiments.js';
+import { encodeImage } from '../src/adapters/node/image-io.js';
 import { loadImage } from './helpers/images.js';
 
+const CLI = join(fileURLToPath(new URL('../', import.meta.url)), 'dist', 'cli.js');
 let model: Vgg19;
 const content = () => loadImage('tubingen', 40);
 const style = () => loadImage('starry_night', 40);
@@ -85,5 +95,52 @@ describe('statisticsStudy()', () => {
     await expect(statisticsStudy({ pairs, layers: ['conv9_1'], model })).rejects.toThrow(/unknown VGG-19 layer/);
     await expect(statisticsStudy({ pairs, task: 'paint' as 'texture', model })).rejects.toMatchObject({ details: { field: 'task' } });
     await expect(statisticsStudy({ pairs: [], model })).rejects.toMatchObject({ details: { field: 'pairs' } });
+  });
+});
+
+describe('neural-style-tfjs study --statistics', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nst-statistics-'));
+  const rgba = (p: ReturnType<typeof style>) => {
+    const data = new Uint8ClampedArray(p.width * p.height * 4);
+    for (let i = 0; i < p.width * p.height; i++) data.set([p.data[3 * i], p.data[3 * i + 1], p.data[3 * i + 2], 255], 4 * i);
+    return { data, width: p.width, height: p.height };
+  };
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'study', 'content.png', 'style.png', ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes one self-contained report with its record, whose sweep replays to the same losses', async () => {
+    writeFileSync(join(dir, 'content.png'), encodeImage(rgba(content()), 'png'));
+    writeFileSync(join(dir, 'style.png'), encodeImage(rgba(style()), 'png'));
+    const r = cli('--statistics', 'gram,mean-std', '--layers', 'conv1_1,conv2_1', '--size', '32', '--iterations', '2', '-o', 'stats.html', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(join(dir, 'stats.html'), 'utf8');
+    const record = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as StatisticsStudyRecord;
+    expect(html).not.toMatch(/<script(?![^>]*type="application\/json")/);
+    expect(html).not.toMatch(/\b(src|href)="(?!data:)/);
+    expect(html.match(/<svg /g)!.length).toBe(2); // SW and Gram at the layer, one line per statistic
+    expect(JSON.parse(/<script type="application\/json" id="statistics-study-record">([\s\S]*?)<\/script>/.exec(html)![1])).toEqual(record);
+    expect(record.options).toMatchObject({ task: 'texture', statistics: ['gram', 'mean-std'], layers: ['conv1_1', 'conv2_1'], size: 32, iterations: 2 });
+    expect(record.command).toContain('--statistics gram,mean-std');
+    const cells = record.pairs[0].cells;
+    expect(cells.map((c) => `${c.layer} ${c.statistic}`)).toEqual(['conv1_1 gram', 'conv1_1 mean-std', 'conv2_1 gram', 'conv2_1 mean-std']);
+    for (const c of cells) expect(c.slicedWasserstein).toBeGreaterThan(0);
+    // The texture task reads the style image alone (the sweep's content is the style file).
+    expect(record.pairs[0].sweep.inputs.content.path).toBe('style.png');
+    const replay = await replaySweep(record.pairs[0].sweep, { content: rgba(style()), style: rgba(style()), model });
+    expect(replay.cells.map((c) => c.loss.total)).toEqual(record.pairs[0].sweep.cells.map((c) => c.loss.total));
+  });
+
+  it('refuses a bad statistic, a list of counts and the layer experiments\' flags with exit 2 and one line', () => {
+    for (const [args, message] of [
+      [['--statistics', 'gram,gramm'], /--statistics is "gramm"/],
+      [['--statistics', 'gram', '--iterations', '1,2'], /takes one count/],
+      [['--statistics', 'gram', '--no-cumulative'], /--cumulative is for the layer experiments/],
+      [['--statistics', 'gram', '--statistics-task', 'paint'], /--statistics-task is "paint"/],
+    ] as const) {
+      const r = cli(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });
