@@ -568,6 +568,7 @@ const videoPanel = new VideoPanel(
     progressText: $('video-progress-text'),
     canvas: $<HTMLCanvasElement>('video-canvas'),
     play: $<HTMLButtonElement>('video-play'),
+    download: $<HTMLButtonElement>('video-download'),
     frameLabel: $('video-frame-label'),
     errors: $<HTMLOListElement>('video-errors'),
   },
