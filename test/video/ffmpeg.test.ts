@@ -110,6 +110,28 @@ describe.skipIf(!hasFfmpeg)('ffmpeg round trips', () => {
     expect(isStyleTransferError(err, 'ABORTED')).toBe(true);
   });
 
+  // Issue 28's silent exit: frames decoded ahead that sit in the pipe as two or more chunks once the loop stops (a
+  // paced ffmpeg writes one frame every 40 ms while nothing reads) kept stdout paused forever, so the generator's
+  // cleanup waited for ffmpeg's 'close' and never returned; in the CLI the event loop then emptied and Node exited
+  // with code 0 mid-command.
+  it('returns at once when the loop stops with frames still buffered in the pipe (abort or break)', async () => {
+    const path = join(dir, 'paced.mp4');
+    await writeFramesToVideo(Array.from({ length: 6 }, (_, i) => frame(i)), path, { fps: 25 });
+    const paced = join(dir, 'paced-ffmpeg');
+    writeFileSync(paced, '#!/bin/sh\nexec ffmpeg -re "$@"\n', { mode: 0o755 }); // ffmpeg at the clip's own rate
+    for (const stop of ['abort', 'break'] as const) {
+      const controller = new AbortController();
+      const frames = framesFromVideo(path, { ffmpeg: paced, signal: controller.signal })[Symbol.asyncIterator]();
+      expect((await frames.next()).done).toBe(false);
+      await new Promise((r) => setTimeout(r, 600)); // the other frames arrive (separate chunks) and ffmpeg exits
+      if (stop === 'abort') controller.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise((r) => (timer = setTimeout(() => r('still waiting after 20 s'), 20_000)));
+      const ended = await Promise.race([frames.return(undefined).then(() => 'returned'), hung]).finally(() => clearTimeout(timer));
+      expect(ended, stop).toBe('returned');
+    }
+  }, 60_000);
+
   it('refuses a damaged file (FFMPEG_FAILED), a missing one (INVALID_IMAGE) and mixed sizes, leaving nothing behind', async () => {
     const junk = join(dir, 'junk.mp4');
     writeFileSync(junk, 'this is not a video at all');
