@@ -5,7 +5,7 @@
  * with coded errors. Needs an `ffmpeg` binary on PATH (.ci/run installs Debian's); without one the round trips
  * are skipped unless NST_REQUIRE_FFMPEG=1, and the missing-binary tests run either way.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,39 @@ describe.skipIf(!hasFfmpeg)('ffmpeg round trips', () => {
       expect(ended, stop).toBe('returned');
     }
   }, 60_000);
+
+  // A terminal's Ctrl-C reaches ffmpeg too (one process group): an encoder stopped by it, with the command's signal
+  // aborted by the same Ctrl-C, is an abort (ABORTED, nothing written), not an ffmpeg failure.
+  it('an encoder stopped by the same Ctrl-C that aborts the call rejects with ABORTED and leaves nothing', async () => {
+    const pidFile = join(dir, 'encoder.pid');
+    const wrapper = join(dir, 'pid-ffmpeg');
+    writeFileSync(wrapper, `#!/bin/sh\necho $$ > '${pidFile}'\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+    const controller = new AbortController();
+    const out = join(dir, 'interrupted.mp4');
+    async function* frames() {
+      yield frame(0);
+      yield frame(1);
+      // The Ctrl-C: ffmpeg gets SIGINT and ends; the call's signal fires as the last frame has gone.
+      const until = (done: () => boolean) => new Promise<void>((r) => {
+        const poll = setInterval(() => done() && (clearInterval(poll), r()), 10);
+      });
+      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      process.kill(pid, 'SIGINT');
+      await until(() => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true; // gone
+        }
+      });
+      controller.abort();
+    }
+    const err = await writeFramesToVideo(frames(), out, { ffmpeg: wrapper, signal: controller.signal }).catch((e: unknown) => e);
+    expect(isStyleTransferError(err, 'ABORTED'), String(err)).toBe(true);
+    expect(readdirSync(dir).filter((n) => n.startsWith('interrupted'))).toEqual([]);
+  });
 
   it('refuses a damaged file (FFMPEG_FAILED), a missing one (INVALID_IMAGE) and mixed sizes, leaving nothing behind', async () => {
     const junk = join(dir, 'junk.mp4');
