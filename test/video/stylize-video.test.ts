@@ -2,7 +2,8 @@
  * stylizeFrames (src/video/stylize-video.ts) on a small synthetic clip (32x32, 3 frames of a texture moving 1.5 px
  * per frame; test/helpers/motion.ts) with a few iterations: the frames come out in order with the temporal loss in
  * their loss and a temporal error; resume yields finished frames without recomputing them; abort rejects with
- * ABORTED; stylizeVideo runs the same in one call; the `temporal` option pulls a stylize() result towards the warped frame (whole, tiled, luminance only);
+ * ABORTED; the session's video() method gives the same frames with a prepared style (left usable), resumes and
+ * aborts; stylizeVideo runs the same in one call; the `temporal` option pulls a stylize() result towards the warped frame (whole, tiled, luminance only);
  * the number of tensors is the same before and after each (success, resume, abort, bad options).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -143,6 +144,50 @@ describe('stylizeFrames', () => {
     expect(await bad({ firstFrameIterations: 0 })).toBe('INVALID_OPTION');
     expect(await bad({ temporalWeight: -1 })).toBe('INVALID_OPTION');
     expect(await codeOf(collect(stylizeFrames(stylizer, [frames[0], { data: new Float32Array(16 * 16 * 3), width: 16, height: 16 }], style, options)))).toBe('INVALID_IMAGE');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('session.video()', () => {
+  it('gives the frames stylizeFrames gives, on the session, with a prepared style it leaves usable; resumes', async () => {
+    const before = tf.memory().numTensors;
+    const handle = await stylizer.prepareStyle(style);
+    const progress: number[] = [];
+    const out = await collect(stylizer.video(frames, handle, { ...options, onIteration: ({ frame }) => void progress.push(frame) }));
+    expect(out.map((f) => [f.index, f.resumed, f.iterations])).toEqual([[0, false, 3], [1, false, 2], [2, false, 2]]);
+    expect(progress).toEqual([0, 0, 0, 1, 1, 2, 2]);
+    // The backend is deterministic and the handle holds the same style: the same pixels as stylizeFrames'.
+    for (const i of [0, 1, 2]) expect(Array.from(out[i].image.data), `frame ${i}`).toEqual(Array.from(first[i].image.data));
+    expect(out[2].temporalError).toBeGreaterThan(0);
+    expect(handle.disposed).toBe(false);
+    const withGrams = tf.memory().numTensors; // the handle keeps the Grams it computed at this size, for the next run
+    const resumed = await collect(stylizer.video(frames, handle, { ...options, finished: (i) => (i < 2 ? out[i].image : undefined) }));
+    expect(resumed.map((f) => [f.index, f.resumed])).toEqual([[0, true], [1, true], [2, false]]);
+    expect(Array.from(resumed[2].image.data)).toEqual(Array.from(out[2].image.data));
+    expect(tf.memory().numTensors).toBe(withGrams);
+    handle.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('aborts with ABORTED in the middle of a frame and frees every tensor; a disposed session refuses', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = collect(stylizer.video(frames, style, {
+      ...options,
+      signal: controller.signal,
+      onIteration: ({ frame }) => {
+        seen.push(frame);
+        if (frame === 1) controller.abort();
+      },
+    }));
+    expect(await codeOf(run)).toBe('ABORTED');
+    expect(seen).toEqual([0, 0, 0, 1]);
+    expect(tf.memory().numTensors).toBe(before);
+    const other = await createStylizer({ model: stylizer.model });
+    other.dispose();
+    expect(await codeOf(collect(other.video(frames, style, options)))).toBe('DISPOSED');
+    expect(stylizer.model.disposed).toBe(false);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
