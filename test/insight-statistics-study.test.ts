@@ -87,6 +87,23 @@ describe('statisticsStudy()', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('stylises the content instead with task "stylize", and measures the content distance too', async () => {
+    const before = tf.memory().numTensors;
+    const s = await statisticsStudy({ pairs: [{ content: content(), style: style() }], task: 'stylize', layers: ['relu2_1'], statistics: ['gram', 'mean-std'], size: 32, iterations: 2, stylize: { styleWeight: 1000 }, model });
+    expect(tf.memory().numTensors).toBe(before);
+    const pair = s.pairs[0];
+    // The content's size and settings (from the content image, its content term on, the given style weight).
+    expect(pair.sweep.cells.map((c) => [c.image.width, c.image.height, c.settings.init, c.settings.contentWeight, c.settings.styleWeight, c.settings.styleStatistic])).toEqual([
+      [32, 24, 'content', 5, 1000, 'gram'], [32, 24, 'content', 5, 1000, 'mean-std'],
+    ]);
+    for (const c of pair.cells) {
+      // Started from the content image, two iterations keep it close to it at relu4_2, but not equal.
+      expect(c.content).toBeGreaterThan(0);
+      expect(c.content).toBeLessThan(0.5);
+    }
+    expect(s.record.pairs[0].name).toBe('pair 1');
+  });
+
   it('rejects bad options before any work', async () => {
     const pairs = [{ content: content(), style: style() }];
     await expect(statisticsStudy({ pairs, statistics: ['gram', 'gramm' as 'gram'], model })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { field: 'statistics' } });
@@ -121,6 +138,7 @@ describe('neural-style-tfjs study --statistics', () => {
     expect(JSON.parse(/<script type="application\/json" id="statistics-study-record">([\s\S]*?)<\/script>/.exec(html)![1])).toEqual(record);
     expect(record.options).toMatchObject({ task: 'texture', statistics: ['gram', 'mean-std'], layers: ['conv1_1', 'conv2_1'], size: 32, iterations: 2 });
     expect(record.command).toContain('--statistics gram,mean-std');
+    expect(record.pairs[0].name).toBe('style'); // a texture reads the style image alone
     const cells = record.pairs[0].cells;
     expect(cells.map((c) => `${c.layer} ${c.statistic}`)).toEqual(['conv1_1 gram', 'conv1_1 mean-std', 'conv2_1 gram', 'conv2_1 mean-std']);
     for (const c of cells) expect(c.slicedWasserstein).toBeGreaterThan(0);

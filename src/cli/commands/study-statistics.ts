@@ -79,7 +79,9 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
   const images = await readInputs(ctx, paths.flat());
   const size = options.size ?? 128;
   for (let i = 0; i < images.length; i += 2) checkSizeFits(size, images[i], [images[i + 1]], { deepest: deepestOf(layers), deepestStyle: deepestOf(layers), styleScale: options.stylize?.styleScale });
-  const pairs = paths.map(([c, s], i) => ({ content: images[2 * i], style: images[2 * i + 1], name: `${basename(c, extname(c))} + ${basename(s, extname(s))}` }));
+  // A texture reads only the style image: the pair is named after it.
+  const stem = (p: string) => basename(p, extname(p));
+  const pairs = paths.map(([c, s], i) => ({ content: images[2 * i], style: images[2 * i + 1], name: options.task === 'stylize' ? `${stem(c)} + ${stem(s)}` : stem(s) }));
   const model = await loadModel(ctx);
   const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('study');
