@@ -135,7 +135,8 @@ interface Tie {
   c: tf.Tensor4D;
 }
 
-async function flowBetween(source: FlowSource, a: tf.Tensor4D, b: tf.Tensor4D, from: number, to: number): Promise<tf.Tensor4D> {
+/** The flow from frame `from` (`a`) to frame `to` (`b`), checked and at `a`'s size. */
+export async function flowBetween(source: FlowSource, a: tf.Tensor4D, b: tf.Tensor4D, from: number, to: number): Promise<tf.Tensor4D> {
   const w = await source.flow(a, b, { from, to });
   if (w.rank !== 4 || w.shape[3] !== 2) {
     w.dispose();
@@ -179,7 +180,8 @@ export async function temporalError(current: tf.Tensor4D, warpedPrevious: tf.Ten
   return { error: n > 0 ? sq / (3 * n) : undefined, reliable: n / (c.shape[1] * c.shape[2]) };
 }
 
-async function maskOf(weights: tf.Tensor4D): Promise<{ data: Float32Array; width: number; height: number }> {
+/** Consistency weights `[1,H,W,1]` as the `temporal` option's weights. */
+export async function maskOf(weights: tf.Tensor4D): Promise<{ data: Float32Array; width: number; height: number }> {
   const data = await weights.data();
   // WebGL's cast from bool to float32 keeps the bool data (the consistency mask), which then reads back as bytes.
   return { data: data instanceof Float32Array ? data : Float32Array.from(data), width: weights.shape[2], height: weights.shape[1] };
