@@ -14,6 +14,8 @@ export type StyleTransferErrorCode =
   /** A weights file is not a regular file (FIFO, device, folder) or a shard resolves outside the weights folder. */
   | 'WEIGHTS_UNSAFE_FILE'
   | 'UNKNOWN_LAYER'
+  /** A loss network's spec is malformed (`details.field` names the part); see docs/networks.md. */
+  | 'NETWORK_SPEC'
   | 'INVALID_IMAGE'
   | 'UNSUPPORTED_IMAGE'
   | 'IMAGE_TOO_LARGE'

@@ -24,7 +24,24 @@ export type { StyleRegion, RegionStyle } from './regions/types.js';
 export type { Mask, MaskInput } from './regions/mask.js';
 export type { MaskPropagation, PropagationOptions } from './regions/propagate.js';
 export { regionsFromSegmentation, segmentationMasks, DEFAULT_PALETTE, type PaletteColor, type SegmentationOptions } from './regions/segmentation.js';
-export { Vgg19, loadVgg19, type LoadVgg19Options } from './core/model.js';
+export { LossNetwork, Vgg19, loadVgg19, type LoadVgg19Options } from './core/model.js';
+// Other loss networks (docs/networks.md): a spec → its architecture, weights from a manifest or from memory.
+export { loadNetwork, networkFromWeights, type LoadNetworkOptions, type ConvWeightsInput } from './core/load-network.js';
+export { encodeWeights, type EncodedWeights } from './core/encode-weights.js';
+export {
+  NetworkArchitecture,
+  defineNetwork,
+  vggSpec,
+  VGG19,
+  VGG16,
+  VGG19_SPEC,
+  VGG16_SPEC,
+  CAFFE_INPUT,
+  type NetworkSpec,
+  type LayerSpec,
+  type InputConvention,
+  type ConvLayerShape,
+} from './core/architecture.js';
 export type { LoadProgress, WeightsSource } from './weights/source.js';
 export type { WeightsManifest } from './weights/manifest.js';
 export {
@@ -32,6 +49,7 @@ export {
   LAYER_NAMES,
   NETWORK_POINTS,
   resolveLayer,
+  type AnyLayerName,
   type ConvName,
   type LayerName,
   type NetworkPoint,

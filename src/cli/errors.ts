@@ -46,6 +46,7 @@ export const EXIT_CODES = {
   FFMPEG_MISSING: 2,
   FFMPEG_FAILED: 1,
   VIDEO_UNREADABLE: 2,
+  NETWORK_SPEC: 2,
   ABORTED: 130,
 } as const satisfies Record<StyleTransferErrorCode, ExitCode>;
 

@@ -1,23 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
-import { CONV_LAYERS, type ConvName } from './layers.js';
+import { VGG19, type NetworkArchitecture } from './architecture.js';
+import type { LayerName } from './vgg-names.js';
 import { loadWeights, throwIfAborted, validateLoadOptions, weightsToTensors, type LoadWeightsOptions } from '../weights/load.js';
 
 /** Options for {@link loadVgg19}. */
 export type LoadVgg19Options = LoadWeightsOptions;
 
 /**
- * A loaded VGG-19 (the 16 conv layers). Holds the weights as tensors on the active backend until
- * {@link Vgg19.dispose} is called. Create one with {@link loadVgg19} and reuse it across calls.
+ * A loaded loss network: its {@link NetworkArchitecture} (points, layer names, conv shapes) and its conv weights as
+ * tensors on the active backend until {@link LossNetwork.dispose} is called. Made by {@link loadVgg19} (a
+ * {@link Vgg19}), {@link loadNetwork} (weights in the manifest format) or {@link networkFromWeights} (arrays in
+ * memory); reuse one across calls. Every feature resolves layer names through the model it is given.
  */
-export class Vgg19 {
+export class LossNetwork<N extends string = string> {
+  /** The network's geometry and layer names: `architecture.resolve('relu5_3')`, `architecture.points`. */
+  readonly architecture: NetworkArchitecture<N>;
   /** Canonical conv layer names in order. */
-  readonly convLayers: readonly ConvName[] = CONV_LAYERS;
+  readonly convLayers: readonly N[];
   /** sha256 of the concatenated weights (for reproducibility records). */
   readonly weightsSha256: string;
   /**
    * sha256 (hex) of the manifest file the weights were loaded from: pass it as `integrity` to
-   * {@link loadVgg19} to load exactly these weights again, or to refuse any others.
+   * {@link loadVgg19} to load exactly these weights again, or to refuse any others. Empty for weights given in memory.
    */
   readonly manifestSha256: string;
   /** Where the weights were loaded from. */
@@ -27,8 +32,10 @@ export class Vgg19 {
   private flipped: tf.Tensor4D[];
   private isDisposed = false;
 
-  /** @internal use {@link loadVgg19}. */
-  constructor(kernels: tf.Tensor4D[], biases: tf.Tensor1D[], weightsSha256: string, location: string, manifestSha256: string) {
+  /** @internal use {@link loadVgg19}, {@link loadNetwork} or {@link networkFromWeights}. */
+  constructor(architecture: NetworkArchitecture<N>, kernels: tf.Tensor4D[], biases: tf.Tensor1D[], weightsSha256: string, location: string, manifestSha256: string) {
+    this.architecture = architecture;
+    this.convLayers = architecture.convs.map((c) => c.name as N);
     this.kernels = kernels;
     this.biases = biases;
     // Flipped once here, not per iteration or lazily, so a model's tensor count never changes after loading.
@@ -70,6 +77,11 @@ export class Vgg19 {
     return this.flipped[i];
   }
 
+  /** @internal True when a pool follows conv `i` (the resolution halves after it). */
+  poolAfter(i: number): boolean {
+    return this.architecture.convs[i].poolAfter;
+  }
+
   /** Bytes held by this model's tensors (weights plus the flipped kernels used for gradients). */
   get bytes(): number {
     return [...this.kernels, ...this.biases, ...this.flipped].reduce((a, t) => a + t.size * 4, 0);
@@ -84,7 +96,20 @@ export class Vgg19 {
   }
 
   private assertLive(): void {
-    if (this.isDisposed) throw new StyleTransferError('MODEL_DISPOSED', 'This Vgg19 model was disposed: load a new one with loadVgg19().');
+    if (this.isDisposed) {
+      const how = this instanceof Vgg19 ? 'loadVgg19()' : 'loadNetwork()';
+      throw new StyleTransferError('MODEL_DISPOSED', `This ${this.architecture.name} model was disposed: load a new one with ${how}.`, { network: this.architecture.name });
+    }
+  }
+}
+
+/**
+ * A loaded VGG-19 (the 16 conv layers), the library's default loss network. Create one with {@link loadVgg19}.
+ */
+export class Vgg19 extends LossNetwork<LayerName> {
+  /** @internal use {@link loadVgg19}. */
+  constructor(kernels: tf.Tensor4D[], biases: tf.Tensor1D[], weightsSha256: string, location: string, manifestSha256: string) {
+    super(VGG19, kernels, biases, weightsSha256, location, manifestSha256);
   }
 }
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
-import { NETWORK_POINTS, resolveLayer, type LayerName, type NetworkPoint } from './layers.js';
+import { CAFFE_INPUT, VGG19, type InputConvention, type NetworkArchitecture, type NetworkPoint } from './architecture.js';
+import type { LayerName } from './vgg-names.js';
 import { activeKernels, type Kernels } from '../kernels/index.js';
-import type { Vgg19 } from './model.js';
+import type { LossNetwork } from './model.js';
 
 /** Pooling between blocks: the network's own max pooling, or average pooling (Gatys et al. found it smoother). */
 export type Pooling = 'max' | 'avg';
@@ -10,15 +11,30 @@ export type Pooling = 'max' | 'avg';
 /** Caffe preprocessing mean, in B, G, R order. */
 export const BGR_MEAN = [103.939, 116.779, 123.68] as const;
 
-/** RGB 0–255 `[1,H,W,3]` → the network's input: BGR with the ImageNet mean subtracted. */
-export function preprocess(rgb: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.sub(tf.reverse(rgb, -1), tf.tensor1d(BGR_MEAN as unknown as number[])));
+/**
+ * RGB 0–255 `[1,H,W,3]` → the network's input as its {@link InputConvention} says; by default (VGG's Caffe
+ * convention) BGR with the ImageNet mean subtracted. A model's own: `preprocess(rgb, model.architecture.input)`.
+ */
+export function preprocess(rgb: tf.Tensor4D, input: InputConvention = CAFFE_INPUT): tf.Tensor4D {
+  return tf.tidy(() => {
+    const ordered = input.order === 'bgr' ? tf.reverse(rgb, -1) : rgb;
+    const centred: tf.Tensor4D = tf.sub(ordered, tf.tensor1d([...input.mean]));
+    return input.std ? tf.div(centred, tf.tensor1d([...input.std])) : centred;
+  });
+}
+
+/** The gradient with respect to RGB pixels from the gradient with respect to the network's input (the adjoint of {@link preprocess}). */
+function unpreprocessGrad(g: tf.Tensor4D, input: InputConvention): tf.Tensor4D {
+  return tf.tidy(() => {
+    const scaled: tf.Tensor4D = input.std ? tf.div(g, tf.tensor1d([...input.std])) : g;
+    return input.order === 'bgr' ? tf.reverse(scaled, -1) : tf.clone(scaled);
+  });
 }
 
 /** What a tap callback is told about the activation it receives. */
-export interface TapInfo {
+export interface TapInfo<N extends string = LayerName> {
   /** The network point (name, kind conv/relu/pool, block, channels, stride). */
-  point: NetworkPoint;
+  point: NetworkPoint<N>;
   /** Activation shape `[1,H,W,C]`. */
   shape: number[];
   /** During `stylize()`: the iteration the activation belongs to. */
@@ -34,20 +50,23 @@ export interface TapInfo {
  * line search accepted) — before the output's clipping to 0–255 (and, with `preserveColors: 'luminance'`, of the
  * grey image the loss sees).
  */
-export interface Taps {
-  /** Points to observe (`conv3_1`, `relu3_1`, `pool3`, Keras `block3_conv1`), or `'all'`. */
+export interface Taps<N extends string = LayerName> {
+  /** Points to observe (`conv3_1`, `relu3_1`, `pool3`, Keras `block3_conv1`; another network's own names), or `'all'`. */
   layers: readonly string[] | 'all';
-  onActivation: (name: LayerName, activation: tf.Tensor4D, info: TapInfo) => void | Promise<void>;
+  /** `name` is the point's canonical name (typed as VGG-19's by default; `Taps<string>` for another network). */
+  // A method signature, so a callback typed for VGG-19's names is accepted where any network's are passed.
+  onActivation(name: N, activation: tf.Tensor4D, info: TapInfo<N>): void | Promise<void>;
   /** In `stylize()`: call the taps every N iterations (and on the last). Default 10. */
   every?: number;
 }
 
-export function resolveTapPoints(taps: Taps | undefined): NetworkPoint[] {
+/** The points `taps` names, in `network`. */
+export function resolveTapPoints(taps: Taps<string> | undefined, network: NetworkArchitecture): NetworkPoint[] {
   if (!taps) return [];
   if (typeof taps.onActivation !== 'function') throw new StyleTransferError('INVALID_OPTION', '`taps.onActivation` must be a function (name, tensor, info) => void.', { field: 'taps.onActivation' });
-  if (taps.layers === 'all') return [...NETWORK_POINTS];
+  if (taps.layers === 'all') return [...network.points];
   if (!Array.isArray(taps.layers)) throw new StyleTransferError('INVALID_OPTION', '`taps.layers` must be an array of layer names or "all".', { field: 'taps.layers' });
-  return taps.layers.map((l) => resolveLayer(l, 'taps.layers'));
+  return taps.layers.map((l) => network.resolve(l, 'taps.layers'));
 }
 
 /** The activation shape `[1, h, w, C]` at a point for an input of `height`x`width` ('valid' 2x2 pools floor each side). */
@@ -67,6 +86,8 @@ export function activationShape(p: NetworkPoint, height: number, width: number):
  * plan (stylize/plan.ts) makes it once per run and memory estimates read the same object.
  */
 export interface PassPlan {
+  /** The network the pass runs through. */
+  network: NetworkArchitecture;
   pooling: Pooling;
   /** Index of the deepest point computed. */
   last: number;
@@ -76,26 +97,30 @@ export interface PassPlan {
   lossPoints: ReadonlySet<number>;
   /**
    * Points whose activations stay alive after the next point is computed: those the caller asked to keep, the
-   * loss points, and what the backward pass reads (each ReLU's output for its mask and as its pool's input, each
-   * max pool's output). Pre-ReLU conv outputs are kept only where a loss reads them: a conv's input gradient needs
-   * no activation. Everything else is freed as soon as the next point exists.
+   * loss points, and what the backward pass reads (each ReLU's output for its mask, each pool's input, each max
+   * pool's output). Pre-ReLU conv outputs are kept only where a loss or a pool reads them: a conv's input gradient
+   * needs no activation. Everything else is freed as soon as the next point exists.
    */
   retained: ReadonlySet<number>;
 }
 
-/** Plans a pass: `losses` (backward pass from the deepest), `keep` (returned to the caller), `observe` (taps). */
-export function planPass(spec: { pooling: Pooling; losses?: readonly NetworkPoint[]; keep?: readonly NetworkPoint[]; observe?: readonly NetworkPoint[] }): PassPlan {
+/** Plans a pass through `network` (default VGG-19): `losses` (backward pass from the deepest), `keep` (returned to the caller), `observe` (taps). */
+export function planPass(spec: { network?: NetworkArchitecture; pooling: Pooling; losses?: readonly NetworkPoint[]; keep?: readonly NetworkPoint[]; observe?: readonly NetworkPoint[] }): PassPlan {
+  const network = spec.network ?? VGG19;
+  const points = network.points;
   const losses = spec.losses ?? [];
   const deepestLoss = Math.max(-1, ...losses.map((p) => p.index));
   const last = Math.max(deepestLoss, ...(spec.keep ?? []).map((p) => p.index), ...(spec.observe ?? []).map((p) => p.index));
   const retained = new Set<number>([...losses, ...(spec.keep ?? [])].map((p) => p.index));
-  for (const p of NETWORK_POINTS.slice(0, deepestLoss + 1)) {
+  for (const p of points.slice(0, deepestLoss + 1)) {
     if (p.kind === 'relu' || (p.kind === 'pool' && spec.pooling === 'max')) retained.add(p.index);
+    // A pool's backward step reads its input (in VGG a ReLU's output, retained above).
+    if (p.kind === 'pool' && p.index > 0) retained.add(p.index - 1);
   }
-  return { pooling: spec.pooling, last, deepestLoss, lossPoints: new Set(losses.map((p) => p.index)), retained };
+  return { network, pooling: spec.pooling, last, deepestLoss, lossPoints: new Set(losses.map((p) => p.index)), retained };
 }
 
-function layer(model: Vgg19, p: NetworkPoint, x: tf.Tensor4D, pooling: Pooling, kernels: Kernels): tf.Tensor4D {
+function layer(model: LossNetwork, p: NetworkPoint, x: tf.Tensor4D, pooling: Pooling, kernels: Kernels): tf.Tensor4D {
   if (p.kind === 'conv') return kernels.conv(x, model, p.convIndex, 'forward');
   if (p.kind === 'relu') return tf.relu(x);
   return pooling === 'avg' ? tf.avgPool(x, 2, 2, 'valid') : tf.maxPool(x, 2, 2, 'valid');
@@ -113,14 +138,14 @@ interface Computed {
  * does not retain is freed once the next one exists; the retained ones are returned by point index (the caller
  * owns them). Stopped early (`return()` or a throw), it frees everything it made.
  */
-function* sweep(model: Vgg19, input: tf.Tensor4D, plan: PassPlan, kernels: Kernels): Generator<Computed, (tf.Tensor4D | undefined)[], void> {
+function* sweep(model: LossNetwork, input: tf.Tensor4D, plan: PassPlan, kernels: Kernels): Generator<Computed, (tf.Tensor4D | undefined)[], void> {
   const kept: (tf.Tensor4D | undefined)[] = new Array(plan.last + 1);
   let transient: tf.Tensor4D | undefined; // the latest activation, when not retained
   let complete = false;
   try {
     let x = input;
     for (let i = 0; i <= plan.last; i++) {
-      const point = NETWORK_POINTS[i];
+      const point = plan.network.points[i];
       const y = layer(model, point, x, plan.pooling, kernels);
       transient?.dispose();
       transient = undefined;
@@ -143,16 +168,16 @@ function* sweep(model: Vgg19, input: tf.Tensor4D, plan: PassPlan, kernels: Kerne
  * soon as the next one exists.
  */
 export async function forward(
-  model: Vgg19,
+  model: LossNetwork,
   input: tf.Tensor4D,
   keep: readonly NetworkPoint[],
   pooling: Pooling,
-  taps?: { points: readonly NetworkPoint[]; onActivation: Taps['onActivation']; iteration?: number },
-): Promise<Map<LayerName, tf.Tensor4D>> {
-  const plan = planPass({ pooling, keep, observe: taps?.points });
-  const out = new Map<LayerName, tf.Tensor4D>();
+  taps?: { points: readonly NetworkPoint[]; onActivation: Taps<string>['onActivation']; iteration?: number },
+): Promise<Map<string, tf.Tensor4D>> {
+  const plan = planPass({ network: model.architecture, pooling, keep, observe: taps?.points });
+  const out = new Map<string, tf.Tensor4D>();
   if (plan.last < 0) return out;
-  assertFits(input.shape[1], input.shape[2], NETWORK_POINTS[plan.last]);
+  assertFits(input.shape[1], input.shape[2], plan.network.points[plan.last]);
   const tapped = new Set((taps?.points ?? []).map((p) => p.index));
   const walk = sweep(model, input, plan, activeKernels());
   try {
@@ -216,12 +241,14 @@ export interface LossPassResult {
  * each activation and gradient is freed as soon as the sweep has passed it. The backend-specific steps (pooling
  * backward, Grams in the style terms) are `kernels`'.
  */
-export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses: PointLosses, kernels: Kernels, observe?: PassObserver): LossPassResult {
+export function lossPass(model: LossNetwork, rgb: tf.Tensor4D, plan: PassPlan, losses: PointLosses, kernels: Kernels, observe?: PassObserver): LossPassResult {
   if (plan.deepestLoss < 0 || [...losses.keys()].some((i) => !plan.lossPoints.has(i))) {
     throw new StyleTransferError('INVALID_OPTION', 'lossPass needs at least one loss, each at a point its plan has a loss for (planPass({ losses })).');
   }
-  assertFits(rgb.shape[1], rgb.shape[2], NETWORK_POINTS[plan.last]);
-  const input = preprocess(rgb);
+  if (plan.network !== model.architecture) throw new StyleTransferError('INVALID_OPTION', `lossPass: the plan is for ${plan.network.name}, the model is ${model.architecture.name}.`);
+  const points = plan.network.points;
+  assertFits(rgb.shape[1], rgb.shape[2], points[plan.last]);
+  const input = preprocess(rgb, model.architecture.input);
   const values = new Map<number, tf.Scalar[]>();
   let acts: (tf.Tensor4D | undefined)[] = [];
   let g: tf.Tensor4D | undefined;
@@ -258,12 +285,12 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
         acts[i] = undefined;
         continue;
       }
-      const p = NETWORK_POINTS[i];
+      const p = points[i];
       const dy = g;
       if (p.kind === 'pool') {
-        const below = acts[i - 1]!;
+        const below = i > 0 ? acts[i - 1]! : input;
         if (plan.pooling === 'avg') replace(kernels.avgPoolBackward(dy, below));
-        else if (!losses.has(i - 1)) {
+        else if (!losses.has(i - 1) && points[i - 1]?.kind === 'relu') {
           // The ReLU below has no loss of its own: both backward steps at once.
           replace(kernels.reluMaxPoolBackward(dy, below, a!));
           reluDone = i - 1;
@@ -276,8 +303,8 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
       a?.dispose();
       acts[i] = undefined;
     }
-    // preprocess() reversed the channel axis and shifted: the RGB gradient is the BGR one reversed back.
-    const grad = g ? tf.reverse(g, -1) : tf.zerosLike(rgb);
+    // preprocess() reordered, shifted and scaled the channels: its adjoint takes the gradient back to RGB.
+    const grad = g ? unpreprocessGrad(g, model.architecture.input) : tf.zerosLike(rgb);
     return { values, grad };
   } catch (e) {
     for (const v of values.values()) tf.dispose(v);
@@ -295,14 +322,14 @@ export function lossPass(model: Vgg19, rgb: tf.Tensor4D, plan: PassPlan, losses:
  * returned tensors. `kernels`: the backend's fast paths (default: the active backend's). See {@link lossPass}.
  */
 export function lossAndGradient(
-  model: Vgg19,
+  model: LossNetwork,
   rgb: tf.Tensor4D,
   losses: ReadonlyMap<number, PointLoss>,
   pooling: Pooling,
   kernels: Kernels = activeKernels(),
 ): { values: tf.Scalar[]; grad: tf.Tensor4D } {
   const points = [...losses.keys()].sort((a, b) => a - b);
-  const plan = planPass({ pooling, losses: points.map((i) => NETWORK_POINTS[i]) });
+  const plan = planPass({ network: model.architecture, pooling, losses: points.map((i) => model.architecture.points[i]) });
   const r = lossPass(model, rgb, plan, new Map(points.map((i) => [i, [losses.get(i)!]])), kernels);
   return { values: points.map((i) => r.values.get(i)![0]), grad: r.grad };
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { resizeImage, toImageTensor, type ImageInput } from '../image/input.js';
 import { featureDistances, gramDistances } from '../insight/feature-distance.js';
 import { labHistogramDistance } from '../insight/lab-histogram.js';
@@ -21,7 +21,7 @@ export interface QualityReference {
   content: ImageInput;
   /** The style image (compared at its own size). */
   style: ImageInput;
-  model: Vgg19;
+  model: LossNetwork;
   /** Sliced Wasserstein's direction seed (default 2021) and directions per layer (default 64). */
   seed?: number;
   directions?: number;

@@ -6,9 +6,9 @@
  */
 import { OPTIONS } from '../options/check.js';
 import type { ImageInput } from '../image/input.js';
-import { resolveLayer } from '../core/layers.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 import type { LossNormalization } from '../core/losses.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { Pooling } from '../core/network.js';
 import { createStylizer, type Stylizer } from '../stylize/session.js';
 import type { IterationInfo, LayerWeights, StylizeRequest } from '../stylize/options.js';
@@ -25,7 +25,7 @@ export interface ReconstructOptions {
   /** Several layers (a list, or a map name → weight), e.g. the style set conv1_1…conv3_1. */
   layers?: LayerWeights;
   /** A loaded model (not disposed). Default: loaded for this call (pass one, or `stylizer`, to reuse it). */
-  model?: Vgg19;
+  model?: LossNetwork;
   /** A stylizer to run on (its model is used). */
   stylizer?: Stylizer;
   /** Default 200. */
@@ -53,8 +53,11 @@ export interface ReconstructOptions {
 
 const KNOWN = ['image', 'kind', 'layer', 'layers', 'model', 'stylizer', 'iterations', 'size', 'seed', 'optimizer', 'learningRate', 'tvWeight', 'weight', 'pooling', 'lossNormalization', 'snapshots', 'onIteration', 'signal'];
 
-/** The `stylize()` options a reconstruction runs with (exposed so the recipe is visible and reusable). */
-export function reconstructionOptions(o: ReconstructOptions): StylizeRequest {
+/**
+ * The `stylize()` options a reconstruction runs with (exposed so the recipe is visible and reusable). Layer names
+ * are `network`'s: by default the given stylizer's or model's, else VGG-19's.
+ */
+export function reconstructionOptions(o: ReconstructOptions, network?: NetworkArchitecture): StylizeRequest {
   if (!o || typeof o !== 'object') OPTIONS.fail('options', o, 'an options object with image, kind and layer');
   OPTIONS.knownKeys(o as unknown as Record<string, unknown>, KNOWN, 'for reconstruct()');
   OPTIONS.oneOf('kind', o.kind, ['content', 'style']);
@@ -64,7 +67,8 @@ export function reconstructionOptions(o: ReconstructOptions): StylizeRequest {
   const layers: LayerWeights = o.layer !== undefined ? [o.layer] : o.layers!;
   const names = Array.isArray(layers) ? (layers as readonly string[]) : Object.keys(layers as Record<string, number>);
   if (names.length === 0) OPTIONS.fail('layers', layers, 'at least one layer', '`layers` is empty; name at least one layer.');
-  const points = names.map((n) => resolveLayer(n, o.layer !== undefined ? 'layer' : 'layers'));
+  const net = network ?? o.stylizer?.model.architecture ?? o.model?.architecture ?? VGG19;
+  const points = names.map((n) => net.resolve(n, o.layer !== undefined ? 'layer' : 'layers'));
   // The other term gets weight 0, on the shallowest named point so it never makes the network run deeper.
   const shallowest = names[points.reduce((best, p, i) => (p.index < points[best].index ? i : best), 0)];
   const w = o.weight ?? (o.kind === 'content' ? 1 : 1000);

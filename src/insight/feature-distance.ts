@@ -8,8 +8,7 @@ import { StyleTransferError } from '../errors.js';
 import { extractFeatures } from '../core/features.js';
 import { gramMatrix } from '../core/gram.js';
 import type { ImageInput } from '../image/input.js';
-import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { Pooling } from '../core/network.js';
 
 /** One layer's distance between an image and a reference. */
@@ -29,9 +28,9 @@ export interface DistanceOptions {
 /** Layers {@link featureDistances} compares by default: the first two blocks' first ReLUs. */
 export const DEFAULT_FEATURE_LAYERS = ['relu1_1', 'relu2_1'] as const;
 
-function checkLayers(layers: readonly string[], field: string): void {
+function checkLayers(model: LossNetwork, layers: readonly string[], field: string): void {
   if (!Array.isArray(layers) || layers.length === 0) throw new StyleTransferError('INVALID_OPTION', `\`${field}\` must be a non-empty list of layer names.`, { field });
-  layers.forEach((l) => resolveLayer(l, field));
+  layers.forEach((l) => model.architecture.resolve(l, field));
 }
 
 /** Σ(a − b)², Σb² and the count, read back as numbers; frees what it makes. */
@@ -54,8 +53,8 @@ async function compare(a: tf.Tensor, b: tf.Tensor): Promise<LayerDistance> {
  * const d = await featureDistances(vgg, reconstruction, content); // { relu1_1: { mse, relative }, relu2_1: … }
  * ```
  */
-export async function featureDistances(model: Vgg19, image: ImageInput, reference: ImageInput, layers: readonly string[] = DEFAULT_FEATURE_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
-  checkLayers(layers, 'layers');
+export async function featureDistances(model: LossNetwork, image: ImageInput, reference: ImageInput, layers: readonly string[] = DEFAULT_FEATURE_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+  checkLayers(model, layers, 'layers');
   const a = await extractFeatures(model, image, layers, options);
   try {
     const b = await extractFeatures(model, reference, layers, options);
@@ -75,13 +74,13 @@ export async function featureDistances(model: Vgg19, image: ImageInput, referenc
 }
 
 /**
- * The Gram matrices of `image` at `layers`, keyed by canonical name (e.g. a style's targets, to compare many images
+ * The Gram matrices of `image` at `layers` (default: the model's conv layers), keyed by canonical name (e.g. a style's targets, to compare many images
  * with by {@link compareGrams}). Each Gram is made as its activation passes (a tap), so only one layer's activation
  * is alive at a time. The caller disposes the returned tensors.
  */
-export async function styleGrams(model: Vgg19, image: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Map<string, tf.Tensor2D>> {
-  checkLayers(layers, 'layers');
-  const names = [...new Set(layers.map((l) => resolveLayer(l, 'layers').name))];
+export async function styleGrams(model: LossNetwork, image: ImageInput, layers: readonly string[] = model.convLayers, options: DistanceOptions = {}): Promise<Map<string, tf.Tensor2D>> {
+  checkLayers(model, layers, 'layers');
+  const names = [...new Set(layers.map((l) => model.architecture.resolve(l, 'layers').name))];
   const byName = new Map<string, tf.Tensor2D>();
   try {
     await extractFeatures(model, image, [], { ...options, taps: { layers: names, onActivation: (name, act) => void byName.set(name, gramMatrix(act)) } });
@@ -93,7 +92,7 @@ export async function styleGrams(model: Vgg19, image: ImageInput, layers: readon
 }
 
 /** Each layer's Gram distance between `image` and target Grams (from {@link styleGrams}); see {@link gramDistances}. */
-export async function compareGrams(model: Vgg19, image: ImageInput, targets: ReadonlyMap<string, tf.Tensor2D>, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+export async function compareGrams(model: LossNetwork, image: ImageInput, targets: ReadonlyMap<string, tf.Tensor2D>, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
   const grams = await styleGrams(model, image, [...targets.keys()], options);
   try {
     const out: Record<string, LayerDistance> = {};
@@ -105,7 +104,7 @@ export async function compareGrams(model: Vgg19, image: ImageInput, targets: Rea
 }
 
 /**
- * Each layer's Gram-matrix distance between `image` and `style` (default: all 16 conv layers): `mse` is the
+ * Each layer's Gram-matrix distance between `image` and `style` (default: all the model's conv layers, VGG-19's 16): `mse` is the
  * style loss of that layer with weight 1 and `'mean'` normalisation (Grams normalised by C·H·W), `relative`
  * divides by the style Gram's energy, so layers compare. Sizes may differ (a Gram is C x C). 0 for an image
  * against itself. A run that optimised only some layers shows here what it did not match in the others. Keyed by
@@ -116,11 +115,11 @@ export async function compareGrams(model: Vgg19, image: ImageInput, targets: Rea
  * const d = await gramDistances(vgg, result, style); // { conv1_1: { mse, relative }, …, conv5_4: … }
  * ```
  */
-export async function gramDistances(model: Vgg19, image: ImageInput, style: ImageInput, layers: readonly string[] = CONV_LAYERS, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+export async function gramDistances(model: LossNetwork, image: ImageInput, style: ImageInput, layers: readonly string[] = model.convLayers, options: DistanceOptions = {}): Promise<Record<string, LayerDistance>> {
   const targets = await styleGrams(model, style, layers, options);
   try {
     const byName = await compareGrams(model, image, targets, options);
-    return Object.fromEntries(layers.map((l) => [l, byName[resolveLayer(l, 'layers').name]]));
+    return Object.fromEntries(layers.map((l) => [l, byName[model.architecture.resolve(l, 'layers').name]]));
   } finally {
     tf.dispose([...targets.values()]);
   }

@@ -7,13 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
 import { toImageTensor, type ImageInput } from '../image/input.js';
-import { NETWORK_POINTS, resolveLayer, type LayerName, type NetworkPoint } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import { VGG19, type NetworkArchitecture, type NetworkPoint } from '../core/architecture.js';
+import type { LossNetwork } from '../core/model.js';
 import { activationShape, assertFits, lossAndGradient, type PointLoss, type Pooling } from '../core/network.js';
 
 /** The theoretical receptive field of a network point. */
 export interface TheoreticalReceptiveField {
-  layer: LayerName;
+  layer: string;
   /** Side in input pixels of the square patch one unit depends on (ignoring the image's borders). */
   size: number;
   /** Input pixels between neighbouring units (the product of the strides so far). */
@@ -23,13 +23,13 @@ export interface TheoreticalReceptiveField {
 /**
  * The theoretical receptive field of a point: each 3x3 conv (stride 1, 'same' padding) adds 2·jump pixels, each
  * 2x2 pool (stride 2) adds one jump and doubles it; ReLUs add nothing. conv1_1 3, pool1 6, conv2_1 10, conv3_1 24,
- * conv4_1 68, conv5_1 156, conv5_4 252, pool5 268. (VGG-16's often quoted 196 is its conv5_3, with 3 convs per block.)
+ * conv4_1 68, conv5_1 156, conv5_4 252, pool5 268 in VGG-19 (the default `network`); VGG-16's conv5_3 196.
  */
-export function theoreticalReceptiveField(layer: string): TheoreticalReceptiveField {
-  const target = resolveLayer(layer, 'layer');
+export function theoreticalReceptiveField(layer: string, network: NetworkArchitecture = VGG19): TheoreticalReceptiveField {
+  const target = network.resolve(layer, 'layer');
   let size = 1;
   let jump = 1;
-  for (const p of NETWORK_POINTS.slice(0, target.index + 1)) {
+  for (const p of network.points.slice(0, target.index + 1)) {
     if (p.kind === 'conv') size += 2 * jump;
     else if (p.kind === 'pool') {
       size += jump;
@@ -51,7 +51,7 @@ export interface EffectiveReceptiveFieldOptions {
 
 /** The effective receptive field of one unit (see {@link effectiveReceptiveField}). */
 export interface EffectiveReceptiveField {
-  layer: LayerName;
+  layer: string;
   /** Side in pixels of the smallest square around the unit's centre holding `mass` of Σ|∂y/∂x|. */
   size: number;
   /** Root-mean-square distance (pixels) of the gradient mass from the unit's centre. */
@@ -86,8 +86,8 @@ export interface EffectiveReceptiveField {
  * console.log(erf.size, erf.theoretical); // e.g. 15 24
  * ```
  */
-export async function effectiveReceptiveField(model: Vgg19, image: ImageInput, layer: string, options: EffectiveReceptiveFieldOptions = {}): Promise<EffectiveReceptiveField> {
-  const point: NetworkPoint = resolveLayer(layer, 'layer');
+export async function effectiveReceptiveField(model: LossNetwork, image: ImageInput, layer: string, options: EffectiveReceptiveFieldOptions = {}): Promise<EffectiveReceptiveField> {
+  const point: NetworkPoint = model.architecture.resolve(layer, 'layer');
   const pooling = options.pooling ?? 'max';
   if (pooling !== 'max' && pooling !== 'avg') throw new StyleTransferError('INVALID_OPTION', `\`pooling\` is ${describe(pooling)}; expected "max" or "avg".`, { field: 'pooling' });
   const mass = options.mass ?? 0.95;
@@ -114,15 +114,15 @@ export async function effectiveReceptiveField(model: Vgg19, image: ImageInput, l
     } finally {
       grad.dispose();
     }
-    return measure(g, width, height, point, row, col, mass);
+    return measure(g, width, height, point, row, col, mass, model.architecture);
   } finally {
     rgb.dispose();
   }
 }
 
 /** Sizes of a gradient `[H, W, 3]` around the unit's centre. */
-function measure(g: Float32Array, width: number, height: number, point: NetworkPoint, row: number, col: number, mass: number): EffectiveReceptiveField {
-  const theo = theoreticalReceptiveField(point.name);
+function measure(g: Float32Array, width: number, height: number, point: NetworkPoint, row: number, col: number, mass: number, network: NetworkArchitecture): EffectiveReceptiveField {
+  const theo = theoreticalReceptiveField(point.name, network);
   const s = point.stride;
   // A unit at stride s covers input pixels s·i … s·i + s − 1 before its convs widen it: its centre is s·i + (s − 1)/2.
   const cy = s * row + (s - 1) / 2;

@@ -6,8 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { extractFeatures } from '../core/features.js';
 import { gramMatrix } from '../core/gram.js';
-import { resolveLayer } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { toImageTensor, type ImageInput } from '../image/input.js';
 import { readMask, type MaskInput } from '../regions/mask.js';
 import type { PropagationOptions } from '../regions/propagate.js';
@@ -23,12 +22,12 @@ export interface RegionDistanceOptions extends DistanceOptions {
 }
 
 /** The guided Grams (G = (F∘T)ᵀ(F∘T)/(C·ΣT²)) of `image` at `layers` inside `mask` (or plain Grams without one). */
-async function gramsIn(model: Vgg19, image: ImageInput, mask: MaskInput | undefined, layers: readonly string[], o: RegionDistanceOptions): Promise<Map<string, tf.Tensor2D | undefined>> {
-  const points = layers.map((l) => resolveLayer(l, 'layers'));
+async function gramsIn(model: LossNetwork, image: ImageInput, mask: MaskInput | undefined, layers: readonly string[], o: RegionDistanceOptions): Promise<Map<string, tf.Tensor2D | undefined>> {
+  const points = layers.map((l) => model.architecture.resolve(l, 'layers'));
   const size = toImageTensor(image);
   const [, height, width] = size.shape;
   size.dispose();
-  const guides = mask === undefined ? undefined : guidesAt(await readMask(mask, 'mask'), height, width, points, o.propagation ?? { mode: 'area' });
+  const guides = mask === undefined ? undefined : guidesAt(await readMask(mask, 'mask'), height, width, points, { ...(o.propagation ?? { mode: 'area' }), network: model.architecture });
   const acts = await extractFeatures(model, image, layers, { pooling: o.pooling });
   const gram = (x: tf.Tensor2D) => tf.matMul(x, x, true, false) as tf.Tensor2D;
   try {
@@ -56,7 +55,7 @@ async function gramsIn(model: Vgg19, image: ImageInput, mask: MaskInput | undefi
  * const d = await regionGramDistances(vgg, result, band, styleA, ['relu2_1', 'relu3_1']);
  * ```
  */
-export async function regionGramDistances(model: Vgg19, image: ImageInput, mask: MaskInput, style: ImageInput, layers: readonly string[], options: RegionDistanceOptions = {}): Promise<Record<string, LayerDistance>> {
+export async function regionGramDistances(model: LossNetwork, image: ImageInput, mask: MaskInput, style: ImageInput, layers: readonly string[], options: RegionDistanceOptions = {}): Promise<Record<string, LayerDistance>> {
   const a = await gramsIn(model, image, mask, layers, options);
   try {
     const b = await gramsIn(model, style, options.styleMask, layers, options);

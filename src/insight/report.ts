@@ -6,7 +6,6 @@
  * @module
  */
 import type { RgbaImage } from '../image/input.js';
-import { CONV_LAYERS } from '../core/layers.js';
 import { renderContactSheet } from '../experiments/sweep/contact-sheet.js';
 import { esc, heatMap, lineChart } from './charts.js';
 import type { CellMeasurements, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study.js';
@@ -72,6 +71,8 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
   const sub = (layers: readonly string[]) => layers.map((l) => (rf.get(l) ? `${rf.get(l)!.theoretical}/${rf.get(l)!.effective}` : ''));
   const subLabel = 'RF px (theor./eff.)';
   const single = p.experiments.find((e) => e.name === 'single');
+  // Every conv layer of the study's network, in order: the baseline measured them all.
+  const convLayers = Object.keys(p.baseline);
   const cumulative = p.experiments.find((e) => e.name === 'cumulative');
   const content = p.experiments.find((e) => e.name === 'content');
   const last = iterations.length - 1;
@@ -92,8 +93,8 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
     out.push(heatMap({
       title: `Gram distance at every layer after ${iterations[last]} iterations, by the layer optimised`,
       rows: [...layers, 'content (start)'],
-      columns: CONV_LAYERS,
-      values: [...column(single, last).map((m) => CONV_LAYERS.map((l) => m.gram?.[l])), CONV_LAYERS.map((l) => p.baseline[l])],
+      columns: convLayers,
+      values: [...column(single, last).map((m) => convLayers.map((l) => m.gram?.[l])), convLayers.map((l) => p.baseline[l])],
       legend: 'relative Gram distance',
     }));
     out.push(table(['style layer', 'RF theor.', 'RF eff.', ...iterations.flatMap((n) => [`added texture centroid / peak @${n}`, `own Gram dist @${n}`]), `PSNR @${iterations[last]}`, `SSIM @${iterations[last]}`], layers.map((l, i) => [
@@ -106,10 +107,10 @@ function pairSection(p: StudyPairResult, index: number, iterations: readonly num
     const sets = cumulative.sweep.rows!.labels;
     out.push('<h3>Cumulative layer sets</h3>');
     out.push(img(renderContactSheet(cumulative.sweep, { tileSize: tile(p), title: `Style from conv1_1 … convN_1: ${p.name}` }), o.encodePng, 'contact sheet: cumulative style layer sets'));
-    const mean = (m: CellMeasurements) => CONV_LAYERS.reduce((s, l) => s + (m.gram?.[l] ?? 0), 0) / CONV_LAYERS.length;
+    const mean = (m: CellMeasurements) => convLayers.reduce((s, l) => s + (m.gram?.[l] ?? 0), 0) / convLayers.length;
     const deepest = sets.map((s) => s.split('..').pop()!);
     out.push(lineChart({
-      title: 'Cumulative sets: texture scale, and Gram distance averaged over all 16 layers',
+      title: `Cumulative sets: texture scale, and Gram distance averaged over all ${convLayers.length} layers`,
       x: sets, xSub: sub(deepest), xSubLabel: 'RF of deepest', yLabel: 'pixels / distance',
       series: [
         ...iterations.map((n, ci) => ({ name: `added texture (centroid), ${n} it`, values: column(cumulative, ci).map((m) => m.addedTexture?.centroid), color: COLORS[ci % COLORS.length] })),

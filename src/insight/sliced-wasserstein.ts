@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
 import { extractFeatures } from '../core/features.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { resampleQuantiles, sliceDirections } from '../core/style-statistics.js';
 import type { ImageInput } from '../image/input.js';
 import type { DistanceOptions } from './feature-distance.js';
@@ -37,7 +37,7 @@ function sortedProjections(act: tf.Tensor4D, d: tf.Tensor2D): tf.Tensor2D {
  * W2 distance relative to the style's projected energy. 0 for an image against itself, 1 for all-zero activations.
  * Sizes may differ. Keyed by the layer names as given.
  */
-export async function slicedWassersteinDistances(model: Vgg19, image: ImageInput, style: ImageInput, layers: readonly string[], options: SlicedWassersteinOptions = {}): Promise<Record<string, number>> {
+export async function slicedWassersteinDistances(model: LossNetwork, image: ImageInput, style: ImageInput, layers: readonly string[], options: SlicedWassersteinOptions = {}): Promise<Record<string, number>> {
   const seed = options.seed ?? SLICED_WASSERSTEIN_DEFAULTS.seed;
   const k = options.directions ?? SLICED_WASSERSTEIN_DEFAULTS.directions;
   if (!Number.isInteger(k) || k < 1) throw new StyleTransferError('INVALID_OPTION', `\`directions\` must be a positive integer; got ${k}.`, { field: 'directions', got: k });

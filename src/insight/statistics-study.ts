@@ -13,7 +13,7 @@ import { now, throwIfAborted } from '../util/checks.js';
 import { fitSize, readImageInput, resizeImage, toRgba, type RgbaImage } from '../image/input.js';
 import { resolveLayer } from '../core/layers.js';
 import { STYLE_STATISTICS, type StyleStatistic } from '../core/style-statistics.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { QUALITY_CONTENT_LAYER, QUALITY_STYLE_LAYERS } from '../experiments/quality.js';
 import { reconstructionOptions } from '../experiments/reconstruct.js';
 import { sweep } from '../experiments/sweep/run.js';
@@ -52,7 +52,7 @@ export interface StatisticsStudyOptions {
   stylize?: StudyOptions['stylize'];
   /** A session to run on. Default: one made for the study (from `model` when given). */
   stylizer?: Stylizer;
-  model?: Vgg19;
+  model?: LossNetwork;
   onProgress?: (p: StatisticsStudyProgress) => void | Promise<void>;
   signal?: AbortSignal;
 }
@@ -227,7 +227,7 @@ const round = (v: number): number => (Number.isFinite(v) && v !== 0 ? Number(v.t
 const mean = (vs: readonly number[]): number => vs.reduce((s, v) => s + v, 0) / vs.length;
 
 /** One result's measures against the style (and the content, when stylised). */
-async function measure(model: Vgg19, image: RgbaImage, style: RgbaImage, content: RgbaImage | undefined, layer: string, statistic: StyleStatistic, loss: number, runMs: number): Promise<StatisticsCell> {
+async function measure(model: LossNetwork, image: RgbaImage, style: RgbaImage, content: RgbaImage | undefined, layer: string, statistic: StyleStatistic, loss: number, runMs: number): Promise<StatisticsCell> {
   const layers = [...new Set([layer, ...QUALITY_STYLE_LAYERS])];
   const grams = await gramDistances(model, image, style, layers);
   const sw = await slicedWassersteinDistances(model, image, style, layers);

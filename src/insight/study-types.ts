@@ -4,7 +4,7 @@
  * @module
  */
 import type { ImageInput, RgbaImage } from '../image/input.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { InputInfo, SweepRecord, SweepResult } from '../experiments/sweep/types.js';
 import type { Stylizer } from '../stylize/session.js';
 import type { StylizeOptions } from '../stylize/options.js';
@@ -42,7 +42,7 @@ export interface StudyOptions {
   stylize?: Omit<StylizeOptions, 'iterations' | 'snapshots' | 'onIteration' | 'previewEvery' | 'taps' | 'onQueue' | 'signal' | 'styleLayers' | 'size' | 'seed'>;
   /** A session to run on. Default: one made for the study (from `model` when given). */
   stylizer?: Stylizer;
-  model?: Vgg19;
+  model?: LossNetwork;
   /** Where finished runs are kept, so a study run again skips them. Default: none. */
   cache?: StudyCache;
   onProgress?: (p: StudyProgress) => void | Promise<void>;

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
 import { now, throwIfAborted as checkAborted } from '../util/checks.js';
 import { fitSize, readImageInput, resizeImage, toRgba, type ImageInput, type RgbaImage } from '../image/input.js';
-import { CONV_LAYERS, resolveLayer } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
+import type { LossNetwork } from '../core/model.js';
 import { reconstructionOptions } from '../experiments/reconstruct.js';
 import { layerSetLabel } from '../experiments/sweep/axes.js';
 import { cellAt, sweep } from '../experiments/sweep/run.js';
@@ -29,10 +29,17 @@ export type { StudyPair, StudyExperimentName, StudyOptions, StudySelectOptions, 
 import type { StudyExperimentName, StudyOptions, StudySelectOptions, StudySelected, StudyRunInfo, StudyCacheEntry, ReceptiveFieldRow, StudyProgress, CellMeasurements, StudyRun, StudyExperiment, StudyPairResult, StudyRecord, StudyResult } from './study-types.js';
 
 export const DEFAULT_STUDY_CONTENT_LAYERS = ['conv1_2', 'conv2_2', 'conv3_2', 'conv4_2', 'conv5_2'] as const;
-const FEATURE_LAYERS = ['relu1_1', 'relu2_1'];
+
+/** The network a study runs on: its stylizer's or model's, else VGG-19; layer names and defaults are its own. */
+const networkOf = (o: StudyOptions): NetworkArchitecture => o.stylizer?.model.architecture ?? o.model?.architecture ?? VGG19;
+/** Each block's second conv, or its only one (VGG: {@link DEFAULT_STUDY_CONTENT_LAYERS}). */
+const contentDefaults = (n: NetworkArchitecture): string[] => n.convBlocks.map((b) => b[Math.min(1, b.length - 1)]);
+/** Where reconstructions' feature distances are measured: the first two blocks' first ReLUs (VGG: relu1_1, relu2_1). */
+const featureLayers = (n: NetworkArchitecture): string[] => n.firstRelus.slice(0, 2);
 
 /** Checked and defaulted study options. */
 function resolveStudy(o: StudyOptions) {
+  const network = networkOf(o);
   if (!o || typeof o !== 'object') throw new StyleTransferError('INVALID_OPTION', '`study()` takes an options object with pairs.', { field: 'options' });
   if (!Array.isArray(o.pairs) || o.pairs.length === 0 || o.pairs.length > 16) throw new StyleTransferError('INVALID_OPTION', `\`pairs\` is ${describe(o.pairs)}; expected a list of 1–16 { content, style } pairs.`, { field: 'pairs' });
   o.pairs.forEach((p, i) => {
@@ -45,18 +52,19 @@ function resolveStudy(o: StudyOptions) {
   const layers = (v: readonly string[] | undefined, def: readonly string[], field: string, allowEmpty: boolean): string[] => {
     const list = v ?? def;
     if (!Array.isArray(list) || (!allowEmpty && list.length === 0)) throw new StyleTransferError('INVALID_OPTION', `\`${field}\` is ${describe(v)}; expected a list of layer names.`, { field });
-    return list.map((l) => resolveLayer(l, field).name);
+    return list.map((l) => network.resolve(l, field).name);
   };
   const size = o.size ?? 128;
   if (!Number.isInteger(size) || size < 16 || size > 4096) throw new StyleTransferError('INVALID_OPTION', `\`size\` is ${describe(size)}; expected a whole number 16–4096.`, { field: 'size' });
   const seed = o.seed ?? 0;
   return {
+    network,
     size,
     seed,
     iterations: iterations.sort((a, b) => a - b),
-    styleLayers: layers(o.styleLayers, CONV_LAYERS, 'styleLayers', false),
+    styleLayers: layers(o.styleLayers, network.convs.map((c) => c.name), 'styleLayers', false),
     cumulative: o.cumulative ?? true,
-    contentLayers: layers(o.contentLayers, DEFAULT_STUDY_CONTENT_LAYERS, 'contentLayers', true),
+    contentLayers: layers(o.contentLayers, contentDefaults(network), 'contentLayers', true),
     stylize: JSON.parse(JSON.stringify(o.stylize ?? {})) as Record<string, unknown>,
   };
 }
@@ -74,7 +82,7 @@ interface PlannedRun {
 function planRuns(r: Resolved): PlannedRun[] {
   const runs: PlannedRun[] = r.styleLayers.map((l) => ({ experiment: 'single', set: [l], label: l }));
   if (r.cumulative) {
-    const firsts = [1, 2, 3, 4, 5].map((b) => `conv${b}_1`);
+    const firsts = r.network.convBlocks.map((b) => b[0]);
     firsts.forEach((_, i) => {
       const set = firsts.slice(0, i + 1);
       runs.push({ experiment: 'cumulative', set, label: layerSetLabel(set) });
@@ -88,7 +96,7 @@ function planRuns(r: Resolved): PlannedRun[] {
 function experimentBase(r: Resolved, experiment: StudyExperimentName, content: ImageInput): Record<string, unknown> {
   if (experiment !== 'content') return { ...r.stylize, size: r.size, seed: r.seed };
   // The reconstruction recipe of reconstruct(), with conv1_1 as the (weight 0) style layer every row shares.
-  const { content: _c, style: _s, contentLayers: _l, iterations: _i, snapshots: _n, onIteration: _o, signal: _g, ...rest } = reconstructionOptions({ image: content, kind: 'content', layer: 'conv1_1', size: r.size, seed: r.seed });
+  const { content: _c, style: _s, contentLayers: _l, iterations: _i, snapshots: _n, onIteration: _o, signal: _g, ...rest } = reconstructionOptions({ image: content, kind: 'content', layer: r.network.convs[0].name, size: r.size, seed: r.seed }, r.network);
   void _c, void _s, void _l, void _i, void _n, void _o, void _g;
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }
@@ -193,7 +201,7 @@ export async function study(options: StudyOptions & { select?: number }): Promis
         const style = await toRgba(styleT);
         const contentRgb = await readRgb(content);
         const ids = { content: await sha(content), style: await sha(style) };
-        grams = await styleGrams(model, styleT, CONV_LAYERS);
+        grams = await styleGrams(model, styleT, model.convLayers);
         const baseline = gramsRelative(await compareGrams(model, content, grams));
         const common = { v: VERSION, backend, weights: model.weightsSha256, size: r.size, seed: r.seed, iterations: r.iterations, ...ids };
 
@@ -203,16 +211,16 @@ export async function study(options: StudyOptions & { select?: number }): Promis
         if (sel === undefined || sel === runIndex) {
           const rfHit = await options.cache?.get(rfKey);
           const kept = rfHit?.kind === 'receptive-fields' ? rfHit.rows : undefined;
-          await progress({ pair: pi, experiment: 'receptive-fields', label: 'receptive fields', iteration: 0, iterations: CONV_LAYERS.length, cached: Boolean(kept) });
+          await progress({ pair: pi, experiment: 'receptive-fields', label: 'receptive fields', iteration: 0, iterations: model.convLayers.length, cached: Boolean(kept) });
           if (kept) {
             rf = kept;
             cachedCount++;
           } else {
-            for (const [i, l] of CONV_LAYERS.entries()) {
+            for (const [i, l] of model.convLayers.entries()) {
               throwIfAborted(options.signal);
               const e = await effectiveReceptiveField(model, contentT, l);
-              rf.push({ layer: l, theoretical: theoreticalReceptiveField(l).size, effective: e.size, rms: round(e.rms), clipped: e.clipped });
-              await progress({ pair: pi, experiment: 'receptive-fields', label: `receptive field ${l}`, iteration: i + 1, iterations: CONV_LAYERS.length, cached: false });
+              rf.push({ layer: l, theoretical: theoreticalReceptiveField(l, model.architecture).size, effective: e.size, rms: round(e.rms), clipped: e.clipped });
+              await progress({ pair: pi, experiment: 'receptive-fields', label: `receptive field ${l}`, iteration: i + 1, iterations: model.convLayers.length, cached: false });
             }
             await options.cache?.put(rfKey, { kind: 'receptive-fields', rows: rf });
           }
@@ -295,7 +303,7 @@ export async function study(options: StudyOptions & { select?: number }): Promis
 }
 
 /** Measures one result against the content image (and the style's Grams, for style runs). */
-async function measureCell(model: Vgg19, image: RgbaImage, content: RgbFloat, grams: Map<string, tf.Tensor2D> | undefined): Promise<CellMeasurements> {
+async function measureCell(model: LossNetwork, image: RgbaImage, content: RgbFloat, grams: Map<string, tf.Tensor2D> | undefined): Promise<CellMeasurements> {
   const rgb = await readRgb(image);
   const s = scaleOfSpectrum(radialSpectrumOf(rgb));
   const m: CellMeasurements = { psnr: round(psnrOf(rgb, content)), ssim: round(ssimOf(rgb, content)), texture: { peak: round(s.peakPeriod), centroid: round(s.centroidPeriod) } };
@@ -305,7 +313,7 @@ async function measureCell(model: Vgg19, image: RgbaImage, content: RgbFloat, gr
     const d = await compareGrams(model, image, grams);
     m.gram = gramsRelative(d);
   } else {
-    const f = await featureDistances(model, image, { data: content.data, width: content.width, height: content.height, channels: 3 }, FEATURE_LAYERS);
+    const f = await featureDistances(model, image, { data: content.data, width: content.width, height: content.height, channels: 3 }, featureLayers(model.architecture));
     m.features = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, round(v.relative)]));
   }
   return m;

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** The weights a 3x3 'same' conv layer reads (a `Vgg19` is one), by conv index. */
+/** The weights a 3x3 'same' conv layer reads (a loaded model, `LossNetwork`, is one), by conv index. */
 export interface ConvWeights {
   /** One entry per conv layer, in order. */
   readonly convLayers: readonly string[];
@@ -9,6 +9,8 @@ export interface ConvWeights {
   bias(i: number): tf.Tensor1D;
   /** The kernel rotated 180° with in/out swapped: the backward pass's input gradient is a forward conv with it. */
   flippedKernel(i: number): tf.Tensor4D;
+  /** True when the resolution halves after conv `i` (a pool follows it). Absent: VGG-19's pools. */
+  poolAfter?(i: number): boolean;
 }
 
 /** `'forward'`: conv with the kernel, plus the bias. `'backward'`: the input gradient (flipped kernel, no bias). */

@@ -50,8 +50,8 @@ const cache = new WeakMap<ConvWeights, Map<string, Entry>>();
 const key = (i: number, direction: ConvDirection, tile: WinogradTile) => `${i}/${direction}/${tile}`;
 
 /** The shapes of a model's conv layers, read off its kernels. */
-function layerShapes(model: ConvWeights): { inChannels: number; outChannels: number }[] {
-  return model.convLayers.map((_, i) => ({ inChannels: model.kernel(i).shape[2], outChannels: model.kernel(i).shape[3] }));
+function layerShapes(model: ConvWeights): { inChannels: number; outChannels: number; poolAfter?: boolean }[] {
+  return model.convLayers.map((_, i) => ({ inChannels: model.kernel(i).shape[2], outChannels: model.kernel(i).shape[3], poolAfter: model.poolAfter?.(i) }));
 }
 
 /**
@@ -111,7 +111,7 @@ export const VGG19_CONV_SHAPES: readonly { inChannels: number; outChannels: numb
 const POOL_AFTER = new Set([1, 3, 7, 11]);
 
 /** What {@link prepareWinograd} makes for `use`: each layer, direction and tile Winograd is chosen for. */
-export function winogradNeeds(use: ConvUse, layers: readonly { inChannels: number; outChannels: number }[], choose: TileChoice = winogradTileFor): { index: number; direction: ConvDirection; tile: WinogradTile; inChannels: number; outChannels: number }[] {
+export function winogradNeeds(use: ConvUse, layers: readonly { inChannels: number; outChannels: number; poolAfter?: boolean }[], choose: TileChoice = winogradTileFor): { index: number; direction: ConvDirection; tile: WinogradTile; inChannels: number; outChannels: number }[] {
   const out = [];
   let h = use.height;
   let w = use.width;
@@ -121,7 +121,7 @@ export function winogradNeeds(use: ConvUse, layers: readonly { inChannels: numbe
     if (fwd) out.push({ index: i, direction: 'forward' as const, tile: fwd, inChannels, outChannels });
     const bwd = i < use.backward ? choose({ height: h, width: w, inChannels: outChannels, outChannels: inChannels }) : undefined;
     if (bwd) out.push({ index: i, direction: 'backward' as const, tile: bwd, inChannels: outChannels, outChannels: inChannels });
-    if (POOL_AFTER.has(i)) {
+    if (layers[i].poolAfter ?? POOL_AFTER.has(i)) {
       h = Math.floor(h / 2);
       w = Math.floor(w / 2);
     }

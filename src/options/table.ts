@@ -103,7 +103,7 @@ export const OPTION_TABLE = [
   { name: 'onQueue', scope: 'call', type: 'function', doc: "called with the call's place in the session's queue", recorded: false },
   { name: 'signal', scope: 'call', type: 'AbortSignal', doc: 'aborting rejects with ABORTED within one network pass', recorded: false },
   // ── createStylizer() ──────────────────────────────────────────────────────────────────────────────────────────
-  { name: 'model', scope: 'session', type: 'Vgg19', defaultText: 'loaded and owned by the session', doc: 'a loaded model to use (not disposed by the session)', recorded: false },
+  { name: 'model', scope: 'session', type: 'LossNetwork', defaultText: 'loaded and owned by the session', doc: 'a loaded model to use (not disposed by the session)', recorded: false },
   { name: 'load', scope: 'session', type: 'LoadVgg19Options', defaultText: 'the shipped weights', doc: 'how to load the model when none is given', recorded: false },
   { name: 'cacheSize', scope: 'session', type: 'number', default: 4, range: { min: 0, max: 64, integer: true }, doc: 'styles given as images whose Grams are kept for the next call (least recently used dropped)', recorded: false },
   { name: 'maxQueue', scope: 'session', type: 'number', default: Infinity, range: { min: 0, max: Infinity, integer: true }, doc: 'calls that may wait while one runs; one more is refused with QUEUE_FULL', recorded: false },

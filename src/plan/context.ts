@@ -34,12 +34,12 @@ export function planContext(request: PlanRequest, facts: BackendFacts): PlanCont
   const { o, tapPoints } = request;
   const lossPoints = [...o.contentLayers, ...o.styleLayers].map((l) => l.point);
   const stylePoints = o.styleLayers.map((l) => l.point);
-  const pass = planPass({ pooling: o.pooling, losses: lossPoints });
-  const tappedPass = planPass({ pooling: o.pooling, losses: lossPoints, observe: tapPoints });
+  const pass = planPass({ network: o.network, pooling: o.pooling, losses: lossPoints });
+  const tappedPass = planPass({ network: o.network, pooling: o.pooling, losses: lossPoints, observe: tapPoints });
   const cap = memoryCap(o, facts);
   const limits = facts.deviceLimits;
   // The style images' pass is forward only (their Grams): no backward tensors.
-  const device = limits && deviceCheck(limits, tapPoints.length ? tappedPass : pass, { ...planPass({ pooling: o.pooling, losses: stylePoints }), deepestLoss: -1 });
+  const device = limits && deviceCheck(limits, tapPoints.length ? tappedPass : pass, { ...planPass({ network: o.network, pooling: o.pooling, losses: stylePoints }), deepestLoss: -1 });
   return {
     request, facts, lossPoints, stylePoints, pass, tappedPass, cap, device,
     budget: budgetLeft(cap, facts.inUseBytes, request.pendingBytes),

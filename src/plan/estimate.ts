@@ -14,7 +14,7 @@ import { convUse, largestTensor, passTensors, stepMemory, type MemoryEstimate, t
  * headroom (the engine uses `MEMORY_SLACK` and its kin, `plan/tuning.ts`).
  */
 export function estimateMemory(input: MemoryEstimateInput): MemoryEstimate {
-  const pass = planPass({ pooling: 'max', losses: input.lossPoints });
+  const pass = planPass({ network: input.network, pooling: 'max', losses: input.lossPoints });
   const convWeightBytes = input.backend === undefined ? 0 : kernelsFor(input.backend).preparedConvBytes(convUse(pass, input.height, input.width));
   const estimate = stepMemory(pass, { ...input, convWeightBytes });
   const limits = input.backend === undefined ? undefined : kernelsFor(input.backend).deviceLimits?.();

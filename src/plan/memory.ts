@@ -3,7 +3,8 @@
  * (for a GPU's per-allocation limit): pure arithmetic on the network's shapes, no tensors. The counts they rest on
  * are in `tuning.ts`.
  */
-import { NETWORK_POINTS, type NetworkPoint } from '../core/layers.js';
+import type { NetworkPoint } from '../core/layers.js';
+import type { NetworkArchitecture } from '../core/architecture.js';
 import { activationShape, type PassPlan } from '../core/network.js';
 import type { StyleStatistic } from '../core/style-statistics.js';
 import type { ConvUse, DeviceLimits, PlannedTensor } from '../kernels/index.js';
@@ -16,6 +17,8 @@ export interface MemoryEstimateInput {
   width: number;
   /** Points the losses read (content and style layers). */
   lossPoints: readonly NetworkPoint[];
+  /** The network the points are in (`model.architecture`). Default VGG-19. */
+  network?: NetworkArchitecture;
   optimizer: 'lbfgs' | 'adam';
   /** L-BFGS correction pairs (each pair holds two image-sized vectors). Default 50, as `stylize()`. */
   historySize?: number;
@@ -101,21 +104,21 @@ export function sortBytes(statistic: StyleStatistic | undefined, stylePoints: re
  * buffers ({@link sortBytes}) during the backward sweep, the optimiser's state and the targets. The run plan and
  * `estimateMemory` both call this.
  */
-export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints' | 'backend'> & { convWeightBytes?: number }): MemoryEstimate {
+export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints' | 'backend' | 'network'> & { convWeightBytes?: number }): MemoryEstimate {
   const { height, width } = input;
   let activations = 0;
   let largest = 0;
-  for (const p of NETWORK_POINTS.slice(0, pass.deepestLoss + 1)) {
+  for (const p of pass.network.points.slice(0, pass.deepestLoss + 1)) {
     const b = activationBytes(p, height, width);
     largest = Math.max(largest, b);
     if (pass.retained.has(p.index)) activations += b;
   }
   const image = imageBytes(height, width);
-  const sorts = sortBytes(input.styleStatistic, input.stylePoints ?? [...pass.lossPoints].map((i) => NETWORK_POINTS[i]), height, width);
+  const sorts = sortBytes(input.styleStatistic, input.stylePoints ?? [...pass.lossPoints].map((i) => pass.network.points[i]), height, width);
   const backward = BACKWARD_ACTIVATIONS * largest + BACKWARD_IMAGES * image + sorts;
   const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? DEFAULT_HISTORY) + LBFGS_WORKING_VECTORS : ADAM_VECTORS;
   const optimizer = vectors * image * (input.pyramid ? PYRAMID_SHARE : 1);
-  const targets = [...pass.lossPoints].reduce((a, i) => a + Math.max(NETWORK_POINTS[i].channels ** 2 * F32, activationBytes(NETWORK_POINTS[i], height, width)), 0);
+  const targets = [...pass.lossPoints].reduce((a, i) => a + Math.max(pass.network.points[i].channels ** 2 * F32, activationBytes(pass.network.points[i], height, width)), 0);
   const convWeights = input.convWeightBytes ?? 0;
   return { activations, backward, optimizer, targets, convWeights, total: activations + backward + optimizer + targets + convWeights };
 }
@@ -152,7 +155,7 @@ export function tiledStepMemory(pass: PassPlan, layout: TileLayout, input: Tiled
 
 /** The convs a pass runs (forward up to `pass.last`, backward from `pass.deepestLoss`) at an input size. */
 export function convUse(pass: PassPlan, height: number, width: number): ConvUse {
-  const convs = (i: number) => (i < 0 ? 0 : NETWORK_POINTS[i].convIndex + 1);
+  const convs = (i: number) => (i < 0 ? 0 : pass.network.points[i].convIndex + 1);
   return { height, width, forward: convs(pass.last), backward: convs(pass.deepestLoss) };
 }
 
@@ -165,7 +168,7 @@ export function convUse(pass: PassPlan, height: number, width: number): ConvUse 
 export function passTensors(pass: PassPlan, height: number, width: number, limits: DeviceLimits): PlannedTensor[] {
   const out: PlannedTensor[] = [{ shape: [1, height, width, 3], what: 'input image' }];
   let cin = 3;
-  for (const p of NETWORK_POINTS.slice(0, pass.last + 1)) {
+  for (const p of pass.network.points.slice(0, pass.last + 1)) {
     const [, h, w, c] = activationShape(p, height, width);
     out.push({ shape: [1, h, w, c], what: p.name });
     if (p.kind === 'conv') {

@@ -54,7 +54,7 @@ export interface TilingChoice {
  */
 export function chooseTiling(input: TilingInput): TilingChoice | undefined {
   const { o, height, width, lossPoints, pass, fits, device } = input;
-  const layoutOf = (size: number) => tileLayout({ height, width, lossPoints, tileSize: size, halo: o.tile.halo });
+  const layoutOf = (size: number) => tileLayout({ height, width, lossPoints, tileSize: size, halo: o.tile.halo, network: o.network });
   const want = o.optimizer === 'lbfgs' ? o.lbfgs.historySize : 0;
   const enough = Math.min(want, MIN_HISTORY_ON_DEVICE);
   const memory = (l: TileLayout, h: number) => tiledStepMemory(pass, l, tiledMemoryInput(o, h));
@@ -117,7 +117,7 @@ export function evaluationPixels(l: TileLayout): number {
 /** The largest tile side {@link chooseTiling} would try whose crop fits `cropFits` (for DEVICE_LIMIT's advice). */
 export function largestFittingTile(input: Pick<TilingInput, 'o' | 'height' | 'width' | 'lossPoints'>, cropFits: (height: number, width: number) => boolean): number | undefined {
   return AUTO_TILE_SIZES.find((s) => {
-    const l = tileLayout({ height: input.height, width: input.width, lossPoints: input.lossPoints, tileSize: s, halo: input.o.tile.halo });
+    const l = tileLayout({ height: input.height, width: input.width, lossPoints: input.lossPoints, tileSize: s, halo: input.o.tile.halo, network: input.o.network });
     return cropFits(l.maxCrop.height, l.maxCrop.width);
   });
 }

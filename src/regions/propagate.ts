@@ -14,7 +14,7 @@
  * the image's edge is not eroded from the edge.
  * @module
  */
-import { NETWORK_POINTS, type NetworkPoint } from '../core/layers.js';
+import { VGG19, type NetworkArchitecture, type NetworkPoint } from '../core/architecture.js';
 import type { Mask } from './mask.js';
 
 /** How a mask is carried from the pixels to a layer. See the module comment. */
@@ -30,6 +30,8 @@ export interface PropagationOptions {
   erode?: number;
   /** Values ≥ this become 1, others 0, after propagation. Default: none (soft masks stay soft). */
   threshold?: number;
+  /** The network whose convs and pools the mask follows. Default VGG-19; `stylize()` passes its model's. */
+  network?: NetworkArchitecture;
 }
 
 /** A k x k (k = 2: top-left anchored, stride 2; k = 3: centred, stride 1) min or max filter over the mask's cells. */
@@ -100,7 +102,7 @@ export function propagateMask(mask: Mask, points: readonly NetworkPoint[], o: Pr
   const deepest = Math.max(-1, ...points.map((p) => p.index));
   const out = new Map<number, Mask>();
   let m = mask;
-  for (const p of NETWORK_POINTS.slice(0, deepest + 1)) {
+  for (const p of (o.network ?? VGG19).points.slice(0, deepest + 1)) {
     m = step(m, p, mode);
     if (wanted.has(p.index)) out.set(p.index, finish(m, o));
   }

@@ -1,12 +1,15 @@
 import { StyleTransferError } from '../errors.js';
 import { OPTIONS } from '../options/check.js';
 import { optionKeys, optionRow } from '../options/table.js';
-import { Vgg19, type LoadVgg19Options } from '../core/model.js';
+import { LossNetwork, type LoadVgg19Options } from '../core/model.js';
 
 /** Configuration of {@link createStylizer}. Every field has a default. */
 export interface StylizerConfig {
-  /** A loaded model to use; the session does not dispose it. Default: loaded by `createStylizer` and owned. */
-  model?: Vgg19;
+  /**
+   * A loaded model to use (VGG-19 from `loadVgg19()`, or another network from `loadNetwork()`); the session does
+   * not dispose it. Layer names in the options are this model's. Default: VGG-19, loaded by `createStylizer` and owned.
+   */
+  model?: LossNetwork;
   /** How to load the model when none is given (weights location, fetch, progress, integrity). */
   load?: LoadVgg19Options;
   /**
@@ -31,7 +34,7 @@ export interface StylizerConfig {
 }
 
 export interface ResolvedConfig {
-  model?: Vgg19;
+  model?: LossNetwork;
   load: LoadVgg19Options;
   cacheSize: number;
   maxQueue: number;
@@ -45,7 +48,7 @@ export function resolveConfig(c: StylizerConfig = {}): ResolvedConfig {
   const check = OPTIONS;
   if (!c || typeof c !== 'object' || Array.isArray(c)) check.fail('config', c, 'an object');
   check.knownKeys(c as Record<string, unknown>, optionKeys('session'), 'for createStylizer()');
-  if (c.model !== undefined && !(c.model instanceof Vgg19)) check.fail('model', c.model, 'a Vgg19 from loadVgg19()');
+  if (c.model !== undefined && !(c.model instanceof LossNetwork)) check.fail('model', c.model, 'a model from loadVgg19() or loadNetwork()');
   if (c.model?.disposed) throw new StyleTransferError('MODEL_DISPOSED', 'The `model` given to createStylizer() was disposed: load a new one with loadVgg19().', { field: 'model' });
   if (c.model !== undefined && c.load !== undefined) check.fail('load', c.load, 'nothing when `model` is given (the model is already loaded)');
   if (c.load !== undefined && (typeof c.load !== 'object' || c.load === null)) check.fail('load', c.load, 'an object of loadVgg19() options');

@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
 import { wholeImageLoss, type LossSpec, type PointTerm } from '../core/loss-spec.js';
-import type { LayerName } from '../core/layers.js';
 import { contentTerm, styleTerm, temporalTerm, tvTerm } from '../core/losses.js';
 import { sliceSeed, statisticTerm } from '../core/style-statistics.js';
 import { gradientScaling } from './normalize-gradients.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { lossPass, type PassPlan, type PointLoss } from '../core/network.js';
 import type { Objective } from '../optim/types.js';
 import type { ResolvedOptions } from './options.js';
@@ -16,7 +15,7 @@ import { throwIfAborted, type Targets } from './targets.js';
 /** Which part of the loss breakdown a term's value goes to. */
 export interface PartLabel {
   kind: 'content' | 'style';
-  layer: LayerName;
+  layer: string;
 }
 
 /** The run's loss with a label per term at a network point (in the spec's order). */
@@ -95,7 +94,7 @@ export interface WholeObjectiveSetup {
  * terms, and one read-back of every loss part. On iterations where taps fire, the pass also reaches the tapped points
  * and hands their activations to `s.taps` (see {@link RunTaps}). A non-finite loss: see {@link checkFinite}.
  */
-export function makeObjective(model: Vgg19, loss: LossSpec, s: WholeObjectiveSetup): Objective {
+export function makeObjective(model: LossNetwork, loss: LossSpec, s: WholeObjectiveSetup): Objective {
   const { kernels, taps, iteration, signal } = s;
   const scaling = gradientScaling(s.normalizeGradients, loss.points.length);
   // The terms by point, and where each part of the breakdown finds its value.

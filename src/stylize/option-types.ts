@@ -1,10 +1,11 @@
 /** The types of `stylize`'s options, progress reports and resolved options; `./options.ts` resolves them. */
 import type { PreserveColors } from '../image/color.js';
 import type { ImageInput, PixelRange, RgbaImage } from '../image/input.js';
-import type { LayerName, NetworkPoint } from '../core/layers.js';
+import type { AnyLayerName, NetworkPoint } from '../core/layers.js';
+import type { NetworkArchitecture } from '../core/architecture.js';
 import type { LossNormalization } from '../core/losses.js';
 import type { StyleStatistic } from '../core/style-statistics.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { Pooling, Taps } from '../core/network.js';
 import type { TileProgress, TilingInfo } from './tiling/layout.js';
 import type { ResolvedTile, TileOption } from './tiling/options.js';
@@ -26,9 +27,9 @@ export interface LossBreakdown {
   /** The temporal loss (video: the `temporal` option), when the run has one. */
   temporal?: number;
   /** Weighted content loss per content layer. */
-  contentLayers: Partial<Record<LayerName, number>>;
+  contentLayers: Partial<Record<AnyLayerName, number>>;
   /** Weighted style loss per style layer. */
-  styleLayers: Partial<Record<LayerName, number>>;
+  styleLayers: Partial<Record<AnyLayerName, number>>;
 }
 
 /** Where a run is after one iteration: shared by `onIteration`, the step iterator and the loop itself. */
@@ -215,17 +216,19 @@ export interface StylizeRequest extends StylizeOptions {
   /** One style image, or several blended with `styleBlendWeights`. */
   style: ImageInput | readonly ImageInput[];
   /** A loaded model to use (left loaded). Default: one is loaded for this call and freed after it. */
-  model?: Vgg19;
+  model?: LossNetwork;
 }
 
 export interface ResolvedLayer {
   point: NetworkPoint;
   /** Name as the user gave it (for reporting). */
-  name: LayerName;
+  name: string;
   weight: number;
 }
 
 export interface ResolvedOptions {
+  /** The network the layer names were resolved in (the model's). */
+  network: NetworkArchitecture;
   size: number;
   styleScale: number;
   contentLayers: ResolvedLayer[];

@@ -1,5 +1,5 @@
 import { describe } from '../errors.js';
-import { resolveLayer, type LayerName } from '../core/layers.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 import type { LossNormalization } from '../core/losses.js';
 import type { StyleStatistic } from '../core/style-statistics.js';
 import { STYLIZE_DEFAULTS as D } from '../defaults.js';
@@ -22,7 +22,7 @@ function choice<T extends string | boolean>(check: Checker, field: string, v: un
   return check.oneOf(field, v, optionRow(field).choices as readonly T[], def);
 }
 
-function layers(check: Checker, field: string, v: unknown, def: readonly string[], norm: LossNormalization): ResolvedLayer[] {
+function layers(check: Checker, field: string, v: unknown, def: readonly string[], norm: LossNormalization, network: NetworkArchitecture): ResolvedLayer[] {
   const spec = v ?? def;
   let entries: [string, unknown][];
   if (Array.isArray(spec)) {
@@ -35,11 +35,11 @@ function layers(check: Checker, field: string, v: unknown, def: readonly string[
   } else return check.fail(field, spec, 'a list of layer names or a map name → weight');
   const seen = new Set<number>();
   return entries.map(([name, weight]) => {
-    const point = resolveLayer(name, check.name(field));
+    const point = network.resolve(name, check.name(field));
     const w = check.weight(`${field}.${name}`, weight);
     if (seen.has(point.index)) check.fail(field, spec, `each layer once (${point.name} is named twice)`, `\`${check.name(field)}\` names ${point.name} twice.`);
     seen.add(point.index);
-    return { point, name: name as LayerName, weight: w };
+    return { point, name, weight: w };
   });
 }
 
@@ -117,9 +117,10 @@ function lossChoices(check: Checker, o: StylizeOptions, optimizer: ResolvedOptio
  * Validates and fills in defaults in one place, from the option table (src/options/table.ts); every error is
  * INVALID_OPTION (UNKNOWN_LAYER for a layer name) with `details` `{ field, expected, got }`. `styleCount` is the
  * number of style images the call blends (for `styleBlendWeights`). `check` names where the options came from (a
- * record's file and `options.` prefix); default: a function's own options.
+ * record's file and `options.` prefix); default: a function's own options. Layer names are resolved in `network`
+ * (the model's; default VGG-19), which the resolved options carry.
  */
-export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Checker = OPTIONS): ResolvedOptions {
+export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Checker = OPTIONS, network: NetworkArchitecture = VGG19): ResolvedOptions {
   if (!o || typeof o !== 'object' || Array.isArray(o)) check.fail('options', o, 'an object');
   check.knownKeys(o as Record<string, unknown>, optionKeys('call'), 'for stylize()');
   const lossNormalization = choice(check, 'lossNormalization', o.lossNormalization, D.lossNormalization);
@@ -143,8 +144,9 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
   return {
     size,
     styleScale: num(check, 'styleScale', o.styleScale, D.styleScale),
-    contentLayers: layers(check, 'contentLayers', o.contentLayers, D.contentLayers, lossNormalization),
-    styleLayers: layers(check, 'styleLayers', o.styleLayers, D.styleLayers, lossNormalization),
+    network,
+    contentLayers: layers(check, 'contentLayers', o.contentLayers, D.contentLayers, lossNormalization, network),
+    styleLayers: layers(check, 'styleLayers', o.styleLayers, D.styleLayers, lossNormalization, network),
     contentWeight: num(check, 'contentWeight', o.contentWeight, D.contentWeight),
     styleWeight: num(check, 'styleWeight', o.styleWeight, D.styleWeight),
     tvWeight: num(check, 'tvWeight', o.tvWeight, D.tvWeight),

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
 import { checkImageSize } from '../image/input.js';
 import { resolveTapPoints } from '../core/network.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 import { kernelsFor } from '../kernels/index.js';
 import { assertFloat32Backend } from '../kernels/precision.js';
 import type { ResolvedConfig } from './config.js';
@@ -24,9 +25,9 @@ export interface ImageSize {
  * Plans a call of a session whose config is `config`. `stylesOnBackend`: the styles are a prepared handle's, whose
  * images the backend holds already (they add nothing to the call's pending bytes). Allocates nothing.
  */
-export function planCall(content: ImageSize, styles: readonly ImageSize[], options: StylizeOptions, config: Pick<ResolvedConfig, 'maxPixels' | 'winograd'>, stylesOnBackend: boolean): StylizePlan {
+export function planCall(content: ImageSize, styles: readonly ImageSize[], options: StylizeOptions, config: Pick<ResolvedConfig, 'maxPixels' | 'winograd'>, stylesOnBackend: boolean, network: NetworkArchitecture = VGG19): StylizePlan {
   if (styles.length === 0) throw new StyleTransferError('INVALID_OPTION', '`style` is an empty list; give at least one style size.', { field: 'style' });
-  const o = resolveOptions(options, styles.length);
+  const o = resolveOptions(options, styles.length, undefined, network);
   assertFloat32Backend();
   const sizeOf = (v: ImageSize, field: string): ImageSize => {
     if (typeof v !== 'object' || v === null || typeof v.width !== 'number' || typeof v.height !== 'number') {
@@ -42,7 +43,7 @@ export function planCall(content: ImageSize, styles: readonly ImageSize[], optio
   // The run holds its images as float32 RGB tensors (a handle's style images are on the backend already).
   const rgbBytes = (s: ImageSize) => s.width * s.height * 3 * 4;
   const plan = planRun({
-    o, content: contentSize, styles: styleSizes, tapPoints: resolveTapPoints(o.taps), backend,
+    o, content: contentSize, styles: styleSizes, tapPoints: resolveTapPoints(o.taps, network), backend,
     memoryLimit: kernels.memoryLimit, deviceLimits: kernels.deviceLimits?.(), convBytes: kernels.preparedConvBytes,
     pendingBytes: rgbBytes(contentSize) + (stylesOnBackend ? 0 : styleSizes.reduce((a, s) => a + rgbBytes(s), 0)),
   });

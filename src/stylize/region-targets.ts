@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../kernels/index.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { NetworkPoint } from '../core/layers.js';
+import type { NetworkArchitecture } from '../core/architecture.js';
 import { resizeMask, type Mask } from '../regions/mask.js';
 import { propagateMask } from '../regions/propagate.js';
 import { disposeRegionTargets, guidesAt, type ReadRegions, type RegionScaleTargets } from '../regions/targets.js';
@@ -20,7 +21,7 @@ import type { ContentTargets } from './targets.js';
  * (or where a region of its style image has nothing left) gets no term there, with a warning through `warn`.
  */
 export async function regionTargetsAt(
-  model: Vgg19,
+  model: LossNetwork,
   read: ReadRegions,
   style: PreparedStyle,
   scale: ScalePlan,
@@ -38,7 +39,7 @@ export async function regionTargetsAt(
   try {
     for (const region of read.regions) {
       checkAbort();
-      const guides = guidesAt(region.mask, scale.height, scale.width, points, read.propagation, (p) =>
+      const guides = guidesAt(region.mask, scale.height, scale.width, points, { ...read.propagation, network: model.architecture }, (p) =>
         warn(`Region "${region.name}" has no area left at ${p.name} at ${where} after '${read.propagation.mode ?? 'inside'}' propagation: no style term for it there (a larger mask, or regionMasks.mode 'area' or 'nearest', keeps one).`),
       );
       const guided: Map<number, tf.Tensor2D>[] = [];
@@ -78,8 +79,8 @@ export async function regionTargetsAt(
  * The content weight map (at the content's size) at each content layer of `scale`: resized to the scale and
  * averaged over each layer's cells (`'area'` propagation), as `[1,h,w,1]` tensors keyed by point index.
  */
-export function contentWeightsAt(map: Mask, scale: ScalePlan, points: readonly NetworkPoint[]): Map<number, tf.Tensor4D> {
-  const layers = propagateMask(resizeMask(map, scale.height, scale.width), points, { mode: 'area' });
+export function contentWeightsAt(map: Mask, scale: ScalePlan, points: readonly NetworkPoint[], network: NetworkArchitecture): Map<number, tf.Tensor4D> {
+  const layers = propagateMask(resizeMask(map, scale.height, scale.width), points, { mode: 'area', network });
   return new Map(points.map((p) => {
     const m = layers.get(p.index)!;
     return [p.index, tf.tensor4d(m.data, [1, m.height, m.width, 1])];

@@ -5,7 +5,7 @@ import { now } from '../util/checks.js';
 import { readImageInput, resizeImage, toRgba } from '../image/input.js';
 import { NOTHING_PREPARED, type Kernels, type PreparedConvs } from '../kernels/index.js';
 import type { NetworkPoint } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { convUse } from '../plan/memory.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
@@ -38,7 +38,7 @@ export { now };
  * backend it runs on with that backend's kernels (chosen by the caller once for the run).
  */
 export interface RunInput {
-  model: Vgg19;
+  model: LossNetwork;
   content: tf.Tensor4D;
   style: PreparedStyle;
   o: ResolvedOptions;
@@ -228,7 +228,7 @@ export async function* runStyleTransfer(input: RunInput): AsyncGenerator<RunStep
         if (regions) next.regions = await regionTargetsAt(model, regions, style, scale, o, content, kernels, abortCheck, (w) => warnings.push(w));
         else next.styleGrams = await style.grams(model, scale, o, content, kernels, abortCheck);
         if (temporal) next.temporal = temporalTargetsAt(temporal, scale.height, scale.width, o.preserveColors);
-        if (weightMap) next.contentWeights = contentWeightsAt(weightMap, scale, o.contentLayers.map((l) => l.point));
+        if (weightMap) next.contentWeights = contentWeightsAt(weightMap, scale, o.contentLayers.map((l) => l.point), o.network);
       } catch (e) {
         disposeTargets(next);
         throw e;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError, describe } from '../errors.js';
 import { readImageInput, toImageData, toRgba, type ImageInput, type PixelRange } from '../image/input.js';
-import { loadVgg19, type Vgg19 } from '../core/model.js';
+import { loadVgg19, type LossNetwork } from '../core/model.js';
 import { kernelsFor } from '../kernels/index.js';
 import { resolveTapPoints } from '../core/network.js';
 import { assertFloat32Backend } from '../kernels/precision.js';
@@ -30,7 +30,7 @@ export type { StyleInput } from './style-handle.js';
  */
 export interface Stylizer {
   /** The model the session runs (owned by the session unless it was passed in). */
-  readonly model: Vgg19;
+  readonly model: LossNetwork;
   /** Calls waiting for their turn (not counting the one running). */
   readonly queued: number;
   /** True once {@link Stylizer.dispose} was called. */
@@ -96,7 +96,7 @@ class Session implements Stylizer {
   /** Aborted by dispose(): a callback that never settles cannot keep a call (and the model) alive past it. */
   private readonly disposal = new AbortController();
 
-  constructor(readonly model: Vgg19, private readonly ownsModel: boolean, private readonly config: ResolvedConfig) {
+  constructor(readonly model: LossNetwork, private readonly ownsModel: boolean, private readonly config: ResolvedConfig) {
     this.queue = new RunQueue(config.maxQueue);
   }
 
@@ -172,7 +172,7 @@ class Session implements Stylizer {
   async plan(content: ImageSize, style: ImageSize | readonly ImageSize[] | StyleHandle, options: StylizeOptions = {}): Promise<StylizePlan> {
     this.assertLive();
     if (isHandle(style) && style.owner !== this) throw new StyleTransferError('INVALID_OPTION', 'This style handle was prepared by another stylizer; prepare it with this one.', { field: 'style' });
-    return planCall(content, isHandle(style) ? style.sizes : Array.isArray(style) ? style : [style as ImageSize], options, this.config, isHandle(style));
+    return planCall(content, isHandle(style) ? style.sizes : Array.isArray(style) ? style : [style as ImageSize], options, this.config, isHandle(style), this.model.architecture);
   }
 
   dispose(): void {
@@ -212,9 +212,9 @@ class Session implements Stylizer {
     const styleCount = isHandle(styleInput) ? styleInput.count : Array.isArray(styleInput) ? styleInput.length : 1;
     if (styleCount === 0) throw new StyleTransferError('INVALID_OPTION', '`style` is an empty list; give at least one style image.', { field: 'style' });
     const { signal } = options;
-    const o = raceTileCallback(resolveOptions(options, styleCount), [signal, this.disposal.signal]);
+    const o = raceTileCallback(resolveOptions(options, styleCount, undefined, this.model.architecture), [signal, this.disposal.signal]);
     assertFloat32Backend();
-    const tapPoints = resolveTapPoints(o.taps);
+    const tapPoints = resolveTapPoints(o.taps, this.model.architecture);
     if (isHandle(styleInput)) {
       if (styleInput.owner !== this) throw new StyleTransferError('INVALID_OPTION', 'This style handle was prepared by another stylizer; prepare it with this one.', { field: 'style' });
       styleInput.retain();
@@ -361,7 +361,7 @@ export async function createStylizer(config: StylizerConfig = {}): Promise<Styli
 export async function stylize(request: StylizeRequest): Promise<StylizeResult> {
   if (!request || typeof request !== 'object') throw new StyleTransferError('INVALID_OPTION', `stylize() takes an object { content, style, ...options }; got ${describe(request)}.`, { field: 'options' });
   const { content, style, model, ...options } = request;
-  resolveOptions(options, Array.isArray(style) ? style.length : 1); // bad options fail before the model loads
+  resolveOptions(options, Array.isArray(style) ? style.length : 1, undefined, model?.architecture); // bad options fail before the model loads
   const session = await createStylizer({ model, cacheSize: 0, signal: options.signal });
   try {
     return await session.stylize(content, style as StyleInput, options);

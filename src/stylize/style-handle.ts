@@ -3,7 +3,7 @@ import { StyleTransferError } from '../errors.js';
 import type { ImageInput } from '../image/input.js';
 import type { NetworkPoint } from '../core/layers.js';
 import type { Kernels } from '../kernels/index.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
 import { blendGrams, prepareStyleImage, styleGramsOf, type ContentTargets } from './targets.js';
@@ -94,7 +94,7 @@ export class PreparedStyle implements StyleHandle {
    * `preserveColors` each image's Grams are cached and only missing layers are computed (one network pass per
    * image, up to the deepest missing layer); with it, the style depends on the content and nothing is cached.
    */
-  async grams(model: Vgg19, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, checkAbort: () => void): Promise<Map<number, tf.Tensor2D>> {
+  async grams(model: LossNetwork, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, checkAbort: () => void): Promise<Map<number, tf.Tensor2D>> {
     const points = o.styleLayers.map((l) => l.point);
     const { perImage, done } = await this.imageGrams(model, scale, o, content, kernels, checkAbort, points);
     try {
@@ -108,7 +108,7 @@ export class PreparedStyle implements StyleHandle {
    * Each style image's Grams at `points` (cached as in {@link PreparedStyle.grams}); `done()` frees those that were
    * not cached (with `preserveColors`). The Grams are valid until then.
    */
-  async imageGrams(model: Vgg19, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, checkAbort: () => void, points: NetworkPoint[]): Promise<{ perImage: GramSet[]; done(): void }> {
+  async imageGrams(model: LossNetwork, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, checkAbort: () => void, points: NetworkPoint[]): Promise<{ perImage: GramSet[]; done(): void }> {
     const perImage: GramSet[] = [];
     const transient: GramSet[] = [];
     const done = () => {
@@ -136,12 +136,12 @@ export class PreparedStyle implements StyleHandle {
    * The Grams of style image `i` guided by `mask` (a region of it, at the image's full size) at `points`, carried to
    * each layer by `propagation`: (F∘T)ᵀ(F∘T)/(C·ΣT²). Layers the region does not reach are left out. New tensors.
    */
-  async guidedGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, mask: Mask, propagation: PropagationOptions, points: NetworkPoint[]): Promise<GramSet> {
+  async guidedGrams(model: LossNetwork, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, kernels: Kernels, mask: Mask, propagation: PropagationOptions, points: NetworkPoint[]): Promise<GramSet> {
     const style = await prepareStyleImage(this.images[i], scale.styleShapes[i], o, content);
     const [, height, width] = style.shape;
-    const guides = guidesAt(mask, height, width, points, propagation);
+    const guides = guidesAt(mask, height, width, points, { ...propagation, network: model.architecture });
     try {
-      const input = preprocess(style);
+      const input = preprocess(style, model.architecture.input);
       const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());
       const grams: GramSet = new Map();
       for (const p of points) {
@@ -155,7 +155,7 @@ export class PreparedStyle implements StyleHandle {
     }
   }
 
-  private async cachedGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
+  private async cachedGrams(model: LossNetwork, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
     // Sliced Wasserstein's targets depend on the directions: seeded by the run's seed and the scale's height.
     const key = `${scale.styleSize}|${o.pooling}|${o.styleStatistic}${o.styleStatistic === 'sliced-wasserstein' ? `|${o.seed}|${scale.height}` : ''}`;
     const cache = this.cache[i];
@@ -176,7 +176,7 @@ export class PreparedStyle implements StyleHandle {
     return set;
   }
 
-  private async computeGrams(model: Vgg19, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
+  private async computeGrams(model: LossNetwork, i: number, scale: ScalePlan, o: ResolvedOptions, content: ContentTargets, points: NetworkPoint[], kernels: Kernels): Promise<GramSet> {
     const style = await prepareStyleImage(this.images[i], scale.styleShapes[i], o, content);
     try {
       return await styleGramsOf(model, style, points, o, kernels, scale.tiling, scale.height);

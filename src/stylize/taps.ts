@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkPoint } from '../core/layers.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import { forward, preprocess, type PassObserver, type Pooling, type Taps } from '../core/network.js';
 import type { Evaluation } from '../optim/types.js';
 
@@ -38,10 +38,10 @@ export class RunTaps {
   private bestLoss = Infinity;
 
   constructor(
-    private readonly model: Vgg19,
+    private readonly model: LossNetwork,
     private readonly s: {
       points: readonly NetworkPoint[];
-      onActivation: Taps['onActivation'];
+      onActivation: Taps<string>['onActivation'];
       /** Taps fire every `every` iterations and on the run's last. */
       every: number;
       /** Iterations planned for the whole run. */
@@ -89,7 +89,7 @@ export class RunTaps {
         for (const [point, a] of kept.activations) await onActivation(point.name, a, { point, shape: a.shape, iteration });
         return;
       }
-      const input = tf.tidy(() => preprocess(x()));
+      const input = tf.tidy(() => preprocess(x(), this.model.architecture.input));
       try {
         const out = await forward(this.model, input, [], pooling, { points, onActivation, iteration });
         tf.dispose([...out.values()]);

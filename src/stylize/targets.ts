@@ -4,7 +4,7 @@ import { throwIfAborted } from '../util/checks.js';
 import { gramMatrix } from '../core/gram.js';
 import { resizeImage } from '../image/input.js';
 import type { Kernels } from '../kernels/index.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { NetworkPoint } from '../core/layers.js';
 import { forward, preprocess } from '../core/network.js';
 import type { ResolvedOptions } from './options.js';
@@ -52,12 +52,12 @@ export { throwIfAborted };
  * Resizes the content to the scale's size, makes its grey version when preserving luminance, and runs the network
  * once for the content activations. (The run's plan checked that the size reaches every loss layer.)
  */
-export async function computeContentTargets(model: Vgg19, contentFull: tf.Tensor4D, scale: ScalePlan, o: ResolvedOptions): Promise<ContentTargets> {
+export async function computeContentTargets(model: LossNetwork, contentFull: tf.Tensor4D, scale: ScalePlan, o: ResolvedOptions): Promise<ContentTargets> {
   const { height, width } = scale;
   const contentColor = resizeImage(contentFull, height, width);
   const content = o.preserveColors === 'luminance' ? luminanceImage(contentColor) : tf.clone(contentColor);
   try {
-    const input = preprocess(content);
+    const input = preprocess(content, model.architecture.input);
     const points = o.contentLayers.map((l) => l.point);
     // A tiled scale does not fit whole: its content activations are made a tile at a time too.
     const acts = await (scale.tiling ? tiledFeatures(model, content, points, o.pooling, scale.tiling) : forward(model, input, points, o.pooling)).finally(() => input.dispose());
@@ -98,7 +98,7 @@ export async function prepareStyleImage(styleFull: tf.Tensor4D, shape: { height:
  * targets of `o.styleStatistic` (`styleTargetOf`; sliced Wasserstein's directions seeded for a scale of output height
  * `scaleHeight`). Caller owns them.
  */
-export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions, kernels: Kernels, tiling?: TileLayout, scaleHeight = 0): Promise<Map<number, tf.Tensor2D>> {
+export async function styleGramsOf(model: LossNetwork, style: tf.Tensor4D, points: readonly NetworkPoint[], o: ResolvedOptions, kernels: Kernels, tiling?: TileLayout, scaleHeight = 0): Promise<Map<number, tf.Tensor2D>> {
   const stat = o.styleStatistic;
   // With a tiled scale, the style image is taken in tiles of the same size (exact: the statistics are sums; the
   // sorting statistics refuse tiled scales in the plan).
@@ -106,7 +106,7 @@ export async function styleGramsOf(model: Vgg19, style: tf.Tensor4D, points: rea
     const tiles = { tileSize: tiling.tileSize, halo: tiling.halo };
     return tiledStatisticTargets(model, style, points, o.pooling, kernels, tiles, stat);
   }
-  const input = preprocess(style);
+  const input = preprocess(style, model.architecture.input);
   const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());
   const grams = new Map<number, tf.Tensor2D>();
   for (const p of points) {

@@ -7,7 +7,7 @@
 import type { ImageInput } from '../image/input.js';
 import { OPTIONS } from '../options/check.js';
 import { createStylizer } from '../stylize/session.js';
-import type { Vgg19 } from '../core/model.js';
+import type { LossNetwork } from '../core/model.js';
 import type { FrameIterable } from './frames.js';
 import { resolveVideoOptions, type StylizedFrame, type VideoOptions } from './frame-loop.js';
 
@@ -18,7 +18,7 @@ export interface StylizeVideoRequest extends VideoOptions {
   frames: FrameIterable;
   style: ImageInput | readonly ImageInput[];
   /** A loaded model to use (not disposed); default: the shipped weights, loaded for this call. */
-  model?: Vgg19;
+  model?: LossNetwork;
 }
 
 /**

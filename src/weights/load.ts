@@ -3,6 +3,7 @@ import { StyleTransferError, invalidOption } from '../errors.js';
 import { OPTIONS } from '../options/check.js';
 import { getPlatform } from '../platform.js';
 import { MAX_MANIFEST_BYTES, isPlainFileName, validateManifest, type TensorEntry, type WeightsManifest } from './manifest.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 import { sha256Hex } from './sha256.js';
 import { PACKAGED_WEIGHTS_INTEGRITY } from './pinned.js';
 import { urlWeightsSource, type LoadProgress, type WeightsSource } from './source.js';
@@ -170,7 +171,7 @@ export function resolveSource(opts: LoadWeightsOptions, guard?: ReadGuard): Weig
  * Downloads (or reads), verifies and returns a weight set's bytes. The manifest is read (at most 1 MiB), checked
  * against `integrity`, then validated field by field before anything else is allocated or read.
  */
-export async function loadWeights(options: LoadWeightsOptions = {}): Promise<LoadedWeights> {
+export async function loadWeights(options: LoadWeightsOptions = {}, arch: NetworkArchitecture = VGG19): Promise<LoadedWeights> {
   const opts = validateLoadOptions(options);
   const signal = opts.signal;
   throwIfAborted(signal);
@@ -179,7 +180,7 @@ export async function loadWeights(options: LoadWeightsOptions = {}): Promise<Loa
   const onAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return await readWeightSet(opts, stop);
+    return await readWeightSet(opts, stop, arch);
   } catch (e) {
     // Whatever a read reports once the caller aborted (e.g. fetch's AbortError), the caller asked for ABORTED.
     if (signal?.aborted) throw abortedError(signal);
@@ -190,7 +191,7 @@ export async function loadWeights(options: LoadWeightsOptions = {}): Promise<Loa
   }
 }
 
-async function readWeightSet(opts: ValidLoadOptions, stopper: AbortController): Promise<LoadedWeights> {
+async function readWeightSet(opts: ValidLoadOptions, stopper: AbortController, arch: NetworkArchitecture): Promise<LoadedWeights> {
   const stop = stopper.signal;
   const shardSizes = new Map<string, number>();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_WEIGHTS_TIMEOUT_MS;
@@ -240,7 +241,7 @@ async function readWeightSet(opts: ValidLoadOptions, stopper: AbortController): 
   } catch (e) {
     throw new StyleTransferError('WEIGHTS_MANIFEST', `${manifestWhere} is not valid JSON: ${(e as Error).message}.`, { location: source.location }, { cause: e });
   }
-  const manifest = validateManifest(parsed, manifestWhere);
+  const manifest = validateManifest(parsed, manifestWhere, arch);
   for (const s of manifest.shards) shardSizes.set(s.file, s.byteLength);
   const verify = opts.verify ?? true;
   const total = manifest.totalBytes; // validated: at most MAX_WEIGHTS_BYTES, and the sum of the shards' sizes

@@ -1,5 +1,5 @@
 import { StyleTransferError, describe } from '../errors.js';
-import { CONV_LAYERS } from '../core/layers.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 
 /** How one tensor is stored in the concatenated shard bytes. */
 export interface TensorEntry {
@@ -24,11 +24,14 @@ export interface ShardEntry {
   sha256: string;
 }
 
-/** The package's weight manifest (`weights/manifest.json`), written by `npm run weights`. */
+/**
+ * A weight manifest (`weights/manifest.json`): the package's, written by `npm run weights`, or another network's
+ * (`encodeWeights`). `architecture` is the network's id (`"vgg19-conv"` for the package's VGG-19).
+ */
 export interface WeightsManifest {
   format: 'neural-style-tfjs/weights';
   formatVersion: 1;
-  architecture: 'vgg19-conv';
+  architecture: string;
   totalBytes: number;
   weightsSha256: string;
   layers: LayerEntry[];
@@ -38,16 +41,25 @@ export interface WeightsManifest {
 /** VGG-19's 16 conv layers hold 20,024,384 parameters: 80,097,536 bytes as float32. */
 const VGG19_FLOAT32_BYTES = 80_097_536;
 /**
- * The most bytes a weight set may have (all shards together): twice VGG-19's float32 size, so even a hostile
- * manifest cannot make the loader allocate more than this. Checked before anything is allocated.
+ * The most bytes a VGG-19 weight set may have (all shards together): twice VGG-19's float32 size, so even a
+ * hostile manifest cannot make the loader allocate more than this. Checked before anything is allocated.
  */
 export const MAX_WEIGHTS_BYTES = 2 * VGG19_FLOAT32_BYTES;
+
+/** The float32 bytes of a network's conv weights (kernels and biases). */
+export function float32Bytes(arch: NetworkArchitecture): number {
+  return arch.convs.reduce((a, c) => a + (9 * c.inChannels * c.outChannels + c.outChannels) * 4, 0);
+}
+
+/** The most bytes a weight set for `arch` may have: twice its float32 size ({@link MAX_WEIGHTS_BYTES} for VGG-19). */
+export function maxWeightsBytes(arch: NetworkArchitecture): number {
+  return 2 * float32Bytes(arch);
+}
 /** The largest manifest file the loader reads (the package's is ~9 KB). */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** The most shards a manifest may list (the package's has 7), so a manifest cannot ask for millions of reads. */
 export const MAX_SHARDS = 1024;
 
-const EXPECTED_CHANNELS = [3, 64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512];
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** A shard name is a plain file name: no folders, no `..`, no scheme, no leading dot, at most 255 characters. */
 const PLAIN_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
@@ -77,11 +89,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isWholeNumber = (v: unknown, min: number, max: number): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 
 /**
- * Validates a parsed manifest field by field (format, VGG-19 conv architecture, shard names and sizes, tensor
- * extents within the shards and not overlapping, quantisation parameters) so a damaged or hostile manifest fails
- * with a StyleTransferError naming the field (`layers[3].kernel.shape`), never a TypeError or a huge allocation.
+ * Validates a parsed manifest field by field (format, the network's conv layers — VGG-19's unless `arch` says
+ * otherwise —, shard names and sizes, tensor extents within the shards and not overlapping, quantisation
+ * parameters) so a damaged or hostile manifest fails with a StyleTransferError naming the field
+ * (`layers[3].kernel.shape`), never a TypeError or a huge allocation.
  */
-export function validateManifest(m: unknown, where: string): WeightsManifest {
+export function validateManifest(m: unknown, where: string, arch: NetworkArchitecture = VGG19): WeightsManifest {
+  const net = arch.name;
+  const maxBytes = maxWeightsBytes(arch);
   function fail(field: string, why: string, code: ManifestCode = 'WEIGHTS_MANIFEST'): never {
     throw new StyleTransferError(code, `${where}: ${why}. ${REMEDY}`, { where, field });
   }
@@ -96,11 +111,11 @@ export function validateManifest(m: unknown, where: string): WeightsManifest {
   }
   if (m.format !== 'neural-style-tfjs/weights') expect('format', m.format, '"neural-style-tfjs/weights"');
   if (m.formatVersion !== 1) expect('formatVersion', m.formatVersion, '1 (the only version this library reads)');
-  if (m.architecture !== 'vgg19-conv') expect('architecture', m.architecture, '"vgg19-conv" (VGG-19\'s conv layers)', 'WEIGHTS_ARCHITECTURE');
+  if (m.architecture !== arch.id) expect('architecture', m.architecture, `${JSON.stringify(arch.id)} (${net}'s conv layers)`, 'WEIGHTS_ARCHITECTURE');
 
   const totalBytes = m.totalBytes;
-  if (!isWholeNumber(totalBytes, 1, MAX_WEIGHTS_BYTES)) {
-    return expect('totalBytes', totalBytes, `a whole number of bytes from 1 to ${MAX_WEIGHTS_BYTES} (twice VGG-19's float32 size)`);
+  if (!isWholeNumber(totalBytes, 1, maxBytes)) {
+    return expect('totalBytes', totalBytes, `a whole number of bytes from 1 to ${maxBytes} (twice ${net}'s float32 size)`);
   }
   if (typeof m.weightsSha256 !== 'string' || !SHA256_HEX.test(m.weightsSha256)) expect('weightsSha256', m.weightsSha256, 'a sha256 as 64 lowercase hex digits');
 
@@ -120,31 +135,32 @@ export function validateManifest(m: unknown, where: string): WeightsManifest {
     const first = names.get(key);
     if (first !== undefined) fail(`${at}.file`, `${at}.file ${JSON.stringify(s.file)} repeats shards[${first}].file: every shard must be a different file`);
     names.set(key, i);
-    if (!isWholeNumber(s.byteLength, 1, MAX_WEIGHTS_BYTES)) expect(`${at}.byteLength`, s.byteLength, `a whole number of bytes from 1 to ${MAX_WEIGHTS_BYTES}`);
+    if (!isWholeNumber(s.byteLength, 1, maxBytes)) expect(`${at}.byteLength`, s.byteLength, `a whole number of bytes from 1 to ${maxBytes}`);
     if (typeof s.sha256 !== 'string' || !SHA256_HEX.test(s.sha256)) expect(`${at}.sha256`, s.sha256, 'a sha256 as 64 lowercase hex digits');
     sum += s.byteLength as number;
   });
   if (sum !== totalBytes) fail('totalBytes', `totalBytes is ${totalBytes} but the shards' byteLength values add up to ${sum}`);
 
-  // Layers: exactly VGG-19's conv layers, each tensor a whole extent inside the shards.
+  // Layers: exactly the network's conv layers, each tensor a whole extent inside the shards.
   const layers = m.layers;
-  if (!Array.isArray(layers)) return expect('layers', layers, `an array of the ${CONV_LAYERS.length} VGG-19 conv layers`);
-  if (layers.length !== CONV_LAYERS.length) fail('layers', `layers: expected the ${CONV_LAYERS.length} VGG-19 conv layers, found ${layers.length}`, 'WEIGHTS_ARCHITECTURE');
+  const convs = arch.convs;
+  if (!Array.isArray(layers)) return expect('layers', layers, `an array of the ${convs.length} ${net} conv layers`);
+  if (layers.length !== convs.length) fail('layers', `layers: expected the ${convs.length} ${net} conv layers, found ${layers.length}`, 'WEIGHTS_ARCHITECTURE');
   const extents: { field: string; start: number; end: number }[] = [];
   layers.forEach((l: unknown, i) => {
     const at = `layers[${i}]`;
     if (!isObject(l)) return expect(at, l, 'an object with name, kernel and bias');
-    if (l.name !== CONV_LAYERS[i]) expect(`${at}.name`, l.name, `"${CONV_LAYERS[i]}" (VGG-19's conv layers in order)`, 'WEIGHTS_ARCHITECTURE');
-    const cin = EXPECTED_CHANNELS[i];
-    const cout = EXPECTED_CHANNELS[i + 1];
+    if (l.name !== convs[i].name) expect(`${at}.name`, l.name, `"${convs[i].name}" (${net}'s conv layers in order)`, 'WEIGHTS_ARCHITECTURE');
+    const cin = convs[i].inChannels;
+    const cout = convs[i].outChannels;
     for (const [part, shape] of [['kernel', [3, 3, cin, cout]], ['bias', [cout]]] as const) {
       const field = `${at}.${part}`;
       const t = l[part];
       if (!isObject(t)) return expect(field, t, 'an object with shape, dtype, offset and byteLength');
       const got: unknown = t.shape;
-      if (!Array.isArray(got) || !got.every((d) => isWholeNumber(d, 0, MAX_WEIGHTS_BYTES))) return expect(`${field}.shape`, got, 'an array of whole numbers');
+      if (!Array.isArray(got) || !got.every((d) => isWholeNumber(d, 0, maxBytes))) return expect(`${field}.shape`, got, 'an array of whole numbers');
       if (got.length !== shape.length || shape.some((d, k) => got[k] !== d)) {
-        expect(`${field}.shape`, got, `[${shape}] for VGG-19's ${CONV_LAYERS[i]}`, 'WEIGHTS_ARCHITECTURE');
+        expect(`${field}.shape`, got, `[${shape}] for ${net}'s ${convs[i].name}`, 'WEIGHTS_ARCHITECTURE');
       }
       if (t.dtype !== 'float32') expect(`${field}.dtype`, t.dtype, '"float32" (storage is described by quantization)');
       const bytesPerValue = quantizationBytes(t.quantization, `${field}.quantization`, expect);

@@ -5,7 +5,7 @@
  */
 import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { StyleTransferError, describe } from '../../errors.js';
-import { CONV_LAYERS } from '../../core/layers.js';
+import { VGG19, type NetworkArchitecture } from '../../core/architecture.js';
 import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import type { Pooling } from '../../core/network.js';
 import { resolveOptions, type LayerWeights, type ResolvedOptions, type StylizeOptions } from '../../stylize/options.js';
@@ -36,11 +36,17 @@ export function layerSetLabel(set: string | LayerWeights): string {
   return Object.entries(set as Record<string, number>).map(([n, w]) => `${n}:${num(w)}`).join('+');
 }
 
-function presetSets(preset: string, kind: 'conv' | 'relu'): string[][] {
-  const firsts = [1, 2, 3, 4, 5].map((b) => `${kind}${b}_1`);
+/** The network a sweep's layer names are in: its stylizer's or model's, else VGG-19. */
+export const sweepNetwork = (o: Pick<SweepOptions, 'stylizer' | 'model'>): NetworkArchitecture => o.stylizer?.model.architecture ?? o.model?.architecture ?? VGG19;
+
+/** A preset's layer sets in `network`: each block's first conv (or its ReLU), cumulated, or every conv. */
+function presetSets(preset: string, kind: 'conv' | 'relu', network: NetworkArchitecture): string[][] {
+  const reluOf = (conv: string) => network.points[network.resolve(conv).index + 1]?.name ?? conv;
+  const named = (conv: string) => (kind === 'conv' ? conv : reluOf(conv));
+  const firsts = network.convBlocks.map((b) => named(b[0]));
   if (preset === 'single') return firsts.map((n) => [n]);
   if (preset === 'cumulative') return firsts.map((_, i) => firsts.slice(0, i + 1));
-  if (preset === 'all') return CONV_LAYERS.map((n) => [kind === 'conv' ? n : n.replace('conv', 'relu')]);
+  if (preset === 'all') return network.convs.map((c) => [named(c.name)]);
   throw new StyleTransferError('INVALID_OPTION', `\`vary.styleLayers\` is ${JSON.stringify(preset)}; expected "single", "cumulative", "all" or a list of layer sets.`, { field: 'vary.styleLayers' });
 }
 
@@ -75,7 +81,7 @@ export function buildAxes(o: SweepOptions): SweepAxis[] {
     };
     switch (k as SweepParameter) {
       case 'styleLayers': {
-        const sets: (string | LayerWeights)[] = typeof v === 'string' ? presetSets(v, kind) : (list() as (string | LayerWeights)[]);
+        const sets: (string | LayerWeights)[] = typeof v === 'string' ? presetSets(v, kind, sweepNetwork(o)) : (list() as (string | LayerWeights)[]);
         const values = sets.map((s) => (typeof s === 'string' ? [s] : s));
         return { parameter: 'styleLayers', values, labels: sets.map(layerSetLabel) };
       }
@@ -185,8 +191,8 @@ const RECORDED: { [K in RecordedOption]: (r: ResolvedOptions) => SweepSettings[K
 };
 
 /** The JSON-able settings of one cell: every recorded option, resolved (defaults filled in). */
-export function settingsOf(opts: StylizeOptions, iterations: number, styleCount: number): SweepSettings {
-  const r = resolveOptions(opts, styleCount);
+export function settingsOf(opts: StylizeOptions, iterations: number, styleCount: number, network?: NetworkArchitecture): SweepSettings {
+  const r = resolveOptions(opts, styleCount, undefined, network);
   const settings = Object.fromEntries(Object.entries(RECORDED).map(([k, f]) => [k, f(r)])) as unknown as SweepSettings;
   settings.iterations = iterations;
   return settings;

@@ -11,7 +11,7 @@ import type { MaskInput } from '../../regions/mask.js';
 import { createStylizer, type Stylizer } from '../../stylize/session.js';
 import type { StylizeOptions } from '../../stylize/options.js';
 import { VERSION } from '../../version.js';
-import { applyAxis, buildAxes, settingsOf } from './axes.js';
+import { applyAxis, buildAxes, settingsOf, sweepNetwork } from './axes.js';
 import { inputInfo, maskInfo, recordMasks, restoreMasks } from './inputs.js';
 import { SWEEP_ONLY, validateSweepRecord } from './record-validate.js';
 import { OPTIONS } from '../../options/check.js';
@@ -79,7 +79,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     idx.forEach((vi, ai) => applyAxis(opts, other[ai], vi));
     const nScales = (opts.scales ?? [1]).length;
     opts.iterations = Math.ceil(maxIter / nScales);
-    const settings = counts.map((n) => settingsOf(opts, n, styleCount)); // validates every cell up front
+    const settings = counts.map((n) => settingsOf(opts, n, styleCount, sweepNetwork(options))); // validates every cell up front
     const label = idx.map((vi, ai) => other[ai].labels[vi]).join(', ') || 'run';
     return { idx, opts, settings, label };
   });

@@ -4,7 +4,7 @@
  */
 import type { StyleStatistic } from '../../core/style-statistics.js';
 import type { ImageInput, RgbaImage } from '../../image/input.js';
-import type { Vgg19 } from '../../core/model.js';
+import type { LossNetwork } from '../../core/model.js';
 import type { Pooling } from '../../core/network.js';
 import type { Stylizer } from '../../stylize/session.js';
 import type { LayerWeights, LossBreakdown, StylizeRequest } from '../../stylize/options.js';
@@ -61,7 +61,7 @@ export interface SweepOptions extends Omit<StylizeRequest, 'iterations' | 'snaps
   /** A stylizer session to run on (its model and style cache are shared). Default: one made for the sweep. */
   stylizer?: Stylizer;
   /** A loaded model for the sweep's stylizer (ignored when `stylizer` is given). Default: loaded once. */
-  model?: Vgg19;
+  model?: LossNetwork;
   onProgress?: (p: SweepProgress) => void | Promise<void>;
 }
 

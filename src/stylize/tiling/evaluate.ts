@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
 import { addSums, lossPoints, type LossSpec } from '../../core/loss-spec.js';
-import type { Vgg19 } from '../../core/model.js';
+import type { LossNetwork } from '../../core/model.js';
 import { activationShape, forward, lossPass, planPass, preprocess, type PointLoss, type Pooling } from '../../core/network.js';
 import { interiorAt, withHalo, type Tile, type TileLayout } from './layout.js';
 
@@ -103,7 +103,7 @@ function interiorOf(a: tf.Tensor4D, t: Tile, s: number): { interior: tf.Tensor4D
 }
 
 /** Loss and gradient of `rgb` `[1,H,W,3]` (its size must be the layout's), tile by tile. See the module comment. */
-export function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec: TiledLossSpec): Promise<TiledLoss> {
+export function tiledLossAndGradient(model: LossNetwork, rgb: tf.Tensor4D, spec: TiledLossSpec): Promise<TiledLoss> {
   return tiledLoss(model, deviceImage(rgb, spec.layout.rows), spec);
 }
 
@@ -111,11 +111,11 @@ export function tiledLossAndGradient(model: Vgg19, rgb: tf.Tensor4D, spec: Tiled
  * The same for an image in JS memory (`[H,W,3]` row-major, the layout's size): the device holds one crop's pass at
  * a time; the gradient comes back as a Float32Array.
  */
-export function tiledLossAndGradientHost(model: Vgg19, rgb: Float32Array, spec: TiledLossSpec): Promise<TiledLoss<Float32Array>> {
+export function tiledLossAndGradientHost(model: LossNetwork, rgb: Float32Array, spec: TiledLossSpec): Promise<TiledLoss<Float32Array>> {
   return tiledLoss(model, hostImage(rgb, spec.layout.height, spec.layout.width), spec);
 }
 
-async function tiledLoss<G>(model: Vgg19, image: TiledImage<G>, spec: TiledLossSpec): Promise<TiledLoss<G>> {
+async function tiledLoss<G>(model: LossNetwork, image: TiledImage<G>, spec: TiledLossSpec): Promise<TiledLoss<G>> {
   const { layout, kernels } = spec;
   const terms = spec.loss.points;
   const points = lossPoints(spec.loss);
@@ -132,7 +132,7 @@ async function tiledLoss<G>(model: Vgg19, image: TiledImage<G>, spec: TiledLossS
       await spec.beforeTile?.(whole, 1);
       // A forward pass summed over the interior needs only the forward halo (half the exact one).
       const tile = withHalo(whole, layout.forwardHalo, layout);
-      const input = tf.tidy(() => preprocess(image.crop(tile)));
+      const input = tf.tidy(() => preprocess(image.crop(tile), model.architecture.input));
       const acts = await forward(model, input, points, spec.pooling).finally(() => input.dispose());
       try {
         terms.forEach(({ point, term }, i) => {
@@ -164,7 +164,7 @@ async function tiledLoss<G>(model: Vgg19, image: TiledImage<G>, spec: TiledLossS
       const loss: PointLoss = (a) => ({ value: tf.scalar(0), grad: term.activationGrad(a, coefficients[i], at()) });
       byPoint.set(point.index, [...(byPoint.get(point.index) ?? []), loss]);
     });
-    const plan = planPass({ pooling: spec.pooling, losses: points });
+    const plan = planPass({ network: model.architecture, pooling: spec.pooling, losses: points });
     for (const tile of layout.tiles) {
       await spec.beforeTile?.(tile, 2);
       current = tile;

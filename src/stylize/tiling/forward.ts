@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
-import type { LayerName, NetworkPoint } from '../../core/layers.js';
-import type { Vgg19 } from '../../core/model.js';
+import type { NetworkPoint } from '../../core/layers.js';
+import type { LossNetwork } from '../../core/model.js';
 import { activationShape, forward, preprocess, type Pooling } from '../../core/network.js';
 import { addSums } from '../../core/loss-spec.js';
 import { statisticSums, targetFromSums, type StyleStatistic } from '../../core/style-statistics.js';
@@ -14,11 +14,11 @@ import { interiorAt, tileLayout, withHalo, type Tile, type TileLayout } from './
  */
 
 /** Runs each tile's crop of `rgb` and hands the kept activations to `use` (freed after it returns). */
-async function eachTile(model: Vgg19, rgb: tf.Tensor4D, points: readonly NetworkPoint[], pooling: Pooling, layout: TileLayout, use: (tile: Tile, acts: Map<LayerName, tf.Tensor4D>) => void): Promise<void> {
+async function eachTile(model: LossNetwork, rgb: tf.Tensor4D, points: readonly NetworkPoint[], pooling: Pooling, layout: TileLayout, use: (tile: Tile, acts: Map<string, tf.Tensor4D>) => void): Promise<void> {
   for (const whole of layout.tiles) {
     // Only the interior's activations are kept: the forward halo makes them exact.
     const t = withHalo(whole, layout.forwardHalo, layout);
-    const input = tf.tidy(() => preprocess(tf.slice(rgb, [0, t.y.cropStart, t.x.cropStart, 0], [1, t.y.cropEnd - t.y.cropStart, t.x.cropEnd - t.x.cropStart, 3])));
+    const input = tf.tidy(() => preprocess(tf.slice(rgb, [0, t.y.cropStart, t.x.cropStart, 0], [1, t.y.cropEnd - t.y.cropStart, t.x.cropEnd - t.x.cropStart, 3]), model.architecture.input));
     const acts = await forward(model, input, points, pooling).finally(() => input.dispose());
     try {
       use(t, acts);
@@ -34,13 +34,13 @@ const interior = (a: tf.Tensor4D, t: Tile, s: number): tf.Tensor4D => {
 };
 
 /** The activations of `rgb` (`[1,H,W,3]` RGB, the layout's size) at `points`, by name; the caller owns them. */
-export async function tiledFeatures(model: Vgg19, rgb: tf.Tensor4D, points: readonly NetworkPoint[], pooling: Pooling, layout: TileLayout): Promise<Map<LayerName, tf.Tensor4D>> {
-  const pieces = new Map<LayerName, tf.Tensor4D[][]>(points.map((p) => [p.name, Array.from({ length: layout.rows }, () => [])]));
+export async function tiledFeatures(model: LossNetwork, rgb: tf.Tensor4D, points: readonly NetworkPoint[], pooling: Pooling, layout: TileLayout): Promise<Map<string, tf.Tensor4D>> {
+  const pieces = new Map<string, tf.Tensor4D[][]>(points.map((p) => [p.name, Array.from({ length: layout.rows }, () => [])]));
   try {
     await eachTile(model, rgb, points, pooling, layout, (t, acts) => {
       for (const p of points) pieces.get(p.name)![t.row].push(interior(acts.get(p.name)!, t, p.stride));
     });
-    const out = new Map<LayerName, tf.Tensor4D>();
+    const out = new Map<string, tf.Tensor4D>();
     for (const p of points) out.set(p.name, tf.tidy(() => tf.concat(pieces.get(p.name)!.map((row) => tf.concat(row, 2)), 1) as tf.Tensor4D));
     return out;
   } finally {
@@ -55,7 +55,7 @@ export async function tiledFeatures(model: Vgg19, rgb: tf.Tensor4D, points: read
  * owns them.
  */
 export async function tiledStatisticTargets(
-  model: Vgg19,
+  model: LossNetwork,
   rgb: tf.Tensor4D,
   points: readonly NetworkPoint[],
   pooling: Pooling,
@@ -64,7 +64,7 @@ export async function tiledStatisticTargets(
   stat: StyleStatistic,
 ): Promise<Map<number, tf.Tensor2D>> {
   const [, height, width] = rgb.shape;
-  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo });
+  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo, network: model.architecture });
   const sums = new Map<number, tf.Tensor[]>();
   try {
     await eachTile(model, rgb, points, pooling, layout, (t, acts) => {

@@ -1,5 +1,5 @@
 import { StyleTransferError } from '../../errors.js';
-import { NETWORK_POINTS, type NetworkPoint } from '../../core/layers.js';
+import { VGG19, type NetworkArchitecture, type NetworkPoint } from '../../core/architecture.js';
 import { TILE_REMAINDER_DIVISOR } from '../../plan/tuning.js';
 
 /**
@@ -63,9 +63,9 @@ export interface TileLayout {
  * padding there instead of the neighbours): each conv adds one, each aligned 2x2 pool halves (rounding up).
  * The same recursion gives how far, in positions at `p`, an input pixel's influence reaches past its tile.
  */
-export function edgeReach(p: NetworkPoint): number {
+export function edgeReach(p: NetworkPoint, network: NetworkArchitecture = VGG19): number {
   let e = 0;
-  for (const q of NETWORK_POINTS.slice(0, p.index + 1)) {
+  for (const q of network.points.slice(0, p.index + 1)) {
     if (q.kind === 'conv') e += 1;
     else if (q.kind === 'pool') e = Math.ceil(e / 2);
   }
@@ -79,8 +79,8 @@ export function edgeReach(p: NetworkPoint): number {
  * 2 · stride · edgeReach at the worst point. For the default layers (deepest relu5_1, stride 16, reach 5) it is
  * 160 px; with relu4_2 as the deepest, 80 px.
  */
-export function exactHalo(points: readonly NetworkPoint[], align: number): number {
-  const need = Math.max(0, ...points.map((p) => 2 * p.stride * edgeReach(p)));
+export function exactHalo(points: readonly NetworkPoint[], align: number, network: NetworkArchitecture = VGG19): number {
+  const need = Math.max(0, ...points.map((p) => 2 * p.stride * edgeReach(p, network)));
   return roundUp(need, align);
 }
 
@@ -90,8 +90,8 @@ export function exactHalo(points: readonly NetworkPoint[], align: number): numbe
  * edgeReach at the worst point, half of {@link exactHalo} (80 px for the default layers). Enough for a forward pass
  * that only sums over the interior (Grams, content differences); the gradient needs the exact halo.
  */
-export function forwardHalo(points: readonly NetworkPoint[], align: number): number {
-  return roundUp(Math.max(0, ...points.map((p) => p.stride * edgeReach(p))), align);
+export function forwardHalo(points: readonly NetworkPoint[], align: number, network: NetworkArchitecture = VGG19): number {
+  return roundUp(Math.max(0, ...points.map((p) => p.stride * edgeReach(p, network))), align);
 }
 
 /** The tile with its crop cut to `halo` on each side (same interior): for the forward-only passes. */
@@ -124,6 +124,8 @@ export interface TileLayoutSpec {
   tileSize: number;
   /** Halo in pixels (rounded up to a multiple of the alignment), or `'exact'` (default). */
   halo?: number | 'exact';
+  /** The network the points are in (its convs and pools decide the reach). Default VGG-19. */
+  network?: NetworkArchitecture;
 }
 
 /** Cuts a `height`x`width` image into tiles for losses at `lossPoints`. */
@@ -131,7 +133,7 @@ export function tileLayout(spec: TileLayoutSpec): TileLayout {
   const { height, width, lossPoints } = spec;
   if (lossPoints.length === 0) throw new StyleTransferError('INVALID_OPTION', 'Tiling needs at least one loss layer.');
   const align = Math.max(...lossPoints.map((p) => p.stride));
-  const exact = exactHalo(lossPoints, align);
+  const exact = exactHalo(lossPoints, align, spec.network);
   const halo = spec.halo === undefined || spec.halo === 'exact' ? exact : roundUp(spec.halo, align);
   const tileSize = roundUp(Math.max(spec.tileSize, align), align);
   const ys = spans(height, tileSize, halo);
@@ -142,7 +144,7 @@ export function tileLayout(spec: TileLayoutSpec): TileLayout {
     height: Math.max(...ys.map((s) => s.cropEnd - s.cropStart)),
     width: Math.max(...xs.map((s) => s.cropEnd - s.cropStart)),
   };
-  const fwd = Math.min(halo, forwardHalo(lossPoints, align));
+  const fwd = Math.min(halo, forwardHalo(lossPoints, align, spec.network));
   return { height, width, tileSize, halo, exactHalo: exact, forwardHalo: fwd, align, rows: ys.length, cols: xs.length, tiles, maxCrop };
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '../../kernels/index.js';
-import type { Vgg19 } from '../../core/model.js';
+import type { LossNetwork } from '../../core/model.js';
 import type { Objective } from '../../optim/types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Targets } from '../targets.js';
@@ -30,7 +30,7 @@ export function tiledLossSpec(t: Targets, o: ResolvedOptions, layout: TileLayout
  * The image terms are cheap and image-sized, so they are taken on the whole image. A non-finite loss: see
  * `checkFinite`.
  */
-export function makeTiledObjective(model: Vgg19, spec: TiledLossSpec): Objective {
+export function makeTiledObjective(model: LossNetwork, spec: TiledLossSpec): Objective {
   return async (x, direction) => {
     const net = await tiledLossAndGradient(model, x as tf.Tensor4D, spec);
     let read: tf.Tensor1D;
@@ -59,7 +59,7 @@ export function makeTiledObjective(model: Vgg19, spec: TiledLossSpec): Objective
  * image terms (`evaluateHost`), gᵀd and the optimiser's extra scalars are computed in JS. Reads back once per tile
  * of pass 2, plus the loss values.
  */
-export function makeHostTiledObjective(model: Vgg19, spec: TiledLossSpec): Objective<Float32Array> {
+export function makeHostTiledObjective(model: LossNetwork, spec: TiledLossSpec): Objective<Float32Array> {
   const { height, width } = spec.layout;
   return async (x, direction, extra) => {
     const net = await tiledLossAndGradientHost(model, x, spec);
