@@ -219,6 +219,16 @@ describe('stylizeFramesMultiPass', () => {
     }
   });
 
+  it('blendWeight: a frame with a neighbour before it in the pass starts from the blend, the pass\'s first frame from its own result', async () => {
+    const before = tf.memory().numTensors;
+    // Two frames, two passes, no temporal loss: pass 2 runs backward, frame 1 (no neighbour) then frame 0.
+    const run = (blendWeight: number) => collect(stylizeFramesMultiPass(stylizer, frames.slice(0, 2), style, { ...multi, passes: 2, temporalFromPass: 3, blendWeight }));
+    const [own, blended] = [await run(0), await run(1)];
+    expect(Array.from(blended[1].image.data)).toEqual(Array.from(own[1].image.data));
+    expect(Array.from(blended[0].image.data)).not.toEqual(Array.from(own[0].image.data));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('aborts with ABORTED in a later pass and frees every tensor; refuses bad options and a clip over maxFrames', async () => {
     const before = tf.memory().numTensors;
     const controller = new AbortController();
