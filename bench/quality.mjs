@@ -3,6 +3,10 @@
 // content/style pairs, each result measured by qualityMeasures() (neural-style-tfjs/experiments), in one process:
 //   npm run bench -- --quality [--size 128] [--iterations 40] [--pairs 4] [--statistics gram,histogram]
 //                             [--normalize false,true] [--normalized-statistics gram] [--every 5] [--backend wasm] [--json]
+//                             [--style-weights 30,100,300 | gram=100/300,mean-std=30,gram+norm=1000] [--tv-weight 1e-3]
+// --style-weights: each variant also at each styleWeight listed (all variants), or per variant: STAT=W/W/… for the
+// statistic without normalisation, STAT+norm=W/… with it (unlisted variants: the default weight). The table then
+// has a row per variant and weight, for comparing statistics at equal content distance.
 // For each pair the variants run one after another, the order rotated by one per pair (so no variant always runs
 // first or last while the shared machine's load drifts). Content and style are resized to --size (long side)
 // first; the style measures compare with that resized style. Recorded per run: the measures, the final loss (the
@@ -64,9 +68,17 @@ const gramMean = async (image, style) => {
 };
 // --normalized-statistics: the statistics also run with normalizeGradients on (default: all of --statistics).
 const normalizedStats = value('normalized-statistics', statistics.join(',')).split(',');
-const variants = normalize.flatMap((n) => statistics.filter((s) => n === false || normalizedStats.includes(s)).map((s) => ({ styleStatistic: s, normalizeGradients: n })));
+const baseVariants = normalize.flatMap((n) => statistics.filter((s) => n === false || normalizedStats.includes(s)).map((s) => ({ styleStatistic: s, normalizeGradients: n })));
+const styleWeights = parseStyleWeights(value('style-weights', ''));
+const tvWeight = value('tv-weight') === undefined ? {} : { tvWeight: Number(value('tv-weight')) };
+const variants = baseVariants.flatMap((v) => {
+  const key = `${v.styleStatistic}${v.normalizeGradients === false ? '' : '+norm'}`;
+  const ws = styleWeights.get(key) ?? styleWeights.get('*');
+  return ws ? ws.map((w) => ({ ...v, styleWeight: w })) : [v];
+});
+const D = core.STYLIZE_DEFAULTS;
 const snapshots = Array.from({ length: Math.floor(iterations / every) }, (_, i) => (i + 1) * every);
-const out = { backend, size, iterations, every, optimizer: 'lbfgs', loadAvgStart: loadavg().map((x) => +x.toFixed(2)), date: new Date().toISOString(), runs: [] };
+const out = { backend, size, iterations, every, optimizer: 'lbfgs', ...tvWeight, loadAvgStart: loadavg().map((x) => +x.toFixed(2)), date: new Date().toISOString(), runs: [] };
 
 for (const [p, [contentFile, styleFile]] of pairs.entries()) {
   const content = await fit(contentFile);
@@ -76,7 +88,7 @@ for (const [p, [contentFile, styleFile]] of pairs.entries()) {
   for (const v of order) {
     const t0 = performance.now();
     const c0 = cpu();
-    const r = await nst.stylize({ content, style, model, size, iterations, snapshots, ...v });
+    const r = await nst.stylize({ content, style, model, size, iterations, snapshots, ...tvWeight, ...v });
     const wallSeconds = (performance.now() - t0) / 1000;
     const cpuSeconds = cpu() - c0;
     const final = r.history.at(-1).loss.total;
@@ -89,7 +101,8 @@ for (const [p, [contentFile, styleFile]] of pairs.entries()) {
     runs.push(run);
     log(`${run.pair} ${v.styleStatistic} normalize=${v.normalizeGradients}: ${wallSeconds.toFixed(1)} s, loss ${final.toExponential(3)}, gram ${measures.gramMean.toFixed(4)}, sw ${measures.slicedWassersteinMean.toFixed(4)}, content ${measures.content.toFixed(3)}, lab ${measures.labHistogram.toFixed(3)}`);
   }
-  const ref = runs.find((x) => x.styleStatistic === 'gram' && x.normalizeGradients === false);
+  // The reference: the plain Gram run at the default weights.
+  const ref = runs.find((x) => x.styleStatistic === 'gram' && x.normalizeGradients === false && (x.styleWeight ?? D.styleWeight) === D.styleWeight);
   for (const run of runs) {
     const hit = ref && run.snapshots.find((s) => s.gramMean <= ref.measures.gramMean * 1.05);
     run.secondsToGramQuality = hit ? hit.seconds : null;
@@ -104,17 +117,29 @@ out.loadAvgEnd = loadavg().map((x) => +x.toFixed(2));
 if (flag('json')) console.log(JSON.stringify(out, null, 1));
 else console.log(qualityTable(out));
 
+/** `--style-weights`: `W,W` for every variant (key '*'), or `KEY=W/W,…` per variant key (`gram`, `gram+norm`). */
+function parseStyleWeights(text) {
+  const out = new Map();
+  for (const entry of text.split(',').filter(Boolean)) {
+    const [key, ws] = entry.includes('=') ? entry.split('=') : ['*', entry];
+    out.set(key, [...(out.get(key) ?? []), ...ws.split('/').map(Number)]);
+  }
+  return out;
+}
+
 /** The markdown table of docs/quality.md: the mean over pairs of each variant's numbers. */
 function qualityTable(o) {
   const f = (v, d) => (v === null || v === undefined ? '—' : v.toFixed(d));
-  const rows = [`| statistic | normalizeGradients | Gram dist. | sliced W. dist. | content dist. (relu4_2) | Lab hist. dist. | wall s | CPU s | s to own loss (5%) | s to Gram quality | reached |`, '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
-  const keys = [...new Set(o.runs.map((r) => `${r.styleStatistic}|${r.normalizeGradients}`))];
+  const weight = (r) => r.styleWeight ?? 'default';
+  const rows = [`| statistic | normalizeGradients | styleWeight | Gram dist. | sliced W. dist. | content dist. (relu4_2) | Lab hist. dist. | wall s | CPU s | s to own loss (5%) | s to Gram quality | reached |`, '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const key = (r) => `${r.styleStatistic}|${r.normalizeGradients}|${weight(r)}`;
+  const keys = [...new Set(o.runs.map(key))];
   for (const k of keys) {
-    const rs = o.runs.filter((r) => `${r.styleStatistic}|${r.normalizeGradients}` === k);
+    const rs = o.runs.filter((r) => key(r) === k);
     const m = (g) => rs.reduce((s, r) => s + g(r), 0) / rs.length;
     const reached = rs.filter((r) => r.secondsToGramQuality !== null);
     const ttq = reached.length ? reached.reduce((s, r) => s + r.secondsToGramQuality, 0) / reached.length : null;
-    rows.push(`| ${rs[0].styleStatistic} | ${rs[0].normalizeGradients} | ${f(m((r) => r.measures.gramMean), 4)} | ${f(m((r) => r.measures.slicedWassersteinMean), 4)} | ${f(m((r) => r.measures.content), 3)} | ${f(m((r) => r.measures.labHistogram), 3)} | ${f(m((r) => r.wallSeconds), 1)} | ${f(m((r) => r.cpuSeconds), 1)} | ${f(m((r) => r.secondsToOwnLoss), 1)} | ${f(ttq, 1)} | ${reached.length}/${rs.length} |`);
+    rows.push(`| ${rs[0].styleStatistic} | ${rs[0].normalizeGradients} | ${weight(rs[0])} | ${f(m((r) => r.measures.gramMean), 4)} | ${f(m((r) => r.measures.slicedWassersteinMean), 4)} | ${f(m((r) => r.measures.content), 3)} | ${f(m((r) => r.measures.labHistogram), 3)} | ${f(m((r) => r.wallSeconds), 1)} | ${f(m((r) => r.cpuSeconds), 1)} | ${f(m((r) => r.secondsToOwnLoss), 1)} | ${f(ttq, 1)} | ${reached.length}/${rs.length} |`);
   }
   return rows.join('\n');
 }

@@ -7,6 +7,7 @@
 //   node bench/video.mjs                                  # 48 px, 3 frames, 20 iterations a frame (40 the first)
 //   node bench/video.mjs --size 64 --frames 5 --iterations 30 --json
 //   node bench/video.mjs --modes temporal --temporal-weight 1e4   # some of the modes; another weight
+//   node bench/video.mjs --modes temporal,multi-pass --passes 4 --pass-iterations 10   # the multi-pass mode
 //   node bench/video.mjs --source texture                 # test/helpers/motion.ts's texture instead of the photo
 //   node bench/video.mjs --gif /tmp/video.gif             # also write each mode's frames side by side (ffmpeg)
 //   node bench/video.mjs --strip strip.jpg --scale 3      # also a frame strip: a row of the clip, then one per mode
@@ -36,6 +37,9 @@ const stripFile = value('strip');
 const scale = Number(value('scale', '1'));
 const temporalWeight = value('temporal-weight') === undefined ? undefined : Number(value('temporal-weight'));
 const [dx, dy] = [1.5, 0.5];
+// The multi-pass mode (`--modes multi-pass`): passes, and iterations of every frame in every pass.
+const passes = Number(value('passes', '4'));
+const passIterations = Number(value('pass-iterations', String(Math.max(1, Math.round(iterations / 2)))));
 
 const lib = await import(pathToFileURL(join(root, 'dist', 'node.js')).href);
 const core = await import(pathToFileURL(join(root, 'dist', 'core.js')).href);
@@ -88,7 +92,11 @@ const rows = [];
 const outputs = {};
 for (const consistency of modes) {
   const out = [];
-  for await (const f of lib.stylizeFrames(stylizer, frames, style, { size, iterations, firstFrameIterations: first, consistency, ...(temporalWeight !== undefined && { temporalWeight }) })) {
+  const tw = temporalWeight !== undefined ? { temporalWeight } : {};
+  const loop = consistency === 'multi-pass'
+    ? lib.stylizeFramesMultiPass(stylizer, frames, style, { size, passes, iterations: passIterations, ...tw })
+    : lib.stylizeFrames(stylizer, frames, style, { size, iterations, firstFrameIterations: first, consistency, ...tw });
+  for await (const f of loop) {
     out.push(f);
     console.error(`${consistency} frame ${f.index}: ${(f.ms / 1000).toFixed(1)} s, temporal error ${f.temporalError?.toFixed(1) ?? '-'}`);
   }

@@ -33,7 +33,7 @@ if (!existsSync(join(IMAGES, 'tubingen.jpg'))) {
   console.error(`docs:figures: the shared images are missing (expected ${IMAGES}/tubingen.jpg and friends).`);
   process.exit(1);
 }
-const { ready, loadVgg19, createStylizer, extractFeatures, readImage, writeImage, VERSION } = await import('neural-style-tfjs/node');
+const { ready, loadVgg19, createStylizer, extractFeatures, readImage, decodeImage, writeImage, VERSION } = await import('neural-style-tfjs/node');
 const { gramMatrix, fitSize, resizeImage, toImageTensor } = await import('neural-style-tfjs/core');
 const {
   sweep, renderContactSheet, reconstruct, renderFeatureMaps, renderGram, createImage, drawText, measureText, wrapText, blit, resizeRgba,
@@ -67,6 +67,8 @@ const S = {
   // the photo; shown at 1024 px with a 512 px crop at full resolution. Long (see docs/performance.md).
   large: { size: px(2048), shownWidth: px(1024), crop: px(512) },
   studyIters: [q(20), q(60)],
+  // docs/layers.md, "Style statistics per layer": the painting's texture from noise through each layer alone.
+  statistics: { size: 64, iterations: q(100), layers: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] },
 };
 /** JPEG quality of the photographic figures (results, contact sheets); line art and heat maps are PNG. */
 const JPEG_QUALITY = 85;
@@ -369,6 +371,31 @@ FIGURES.study = {
     }
     const record = JSON.parse(readFileSync(join(RECORDS, 'study.json'), 'utf8'));
     return { width: 0, height: 0, runs: record.timings.runs, notes: record.timings.cached ? [`${record.timings.cached} runs kept from docs/generated/study.state.json`] : [] };
+  },
+};
+
+/**
+ * Style statistics per layer (docs/layers.md): `neural-style-tfjs study --statistics all` on the painting (its
+ * texture reconstructed from noise through each layer alone with each statistic), its report and record into
+ * docs/generated/, and the report's sliced-Wasserstein chart (SVG) into docs/figures/. The report's contact sheet
+ * goes to docs/generated/ as JPEG: at over 200 kB it does not fit the 2 MB that docs/ pictures may take.
+ */
+FIGURES['study-statistics'] = {
+  files: ['study-statistics.svg'],
+  make: async () => {
+    const report = join(RECORDS, 'statistics.html');
+    const { size, iterations, layers } = S.statistics;
+    const args = [join(ROOT, 'dist', 'cli.js'), 'study', join(IMAGES, 'tubingen.jpg'), join(IMAGES, 'starry_night.jpg'), '--statistics', 'all', '--layers', layers.join(','), '--size', String(size), '--iterations', String(iterations), '-o', report, '--quiet'];
+    execFileSync(process.execPath, args, { stdio: 'inherit' });
+    const html = readFileSync(report, 'utf8');
+    const sheet = /<img src="data:image\/png;base64,([^"]*)"[^>]*alt="contact sheet: layers × statistics">/.exec(html);
+    const svg = [...html.matchAll(/<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*aria-label="([^"]*)"[\s\S]*?<\/svg>/g)].find((m) => m[1].startsWith('Sliced Wasserstein distance to the style at the optimised layer'));
+    if (!sheet || !svg) throw new Error('docs:figures: the statistics report has no contact sheet or sliced-Wasserstein chart');
+    const img = decodeImage(Buffer.from(sheet[1], 'base64'), 'the contact sheet');
+    await writeImage(join(RECORDS, 'study-statistics.jpg'), img, { quality: JPEG_QUALITY });
+    await writeFile(join(OUT, 'study-statistics.svg'), `${svg[0]}\n`);
+    const record = JSON.parse(readFileSync(join(RECORDS, 'statistics.json'), 'utf8'));
+    return { width: img.width, height: img.height, runs: record.timings.runs };
   },
 };
 

@@ -41,7 +41,7 @@ export type StyleTransferErrorCode =
   | 'FFMPEG_MISSING'
   /** ffmpeg ran but failed, or its output was not what was asked for; `details.stderr` holds the end of its log. */
   | 'FFMPEG_FAILED'
-  /** The browser could not decode a video (an unsupported codec or a damaged file), or a seek never completed. */
+  /** The browser could not decode a video (an unsupported codec or a damaged file), a seek never completed, or a live stream has no video, has ended or gave no frame in time. */
   | 'VIDEO_UNREADABLE';
 
 /**

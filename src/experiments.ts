@@ -30,6 +30,9 @@ export { createImage, blit, resizeRgba, type Color } from './experiments/raster.
 export { study, studyRuns, type StudyOptions, type StudySelectOptions, type StudySelected, type StudyRunInfo, type StudyPair, type StudyExperimentName, type StudyCache, type StudyCacheEntry, type StudyProgress, type StudyRun, type StudyResult, type StudyRecord, type StudyExperiment, type StudyPairResult, type CellMeasurements, type ReceptiveFieldRow } from './insight/study.js';
 export { renderStudyReport, type StudyReportOptions } from './insight/report.js';
 export { validateStudyRecord } from './insight/record.js';
+// The study's per-statistic comparison (`study --statistics`, docs/layers.md).
+export { statisticsStudy, DEFAULT_STATISTICS_LAYERS, type StatisticsStudyOptions, type StatisticsStudyProgress, type StatisticsCell, type StatisticsPairResult, type StatisticsStudyRecord, type StatisticsStudyResult } from './insight/statistics-study.js';
+export { renderStatisticsReport } from './insight/statistics-report.js';
 export { featureDistances, gramDistances, styleGrams, type LayerDistance, type DistanceOptions } from './insight/feature-distance.js';
 export { regionGramDistances, type RegionDistanceOptions } from './insight/region-distance.js';
 export { psnr, ssim } from './insight/image-quality.js';

@@ -58,7 +58,8 @@ export {
   type ReluName,
 } from './core/layers.js';
 export type { ImageInput, PixelData, PixelRange, RgbaImage } from './image/input.js';
-export { stylizeFrames, stylizeVideo, temporalError, type VideoOptions, type VideoConsistency, type StylizedFrame, type StylizeVideoRequest } from './video/stylize-video.js';
+export { stylizeFrames, stylizeVideo, temporalError, type VideoOptions, type VideoConsistency, type StylizedFrame, type StylizeVideoRequest, type FrameStylizer } from './video/stylize-video.js';
+export { stylizeFramesMultiPass, type MultiPassOptions } from './video/multi-pass.js';
 export type { TemporalFrame } from './stylize/temporal.js';
 export { tfjsFlowSource, type FlowSource, type FramePair } from './video/flow-source.js';
 export { opticalFlow, endpointError, OPTICAL_FLOW_DEFAULTS, type OpticalFlowOptions } from './video/flow.js';

@@ -14,6 +14,7 @@ import { browserDefaultWeights } from '../weights/browser-default.js';
 
 export * from '../index.js';
 export { framesFromVideo, frameTimes, VIDEO_FRAME_LIMITS, type VideoFramesOptions } from './browser-video.js';
+export { framesFromStream, framesFromVideoFrames, type StreamFramesOptions, type VideoFrameInputOptions } from './browser-stream.js';
 export { setWasmPaths };
 
 /**

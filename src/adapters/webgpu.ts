@@ -18,6 +18,7 @@ import { browserDefaultWeights } from '../weights/browser-default.js';
 
 export * from '../index.js';
 export { framesFromVideo, frameTimes, VIDEO_FRAME_LIMITS, type VideoFramesOptions } from './browser-video.js';
+export { framesFromStream, framesFromVideoFrames, type StreamFramesOptions, type VideoFrameInputOptions } from './browser-stream.js';
 
 /**
  * The package's weights/ folder beside this file, written so that bundlers keep the build machine's path out of

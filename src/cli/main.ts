@@ -24,6 +24,15 @@ function fail(message: string, exitCode: number, code = 'USAGE'): number {
   return exitCode;
 }
 
+/**
+ * The exit code (after the line on stderr and the `--json` error event) when the event loop empties while
+ * {@link main} still waits: a wait that nothing will end. Node would otherwise exit with code 0 in the middle of
+ * the command, without a word (how Ctrl-C during `video` once ended: ffmpeg.ts `framesFromVideo`).
+ */
+export function stoppedUnfinished(): number {
+  return fail('internal error: the command stopped before it finished (it waited for something that never came); please report it', 1, 'INTERNAL');
+}
+
 /** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;

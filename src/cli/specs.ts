@@ -165,6 +165,8 @@ export const STUDY: CommandSpec = {
     { name: 'state', type: 'string', arg: 'FILE', help: 'finished runs, kept so a rerun skips them', default: '<output>.state.json' },
     { name: 'fresh', type: 'boolean', help: 'ignore (and replace) the state file' },
     { name: 'replay', type: 'string', arg: 'FILE', help: 're-run the study a JSON record describes (images from the record unless given)' },
+    { name: 'statistics', type: 'string', arg: 'NAMES|all', help: 'instead of the layer experiments, compare these style statistics per layer: each of --layers (default conv1_1,…,conv5_1) alone with each statistic, one --iterations count (default 100)' },
+    { name: 'statistics-task', type: 'string', arg: 'texture|stylize', help: 'with --statistics: reconstruct the style texture from noise (style term only), or stylise the content', default: 'texture' },
     ...STYLIZE_FLAGS.filter((fl) => !NOT_STUDY_FLAGS.includes(fl.name)),
     ...QUEUE_FLAGS,
   ],
@@ -177,6 +179,7 @@ export const STUDY: CommandSpec = {
     `${BIN} study photo.jpg starry_night.jpg --size 96 --iterations 20,80 -o study.html`,
     `${BIN} study --pairs a.jpg:starry.jpg,b.jpg:scream.jpg --layers conv1_1,conv2_1,conv3_1,conv4_1,conv5_1 -o two.html`,
     `${BIN} study --replay study.json -o again.html`,
+    `${BIN} study photo.jpg starry_night.jpg --statistics gram,mean-std,histogram --layers conv1_1,conv3_1,conv5_1 --size 96 --iterations 100 -o stats.html`,
   ],
 };
 

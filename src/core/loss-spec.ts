@@ -67,6 +67,12 @@ export interface ImageTerm {
 export interface PointTerm {
   point: NetworkPoint;
   term: ActivationTerm;
+  /**
+   * The weight the term's loss carries (`contentWeight`/`styleWeight` times the layer's): with `normalizeGradients`
+   * the term's activation gradient starts a scale at this L1 norm (jcjohnson's normalised gradient times the
+   * strength). Default 1.
+   */
+  weight?: number;
 }
 
 /**

@@ -21,3 +21,9 @@ export type DomImageSource =
 export type DomVideoElement = DomClass<'HTMLVideoElement'>;
 /** `Blob` (and so `File`) where a lib declares it, else `never`. */
 export type DomBlob = DomClass<'Blob'>;
+/** WebCodecs `VideoFrame` where a lib declares it, else `never`. */
+export type DomVideoFrame = DomClass<'VideoFrame'>;
+/** `MediaStream` (a webcam, a canvas capture) where the DOM lib is loaded, else `never`. */
+export type DomMediaStream = DomClass<'MediaStream'>;
+/** `MediaStreamTrack` where the DOM lib is loaded, else `never`. */
+export type DomMediaStreamTrack = DomClass<'MediaStreamTrack'>;

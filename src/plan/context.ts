@@ -51,7 +51,8 @@ export function planContext(request: PlanRequest, facts: BackendFacts): PlanCont
 /** A whole-image step's memory at `height`x`width` with `historySize` pairs; with the backend's prepared convs (WASM: Winograd's weights) unless `withConvs` is false. */
 export function wholeStepMemory(ctx: PlanContext, height: number, width: number, historySize: number, withConvs = true): MemoryEstimate {
   const convWeightBytes = withConvs ? (ctx.facts.convBytes?.(convUse(ctx.tappedPass, height, width)) ?? 0) : 0;
-  return stepMemory(ctx.pass, { height, width, optimizer: ctx.request.o.optimizer, historySize, pyramid: ctx.pyramid, convWeightBytes });
+  const { optimizer, styleStatistic } = ctx.request.o;
+  return stepMemory(ctx.pass, { height, width, optimizer, historySize, pyramid: ctx.pyramid, convWeightBytes, styleStatistic, stylePoints: ctx.stylePoints });
 }
 
 /** The budget check as a function (undefined when there is no budget), as {@link chooseTiling} takes it. */

@@ -6,9 +6,10 @@
 import type { NetworkPoint } from '../core/layers.js';
 import type { NetworkArchitecture } from '../core/architecture.js';
 import { activationShape, type PassPlan } from '../core/network.js';
+import type { StyleStatistic } from '../core/style-statistics.js';
 import type { ConvUse, DeviceLimits, PlannedTensor } from '../kernels/index.js';
 import type { TileLayout } from '../stylize/tiling/layout.js';
-import { ADAM_VECTORS, BACKWARD_ACTIVATIONS, BACKWARD_IMAGES, IMAGE_SIZED_TENSORS, IMAGE_SIZED_TENSORS_HOST_STATE, LBFGS_WORKING_VECTORS } from './tuning.js';
+import { ADAM_VECTORS, BACKWARD_ACTIVATIONS, BACKWARD_IMAGES, IMAGE_SIZED_TENSORS, IMAGE_SIZED_TENSORS_HOST_STATE, LBFGS_WORKING_VECTORS, SORT_TEMPORARIES } from './tuning.js';
 
 /** What a memory estimate is for. */
 export interface MemoryEstimateInput {
@@ -32,6 +33,13 @@ export interface MemoryEstimateInput {
    * device's limit ({@link MemoryEstimate.largest}). Default: none.
    */
   backend?: string;
+  /**
+   * The style terms' statistic (`styleStatistic`): `'histogram'` and `'sliced-wasserstein'` add their sort buffers
+   * to `backward` ({@link sortBytes}). Default `'gram'`.
+   */
+  styleStatistic?: StyleStatistic;
+  /** The points of the style terms, for the sort buffers. Default: all of `lossPoints`. */
+  stylePoints?: readonly NetworkPoint[];
 }
 
 /** The largest single tensor of a step on a GPU, against the device's per-allocation limit. */
@@ -50,7 +58,7 @@ export interface LargestAllocation {
 export interface MemoryEstimate {
   /** Activations kept by the forward pass for the backward pass. */
   activations: number;
-  /** Gradients and temporaries alive at once during the backward pass. */
+  /** Gradients and temporaries alive at once during the backward pass (with a sorting statistic, its sort buffers). */
   backward: number;
   /** Optimiser state (L-BFGS history or Adam moments) and image-sized working vectors. */
   optimizer: number;
@@ -82,9 +90,19 @@ export function activationBytes(p: NetworkPoint, height: number, width: number):
 }
 
 /**
+ * The sort buffers of a sorting statistic's style terms ({@link SORT_TEMPORARIES} activations at the largest point
+ * they read; the terms run one at a time), 0 for the others: a whole-image step only (sorting terms are never tiled).
+ */
+export function sortBytes(statistic: StyleStatistic | undefined, stylePoints: readonly NetworkPoint[], height: number, width: number): number {
+  if (statistic !== 'histogram' && statistic !== 'sliced-wasserstein') return 0;
+  return SORT_TEMPORARIES[statistic] * Math.max(0, ...stylePoints.map((p) => activationBytes(p, height, width)));
+}
+
+/**
  * Peak memory of one optimisation step whose loss pass follows `pass` (see `planPass`): the activations it retains,
- * {@link BACKWARD_ACTIVATIONS} of the largest activation and {@link BACKWARD_IMAGES} images during the backward
- * sweep, the optimiser's state and the targets. The run plan and `estimateMemory` both call this.
+ * {@link BACKWARD_ACTIVATIONS} of the largest activation, {@link BACKWARD_IMAGES} images and a sorting statistic's
+ * buffers ({@link sortBytes}) during the backward sweep, the optimiser's state and the targets. The run plan and
+ * `estimateMemory` both call this.
  */
 export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'lossPoints' | 'backend' | 'network'> & { convWeightBytes?: number }): MemoryEstimate {
   const { height, width } = input;
@@ -96,7 +114,8 @@ export function stepMemory(pass: PassPlan, input: Omit<MemoryEstimateInput, 'los
     if (pass.retained.has(p.index)) activations += b;
   }
   const image = imageBytes(height, width);
-  const backward = BACKWARD_ACTIVATIONS * largest + BACKWARD_IMAGES * image;
+  const sorts = sortBytes(input.styleStatistic, input.stylePoints ?? [...pass.lossPoints].map((i) => pass.network.points[i]), height, width);
+  const backward = BACKWARD_ACTIVATIONS * largest + BACKWARD_IMAGES * image + sorts;
   const vectors = input.optimizer === 'lbfgs' ? 2 * (input.historySize ?? DEFAULT_HISTORY) + LBFGS_WORKING_VECTORS : ADAM_VECTORS;
   const optimizer = vectors * image * (input.pyramid ? PYRAMID_SHARE : 1);
   const targets = [...pass.lossPoints].reduce((a, i) => a + Math.max(pass.network.points[i].channels ** 2 * F32, activationBytes(pass.network.points[i], height, width)), 0);

@@ -44,6 +44,16 @@ export const BACKWARD_ACTIVATIONS = 4;
 export const BACKWARD_IMAGES = 2;
 
 /**
+ * Activation-sized temporaries a sorting style term (`'histogram'`, `'sliced-wasserstein'`) holds at once while it
+ * is evaluated in the backward sweep, beyond a Gram term's (which {@link BACKWARD_ACTIVATIONS} covers): the sorted
+ * rows, `topk`'s values and int32 indices, the target resampled to the image's positions, the difference, the
+ * unsorted gradient (and the projections both ways). Counted at the largest activation a sorting term reads. Peak
+ * bytes over a Gram term's (`tf.profile`, WASM, 24x24x64, test/plan/sort-memory.test.ts): histogram 3.8 activations
+ * (5.8 with the style's positions resampled), sliced Wasserstein 7.0 (8.0).
+ */
+export const SORT_TEMPORARIES: Readonly<Record<'histogram' | 'sliced-wasserstein', number>> = { histogram: 6, 'sliced-wasserstein': 8 };
+
+/**
  * Image-sized vectors L-BFGS holds besides its pairs: the image, gradient, direction, previous gradient, the line
  * search's point and its gradient (counted from optim/lbfgs.ts, not measured alone; part of the 512 px check above).
  */

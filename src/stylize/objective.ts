@@ -32,8 +32,9 @@ export interface RunLoss extends LossSpec {
 export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): RunLoss {
   const terms: (PointTerm & { label: PartLabel })[] = [];
   for (const l of o.contentLayers) {
-    const term = contentTerm(t.contentFeatures.get(l.point.index)!, o.contentWeight * l.weight, o.lossNormalization, t.contentWeights?.get(l.point.index));
-    terms.push({ point: l.point, term, label: { kind: 'content', layer: l.name } });
+    const weight = o.contentWeight * l.weight;
+    const term = contentTerm(t.contentFeatures.get(l.point.index)!, weight, o.lossNormalization, t.contentWeights?.get(l.point.index));
+    terms.push({ point: l.point, term, weight, label: { kind: 'content', layer: l.name } });
   }
   if (t.regions) {
     const share = 1 / t.regions.length;
@@ -41,14 +42,16 @@ export function runLoss(t: Targets, o: ResolvedOptions, kernels: Kernels): RunLo
       for (const l of o.styleLayers) {
         const guide = r.guides.get(l.point.index);
         if (!guide) continue;
-        const term = styleTerm(r.grams.get(l.point.index)!, o.styleWeight * l.weight * r.weight * share, o.lossNormalization, kernels, guide);
-        terms.push({ point: l.point, term, label: { kind: 'style', layer: l.name } });
+        const weight = o.styleWeight * l.weight * r.weight * share;
+        const term = styleTerm(r.grams.get(l.point.index)!, weight, o.lossNormalization, kernels, guide);
+        terms.push({ point: l.point, term, weight, label: { kind: 'style', layer: l.name } });
       }
     }
   } else {
     for (const l of o.styleLayers) {
-      const term = statisticTerm(o.styleStatistic, t.styleGrams.get(l.point.index)!, o.styleWeight * l.weight, o.lossNormalization, kernels, sliceSeed(o.seed, l.point.index, t.height));
-      terms.push({ point: l.point, term, label: { kind: 'style', layer: l.name } });
+      const weight = o.styleWeight * l.weight;
+      const term = statisticTerm(o.styleStatistic, t.styleGrams.get(l.point.index)!, weight, o.lossNormalization, kernels, sliceSeed(o.seed, l.point.index, t.height));
+      terms.push({ point: l.point, term, weight, label: { kind: 'style', layer: l.name } });
     }
   }
   const image = [tvTerm(o.tvWeight), ...(t.temporal ? [temporalTerm(t.temporal, o.temporalWeight)] : [])];
@@ -97,10 +100,10 @@ export function makeObjective(model: LossNetwork, loss: LossSpec, s: WholeObject
   // The terms by point, and where each part of the breakdown finds its value.
   const terms = new Map<number, PointLoss[]>();
   const slots: [point: number, term: number][] = [];
-  for (const { point, term } of loss.points) {
+  for (const { point, term, weight } of loss.points) {
     const list = terms.get(point.index) ?? [];
     terms.set(point.index, list);
-    slots.push([point.index, list.push(scaling.wrap(wholeImageLoss(term), slots.length)) - 1]);
+    slots.push([point.index, list.push(scaling.wrap(wholeImageLoss(term), slots.length, weight)) - 1]);
   }
   return async (x, direction, extra): Promise<ObservedEvaluation> => {
     throwIfAborted(signal, 'stylize()');

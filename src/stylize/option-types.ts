@@ -153,9 +153,10 @@ export interface StylizeOptions {
   precondition?: 'pyramid' | 'none' | { levels?: number; decay?: number };
   /**
    * Balance the layers by their gradients. `true`: each term's loss (content and style, per layer) is multiplied by
-   * 1/‖∂L/∂F‖₁ of its activation gradient, computed once at the start of each scale and fixed during it: a scaled
-   * loss, so L-BFGS's curvature pairs and line search stay consistent. `'per-evaluation'` (Adam only):
-   * jcjohnson's `-normalize_gradients`, which divides every evaluation's layer gradients by their L1 norms (not the
+   * a factor fixed at the start of each scale so that its activation gradient starts the scale at an L1 norm equal
+   * to the term's weight (`contentWeight`, `styleWeight` times the layer's): a scaled loss, so L-BFGS's curvature
+   * pairs and line search stay consistent. `'per-evaluation'` (Adam only): jcjohnson's `-normalize_gradients`,
+   * which divides every evaluation's layer gradients by their L1 norms and multiplies them by the weights (not the
    * gradient of any loss, so L-BFGS refuses it). Default false. Not combinable with tiling.
    */
   normalizeGradients?: boolean | 'per-evaluation';

@@ -10,7 +10,9 @@ import { resolveOptions, type IterationInfo, type ResolvedOptions, type StylizeO
 import { RunQueue } from './queue.js';
 import { expiringStep, makeResult, median, type HistoryEntry, type Snapshot, type StylizePlan, type StylizeResult, type StylizeStep } from './result.js';
 import { now, runStyleTransfer, type RunStep, type RunSummary } from './run.js';
-import { PreparedStyle, type StyleHandle } from './style-handle.js';
+import { PreparedStyle, type StyleHandle, type StyleInput } from './style-handle.js';
+import { stylizeFrames, type StylizedFrame, type VideoOptions } from '../video/frame-loop.js';
+import type { FrameIterable } from '../video/frames.js';
 import { throwIfAborted } from './targets.js';
 import { raceTileCallback, safely, settled } from './callbacks.js';
 import { resolvePrepareOptions, type PrepareStyleOptions } from './prepare-options.js';
@@ -19,8 +21,7 @@ import { planCall, type ImageSize } from './plan-call.js';
 export type { PrepareStyleOptions } from './prepare-options.js';
 export type { ImageSize } from './plan-call.js';
 
-/** A style given to a call: one image, several (blended), or a handle from {@link Stylizer.prepareStyle}. */
-export type StyleInput = ImageInput | readonly ImageInput[] | StyleHandle;
+export type { StyleInput } from './style-handle.js';
 
 /**
  * A style-transfer session: one loaded VGG-19, styles whose Gram matrices are computed once and reused, and a
@@ -48,6 +49,14 @@ export interface Stylizer {
    * the session's queue until the loop ends, so finish it or leave it with `break` (which frees everything).
    */
   steps(content: ImageInput, style: StyleInput, options?: StylizeOptions): AsyncGenerator<StylizeStep, void, undefined>;
+  /**
+   * Stylises a clip frame by frame with temporal consistency (Ruder et al.; docs/video.md): an async iterator of
+   * the stylised frames, each yielded as soon as it is done, with progress (`onIteration`), abort (`signal`) and
+   * resume (`finished`: a finished frame is never recomputed). Runs on this session's model; a style given as
+   * images is prepared once for the clip, a handle from {@link Stylizer.prepareStyle} is used as it is. Each frame
+   * is one call in the session's queue. Breaking out of the loop, an abort or an error frees every tensor.
+   */
+  video(frames: FrameIterable, style: StyleInput, options?: VideoOptions): AsyncGenerator<StylizedFrame, void, undefined>;
   /**
    * What `stylize(content, style, options)` would do on the current backend, planned from the images' sizes alone:
    * each scale's size, tiles, L-BFGS pairs, where the optimiser's state lives and its estimated bytes, and the
@@ -154,6 +163,10 @@ class Session implements Stylizer {
     } finally {
       await run.return(undefined as never);
     }
+  }
+
+  video(frames: FrameIterable, style: StyleInput, options: VideoOptions = {}): AsyncGenerator<StylizedFrame, void, undefined> {
+    return stylizeFrames(this, frames, style, options);
   }
 
   async plan(content: ImageSize, style: ImageSize | readonly ImageSize[] | StyleHandle, options: StylizeOptions = {}): Promise<StylizePlan> {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleTransferError } from '../errors.js';
+import type { ImageInput } from '../image/input.js';
 import type { NetworkPoint } from '../core/layers.js';
 import type { Kernels } from '../kernels/index.js';
 import type { LossNetwork } from '../core/model.js';
@@ -27,6 +28,9 @@ export interface StyleHandle {
   /** Frees the images and cached Grams (at once, or when the calls using it finish). */
   dispose(): void;
 }
+
+/** A style given to a call: one image, several (blended), or a handle from {@link Stylizer.prepareStyle}. */
+export type StyleInput = ImageInput | readonly ImageInput[] | StyleHandle;
 
 /** Cached Gram sizes kept per style image: a coarse-to-fine run uses one per scale. */
 export const GRAM_SETS_PER_IMAGE = 8;

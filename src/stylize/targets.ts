@@ -9,7 +9,7 @@ import type { NetworkPoint } from '../core/layers.js';
 import { forward, preprocess } from '../core/network.js';
 import type { ResolvedOptions } from './options.js';
 import type { ScalePlan } from './plan.js';
-import { tiledFeatures, tiledGrams, tiledStatisticTargets } from './tiling/forward.js';
+import { tiledFeatures, tiledStatisticTargets } from './tiling/forward.js';
 import { resampleQuantiles, sliceSeed, styleTargetOf } from '../core/style-statistics.js';
 import type { TileLayout } from './tiling/layout.js';
 import type { TemporalTarget } from '../core/losses.js';
@@ -104,7 +104,7 @@ export async function styleGramsOf(model: LossNetwork, style: tf.Tensor4D, point
   // sorting statistics refuse tiled scales in the plan).
   if (tiling && Math.max(style.shape[1], style.shape[2]) > tiling.tileSize) {
     const tiles = { tileSize: tiling.tileSize, halo: tiling.halo };
-    return stat === 'gram' ? tiledGrams(model, style, points, o.pooling, kernels, tiles) : tiledStatisticTargets(model, style, points, o.pooling, kernels, tiles, stat);
+    return tiledStatisticTargets(model, style, points, o.pooling, kernels, tiles, stat);
   }
   const input = preprocess(style, model.architecture.input);
   const acts = await forward(model, input, points, o.pooling).finally(() => input.dispose());

@@ -1,16 +1,18 @@
 /**
  * The `video` command end to end through ffmpeg, as a user runs it: the BUILT dist/cli.js (`npx tsup` first) in a
- * child process, on a 4-frame 32x24 MP4 (a texture moving 1.5 px a frame, test/helpers/motion.ts). Ctrl-C after the
- * first finished frame exits 130, keeps the finished frames and writes no video; the same command again resumes
- * (the kept frames are not recomputed) and writes an MP4 of 4 frames; `--json` reports every frame. Needs ffmpeg
- * on PATH (.ci/run installs it; skipped without it unless NST_REQUIRE_FFMPEG=1).
+ * child process, on a 32x24 MP4 (a texture moving 1.5 px a frame, test/helpers/motion.ts). The same command
+ * resumes an unfinished run (the kept frames are not recomputed) and writes an MP4 of 4 frames; `--json` reports
+ * every frame. Ctrl-C inside frame 2, with the clip decoded slowly (so frames wait in ffmpeg's pipe, which once made
+ * the process end with code 0 and no word), exits 130 with the message and the `error` event, keeps the finished
+ * frames and writes no video. Needs ffmpeg on PATH (.ci/run installs it; skipped without it unless
+ * NST_REQUIRE_FFMPEG=1).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { framesFromVideo, writeFramesToVideo } from '../../src/adapters/node/video/ffmpeg.js';
 import { writeImage } from '../../src/adapters/node/image-io.js';
 import { collect } from '../helpers/async.js';
@@ -62,12 +64,20 @@ function cli(args: string[], onEvent?: (e: Record<string, unknown>, child: Retur
   });
 }
 
+/** Cheap runs: two shallow layers (the CLI's handling is under test, not the pictures). */
+const CHEAP = ['--size', '32', '--style-layers', 'relu1_1,relu2_1', '--content-layers', 'relu2_1', '--json'];
+
 describe.skipIf(!hasFfmpeg)('neural-style-tfjs video (dist/cli.js, ffmpeg)', () => {
-  it('the same command resumes an unfinished run (finished frames kept, not recomputed) and writes the MP4', async () => {
+  beforeAll(async () => {
     const [w, h] = [32, 24];
-    await writeFramesToVideo(clip(translation(1.5, 0.5), 4, w, h).map((f) => rgba(f, w, h)), join(dir, 'clip.mp4'), { outputArgs: ['-crf', '10'] });
+    const frames = clip(translation(1.5, 0.5), 12, w, h).map((f) => rgba(f, w, h));
+    await writeFramesToVideo(frames.slice(0, 4), join(dir, 'clip.mp4'), { outputArgs: ['-crf', '10'] });
+    await writeFramesToVideo(frames, join(dir, 'long.mp4'), { outputArgs: ['-crf', '10'] });
     await writeImage(join(dir, 'style.png'), rgba(synthetic('style', 32, 32), 32, 32));
-    const args = ['video', 'clip.mp4', 'style.png', '-o', 'out.mp4', '--size', '32', '-i', '2', '--first-frame-iterations', '2', '--long-term', '1', '--style-layers', 'relu1_1,relu2_1', '--content-layers', 'relu2_1', '--json'];
+  }, 60_000);
+
+  it('the same command resumes an unfinished run (finished frames kept, not recomputed) and writes the MP4', async () => {
+    const args = ['video', 'clip.mp4', 'style.png', '-o', 'out.mp4', '-i', '2', '--first-frame-iterations', '2', '--long-term', '1', ...CHEAP];
     // An interrupted run, made deterministic: a whole run, then its video and last two frames removed. (Ctrl-C
     // itself: see the skipped test below.)
     const whole = await cli(args);
@@ -93,17 +103,27 @@ describe.skipIf(!hasFfmpeg)('neural-style-tfjs video (dist/cli.js, ffmpeg)', () 
     expect(decoded.map((f) => [f.width, f.height])).toEqual(Array(4).fill([32, 24]));
   });
 
-  // Known bug (left open on issue 28): SIGINT during `video` sometimes ends the process with exit code 0 and no
-  // message, mid-frame (5 of 6 runs on a quiet machine when interrupted inside frame 1; it passed under load). The
-  // expected behaviour, which this test checks once the bug is fixed: exit 130, the finished frames kept, no video.
-  it.skip('Ctrl-C keeps the finished frames and writes no video (exit 130)', async () => {
-    const args = ['video', 'clip.mp4', 'style.png', '-o', 'cut.mp4', '--size', '32', '-i', '4', '--long-term', '1', '--json'];
+  // Issue 28's bug: SIGINT here once ended the process with code 0, no message and no `done` (the decoder's cleanup
+  // waited for ffmpeg's 'close', which a paused stdout holding two or more chunks never lets come, and nothing else
+  // kept the event loop alive). ffmpeg run at a tenth of the clip's rate (a slow source) makes frames arrive one by
+  // one while frame 1 is stylised, so they wait in the pipe as separate chunks when the signal comes.
+  it('Ctrl-C keeps the finished frames and writes no video (exit 130, the message and the error event)', async () => {
+    const paced = join(dir, 'slow-ffmpeg');
+    writeFileSync(paced, '#!/bin/sh\nexec ffmpeg -readrate 0.25 "$@"\n', { mode: 0o755 });
+    const args = ['video', 'long.mp4', 'style.png', '-o', 'cut.mp4', '-i', '3', '--first-frame-iterations', '3', '--long-term', '1', '--ffmpeg', paced, ...CHEAP];
     let interrupted = false;
-    const first = await cli(args, (e, child) => {
-      if (!interrupted && e.event === 'iteration' && (e.frame as number) >= 1) interrupted = child.kill('SIGINT');
+    const run = await cli(args, (e, child) => {
+      if (!interrupted && e.event === 'iteration' && (e.frame as number) >= 1 && (e.iteration as number) >= 2) interrupted = child.kill('SIGINT');
     });
-    expect(first.code, first.stderr).toBe(130);
-    expect(first.stderr).toMatch(/interrupted after \d frames: they are in cut\.mp4\.frames; run the same command again to resume/);
+    expect(interrupted).toBe(true);
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toMatch(/interrupted after [12] frames: they are in cut\.mp4\.frames; run the same command again to resume/);
+    expect(run.events.at(-1)).toMatchObject({ event: 'error', code: 'ABORTED', exitCode: 130 });
+    expect(run.events.some((e) => e.event === 'done')).toBe(false);
+    const finished = run.events.filter((e) => e.event === 'frame').map((e) => e.path);
+    expect(finished.length).toBeGreaterThanOrEqual(1);
+    expect(readdirSync(join(dir, 'cut.mp4.frames')).map((f) => join('cut.mp4.frames', f)).sort()).toEqual(finished);
     expect(existsSync(join(dir, 'cut.mp4'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('cut.mp4') && f !== 'cut.mp4.frames')).toEqual([]); // no temp file
   });
 });

@@ -15,6 +15,9 @@ export const CHROMIUM_WEBGL_ARGS = [...COMMON, '--disable-gpu', '--use-angle=swi
  */
 export const CHROMIUM_GPU_ARGS = [...COMMON, '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
 
+/** Chromium's fake camera (a moving test pattern) for getUserMedia, allowed without a permission prompt. */
+export const FAKE_CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
 /** Launches headless Chromium through playwright-core; says what to install when it is missing. */
 export async function launchChromium(args: string[]): Promise<Browser> {
   if (!existsSync(chromiumPath)) {

@@ -19,7 +19,8 @@ export interface ExamplePage {
   close(): Promise<void>;
 }
 
-export async function openExamplePage(): Promise<ExamplePage> {
+/** `extraArgs`: more Chromium flags (e.g. chromium.ts's FAKE_CAMERA_ARGS). */
+export async function openExamplePage(extraArgs: string[] = []): Promise<ExamplePage> {
   const repo = fileURLToPath(new URL('../../', import.meta.url));
   const site = `${repo}examples/web/dist/`;
   for (const f of [`${repo}dist/webgl.js`, `${site}index.html`]) if (!existsSync(f)) throw new Error(`Missing ${f}. Run "npm run test:browser", which builds it.`);
@@ -31,8 +32,8 @@ export async function openExamplePage(): Promise<ExamplePage> {
   };
   try {
     server = await serveStatic(site);
-    browser = await launchChromium(CHROMIUM_WEBGL_ARGS);
-    const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 })).newPage();
+    browser = await launchChromium([...CHROMIUM_WEBGL_ARGS, ...extraArgs]);
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1, acceptDownloads: true })).newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));

@@ -1,14 +1,16 @@
 /**
  * The example page's Video card (examples/web) in headless Chromium on WebGL (SwiftShader): the built-in clip (the
  * content picture panned 2 px a frame), 3 frames at 32 px, 1 iteration a frame (2 for the first), stylised frame by
- * frame in the worker; then the stylised frames, their playback and their temporal errors; then a long run cancelled.
- * Kept cheap for CI: one page load. Run it with `npm run test:browser` (which builds first).
+ * frame in the worker; then the stylised frames, their playback and their temporal errors; then a long run cancelled;
+ * an uploaded clip's frames; and 2 frames of Chromium's fake camera (`--use-fake-device-for-media-stream`), stylised,
+ * played back and downloaded as WebM, which ffmpeg decodes. Kept cheap for CI: one page load. Run it with `npm run test:browser` (which builds first).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_CAMERA_ARGS } from './chromium.js';
 import { chooseTestPictures, errorText, type ExamplePage, loadExamplePage, makeTestPictures, meanAbsDiff, openExamplePage, tid } from './page-driver.js';
 import { hasFfmpeg } from '../helpers/ffmpeg.js';
 
@@ -54,7 +56,7 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (Web
   const t0 = Date.now();
 
   beforeAll(async () => {
-    site = await openExamplePage();
+    site = await openExamplePage(FAKE_CAMERA_ARGS);
     ({ page, consoleErrors } = site);
   });
 
@@ -159,5 +161,71 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (Web
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // The camera: Chromium's fake device (a moving pattern), 2 frames 250 ms apart, each stylised on its own (2
+  // iterations); then the download, a WebM recorded by MediaRecorder, decoded by ffmpeg frame for frame.
+  it.skipIf(!hasFfmpeg)('records the camera, stylises and plays the frames back, and downloads them as a WebM ffmpeg decodes', async () => {
+    await page.selectOption(tid('video-source'), 'webcam');
+    await page.fill(tid('video-frames'), '2');
+    await page.fill(tid('video-iterations'), '1');
+    await page.selectOption(tid('video-consistency'), 'independent');
+    let start = Date.now();
+    await page.click(tid('video-run'));
+    await waitVideo(page, ['done', 'error', 'cancelled'], 600_000);
+    timings.cameraRunMs = Date.now() - start;
+    expect(await errorText(page)).toBe('');
+    expect(await page.evaluate(() => document.body.dataset.video)).toBe('done');
+    // Playback (started when the run ended) shows both frames.
+    const seen = new Set<number>();
+    const tPlay = Date.now();
+    while (seen.size < 2 && Date.now() - tPlay < 20_000) {
+      seen.add((await shownFrame(page)).index);
+      await page.waitForTimeout(100);
+    }
+    expect([...seen].sort()).toEqual([0, 1]);
+    const frames = [];
+    for (let i = 0; i < 2; i++) {
+      await page.click(`${tid('video-errors')} li[data-frame="${i}"]`);
+      frames.push(await shownFrame(page));
+    }
+    expect(frames.map((f) => [f.index, f.width, f.height])).toEqual([[0, 32, 24], [1, 32, 24]]);
+    // The camera's picture moved between the frames, so the stylised frames differ.
+    timings.cameraFramesDiff = Number(meanAbsDiff(frames[0].data, frames[1].data).toFixed(2));
+    expect(meanAbsDiff(frames[0].data, frames[1].data)).toBeGreaterThan(0.5);
+
+    start = Date.now();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(tid('video-download'))]);
+    timings.downloadMs = Date.now() - start;
+    expect(download.suggestedFilename()).toBe('stylised-clip.webm');
+    const dir = mkdtempSync(`${tmpdir()}/nst-video-download-`);
+    try {
+      const file = `${dir}/clip.webm`;
+      await download.saveAs(file);
+      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', file], { encoding: 'utf8' })) as { streams: { codec_name: string; width: number; height: number; nb_read_frames: string }[] };
+      const s = probe.streams[0];
+      timings.webm = { ...s, bytes: readFileSync(file).length };
+      expect([s.width, s.height, Number(s.nb_read_frames)]).toEqual([32, 24, 2]);
+      expect(s.codec_name).toMatch(/^vp[89]$/);
+      // Each decoded frame is the stylised frame, up to the codec's loss.
+      const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', 'pipe:1'], { maxBuffer: 1 << 20 });
+      expect(raw.length).toBe(2 * 32 * 24 * 4);
+      const lossy = frames.map((f, i) => meanAbsDiff(f.data, new Uint8Array(raw.subarray(i * 32 * 24 * 4, (i + 1) * 32 * 24 * 4))));
+      timings.webmMeanAbsDiff = lossy.map((d) => Number(d.toFixed(2)));
+      for (const d of lossy) expect(d).toBeLessThan(12);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // Cancel while the camera is being recorded (12 frames take 3 s): the run ends as cancelled, without an error.
+    await page.fill(tid('video-frames'), '12');
+    await page.click(tid('video-run'));
+    await page.waitForFunction(() => /Recorded frame 1 of 12/.test(document.querySelector('[data-testid="video-progress-text"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 20 });
+    await page.click(tid('video-cancel'));
+    await waitVideo(page, ['cancelled', 'done', 'error'], 60_000);
+    expect(await page.evaluate(() => document.body.dataset.video)).toBe('cancelled');
+    expect(await page.textContent(tid('video-progress-text'))).toBe('Cancelled before the frames were read.');
+    expect(await errorText(page)).toBe('');
+    expect(consoleErrors.filter((e) => !/broken\.webm|media|DEMUXER/i.test(e))).toEqual([]);
   });
 });

@@ -5,6 +5,9 @@
  *   passes, ε = 0.25 in 0–255 units); `'per-evaluation'` does not (off by orders of magnitude, which is why L-BFGS
  *   refuses it);
  * - the factors stay fixed: each term's value is its plain value times the same factor at any point;
+ * - a term's weight (`PointTerm.weight`) is kept: each term's activation gradient starts the scale at that L1 norm
+ *   (jcjohnson's normalised gradient times the strength), and the loss is the same with every weight scaled by k
+ *   but for that factor k (so `styleWeight` still sets the balance against TV);
  * - `'per-evaluation'` with L-BFGS is INVALID_OPTION naming the fix; with Adam, and `true` with L-BFGS, runs lower the
  *   loss and leave no tensor behind.
  */
@@ -12,12 +15,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVgg19, ready, resolveLayer, stylize, StyleTransferError, type Vgg19 } from '../../src/adapters/node.js';
 import { gramMatrix } from '../../src/core/gram.js';
-import { lossPoints, type LossSpec } from '../../src/core/loss-spec.js';
+import { lossPoints, wholeImageLoss, type LossSpec } from '../../src/core/loss-spec.js';
 import { contentTerm, styleTerm, tvTerm } from '../../src/core/losses.js';
 import { forward, planPass, preprocess } from '../../src/core/network.js';
 import { activeKernels } from '../../src/kernels/index.js';
 import { mulberry32 } from '../../src/image/noise.js';
 import { makeObjective } from '../../src/stylize/objective.js';
+import { gradientScaling } from '../../src/stylize/normalize-gradients.js';
 import { loadImage, type RgbPixels } from '../helpers/images.js';
 import { synthetic } from '../helpers/synthetic.js';
 
@@ -121,6 +125,38 @@ describe('normalizeGradients', () => {
     // Still the gradient of one fixed loss.
     expect(await derivativeError(true, contentImage, x, d, 0.25)).toBeLessThan(1e-3);
     tf.dispose([x, d]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps each term\'s weight: it starts the scale with an activation gradient of that L1 norm', async () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor4d(synthetic('image', h, w), [1, h, w, 3]);
+    const pass = planPass({ pooling: 'max', losses: lossPoints(loss) });
+    const weights = [5, 100, 100];
+    const objectiveWith = (k: number | undefined) =>
+      makeObjective(model, { ...loss, points: loss.points.map((p, i) => ({ ...p, weight: k === undefined ? undefined : k * weights[i] })) }, { pass, tappedPass: pass, kernels: activeKernels(), normalizeGradients: true, iteration: () => 1 });
+    const parts: number[][] = [];
+    for (const k of [undefined, 1, 3]) {
+      const r = await objectiveWith(k)(x);
+      (r.grad as tf.Tensor).dispose();
+      parts.push(Array.from(r.parts.slice(0, 3)));
+    }
+    // Without weights every term starts at unit L1 norm; with them, at its weight: each value scales by it (the
+    // terms' losses are their weights times quadratic forms, so the factor is exactly the weight's ratio).
+    parts[1].forEach((v, i) => expect(Math.abs(v / parts[0][i] - weights[i]) / weights[i]).toBeLessThan(1e-4));
+    parts[2].forEach((v, i) => expect(Math.abs(v / parts[1][i] - 3) / 3).toBeLessThan(1e-4));
+    // And that L1 norm is the activation gradient's: the style term's at relu1_1, as a PointLoss hands it back.
+    const input = preprocess(x);
+    const acts = await forward(model, input, [resolveLayer('relu1_1')], 'max');
+    const act = acts.get('relu1_1')!;
+    input.dispose();
+    const scaling = gradientScaling(true, 1);
+    const wrapped = scaling.wrap(wholeImageLoss(loss.points[1].term), 0, 100);
+    const r = tf.tidy(() => wrapped(act));
+    const l1 = tf.tidy(() => tf.sum(tf.abs(r.grad)));
+    expect(Math.abs((await l1.data())[0] - 100) / 100).toBeLessThan(1e-4);
+    tf.dispose([r.value, r.grad, l1, ...acts.values(), x]);
+    await scaling.settle();
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -1,9 +1,10 @@
 /**
  * The browser's framesFromVideo (src/adapters/browser-video.ts) where Node can check it: the frame times, the
  * option checks, and the clear error outside a page. Decoding a real clip is checked in headless Chromium
- * (test/browser/video-page.test.ts).
+ * (test/browser/video-page.test.ts); VideoFrames and streams in test/browser/video-frames.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { framesFromStream, framesFromVideoFrames } from '../../src/adapters/browser-stream.js';
 import { framesFromVideo, frameTimes } from '../../src/adapters/browser-video.js';
 import { isStyleTransferError } from '../../src/errors.js';
 
@@ -34,5 +35,23 @@ describe('framesFromVideo (browser) where Node can check it', () => {
     const e = await failure(() => framesFromVideo(blob as never, { frames: 3 }));
     expect(isStyleTransferError(e, 'VIDEO_UNREADABLE')).toBe(true);
     expect((e as Error).message).toMatch(/neural-style-tfjs\/node/);
+  });
+
+  it('framesFromVideoFrames and framesFromStream refuse bad options and inputs, and say what they need outside a browser', async () => {
+    for (const options of [{ frames: 0 }, { frames: 241 }, { size: 4096 }, { fps: 0 }, { signal: 'no' }]) {
+      const e = await failure(() => framesFromVideoFrames([] as never, options as never));
+      expect(isStyleTransferError(e, 'INVALID_OPTION'), JSON.stringify(options)).toBe(true);
+    }
+    expect(isStyleTransferError(await failure(() => framesFromVideoFrames(42 as never)), 'INVALID_OPTION')).toBe(true);
+    // Node has no WebCodecs.
+    const e = await failure(() => framesFromVideoFrames([] as never));
+    expect(isStyleTransferError(e, 'VIDEO_UNREADABLE')).toBe(true);
+    expect((e as Error).message).toMatch(/WebCodecs/);
+    for (const options of [{ frames: 300 }, { timeoutSeconds: 0 }]) {
+      expect(isStyleTransferError(await failure(() => framesFromStream({} as never, options)), 'INVALID_OPTION'), JSON.stringify(options)).toBe(true);
+    }
+    const s = await failure(() => framesFromStream({} as never));
+    expect(isStyleTransferError(s, 'INVALID_OPTION')).toBe(true);
+    expect((s as Error).message).toMatch(/MediaStream/);
   });
 });

@@ -5,7 +5,7 @@
  * with coded errors. Needs an `ffmpeg` binary on PATH (.ci/run installs Debian's); without one the round trips
  * are skipped unless NST_REQUIRE_FFMPEG=1, and the missing-binary tests run either way.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,61 @@ describe.skipIf(!hasFfmpeg)('ffmpeg round trips', () => {
       for await (const _ of framesFromVideo(path, { signal: controller.signal })) controller.abort();
     })().catch((e: unknown) => e);
     expect(isStyleTransferError(err, 'ABORTED')).toBe(true);
+  });
+
+  // Issue 28's silent exit: frames decoded ahead that sit in the pipe as two or more chunks once the loop stops (a
+  // paced ffmpeg writes one frame every 40 ms while nothing reads) kept stdout paused forever, so the generator's
+  // cleanup waited for ffmpeg's 'close' and never returned; in the CLI the event loop then emptied and Node exited
+  // with code 0 mid-command.
+  it('returns at once when the loop stops with frames still buffered in the pipe (abort or break)', async () => {
+    const path = join(dir, 'paced.mp4');
+    await writeFramesToVideo(Array.from({ length: 6 }, (_, i) => frame(i)), path, { fps: 25 });
+    const paced = join(dir, 'paced-ffmpeg');
+    writeFileSync(paced, '#!/bin/sh\nexec ffmpeg -re "$@"\n', { mode: 0o755 }); // ffmpeg at the clip's own rate
+    for (const stop of ['abort', 'break'] as const) {
+      const controller = new AbortController();
+      const frames = framesFromVideo(path, { ffmpeg: paced, signal: controller.signal })[Symbol.asyncIterator]();
+      expect((await frames.next()).done).toBe(false);
+      await new Promise((r) => setTimeout(r, 600)); // the other frames arrive (separate chunks) and ffmpeg exits
+      if (stop === 'abort') controller.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise((r) => (timer = setTimeout(() => r('still waiting after 20 s'), 20_000)));
+      const ended = await Promise.race([frames.return(undefined).then(() => 'returned'), hung]).finally(() => clearTimeout(timer));
+      expect(ended, stop).toBe('returned');
+    }
+  }, 60_000);
+
+  // A terminal's Ctrl-C reaches ffmpeg too (one process group): an encoder stopped by it, with the command's signal
+  // aborted by the same Ctrl-C, is an abort (ABORTED, nothing written), not an ffmpeg failure.
+  it('an encoder stopped by the same Ctrl-C that aborts the call rejects with ABORTED and leaves nothing', async () => {
+    const pidFile = join(dir, 'encoder.pid');
+    const wrapper = join(dir, 'pid-ffmpeg');
+    writeFileSync(wrapper, `#!/bin/sh\necho $$ > '${pidFile}'\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+    const controller = new AbortController();
+    const out = join(dir, 'interrupted.mp4');
+    async function* frames() {
+      yield frame(0);
+      yield frame(1);
+      // The Ctrl-C: ffmpeg gets SIGINT and ends; the call's signal fires as the last frame has gone.
+      const until = (done: () => boolean) => new Promise<void>((r) => {
+        const poll = setInterval(() => done() && (clearInterval(poll), r()), 10);
+      });
+      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      process.kill(pid, 'SIGINT');
+      await until(() => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true; // gone
+        }
+      });
+      controller.abort();
+    }
+    const err = await writeFramesToVideo(frames(), out, { ffmpeg: wrapper, signal: controller.signal }).catch((e: unknown) => e);
+    expect(isStyleTransferError(err, 'ABORTED'), String(err)).toBe(true);
+    expect(readdirSync(dir).filter((n) => n.startsWith('interrupted'))).toEqual([]);
   });
 
   it('refuses a damaged file (FFMPEG_FAILED), a missing one (INVALID_IMAGE) and mixed sizes, leaving nothing behind', async () => {

@@ -11,6 +11,7 @@ import { wirePickers, type Picked, type Role } from './images';
 import { buildLayerControls, naming, selectedStyleLayers } from './layer-controls';
 import { drawRegionLayers } from './region-layers';
 import { RegionsPanel, type RegionMasks } from './regions-panel';
+import { STATISTIC_HINTS, wireStatisticMenu } from './style-statistic';
 import { VideoPanel } from './video-panel';
 
 // ---------------------------------------------------------------- elements
@@ -45,6 +46,9 @@ const el = {
   tvWeight: $<HTMLInputElement>('tv-weight-input'),
   preserveColors: $<HTMLSelectElement>('preserve-colors-select'),
   init: $<HTMLSelectElement>('init-select'),
+  styleStatistic: $<HTMLSelectElement>('style-statistic-select'),
+  styleStatisticHint: $('style-statistic-hint'),
+  normalizeGradients: $<HTMLInputElement>('normalize-gradients'),
   stylize: $<HTMLButtonElement>('stylize-button'),
   cancel: $<HTMLButtonElement>('cancel-button'),
   download: $<HTMLButtonElement>('download-button'),
@@ -206,7 +210,12 @@ function onWorkerMessage(m: FromWorker): void {
       stat('speed').textContent = `${m.perIterationMs.toFixed(0)} ms (median)`;
       if (lastRunSize) recordSpeed(lastRunSize, m.perIterationMs, lastRunCost);
       requestEstimate();
-      el.progressText.textContent = `Done: ${m.iterations} iteration${m.iterations === 1 ? '' : 's'} in ${(m.totalMs / 1000).toFixed(1)} s.${m.warnings.length ? ` ${m.warnings.join(' ')}` : ''}`;
+      el.progressText.textContent = `Done: ${m.iterations} iteration${m.iterations === 1 ? '' : 's'} in ${(m.totalMs / 1000).toFixed(1)} s (${lastRunChoice ? statisticLabel(lastRunChoice) : ''}).${m.warnings.length ? ` ${m.warnings.join(' ')}` : ''}`;
+      // What the result was made with, for scripts that check the run.
+      if (lastRunChoice) {
+        el.result.dataset.styleStatistic = lastRunChoice.styleStatistic;
+        el.result.dataset.normalizeGradients = String(lastRunChoice.normalizeGradients);
+      }
       hasResult = true;
       el.download.disabled = false;
       setState('done');
@@ -301,6 +310,9 @@ function readNumber(input: HTMLInputElement, name: string, min: number, max: num
 /** Largest size offered: 1024 px, 4096 px with a hardware GPU (see estimate.ts). */
 let maxSize = SOFTWARE_MAX;
 let lastRunSize = 0;
+/** The last run's style statistic and normalisation, shown when it is done (and kept on the result canvas). */
+let lastRunChoice: Pick<StylizeParams, 'styleStatistic' | 'normalizeGradients'> | undefined;
+const statisticLabel = (p: Pick<StylizeParams, 'styleStatistic' | 'normalizeGradients'>): string => `${STATISTIC_HINTS[p.styleStatistic].label}${p.normalizeGradients ? ', gradients balanced' : ''}`;
 /** The work per iteration the plan gave the last run (tiles cost more), for its speed per megapixel. */
 let lastRunCost = 1;
 /** The worker's last plan, for the size it was asked for. */
@@ -330,7 +342,7 @@ function requestEstimate(): void {
   el.sizeEstimate.dataset.pending = 'true';
   send({ type: 'estimate', id, content: { width: content.width, height: content.height }, style: { width: style.width, height: style.height }, params });
 }
-for (const input of [el.size, el.iterations, el.optimizer, el.gpuMemory, el.contentLayer, el.styleLayers]) input.addEventListener('input', requestEstimate);
+for (const input of [el.size, el.iterations, el.optimizer, el.gpuMemory, el.contentLayer, el.styleLayers, el.styleStatistic, el.normalizeGradients]) input.addEventListener('input', requestEstimate);
 el.styleLayers.addEventListener('change', requestEstimate);
 // The region masks follow the style layers and the size.
 for (const input of [el.styleLayers, el.size]) input.addEventListener('change', () => currentTab === 'layers' && requestRegionLayers());
@@ -350,6 +362,8 @@ function readParams(): StylizeParams {
     tvWeight: readNumber(el.tvWeight, 'TV weight', 0, 1e9),
     preserveColors: (el.preserveColors.value || false) as StylizeParams['preserveColors'],
     init: el.init.value as 'content' | 'noise',
+    styleStatistic: el.styleStatistic.value as StylizeParams['styleStatistic'],
+    normalizeGradients: el.normalizeGradients.checked,
     memoryBudget: Math.round(readNumber(el.gpuMemory, 'GPU memory', 0.25, 1024) * 2 ** 30),
   };
 }
@@ -373,12 +387,14 @@ async function stylize(): Promise<void> {
   gramBars.reset();
   el.progress.max = p.iterations;
   el.progress.value = 0;
-  for (const k of ['iteration', 'total', 'style', 'content', 'tv', 'speed', 'evaluations']) stat(k).textContent = '–';
+  for (const k of ['iteration', 'total', 'style', 'content', 'tv', 'speed', 'evaluations', 'statistic']) stat(k).textContent = '–';
   el.progressText.textContent = weightsReady ? 'Preparing the style and content targets…' : 'Waiting for the weights to finish loading…';
   showTab('result');
   setState('running');
   setWorkerBusy(true);
   lastRunSize = p.size;
+  lastRunChoice = p;
+  stat('statistic').textContent = statisticLabel(p);
   lastRunCost = planned?.size === p.size && planned.plan.fits ? planned.plan.cost : 1;
   send(
     { type: 'stylize', id: runId, content: picked.content!.pixels, contentKey: picked.content!.key, style: picked.style!.pixels, styleKey: picked.style!.key, params: p, regions },
@@ -552,6 +568,7 @@ const videoPanel = new VideoPanel(
     progressText: $('video-progress-text'),
     canvas: $<HTMLCanvasElement>('video-canvas'),
     play: $<HTMLButtonElement>('video-play'),
+    download: $<HTMLButtonElement>('video-download'),
     frameLabel: $('video-frame-label'),
     errors: $<HTMLOListElement>('video-errors'),
   },
@@ -560,6 +577,14 @@ const videoPanel = new VideoPanel(
 const gramBars = new GramBars(el.gramChart);
 // Settings may also come from the URL, e.g. ?size=96&iterations=20&gpuMemory=8 (handy for links and scripted runs).
 el.gpuMemory.value = String(DEFAULT_GPU_GB);
+wireStatisticMenu(el.styleStatistic, el.styleStatisticHint);
+{
+  const v = params.get('styleStatistic');
+  if (v !== null && v in STATISTIC_HINTS) {
+    el.styleStatistic.value = v;
+    el.styleStatistic.dispatchEvent(new Event('change'));
+  }
+}
 for (const [key, input] of [['size', el.size], ['iterations', el.iterations], ['previewEvery', el.previewEvery], ['gpuMemory', el.gpuMemory]] as const) {
   const v = params.get(key);
   if (v !== null) input.value = v;

@@ -1,4 +1,5 @@
 /** Messages between the page (main.ts) and the worker (worker.ts). Pixels travel as transferred buffers. */
+import type { StyleStatistic } from 'neural-style-tfjs';
 
 export interface Pixels {
   data: Uint8ClampedArray<ArrayBuffer>;
@@ -18,6 +19,10 @@ export interface StylizeParams {
   tvWeight: number;
   preserveColors: false | 'luminance' | 'histogram';
   init: 'content' | 'noise';
+  /** What the style terms match (the library's `styleStatistic`). */
+  styleStatistic: StyleStatistic;
+  /** The library's `normalizeGradients: true` (each term's loss scaled by its gradient's L1 norm at the start). */
+  normalizeGradients: boolean;
   /** Bytes of GPU memory the run may use (the library's `memoryBudget`; browsers do not report it). */
   memoryBudget: number;
 }

@@ -1,7 +1,8 @@
 /**
  * The Video card's clips, as frames of bytes for the worker: a built-in clip (the content image panned a few
  * pixels per frame, so trying the card needs no file) or the frames of an uploaded clip, read by the library's
- * `framesFromVideo` (a `<video>` on this thread, seeked to evenly spaced times).
+ * `framesFromVideo` (a `<video>` on this thread, seeked to evenly spaced times), or a few seconds of the camera,
+ * read by `framesFromStream`.
  */
 import type { Pixels } from './protocol';
 
@@ -41,4 +42,31 @@ export async function clipFromFile(file: File, count: number, size: number, sign
   const out: Pixels[] = [];
   for await (const f of framesFromVideo(file, { frames: count, size, signal })) out.push({ data: new Uint8ClampedArray(f.data), width: f.width, height: f.height });
   return out;
+}
+
+/**
+ * `count` frames from the user's camera (`getUserMedia`), `1/fps` s apart, at `size` px, read by the library's
+ * `framesFromStream`; the camera is released when the last frame is in (or on an error or Cancel).
+ */
+export async function clipFromCamera(count: number, fps: number, size: number, signal: AbortSignal, onFrame: (frame: Pixels, n: number) => void): Promise<Pixels[]> {
+  if (!navigator.mediaDevices?.getUserMedia) throw new Error('This page cannot use a camera here (getUserMedia needs https or localhost).');
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+  } catch (e) {
+    const name = (e as DOMException).name;
+    throw new Error(name === 'NotAllowedError' ? 'The camera was not allowed: allow it for this page and try again.' : name === 'NotFoundError' ? 'No camera was found.' : `The camera could not be opened (${(e as Error).message}).`);
+  }
+  try {
+    const { framesFromStream } = await import('neural-style-tfjs/webgl');
+    const out: Pixels[] = [];
+    for await (const f of framesFromStream(stream, { frames: count, fps, size, signal })) {
+      const frame = { data: new Uint8ClampedArray(f.data), width: f.width, height: f.height };
+      out.push(frame);
+      onFrame(frame, out.length);
+    }
+    return out;
+  } finally {
+    for (const t of stream.getTracks()) t.stop();
+  }
 }

@@ -1,9 +1,11 @@
 /**
- * The Video card: a clip (built-in, or uploaded) stylised frame by frame in the worker with the page's settings,
+ * The Video card: a clip (built-in, uploaded, or recorded from the camera) stylised frame by frame in the worker with the page's settings,
  * progress per frame, Cancel, then the stylised frames played back in a loop with each frame's temporal error
- * (Ruder et al.'s: how much it differs from the previous stylised frame carried along the motion).
+ * (Ruder et al.'s: how much it differs from the previous stylised frame carried along the motion), and a
+ * download of them as a WebM file.
  */
-import { clipFromFile, pannedClip } from './video-clip';
+import { clipFromCamera, clipFromFile, pannedClip } from './video-clip';
+import { recordWebm, saveBlob } from './video-export';
 import type { FromWorker, Pixels, StylizeParams, ToWorker, VideoParams } from './protocol';
 
 export interface VideoElements {
@@ -18,6 +20,7 @@ export interface VideoElements {
   progressText: HTMLElement;
   canvas: HTMLCanvasElement;
   play: HTMLButtonElement;
+  download: HTMLButtonElement;
   frameLabel: HTMLElement;
   errors: HTMLOListElement;
 }
@@ -33,7 +36,7 @@ export interface VideoHost {
   clearError: () => void;
 }
 
-/** Playback speed, frames per second. */
+/** Playback speed, frames per second; also the camera's recording rate and the downloaded WebM's. */
 const FPS = 4;
 
 export class VideoPanel {
@@ -47,6 +50,7 @@ export class VideoPanel {
     el.run.addEventListener('click', () => void this.start());
     el.cancel.addEventListener('click', () => this.stop());
     el.play.addEventListener('click', () => (this.timer ? this.pause() : this.play()));
+    el.download.addEventListener('click', () => void this.download());
     el.input.addEventListener('change', () => {
       if (el.input.files?.length) el.source.value = 'file';
     });
@@ -109,12 +113,21 @@ export class VideoPanel {
         this.el.progressText.textContent = 'Reading the clip’s frames…';
         this.reading = new AbortController();
         clip = await clipFromFile(file, count, params.size, this.reading.signal);
+      } else if (this.el.source.value === 'webcam') {
+        this.el.progressText.textContent = 'Opening the camera…';
+        this.reading = new AbortController();
+        clip = await clipFromCamera(count, FPS, params.size, this.reading.signal, (frame, n) => {
+          // Each recorded frame is shown as it comes in, so the user sees what the camera caught.
+          this.draw(frame);
+          this.el.progressText.textContent = `Recorded frame ${n} of ${count} from the camera…`;
+        });
       } else {
         clip = pannedClip(content.pixels, count, params.size);
       }
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code !== 'ABORTED') this.host.showError(`Video: ${(e as Error).message}${code ? ` (${code})` : ''}`);
+      else this.el.progressText.textContent = 'Cancelled before the frames were read.';
       this.setState(code === 'ABORTED' ? 'cancelled' : 'error');
       return;
     } finally {
@@ -137,6 +150,24 @@ export class VideoPanel {
     this.el.progressText.textContent = 'Cancelling…';
   }
 
+  /** Records the stylised frames to WebM (real time: n frames take n/FPS s) and saves the file. */
+  private async download(): Promise<void> {
+    const frames = this.frames.filter(Boolean);
+    if (!frames.length) return;
+    this.pause();
+    const button = this.el.download;
+    button.disabled = true;
+    button.textContent = 'Recording…';
+    try {
+      saveBlob(await recordWebm(frames, FPS), 'stylised-clip.webm');
+    } catch (e) {
+      this.host.showError(`Video: ${(e as Error).message}`);
+    } finally {
+      button.textContent = 'Download WebM';
+      button.disabled = document.body.dataset.video === 'running';
+    }
+  }
+
   private addErrorRow(m: Extract<FromWorker, { type: 'video-frame' }>): void {
     const li = document.createElement('li');
     li.dataset.frame = String(m.index);
@@ -152,10 +183,15 @@ export class VideoPanel {
     const f = this.frames[index];
     if (!f) return;
     this.shown = index;
-    this.el.canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(f.data), f.width, f.height), 0, 0);
+    this.draw(f);
     this.el.canvas.dataset.frame = String(index);
     this.el.frameLabel.textContent = `Frame ${index + 1} of ${this.frames.length}`;
     for (const li of this.el.errors.children) li.classList.toggle('current', (li as HTMLElement).dataset.frame === String(index));
+  }
+
+  private draw(f: Pixels): void {
+    if (this.el.canvas.width !== f.width || this.el.canvas.height !== f.height) [this.el.canvas.width, this.el.canvas.height] = [f.width, f.height];
+    this.el.canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(f.data), f.width, f.height), 0, 0);
   }
 
   private play(): void {
@@ -175,6 +211,7 @@ export class VideoPanel {
     this.el.run.disabled = s === 'running';
     this.el.cancel.disabled = s !== 'running';
     this.el.play.disabled = s === 'running' || this.frames.filter(Boolean).length < 2;
+    this.el.download.disabled = s === 'running' || !this.frames.some(Boolean);
   }
 }
 

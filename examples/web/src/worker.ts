@@ -151,6 +151,8 @@ function runOptions(p: StylizeParams): StylizeOptions {
     tvWeight: p.tvWeight,
     preserveColors: p.preserveColors,
     init: p.init,
+    styleStatistic: p.styleStatistic,
+    normalizeGradients: p.normalizeGradients,
     previewEvery: p.previewEvery,
     memoryBudget: p.memoryBudget,
   };

@@ -26,6 +26,7 @@ import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { layerList, MAX_FILE_BYTES, parsePairs, stateCache, stemOf } from './study-state.js';
 import { queueFlags } from '../queue-run.js';
 import { queuedStudy } from './queued.js';
+import { runStatisticsStudy } from './study-statistics.js';
 
 /**
  * The progress bar's position for a study, counted in runs: `[runs done, runs, "run 2/4: single conv3_1 12/80"]`
@@ -37,6 +38,7 @@ export function studyBar(p: StudyProgress): [number, number, string] {
 
 export async function runStudy(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
+  if (f.get('statistics') !== undefined) return runStatisticsStudy(ctx);
   const outputs = new OutputPlan();
   if (str(f, 'out') !== undefined && str(f, 'output') !== undefined) throw new UsageError('give the report once: --out or -o/--output');
   const out = await outputs.output(str(f, 'out') !== undefined ? '--out' : '-o', str(f, 'out') ?? str(f, 'output') ?? 'study.html', 'html');

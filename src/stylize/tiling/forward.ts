@@ -9,7 +9,7 @@ import { interiorAt, tileLayout, withHalo, type Tile, type TileLayout } from './
 
 /**
  * Forward-only passes a tile at a time, for the targets of a tiled scale: the content activations (assembled from
- * the tiles' interiors) and Gram matrices (summed over them). With the layout's exact halo they equal the whole
+ * the tiles' interiors) and style statistics' targets (their sums over positions added over them). With the layout's exact halo they equal the whole
  * image's; each tile's crop (interior + the forward halo) is the only full-depth pass alive at a time.
  */
 
@@ -49,8 +49,10 @@ export async function tiledFeatures(model: LossNetwork, rgb: tf.Tensor4D, points
 }
 
 /**
- * Targets of a sum-type style statistic (`targetFromSums`: shifted Gram, mean/std, covariance) of `rgb` at `points`,
- * keyed by point index: their sums over positions added tile by tile (exact, as for Grams). The caller owns them.
+ * Targets of a sum-type style statistic (`targetFromSums`: Gram — normalised by C·H·W of the whole image, as
+ * `gramMatrix` —, shifted Gram, mean/std, covariance) of `rgb` at `points`, keyed by point index, evaluated in tiles
+ * of `tileSize` px with `halo` (default exact): their sums over positions added tile by tile (exact). The caller
+ * owns them.
  */
 export async function tiledStatisticTargets(
   model: LossNetwork,
@@ -79,40 +81,5 @@ export async function tiledStatisticTargets(
     return out;
   } finally {
     tf.dispose([...sums.values()].flat());
-  }
-}
-
-/**
- * Gram matrices (normalised by C·H·W of the whole image, as `gramMatrix`) of `rgb` at `points`, keyed by point
- * index, evaluated in tiles of `tileSize` px with `halo` (default exact). The caller owns them.
- */
-export async function tiledGrams(
-  model: LossNetwork,
-  rgb: tf.Tensor4D,
-  points: readonly NetworkPoint[],
-  pooling: Pooling,
-  kernels: Kernels,
-  tiles: { tileSize: number; halo?: number | 'exact' },
-): Promise<Map<number, tf.Tensor2D>> {
-  const [, height, width] = rgb.shape;
-  const layout = tileLayout({ height, width, lossPoints: points, tileSize: tiles.tileSize, halo: tiles.halo, network: model.architecture });
-  const sums = new Map<number, tf.Tensor2D>();
-  try {
-    await eachTile(model, rgb, points, pooling, layout, (t, acts) => {
-      for (const p of points) {
-        const g = tf.tidy(() => kernels.gram(tf.reshape(interior(acts.get(p.name)!, t, p.stride), [-1, p.channels]) as tf.Tensor2D));
-        const prev = sums.get(p.index);
-        sums.set(p.index, prev ? (tf.add(prev, g) as tf.Tensor2D) : g);
-        if (prev) tf.dispose([prev, g]);
-      }
-    });
-    const out = new Map<number, tf.Tensor2D>();
-    for (const p of points) {
-      const [, h, w, c] = activationShape(p, height, width);
-      out.set(p.index, tf.div(sums.get(p.index)!, h * w * c));
-    }
-    return out;
-  } finally {
-    tf.dispose([...sums.values()]);
   }
 }

@@ -189,6 +189,7 @@ export async function* framesFromVideo(path: string, options: ReadVideoOptions =
     const m = await log.find(/Output #0[\s\S]*?Video: rawvideo[^\n]*?, (\d+)x(\d+)\D/, exit);
     if (!m) {
       const code = await exit.catch((e: unknown) => String(e));
+      if (options.signal?.aborted) throw aborted();
       throw failed(`could not decode ${path} (exit ${code})`, log, { path, exitCode: code });
     }
     const width = Number(m[1]);
@@ -220,6 +221,11 @@ export async function* framesFromVideo(path: string, options: ReadVideoOptions =
     options.signal?.removeEventListener('abort', onAbort);
     if (!finished) {
       child.kill('SIGKILL');
+      // The child's 'close' (which `exit` waits for) comes only once its stdout has closed, and a paused stdout
+      // holding two or more unread chunks never ends (resuming it delivers one chunk, which pauses it again). It
+      // is destroyed here, or an early stop would wait forever — and with nothing else keeping the event loop
+      // alive, Node would exit with code 0 in the middle of the command.
+      child.stdout?.destroy();
       await exit.catch(() => undefined);
     }
   }
@@ -301,6 +307,8 @@ export async function writeFramesToVideo(frames: FrameIterable, path: string, op
     }
     stdin.end();
     const code = await exit;
+    // Ctrl-C in a terminal reaches ffmpeg too (one process group): it stops early, which is the abort, not a failure.
+    if (options.signal?.aborted) throw new StyleTransferError('ABORTED', 'Writing the video was aborted.', { path });
     if (code !== 0 || !next.done) throw failed(`could not write ${path} (exit ${code})`, log, { path, exitCode: code });
     await rename(tmp, resolve(path));
     published = true;
