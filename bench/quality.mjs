@@ -3,7 +3,7 @@
 // content/style pairs, each result measured by qualityMeasures() (neural-style-tfjs/experiments), in one process:
 //   npm run bench -- --quality [--size 128] [--iterations 40] [--pairs 4] [--statistics gram,histogram]
 //                             [--normalize false,true] [--normalized-statistics gram] [--every 5] [--backend wasm] [--json]
-//                             [--style-weights 30,100,300 | gram=100/300,mean-std=30,gram+norm=1000] [--tv-weight 1e-3]
+//                             [--first-pair 3] [--style-weights 30,100,300 | gram=100/300,mean-std=30,gram+norm=1000] [--tv-weight 1e-3]
 // --style-weights: each variant also at each styleWeight listed (all variants), or per variant: STAT=W/W/… for the
 // statistic without normalisation, STAT+norm=W/… with it (unlisted variants: the default weight). The table then
 // has a row per variant and weight, for comparing statistics at equal content distance.
@@ -47,7 +47,9 @@ const PAIRS = [
   ['tubingen.jpg', 'woman-with-hat-matisse.jpg'],
   ['shipwreck.jpg', 'starry_night.jpg'],
 ];
-const pairs = PAIRS.slice(0, Number(value('pairs', '4')));
+// --pairs N: the first N pairs; --first-pair K (1-based): start at the K-th (to add pairs to an earlier record).
+const firstPair = Number(value('first-pair', '1')) - 1;
+const pairs = PAIRS.slice(firstPair, firstPair + Number(value('pairs', '4')));
 const log = (m) => process.stderr.write(`${m}\n`);
 const cpu = () => {
   const u = process.cpuUsage();
