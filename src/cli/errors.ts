@@ -46,6 +46,7 @@ export const EXIT_CODES = {
   FFMPEG_MISSING: 2,
   FFMPEG_FAILED: 1,
   VIDEO_UNREADABLE: 2,
+  VIDEO_UNWRITABLE: 1,
   ABORTED: 130,
 } as const satisfies Record<StyleTransferErrorCode, ExitCode>;
 
