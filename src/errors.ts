@@ -42,7 +42,9 @@ export type StyleTransferErrorCode =
   /** ffmpeg ran but failed, or its output was not what was asked for; `details.stderr` holds the end of its log. */
   | 'FFMPEG_FAILED'
   /** The browser could not decode a video (an unsupported codec or a damaged file), a seek never completed, or a live stream has no video, has ended or gave no frame in time. */
-  | 'VIDEO_UNREADABLE';
+  | 'VIDEO_UNREADABLE'
+  /** The browser cannot encode the frames: no page or MediaRecorder, a `mimeType` it does not record, a recorder failure, no WebCodecs (for `VideoFrame`s), too many frames. */
+  | 'VIDEO_UNWRITABLE';
 
 /**
  * Marks the package's errors, so those of another copy of the package (the ESM and the CommonJS build loaded in

@@ -17,6 +17,7 @@ import { browserDefaultWeights } from '../weights/browser-default.js';
 export * from '../index.js';
 export { framesFromVideo, frameTimes, VIDEO_FRAME_LIMITS, type VideoFramesOptions } from './browser-video.js';
 export { framesFromStream, framesFromVideoFrames, type StreamFramesOptions, type VideoFrameInputOptions } from './browser-stream.js';
+export { videoFromFrames, videoFramesFromFrames, MAX_ENCODE_FRAMES, MAX_ENCODE_SIZE, WEBM_TYPES, type EncodableFrame, type VideoEncodeOptions, type VideoFrameOutputOptions } from './browser-encode.js';
 
 /**
  * The package's weights/ folder beside this file, written so that bundlers keep the build machine's path out of

@@ -47,6 +47,7 @@ export const EXIT_CODES = {
   FFMPEG_FAILED: 1,
   VIDEO_UNREADABLE: 2,
   NETWORK_SPEC: 2,
+  VIDEO_UNWRITABLE: 1,
   ABORTED: 130,
 } as const satisfies Record<StyleTransferErrorCode, ExitCode>;
 

@@ -2,8 +2,8 @@
  * The example page's Video card (examples/web) in headless Chromium on WebGL (SwiftShader): the built-in clip (the
  * content picture panned 2 px a frame), 3 frames at 32 px, 1 iteration a frame (2 for the first), stylised frame by
  * frame in the worker; then the stylised frames, their playback and their temporal errors; then a long run cancelled;
- * an uploaded clip's frames; and 2 frames of Chromium's fake camera (`--use-fake-device-for-media-stream`), stylised,
- * played back and downloaded as WebM, which ffmpeg decodes. Kept cheap for CI: one page load. Run it with `npm run test:browser` (which builds first).
+ * an uploaded clip's frames; and 2 frames of Chromium's fake camera (`--use-fake-device-for-media-stream`), previewed
+ * live, stylised, played back and downloaded as WebM (the library's videoFromFrames), which ffmpeg decodes. Kept cheap for CI: one page load. Run it with `npm run test:browser` (which builds first).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -167,6 +167,11 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (Web
   // iterations); then the download, a WebM recorded by MediaRecorder, decoded by ffmpeg frame for frame.
   it.skipIf(!hasFfmpeg)('records the camera, stylises and plays the frames back, and downloads them as a WebM ffmpeg decodes', async () => {
     await page.selectOption(tid('video-source'), 'webcam');
+    // Choosing the camera shows its live picture before anything is recorded.
+    await page.waitForFunction(() => {
+      const v = document.querySelector<HTMLVideoElement>('[data-testid="video-preview"]')!;
+      return !v.hidden && v.videoWidth > 0 && !v.paused;
+    }, null, { timeout: 30_000, polling: 100 });
     await page.fill(tid('video-frames'), '2');
     await page.fill(tid('video-iterations'), '1');
     await page.selectOption(tid('video-consistency'), 'independent');
@@ -176,6 +181,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: the Video card (Web
     timings.cameraRunMs = Date.now() - start;
     expect(await errorText(page)).toBe('');
     expect(await page.evaluate(() => document.body.dataset.video)).toBe('done');
+    // The camera was released once its frames were in: the preview is hidden and has no stream.
+    expect(await page.$eval(tid('video-preview'), (v) => [(v as HTMLVideoElement).hidden, (v as HTMLVideoElement).srcObject])).toEqual([true, null]);
     // Playback (started when the run ended) shows both frames.
     const seen = new Set<number>();
     const tPlay = Date.now();

@@ -1,10 +1,12 @@
 /**
  * The browser's framesFromVideo (src/adapters/browser-video.ts) where Node can check it: the frame times, the
  * option checks, and the clear error outside a page. Decoding a real clip is checked in headless Chromium
- * (test/browser/video-page.test.ts); VideoFrames and streams in test/browser/video-frames.test.ts.
+ * (test/browser/video-page.test.ts); VideoFrames and streams in test/browser/video-frames.test.ts. The encoders
+ * (src/adapters/browser-encode.ts) likewise: their option checks here, the encoding in test/browser/video-encode.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { framesFromStream, framesFromVideoFrames } from '../../src/adapters/browser-stream.js';
+import { videoFromFrames, videoFramesFromFrames } from '../../src/adapters/browser-encode.js';
 import { framesFromVideo, frameTimes } from '../../src/adapters/browser-video.js';
 import { isStyleTransferError } from '../../src/errors.js';
 
@@ -53,5 +55,24 @@ describe('framesFromVideo (browser) where Node can check it', () => {
     const s = await failure(() => framesFromStream({} as never));
     expect(isStyleTransferError(s, 'INVALID_OPTION')).toBe(true);
     expect((s as Error).message).toMatch(/MediaStream/);
+  });
+});
+
+describe('videoFromFrames and videoFramesFromFrames (browser) where Node can check them', () => {
+  it('refuse bad options and inputs (INVALID_OPTION), and say what they need outside a page (VIDEO_UNWRITABLE)', async () => {
+    const frame = { data: new Uint8ClampedArray(4 * 4 * 4), width: 4, height: 4 };
+    for (const options of [{ fps: 0 }, { fps: 241 }, { bitsPerSecond: 5 }, { mimeType: 'webm' }, { signal: 'no' }, { onProgress: 1 }, { frameRate: 10 }]) {
+      const e = await videoFromFrames([frame], options as never).catch((x: unknown) => x);
+      expect(isStyleTransferError(e, 'INVALID_OPTION'), JSON.stringify(options)).toBe(true);
+    }
+    expect(isStyleTransferError(await videoFromFrames(42 as never).catch((x: unknown) => x), 'INVALID_OPTION')).toBe(true);
+    const e = await videoFromFrames([frame]).catch((x: unknown) => x);
+    expect(isStyleTransferError(e, 'VIDEO_UNWRITABLE')).toBe(true);
+    expect((e as Error).message).toMatch(/writeFramesToVideo of neural-style-tfjs\/node/);
+    expect(isStyleTransferError(await failure(() => videoFramesFromFrames([frame], { fps: -1 })), 'INVALID_OPTION')).toBe(true);
+    // Node has no WebCodecs.
+    const v = await failure(() => videoFramesFromFrames([frame]));
+    expect(isStyleTransferError(v, 'VIDEO_UNWRITABLE')).toBe(true);
+    expect((v as Error).message).toMatch(/WebCodecs/);
   });
 });

@@ -567,6 +567,7 @@ const videoPanel = new VideoPanel(
     progress: $<HTMLProgressElement>('video-progress'),
     progressText: $('video-progress-text'),
     canvas: $<HTMLCanvasElement>('video-canvas'),
+    preview: $<HTMLVideoElement>('video-preview'),
     play: $<HTMLButtonElement>('video-play'),
     download: $<HTMLButtonElement>('video-download'),
     frameLabel: $('video-frame-label'),

@@ -44,29 +44,28 @@ export async function clipFromFile(file: File, count: number, size: number, sign
   return out;
 }
 
-/**
- * `count` frames from the user's camera (`getUserMedia`), `1/fps` s apart, at `size` px, read by the library's
- * `framesFromStream`; the camera is released when the last frame is in (or on an error or Cancel).
- */
-export async function clipFromCamera(count: number, fps: number, size: number, signal: AbortSignal, onFrame: (frame: Pixels, n: number) => void): Promise<Pixels[]> {
+/** The user's camera (`getUserMedia`), or an Error whose message says what to do. */
+export async function openCamera(): Promise<MediaStream> {
   if (!navigator.mediaDevices?.getUserMedia) throw new Error('This page cannot use a camera here (getUserMedia needs https or localhost).');
-  let stream: MediaStream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    return await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
   } catch (e) {
     const name = (e as DOMException).name;
     throw new Error(name === 'NotAllowedError' ? 'The camera was not allowed: allow it for this page and try again.' : name === 'NotFoundError' ? 'No camera was found.' : `The camera could not be opened (${(e as Error).message}).`);
   }
-  try {
-    const { framesFromStream } = await import('neural-style-tfjs/webgl');
-    const out: Pixels[] = [];
-    for await (const f of framesFromStream(stream, { frames: count, fps, size, signal })) {
-      const frame = { data: new Uint8ClampedArray(f.data), width: f.width, height: f.height };
-      out.push(frame);
-      onFrame(frame, out.length);
-    }
-    return out;
-  } finally {
-    for (const t of stream.getTracks()) t.stop();
+}
+
+/**
+ * `count` frames of the open camera `stream`, `1/fps` s apart, at `size` px, read by the library's
+ * `framesFromStream` (which reads a clone of the track: the caller's stream, e.g. the live preview, keeps running).
+ */
+export async function clipFromCamera(stream: MediaStream, count: number, fps: number, size: number, signal: AbortSignal, onFrame: (frame: Pixels, n: number) => void): Promise<Pixels[]> {
+  const { framesFromStream } = await import('neural-style-tfjs/webgl');
+  const out: Pixels[] = [];
+  for await (const f of framesFromStream(stream, { frames: count, fps, size, signal })) {
+    const frame = { data: new Uint8ClampedArray(f.data), width: f.width, height: f.height };
+    out.push(frame);
+    onFrame(frame, out.length);
   }
+  return out;
 }

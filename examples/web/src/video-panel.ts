@@ -4,8 +4,7 @@
  * (Ruder et al.'s: how much it differs from the previous stylised frame carried along the motion), and a
  * download of them as a WebM file.
  */
-import { clipFromCamera, clipFromFile, pannedClip } from './video-clip';
-import { recordWebm, saveBlob } from './video-export';
+import { clipFromCamera, clipFromFile, openCamera, pannedClip } from './video-clip';
 import type { FromWorker, Pixels, StylizeParams, ToWorker, VideoParams } from './protocol';
 
 export interface VideoElements {
@@ -19,6 +18,8 @@ export interface VideoElements {
   progress: HTMLProgressElement;
   progressText: HTMLElement;
   canvas: HTMLCanvasElement;
+  /** The camera's live picture, shown from choosing the camera until its frames are recorded. */
+  preview: HTMLVideoElement;
   play: HTMLButtonElement;
   download: HTMLButtonElement;
   frameLabel: HTMLElement;
@@ -45,6 +46,9 @@ export class VideoPanel {
   private shown = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private reading: AbortController | undefined;
+  /** The open camera while it is previewed (and then recorded from); released once its frames are in. */
+  private camera: MediaStream | undefined;
+  private opening: Promise<MediaStream> | undefined;
 
   constructor(private readonly el: VideoElements, private readonly host: VideoHost) {
     el.run.addEventListener('click', () => void this.start());
@@ -53,6 +57,12 @@ export class VideoPanel {
     el.download.addEventListener('click', () => void this.download());
     el.input.addEventListener('change', () => {
       if (el.input.files?.length) el.source.value = 'file';
+      this.closeCamera();
+    });
+    el.source.addEventListener('change', () => {
+      if (el.source.value !== 'webcam') return this.closeCamera();
+      this.host.clearError();
+      this.previewCamera().catch((e: Error) => el.source.value === 'webcam' && this.host.showError(`Video: ${e.message}`));
     });
     this.setState('idle');
   }
@@ -116,11 +126,16 @@ export class VideoPanel {
       } else if (this.el.source.value === 'webcam') {
         this.el.progressText.textContent = 'Opening the camera…';
         this.reading = new AbortController();
-        clip = await clipFromCamera(count, FPS, params.size, this.reading.signal, (frame, n) => {
-          // Each recorded frame is shown as it comes in, so the user sees what the camera caught.
-          this.draw(frame);
-          this.el.progressText.textContent = `Recorded frame ${n} of ${count} from the camera…`;
-        });
+        const camera = await this.previewCamera();
+        try {
+          clip = await clipFromCamera(camera, count, FPS, params.size, this.reading.signal, (frame, n) => {
+            // Each recorded frame is shown as it comes in, beside the live picture, so the user sees what was caught.
+            this.draw(frame);
+            this.el.progressText.textContent = `Recorded frame ${n} of ${count} from the camera…`;
+          });
+        } finally {
+          this.closeCamera();
+        }
       } else {
         clip = pannedClip(content.pixels, count, params.size);
       }
@@ -143,6 +158,35 @@ export class VideoPanel {
     );
   }
 
+  /**
+   * Opens the camera (once) and shows its live picture, so the shot can be framed before recording; resolves to
+   * the stream, rejects with what to do when the camera cannot be opened.
+   */
+  private async previewCamera(): Promise<MediaStream> {
+    this.opening ??= openCamera().finally(() => (this.opening = undefined));
+    const stream = this.camera ?? (await this.opening);
+    if (this.camera === stream) return stream;
+    if (this.el.source.value !== 'webcam') {
+      // The source changed while the permission prompt was up.
+      for (const t of stream.getTracks()) t.stop();
+      throw new Error('The clip source is no longer the camera.');
+    }
+    this.camera = stream;
+    this.el.preview.srcObject = stream;
+    this.el.preview.hidden = false;
+    await this.el.preview.play().catch(() => undefined);
+    return stream;
+  }
+
+  /** Releases the camera and hides its preview (nothing when it is not open). */
+  private closeCamera(): void {
+    if (!this.camera) return;
+    for (const t of this.camera.getTracks()) t.stop();
+    this.camera = undefined;
+    this.el.preview.srcObject = null;
+    this.el.preview.hidden = true;
+  }
+
   private stop(): void {
     if (this.reading) return this.reading.abort(new Error('cancelled by the user'));
     if (document.body.dataset.video !== 'running') return;
@@ -150,7 +194,10 @@ export class VideoPanel {
     this.el.progressText.textContent = 'Cancelling…';
   }
 
-  /** Records the stylised frames to WebM (real time: n frames take n/FPS s) and saves the file. */
+  /**
+   * Records the stylised frames to WebM with the library's `videoFromFrames` (the browser's MediaRecorder, in real
+   * time: n frames take n/FPS s) and saves the file.
+   */
   private async download(): Promise<void> {
     const frames = this.frames.filter(Boolean);
     if (!frames.length) return;
@@ -159,9 +206,11 @@ export class VideoPanel {
     button.disabled = true;
     button.textContent = 'Recording…';
     try {
-      saveBlob(await recordWebm(frames, FPS), 'stylised-clip.webm');
+      const { videoFromFrames } = await import('neural-style-tfjs/webgl');
+      saveBlob(await videoFromFrames(frames, { fps: FPS }), 'stylised-clip.webm');
     } catch (e) {
-      this.host.showError(`Video: ${(e as Error).message}`);
+      const code = (e as { code?: string }).code;
+      this.host.showError(`Video: ${(e as Error).message}${code ? ` (${code})` : ''}`);
     } finally {
       button.textContent = 'Download WebM';
       button.disabled = document.body.dataset.video === 'running';
@@ -213,6 +262,16 @@ export class VideoPanel {
     this.el.play.disabled = s === 'running' || this.frames.filter(Boolean).length < 2;
     this.el.download.disabled = s === 'running' || !this.frames.some(Boolean);
   }
+}
+
+/** Saves `blob` as `name` (a temporary object URL and a link with `download`). */
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 function readInt(input: HTMLInputElement, name: string, min: number, max: number): number {
