@@ -4,7 +4,10 @@
  * resumes an unfinished run (the kept frames are not recomputed) and writes an MP4 of 4 frames; `--json` reports
  * every frame. Ctrl-C inside frame 2, with the clip decoded slowly (so frames wait in ffmpeg's pipe, which once made
  * the process end with code 0 and no word), exits 130 with the message and the `error` event, keeps the finished
- * frames and writes no video. Needs ffmpeg on PATH (.ci/run installs it; skipped without it unless
+ * frames and writes no video. `--passes` (the multi-pass mode, on a folder of 3 frames, 2 passes of 2 iterations):
+ * the other mode's flags are refused with exit 2 before anything loads; a run reports each pass and writes the
+ * frames and the MP4; the same command again is refused (it cannot resume) unless --fresh; Ctrl-C in the second
+ * pass exits 130 and leaves nothing. Needs ffmpeg on PATH (.ci/run installs it; skipped without it unless
  * NST_REQUIRE_FFMPEG=1).
  */
 import { spawn } from 'node:child_process';
