@@ -141,13 +141,15 @@ describe.skipIf(!hasFfmpeg)('neural-style-tfjs video (dist/cli.js, ffmpeg)', () 
       cli([...PASSES, '-o', 'bad/', '--long-term', '1']),
       cli(['video', 'three', 'style.png', '-o', 'bad/', '--blend-weight', '2', ...CHEAP]),
       cli([...PASSES, '-o', 'bad/', '--passes', '0']),
+      cli([...PASSES, '-o', 'bad/', '--max-frames', '2']),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
     expect(runs[0].stderr).toMatch(/--iterations is for a single pass; with --passes, give --pass-iterations N/);
     expect(runs[1].stderr).toMatch(/--long-term is for a single pass/);
     expect(runs[2].stderr).toMatch(/--blend-weight is for the multi-pass mode: give --passes N too/);
     expect(runs[3].stderr).toMatch(/--passes/);
-    for (const r of runs) expect(r.events.some((e) => e.event === 'start')).toBe(false);
+    expect(runs[4].stderr).toMatch(/three has 3 frames, more than --max-frames 2: the multi-pass mode keeps every frame in memory/);
+    for (const r of runs) expect(r.events.some((e) => e.event === 'loading' || e.event === 'start')).toBe(false);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
   });
 

@@ -63,8 +63,8 @@ export async function runVideo(ctx: Ctx): Promise<void> {
   // --passes: the multi-pass mode (video-passes.ts); checked, as the single pass's options are, before any work.
   const multi = f.has('passes') ? multiPassOptions(f, baseOptions(ctx)) : undefined;
   const options = multi ? {} : videoOptions(ctx);
-  if (multi) resolveMultiPass(multi, stylePaths.length);
-  else resolveVideoOptions(options, stylePaths.length);
+  const maxFrames = multi ? resolveMultiPass(multi, stylePaths.length).maxFrames : undefined;
+  if (!multi) resolveVideoOptions(options, stylePaths.length);
   const videoOut = isVideoFile(out);
   const folder = videoOut ? (str(f, 'frames') ?? `${out}.frames`) : out;
   const inputStat = await stat(input).catch(() => undefined);
@@ -77,6 +77,8 @@ export async function runVideo(ctx: Ctx): Promise<void> {
   if (videoOut && !(await stat(dirname(resolve(out))).catch(() => undefined))?.isDirectory()) throw new UsageError(`-o ${out}: the folder ${dirname(resolve(out))} does not exist`);
   const styles = await readInputs(ctx, stylePaths);
   const total = inputStat.isDirectory() ? (await listFrameFiles(input)).length : undefined;
+  // A folder's frames are counted now; a video file's only as they are decoded (the library's own check).
+  if (maxFrames !== undefined && total !== undefined && total > maxFrames) throw new UsageError(`${input} has ${total} frames, more than --max-frames ${maxFrames}: the multi-pass mode keeps every frame in memory; raise --max-frames, or leave out --passes (one pass)`);
   const ffmpeg = str(f, 'ffmpeg');
   const fps = numFlag(f, 'fps');
   const model = await loadModel(ctx);
