@@ -202,6 +202,11 @@ export const VIDEO: CommandSpec = {
     { name: 'long-term', field: 'longTerm', type: 'string', arg: 'J,J,…', help: 'the earlier frames i−j the temporal loss looks back to', default: '1,2,4' },
     flagOf('temporalWeight'),
     { name: 'flow', type: 'string', arg: 'DIR', help: "Middlebury .flo files to use instead of the built-in flow (forward_1_2.flo, backward_2_1.flo, …)" },
+    { name: 'passes', field: 'passes', type: 'int', arg: 'N', min: 1, max: 100, help: "Ruder et al.'s multi-pass mode: N passes over the clip, alternately forward and backward (frames written after the last; no resuming)" },
+    { name: 'pass-iterations', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'with --passes: iterations of every frame in every pass', default: t(Math.max(1, Math.round(D.iterations / 5))) },
+    { name: 'blend-weight', field: 'blendWeight', type: 'number', arg: 'X', min: 0, max: 1e6, help: "with --passes: δ, the warped neighbour's weight in a frame's start", default: '1' },
+    { name: 'temporal-from-pass', field: 'temporalFromPass', type: 'int', arg: 'N', min: 1, max: 101, help: 'with --passes: the first pass with the temporal loss', default: 'passes / 2 + 1' },
+    { name: 'max-frames', field: 'maxFrames', type: 'int', arg: 'N', min: 2, max: 10_000, help: 'with --passes: the most frames a clip may have (all are kept in memory)', default: '100' },
     { name: 'fps', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'frames per second of the output (and resample a video input to it)', default: '25' },
     { name: 'frames', type: 'string', arg: 'DIR', help: 'with a video output: where the stylised frames are kept (for resuming)', default: '<out>.frames' },
     { name: 'fresh', type: 'boolean', help: 'recompute frames already in the output folder instead of resuming' },
@@ -212,10 +217,13 @@ export const VIDEO: CommandSpec = {
     'Each stylised frame is written as <frames>/frame_00001.png, … as soon as it is done; Ctrl-C (exit 130) keeps them,',
     'and the same command again resumes after the last one (--fresh starts over). A video output is encoded from the',
     'folder at the end. Video files need ffmpeg on PATH (or --ffmpeg); folders of frames do not.',
+    'With --passes N every frame is kept in memory and the frames are written after the last pass: Ctrl-C writes',
+    'nothing, and a folder that already holds frames is refused unless --fresh (a multi-pass run cannot resume).',
   ],
   examples: [
     `${BIN} video clip.mp4 starry_night.jpg -o out.mp4 --size 256 --iterations 100`,
     `${BIN} video frames/ scream.jpg -o styled/ --consistency warped-start --json`,
+    `${BIN} video clip.mp4 starry_night.jpg -o out.mp4 --size 256 --passes 6 --pass-iterations 20`,
   ],
 };
 

@@ -48,7 +48,8 @@ interface Link {
   c: tf.Tensor4D;
 }
 
-function resolveMultiPass(options: MultiPassOptions, styleCount: number) {
+/** Checks `options` as {@link stylizeFramesMultiPass} does (INVALID_OPTION naming the field); the CLI calls it before loading anything. */
+export function resolveMultiPass(options: MultiPassOptions, styleCount: number) {
   const check = OPTIONS;
   const o = check.object('options', options) as MultiPassOptions & Record<string, unknown>;
   const { passes, iterations, blendWeight, temporalFromPass, flow, maxFrames, onIteration, ...rest } = o;

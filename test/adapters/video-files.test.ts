@@ -4,11 +4,14 @@
  * resumes an unfinished run (the kept frames are not recomputed) and writes an MP4 of 4 frames; `--json` reports
  * every frame. Ctrl-C inside frame 2, with the clip decoded slowly (so frames wait in ffmpeg's pipe, which once made
  * the process end with code 0 and no word), exits 130 with the message and the `error` event, keeps the finished
- * frames and writes no video. Needs ffmpeg on PATH (.ci/run installs it; skipped without it unless
+ * frames and writes no video. `--passes` (the multi-pass mode, on a folder of 3 frames, 2 passes of 2 iterations):
+ * the other mode's flags are refused with exit 2 before anything loads; a run reports each pass and writes the
+ * frames and the MP4; the same command again is refused (it cannot resume) unless --fresh; Ctrl-C in the second
+ * pass exits 130 and leaves nothing. Needs ffmpeg on PATH (.ci/run installs it; skipped without it unless
  * NST_REQUIRE_FFMPEG=1).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +77,8 @@ describe.skipIf(!hasFfmpeg)('neural-style-tfjs video (dist/cli.js, ffmpeg)', () 
     await writeFramesToVideo(frames.slice(0, 4), join(dir, 'clip.mp4'), { outputArgs: ['-crf', '10'] });
     await writeFramesToVideo(frames, join(dir, 'long.mp4'), { outputArgs: ['-crf', '10'] });
     await writeImage(join(dir, 'style.png'), rgba(synthetic('style', 32, 32), 32, 32));
+    mkdirSync(join(dir, 'three'));
+    for (const [i, f] of frames.slice(0, 3).entries()) await writeImage(join(dir, 'three', `f${i + 1}.png`), f);
   }, 60_000);
 
   it('the same command resumes an unfinished run (finished frames kept, not recomputed) and writes the MP4', async () => {
@@ -125,5 +130,64 @@ describe.skipIf(!hasFfmpeg)('neural-style-tfjs video (dist/cli.js, ffmpeg)', () 
     expect(readdirSync(join(dir, 'cut.mp4.frames')).map((f) => join('cut.mp4.frames', f)).sort()).toEqual(finished);
     expect(existsSync(join(dir, 'cut.mp4'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.startsWith('cut.mp4') && f !== 'cut.mp4.frames')).toEqual([]); // no temp file
+  });
+
+  // --passes: Ruder et al.'s multi-pass mode (src/cli/commands/video-passes.ts), on 3 frames, 2 passes of 2 iterations.
+  const PASSES = ['video', 'three', 'style.png', '--passes', '2', '--pass-iterations', '2', '--temporal-from-pass', '2', ...CHEAP];
+
+  it('--passes: flags of the other mode and out-of-range values are refused (exit 2) before anything loads', async () => {
+    const runs = await Promise.all([
+      cli([...PASSES, '-o', 'bad/', '--iterations', '3']),
+      cli([...PASSES, '-o', 'bad/', '--long-term', '1']),
+      cli(['video', 'three', 'style.png', '-o', 'bad/', '--blend-weight', '2', ...CHEAP]),
+      cli([...PASSES, '-o', 'bad/', '--passes', '0']),
+      cli([...PASSES, '-o', 'bad/', '--max-frames', '2']),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs[0].stderr).toMatch(/--iterations is for a single pass; with --passes, give --pass-iterations N/);
+    expect(runs[1].stderr).toMatch(/--long-term is for a single pass/);
+    expect(runs[2].stderr).toMatch(/--blend-weight is for the multi-pass mode: give --passes N too/);
+    expect(runs[3].stderr).toMatch(/--passes/);
+    expect(runs[4].stderr).toMatch(/three has 3 frames, more than --max-frames 2: the multi-pass mode keeps every frame in memory/);
+    for (const r of runs) expect(r.events.some((e) => e.event === 'loading' || e.event === 'start')).toBe(false);
+    expect(existsSync(join(dir, 'bad'))).toBe(false);
+  });
+
+  it('--passes writes the frames and the MP4, reports each pass, and refuses to resume without --fresh', async () => {
+    const run = await cli([...PASSES, '-o', 'passes.mp4']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.filter((e) => e.event === 'pass')).toEqual([
+      { event: 'pass', pass: 1, passes: 2, direction: 'forward' },
+      { event: 'pass', pass: 2, passes: 2, direction: 'backward' },
+    ]);
+    const iterations = run.events.filter((e) => e.event === 'iteration');
+    // Pass 1 forward (frames 0, 1, 2), pass 2 backward (2, 1, 0); each frame's iterations in a row.
+    const order = iterations.map((e) => [e.pass, e.frame]).filter((p, i, all) => i === 0 || String(p) !== String(all[i - 1]));
+    expect(order).toEqual([[1, 0], [1, 1], [1, 2], [2, 2], [2, 1], [2, 0]]);
+    const frames = run.events.filter((e) => e.event === 'frame');
+    expect(frames.map((e) => [e.index, e.resumed, e.iterations])).toEqual([0, 1, 2].map((i) => [i, false, 4]));
+    for (const e of frames.slice(1)) expect(e.temporalError).toBeGreaterThan(0);
+    expect(run.events.at(-1)).toMatchObject({ event: 'done', output: 'passes.mp4', count: 3, resumed: 0, passes: 2 });
+    expect(readdirSync(join(dir, 'passes.mp4.frames')).sort()).toEqual(['frame_00001.png', 'frame_00002.png', 'frame_00003.png']);
+    const decoded = await collect(framesFromVideo(join(dir, 'passes.mp4')));
+    expect(decoded.map((f) => [f.width, f.height])).toEqual(Array(3).fill([32, 24]));
+
+    const again = await cli([...PASSES, '-o', 'passes.mp4']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/passes\.mp4\.frames already holds 3 stylised frames, and a multi-pass run \(--passes\) cannot resume.*--fresh/);
+    expect(again.events.some((e) => e.event === 'start')).toBe(false);
+  });
+
+  it('--passes: Ctrl-C in the second pass exits 130 and writes nothing', async () => {
+    let interrupted = false;
+    const run = await cli([...PASSES, '-o', 'cut-passes'], (e, child) => {
+      if (!interrupted && e.event === 'iteration' && e.pass === 2) interrupted = child.kill('SIGINT');
+    });
+    expect(interrupted).toBe(true);
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toMatch(/interrupted in pass 2 of 2: nothing was written \(a multi-pass run writes its frames after its last pass and cannot resume\)/);
+    expect(run.events.at(-1)).toMatchObject({ event: 'error', code: 'ABORTED', exitCode: 130 });
+    expect(run.events.some((e) => e.event === 'frame' || e.event === 'done')).toBe(false);
+    expect(existsSync(join(dir, 'cut-passes'))).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { invalidOption } from '../../../errors.js';
 import type { Stylizer, StyleInput } from '../../../stylize/session.js';
 import type { FrameIterable } from '../../../video/frames.js';
+import { stylizeFramesMultiPass, type MultiPassOptions } from '../../../video/multi-pass.js';
 import { stylizeFrames, type StylizedFrame, type VideoOptions } from '../../../video/stylize-video.js';
 import { readImage, writeImage } from '../image-io.js';
 import { framesFromFolder, frameFileName } from './folder.js';
@@ -53,6 +54,30 @@ export async function* stylizeVideoToFolder(stylizer: Stylizer, source: string |
   for await (const frame of stylizeFrames(stylizer, frames, style, { ...video, finished })) {
     const path = pathOf(frame.index);
     if (!frame.resumed) await writeImage(path, frame.image);
+    yield { ...frame, path };
+  }
+}
+
+/** Options of {@link stylizeVideoToFolderMultiPass}: {@link MultiPassOptions} and the source's. */
+export interface MultiPassToFolderOptions extends MultiPassOptions {
+  /** The ffmpeg binary, for a video file source. Default `ffmpeg` on PATH. */
+  ffmpeg?: string;
+  /** Resample a video file source to this many frames per second. Default: its own frames. */
+  fps?: number;
+}
+
+/**
+ * {@link stylizeFramesMultiPass} into `folder`: the frames as `frame_00001.png`, … (each atomically), written only
+ * once the last pass is done (the folder is created then), so an interrupted run leaves nothing behind before that.
+ * It does not resume: a multi-pass run keeps its passes in memory, and frames from an earlier run are overwritten.
+ */
+export async function* stylizeVideoToFolderMultiPass(stylizer: Stylizer, source: string | FrameIterable, style: StyleInput, folder: string, options: MultiPassToFolderOptions = {}): AsyncGenerator<WrittenFrame, void, undefined> {
+  const { ffmpeg, fps, ...passes } = options;
+  const frames = readFrames(source, { ffmpeg, fps, signal: passes.signal });
+  for await (const frame of stylizeFramesMultiPass(stylizer, frames, style, passes)) {
+    if (frame.index === 0) await mkdir(folder, { recursive: true }); // frames come in order, after the last pass
+    const path = join(folder, frameFileName('frame_%05d.png', frame.index + 1));
+    await writeImage(path, frame.image);
     yield { ...frame, path };
   }
 }
