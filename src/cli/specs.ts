@@ -3,6 +3,7 @@
 import { STYLIZE_DEFAULTS as D, defaultText as t } from '../defaults.js';
 import { rangeText } from '../options/check.js';
 import { STYLIZE_RANGES as R } from '../options/table.js';
+import { MULTI_PASS_LIMITS as MP } from '../video/multi-pass-limits.js';
 import type { CommandSpec } from './args.js';
 import { QUEUE_FLAGS, STYLIZE_FLAGS, flagOf } from './flags.js';
 import { SEGMENTATION_FLAGS } from './region-flags.js';
@@ -202,11 +203,11 @@ export const VIDEO: CommandSpec = {
     { name: 'long-term', field: 'longTerm', type: 'string', arg: 'J,J,…', help: 'the earlier frames i−j the temporal loss looks back to', default: '1,2,4' },
     flagOf('temporalWeight'),
     { name: 'flow', type: 'string', arg: 'DIR', help: "Middlebury .flo files to use instead of the built-in flow (forward_1_2.flo, backward_2_1.flo, …)" },
-    { name: 'passes', field: 'passes', type: 'int', arg: 'N', min: 1, max: 100, help: "Ruder et al.'s multi-pass mode: N passes over the clip, alternately forward and backward (frames written after the last; no resuming)" },
-    { name: 'pass-iterations', type: 'int', arg: 'N', min: R.iterations.min, max: R.iterations.max, help: 'with --passes: iterations of every frame in every pass', default: t(Math.max(1, Math.round(D.iterations / 5))) },
-    { name: 'blend-weight', field: 'blendWeight', type: 'number', arg: 'X', min: 0, max: 1e6, help: "with --passes: δ, the warped neighbour's weight in a frame's start", default: '1' },
-    { name: 'temporal-from-pass', field: 'temporalFromPass', type: 'int', arg: 'N', min: 1, max: 101, help: 'with --passes: the first pass with the temporal loss', default: 'passes / 2 + 1' },
-    { name: 'max-frames', field: 'maxFrames', type: 'int', arg: 'N', min: 2, max: 10_000, help: 'with --passes: the most frames a clip may have (all are kept in memory)', default: '100' },
+    { name: 'passes', field: 'passes', type: 'int', arg: 'N', min: MP.passes.min, max: MP.passes.max, help: "Ruder et al.'s multi-pass mode: N passes over the clip, alternately forward and backward (frames written after the last; no resuming)" },
+    { name: 'pass-iterations', type: 'int', arg: 'N', min: MP.iterations.min, max: MP.iterations.max, help: 'with --passes: iterations of every frame in every pass', default: t(MP.iterations.default) },
+    { name: 'blend-weight', field: 'blendWeight', type: 'number', arg: 'X', min: MP.blendWeight.min, max: MP.blendWeight.max, help: "with --passes: δ, the warped neighbour's weight in a frame's start", default: t(MP.blendWeight.default) },
+    { name: 'temporal-from-pass', field: 'temporalFromPass', type: 'int', arg: 'N', min: MP.temporalFromPass.min, max: MP.temporalFromPass.max, help: 'with --passes: the first pass with the temporal loss', default: 'passes / 2 + 1' },
+    { name: 'max-frames', field: 'maxFrames', type: 'int', arg: 'N', min: MP.maxFrames.min, max: MP.maxFrames.max, help: 'with --passes: the most frames a clip may have (all are kept in memory)', default: t(MP.maxFrames.default) },
     { name: 'fps', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'frames per second of the output (and resample a video input to it)', default: '25' },
     { name: 'frames', type: 'string', arg: 'DIR', help: 'with a video output: where the stylised frames are kept (for resuming)', default: '<out>.frames' },
     { name: 'fresh', type: 'boolean', help: 'recompute frames already in the output folder instead of resuming' },

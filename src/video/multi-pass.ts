@@ -14,7 +14,7 @@ import { STYLIZE_DEFAULTS as D } from '../defaults.js';
 import { StyleTransferError } from '../errors.js';
 import { fitSize, resizeImage, toImageTensor, type ImageInput, type RgbaImage } from '../image/input.js';
 import { OPTIONS } from '../options/check.js';
-import { rangeOf } from '../options/table.js';
+import { MULTI_PASS_LIMITS } from './multi-pass-limits.js';
 import { PreparedStyle, type StyleInput } from '../stylize/style-handle.js';
 import { resolveOptions, type IterationInfo, type LossBreakdown, type StylizeOptions } from '../stylize/options.js';
 import { now, throwIfAborted } from '../util/checks.js';
@@ -57,15 +57,16 @@ export function resolveMultiPass(options: MultiPassOptions, styleCount: number) 
     if (key in rest) check.fail(key, rest[key], `no ${key}: the multi-pass mode sets it per frame or does not take it`);
   }
   resolveOptions(rest, styleCount, check);
-  const p = check.int('passes', passes ?? 6, 1, 100);
+  const L = MULTI_PASS_LIMITS;
+  const p = check.int('passes', passes ?? L.passes.default, L.passes.min, L.passes.max);
   if (flow !== undefined && typeof (flow as FlowSource | null)?.flow !== 'function') check.fail('flow', flow, 'a flow source: an object with flow(from, to, pair)');
   return {
     passes: p,
-    iterations: check.number('iterations', iterations, rangeOf('iterations'), Math.max(1, Math.round(D.iterations / 5))),
-    blend: check.number('blendWeight', blendWeight, { min: 0, max: 1e6 }, 1),
-    temporalFrom: check.int('temporalFromPass', temporalFromPass ?? Math.floor(p / 2) + 1, 1, 101),
+    iterations: check.number('iterations', iterations, L.iterations, L.iterations.default),
+    blend: check.number('blendWeight', blendWeight, L.blendWeight, L.blendWeight.default),
+    temporalFrom: check.int('temporalFromPass', temporalFromPass ?? Math.floor(p / 2) + 1, L.temporalFromPass.min, L.temporalFromPass.max),
     flow: flow ?? tfjsFlowSource(),
-    maxFrames: check.int('maxFrames', maxFrames ?? 100, 2, 10_000),
+    maxFrames: check.int('maxFrames', maxFrames ?? L.maxFrames.default, L.maxFrames.min, L.maxFrames.max),
     onIteration: check.fn<MultiPassOptions['onIteration']>('onIteration', onIteration),
     rest,
   };
