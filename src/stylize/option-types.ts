@@ -104,7 +104,7 @@ export interface StylizeOptions {
   styleLayers?: LayerWeights;
   /** Default 5 (jcjohnson/neural-style's defaults with the `'mean'` normalisation). */
   contentWeight?: number;
-  /** Default 100. */
+  /** Default 100; 300 with `normalizeGradients: true` (docs/quality.md). */
   styleWeight?: number;
   /** Total-variation weight (smoothness). Default 1e-3. */
   tvWeight?: number;

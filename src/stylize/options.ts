@@ -2,7 +2,7 @@ import { describe } from '../errors.js';
 import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 import type { LossNormalization } from '../core/losses.js';
 import type { StyleStatistic } from '../core/style-statistics.js';
-import { STYLIZE_DEFAULTS as D } from '../defaults.js';
+import { defaultStyleWeight, STYLIZE_DEFAULTS as D } from '../defaults.js';
 import { OPTIONS, type Checker } from '../options/check.js';
 import { optionKeys, optionRow, rangeOf } from '../options/table.js';
 import { resolveTile } from './tiling/options.js';
@@ -148,7 +148,7 @@ export function resolveOptions(o: StylizeOptions = {}, styleCount = 1, check: Ch
     contentLayers: layers(check, 'contentLayers', o.contentLayers, D.contentLayers, lossNormalization, network),
     styleLayers: layers(check, 'styleLayers', o.styleLayers, D.styleLayers, lossNormalization, network),
     contentWeight: num(check, 'contentWeight', o.contentWeight, D.contentWeight),
-    styleWeight: num(check, 'styleWeight', o.styleWeight, D.styleWeight),
+    styleWeight: num(check, 'styleWeight', o.styleWeight, defaultStyleWeight(o.normalizeGradients)),
     tvWeight: num(check, 'tvWeight', o.tvWeight, D.tvWeight),
     lossNormalization,
     pooling: choice(check, 'pooling', o.pooling, D.pooling),

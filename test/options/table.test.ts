@@ -83,6 +83,10 @@ describe('the option table', () => {
     expect(r.lbfgs).toEqual({ historySize: D.lbfgs.historySize, lineSearch: D.lbfgs.lineSearch, maxEvaluations: undefined, initialStep: D.lbfgs.initialStep });
     expect(r.learningRate).toBe(D.learningRate.lbfgs);
     expect(resolveOptions({ optimizer: 'adam' }).learningRate).toBe(D.learningRate.adam);
+    // styleWeight's default depends on normalizeGradients (true only); a given weight is kept.
+    expect(resolveOptions({ normalizeGradients: true }).styleWeight).toBe(D.styleWeightNormalized);
+    expect(resolveOptions({ normalizeGradients: true, styleWeight: 100 }).styleWeight).toBe(100);
+    expect(resolveOptions({ normalizeGradients: 'per-evaluation', optimizer: 'adam' }).styleWeight).toBe(D.styleWeight);
     expect(r.iterations).toEqual([D.iterations]);
     expect(r.precondition).toEqual({ levels: 0, decay: D.pyramidDecay });
     expect(resolveOptions({ optimizer: 'adam' }).precondition).toBeUndefined();
@@ -114,7 +118,7 @@ describe('the option table', () => {
     const flag = (name: string) => STYLIZE.flags.find((f) => f.name === name)?.default;
     expect(flag('size')).toBe(defaultText(D.size));
     expect(flag('style-layers')).toBe(defaultText(D.styleLayers));
-    expect(flag('style-weight')).toBe(defaultText(D.styleWeight));
+    expect(flag('style-weight')).toBe(`${D.styleWeight}; ${D.styleWeightNormalized} with normalizeGradients: true`);
     expect(flag('lbfgs-history')).toBe(defaultText(D.lbfgs.historySize));
     expect(flag('learning-rate')).toBe('1 (lbfgs), 10 (adam)');
     expect(flag('precondition')).toBe('pyramid (lbfgs), none (adam)');

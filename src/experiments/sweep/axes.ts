@@ -6,7 +6,7 @@
 import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { StyleTransferError, describe } from '../../errors.js';
 import { VGG19, type NetworkArchitecture } from '../../core/architecture.js';
-import { STYLIZE_DEFAULTS } from '../../defaults.js';
+import { defaultStyleWeight, STYLIZE_DEFAULTS } from '../../defaults.js';
 import type { Pooling } from '../../core/network.js';
 import { resolveOptions, type LayerWeights, type ResolvedOptions, type StylizeOptions } from '../../stylize/options.js';
 import type { RecordedOption } from '../../options/table.js';
@@ -139,7 +139,7 @@ export function applyAxis(opts: StylizeOptions, axis: SweepAxis, i: number): voi
       opts.contentLayers = v as LayerWeights;
       break;
     case 'weightRatio':
-      opts.contentWeight = (v as number) * (opts.styleWeight ?? STYLIZE_DEFAULTS.styleWeight);
+      opts.contentWeight = (v as number) * (opts.styleWeight ?? defaultStyleWeight(opts.normalizeGradients));
       break;
     case 'pooling':
       opts.pooling = v as Pooling;
