@@ -151,8 +151,14 @@ export async function videoFromFrames(frames: FrameIterable<EncodableFrame>, opt
   let track: CanvasCaptureMediaStreamTrack | undefined;
   // True while a next() is pending: return() would then wait for it (a frame still being stylised), so it is not awaited.
   let asking = false;
+  const ask = (): Promise<IteratorResult<Picture, void>> => {
+    asking = true;
+    const p = pictures.next();
+    p.then(() => (asking = false), () => (asking = false));
+    return waitFor(p, what, signal);
+  };
   try {
-    let next = await pictures.next();
+    let next = await ask();
     if (next.done) throw new Error('unreachable: picturesOf throws on no frames');
     const { width, height } = next.value;
     const canvas = Object.assign(document.createElement('canvas'), { width, height });
@@ -180,20 +186,18 @@ export async function videoFromFrames(frames: FrameIterable<EncodableFrame>, opt
       track.requestFrame();
       onProgress?.({ frames: ++count });
       // The next frame is asked for now, so it is made while this one is shown.
-      const pending = pictures.next();
+      const pending = ask();
       let ready = false;
-      asking = true;
-      pending.then(() => (ready = true), () => (ready = true)).finally(() => (asking = false));
+      pending.then(() => (ready = true), () => (ready = true));
       await sleep(1000 / fps, what, signal);
       if (failure) throw failure;
-      if (ready) {
-        next = await pending;
-      } else {
+      if (!ready) {
         // Not ready: the recording waits for it (a paused MediaRecorder does not count the time).
         rec.pause();
-        next = await waitFor(pending, what, signal);
+        await pending;
         rec.resume();
       }
+      next = await pending;
     }
     rec.stop();
     await waitFor(stopped, what, signal);

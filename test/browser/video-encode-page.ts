@@ -89,7 +89,17 @@ const harness = {
       }
     }
     const error = await failure(() => nst.videoFromFrames(many(), { fps: 10, signal: controller.signal, onProgress: (p) => p.frames === 2 && controller.abort(new Error('stop')) }));
-    return { error, ended, tensorsBefore: before, tensorsAfter: tf.memory().numTensors };
+    // Aborted while the recording waits (paused) for a frame that takes 20 s: it rejects without waiting for it.
+    const waiting = new AbortController();
+    async function* stuck() {
+      yield { data: frame(0), width: W, height: H };
+      await new Promise((r) => setTimeout(r, 20_000));
+      yield { data: frame(1), width: W, height: H };
+    }
+    setTimeout(() => waiting.abort(new Error('stop')), 500);
+    const t0 = performance.now();
+    const whileWaiting = await failure(() => nst.videoFromFrames(stuck(), { fps: 10, signal: waiting.signal }));
+    return { error, ended, whileWaiting, whileWaitingMs: performance.now() - t0, tensorsBefore: before, tensorsAfter: tf.memory().numTensors };
   },
 
   /** What is refused: a type the browser does not record, frames of two sizes, no frames, a bad option. */

@@ -105,6 +105,8 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('videoFromFrames and videoFramesFr
     timings.abortMs = Date.now() - start;
     expect(a.error.code).toBe('ABORTED');
     expect(a.ended).toBe(true);
+    expect(a.whileWaiting.code).toBe('ABORTED');
+    timings.abortWhileWaitingMs = Math.round(a.whileWaitingMs);
     expect(a.tensorsAfter).toBe(a.tensorsBefore);
   });
 
