@@ -20,6 +20,7 @@ import { resolveOptions, type IterationInfo, type LossBreakdown, type StylizeOpt
 import { now, throwIfAborted } from '../util/checks.js';
 import { consistency } from './consistency.js';
 import { flowBetween, maskOf, temporalError, type FrameStylizer, type StylizedFrame } from './frame-loop.js';
+import type { NetworkArchitecture } from '../core/architecture.js';
 import { tfjsFlowSource, type FlowSource } from './flow-source.js';
 import { framesFromIterable, type FrameIterable } from './frames.js';
 import { warpImage } from './warp.js';
@@ -49,14 +50,14 @@ interface Link {
 }
 
 /** Checks `options` as {@link stylizeFramesMultiPass} does (INVALID_OPTION naming the field); the CLI calls it before loading anything. */
-export function resolveMultiPass(options: MultiPassOptions, styleCount: number) {
+export function resolveMultiPass(options: MultiPassOptions, styleCount: number, network?: NetworkArchitecture) {
   const check = OPTIONS;
   const o = check.object('options', options) as MultiPassOptions & Record<string, unknown>;
   const { passes, iterations, blendWeight, temporalFromPass, flow, maxFrames, onIteration, ...rest } = o;
   for (const key of ['init', 'temporal', 'snapshots', 'regions', 'contentWeightMap']) {
     if (key in rest) check.fail(key, rest[key], `no ${key}: the multi-pass mode sets it per frame or does not take it`);
   }
-  resolveOptions(rest, styleCount, check);
+  resolveOptions(rest, styleCount, check, network); // layer names in the model's network
   const L = MULTI_PASS_LIMITS;
   const p = check.int('passes', passes ?? L.passes.default, L.passes.min, L.passes.max);
   if (flow !== undefined && typeof (flow as FlowSource | null)?.flow !== 'function') check.fail('flow', flow, 'a flow source: an object with flow(from, to, pair)');
@@ -79,7 +80,7 @@ export function resolveMultiPass(options: MultiPassOptions, styleCount: number) 
  * ABORTED within one network pass; however it ends, every tensor it made is freed.
  */
 export async function* stylizeFramesMultiPass(stylizer: FrameStylizer, frames: FrameIterable, style: StyleInput, options: MultiPassOptions = {}): AsyncGenerator<StylizedFrame, void, undefined> {
-  const o = resolveMultiPass(options, Array.isArray(style) ? style.length : 1);
+  const o = resolveMultiPass(options, Array.isArray(style) ? style.length : 1, stylizer.model?.architecture);
   const { signal } = o.rest;
   throwIfAborted(signal, 'stylizeFramesMultiPass()');
   const contents: tf.Tensor4D[] = [];
