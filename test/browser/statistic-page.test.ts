@@ -57,6 +57,15 @@ describe.skipIf(!process.env.NST_BROWSER_E2E)('example page: style statistic (We
     await page.selectOption(tid('style-statistic-select'), 'mean-std');
     expect(await page.textContent(tid('style-statistic-hint'))).toMatch(/mean and spread/);
 
+    // The layer balance switch moves the style weight between the library's two defaults (styleWeight's row:
+    // 300 with normalizeGradients, else 100) until the user types a weight.
+    const styleWeight = () => page.inputValue(tid('style-weight-input'));
+    expect(await styleWeight()).toBe('100');
+    await page.check(tid('normalize-gradients'));
+    expect(await styleWeight()).toBe('300');
+    await page.uncheck(tid('normalize-gradients'));
+    expect(await styleWeight()).toBe('100');
+
     await chooseTestPictures(page, await makeTestPictures(page));
     let t = Date.now();
     const gram = await runWith(page, 'gram');

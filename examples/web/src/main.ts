@@ -138,6 +138,8 @@ function onWorkerMessage(m: FromWorker): void {
         const input = el[key];
         if (!params.has(key) && !touched.has(input)) input.value = String(value);
       }
+      styleWeightDefaults = { plain: m.values.styleWeight, normalized: m.styleWeightNormalized };
+      followStyleWeightDefault();
       break;
     case 'backend':
       el.backend.textContent = `backend: ${m.backend}${m.renderer ? ` · ${shortRenderer(m.renderer)}` : ''}`;
@@ -277,6 +279,14 @@ function softwareRendering(): void {
 }
 const touched = new Set<EventTarget>();
 for (const input of [el.size, el.iterations, el.previewEvery, el.contentWeight, el.styleWeight, el.tvWeight]) input.addEventListener('input', () => touched.add(input));
+// The style weight's default depends on the layer balance (the library's styleWeight row): follow the switch until
+// the user or the URL sets a weight.
+let styleWeightDefaults: { plain: number; normalized: number } | undefined;
+function followStyleWeightDefault(): void {
+  if (!styleWeightDefaults || params.has('styleWeight') || touched.has(el.styleWeight)) return;
+  el.styleWeight.value = String(el.normalizeGradients.checked ? styleWeightDefaults.normalized : styleWeightDefaults.plain);
+}
+el.normalizeGradients.addEventListener('change', followStyleWeightDefault);
 
 function shortRenderer(r: string): string {
   if (/swiftshader/i.test(r)) return 'SwiftShader (software)';

@@ -114,7 +114,7 @@ export interface FeatureTile {
 
 export type FromWorker =
   /** The library's defaults (its option table) for the form's fields, sent once the library has loaded. */
-  | { type: 'defaults'; values: FormDefaults }
+  | { type: 'defaults'; values: FormDefaults; styleWeightNormalized: number }
   | { type: 'backend'; backend: string; renderer?: string }
   | { type: 'weights-progress'; loaded: number; total: number }
   | { type: 'weights-loaded'; bytes: number; ms: number; fromCache: boolean }

@@ -66,7 +66,7 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
 async function init(backend: 'webgl' | 'webgpu', weightsUrl: string) {
   lib = backend === 'webgpu' ? ((await import('neural-style-tfjs/webgpu')) as unknown as Lib) : await import('neural-style-tfjs/webgl');
   const D = lib.STYLIZE_DEFAULTS;
-  post({ type: 'defaults', values: { size: D.size, iterations: D.iterations, contentWeight: D.contentWeight, styleWeight: D.styleWeight, tvWeight: D.tvWeight } });
+  post({ type: 'defaults', values: { size: D.size, iterations: D.iterations, contentWeight: D.contentWeight, styleWeight: D.styleWeight, tvWeight: D.tvWeight }, styleWeightNormalized: D.styleWeightNormalized });
   const name = await lib.ready();
   post({ type: 'backend', backend: name, renderer: rendererName(name) });
   const t0 = performance.now();
