@@ -65,7 +65,7 @@ const S = {
   // docs/performance.md: a 2048x2048 result by the CLI with its defaults (coarse-to-fine 512 → 1024 → 2048 px, 100 +
   // 18 + 3 iterations; tiled where the memory plan says so: WASM, the 2048 px scale) from a square centre crop of
   // the photo; shown at 1024 px with a 512 px crop at full resolution. Long (see docs/performance.md).
-  large: { size: px(2048), shownWidth: px(1024), crop: px(512) },
+  large: { size: px(2048), shownWidth: px(768), crop: px(512) },
   studyIters: [q(20), q(60)],
   // docs/layers.md, "Style statistics per layer": the painting's texture from noise through each layer alone.
   statistics: { size: 64, iterations: q(100), layers: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] },
