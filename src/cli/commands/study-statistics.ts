@@ -6,10 +6,11 @@
  */
 import { basename, dirname, extname, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, VERSION, type RgbaImage } from '../../adapters/node.js';
+import { createStylizer, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
 import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { resolveOptions } from '../../stylize/options.js';
+import { checkDefaultLayers, networkOf } from '../network-flag.js';
 import { DEFAULT_STATISTICS_LAYERS, statisticsStudy, type StatisticsStudyOptions } from '../../insight/statistics-study.js';
 import { renderStatisticsReport } from '../../insight/statistics-report.js';
 import { parseNumber, UsageError } from '../args.js';
@@ -59,7 +60,7 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
   if (initPath !== undefined) throw new UsageError('study: --init takes content, style or noise (an image file cannot be recorded for replay)');
   const options: Omit<StatisticsStudyOptions, 'pairs'> = {
     statistics: statisticsFlag(str(f, 'statistics')!),
-    layers: layersText === undefined ? undefined : layerList('layers', layersText),
+    layers: layersText === undefined ? undefined : layerList('layers', layersText, networkOf(f)),
     task: oneOf('statistics-task', str(f, 'statistics-task'), ['texture', 'stylize'] as const),
     size: numFlag(f, 'size'),
     seed: numFlag(f, 'seed'),
@@ -67,8 +68,9 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
     stylize: base,
   };
   // Every stylize option checked before any file is read.
-  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 });
-  const layers = (options.layers ?? DEFAULT_STATISTICS_LAYERS).map((l) => resolveLayer(l, '--layers'));
+  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
+  checkDefaultLayers(f, { layers: DEFAULT_STATISTICS_LAYERS });
+  const layers = (options.layers ?? DEFAULT_STATISTICS_LAYERS).map((l) => networkOf(f).resolve(l, '--layers'));
   for (const [c, s] of paths) {
     await outputs.input('the content image', c);
     await outputs.input('the style image', s);

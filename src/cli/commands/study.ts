@@ -6,11 +6,11 @@
  */
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
+import { createStylizer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
-import { CONV_LAYERS } from '../../core/layers.js';
+import { networkOf } from '../network-flag.js';
 import { resolveOptions } from '../../stylize/options.js';
-import { DEFAULT_STUDY_CONTENT_LAYERS, study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
+import { study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
 import { studyOptionsOf, validateStudyRecord } from '../../insight/record.js';
 import { renderStudyReport } from '../../insight/report.js';
 import { sha256Hex } from '../../weights/sha256.js';
@@ -87,16 +87,16 @@ export async function runStudy(ctx: Ctx): Promise<void> {
       size: numFlag(f, 'size'),
       seed: numFlag(f, 'seed'),
       iterations,
-      styleLayers: layersText === undefined ? undefined : layerList('layers', layersText),
-      contentLayers: recText === undefined ? undefined : recText.trim() === 'none' ? [] : layerList('reconstruct-layers', recText),
+      styleLayers: layersText === undefined ? undefined : layerList('layers', layersText, networkOf(f)),
+      contentLayers: recText === undefined ? undefined : recText.trim() === 'none' ? [] : layerList('reconstruct-layers', recText, networkOf(f)),
       cumulative: f.get('cumulative') as boolean | undefined,
       stylize: base,
     };
     if (iterations && (new Set(iterations).size !== iterations.length || iterations.some((n) => n < 1))) throw new UsageError(`--iterations ${it}: give distinct counts ≥ 1, e.g. 20,80`);
   }
   // Every stylize option checked before any file is read.
-  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 });
-  for (const l of options.styleLayers ?? []) resolveLayer(l, '--layers');
+  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
+  for (const l of options.styleLayers ?? []) networkOf(f).resolve(l, '--layers');
   for (const [c, s] of paths) {
     await outputs.input('the content image', c);
     await outputs.input('the style image', s);
@@ -108,8 +108,10 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   if (replayed) await checkSameImages(replayed, paths.flat(), images);
   // An impossible size is refused before the model loads: every pair at the study's size and deepest layers.
   const size = options.size ?? 128;
-  const styleLayers = (options.styleLayers ?? CONV_LAYERS).map((l) => resolveLayer(l));
-  const all = [...styleLayers, ...(options.contentLayers ?? DEFAULT_STUDY_CONTENT_LAYERS).map((l) => resolveLayer(l))];
+  // The library's defaults in the chosen network: every conv; each block's second conv (VGG: DEFAULT_STUDY_CONTENT_LAYERS).
+  const net = networkOf(f);
+  const styleLayers = (options.styleLayers ?? net.convs.map((c) => c.name)).map((l) => net.resolve(l));
+  const all = [...styleLayers, ...(options.contentLayers ?? net.convBlocks.map((b) => b[Math.min(1, b.length - 1)])).map((l) => net.resolve(l))];
   for (let i = 0; i < images.length; i += 2) checkSizeFits(size, images[i], [images[i + 1]], { deepest: deepestOf(all), deepestStyle: deepestOf(styleLayers), styleScale: options.stylize?.styleScale });
   const pairs: StudyPair[] = paths.map(([c, s], i) => ({ content: images[2 * i], style: images[2 * i + 1], name: names?.[i] ?? `${basename(c, extname(c))} + ${basename(s, extname(s))}` }));
   // Through a queue, the workers compute the runs (the queue keeps them: no state file); here only the assembly.
