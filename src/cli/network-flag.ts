@@ -84,3 +84,16 @@ export function checkDefaultLayers(f: Flags, defaults: Readonly<Record<string, r
     }
   }
 }
+
+/**
+ * Refuses to replay a record made with another network than `--network` names (a record without `network` was
+ * made with VGG-19), saying which flags reproduce it.
+ */
+export function checkRecordNetwork(f: Flags, source: string, record: { network?: string; weightsSha256: string }): void {
+  const made = record.network ?? VGG19.name;
+  const arch = networkOf(f);
+  if (made === arch.name) return;
+  const word = Object.keys(BUILT_IN_NETWORKS).find((k) => BUILT_IN_NETWORKS[k].name === made);
+  const how = word === undefined ? `--network FILE.json (${made}'s spec)` : word === 'vgg19' ? 'no --network (or --network vgg19)' : `--network ${word}`;
+  throw new UsageError(`${source} was made with ${made} (weights sha256 ${record.weightsSha256.slice(0, 12)}…), but this run loads ${arch.name}: pass ${how}${word === 'vgg19' ? '' : ' --weights DIR'} to replay it`, 'INVALID_RECORD');
+}

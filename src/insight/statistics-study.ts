@@ -105,6 +105,8 @@ export interface StatisticsStudyRecord {
   created: string;
   backend: string;
   weightsSha256: string;
+  /** The loss network's name (`model.architecture.name`). */
+  network: string;
   options: { task: 'texture' | 'stylize'; statistics: StyleStatistic[]; layers: string[]; size: number; iterations: number; seed: number; stylize: Record<string, unknown> };
   pairs: { name: string; sweep: SweepRecord; cells: StatisticsCell[] }[];
   timings: { totalMs: number; runs: number };
@@ -214,6 +216,7 @@ export async function statisticsStudy(options: StatisticsStudyOptions): Promise<
       created: new Date().toISOString(),
       backend: tf.getBackend(),
       weightsSha256: model.weightsSha256,
+      network: model.architecture.name,
       options: { task: r.task, statistics: r.statistics, layers: r.layers, size: r.size, iterations: r.iterations, seed: r.seed, stylize: r.stylize },
       pairs: pairs.map((p) => ({ name: p.name, sweep: p.sweep.record, cells: p.cells })),
       timings: { totalMs: now() - t0, runs: pairs.length * r.layers.length * r.statistics.length },

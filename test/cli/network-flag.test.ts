@@ -1,12 +1,12 @@
 /**
  * `--network` through the BUILT CLI (`dist/cli.js`, `npm run build` first): a seeded random VGG-16 the test writes
  * in the manifest layout (no VGG-16 weights ship) drives `features` and `stylize` with its own layer names
- * (`relu5_3`); VGG-19-only names, a
+ * (`relu5_3`), its sweep record names the network and a replay with VGG-19 is refused; VGG-19-only names, a
  * missing `--weights`, an unknown word, a bad spec file and a spec without the default layers are exit 2 with a
  * message saying what to do. Images 32 px, 2 iterations.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,21 @@ describe('--network vgg16 with --weights DIR', () => {
     expect(start.weightsSha256).toBe(sha16);
     expect(events(r.stdout).find((e) => e.event === 'done')).toMatchObject({ iterations: 2 });
     expect(existsSync(join(dir, 'out.png'))).toBe(true);
+  }, 120_000);
+
+  it('a sweep record names the network; replaying it with VGG-19 is refused', async () => {
+    const r = await cli(['sweep', 'c.png', 's.png', '-o', 'sheet.png', '--network', 'vgg16', '--weights', weights, '--vary', 'style-layers=relu1_1;relu5_3', '--content-layers', 'relu4_3', '--size', '32', '-i', '2', '--quiet'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const record = JSON.parse(readFileSync(join(dir, 'sheet.json'), 'utf8')) as Record<string, unknown>;
+    expect(record.network).toBe('VGG-16');
+    expect(record.weightsSha256).toBe(sha16);
+    const replay = await cli(['sweep', '--replay', 'sheet.json', '-o', 'again.png'], dir);
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toMatch(/VGG-16/);
+    expect(replay.stderr).toMatch(/--network vgg16/);
+    const again = await cli(['sweep', '--replay', 'sheet.json', '-o', 'again.png', '--network', 'vgg16', '--weights', weights, '--quiet'], dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8')) as { cells: unknown[] }).cells).toHaveLength(2);
   }, 120_000);
 });
 

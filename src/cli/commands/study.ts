@@ -8,7 +8,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
-import { networkOf } from '../network-flag.js';
+import { checkRecordNetwork, networkOf } from '../network-flag.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
 import { studyOptionsOf, validateStudyRecord } from '../../insight/record.js';
@@ -55,7 +55,9 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   if (replayPath !== undefined) {
     for (const fl of ['layers', 'reconstruct-layers', 'iterations', 'size', 'seed', 'cumulative', 'pairs']) if (f.get(fl) !== undefined) throw new UsageError(`--replay takes its settings from the record; drop --${fl}`);
     const json = await readReplay(outputs, replayPath, MAX_FILE_BYTES, 'study');
-    const record = (replayed = validateStudyRecord(json, `--replay ${replayPath}`));
+    // The network first: a record of another network's layers would otherwise fail on a layer name.
+    if (isRecordLike(json)) checkRecordNetwork(f, `--replay ${replayPath}`, json);
+    const record = (replayed = validateStudyRecord(json, `--replay ${replayPath}`, networkOf(f)));
     options = studyOptionsOf(record);
     names = record.pairs.map((p) => p.name);
     const dir = dirname(resolve(replayPath));
@@ -175,3 +177,7 @@ async function checkSameImages(record: StudyRecord, paths: string[], images: Rgb
     if ((await sha256Hex(rgb)) !== want.sha256) throw new StyleTransferError('INVALID_IMAGE', `${paths[i]} differs from the image the record was made with (sha256 ${want.sha256.slice(0, 12)}…); give the recorded images.`, { path: paths[i] });
   }
 }
+
+/** A parsed record with the fields the network check reads. */
+const isRecordLike = (v: unknown): v is { network?: string; weightsSha256: string } =>
+  typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>).weightsSha256 === 'string' && ['undefined', 'string'].includes(typeof (v as Record<string, unknown>).network);

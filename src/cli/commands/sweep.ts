@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, STYLIZE_DEFAULTS, VERSION, type LayerWeights } from '../../adapters/node.js';
 import type { NetworkPoint } from '../../core/layers.js';
 import { VGG19, type NetworkArchitecture } from '../../core/architecture.js';
-import { checkDefaultLayers, networkOf } from '../network-flag.js';
+import { checkDefaultLayers, checkRecordNetwork, networkOf } from '../network-flag.js';
 import { renderContactSheet, replaySweep, sweep, type ContactSheetOptions, type SweepOptions, type SweepRecord, type SweepVary } from '../../experiments.js';
 import { checkSweepVary, validateSweepRecord } from '../../experiments/sweep/record-validate.js';
 import { resolveOptions } from '../../stylize/options.js';
@@ -107,6 +107,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   if (replayPath !== undefined) {
     const json = await readReplay(outputs, replayPath, MAX_RECORD_BYTES, 'sweep');
     record = validateSweepRecord(json, `--replay ${replayPath}`);
+    checkRecordNetwork(f, `--replay ${replayPath}`, record);
     if (record.options.init === 'image') throw new UsageError(`--replay ${replayPath}: this sweep started from an image (options.init "image"), which the command line cannot replay`, 'INVALID_RECORD');
     recordDir = dirname(resolve(replayPath));
     if (regionPlan) throw new UsageError(`--replay ${replayPath}: the record holds the regions; give no region flags`);
