@@ -94,7 +94,7 @@ export const FEATURES: CommandSpec = {
   summary: "Renders what one VGG-19 layer sees: a grid of the image's feature maps (each tile normalised to its own range) and, with --gram, the layer's Gram matrix as a heat map.",
   positionals: { min: 1, max: 1 },
   flags: [
-    { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'any of the 37 points: conv1_1…conv5_4, relu1_1…relu5_4, pool1…pool5 — required' },
+    { name: 'layer', short: 'l', type: 'string', arg: 'NAME', help: 'a point of the --network (VGG-19: conv1_1…conv5_4, relu1_1…relu5_4, pool1…pool5) — required' },
     { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'feature-map grid (.png or .jpg)' },
     { name: 'gram', type: 'string', arg: 'FILE', help: 'Gram-matrix heat map (.png or .jpg)' },
     { name: 'size', field: 'size', type: 'int', arg: 'N', min: R.size.min, max: R.size.max, help: `resize the image to N pixels on its longest side first (${rangeText(R.size)})`, default: t(D.size) },
