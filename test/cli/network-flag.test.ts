@@ -1,7 +1,7 @@
 /**
  * `--network` through the BUILT CLI (`dist/cli.js`, `npm run build` first): a seeded random VGG-16 the test writes
  * in the manifest layout (no VGG-16 weights ship) drives `features` and `stylize` with its own layer names
- * (`relu5_3`), its sweep record names the network and a replay with VGG-19 is refused; VGG-19-only names, a
+ * (`relu5_3`), sweep and study records name the network and a replay with VGG-19 is refused; VGG-19-only names, a
  * missing `--weights`, an unknown word, a bad spec file and a spec without the default layers are exit 2 with a
  * message saying what to do. Images 32 px, 2 iterations.
  */
@@ -91,6 +91,17 @@ describe('--network vgg16 with --weights DIR', () => {
     const again = await cli(['sweep', '--replay', 'sheet.json', '-o', 'again.png', '--network', 'vgg16', '--weights', weights, '--quiet'], dir);
     expect(again.code, again.stderr).toBe(0);
     expect((JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8')) as { cells: unknown[] }).cells).toHaveLength(2);
+  }, 120_000);
+
+  it('a layer study runs on VGG-16 layers; its record names the network and a replay with VGG-19 is refused', async () => {
+    const r = await cli(['study', 'c.png', 's.png', '-o', 'study.html', '--network', 'vgg16', '--weights', weights, '--layers', 'conv5_3', '--reconstruct-layers', 'none', '--no-cumulative', '-i', '1', '--size', '32', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(events(r.stdout).find((e) => e.event === 'start')).toMatchObject({ network: 'VGG-16', weightsSha256: sha16 });
+    const record = JSON.parse(readFileSync(join(dir, 'study.json'), 'utf8')) as Record<string, unknown>;
+    expect(record).toMatchObject({ network: 'VGG-16', weightsSha256: sha16, options: { styleLayers: ['conv5_3'] } });
+    const replay = await cli(['study', '--replay', 'study.json', '-o', 'study2.html'], dir);
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toMatch(/study\.json was made with VGG-16 .* this run loads VGG-19: pass --network vgg16 --weights DIR/);
   }, 120_000);
 });
 

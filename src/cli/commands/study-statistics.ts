@@ -88,7 +88,7 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
   const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('study');
   try {
-    ctx.emit({ event: 'start', command: 'study', statistics: options.statistics, pairs: paths, output: out, record: recordPath, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+    ctx.emit({ event: 'start', command: 'study', statistics: options.statistics, pairs: paths, output: out, record: recordPath, backend: tf.getBackend(), network: model.architecture.name, weightsSha256: model.weightsSha256, version: VERSION });
     let current = '';
     const result = await statisticsStudy({
       ...options,

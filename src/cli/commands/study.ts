@@ -122,7 +122,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('study');
   try {
-    ctx.emit({ event: 'start', command: 'study', pairs: paths, output: out, record: recordPath, state: statePath, cachedEntries: 'entries' in cache ? cache.entries : cache.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+    ctx.emit({ event: 'start', command: 'study', pairs: paths, output: out, record: recordPath, state: statePath, cachedEntries: 'entries' in cache ? cache.entries : cache.size, backend: tf.getBackend(), network: model.architecture.name, weightsSha256: model.weightsSha256, version: VERSION });
     let current = -1;
     const result = await study({
       ...options,

@@ -178,7 +178,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
       bar.update(p.run * perRun + p.iteration, p.runs * perRun, `run ${p.run + 1}/${p.runs} ${p.label}`);
       ctx.emit({ event: 'iteration', run: p.run, runs: p.runs, label: p.label, iteration: p.iteration, iterations: p.iterations, loss: p.loss, elapsedMs: Math.round(p.elapsedMs) });
     };
-    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, ...(queued ? { queue: queued.name ?? 'neural-style-tfjs' } : { backend: tf.getBackend(), weightsSha256: model!.weightsSha256 }), version: VERSION });
+    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, ...(queued ? { queue: queued.name ?? 'neural-style-tfjs' } : { backend: tf.getBackend(), network: model!.architecture.name, weightsSha256: model!.weightsSha256 }), version: VERSION });
     const result = queued
       ? await queuedSweep(ctx, queued, { ...options!, content: contentPath, style: stylePaths.length === 1 ? stylePaths[0] : stylePaths } as QueueSweepOptions)
       : record

@@ -87,7 +87,7 @@ export async function runVideo(ctx: Ctx): Promise<void> {
   const model = await loadModel(ctx);
   const stylizer = await createStylizer({ model, cacheSize: 0, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('video');
-  ctx.emit({ event: 'start', command: 'video', input, style: stylePaths, output: out, frames: folder, total, ...(multi && { passes: multi.passes }), backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+  ctx.emit({ event: 'start', command: 'video', input, style: stylePaths, output: out, frames: folder, total, ...(multi && { passes: multi.passes }), backend: tf.getBackend(), network: model.architecture.name, weightsSha256: model.weightsSha256, version: VERSION });
   const of = (i: number) => `frame ${i + 1}${total ? `/${total}` : ''}`;
   let done = 0;
   let resumed = 0;
