@@ -97,3 +97,9 @@ export function checkRecordNetwork(f: Flags, source: string, record: { network?:
   const how = word === undefined ? `--network FILE.json (${made}'s spec)` : word === 'vgg19' ? 'no --network (or --network vgg19)' : `--network ${word}`;
   throw new UsageError(`${source} was made with ${made} (weights sha256 ${record.weightsSha256.slice(0, 12)}…), but this run loads ${arch.name}: pass ${how}${word === 'vgg19' ? '' : ' --weights DIR'} to replay it`, 'INVALID_RECORD');
 }
+
+/** `--network` as a file (a spec), so no output can replace it; undefined for a built-in network. */
+export function networkFile(f: Flags): string | undefined {
+  const v = str(f, 'network');
+  return v !== undefined && BUILT_IN_NETWORKS[v.trim().toLowerCase()] === undefined ? v : undefined;
+}

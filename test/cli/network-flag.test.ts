@@ -78,6 +78,12 @@ describe('--network vgg16 with --weights DIR', () => {
     expect(existsSync(join(dir, 'out.png'))).toBe(true);
   }, 120_000);
 
+  it('reconstruct matches a VGG-16 layer set (2 iterations)', async () => {
+    const r = await cli(['reconstruct', 'c.png', '--network', 'vgg16', '--weights', weights, '--layers', 'relu3_3,relu5_3', '-i', '2', '--size', '32', '-o', 'rec.png', '--quiet'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'rec.png'))).toBe(true);
+  }, 120_000);
+
   it('a sweep record names the network; replaying it with VGG-19 is refused', async () => {
     const r = await cli(['sweep', 'c.png', 's.png', '-o', 'sheet.png', '--network', 'vgg16', '--weights', weights, '--vary', 'style-layers=relu1_1;relu5_3', '--content-layers', 'relu4_3', '--size', '32', '-i', '2', '--quiet'], dir);
     expect(r.code, r.stderr).toBe(0);

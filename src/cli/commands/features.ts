@@ -13,7 +13,7 @@ import { numFlag, str, type Ctx } from '../context.js';
 import { backendFlag, inputLimits, numberList, oneOf, weightsManifest } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { loadModel, readInputs } from '../run-io.js';
-import { networkOf } from '../network-flag.js';
+import { networkFile, networkOf } from '../network-flag.js';
 import { checkSizeFits } from '../size-check.js';
 
 /** Puts a header line above an image. */
@@ -53,6 +53,8 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   await outputs.input('the image', ctx.positionals[0]);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const [image] = await readInputs(ctx, ctx.positionals);
   checkSizeFits(size, image, [], { deepest: point });

@@ -14,7 +14,7 @@ import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { iterationReporter, publishResult, snapshotWriter } from '../reporting.js';
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
-import { networkOf } from '../network-flag.js';
+import { networkFile, networkOf } from '../network-flag.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 
 export async function runReconstruct(ctx: Ctx): Promise<void> {
@@ -54,6 +54,8 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   await outputs.input('the image', ctx.positionals[0]);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, resolved.iterations[0]);
   await outputs.check();
   [opts.image] = await readInputs(ctx, ctx.positionals);

@@ -10,7 +10,7 @@ import { createStylizer, VERSION, type RgbaImage } from '../../adapters/node.js'
 import { encodeImage } from '../../adapters/node/image-io.js';
 import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { resolveOptions } from '../../stylize/options.js';
-import { checkDefaultLayers, networkOf } from '../network-flag.js';
+import { checkDefaultLayers, networkFile, networkOf } from '../network-flag.js';
 import { DEFAULT_STATISTICS_LAYERS, statisticsStudy, type StatisticsStudyOptions } from '../../insight/statistics-study.js';
 import { renderStatisticsReport } from '../../insight/statistics-report.js';
 import { parseNumber, UsageError } from '../args.js';
@@ -77,6 +77,8 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
   }
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const images = await readInputs(ctx, paths.flat());
   const size = options.size ?? 128;

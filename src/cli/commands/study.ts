@@ -8,7 +8,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
-import { checkRecordNetwork, networkOf } from '../network-flag.js';
+import { checkRecordNetwork, networkFile, networkOf } from '../network-flag.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
 import { studyOptionsOf, validateStudyRecord } from '../../insight/record.js';
@@ -105,6 +105,8 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   }
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const images = await readInputs(ctx, paths.flat());
   if (replayed) await checkSameImages(replayed, paths.flat(), images);

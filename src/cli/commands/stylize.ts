@@ -13,7 +13,7 @@ import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { iterationReporter, publishResult, snapshotWriter, tileReporter } from '../reporting.js';
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
-import { networkOf, checkDefaultLayers } from '../network-flag.js';
+import { checkDefaultLayers, networkFile, networkOf } from '../network-flag.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
@@ -49,6 +49,8 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   for (const m of maskFilesOf(regionPlan)) await outputs.input(`the ${m.flag} mask`, m.file);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   const planned = resolved.iterations.reduce((a, b) => a + b, 0);
   if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, planned);
   await outputs.check();

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, STYLIZE_DEFAULTS, VERSION, type LayerWeights } from '../../adapters/node.js';
 import type { NetworkPoint } from '../../core/layers.js';
 import { VGG19, type NetworkArchitecture } from '../../core/architecture.js';
-import { checkDefaultLayers, checkRecordNetwork, networkOf } from '../network-flag.js';
+import { checkDefaultLayers, checkRecordNetwork, networkFile, networkOf } from '../network-flag.js';
 import { renderContactSheet, replaySweep, sweep, type ContactSheetOptions, type SweepOptions, type SweepRecord, type SweepVary } from '../../experiments.js';
 import { checkSweepVary, validateSweepRecord } from '../../experiments/sweep/record-validate.js';
 import { resolveOptions } from '../../stylize/options.js';
@@ -157,6 +157,8 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   for (const p of maskPaths) await outputs.input('a mask', p);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   const maskImages = await readInputs(ctx, maskPaths);
