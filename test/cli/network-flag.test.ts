@@ -1,7 +1,7 @@
 /**
  * `--network` through the BUILT CLI (`dist/cli.js`, `npm run build` first): a seeded random VGG-16 the test writes
  * in the manifest layout (no VGG-16 weights ship) drives `features` and `stylize` with its own layer names
- * (`relu5_3`), sweep and study records name the network and a replay with VGG-19 is refused; VGG-19-only names, a
+ * (`relu5_3`), as does a small non-VGG spec file with its weights; sweep and study records name the network and a replay with VGG-19 is refused; VGG-19-only names, a
  * missing `--weights`, an unknown word, a bad spec file and a spec without the default layers are exit 2 with a
  * message saying what to do. Images 32 px, 2 iterations.
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VGG16, VGG16_SPEC } from '../../src/adapters/node.js';
+import { defineNetwork, VGG16, VGG16_SPEC, type NetworkSpec } from '../../src/adapters/node.js';
 import { encodeImage } from '../../src/adapters/node/image-io.js';
 import { readyTestBackend } from '../helpers/backend.js';
 import { loadImage } from '../helpers/images.js';
@@ -108,6 +108,18 @@ describe('--network vgg16 with --weights DIR', () => {
     const replay = await cli(['study', '--replay', 'study.json', '-o', 'study2.html'], dir);
     expect(replay.code).toBe(2);
     expect(replay.stderr).toMatch(/study\.json was made with VGG-16 .* this run loads VGG-19: pass --network vgg16 --weights DIR/);
+  }, 120_000);
+
+  it('a network spec file (a small non-VGG conv stack) stylizes with its own layer names', async () => {
+    const spec = { name: 'Tiny', id: 'tiny-conv', input: { order: 'rgb', mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] }, layers: [{ conv: 'c1', filters: 16 }, { relu: 'r1' }, { pool: 'p1' }, { conv: 'c2', filters: 32 }, { relu: 'r2' }] } as const;
+    writeFileSync(join(dir, 'tiny-ok.json'), JSON.stringify(spec));
+    const tinyWeights = join(dir, 'tiny');
+    mkdirSync(tinyWeights);
+    const sha = await writeNetwork(spec as unknown as NetworkSpec, randomWeights(defineNetwork(spec as unknown as NetworkSpec), 5), tinyWeights);
+    const r = await cli(['stylize', 'c.png', 's.png', '-o', 'tiny.png', '--network', 'tiny-ok.json', '--weights', tinyWeights, '--style-layers', 'r1,r2', '--content-layers', 'r2', '--size', '32', '-i', '2', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(events(r.stdout).find((e) => e.event === 'start')).toMatchObject({ network: 'Tiny', weightsSha256: sha });
+    expect(existsSync(join(dir, 'tiny.png'))).toBe(true);
   }, 120_000);
 });
 

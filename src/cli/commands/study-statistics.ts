@@ -11,6 +11,7 @@ import { encodeImage } from '../../adapters/node/image-io.js';
 import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { checkDefaultLayers, networkFile, networkOf } from '../network-flag.js';
+import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import { DEFAULT_STATISTICS_LAYERS, statisticsStudy, type StatisticsStudyOptions } from '../../insight/statistics-study.js';
 import { renderStatisticsReport } from '../../insight/statistics-report.js';
 import { parseNumber, UsageError } from '../args.js';
@@ -67,9 +68,10 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
     iterations: it === undefined ? undefined : parseNumber('iterations', it, true),
     stylize: base,
   };
-  // Every stylize option checked before any file is read.
-  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
-  checkDefaultLayers(f, { layers: DEFAULT_STATISTICS_LAYERS });
+  // Every stylize option checked before any file is read (the stylize() options' content layers too).
+  checkDefaultLayers(f, { layers: DEFAULT_STATISTICS_LAYERS, 'content-layers': STYLIZE_DEFAULTS.contentLayers });
+  // Each run sets its own style layers: the check stands in the network's first conv for stylize()'s VGG default.
+  resolveOptions({ styleLayers: [networkOf(f).convs[0].name], ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
   const layers = (options.layers ?? DEFAULT_STATISTICS_LAYERS).map((l) => networkOf(f).resolve(l, '--layers'));
   for (const [c, s] of paths) {
     await outputs.input('the content image', c);

@@ -8,7 +8,8 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
-import { checkRecordNetwork, networkFile, networkOf } from '../network-flag.js';
+import { checkDefaultLayers, checkRecordNetwork, networkFile, networkOf } from '../network-flag.js';
+import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
 import { studyOptionsOf, validateStudyRecord } from '../../insight/record.js';
@@ -96,8 +97,10 @@ export async function runStudy(ctx: Ctx): Promise<void> {
     };
     if (iterations && (new Set(iterations).size !== iterations.length || iterations.some((n) => n < 1))) throw new UsageError(`--iterations ${it}: give distinct counts ≥ 1, e.g. 20,80`);
   }
-  // Every stylize option checked before any file is read.
-  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
+  // Every stylize option checked before any file is read (the runs' content layers default to stylize()'s).
+  checkDefaultLayers(f, { 'content-layers': STYLIZE_DEFAULTS.contentLayers });
+  // Each run sets its own style layers: the check stands in the network's first conv for stylize()'s VGG default.
+  resolveOptions({ styleLayers: [networkOf(f).convs[0].name], ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
   for (const l of options.styleLayers ?? []) networkOf(f).resolve(l, '--layers');
   for (const [c, s] of paths) {
     await outputs.input('the content image', c);
