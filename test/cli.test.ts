@@ -469,7 +469,7 @@ describe('stylize', () => {
     expect(png('out-0001.png').width).toBe(32);
     expect(png('out-0002.png').width).toBe(32);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
-    expect(events[0]).toEqual({ event: 'loading' });
+    expect(events[0]).toEqual({ event: 'loading', network: 'VGG-19' });
     expect(events[1]).toMatchObject({ event: 'start', command: 'stylize', output: 'out.png', iterations: 2, size: 32 });
     expect(events.filter((e) => e.event === 'iteration')).toHaveLength(2);
     expect(events.filter((e) => e.event === 'saved').map((e) => e.path)).toEqual(['out-0001.png', 'out-0002.png']);
@@ -591,7 +591,7 @@ describe('a reader that stops early (EPIPE on stdout)', () => {
         child.stderr.on('data', (d: Buffer) => (stderr += d));
         child.on('close', (code) => resolve({ code, stderr, first: first.split('\n')[0] }));
       });
-      expect(JSON.parse(r.first)).toEqual({ event: 'loading' });
+      expect(JSON.parse(r.first)).toEqual({ event: 'loading', network: 'VGG-19' });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toMatch(/EPIPE|Error/);
       expect(existsSync(join(dir, out))).toBe(true);

@@ -7,20 +7,20 @@
 import { extname, join } from 'node:path';
 import type { NodeBackendName } from '../adapters/node.js';
 import { DEFAULT_MAX_BYTES } from '../adapters/node/image-io.js';
-import { resolveLayer } from '../core/layers.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../image/input.js';
 import type { LayerWeights } from '../stylize/options.js';
 import { UsageError, parseNumber } from './args.js';
 import { numFlag, str, type Flags } from './context.js';
 
-/** `conv1_1,conv3_1` → list; `relu1_1:1,relu2_1:0.5` → map (entries without a weight get 1). Names are checked. */
-export function parseLayerSpec(flag: string, text: string): LayerWeights {
+/** `conv1_1,conv3_1` → list; `relu1_1:1,relu2_1:0.5` → map (entries without a weight get 1). Names are checked in `network`. */
+export function parseLayerSpec(flag: string, text: string, network: NetworkArchitecture = VGG19): LayerWeights {
   const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (parts.length === 0) throw new UsageError(`--${flag} needs at least one layer, e.g. conv1_1,conv3_1`);
   const weighted = parts.some((p) => p.includes(':'));
   const entries = parts.map((p): [string, number] => {
     const [name, w] = p.split(':');
-    resolveLayer(name.trim(), `--${flag}`);
+    network.resolve(name.trim(), `--${flag}`);
     return [name.trim(), w === undefined ? 1 : parseNumber(flag, w)];
   });
   return weighted ? Object.fromEntries(entries) : entries.map(([n]) => n);

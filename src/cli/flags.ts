@@ -16,7 +16,8 @@ export const COMMON_FLAGS: FlagSpec[] = [
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress bar or summary on stderr (errors still print)' },
   { name: 'json', type: 'boolean', help: 'machine-readable progress on stdout: one JSON object per line' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'TF.js backend: tensorflow (needs @tensorflow/tfjs-node), wasm or cpu', default: 'best available' },
-  { name: 'weights', type: 'string', arg: 'DIR', help: 'VGG-19 weight folder (or manifest.json)', default: 'the weights shipped in the package' },
+  { name: 'network', type: 'string', arg: 'vgg19|vgg16|FILE.json', help: 'the loss network: built in, or a network spec file (docs/networks.md); any but VGG-19 needs --weights', default: 'vgg19' },
+  { name: 'weights', type: 'string', arg: 'DIR', help: 'the network\'s weight folder (or manifest.json)', default: 'the VGG-19 weights shipped in the package' },
   { name: 'max-megapixels', type: 'number', arg: 'X', min: 0.01, max: 1000, help: 'refuse input images with more pixels (read from the header, before decoding)', default: String(DEFAULT_MAX_INPUT_PIXELS / 1e6) },
   { name: 'max-file-mb', type: 'number', arg: 'X', min: 0.01, max: 65536, help: 'refuse input files larger than X MiB', default: String(DEFAULT_MAX_BYTES / 2 ** 20) },
 ];

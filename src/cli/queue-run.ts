@@ -27,7 +27,7 @@ export function queueFlags(f: Flags, command: string): QueueFlags | undefined {
     return undefined;
   }
   // The workers load their own weights and pick their own backend: a flag here would not reach them.
-  for (const fl of command === 'study' ? ['weights'] : ['weights', 'backend']) if (f.get(fl) !== undefined) throw new UsageError(`--${fl} does not reach the workers: give it to "neural-style-tfjs worker" (or drop --queue)`);
+  for (const fl of command === 'study' ? ['weights', 'network'] : ['weights', 'network', 'backend']) if (f.get(fl) !== undefined) throw new UsageError(`--${fl} does not reach the workers: give it to "neural-style-tfjs worker" (or drop --queue)`);
   if (f.get('replay') !== undefined) throw new UsageError('--replay runs here: drop --queue');
   return { url, name: str(f, 'queue-name'), storage: str(f, 'storage') };
 }

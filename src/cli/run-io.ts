@@ -4,12 +4,13 @@
  * @module
  */
 import { stat } from 'node:fs/promises';
-import { loadVgg19, ready, StyleTransferError, type RgbaImage, type Vgg19 } from '../adapters/node.js';
+import { loadNetwork, ready, StyleTransferError, type LossNetwork, type RgbaImage } from '../adapters/node.js';
 import { formatFromPath, readImage, readRegularFile } from '../adapters/node/image-io.js';
 import { throwIfAborted } from '../util/checks.js';
 import { UsageError } from './args.js';
 import { str, type Ctx, type Flags } from './context.js';
 import { backendFlag, inputLimits } from './flag-values.js';
+import { networkOf, weightsFor } from './network-flag.js';
 import type { OutputPlan } from './outputs.js';
 
 /** A 1x1 image standing in for the real ones while options are checked, before any file is read. */
@@ -29,18 +30,19 @@ export function noteQuality(ctx: Ctx, quality: number | undefined, out: string):
 }
 
 /**
- * Loads VGG-19: a `loading` event first (for --json readers), a status line on stderr while it loads (for people),
+ * Loads the `--network` (VGG-19 by default) from `--weights`: a `loading` event first (for --json readers), a status line on stderr while it loads (for people),
  * and Ctrl-C during the load honoured after it.
  */
-export async function loadModel(ctx: Ctx): Promise<Vgg19> {
+export async function loadModel(ctx: Ctx): Promise<LossNetwork> {
   throwIfAborted(ctx.signal, 'The command');
-  ctx.emit({ event: 'loading' });
-  let model: Vgg19;
+  const network = networkOf(ctx.flags);
+  const weights = weightsFor(ctx.flags);
+  ctx.emit({ event: 'loading', network: network.name });
+  let model: LossNetwork;
   try {
     const backend = await ready(backendFlag(ctx.flags));
-    ctx.status(`loading VGG-19 on ${backend}…`);
-    const weights = str(ctx.flags, 'weights');
-    model = await loadVgg19(weights ? { weights } : {});
+    ctx.status(`loading ${network.name} on ${backend}…`);
+    model = await loadNetwork(network, weights ? { weights } : {});
   } finally {
     ctx.status(undefined);
   }

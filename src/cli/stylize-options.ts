@@ -9,6 +9,7 @@ import { UsageError } from './args.js';
 import { str, type Flags } from './context.js';
 import { numberList, parseLayerSpec } from './flag-values.js';
 import { CLI_ROWS } from './flags.js';
+import { networkOf } from './network-flag.js';
 
 /** The options the stylize flags set, plus `initPath` when `--init` names an image file (read later). */
 export type StylizeFlagOptions = Partial<StylizeOptions> & { initPath?: string };
@@ -42,7 +43,7 @@ export function stylizeOptionsFromFlags(f: Flags): StylizeFlagOptions {
         setPath(o, row.name, text);
         continue;
       case 'layers':
-        setPath(o, row.name, parseLayerSpec(flag, text));
+        setPath(o, row.name, parseLayerSpec(flag, text, networkOf(f)));
         continue;
       case 'numbers':
         setPath(o, row.name, numberList(flag, text));

@@ -4,6 +4,7 @@
  * @module
  */
 import { resolveLayer } from '../core/layers.js';
+import { VGG19, type NetworkArchitecture } from '../core/architecture.js';
 import { Checker, isObject } from '../options/check.js';
 import { rangeOf } from '../options/table.js';
 import { resolveOptions, type StylizeOptions } from '../stylize/options.js';
@@ -13,10 +14,11 @@ import type { StudyOptions, StudyRecord } from './study.js';
  * Checks a parsed study record's format, options and each pair's inputs, and returns it typed. The measurements
  * are not checked: a replay recomputes them.
  */
-export function validateStudyRecord(v: unknown, source = 'study record'): StudyRecord {
+export function validateStudyRecord(v: unknown, source = 'study record', network: NetworkArchitecture = VGG19): StudyRecord {
   const c: Checker = new Checker(source);
   if (!isObject(v)) c.fail('(root)', v, 'an object');
   if (v.format !== 'neural-style-tfjs/study@1') c.fail('format', v.format, '"neural-style-tfjs/study@1" (a record written by "study")');
+  if (v.network !== undefined && (typeof v.network !== 'string' || v.network === '')) c.fail('network', v.network, 'the name of the loss network that made it');
   const o = v.options;
   if (!isObject(o)) c.fail('options', o, 'an object');
   const opts = c.nested('options');
@@ -27,7 +29,7 @@ export function validateStudyRecord(v: unknown, source = 'study record'): StudyR
   for (const f of ['styleLayers', 'contentLayers'] as const) {
     const list = o[f];
     if (!Array.isArray(list) || list.length > 64 || (f === 'styleLayers' && list.length === 0)) c.fail(`options.${f}`, list, 'a list of layer names');
-    (list as unknown[]).forEach((n, i) => resolveLayer(String(n), `${source}: \`options.${f}[${i}]\``));
+    (list as unknown[]).forEach((n, i) => resolveLayer(String(n), `${source}: \`options.${f}[${i}]\``, network));
   }
   if (typeof o.cumulative !== 'boolean') c.fail('options.cumulative', o.cumulative, 'true or false');
   if (!isObject(o.stylize)) c.fail('options.stylize', o.stylize, 'an object of stylize() options');

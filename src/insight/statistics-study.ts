@@ -12,6 +12,7 @@ import { StyleTransferError, describe } from '../errors.js';
 import { now, throwIfAborted } from '../util/checks.js';
 import { fitSize, readImageInput, resizeImage, toRgba, type RgbaImage } from '../image/input.js';
 import { resolveLayer } from '../core/layers.js';
+import { VGG19 } from '../core/architecture.js';
 import { STYLE_STATISTICS, type StyleStatistic } from '../core/style-statistics.js';
 import type { LossNetwork } from '../core/model.js';
 import { QUALITY_CONTENT_LAYER, QUALITY_STYLE_LAYERS } from '../experiments/quality.js';
@@ -105,6 +106,8 @@ export interface StatisticsStudyRecord {
   created: string;
   backend: string;
   weightsSha256: string;
+  /** The loss network's name (`model.architecture.name`). */
+  network: string;
   options: { task: 'texture' | 'stylize'; statistics: StyleStatistic[]; layers: string[]; size: number; iterations: number; seed: number; stylize: Record<string, unknown> };
   pairs: { name: string; sweep: SweepRecord; cells: StatisticsCell[] }[];
   timings: { totalMs: number; runs: number };
@@ -214,6 +217,7 @@ export async function statisticsStudy(options: StatisticsStudyOptions): Promise<
       created: new Date().toISOString(),
       backend: tf.getBackend(),
       weightsSha256: model.weightsSha256,
+      network: model.architecture.name,
       options: { task: r.task, statistics: r.statistics, layers: r.layers, size: r.size, iterations: r.iterations, seed: r.seed, stylize: r.stylize },
       pairs: pairs.map((p) => ({ name: p.name, sweep: p.sweep.record, cells: p.cells })),
       timings: { totalMs: now() - t0, runs: pairs.length * r.layers.length * r.statistics.length },
@@ -230,20 +234,25 @@ const mean = (vs: readonly number[]): number => vs.reduce((s, v) => s + v, 0) / 
 
 /** One result's measures against the style (and the content, when stylised). */
 async function measure(model: LossNetwork, image: RgbaImage, style: RgbaImage, content: RgbaImage | undefined, layer: string, statistic: StyleStatistic, loss: number, runMs: number): Promise<StatisticsCell> {
-  const layers = [...new Set([layer, ...QUALITY_STYLE_LAYERS])];
+  // The quality harness's layers (VGG: relu1_1 … relu5_1, relu4_2) in the model's network: each block's first ReLU,
+  // and relu4_2 where it exists, else the fourth block's (or the last) first ReLU.
+  const net = model.architecture;
+  const styleLayers: readonly string[] = net === VGG19 ? QUALITY_STYLE_LAYERS : net.firstRelus;
+  const contentLayer = net.point(QUALITY_CONTENT_LAYER) ? QUALITY_CONTENT_LAYER : styleLayers[Math.min(3, styleLayers.length - 1)];
+  const layers = [...new Set([layer, ...styleLayers])];
   const grams = await gramDistances(model, image, style, layers);
   const sw = await slicedWassersteinDistances(model, image, style, layers);
   const cell: StatisticsCell = {
     layer,
     statistic,
     gram: round(grams[layer].relative),
-    gramMean: round(mean(QUALITY_STYLE_LAYERS.map((l) => grams[l].relative))),
+    gramMean: round(mean(styleLayers.map((l) => grams[l].relative))),
     slicedWasserstein: round(sw[layer]),
-    slicedWassersteinMean: round(mean(QUALITY_STYLE_LAYERS.map((l) => sw[l]))),
+    slicedWassersteinMean: round(mean(styleLayers.map((l) => sw[l]))),
     labHistogram: round(await labHistogramDistance(image, style)),
     loss: round(loss),
     runMs: Math.round(runMs),
   };
-  if (content) cell.content = round((await featureDistances(model, image, content, [QUALITY_CONTENT_LAYER]))[QUALITY_CONTENT_LAYER].relative);
+  if (content) cell.content = round((await featureDistances(model, image, content, [contentLayer]))[contentLayer].relative);
   return cell;
 }

@@ -155,6 +155,8 @@ export interface StudyRecord {
   created: string;
   backend: string;
   weightsSha256: string;
+  /** The loss network's name (`model.architecture.name`); records without it were made with VGG-19. */
+  network?: string;
   options: { size: number; iterations: number[]; styleLayers: string[]; cumulative: boolean; contentLayers: string[]; seed: number; stylize: Record<string, unknown> };
   pairs: {
     name: string;

@@ -286,6 +286,7 @@ export async function study(options: StudyOptions & { select?: number }): Promis
       created: new Date().toISOString(),
       backend: tf.getBackend(),
       weightsSha256: model.weightsSha256,
+      network: model.architecture.name,
       options: { size: r.size, iterations: r.iterations, styleLayers: r.styleLayers, cumulative: r.cumulative, contentLayers: r.contentLayers, seed: r.seed, stylize: r.stylize },
       pairs: pairs.map((p) => ({
         name: p.name,

@@ -6,7 +6,7 @@
  * pool straight after a conv) checks the walker's generality: its forward pass against plain tf ops, its gradient
  * against finite differences. VGG-19's derived points equal the list the library had before specs. Images ≤ 48 px.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createStylizer,
   defineNetwork,
-  encodeWeights,
   extractFeatures,
   loadNetwork,
   loadVgg19,
@@ -36,31 +35,7 @@ import { edgeReach, tileLayout } from '../../src/stylize/tiling/layout.js';
 import { renderFeatureMaps, study, theoreticalReceptiveField } from '../../src/experiments.js';
 import { readyTestBackend } from '../helpers/backend.js';
 import { loadImage } from '../helpers/images.js';
-
-/** mulberry32: a small seeded PRNG in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** He-uniform conv weights for every conv of `arch` (kernel HWIO flat, small biases), from `seed`. */
-function randomWeights(arch: NetworkArchitecture, seed: number): { kernel: Float32Array; bias: Float32Array }[] {
-  const rand = prng(seed);
-  return arch.convs.map((c) => {
-    const limit = Math.sqrt(6 / (9 * c.inChannels));
-    const kernel = new Float32Array(9 * c.inChannels * c.outChannels);
-    for (let i = 0; i < kernel.length; i++) kernel[i] = (2 * rand() - 1) * limit;
-    const bias = new Float32Array(c.outChannels);
-    for (let i = 0; i < bias.length; i++) bias[i] = (rand() - 0.5) * 0.1;
-    return { kernel, bias };
-  });
-}
+import { prng, randomWeights, writeNetwork } from '../helpers/random-network.js';
 
 /**
  * The network's forward pass up to point `last`, written with plain tf ops from the spec and the weights,
@@ -110,12 +85,8 @@ beforeAll(async () => {
   await readyTestBackend();
   weights16 = randomWeights(VGG16, 16);
   // In memory → the manifest/shard layout on disk → loaded back as a user would.
-  const inMemory = await networkFromWeights(VGG16_SPEC, weights16);
-  memorySha = inMemory.weightsSha256;
-  const encoded = await encodeWeights(inMemory, { shardBytes: 16 * 1024 * 1024 });
-  inMemory.dispose();
   dir = mkdtempSync(join(tmpdir(), 'nst-vgg16-'));
-  for (const [file, bytes] of encoded.files) writeFileSync(join(dir, file), bytes);
+  memorySha = await writeNetwork(VGG16_SPEC, weights16, dir);
   vgg16 = await loadNetwork(VGG16_SPEC, { weights: dir });
 }, 120_000);
 

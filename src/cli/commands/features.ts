@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { extractFeatures, resolveLayer, STYLIZE_DEFAULTS, type RgbaImage } from '../../adapters/node.js';
+import { extractFeatures, STYLIZE_DEFAULTS, type RgbaImage } from '../../adapters/node.js';
 import { fitSize, gramMatrix, resizeImage, toImageTensor } from '../../core.js';
 import { blit, createImage, drawText, fitText, renderFeatureMaps, renderGram } from '../../experiments.js';
 import { throwIfAborted } from '../../util/checks.js';
@@ -13,6 +13,7 @@ import { numFlag, str, type Ctx } from '../context.js';
 import { backendFlag, inputLimits, numberList, oneOf, weightsManifest } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { loadModel, readInputs } from '../run-io.js';
+import { networkFile, networkOf } from '../network-flag.js';
 import { checkSizeFits } from '../size-check.js';
 
 /** Puts a header line above an image. */
@@ -28,7 +29,7 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   const f = ctx.flags;
   const layer = str(f, 'layer');
   if (!layer) throw new UsageError('features needs --layer NAME, e.g. --layer conv3_1');
-  const point = resolveLayer(layer, '--layer');
+  const point = networkOf(f).resolve(layer, '--layer');
   const outputs = new OutputPlan();
   const outFlag = str(f, 'output');
   const gramFlag = str(f, 'gram');
@@ -52,6 +53,8 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   await outputs.input('the image', ctx.positionals[0]);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const [image] = await readInputs(ctx, ctx.positionals);
   checkSizeFits(size, image, [], { deepest: point });

@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, type RgbaImage } from '../../adapters/node.js';
+import { createStylizer, type RgbaImage } from '../../adapters/node.js';
 import { reconstruct, reconstructionOptions } from '../../experiments.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { UsageError } from '../args.js';
@@ -14,6 +14,7 @@ import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { iterationReporter, publishResult, snapshotWriter } from '../reporting.js';
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
+import { networkFile, networkOf } from '../network-flag.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 
 export async function runReconstruct(ctx: Ctx): Promise<void> {
@@ -24,8 +25,8 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   const layer = str(f, 'layer');
   const layersText = str(f, 'layers');
   if ((layer === undefined) === (layersText === undefined)) throw new UsageError('reconstruct needs --layer NAME or --layers LIST (one of them)');
-  if (layer !== undefined) resolveLayer(layer, '--layer');
-  const layers = layersText !== undefined ? parseLayerSpec('layers', layersText) : undefined;
+  if (layer !== undefined) networkOf(f).resolve(layer, '--layer');
+  const layers = layersText !== undefined ? parseLayerSpec('layers', layersText, networkOf(f)) : undefined;
   const kind = oneOf('kind', str(f, 'kind') ?? 'content', ['content', 'style'] as const)!;
   const saveEvery = numFlag(f, 'save-every');
   const quality = numFlag(f, 'quality');
@@ -49,10 +50,12 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   if (saveEvery) stylizeOpts.previewEvery = saveEvery;
   const { content: _c, style: _s, ...runOpts } = stylizeOpts;
   void _c, void _s;
-  const resolved = resolveOptions(runOpts);
+  const resolved = resolveOptions(runOpts, undefined, undefined, networkOf(f));
   await outputs.input('the image', ctx.positionals[0]);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, resolved.iterations[0]);
   await outputs.check();
   [opts.image] = await readInputs(ctx, ctx.positionals);

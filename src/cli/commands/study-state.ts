@@ -11,6 +11,7 @@ import type { StudyCache, StudyCacheEntry } from '../../insight/study.js';
 import { base64 } from '../../insight/report.js';
 import { UsageError } from '../args.js';
 import { parseLayerSpec } from '../flag-values.js';
+import type { NetworkArchitecture } from '../../core/architecture.js';
 
 export const STATE_FORMAT = 'neural-style-tfjs/study-state@1';
 /** The largest record or state file read (a state holds every finished run's images as PNGs). */
@@ -30,8 +31,8 @@ export function parsePairs(text: string): [string, string][] {
 }
 
 /** A list of layer names (no weights) from a flag. */
-export function layerList(flag: string, text: string): string[] {
-  const spec = parseLayerSpec(flag, text);
+export function layerList(flag: string, text: string, network?: NetworkArchitecture): string[] {
+  const spec = parseLayerSpec(flag, text, network);
   if (!Array.isArray(spec)) throw new UsageError(`--${flag} takes layer names without weights, e.g. conv1_1,conv3_1`);
   return [...(spec as readonly string[])];
 }

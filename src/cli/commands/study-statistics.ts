@@ -6,10 +6,12 @@
  */
 import { basename, dirname, extname, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, VERSION, type RgbaImage } from '../../adapters/node.js';
+import { createStylizer, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
 import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { resolveOptions } from '../../stylize/options.js';
+import { checkDefaultLayers, networkFile, networkOf } from '../network-flag.js';
+import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import { DEFAULT_STATISTICS_LAYERS, statisticsStudy, type StatisticsStudyOptions } from '../../insight/statistics-study.js';
 import { renderStatisticsReport } from '../../insight/statistics-report.js';
 import { parseNumber, UsageError } from '../args.js';
@@ -59,22 +61,26 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
   if (initPath !== undefined) throw new UsageError('study: --init takes content, style or noise (an image file cannot be recorded for replay)');
   const options: Omit<StatisticsStudyOptions, 'pairs'> = {
     statistics: statisticsFlag(str(f, 'statistics')!),
-    layers: layersText === undefined ? undefined : layerList('layers', layersText),
+    layers: layersText === undefined ? undefined : layerList('layers', layersText, networkOf(f)),
     task: oneOf('statistics-task', str(f, 'statistics-task'), ['texture', 'stylize'] as const),
     size: numFlag(f, 'size'),
     seed: numFlag(f, 'seed'),
     iterations: it === undefined ? undefined : parseNumber('iterations', it, true),
     stylize: base,
   };
-  // Every stylize option checked before any file is read.
-  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 });
-  const layers = (options.layers ?? DEFAULT_STATISTICS_LAYERS).map((l) => resolveLayer(l, '--layers'));
+  // Every stylize option checked before any file is read (the stylize() options' content layers too).
+  checkDefaultLayers(f, { layers: DEFAULT_STATISTICS_LAYERS, 'content-layers': STYLIZE_DEFAULTS.contentLayers });
+  // Each run sets its own style layers: the check stands in the network's first conv for stylize()'s VGG default.
+  resolveOptions({ styleLayers: [networkOf(f).convs[0].name], ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
+  const layers = (options.layers ?? DEFAULT_STATISTICS_LAYERS).map((l) => networkOf(f).resolve(l, '--layers'));
   for (const [c, s] of paths) {
     await outputs.input('the content image', c);
     await outputs.input('the style image', s);
   }
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const images = await readInputs(ctx, paths.flat());
   const size = options.size ?? 128;
@@ -86,7 +92,7 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
   const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('study');
   try {
-    ctx.emit({ event: 'start', command: 'study', statistics: options.statistics, pairs: paths, output: out, record: recordPath, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+    ctx.emit({ event: 'start', command: 'study', statistics: options.statistics, pairs: paths, output: out, record: recordPath, backend: tf.getBackend(), network: model.architecture.name, weightsSha256: model.weightsSha256, version: VERSION });
     let current = '';
     const result = await statisticsStudy({
       ...options,

@@ -6,11 +6,12 @@
  */
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
+import { createStylizer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
-import { CONV_LAYERS } from '../../core/layers.js';
+import { checkDefaultLayers, checkRecordNetwork, networkFile, networkOf } from '../network-flag.js';
+import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import { resolveOptions } from '../../stylize/options.js';
-import { DEFAULT_STUDY_CONTENT_LAYERS, study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
+import { study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
 import { studyOptionsOf, validateStudyRecord } from '../../insight/record.js';
 import { renderStudyReport } from '../../insight/report.js';
 import { sha256Hex } from '../../weights/sha256.js';
@@ -55,7 +56,9 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   if (replayPath !== undefined) {
     for (const fl of ['layers', 'reconstruct-layers', 'iterations', 'size', 'seed', 'cumulative', 'pairs']) if (f.get(fl) !== undefined) throw new UsageError(`--replay takes its settings from the record; drop --${fl}`);
     const json = await readReplay(outputs, replayPath, MAX_FILE_BYTES, 'study');
-    const record = (replayed = validateStudyRecord(json, `--replay ${replayPath}`));
+    // The network first: a record of another network's layers would otherwise fail on a layer name.
+    if (isRecordLike(json)) checkRecordNetwork(f, `--replay ${replayPath}`, json);
+    const record = (replayed = validateStudyRecord(json, `--replay ${replayPath}`, networkOf(f)));
     options = studyOptionsOf(record);
     names = record.pairs.map((p) => p.name);
     const dir = dirname(resolve(replayPath));
@@ -87,29 +90,35 @@ export async function runStudy(ctx: Ctx): Promise<void> {
       size: numFlag(f, 'size'),
       seed: numFlag(f, 'seed'),
       iterations,
-      styleLayers: layersText === undefined ? undefined : layerList('layers', layersText),
-      contentLayers: recText === undefined ? undefined : recText.trim() === 'none' ? [] : layerList('reconstruct-layers', recText),
+      styleLayers: layersText === undefined ? undefined : layerList('layers', layersText, networkOf(f)),
+      contentLayers: recText === undefined ? undefined : recText.trim() === 'none' ? [] : layerList('reconstruct-layers', recText, networkOf(f)),
       cumulative: f.get('cumulative') as boolean | undefined,
       stylize: base,
     };
     if (iterations && (new Set(iterations).size !== iterations.length || iterations.some((n) => n < 1))) throw new UsageError(`--iterations ${it}: give distinct counts ≥ 1, e.g. 20,80`);
   }
-  // Every stylize option checked before any file is read.
-  resolveOptions({ ...options.stylize, size: options.size, seed: options.seed, iterations: 1 });
-  for (const l of options.styleLayers ?? []) resolveLayer(l, '--layers');
+  // Every stylize option checked before any file is read (the runs' content layers default to stylize()'s).
+  checkDefaultLayers(f, { 'content-layers': STYLIZE_DEFAULTS.contentLayers });
+  // Each run sets its own style layers: the check stands in the network's first conv for stylize()'s VGG default.
+  resolveOptions({ styleLayers: [networkOf(f).convs[0].name], ...options.stylize, size: options.size, seed: options.seed, iterations: 1 }, undefined, undefined, networkOf(f));
+  for (const l of options.styleLayers ?? []) networkOf(f).resolve(l, '--layers');
   for (const [c, s] of paths) {
     await outputs.input('the content image', c);
     await outputs.input('the style image', s);
   }
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const images = await readInputs(ctx, paths.flat());
   if (replayed) await checkSameImages(replayed, paths.flat(), images);
   // An impossible size is refused before the model loads: every pair at the study's size and deepest layers.
   const size = options.size ?? 128;
-  const styleLayers = (options.styleLayers ?? CONV_LAYERS).map((l) => resolveLayer(l));
-  const all = [...styleLayers, ...(options.contentLayers ?? DEFAULT_STUDY_CONTENT_LAYERS).map((l) => resolveLayer(l))];
+  // The library's defaults in the chosen network: every conv; each block's second conv (VGG: DEFAULT_STUDY_CONTENT_LAYERS).
+  const net = networkOf(f);
+  const styleLayers = (options.styleLayers ?? net.convs.map((c) => c.name)).map((l) => net.resolve(l));
+  const all = [...styleLayers, ...(options.contentLayers ?? net.convBlocks.map((b) => b[Math.min(1, b.length - 1)])).map((l) => net.resolve(l))];
   for (let i = 0; i < images.length; i += 2) checkSizeFits(size, images[i], [images[i + 1]], { deepest: deepestOf(all), deepestStyle: deepestOf(styleLayers), styleScale: options.stylize?.styleScale });
   const pairs: StudyPair[] = paths.map(([c, s], i) => ({ content: images[2 * i], style: images[2 * i + 1], name: names?.[i] ?? `${basename(c, extname(c))} + ${basename(s, extname(s))}` }));
   // Through a queue, the workers compute the runs (the queue keeps them: no state file); here only the assembly.
@@ -118,7 +127,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
   const stylizer = await createStylizer({ model, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('study');
   try {
-    ctx.emit({ event: 'start', command: 'study', pairs: paths, output: out, record: recordPath, state: statePath, cachedEntries: 'entries' in cache ? cache.entries : cache.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+    ctx.emit({ event: 'start', command: 'study', pairs: paths, output: out, record: recordPath, state: statePath, cachedEntries: 'entries' in cache ? cache.entries : cache.size, backend: tf.getBackend(), network: model.architecture.name, weightsSha256: model.weightsSha256, version: VERSION });
     let current = -1;
     const result = await study({
       ...options,
@@ -173,3 +182,7 @@ async function checkSameImages(record: StudyRecord, paths: string[], images: Rgb
     if ((await sha256Hex(rgb)) !== want.sha256) throw new StyleTransferError('INVALID_IMAGE', `${paths[i]} differs from the image the record was made with (sha256 ${want.sha256.slice(0, 12)}…); give the recorded images.`, { path: paths[i] });
   }
 }
+
+/** A parsed record with the fields the network check reads. */
+const isRecordLike = (v: unknown): v is { network?: string; weightsSha256: string } =>
+  typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>).weightsSha256 === 'string' && ['undefined', 'string'].includes(typeof (v as Record<string, unknown>).network);

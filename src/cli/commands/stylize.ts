@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, VERSION, type StylizeOptions } from '../../adapters/node.js';
+import { createStylizer, STYLIZE_DEFAULTS, VERSION, type StylizeOptions } from '../../adapters/node.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { scaleSize } from '../../stylize/plan.js';
 import { numFlag, type Ctx } from '../context.js';
@@ -13,6 +13,7 @@ import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { iterationReporter, publishResult, snapshotWriter, tileReporter } from '../reporting.js';
 import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
+import { checkDefaultLayers, networkFile, networkOf } from '../network-flag.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
@@ -34,12 +35,13 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   const saveEvery = numFlag(f, 'save-every');
   const quality = numFlag(f, 'quality');
   backendFlag(f);
+  checkDefaultLayers(f, { 'style-layers': STYLIZE_DEFAULTS.styleLayers, 'content-layers': STYLIZE_DEFAULTS.contentLayers });
   const { initPath, ...base } = stylizeOptionsFromFlags(f);
   const iterations = iterationsFlag(f);
   // Every option checked before any file is read (a 1x1 stand-in for an --init image).
   const options: StylizeOptions = { ...base, ...(iterations !== undefined ? { iterations } : {}), ...(saveEvery ? { previewEvery: saveEvery } : {}) };
   const standIns = { ...(initPath !== undefined ? { init: PIXEL } : {}), ...(await regionOptions(regionPlan, { content: PIXEL, styleFiles: stylePaths, styles: stylePaths.map(() => PIXEL), mask: () => PIXEL }, false)) };
-  const resolved = resolveOptions({ ...options, ...standIns }, stylePaths.length);
+  const resolved = resolveOptions({ ...options, ...standIns }, stylePaths.length, undefined, networkOf(f));
   await outputs.input('the content image', contentPath);
   for (const p of stylePaths) await outputs.input('the style image', p);
   if (initPath !== undefined) await outputs.input('the --init image', initPath);
@@ -47,6 +49,8 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   for (const m of maskFilesOf(regionPlan)) await outputs.input(`the ${m.flag} mask`, m.file);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   const planned = resolved.iterations.reduce((a, b) => a + b, 0);
   if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, planned);
   await outputs.check();
@@ -62,7 +66,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
     deepest: deepestOf([...resolved.contentLayers, ...resolved.styleLayers].map((l) => l.point)),
     deepestStyle: deepestOf(resolved.styleLayers.map((l) => l.point)),
     styleScale: resolved.styleScale,
-    scalesAt: (size) => (size === resolved.size ? resolved.scales : resolveOptions({ ...options, size, ...standIns }, stylePaths.length).scales),
+    scalesAt: (size) => (size === resolved.size ? resolved.scales : resolveOptions({ ...options, size, ...standIns }, stylePaths.length, undefined, networkOf(f)).scales),
   });
   noteQuality(ctx, quality, out);
   const model = await loadModel(ctx);
@@ -77,7 +81,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
     ctx.say(`note: coarse-to-fine at ${sizes.join(' → ')} px, ${resolved.iterations.join(' + ')} iterations (--scales 1 for one scale).`);
   }
   const bar = ctx.progress('stylize');
-  ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, scales: resolved.scales, size: resolved.size, backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+  ctx.emit({ event: 'start', command: 'stylize', content: contentPath, style: stylePaths, output: out, iterations: planned, scales: resolved.scales, size: resolved.size, backend: tf.getBackend(), network: model.architecture.name, weightsSha256: model.weightsSha256, version: VERSION });
   const stylizer = await createStylizer({ model, cacheSize: 0, maxPixels: inputLimits(f).maxPixels });
   try {
     const result = await stylizer.stylize(content, style, {

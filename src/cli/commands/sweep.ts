@@ -6,8 +6,10 @@
 import { STYLE_STATISTICS } from '../../core/style-statistics.js';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createStylizer, resolveLayer, VERSION, type LayerWeights } from '../../adapters/node.js';
-import { CONV_LAYERS, type NetworkPoint } from '../../core/layers.js';
+import { createStylizer, STYLIZE_DEFAULTS, VERSION, type LayerWeights } from '../../adapters/node.js';
+import type { NetworkPoint } from '../../core/layers.js';
+import { VGG19, type NetworkArchitecture } from '../../core/architecture.js';
+import { checkDefaultLayers, checkRecordNetwork, networkFile, networkOf } from '../network-flag.js';
 import { renderContactSheet, replaySweep, sweep, type ContactSheetOptions, type SweepOptions, type SweepRecord, type SweepVary } from '../../experiments.js';
 import { checkSweepVary, validateSweepRecord } from '../../experiments/sweep/record-validate.js';
 import { resolveOptions } from '../../stylize/options.js';
@@ -36,7 +38,7 @@ const VARY_NAMES: Record<string, keyof SweepVary> = {
 };
 
 /** Parses one `--vary NAME=VALUES`. */
-export function parseVary(text: string, vary: SweepVary): void {
+export function parseVary(text: string, vary: SweepVary, network: NetworkArchitecture = VGG19): void {
   const eq = text.indexOf('=');
   const name = eq > 0 ? text.slice(0, eq).trim() : text.trim();
   const key = VARY_NAMES[name];
@@ -49,7 +51,7 @@ export function parseVary(text: string, vary: SweepVary): void {
     ss.map((s) => {
       if (s.length === 0) throw new UsageError(`--vary ${field}: an empty layer set`);
       const joined = s.join(',');
-      return parseLayerSpec(`vary ${field}`, joined);
+      return parseLayerSpec(`vary ${field}`, joined, network);
     });
   switch (key) {
     case 'styleLayers':
@@ -105,6 +107,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   if (replayPath !== undefined) {
     const json = await readReplay(outputs, replayPath, MAX_RECORD_BYTES, 'sweep');
     record = validateSweepRecord(json, `--replay ${replayPath}`);
+    checkRecordNetwork(f, `--replay ${replayPath}`, record);
     if (record.options.init === 'image') throw new UsageError(`--replay ${replayPath}: this sweep started from an image (options.init "image"), which the command line cannot replay`, 'INVALID_RECORD');
     recordDir = dirname(resolve(replayPath));
     if (regionPlan) throw new UsageError(`--replay ${replayPath}: the record holds the regions; give no region flags`);
@@ -129,22 +132,23 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   if (!record) {
     const vary: SweepVary = {};
     const varies = (f.get('vary') as string[] | undefined) ?? [];
-    for (const v of varies) parseVary(v, vary);
+    for (const v of varies) parseVary(v, vary, networkOf(f));
     const iterations = iterationsFlag(f);
     if (Object.keys(vary).length === 0 && !Array.isArray(iterations)) throw new UsageError('sweep needs --vary NAME=VALUES (e.g. --vary style-layers=single) or a list of --iterations');
     if (vary.iterations && Array.isArray(iterations)) throw new UsageError('give the iteration counts once: --iterations 100,500 or --vary iterations=100,500');
     checkSweepVary({ ...vary, ...(Array.isArray(iterations) ? { iterations } : {}) }, '--vary/--iterations');
+    checkDefaultLayers(f, { 'style-layers': STYLIZE_DEFAULTS.styleLayers, 'content-layers': STYLIZE_DEFAULTS.contentLayers });
     const { initPath, ...base } = stylizeOptionsFromFlags(f);
     if (initPath !== undefined) throw new UsageError('sweep: --init takes content, style or noise (an image file cannot be recorded for replay)');
     const pk = oneOf('preset-kind', str(f, 'preset-kind'), ['conv', 'relu'] as const);
     // The options every cell starts from, checked before any file is read (sweep() checks each cell again).
     // The region options with 1x1 stand-ins for the masks, so they are checked before any file is read too.
     const standIns = await regionOptions(regionPlan, { content: PIXEL, styleFiles: stylePaths, styles: stylePaths.map(() => PIXEL), mask: () => PIXEL }, false);
-    const resolved = resolveOptions({ ...base, ...standIns, iterations: typeof iterations === 'number' ? iterations : 1 }, stylePaths.length);
+    const resolved = resolveOptions({ ...base, ...standIns, iterations: typeof iterations === 'number' ? iterations : 1 }, stylePaths.length, undefined, networkOf(f));
     // Every layer a cell may use, for the size check once the images are read.
-    const style = [...resolved.styleLayers.map((l) => l.point), ...varyPoints(vary.styleLayers, pk ?? 'conv')];
-    const all = [...style, ...resolved.contentLayers.map((l) => l.point), ...varyPoints(vary.contentLayers, pk ?? 'conv')];
-    fits = () => checkSizeFits(resolved.size, content, styles, { deepest: deepestOf(all), deepestStyle: deepestOf(style), styleScale: resolved.styleScale, scalesAt: (size) => (size === resolved.size ? resolved.scales : resolveOptions({ ...base, size, iterations: 1 }, stylePaths.length).scales) });
+    const style = [...resolved.styleLayers.map((l) => l.point), ...varyPoints(vary.styleLayers, pk ?? 'conv', networkOf(f))];
+    const all = [...style, ...resolved.contentLayers.map((l) => l.point), ...varyPoints(vary.contentLayers, pk ?? 'conv', networkOf(f))];
+    fits = () => checkSizeFits(resolved.size, content, styles, { deepest: deepestOf(all), deepestStyle: deepestOf(style), styleScale: resolved.styleScale, scalesAt: (size) => (size === resolved.size ? resolved.scales : resolveOptions({ ...base, size, iterations: 1 }, stylePaths.length, undefined, networkOf(f)).scales) });
     options = { ...base, content: undefined as never, style: undefined as never, vary, ...(iterations !== undefined ? { iterations } : {}), ...(pk ? { presetKind: pk } : {}) };
   }
   await outputs.input('the content image', contentPath);
@@ -153,6 +157,8 @@ export async function runSweep(ctx: Ctx): Promise<void> {
   for (const p of maskPaths) await outputs.input('a mask', p);
   const manifest = weightsManifest(f);
   if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
   await outputs.check();
   const [content, ...styles] = await readInputs(ctx, [contentPath, ...stylePaths]);
   const maskImages = await readInputs(ctx, maskPaths);
@@ -174,7 +180,7 @@ export async function runSweep(ctx: Ctx): Promise<void> {
       bar.update(p.run * perRun + p.iteration, p.runs * perRun, `run ${p.run + 1}/${p.runs} ${p.label}`);
       ctx.emit({ event: 'iteration', run: p.run, runs: p.runs, label: p.label, iteration: p.iteration, iterations: p.iterations, loss: p.loss, elapsedMs: Math.round(p.elapsedMs) });
     };
-    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, ...(queued ? { queue: queued.name ?? 'neural-style-tfjs' } : { backend: tf.getBackend(), weightsSha256: model!.weightsSha256 }), version: VERSION });
+    ctx.emit({ event: 'start', command: 'sweep', content: contentPath, style: stylePaths, output: out, record: recordPath, ...(queued ? { queue: queued.name ?? 'neural-style-tfjs' } : { backend: tf.getBackend(), network: model!.architecture.name, weightsSha256: model!.weightsSha256 }), version: VERSION });
     const result = queued
       ? await queuedSweep(ctx, queued, { ...options!, content: contentPath, style: stylePaths.length === 1 ? stylePaths[0] : stylePaths } as QueueSweepOptions)
       : record
@@ -205,8 +211,8 @@ export async function runSweep(ctx: Ctx): Promise<void> {
 }
 
 /** The layers a `--vary style-layers` / `content-layers` value uses (the presets use up to block 5). */
-function varyPoints(v: SweepVary['styleLayers'] | SweepVary['contentLayers'], kind: 'conv' | 'relu'): NetworkPoint[] {
+function varyPoints(v: SweepVary['styleLayers'] | SweepVary['contentLayers'], kind: 'conv' | 'relu', network: NetworkArchitecture): NetworkPoint[] {
   if (v === undefined) return [];
-  if (typeof v === 'string') return CONV_LAYERS.map((l) => resolveLayer(kind === 'relu' ? l.replace('conv', 'relu') : l));
-  return v.flatMap((set): string[] => (typeof set === 'string' ? [set] : Array.isArray(set) ? [...(set as readonly string[])] : Object.keys(set))).map((l) => resolveLayer(l));
+  if (typeof v === 'string') return network.points.filter((p) => p.kind === kind);
+  return v.flatMap((set): string[] => (typeof set === 'string' ? [set] : Array.isArray(set) ? [...(set as readonly string[])] : Object.keys(set))).map((l) => network.resolve(l));
 }

@@ -21,6 +21,8 @@ import { backendFlag, inputLimits, numberList, oneOf } from '../flag-values.js';
 import { fmtMs } from '../progress.js';
 import { loadModel, readInputs } from '../run-io.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
+import { checkDefaultLayers } from '../network-flag.js';
+import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import { checkNoPassFlags, multiPassOptions, refuseResume } from './video-passes.js';
 
 const isVideoFile = (p: string): boolean => VIDEO_EXTENSIONS.includes(extname(p).toLowerCase());
@@ -28,6 +30,7 @@ const isVideoFile = (p: string): boolean => VIDEO_EXTENSIONS.includes(extname(p)
 /** The options both modes take: the stylize flags' (but the start image and iterations, set per frame) and the flow. */
 function baseOptions(ctx: Ctx): Omit<MultiPassOptions, 'onIteration'> {
   const f = ctx.flags;
+  checkDefaultLayers(f, { 'style-layers': STYLIZE_DEFAULTS.styleLayers, 'content-layers': STYLIZE_DEFAULTS.contentLayers });
   const { initPath: _init, iterations: _iterations, ...base } = stylizeOptionsFromFlags(f);
   const flow = str(f, 'flow');
   return { ...base, ...(flow !== undefined ? { flow: floFolderFlowSource(flow) } : {}) };
@@ -84,7 +87,7 @@ export async function runVideo(ctx: Ctx): Promise<void> {
   const model = await loadModel(ctx);
   const stylizer = await createStylizer({ model, cacheSize: 0, maxPixels: inputLimits(f).maxPixels });
   const bar = ctx.progress('video');
-  ctx.emit({ event: 'start', command: 'video', input, style: stylePaths, output: out, frames: folder, total, ...(multi && { passes: multi.passes }), backend: tf.getBackend(), weightsSha256: model.weightsSha256, version: VERSION });
+  ctx.emit({ event: 'start', command: 'video', input, style: stylePaths, output: out, frames: folder, total, ...(multi && { passes: multi.passes }), backend: tf.getBackend(), network: model.architecture.name, weightsSha256: model.weightsSha256, version: VERSION });
   const of = (i: number) => `frame ${i + 1}${total ? `/${total}` : ''}`;
   let done = 0;
   let resumed = 0;

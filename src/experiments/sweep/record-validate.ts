@@ -158,6 +158,7 @@ export function validateSweepRecord(value: unknown, source = 'the sweep record')
   c.string('created', r.created);
   c.string('backend', r.backend);
   c.string('weightsSha256', r.weightsSha256, HEX64, '64 lowercase hex digits');
+  if (r.network !== undefined) c.string('network', r.network);
   c.int('seed', r.seed, 0, 2 ** 32 - 1);
   const inputs = c.object('inputs', r.inputs, ['content', 'style', 'masks']);
   checkInput(c, 'inputs.content', inputs.content);

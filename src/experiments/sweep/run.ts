@@ -155,6 +155,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       created: new Date().toISOString(),
       backend: tf.getBackend(),
       weightsSha256: vgg.weightsSha256,
+      network: vgg.architecture.name,
       seed: options.seed ?? 0,
       options: { ...recordOptions(options), ...masked.options },
       inputs,
@@ -199,6 +200,10 @@ export async function replaySweep(
         throw new StyleTransferError('INVALID_IMAGE', `${field} differs from the recorded one (${info ? `${info.width}x${info.height}, sha256 ${info.sha256.slice(0, 12)}…` : 'none recorded'}; got ${now.width}x${now.height}, sha256 ${now.sha256.slice(0, 12)}…).`, { field });
       }
     }
+  }
+  const network = (rest.stylizer?.model ?? rest.model)?.architecture.name ?? 'VGG-19';
+  if ((record.network ?? 'VGG-19') !== network) {
+    throw new StyleTransferError('INVALID_OPTION', `This sweep was made with ${record.network ?? 'VGG-19'} (weights sha256 ${record.weightsSha256.slice(0, 12)}…); replaying it with ${network} would not reproduce it. Pass a model of ${record.network ?? 'VGG-19'} (loadNetwork).`, { field: 'model' });
   }
   const options = { ...(record.options as unknown as SweepOptions), ...restoreMasks(OPTIONS, record.options, masks), ...rest } as SweepOptions;
   if (record.options.init === 'image') {

@@ -145,6 +145,8 @@ export interface SweepRecord {
   created: string;
   backend: string;
   weightsSha256: string;
+  /** The loss network's name (`model.architecture.name`); records without it were made with VGG-19. */
+  network?: string;
   seed: number;
   /** The sweep options without images and callbacks: `sweep({ ...record.options, content, style })` re-runs it. */
   options: Record<string, unknown>;
