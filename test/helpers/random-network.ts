@@ -6,18 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWeights, networkFromWeights, type NetworkArchitecture, type NetworkSpec } from '../../src/adapters/node.js';
+import { mulberry32 } from '../../src/image/noise.js';
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The library's seeded PRNG (mulberry32, in [0, 1)), under the name these tests use. */
+export const prng = mulberry32;
 
 /** He-uniform conv weights for every conv of `arch` (kernel HWIO flat, small biases), from `seed`. */
 export function randomWeights(arch: NetworkArchitecture, seed: number): { kernel: Float32Array; bias: Float32Array }[] {
