@@ -136,7 +136,7 @@ export async function resultPixels(page: Page): Promise<{ width: number; height:
 }
 
 /** Mean absolute difference per RGB channel value (0–255) of two RGBA images of one size; alpha is ignored. */
-export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+export function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`images differ in size: ${a.length / 4} vs ${b.length / 4} px`);
   let sum = 0;
   for (let i = 0; i < a.length; i += 4) sum += Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]);

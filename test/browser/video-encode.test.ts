@@ -18,15 +18,9 @@ import { CHROMIUM_WEBGL_ARGS, launchChromium } from './chromium.js';
 import type { Harness } from './video-encode-page.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 import { hasFfmpeg } from '../helpers/ffmpeg.js';
+import { meanAbsDiff } from './page-driver.js';
 
 const FRAME_BYTES = 32 * 32 * 4;
-
-/** Mean absolute difference per RGB value of two RGBA frames of one size. */
-function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i += 4) s += Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]);
-  return s / ((a.length / 4) * 3);
-}
 
 describe.skipIf(!process.env.NST_BROWSER_E2E)('videoFromFrames and videoFramesFromFrames in headless Chromium', () => {
   let dir: string;
