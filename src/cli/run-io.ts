@@ -9,8 +9,8 @@ import { formatFromPath, readImage, readRegularFile } from '../adapters/node/ima
 import { throwIfAborted } from '../util/checks.js';
 import { UsageError } from './args.js';
 import { str, type Ctx, type Flags } from './context.js';
-import { backendFlag, inputLimits } from './flag-values.js';
-import { networkOf, weightsFor } from './network-flag.js';
+import { backendFlag, inputLimits, weightsManifest } from './flag-values.js';
+import { networkFile, networkOf, weightsFor } from './network-flag.js';
 import type { OutputPlan } from './outputs.js';
 
 /** A 1x1 image standing in for the real ones while options are checked, before any file is read. */
@@ -21,6 +21,14 @@ export async function requiredOutput(outputs: OutputPlan, f: Flags): Promise<str
   const out = str(f, 'output');
   if (out === undefined || out === '') throw new UsageError('--output is required: where to write the result (e.g. -o out.png)');
   return outputs.output('-o', out);
+}
+
+/** Registers the files the model is read from (`--weights` manifest, `--network` spec) as inputs no output may replace. */
+export async function modelInputs(outputs: OutputPlan, f: Flags): Promise<void> {
+  const manifest = weightsManifest(f);
+  if (manifest) await outputs.input('the --weights manifest', manifest);
+  const specFile = networkFile(f);
+  if (specFile) await outputs.input('the --network spec', specFile);
 }
 
 /** Notes that `--quality` does nothing for a PNG output (not an error: scripts pass it for every format). Said

@@ -10,10 +10,10 @@ import { blit, createImage, drawText, fitText, renderFeatureMaps, renderGram } f
 import { throwIfAborted } from '../../util/checks.js';
 import { UsageError, parseNumber } from '../args.js';
 import { numFlag, str, type Ctx } from '../context.js';
-import { backendFlag, inputLimits, numberList, oneOf, weightsManifest } from '../flag-values.js';
+import { backendFlag, inputLimits, numberList, oneOf } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
-import { loadModel, readInputs } from '../run-io.js';
-import { networkFile, networkOf } from '../network-flag.js';
+import { loadModel, modelInputs, readInputs } from '../run-io.js';
+import { networkOf } from '../network-flag.js';
 import { checkSizeFits } from '../size-check.js';
 
 /** Puts a header line above an image. */
@@ -51,10 +51,7 @@ export async function runFeatures(ctx: Ctx): Promise<void> {
   const pooling = oneOf('pooling', str(f, 'pooling'), ['max', 'avg'] as const);
   const label = f.get('label') !== false;
   await outputs.input('the image', ctx.positionals[0]);
-  const manifest = weightsManifest(f);
-  if (manifest) await outputs.input('the --weights manifest', manifest);
-  const specFile = networkFile(f);
-  if (specFile) await outputs.input('the --network spec', specFile);
+  await modelInputs(outputs, f);
   await outputs.check();
   const [image] = await readInputs(ctx, ctx.positionals);
   checkSizeFits(size, image, [], { deepest: point });

@@ -9,12 +9,12 @@ import { reconstruct, reconstructionOptions } from '../../experiments.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { UsageError } from '../args.js';
 import { numFlag, str, type Ctx } from '../context.js';
-import { backendFlag, inputLimits, oneOf, parseLayerSpec, weightsManifest } from '../flag-values.js';
+import { backendFlag, inputLimits, oneOf, parseLayerSpec } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { iterationReporter, publishResult, snapshotWriter } from '../reporting.js';
-import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
-import { networkFile, networkOf } from '../network-flag.js';
+import { loadModel, modelInputs, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
+import { networkOf } from '../network-flag.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 
 export async function runReconstruct(ctx: Ctx): Promise<void> {
@@ -52,10 +52,7 @@ export async function runReconstruct(ctx: Ctx): Promise<void> {
   void _c, void _s;
   const resolved = resolveOptions(runOpts, undefined, undefined, networkOf(f));
   await outputs.input('the image', ctx.positionals[0]);
-  const manifest = weightsManifest(f);
-  if (manifest) await outputs.input('the --weights manifest', manifest);
-  const specFile = networkFile(f);
-  if (specFile) await outputs.input('the --network spec', specFile);
+  await modelInputs(outputs, f);
   if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, resolved.iterations[0]);
   await outputs.check();
   [opts.image] = await readInputs(ctx, ctx.positionals);

@@ -10,17 +10,17 @@ import { createStylizer, VERSION, type RgbaImage } from '../../adapters/node.js'
 import { encodeImage } from '../../adapters/node/image-io.js';
 import { STYLE_STATISTICS, type StyleStatistic } from '../../core/style-statistics.js';
 import { resolveOptions } from '../../stylize/options.js';
-import { checkDefaultLayers, networkFile, networkOf } from '../network-flag.js';
+import { checkDefaultLayers, networkOf } from '../network-flag.js';
 import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import { DEFAULT_STATISTICS_LAYERS, statisticsStudy, type StatisticsStudyOptions } from '../../insight/statistics-study.js';
 import { renderStatisticsReport } from '../../insight/statistics-report.js';
 import { parseNumber, UsageError } from '../args.js';
 import { numFlag, str, type Ctx } from '../context.js';
-import { backendFlag, inputLimits, oneOf, weightsManifest } from '../flag-values.js';
+import { backendFlag, inputLimits, oneOf } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { commandLine } from '../reporting.js';
-import { loadModel, readInputs } from '../run-io.js';
+import { loadModel, modelInputs, readInputs } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { layerList, parsePairs, stemOf } from './study-state.js';
@@ -77,10 +77,7 @@ export async function runStatisticsStudy(ctx: Ctx): Promise<void> {
     await outputs.input('the content image', c);
     await outputs.input('the style image', s);
   }
-  const manifest = weightsManifest(f);
-  if (manifest) await outputs.input('the --weights manifest', manifest);
-  const specFile = networkFile(f);
-  if (specFile) await outputs.input('the --network spec', specFile);
+  await modelInputs(outputs, f);
   await outputs.check();
   const images = await readInputs(ctx, paths.flat());
   const size = options.size ?? 128;

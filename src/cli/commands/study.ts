@@ -8,7 +8,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import * as tf from '@tensorflow/tfjs-core';
 import { createStylizer, StyleTransferError, VERSION, type RgbaImage } from '../../adapters/node.js';
 import { encodeImage } from '../../adapters/node/image-io.js';
-import { checkDefaultLayers, checkRecordNetwork, networkFile, networkOf } from '../network-flag.js';
+import { checkDefaultLayers, checkRecordNetwork, networkOf } from '../network-flag.js';
 import { STYLIZE_DEFAULTS } from '../../defaults.js';
 import { resolveOptions } from '../../stylize/options.js';
 import { study, type StudyOptions, type StudyPair, type StudyProgress, type StudyRecord } from '../../insight/study.js';
@@ -17,11 +17,11 @@ import { renderStudyReport } from '../../insight/report.js';
 import { sha256Hex } from '../../weights/sha256.js';
 import { UsageError } from '../args.js';
 import { numFlag, str, type Ctx } from '../context.js';
-import { backendFlag, inputLimits, numberList, weightsManifest } from '../flag-values.js';
+import { backendFlag, inputLimits, numberList } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { commandLine } from '../reporting.js';
-import { loadModel, readInputs, readReplay } from '../run-io.js';
+import { loadModel, modelInputs, readInputs, readReplay } from '../run-io.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { layerList, MAX_FILE_BYTES, parsePairs, stateCache, stemOf } from './study-state.js';
@@ -106,10 +106,7 @@ export async function runStudy(ctx: Ctx): Promise<void> {
     await outputs.input('the content image', c);
     await outputs.input('the style image', s);
   }
-  const manifest = weightsManifest(f);
-  if (manifest) await outputs.input('the --weights manifest', manifest);
-  const specFile = networkFile(f);
-  if (specFile) await outputs.input('the --network spec', specFile);
+  await modelInputs(outputs, f);
   await outputs.check();
   const images = await readInputs(ctx, paths.flat());
   if (replayed) await checkSameImages(replayed, paths.flat(), images);

@@ -8,12 +8,12 @@ import { createStylizer, STYLIZE_DEFAULTS, VERSION, type StylizeOptions } from '
 import { resolveOptions } from '../../stylize/options.js';
 import { scaleSize } from '../../stylize/plan.js';
 import { numFlag, type Ctx } from '../context.js';
-import { backendFlag, inputLimits, iterationsFlag, weightsManifest } from '../flag-values.js';
+import { backendFlag, inputLimits, iterationsFlag } from '../flag-values.js';
 import { OutputPlan } from '../outputs.js';
 import { fmtMs } from '../progress.js';
 import { iterationReporter, publishResult, snapshotWriter, tileReporter } from '../reporting.js';
-import { loadModel, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
-import { checkDefaultLayers, networkFile, networkOf } from '../network-flag.js';
+import { loadModel, modelInputs, noteQuality, PIXEL, readInputs, requiredOutput } from '../run-io.js';
+import { checkDefaultLayers, networkOf } from '../network-flag.js';
 import { checkSizeFits, deepestOf } from '../size-check.js';
 import { stylizeOptionsFromFlags } from '../stylize-options.js';
 import { checkMaskFiles, checkMaskSizes, maskFilesOf, regionFlags, regionOptions, styleFilesOf } from '../region-flags.js';
@@ -47,10 +47,7 @@ export async function runStylize(ctx: Ctx): Promise<void> {
   if (initPath !== undefined) await outputs.input('the --init image', initPath);
   await checkMaskFiles(regionPlan, stylePaths.length);
   for (const m of maskFilesOf(regionPlan)) await outputs.input(`the ${m.flag} mask`, m.file);
-  const manifest = weightsManifest(f);
-  if (manifest) await outputs.input('the --weights manifest', manifest);
-  const specFile = networkFile(f);
-  if (specFile) await outputs.input('the --network spec', specFile);
+  await modelInputs(outputs, f);
   const planned = resolved.iterations.reduce((a, b) => a + b, 0);
   if (saveEvery) outputs.snapshots('--save-every', out, saveEvery, planned);
   await outputs.check();
